@@ -1,0 +1,49 @@
+// Package connectors holds what every tracker connector is given by the
+// worker: a logger, a way to read secrets, a conditional-request cache, a
+// clock and an optional metrics hook.
+package connectors
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Env is what a connector is built with. Secrets are read through Getenv
+// from variables the config names; a config never holds a secret itself.
+type Env struct {
+	Log       zerolog.Logger
+	Getenv    func(string) string
+	Cache     Cache             // conditional-request cache; nil means none
+	Now       func() time.Time  // nil means time.Now
+	Transport http.RoundTripper // innermost transport; nil means a pooled default
+	// Observe is called once per HTTP response (or transport error, status 0)
+	// for metrics; nil means no metrics.
+	Observe func(tracker, method, route string, status int)
+	// RateLimit is called when a tracker reports its remaining budget.
+	RateLimit func(tracker string, remaining int)
+}
+
+// Clock returns the env's clock or time.Now.
+func (e Env) Clock() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// CacheEntry is a cached response body with its validator.
+type CacheEntry struct {
+	ETag         string
+	LastModified string
+	Body         []byte
+	Header       http.Header
+}
+
+// Cache stores responses for conditional requests (If-None-Match). The
+// state store implements it so the cache survives between runs.
+type Cache interface {
+	Get(key string) (CacheEntry, bool)
+	Put(key string, e CacheEntry)
+}

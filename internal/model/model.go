@@ -1,0 +1,351 @@
+// Package model holds forewarn's own domain types. Vendor structs (go-github,
+// go-jira) stop at the connector boundary; everything past it speaks these.
+package model
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// Kind says what sort of deadline a milestone is.
+type Kind string
+
+const (
+	KindMilestone  Kind = "milestone"  // a GitHub milestone or a file-tracker milestone
+	KindFixVersion Kind = "fixversion" // a Jira fix version
+	KindSprint     Kind = "sprint"     // a Jira sprint
+)
+
+// State of a milestone in its tracker.
+type State string
+
+const (
+	StateOpen   State = "open"
+	StateClosed State = "closed"
+)
+
+// Milestone is a promised deadline with the work that belongs to it.
+//
+// Due is a calendar date: midnight UTC of the day the work is due, meaning
+// "done by the end of that day". Start is zero when the tracker does not say.
+type Milestone struct {
+	Source   string    `json:"source"` // name of the configured source it came from
+	Key      string    `json:"key"`    // stable across runs, e.g. "github:acme/web#12"
+	Kind     Kind      `json:"kind"`
+	Title    string    `json:"title"`
+	URL      string    `json:"url,omitempty"`
+	Client   string    `json:"client,omitempty"` // id of a client in the config
+	Labels   []string  `json:"labels,omitempty"`
+	Start    time.Time `json:"start,omitzero"`
+	Due      time.Time `json:"due"`
+	State    State     `json:"state"`
+	ClosedAt time.Time `json:"closed_at,omitzero"`
+	// AgreedDue is a re-baselined due date agreed with the client after a
+	// notice (zero when none). Rules and forecasts track it like Due.
+	AgreedDue time.Time  `json:"agreed_due,omitzero"`
+	Items     []WorkItem `json:"items,omitempty"`
+}
+
+// EffectiveDue is the date the milestone is currently promised for: the
+// agreed new date when there is one, else the original due date.
+func (m Milestone) EffectiveDue() time.Time {
+	if !m.AgreedDue.IsZero() {
+		return m.AgreedDue
+	}
+	return m.Due
+}
+
+// StatusCategory is the tracker-neutral status of a work item.
+type StatusCategory string
+
+const (
+	StatusTodo       StatusCategory = "todo"
+	StatusInProgress StatusCategory = "in_progress"
+	StatusDone       StatusCategory = "done"
+)
+
+// WorkItem is one issue that belongs (or belonged) to a milestone.
+type WorkItem struct {
+	Key       string         `json:"key"`
+	Title     string         `json:"title"`
+	URL       string         `json:"url,omitempty"`
+	Created   time.Time      `json:"created"`
+	Started   time.Time      `json:"started,omitzero"` // first moved to in progress; zero if unknown
+	Closed    time.Time      `json:"closed,omitzero"`  // zero while open
+	Status    StatusCategory `json:"status"`
+	Points    float64        `json:"points,omitempty"`
+	Estimated bool           `json:"estimated,omitempty"` // false: Points is a default, not an estimate
+	Labels    []string       `json:"labels,omitempty"`
+	Assignees []string       `json:"assignees,omitempty"`
+	Blocked   bool           `json:"blocked,omitempty"`
+	// BlockedSince is when the current block began (zero if unknown or not blocked).
+	BlockedSince time.Time `json:"blocked_since,omitzero"`
+	// BlockedDays is the total time spent blocked so far, in days, where known.
+	BlockedDays float64 `json:"blocked_days,omitempty"`
+	// JoinedAt is when the item joined the milestone. When the tracker cannot
+	// say, it is Created and JoinedKnown is false.
+	JoinedAt    time.Time `json:"joined_at"`
+	JoinedKnown bool      `json:"joined_known,omitempty"`
+	// RemovedAt is when the item left the milestone (zero if it is still in it).
+	RemovedAt time.Time `json:"removed_at,omitzero"`
+	// Rank orders items by priority (lower first); 0 means unranked.
+	Rank int `json:"rank,omitempty"`
+	// Resolution is the tracker's resolution text ("Fixed", "Won't Do", "not_planned").
+	Resolution string `json:"resolution,omitempty"`
+}
+
+// Done reports whether the item was complete at t.
+func (w WorkItem) DoneAt(t time.Time) bool {
+	return !w.Closed.IsZero() && !w.Closed.After(t)
+}
+
+// InMilestoneAt reports whether the item was part of the milestone at t.
+func (w WorkItem) InMilestoneAt(t time.Time) bool {
+	joined := w.JoinedAt
+	if joined.IsZero() {
+		joined = w.Created
+	}
+	if joined.After(t) {
+		return false
+	}
+	return w.RemovedAt.IsZero() || w.RemovedAt.After(t)
+}
+
+// Client is a client of the agency, as configured.
+type Client struct {
+	ID         string       `json:"id"`
+	Name       string       `json:"name"`
+	Contact    string       `json:"contact"`    // the person the notice is addressed to
+	Owner      string       `json:"owner"`      // account owner: sender and assignee
+	Locale     string       `json:"locale"`     // "en", "nl"
+	TimeZone   string       `json:"time_zone"`  // IANA name, e.g. "Europe/Amsterdam"
+	Concession string       `json:"concession"` // offered in notices, if any
+	Confidence float64      `json:"confidence"` // quantile for the new date, default 0.85
+	Dates      []ClientDate `json:"dates"`      // the client's own dates that depend on ours
+	Tracker    string       `json:"tracker_id"` // optional assignee id in the target tracker
+}
+
+// ClientDate is a date of the client's that depends on a delivery.
+type ClientDate struct {
+	Name string    `json:"name"`
+	Date time.Time `json:"date"`
+}
+
+// Location returns the client's time zone, UTC when unset or unknown.
+func (c Client) Location() *time.Location {
+	if c.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// ForecastStatus says how far a forecast can be trusted.
+type ForecastStatus string
+
+const (
+	ForecastOK           ForecastStatus = "ok"
+	ForecastInsufficient ForecastStatus = "insufficient_data"
+	ForecastDone         ForecastStatus = "done" // nothing remains
+)
+
+// Forecast is the outcome of forecasting one milestone at one moment.
+// Dates are calendar dates (midnight UTC); zero when Status is not ok.
+type Forecast struct {
+	MilestoneKey string         `json:"milestone_key"`
+	AsOf         time.Time      `json:"as_of"`
+	Status       ForecastStatus `json:"status"`
+	Reason       string         `json:"reason,omitempty"` // why the data is insufficient
+
+	ScopeItems        int     `json:"scope_items"`
+	DoneItems         int     `json:"done_items"`
+	RemainingItems    int     `json:"remaining_items"`
+	ScopePoints       float64 `json:"scope_points"`
+	DonePoints        float64 `json:"done_points"`
+	RemainingPoints   float64 `json:"remaining_points"`
+	AddedAfterStart   int     `json:"added_after_start"`
+	RemovedAfterStart int     `json:"removed_after_start"`
+
+	P50        time.Time `json:"p50,omitzero"`
+	P85        time.Time `json:"p85,omitzero"`
+	P95        time.Time `json:"p95,omitzero"`
+	ProbOnTime float64   `json:"prob_on_time"` // probability of finishing by the effective due date
+	LinearDate time.Time `json:"linear_date,omitzero"`
+
+	PaceNeeded   float64 `json:"pace_needed"`   // items per working day to finish on time
+	PaceObserved float64 `json:"pace_observed"` // items per working day over the window
+
+	Burndown    []BurndownPoint `json:"burndown,omitempty"`
+	Signals     Signals         `json:"signals"`
+	Explanation Explanation     `json:"explanation"`
+
+	CutLine   []string `json:"cut_line,omitempty"`   // keys of remaining items that fit by the due date
+	QuickWins []string `json:"quick_wins,omitempty"` // keys of small items very likely done early
+}
+
+// Quantile returns the forecast date at confidence q (0.5, 0.85 or 0.95; the
+// nearest of those for other values).
+func (f Forecast) Quantile(q float64) time.Time {
+	switch {
+	case q <= 0.675:
+		return f.P50
+	case q <= 0.9:
+		return f.P85
+	default:
+		return f.P95
+	}
+}
+
+// BurndownPoint is the state of a milestone at the end of one day.
+type BurndownPoint struct {
+	Day             time.Time `json:"day"`
+	Scope           int       `json:"scope"`
+	Done            int       `json:"done"`
+	Remaining       int       `json:"remaining"`
+	ScopePoints     float64   `json:"scope_points"`
+	DonePoints      float64   `json:"done_points"`
+	RemainingPoints float64   `json:"remaining_points"`
+	Added           int       `json:"added"`   // items that joined that day after the start
+	Removed         int       `json:"removed"` // items that left that day
+}
+
+// Signals are early-warning measures beside the forecast.
+type Signals struct {
+	ScopeCreep        float64 `json:"scope_creep"` // share of scope added after start
+	BlockedItems      int     `json:"blocked_items"`
+	BlockedDays       float64 `json:"blocked_days"`
+	StaleInProgress   int     `json:"stale_in_progress"`
+	UnestimatedShare  float64 `json:"unestimated_share"`
+	ThroughputTrend   float64 `json:"throughput_trend"`     // last two weeks / window; 1 = steady
+	DaysSinceLastDone int     `json:"days_since_last_done"` // -1 when nothing was ever done
+}
+
+// Explanation carries a forecast's inputs so a ticket can show why it fired.
+type Explanation struct {
+	ItemsCounted int       `json:"items_counted"`
+	WindowStart  time.Time `json:"window_start,omitzero"`
+	WindowEnd    time.Time `json:"window_end,omitzero"`
+	WindowDays   int       `json:"window_days"`
+	Samples      []int     `json:"samples,omitempty"` // items done per working day in the window
+	Trials       int       `json:"trials"`
+	Seed         int64     `json:"seed"`
+	Assumptions  []string  `json:"assumptions,omitempty"`
+}
+
+// ForecastRecord is a forecast as remembered between runs.
+type ForecastRecord struct {
+	AsOf       time.Time      `json:"as_of"`
+	Status     ForecastStatus `json:"status"`
+	P50        time.Time      `json:"p50,omitzero"`
+	P85        time.Time      `json:"p85,omitzero"`
+	P95        time.Time      `json:"p95,omitzero"`
+	ProbOnTime float64        `json:"prob_on_time"`
+	Scope      int            `json:"scope"`
+	Remaining  int            `json:"remaining"`
+}
+
+// Record condenses a forecast for history.
+func (f Forecast) Record() ForecastRecord {
+	return ForecastRecord{AsOf: f.AsOf, Status: f.Status, P50: f.P50, P85: f.P85, P95: f.P95,
+		ProbOnTime: f.ProbOnTime, Scope: f.ScopeItems, Remaining: f.RemainingItems}
+}
+
+// Purpose is what a ticket is for. One ticket exists per milestone and purpose.
+type Purpose string
+
+const (
+	PurposeClientNotice   Purpose = "client-notice"
+	PurposeProgressUpdate Purpose = "progress-update"
+	PurposePostMortem     Purpose = "post-mortem"
+)
+
+// Finding is a rule that fired for a milestone.
+type Finding struct {
+	Rule         string  `json:"rule"`
+	MilestoneKey string  `json:"milestone_key"`
+	Purpose      Purpose `json:"purpose"`
+	// CommentOnly: the action is a comment on the existing ticket of Purpose,
+	// never a new ticket.
+	CommentOnly bool              `json:"comment_only,omitempty"`
+	Severity    string            `json:"severity"`
+	ActiveSince time.Time         `json:"active_since"` // when the condition started to hold
+	FiredAt     time.Time         `json:"fired_at"`     // when it first fired (held for `for`)
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// Fingerprint identifies the ticket of a finding.
+func (f Finding) Fingerprint() string { return Fingerprint(f.MilestoneKey, f.Purpose) }
+
+// Fingerprint is the stable identity of the ticket for a milestone and a
+// purpose. Its format never changes: trackers are searched for it. The rule
+// name is left out on purpose, so renaming a rule opens nothing new.
+func Fingerprint(milestoneKey string, p Purpose) string {
+	sum := sha256.Sum256([]byte("forewarn/v1\x00" + milestoneKey + "\x00" + string(p)))
+	return "fw-" + hex.EncodeToString(sum[:8])
+}
+
+// Format is the markup a target renders.
+type Format string
+
+const (
+	FormatMarkdown Format = "markdown" // GitHub issues, the outbox
+	FormatJiraWiki Format = "jira"     // Jira REST API v2 descriptions
+)
+
+// Ticket is a rendered ticket ready for a target.
+type Ticket struct {
+	Fingerprint  string       `json:"fingerprint"`
+	Purpose      Purpose      `json:"purpose"`
+	MilestoneKey string       `json:"milestone_key"`
+	Rule         string       `json:"rule"`
+	Severity     string       `json:"severity"`
+	Format       Format       `json:"format"`
+	Title        string       `json:"title"`
+	Body         string       `json:"body"` // includes the fingerprint marker
+	Labels       []string     `json:"labels,omitempty"`
+	Assignee     string       `json:"assignee,omitempty"`
+	Attachments  []Attachment `json:"-"`
+	// Comment, when set, is what to add to an existing ticket of this
+	// fingerprint instead of (or after) updating its body.
+	Comment string `json:"comment,omitempty"`
+}
+
+// Digest is a content hash of what the target shows, used to skip updates
+// that would change nothing.
+func (t Ticket) Digest() string {
+	h := sha256.New()
+	h.Write([]byte(t.Title))
+	h.Write([]byte{0})
+	h.Write([]byte(t.Body))
+	for _, l := range t.Labels {
+		h.Write([]byte{0})
+		h.Write([]byte(l))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// Attachment is a file sent with a ticket (the burn-down chart).
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+
+// TicketRef is a ticket as it exists in a target.
+type TicketRef struct {
+	Fingerprint string    `json:"fingerprint"`
+	Target      string    `json:"target"`
+	ID          string    `json:"id"` // "PROJ-12", "acme/web#40", outbox file name
+	URL         string    `json:"url,omitempty"`
+	Open        bool      `json:"open"`
+	ClosedAt    time.Time `json:"closed_at,omitzero"`
+	// WontDo is set when the ticket was closed as not planned / won't fix:
+	// such a ticket is never reopened.
+	WontDo bool   `json:"wont_do,omitempty"`
+	Digest string `json:"digest,omitempty"` // digest of the content last written, when known
+}

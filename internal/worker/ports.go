@@ -1,0 +1,89 @@
+package worker
+
+import (
+	"context"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// Source is a tracker that milestones are read from.
+type Source interface {
+	// Name is the configured name of the source (used in reports and keys).
+	Name() string
+	// Fetch reads every milestone with a due date and its items. A milestone
+	// whose data could not be read completely goes into Failed, never into
+	// Milestones: it is reported and not judged. An error means the source
+	// as a whole could not be read.
+	Fetch(ctx context.Context) (FetchResult, error)
+}
+
+// FetchResult is what one source returned in one run.
+type FetchResult struct {
+	Milestones []model.Milestone
+	Failed     []MilestoneFailure
+	// Notes are things worth reporting that are not failures (e.g. "changelog
+	// lookups capped at 200; 12 items fell back to creation time").
+	Notes []string
+}
+
+// MilestoneFailure is a milestone skipped because its data was unreadable.
+type MilestoneFailure struct {
+	Key   string
+	Title string
+	Err   error
+}
+
+// Target is where tickets are written: the outbox, GitHub issues or Jira.
+//
+// The worker's exactly-once protocol relies on Find: a ticket created by a
+// run that crashed before recording it must be found by its fingerprint.
+type Target interface {
+	Name() string
+	Format() model.Format
+	// Find returns the ticket carrying the fingerprint, or nil when none
+	// exists. It must see tickets created moments ago.
+	Find(ctx context.Context, fingerprint string) (*model.TicketRef, error)
+	// Create opens a ticket. It is called once per attempt and must not be
+	// retried inside after an ambiguous failure; the worker calls Find.
+	Create(ctx context.Context, t model.Ticket) (model.TicketRef, error)
+	// Update replaces the title, body and labels of an existing ticket.
+	Update(ctx context.Context, ref model.TicketRef, t model.Ticket) error
+	// Comment adds a comment to an existing ticket.
+	Comment(ctx context.Context, ref model.TicketRef, body string) error
+	// Reopen reopens a closed ticket (never called for WontDo tickets).
+	Reopen(ctx context.Context, ref model.TicketRef) error
+}
+
+// Store keeps what forewarn remembers between runs. The worker works with
+// no store at all (state: none): trackers carry the fingerprints then.
+type Store interface {
+	// RuleState returns the rules engine's state blob from the last run.
+	RuleState(ctx context.Context) ([]byte, error)
+	SaveRuleState(ctx context.Context, state []byte) error
+
+	// Ledger maps fingerprints to tickets.
+	LedgerGet(ctx context.Context, fingerprint string) (LedgerEntry, bool, error)
+	LedgerPut(ctx context.Context, e LedgerEntry) error
+
+	// Forecast history per milestone (for updates and post-mortems).
+	AppendForecast(ctx context.Context, milestoneKey string, r model.ForecastRecord) error
+	Forecasts(ctx context.Context, milestoneKey string) ([]model.ForecastRecord, error)
+
+	Close() error
+}
+
+// LedgerEntry records the ticket for a fingerprint. Pending entries are
+// written before a create is attempted, so a crash leaves a trace.
+type LedgerEntry struct {
+	Fingerprint  string
+	MilestoneKey string
+	Purpose      model.Purpose
+	Target       string
+	State        string // "pending" before a create, "created" after
+	Ref          model.TicketRef
+	Digest       string    // digest of the content last written
+	Created      time.Time // when the ticket was created
+	Updated      time.Time // when it was last updated or commented on
+	FirstFired   time.Time // when a rule first fired for it
+}
