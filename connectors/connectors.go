@@ -14,6 +14,7 @@ import (
 // from variables the config names; a config never holds a secret itself.
 type Env struct {
 	Log       zerolog.Logger
+	Dir       string // directory of the config file: relative paths resolve against it
 	Getenv    func(string) string
 	Cache     Cache             // conditional-request cache; nil means none
 	Now       func() time.Time  // nil means time.Now

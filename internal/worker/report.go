@@ -23,6 +23,9 @@ const (
 	ActionComment ActionKind = "comment"
 	ActionReopen  ActionKind = "reopen"
 	ActionNone    ActionKind = "unchanged" // the ticket exists and is up to date
+	// ActionDeferred: the run's operations budget ran out; the next run
+	// picks the finding up again.
+	ActionDeferred ActionKind = "deferred"
 )
 
 // Action is one step of reconciliation.

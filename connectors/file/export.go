@@ -1,0 +1,246 @@
+// Package file is forewarn's tracker on disk: a source that reads a tracker
+// export (YAML or JSON) and a target that writes tickets as Markdown files
+// into an outbox directory. It runs the demo and serves air-gapped users.
+package file
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/forewarn/forewarn/internal/diag"
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/yamlx"
+)
+
+// ExportDoc is the documented export format (see docs/export-format.md).
+// JSON is valid YAML, so both are read by the same decoder.
+type ExportDoc struct {
+	Version    int            `yaml:"version"`
+	Milestones []MilestoneDoc `yaml:"milestones"`
+}
+
+// MilestoneDoc is one milestone in an export.
+type MilestoneDoc struct {
+	Key      string    `yaml:"key"`
+	Kind     string    `yaml:"kind"` // milestone (default), fixversion, sprint
+	Title    string    `yaml:"title"`
+	URL      string    `yaml:"url"`
+	Client   string    `yaml:"client"`
+	Labels   []string  `yaml:"labels"`
+	Start    Time      `yaml:"start"`
+	Due      Time      `yaml:"due"`
+	State    string    `yaml:"state"` // open (default) or closed
+	ClosedAt Time      `yaml:"closed_at"`
+	Items    []ItemDoc `yaml:"items"`
+}
+
+// ItemDoc is one work item with its history.
+type ItemDoc struct {
+	Key          string   `yaml:"key"`
+	Title        string   `yaml:"title"`
+	URL          string   `yaml:"url"`
+	Created      Time     `yaml:"created"`
+	Joined       Time     `yaml:"joined"` // when it joined the milestone; default: created
+	Started      Time     `yaml:"started"`
+	Closed       Time     `yaml:"closed"`
+	Removed      Time     `yaml:"removed"` // when it left the milestone
+	Status       string   `yaml:"status"`  // todo, in_progress, done; default from closed/started
+	Points       *float64 `yaml:"points"`
+	Labels       []string `yaml:"labels"`
+	Assignees    []string `yaml:"assignees"`
+	Blocked      bool     `yaml:"blocked"`
+	BlockedSince Time     `yaml:"blocked_since"`
+	BlockedDays  float64  `yaml:"blocked_days"`
+	Rank         int      `yaml:"rank"`
+	Resolution   string   `yaml:"resolution"`
+}
+
+// Time accepts a date (YYYY-MM-DD, midnight UTC) or an RFC 3339 timestamp.
+type Time struct{ time.Time }
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (t *Time) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: expected a date or timestamp", n.Line)
+	}
+	if n.Tag == "!!null" || n.Value == "" {
+		t.Time = time.Time{}
+		return nil
+	}
+	for _, layout := range []string{time.DateOnly, time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		if v, err := time.Parse(layout, n.Value); err == nil {
+			t.Time = v.UTC()
+			return nil
+		}
+	}
+	return fmt.Errorf("line %d: %q is not a date (YYYY-MM-DD) or an RFC 3339 timestamp", n.Line, n.Value)
+}
+
+// Export is a decoded export.
+type Export struct {
+	Milestones []model.Milestone
+}
+
+// LoadExport reads an export file; problems come back as a *diag.List.
+func LoadExport(path string) (Export, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Export{}, fmt.Errorf("reading export: %w", err)
+	}
+	return ParseExport(path, data, 0)
+}
+
+// ParseExport decodes an export. shift moves every timestamp by that much
+// (replaying an old export as if it were taken today).
+func ParseExport(path string, data []byte, shift time.Duration) (Export, error) {
+	root, err := yamlx.Parse(path, data)
+	if err != nil {
+		return Export{}, err
+	}
+	l := &diag.List{}
+	var doc ExportDoc
+	yamlx.Decode(path, root, &doc, "", l)
+	if l.Len() > 0 {
+		return Export{}, l.Err()
+	}
+	if doc.Version != 1 {
+		l.Add(path, root, "", "export version must be 1 (got %d)", doc.Version)
+	}
+	mseq := child(root, "milestones")
+	seen := map[string]bool{}
+	var out Export
+	for i, md := range doc.Milestones {
+		n := at(mseq, i, root)
+		where := fmt.Sprintf("milestones[%d]", i)
+		if md.Key == "" {
+			l.Add(path, n, "", "%s: key is required", where)
+		} else if seen[md.Key] {
+			l.Add(path, orNode(child(n, "key"), n), "", "%s: key %q is used twice", where, md.Key)
+		}
+		seen[md.Key] = true
+		if md.Due.IsZero() {
+			l.Add(path, n, "", "%s (%s): due is required", where, md.Key)
+		}
+		kind := model.Kind(md.Kind)
+		switch kind {
+		case "":
+			kind = model.KindMilestone
+		case model.KindMilestone, model.KindFixVersion, model.KindSprint:
+		default:
+			l.Add(path, orNode(child(n, "kind"), n), "", "%s: kind must be milestone, fixversion or sprint (got %q)", where, md.Kind)
+		}
+		state := model.State(md.State)
+		switch state {
+		case "":
+			state = model.StateOpen
+		case model.StateOpen, model.StateClosed:
+		default:
+			l.Add(path, orNode(child(n, "state"), n), "", "%s: state must be open or closed (got %q)", where, md.State)
+		}
+		m := model.Milestone{Key: md.Key, Kind: kind, Title: md.Title, URL: md.URL, Client: md.Client,
+			Labels: md.Labels, Start: sh(md.Start, shift), Due: day(sh(md.Due, shift)), State: state, ClosedAt: sh(md.ClosedAt, shift)}
+		iseq := child(n, "items")
+		itemKeys := map[string]bool{}
+		for j, it := range md.Items {
+			in := at(iseq, j, n)
+			iw := fmt.Sprintf("%s.items[%d]", where, j)
+			if it.Key == "" {
+				l.Add(path, in, "", "%s: key is required", iw)
+			} else if itemKeys[it.Key] {
+				l.Add(path, orNode(child(in, "key"), in), "", "%s: key %q is used twice in %s", iw, it.Key, md.Key)
+			}
+			itemKeys[it.Key] = true
+			if it.Created.IsZero() {
+				l.Add(path, in, "", "%s (%s): created is required", iw, it.Key)
+			}
+			if !it.Closed.IsZero() && it.Closed.Before(it.Created.Time) {
+				l.Add(path, orNode(child(in, "closed"), in), "", "%s (%s): closed is before created", iw, it.Key)
+			}
+			w := model.WorkItem{Key: it.Key, Title: it.Title, URL: it.URL, Created: sh(it.Created, shift),
+				Started: sh(it.Started, shift), Closed: sh(it.Closed, shift), RemovedAt: sh(it.Removed, shift),
+				Labels: it.Labels, Assignees: it.Assignees, Blocked: it.Blocked, BlockedSince: sh(it.BlockedSince, shift),
+				BlockedDays: it.BlockedDays, Rank: it.Rank, Resolution: it.Resolution, Points: 1}
+			if it.Points != nil {
+				w.Points, w.Estimated = *it.Points, true
+			}
+			w.JoinedAt, w.JoinedKnown = w.Created, false
+			if !it.Joined.IsZero() {
+				w.JoinedAt, w.JoinedKnown = sh(it.Joined, shift), true
+			}
+			switch s := model.StatusCategory(strings.ReplaceAll(it.Status, "-", "_")); s {
+			case "":
+				switch {
+				case !w.Closed.IsZero():
+					w.Status = model.StatusDone
+				case !w.Started.IsZero():
+					w.Status = model.StatusInProgress
+				default:
+					w.Status = model.StatusTodo
+				}
+			case model.StatusTodo, model.StatusInProgress, model.StatusDone:
+				w.Status = s
+			default:
+				l.Add(path, orNode(child(in, "status"), in), "", "%s (%s): status must be todo, in_progress or done (got %q)", iw, it.Key, it.Status)
+			}
+			m.Items = append(m.Items, w)
+		}
+		out.Milestones = append(out.Milestones, m)
+	}
+	if err := l.Err(); err != nil {
+		return Export{}, err
+	}
+	return out, nil
+}
+
+func sh(t Time, d time.Duration) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.Add(d)
+}
+
+func day(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func child(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func at(seq *yaml.Node, i int, def *yaml.Node) *yaml.Node {
+	if seq != nil && seq.Kind == yaml.SequenceNode && i < len(seq.Content) {
+		return seq.Content[i]
+	}
+	return def
+}
+
+func orNode(a, b *yaml.Node) *yaml.Node {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func resolve(dir, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}

@@ -1,0 +1,87 @@
+package file
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+// SourceConfig is the `file:` section of a source.
+type SourceConfig struct {
+	Path string `yaml:"path" desc:"The export file (YAML or JSON), relative to the config file."`
+	// ReplayAsOf replays an old export as if it were taken today: every
+	// timestamp moves by the whole days between this date and today. The
+	// demo uses it so its milestones are always at the same point.
+	ReplayAsOf string `yaml:"replay_as_of" desc:"YYYY-MM-DD the export was taken; when set, its dates shift so that day is today."`
+}
+
+// Validate reports every problem with the section.
+func (c SourceConfig) Validate() error {
+	var errs []error
+	if c.Path == "" {
+		errs = append(errs, errors.New("path is required"))
+	}
+	if c.ReplayAsOf != "" {
+		if _, err := time.Parse(time.DateOnly, c.ReplayAsOf); err != nil {
+			errs = append(errs, fmt.Errorf("replay_as_of: %q is not a date (want YYYY-MM-DD)", c.ReplayAsOf))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Source reads milestones from an export file.
+type Source struct {
+	name string
+	path string
+	asOf time.Time
+	env  connectors.Env
+}
+
+// NewSource builds a file source; it reads nothing yet.
+func NewSource(name string, c SourceConfig, env connectors.Env) (*Source, error) {
+	s := &Source{name: name, path: resolve(env.Dir, c.Path), env: env}
+	if c.ReplayAsOf != "" {
+		t, err := time.Parse(time.DateOnly, c.ReplayAsOf)
+		if err != nil {
+			return nil, fmt.Errorf("replay_as_of: %w", err)
+		}
+		s.asOf = t
+	}
+	return s, nil
+}
+
+// Name implements worker.Source.
+func (s *Source) Name() string { return s.name }
+
+// Fetch implements worker.Source: the whole export is one read, so a broken
+// file fails the source as a whole.
+func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
+	if err := ctx.Err(); err != nil {
+		return worker.FetchResult{}, err
+	}
+	data, err := os.ReadFile(s.path)
+	if err != nil {
+		return worker.FetchResult{}, fmt.Errorf("reading export of source %s: %w", s.name, err)
+	}
+	var shift time.Duration
+	if !s.asOf.IsZero() {
+		today := day(s.env.Clock().UTC())
+		shift = today.Sub(s.asOf)
+	}
+	exp, err := ParseExport(s.path, data, shift)
+	if err != nil {
+		return worker.FetchResult{}, fmt.Errorf("export of source %s is invalid:\n%w", s.name, err)
+	}
+	res := worker.FetchResult{}
+	for _, m := range exp.Milestones {
+		m.Source = s.name
+		m.Key = "file:" + s.name + "/" + m.Key
+		res.Milestones = append(res.Milestones, m)
+	}
+	return res, nil
+}

@@ -1,0 +1,353 @@
+// Package config reads forewarn's configuration file. It decodes strictly
+// (unknown keys are errors) and validates everything it owns, reporting every
+// problem at once as file:line:col. Sections that belong to other packages
+// (connectors, forecast, drafts, state) are kept as YAML nodes with their
+// positions and decoded by internal/app with the same strictness.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/forewarn/forewarn/internal/diag"
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/yamlx"
+)
+
+// Version is the only configuration format version there is.
+const Version = 1
+
+// File is the configuration file as written by the user.
+type File struct {
+	Version int `yaml:"version" desc:"Format version; must be 1."`
+	// Rules is the rules file, relative to this file. Default "rules.yaml".
+	Rules    string       `yaml:"rules" desc:"Path of the rules file, relative to this file (default rules.yaml)."`
+	State    yaml.Node    `yaml:"state" desc:"Where forewarn keeps state between runs (driver: sqlite, postgres or none)."`
+	Forecast yaml.Node    `yaml:"forecast" desc:"Forecast options (trials, seed, window, working days, holidays)."`
+	Drafts   yaml.Node    `yaml:"drafts" desc:"Draft options (template_dir, confidence, check_in_days)."`
+	Sources  []SourceSpec `yaml:"sources" desc:"Trackers to read milestones from."`
+	Target   TargetSpec   `yaml:"target" desc:"Where tickets are written: exactly one of outbox, github or jira."`
+	Clients  []ClientSpec `yaml:"clients" desc:"The clients milestones are delivered to."`
+	// Agreed lists re-baselined due dates agreed with clients.
+	Agreed []AgreedSpec `yaml:"agreed_dates" desc:"New due dates agreed with a client after a notice; tracked like the original."`
+	// ReopenWithin: a closed ticket whose rule fires again is reopened when
+	// it was closed less than this long ago. Default 14d.
+	ReopenWithin string `yaml:"reopen_within" desc:"Reopen a closed ticket when its rule fires again within this long after closing (default 14d)."`
+}
+
+// SourceSpec names a source and holds exactly one connector section.
+type SourceSpec struct {
+	Name   string     `yaml:"name" desc:"Name of the source, used in reports and milestone keys."`
+	File   *yaml.Node `yaml:"file" desc:"A tracker export on disk."`
+	GitHub *yaml.Node `yaml:"github" desc:"GitHub milestones."`
+	Jira   *yaml.Node `yaml:"jira" desc:"Jira fix versions and sprints."`
+	node   *yaml.Node
+}
+
+// TargetSpec holds exactly one target section.
+type TargetSpec struct {
+	Outbox *yaml.Node `yaml:"outbox" desc:"Write tickets as Markdown files to a directory."`
+	GitHub *yaml.Node `yaml:"github" desc:"Open tickets as GitHub issues."`
+	Jira   *yaml.Node `yaml:"jira" desc:"Open tickets as Jira issues."`
+}
+
+// ClientSpec is a client as configured.
+type ClientSpec struct {
+	ID         string           `yaml:"id" desc:"Identifier milestones refer to."`
+	Name       string           `yaml:"name" desc:"The client's name as used in drafts."`
+	Contact    string           `yaml:"contact" desc:"Person the notice is addressed to."`
+	Owner      string           `yaml:"owner" desc:"Account owner: sender of the notice and assignee of tickets."`
+	TrackerID  string           `yaml:"tracker_id" desc:"Assignee id of the account owner in the target tracker (GitHub login or Jira account id)."`
+	Locale     string           `yaml:"locale" desc:"Language of the drafts: en or nl."`
+	TimeZone   string           `yaml:"time_zone" desc:"IANA time zone of the client, e.g. Europe/Amsterdam."`
+	Concession string           `yaml:"concession" desc:"What the account offers when a date slips, stated plainly."`
+	Confidence float64          `yaml:"confidence" desc:"Confidence of the new date offered (default 0.85)."`
+	Dates      []ClientDateSpec `yaml:"dates" desc:"The client's own dates that depend on the delivery."`
+}
+
+// ClientDateSpec is one of the client's own dates.
+type ClientDateSpec struct {
+	Name string `yaml:"name"`
+	Date string `yaml:"date" desc:"YYYY-MM-DD"`
+}
+
+// AgreedSpec is a new due date agreed for a milestone.
+type AgreedSpec struct {
+	Milestone string `yaml:"milestone" desc:"Key of the milestone, as shown by forewarn plan."`
+	Date      string `yaml:"date" desc:"YYYY-MM-DD"`
+}
+
+// Config is a loaded, validated configuration.
+type Config struct {
+	Path         string // the file it came from
+	Dir          string // its directory: relative paths resolve against it
+	File         File
+	RulesPath    string
+	Clients      map[string]model.Client
+	Agreed       map[string][]time.Time // milestone key → agreed dates, in order
+	ReopenWithin time.Duration
+	Sources      []Source
+	Target       Section
+}
+
+// Source is one configured source: its name, kind and section.
+type Source struct {
+	Name string
+	Kind string // "file", "github", "jira"
+	Node *yaml.Node
+}
+
+// Section is a connector section with its kind.
+type Section struct {
+	Kind string
+	Node *yaml.Node
+}
+
+// Load reads and validates the configuration at path. Problems come back
+// as a *diag.List, all of them at once.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		l := &diag.List{}
+		l.AddAt(path, 0, 0, "", "cannot read configuration: %v", unwrapPathErr(err))
+		return nil, l.Err()
+	}
+	return Parse(path, data)
+}
+
+func unwrapPathErr(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+var idRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// Parse validates configuration text; path names it in messages and
+// anchors relative paths.
+func Parse(path string, data []byte) (*Config, error) {
+	root, err := yamlx.Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	l := &diag.List{}
+	var f File
+	yamlx.Decode(path, root, &f, "", l)
+	if l.Len() > 0 {
+		return nil, l.Err()
+	}
+	c := &Config{Path: path, Dir: filepath.Dir(path), File: f, Clients: map[string]model.Client{}, Agreed: map[string][]time.Time{}}
+
+	key := func(name string) *yaml.Node { return valueNode(root, name) }
+	if f.Version != Version {
+		l.Add(path, orNode(key("version"), root), "", "version must be %d (got %d)", Version, f.Version)
+	}
+	c.RulesPath = f.Rules
+	if c.RulesPath == "" {
+		c.RulesPath = "rules.yaml"
+	}
+	if !filepath.IsAbs(c.RulesPath) {
+		c.RulesPath = filepath.Join(c.Dir, c.RulesPath)
+	}
+
+	c.ReopenWithin = 14 * 24 * time.Hour
+	if f.ReopenWithin != "" {
+		d, err := ParseDuration(f.ReopenWithin)
+		if err != nil {
+			l.Add(path, key("reopen_within"), "", "reopen_within: %v", err)
+		}
+		c.ReopenWithin = d
+	}
+
+	// Sources: each names exactly one connector.
+	srcSeq := key("sources")
+	if len(f.Sources) == 0 {
+		l.Add(path, orNode(srcSeq, root), "", "sources: at least one source is required")
+	}
+	names := map[string]bool{}
+	for i, s := range f.Sources {
+		n := root
+		if srcSeq != nil && i < len(srcSeq.Content) {
+			n = srcSeq.Content[i]
+		}
+		if !idRe.MatchString(s.Name) {
+			l.Add(path, orNode(valueNode(n, "name"), n), "", "sources[%d]: name must be letters, digits, '.', '_' or '-' (got %q)", i, s.Name)
+		} else if names[s.Name] {
+			l.Add(path, valueNode(n, "name"), "", "sources[%d]: name %q is used twice", i, s.Name)
+		}
+		names[s.Name] = true
+		var kinds []Source
+		for _, k := range []struct {
+			kind string
+			node *yaml.Node
+		}{{"file", s.File}, {"github", s.GitHub}, {"jira", s.Jira}} {
+			if k.node != nil {
+				kinds = append(kinds, Source{Name: s.Name, Kind: k.kind, Node: k.node})
+			}
+		}
+		if len(kinds) != 1 {
+			l.Add(path, n, "", "sources[%d] (%s): give exactly one of file, github or jira", i, s.Name)
+			continue
+		}
+		c.Sources = append(c.Sources, kinds[0])
+	}
+
+	// Target: exactly one.
+	var targets []Section
+	for _, k := range []struct {
+		kind string
+		node *yaml.Node
+	}{{"outbox", f.Target.Outbox}, {"github", f.Target.GitHub}, {"jira", f.Target.Jira}} {
+		if k.node != nil {
+			targets = append(targets, Section{Kind: k.kind, Node: k.node})
+		}
+	}
+	if len(targets) != 1 {
+		l.Add(path, orNode(key("target"), root), "", "target: give exactly one of outbox, github or jira")
+	} else {
+		c.Target = targets[0]
+	}
+
+	// Clients.
+	clSeq := key("clients")
+	for i, cs := range f.Clients {
+		n := root
+		if clSeq != nil && i < len(clSeq.Content) {
+			n = clSeq.Content[i]
+		}
+		at := func(k string) *yaml.Node { return orNode(valueNode(n, k), n) }
+		cl := model.Client{ID: cs.ID, Name: cs.Name, Contact: cs.Contact, Owner: cs.Owner, Tracker: cs.TrackerID,
+			Locale: cs.Locale, TimeZone: cs.TimeZone, Concession: cs.Concession, Confidence: cs.Confidence}
+		if !idRe.MatchString(cs.ID) {
+			l.Add(path, at("id"), "", "clients[%d]: id must be letters, digits, '.', '_' or '-' (got %q)", i, cs.ID)
+		} else if _, dup := c.Clients[cs.ID]; dup {
+			l.Add(path, at("id"), "", "clients[%d]: id %q is used twice", i, cs.ID)
+		}
+		if cs.Name == "" {
+			l.Add(path, at("name"), "", "clients[%d] (%s): name is required", i, cs.ID)
+		}
+		if cl.Locale == "" {
+			cl.Locale = "en"
+		}
+		if !slices.Contains([]string{"en", "nl"}, cl.Locale) {
+			l.Add(path, at("locale"), "", "clients[%d] (%s): locale must be en or nl (got %q)", i, cs.ID, cs.Locale)
+		}
+		if cs.TimeZone != "" {
+			if _, err := time.LoadLocation(cs.TimeZone); err != nil {
+				l.Add(path, at("time_zone"), "", "clients[%d] (%s): unknown time zone %q", i, cs.ID, cs.TimeZone)
+			}
+		}
+		if cs.Confidence != 0 && (cs.Confidence < 0.5 || cs.Confidence >= 1) {
+			l.Add(path, at("confidence"), "", "clients[%d] (%s): confidence must be at least 0.5 and below 1 (got %g)", i, cs.ID, cs.Confidence)
+		}
+		dseq := valueNode(n, "dates")
+		for j, d := range cs.Dates {
+			dn := n
+			if dseq != nil && j < len(dseq.Content) {
+				dn = orNode(valueNode(dseq.Content[j], "date"), dseq.Content[j])
+			}
+			t, err := ParseDate(d.Date)
+			if err != nil {
+				l.Add(path, dn, "", "clients[%d] (%s): dates[%d]: %v", i, cs.ID, j, err)
+				continue
+			}
+			cl.Dates = append(cl.Dates, model.ClientDate{Name: d.Name, Date: t})
+		}
+		c.Clients[cs.ID] = cl
+	}
+
+	agSeq := key("agreed_dates")
+	for i, a := range f.Agreed {
+		n := root
+		if agSeq != nil && i < len(agSeq.Content) {
+			n = agSeq.Content[i]
+		}
+		if a.Milestone == "" {
+			l.Add(path, n, "", "agreed_dates[%d]: milestone is required", i)
+		}
+		t, err := ParseDate(a.Date)
+		if err != nil {
+			l.Add(path, orNode(valueNode(n, "date"), n), "", "agreed_dates[%d]: %v", i, err)
+			continue
+		}
+		c.Agreed[a.Milestone] = append(c.Agreed[a.Milestone], t)
+	}
+	for k := range c.Agreed {
+		slices.SortFunc(c.Agreed[k], func(a, b time.Time) int { return a.Compare(b) })
+	}
+
+	if err := l.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Section returns the node of a top-level section (nil when absent).
+func (c *Config) Section(n yaml.Node) *yaml.Node {
+	if n.Kind == 0 {
+		return nil
+	}
+	return &n
+}
+
+// Client returns the configured client, or a minimal one named after the id.
+func (c *Config) Client(id string) model.Client {
+	if cl, ok := c.Clients[id]; ok {
+		return cl
+	}
+	return model.Client{ID: id, Name: id, Locale: "en"}
+}
+
+// valueNode returns the value node of key in a mapping node.
+func valueNode(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func orNode(a, b *yaml.Node) *yaml.Node {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// ParseDate reads a YYYY-MM-DD date as midnight UTC.
+func ParseDate(s string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date (want YYYY-MM-DD)", s)
+	}
+	return t, nil
+}
+
+var durRe = regexp.MustCompile(`^(\d+)([smhdw])$`)
+
+// ParseDuration reads durations with d (days) and w (weeks) as well as
+// Go's own units.
+func ParseDuration(s string) (time.Duration, error) {
+	if m := durRe.FindStringSubmatch(s); m != nil {
+		var n int64
+		fmt.Sscan(m[1], &n)
+		unit := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
+		return time.Duration(n) * unit, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a duration (e.g. 36h, 14d, 2w)", s)
+	}
+	return d, nil
+}

@@ -1,0 +1,261 @@
+package worker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/connectors/file"
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+var now = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+
+type fakeSource struct {
+	name   string
+	ms     []model.Milestone
+	failed []worker.MilestoneFailure
+	err    error
+}
+
+func (s fakeSource) Name() string { return s.name }
+func (s fakeSource) Fetch(context.Context) (worker.FetchResult, error) {
+	return worker.FetchResult{Milestones: s.ms, Failed: s.failed}, s.err
+}
+
+// atRisk fires a client notice for every milestone with work remaining.
+type atRisk struct {
+	budget int
+	acted  map[string]time.Time
+}
+
+func (r *atRisk) Prepare(m model.Milestone) (model.Milestone, bool) {
+	return m, len(m.Labels) > 0 && m.Labels[0] == "forewarn:ignore"
+}
+func (r *atRisk) Open([]byte) (worker.RuleRun, error) { return r, nil }
+func (r *atRisk) Budget() int                        { return r.budget }
+func (r *atRisk) Evaluate(now time.Time, in []worker.Judged) worker.Evaluation {
+	var ev worker.Evaluation
+	for _, j := range in {
+		if j.Forecast.RemainingItems > 0 {
+			ev.Firings = append(ev.Firings, worker.Firing{MayUpdate: true, Finding: model.Finding{
+				Rule: "at-risk", MilestoneKey: j.Milestone.Key, Purpose: model.PurposeClientNotice,
+				Severity: "warning", FiredAt: now, ActiveSince: now}})
+		}
+	}
+	return ev
+}
+func (r *atRisk) Acted(fp string, at time.Time) {
+	if r.acted == nil {
+		r.acted = map[string]time.Time{}
+	}
+	r.acted[fp] = at
+}
+func (r *atRisk) State() ([]byte, error) { return []byte("{}"), nil }
+
+func remaining(m model.Milestone, now time.Time) model.Forecast {
+	f := model.Forecast{MilestoneKey: m.Key, AsOf: now, Status: model.ForecastOK}
+	for _, it := range m.Items {
+		if it.DoneAt(now) {
+			f.DoneItems++
+		} else {
+			f.RemainingItems++
+		}
+	}
+	return f
+}
+
+type drafter struct{ version string }
+
+func (d drafter) Draft(req worker.DraftRequest, f model.Format) (model.Ticket, error) {
+	fp := req.Finding.Fingerprint()
+	return model.Ticket{Fingerprint: fp, Purpose: req.Finding.Purpose, MilestoneKey: req.Milestone.Key,
+		Rule: req.Finding.Rule, Format: f, Title: "Notice: " + req.Milestone.Title,
+		Body:   fmt.Sprintf("%d remain %s\n\n%s\n", req.Forecast.RemainingItems, d.version, model.Marker(fp, f)),
+		Labels: model.TicketLabels(fp, req.Finding.Purpose)}, nil
+}
+
+func milestone(key string, open int) model.Milestone {
+	m := model.Milestone{Key: key, Title: "Milestone " + key, Due: now.AddDate(0, 0, 10), State: model.StateOpen}
+	for i := range open {
+		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("%s-%d", key, i), Created: now.AddDate(0, 0, -20), Status: model.StatusTodo})
+	}
+	return m
+}
+
+func newWorker(t *testing.T, dir string, srcs ...worker.Source) (*worker.Worker, *file.Outbox) {
+	t.Helper()
+	out, err := file.NewTarget(file.TargetConfig{Dir: dir}, connectors.Env{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &worker.Worker{Sources: srcs, Target: out, Forecast: remaining, Rules: &atRisk{}, Drafter: drafter{"v1"},
+		ReopenWithin: 14 * 24 * time.Hour, Now: func() time.Time { return now }, Log: zerolog.Nop()}, out
+}
+
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(dir, "fw-*.md"))
+	return m
+}
+
+func TestRunCreatesOnceAndPlanWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	src := fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3), milestone("b", 0), milestone("c", 1)}}
+	w, _ := newWorker(t, dir, src)
+
+	plan, err := w.Run(context.Background(), worker.ModePlan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plan.Count(worker.ActionCreate); got != 2 {
+		t.Fatalf("plan: %d creates, want 2: %+v", got, plan.Actions)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("plan wrote %d files", len(entries))
+	}
+
+	first, err := w.Run(context.Background(), worker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := first.Count(worker.ActionCreate); got != 2 || len(files(t, dir)) != 2 {
+		t.Fatalf("run: %d creates, %d files; want 2 and 2", got, len(files(t, dir)))
+	}
+	for i, a := range first.Actions {
+		if a.Kind != plan.Actions[i].Kind || a.Fingerprint != plan.Actions[i].Fingerprint {
+			t.Errorf("run action %d = %s %s, plan said %s %s", i, a.Kind, a.Fingerprint, plan.Actions[i].Kind, plan.Actions[i].Fingerprint)
+		}
+	}
+
+	second, err := w.Run(context.Background(), worker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Count(worker.ActionCreate) != 0 || second.Count(worker.ActionNone) != 2 || len(files(t, dir)) != 2 {
+		t.Fatalf("second run: %+v", second.Actions)
+	}
+}
+
+func TestChangedDraftUpdatesInPlace(t *testing.T) {
+	dir := t.TempDir()
+	w, _ := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3)}})
+	if _, err := w.Run(context.Background(), worker.ModeRun); err != nil {
+		t.Fatal(err)
+	}
+	w.Drafter = drafter{"v2"}
+	rep, err := w.Run(context.Background(), worker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Count(worker.ActionUpdate) != 1 || len(files(t, dir)) != 1 {
+		t.Fatalf("want one update and one file: %+v", rep.Actions)
+	}
+	data, _ := os.ReadFile(files(t, dir)[0])
+	if !strings.Contains(string(data), "3 remain v2") {
+		t.Fatalf("file not updated:\n%s", data)
+	}
+}
+
+// lossy creates the ticket, then reports a failure, as when the response
+// of a successful create is lost on the way back.
+type lossy struct {
+	worker.Target
+	creates int
+}
+
+func (l *lossy) Create(ctx context.Context, t model.Ticket) (model.TicketRef, error) {
+	l.creates++
+	if _, err := l.Target.Create(ctx, t); err != nil {
+		return model.TicketRef{}, err
+	}
+	return model.TicketRef{}, errors.New("connection reset by peer")
+}
+
+func TestLostCreateResponseIsNotRetried(t *testing.T) {
+	dir := t.TempDir()
+	w, out := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3)}})
+	l := &lossy{Target: out}
+	w.Target = l
+	rep, err := w.Run(context.Background(), worker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.creates != 1 || rep.Partial() || !rep.Actions[0].Done {
+		t.Fatalf("creates=%d partial=%v actions=%+v", l.creates, rep.Partial(), rep.Actions)
+	}
+	rep, _ = w.Run(context.Background(), worker.ModeRun)
+	if l.creates != 1 || len(files(t, dir)) != 1 {
+		t.Fatalf("second run created again: creates=%d files=%d", l.creates, len(files(t, dir)))
+	}
+}
+
+func TestUnreadableMilestonesAreReportedNotJudged(t *testing.T) {
+	dir := t.TempDir()
+	good := fakeSource{name: "a", ms: []model.Milestone{milestone("ok", 2)},
+		failed: []worker.MilestoneFailure{{Key: "broken", Err: errors.New("page 2: unexpected EOF")}}}
+	bad := fakeSource{name: "b", err: errors.New("401 Unauthorized")}
+	w, _ := newWorker(t, dir, good, bad)
+	rep, err := w.Run(context.Background(), worker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Partial() || len(rep.Failed) != 2 || len(rep.Milestones) != 1 || rep.Count(worker.ActionCreate) != 1 {
+		t.Fatalf("partial=%v failed=%+v judged=%d actions=%+v", rep.Partial(), rep.Failed, len(rep.Milestones), rep.Actions)
+	}
+}
+
+func TestBudgetDefersTheRest(t *testing.T) {
+	dir := t.TempDir()
+	w, _ := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 1), milestone("b", 1), milestone("c", 1)}})
+	w.Rules = &atRisk{budget: 2}
+	rep, _ := w.Run(context.Background(), worker.ModeRun)
+	if rep.Count(worker.ActionCreate) != 2 || rep.Count(worker.ActionDeferred) != 1 || rep.Partial() {
+		t.Fatalf("actions: %+v", rep.Actions)
+	}
+	rep, _ = w.Run(context.Background(), worker.ModeRun)
+	if rep.Count(worker.ActionCreate) != 1 || len(files(t, dir)) != 3 {
+		t.Fatalf("next run should finish the deferred one: %+v", rep.Actions)
+	}
+}
+
+func TestClosedTickets(t *testing.T) {
+	for _, tc := range []struct {
+		name, state string
+		closedAgo   time.Duration
+		want        worker.ActionKind
+	}{
+		{"won't do is never reopened", "wontdo", time.Hour, worker.ActionNone},
+		{"closed recently is reopened", "closed", 24 * time.Hour, worker.ActionReopen},
+		{"closed long ago stays closed", "closed", 30 * 24 * time.Hour, worker.ActionNone},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			w, _ := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 1)}})
+			if _, err := w.Run(context.Background(), worker.ModeRun); err != nil {
+				t.Fatal(err)
+			}
+			p := files(t, dir)[0]
+			data, _ := os.ReadFile(p)
+			closed := now.Add(-tc.closedAgo).Format(time.RFC3339)
+			data = []byte(strings.Replace(string(data), "state: open", "state: "+tc.state+"\nclosed_at: \""+closed+"\"", 1))
+			os.WriteFile(p, data, 0o644)
+			rep, _ := w.Run(context.Background(), worker.ModeRun)
+			if len(rep.Actions) != 1 || rep.Actions[0].Kind != tc.want {
+				t.Fatalf("got %+v, want %s", rep.Actions, tc.want)
+			}
+			if len(files(t, dir)) != 1 {
+				t.Fatal("a closed ticket must never lead to a second one")
+			}
+		})
+	}
+}
