@@ -1,0 +1,149 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Drivers.
+const (
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+	DriverNone     = "none"
+)
+
+// DefaultPath is where the SQLite file lives when the config does not say,
+// relative to the config file's directory (the caller resolves it).
+const DefaultPath = ".forewarn/state.db"
+
+// DefaultLockWait is how long a run waits for another run to finish.
+const DefaultLockWait = 2 * time.Minute
+
+// Config is the `state:` section of forewarn.yaml.
+type Config struct {
+	Driver string `yaml:"driver"` // "sqlite" (default), "postgres" or "none"
+	Path   string `yaml:"path"`   // SQLite file; default .forewarn/state.db
+	// DSNEnv names the environment variable holding the PostgreSQL DSN. The
+	// DSN is a secret: it is never logged and never appears in errors.
+	DSNEnv string `yaml:"dsn_env"`
+	// LockWait is how long a run waits for another run's lock before it
+	// gives up with ErrLocked. Zero means DefaultLockWait; "0s" is not
+	// distinguishable from unset, so use a small value such as 1s to fail fast.
+	LockWait Duration `yaml:"lock_wait"`
+}
+
+// driver returns the configured driver, sqlite when unset.
+func (c Config) driver() string {
+	if c.Driver == "" {
+		return DriverSQLite
+	}
+	return c.Driver
+}
+
+// path returns the SQLite path, the default when unset.
+func (c Config) path() string {
+	if c.Path == "" {
+		return DefaultPath
+	}
+	return c.Path
+}
+
+// Wait returns the lock wait with its default applied.
+func (c Config) Wait() time.Duration {
+	if c.LockWait == 0 {
+		return DefaultLockWait
+	}
+	return c.LockWait.Duration()
+}
+
+// Validate reports every problem with the section at once (joined).
+func (c Config) Validate() error {
+	var errs []error
+	switch c.driver() {
+	case DriverSQLite:
+		if c.DSNEnv != "" {
+			errs = append(errs, errors.New(`state: dsn_env is only used with driver "postgres"`))
+		}
+	case DriverPostgres:
+		if c.DSNEnv == "" {
+			errs = append(errs, errors.New(`state: driver "postgres" needs dsn_env, the environment variable that holds the connection string`))
+		} else if !envName.MatchString(c.DSNEnv) {
+			errs = append(errs, fmt.Errorf("state: dsn_env %q is not an environment variable name (it names the variable, it does not hold the DSN)", truncate(c.DSNEnv)))
+		}
+		if c.Path != "" {
+			errs = append(errs, errors.New(`state: path is only used with driver "sqlite"`))
+		}
+	case DriverNone:
+		if c.Path != "" || c.DSNEnv != "" {
+			errs = append(errs, errors.New(`state: driver "none" keeps nothing; remove path and dsn_env`))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("state: unknown driver %q (want sqlite, postgres or none)", c.Driver))
+	}
+	if c.LockWait < 0 {
+		errs = append(errs, errors.New("state: lock_wait must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// truncate keeps a mistaken value (perhaps a DSN pasted where a variable
+// name belongs) from being echoed in full.
+func truncate(s string) string {
+	if len(s) > 12 {
+		return s[:8] + "…"
+	}
+	return s
+}
+
+// Duration is a time.Duration that reads "90s", "2m", "1h" and also "d"
+// (days) and "w" (weeks) from YAML.
+type Duration time.Duration
+
+// Duration returns d as a time.Duration.
+func (d Duration) Duration() time.Duration { return time.Duration(d) }
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+var durRe = regexp.MustCompile(`^(\d+)([dw])$`)
+
+// ParseDuration reads a duration such as 90s, 2m, 1h30m, 1d or 2w.
+func ParseDuration(s string) (Duration, error) {
+	if m := durRe.FindStringSubmatch(s); m != nil {
+		n, err := strconv.ParseInt(m[1], 10, 64)
+		if err == nil && n < 1<<20 {
+			unit := 24 * time.Hour
+			if m[2] == "w" {
+				unit *= 7
+			}
+			return Duration(time.Duration(n) * unit), nil
+		}
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("%q is not a duration (e.g. 30s, 2m, 1h)", s)
+	}
+	return Duration(v), nil
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: lock_wait must be a duration such as 2m", n.Line)
+	}
+	v, err := ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %v", n.Line, err)
+	}
+	*d = v
+	return nil
+}
+
+// MarshalYAML implements yaml.Marshaler.
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }

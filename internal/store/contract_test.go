@@ -1,0 +1,562 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/store"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+// backend is one isolated database for one contract test.
+type backend struct {
+	// persistent is false for driver none: nothing survives Close.
+	persistent bool
+	// cfg and env open the store; open calls store.Open with them.
+	cfg store.Config
+	env map[string]string
+	// raw opens the database directly, for inspection (nil for none).
+	raw func(t *testing.T) *sql.DB
+}
+
+func (b backend) open(t *testing.T) store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), b.cfg, func(k string) string { return b.env[k] })
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// runContract is the one contract suite every backend must pass. newBackend
+// returns a fresh, empty database each time it is called.
+func runContract(t *testing.T, newBackend func(t *testing.T) backend) {
+	cases := []struct {
+		name string
+		fn   func(t *testing.T, b backend)
+	}{
+		{"rule state", testRuleState},
+		{"ledger", testLedger},
+		{"forecasts", testForecasts},
+		{"snapshots", testSnapshots},
+		{"run log", testRunLog},
+		{"http cache", testCache},
+		{"lock: second run times out with ErrLocked", testLockTimeout},
+		{"lock: second run waits, then gets it", testLockWaits},
+		{"lock: cancelled wait", testLockCancel},
+		{"concurrent writers", testConcurrentWrites},
+		{"persistence across Close and Open", testPersistence},
+		{"migrations applied twice are a no-op", testMigrationsTwice},
+		{"concurrent first opens migrate once", testConcurrentOpen},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { c.fn(t, newBackend(t)) })
+	}
+}
+
+var ctx = context.Background()
+
+// day0 has nanoseconds on purpose: the stores must keep full precision.
+var day0 = time.Date(2026, 3, 2, 9, 30, 15, 123456789, time.UTC)
+
+func testRuleState(t *testing.T, b backend) {
+	s := b.open(t)
+	got, err := s.RuleState(ctx)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("empty store: RuleState = %q, %v; want empty, nil", got, err)
+	}
+	for _, blob := range [][]byte{[]byte(`{"pending":{"fw-1":"2026-03-01T00:00:00Z"}}`), []byte("second\x00binary\xff")} {
+		if err := s.SaveRuleState(ctx, blob); err != nil {
+			t.Fatalf("SaveRuleState: %v", err)
+		}
+		got, err := s.RuleState(ctx)
+		if err != nil || string(got) != string(blob) {
+			t.Fatalf("RuleState = %q, %v; want %q", got, err, blob)
+		}
+	}
+}
+
+func ledgerEntry(fp string) worker.LedgerEntry {
+	return worker.LedgerEntry{
+		Fingerprint: fp, MilestoneKey: "github:acme/web#12", Purpose: model.PurposeClientNotice,
+		Target: "github", State: "pending", FirstFired: day0,
+	}
+}
+
+func testLedger(t *testing.T, b backend) {
+	s := b.open(t)
+	if _, ok, err := s.LedgerGet(ctx, "fw-missing"); ok || err != nil {
+		t.Fatalf("missing entry: ok=%v err=%v; want false, nil", ok, err)
+	}
+	pending := ledgerEntry("fw-0001")
+	if err := s.LedgerPut(ctx, pending); err != nil {
+		t.Fatalf("LedgerPut pending: %v", err)
+	}
+	got, ok, err := s.LedgerGet(ctx, "fw-0001")
+	if err != nil || !ok || !reflect.DeepEqual(got, pending) {
+		t.Fatalf("LedgerGet after pending = %+v, %v, %v; want %+v", got, ok, err, pending)
+	}
+	created := pending
+	created.State = "created"
+	created.Ref = model.TicketRef{Fingerprint: "fw-0001", Target: "github", ID: "acme/web#40",
+		URL: "https://github.example/acme/web/issues/40", Open: true, Digest: "abc123"}
+	created.Digest, created.Created, created.Updated = "abc123", day0.Add(time.Minute), day0.Add(2*time.Minute)
+	if err := s.LedgerPut(ctx, created); err != nil {
+		t.Fatalf("LedgerPut created (upsert): %v", err)
+	}
+	got, ok, err = s.LedgerGet(ctx, "fw-0001")
+	if err != nil || !ok || !reflect.DeepEqual(got, created) {
+		t.Fatalf("LedgerGet after upsert =\n %+v, %v, %v\nwant\n %+v", got, ok, err, created)
+	}
+	closed := created
+	closed.Ref.Open, closed.Ref.ClosedAt, closed.Ref.WontDo = false, day0.Add(time.Hour), true
+	if err := s.LedgerPut(ctx, closed); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := s.LedgerGet(ctx, "fw-0001"); !reflect.DeepEqual(got, closed) {
+		t.Fatalf("closed ref did not round-trip: %+v", got.Ref)
+	}
+	other := ledgerEntry("fw-0002")
+	if err := s.LedgerPut(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := s.LedgerGet(ctx, "fw-0001"); got.State != "created" {
+		t.Fatalf("writing fw-0002 changed fw-0001: %+v", got)
+	}
+	if err := s.LedgerPut(ctx, worker.LedgerEntry{State: "pending"}); err == nil {
+		t.Fatal("LedgerPut without a fingerprint succeeded; want an error")
+	}
+}
+
+func testForecasts(t *testing.T, b backend) {
+	s := b.open(t)
+	key := "jira:ACME/1.4"
+	if got, err := s.Forecasts(ctx, key); err != nil || len(got) != 0 {
+		t.Fatalf("empty: %v, %v", got, err)
+	}
+	rec := func(d int, p float64) model.ForecastRecord {
+		at := day0.AddDate(0, 0, d)
+		return model.ForecastRecord{AsOf: at, Status: model.ForecastOK, P50: dayOf(at.AddDate(0, 0, 10)),
+			P85: dayOf(at.AddDate(0, 0, 14)), P95: dayOf(at.AddDate(0, 0, 20)), ProbOnTime: p, Scope: 40, Remaining: 40 - d}
+	}
+	// Appended out of order: read back in AsOf order.
+	for _, r := range []model.ForecastRecord{rec(2, 0.5), rec(0, 0.9), rec(1, 0.7)} {
+		if err := s.AppendForecast(ctx, key, r); err != nil {
+			t.Fatalf("AppendForecast: %v", err)
+		}
+	}
+	if err := s.AppendForecast(ctx, "other", rec(5, 0.1)); err != nil {
+		t.Fatal(err)
+	}
+	// The same AsOf again replaces, it does not duplicate.
+	again := rec(1, 0.65)
+	if err := s.AppendForecast(ctx, key, again); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Forecasts(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []model.ForecastRecord{rec(0, 0.9), again, rec(2, 0.5)}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Forecasts =\n %+v\nwant\n %+v", got, want)
+	}
+}
+
+func dayOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func snapshot(d int, items ...string) store.Snapshot {
+	at := day0.AddDate(0, 0, d)
+	return store.Snapshot{MilestoneKey: "github:acme/web#12", Taken: at, Title: "Launch", State: model.StateOpen,
+		Due: time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC),
+		Point: model.BurndownPoint{Day: dayOf(at), Scope: len(items), Done: d, Remaining: len(items) - d,
+			ScopePoints: 13.5, DonePoints: 2, RemainingPoints: 11.5, Added: 1},
+		Items: items}
+}
+
+func testSnapshots(t *testing.T, b backend) {
+	s := b.open(t)
+	if got, err := s.Snapshots(ctx, "github:acme/web#12"); err != nil || len(got) != 0 {
+		t.Fatalf("empty: %v, %v", got, err)
+	}
+	s1 := snapshot(0, "acme/web#2", "acme/web#1")
+	s2 := snapshot(1, "acme/web#1", "acme/web#3")
+	s2.AgreedDue = time.Date(2026, 4, 14, 0, 0, 0, 0, time.UTC)
+	for _, sn := range []store.Snapshot{s2, s1} {
+		if err := s.PutSnapshot(ctx, sn); err != nil {
+			t.Fatalf("PutSnapshot: %v", err)
+		}
+	}
+	// A later snapshot the same day replaces the earlier one.
+	s2b := s2
+	s2b.Taken = s2.Taken.Add(3 * time.Hour)
+	s2b.Items = []string{"acme/web#1", "acme/web#3", "acme/web#4"}
+	if err := s.PutSnapshot(ctx, s2b); err != nil {
+		t.Fatal(err)
+	}
+	other := snapshot(0, "x")
+	other.MilestoneKey = "other"
+	if err := s.PutSnapshot(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Snapshots(ctx, "github:acme/web#12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1.Items = []string{"acme/web#1", "acme/web#2"} // stored sorted
+	want := []store.Snapshot{s1, s2b}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Snapshots =\n %+v\nwant\n %+v", got, want)
+	}
+	if err := s.PutSnapshot(ctx, store.Snapshot{MilestoneKey: "k"}); err == nil {
+		t.Fatal("a snapshot without a time was accepted")
+	}
+}
+
+func testRunLog(t *testing.T, b backend) {
+	s := b.open(t)
+	if runs, err := s.Runs(ctx, 10); err != nil || len(runs) != 0 {
+		t.Fatalf("empty run log: %v, %v", runs, err)
+	}
+	id1, err := s.StartRun(ctx, "run", day0)
+	if err != nil {
+		t.Fatalf("StartRun: %v", err)
+	}
+	// A second start while the first never finished: the first was abandoned.
+	id2, err := s.StartRun(ctx, "plan", day0.Add(time.Hour))
+	if err != nil || id2 == id1 {
+		t.Fatalf("StartRun 2: id %d (first %d), %v", id2, id1, err)
+	}
+	res := store.RunResult{Ended: day0.Add(time.Hour + 90*time.Second), Outcome: store.OutcomePartial,
+		Counts: map[string]int{"milestones": 4, "created": 1, "failed": 1}, Error: "jira: 1 milestone unreadable"}
+	if err := s.FinishRun(ctx, id2, res); err != nil {
+		t.Fatalf("FinishRun: %v", err)
+	}
+	id3, err := s.StartRun(ctx, "run", day0.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.Runs(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Run{
+		{ID: id3, Mode: "run", Started: day0.Add(2 * time.Hour), Outcome: store.OutcomeRunning},
+		{ID: id2, Mode: "plan", Started: day0.Add(time.Hour), Ended: res.Ended, Outcome: store.OutcomePartial, Counts: res.Counts, Error: res.Error},
+		{ID: id1, Mode: "run", Started: day0, Outcome: store.OutcomeAbandoned},
+	}
+	if !reflect.DeepEqual(runs, want) {
+		t.Fatalf("Runs =\n %+v\nwant\n %+v", runs, want)
+	}
+	if runs, _ := s.Runs(ctx, 1); len(runs) != 1 || runs[0].ID != id3 {
+		t.Fatalf("Runs(limit 1) = %+v; want only run %d", runs, id3)
+	}
+	if err := s.FinishRun(ctx, id3+100, res); err == nil {
+		t.Fatal("finishing an unknown run succeeded")
+	}
+	if err := s.FinishRun(ctx, id3, store.RunResult{}); err == nil {
+		t.Fatal("finishing a run without an outcome succeeded")
+	}
+}
+
+func testCache(t *testing.T, b backend) {
+	s := b.open(t)
+	if _, ok := s.Get("https://api.github.example/repos/acme/web/milestones"); ok {
+		t.Fatal("empty cache hit")
+	}
+	e := connectors.CacheEntry{ETag: `W/"abc"`, LastModified: "Mon, 02 Mar 2026 09:00:00 GMT",
+		Body: []byte(`[{"number":12}]`), Header: http.Header{"Link": {`<…?page=2>; rel="next"`}, "Content-Type": {"application/json"}}}
+	s.Put("k1", e)
+	got, ok := s.Get("k1")
+	if !ok || !reflect.DeepEqual(got, e) {
+		t.Fatalf("Get = %+v, %v; want %+v", got, ok, e)
+	}
+	e2 := connectors.CacheEntry{ETag: `"def"`, Body: []byte{}}
+	s.Put("k1", e2)
+	if got, ok := s.Get("k1"); !ok || !reflect.DeepEqual(got, e2) {
+		t.Fatalf("after overwrite Get = %+v, %v; want %+v", got, ok, e2)
+	}
+	if _, ok := s.Get("k2"); ok {
+		t.Fatal("k2 hit")
+	}
+}
+
+// otherRun is a second run contending for the lock: a second handle on the
+// same state (for driver none, a second store in the same process).
+func otherRun(t *testing.T, b backend) store.Store { return b.open(t) }
+
+func testLockTimeout(t *testing.T, b backend) {
+	s1, s2 := b.open(t), otherRun(t, b)
+	unlock, err := s1.Lock(ctx, 0)
+	if err != nil {
+		t.Fatalf("first Lock: %v", err)
+	}
+	defer unlock()
+	const wait = 300 * time.Millisecond
+	start := time.Now()
+	u2, err := s2.Lock(ctx, wait)
+	took := time.Since(start)
+	if err == nil {
+		u2()
+		t.Fatal("second run got the lock while the first held it")
+	}
+	var le *store.LockedError
+	if !errors.Is(err, store.ErrLocked) || !errors.As(err, &le) {
+		t.Fatalf("second Lock error = %v (%T); want ErrLocked / *LockedError", err, err)
+	}
+	if took < wait || le.Waited < wait {
+		t.Fatalf("gave up after %v (reported %v); want at least %v", took, le.Waited, wait)
+	}
+	if !strings.Contains(err.Error(), "another forewarn run holds the lock") || !strings.Contains(err.Error(), "lock_wait") {
+		t.Fatalf("message is not clear: %q", err)
+	}
+	// Zero wait: one try, immediate answer.
+	if _, err := s2.Lock(ctx, 0); !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("Lock(0) while held = %v; want ErrLocked", err)
+	}
+	if err := unlock(); err != nil {
+		t.Fatalf("unlock: %v", err)
+	}
+	if err := unlock(); err != nil {
+		t.Fatalf("second unlock: %v", err)
+	}
+	u2, err = s2.Lock(ctx, 0)
+	if err != nil {
+		t.Fatalf("Lock after release: %v", err)
+	}
+	u2()
+}
+
+func testLockWaits(t *testing.T, b backend) {
+	s1, s2 := b.open(t), otherRun(t, b)
+	unlock, err := s1.Lock(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		at  time.Time
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		u, err := s2.Lock(ctx, 20*time.Second)
+		r := result{time.Now(), err}
+		if err == nil {
+			defer u()
+		}
+		got <- r
+	}()
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case r := <-got:
+		t.Fatalf("waiter returned while the lock was held: %v", r.err)
+	default:
+	}
+	released := time.Now()
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-got
+	if r.err != nil {
+		t.Fatalf("waiter: %v", r.err)
+	}
+	if r.at.Before(released) {
+		t.Fatal("waiter got the lock before it was released")
+	}
+	if d := r.at.Sub(released); d > 5*time.Second {
+		t.Fatalf("waiter took %v after the release", d)
+	}
+}
+
+func testLockCancel(t *testing.T, b backend) {
+	s1, s2 := b.open(t), otherRun(t, b)
+	unlock, err := s1.Lock(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	c, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	_, err = s2.Lock(c, time.Minute)
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, store.ErrLocked) {
+		t.Fatalf("cancelled wait = %v; want the context's error, not ErrLocked", err)
+	}
+}
+
+func testConcurrentWrites(t *testing.T, b backend) {
+	s1, s2 := b.open(t), b.open(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := 0; g < 8; g++ {
+		s := s1
+		if g%2 == 1 {
+			s = s2
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				fp := fmt.Sprintf("fw-%d-%d", g, i)
+				if err := s.LedgerPut(ctx, ledgerEntry(fp)); err != nil {
+					errs <- err
+					return
+				}
+				s.Put(fp, connectors.CacheEntry{ETag: fp, Body: []byte(fp)})
+				if err := s.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0.Add(time.Duration(g*100+i) * time.Second)}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent write: %v", err)
+	}
+	// Stores are separate for driver none; check each writer's own view.
+	for g := 0; g < 8; g++ {
+		s := s1
+		if g%2 == 1 {
+			s = s2
+		}
+		for i := 0; i < 10; i++ {
+			fp := fmt.Sprintf("fw-%d-%d", g, i)
+			if _, ok, err := s.LedgerGet(ctx, fp); !ok || err != nil {
+				t.Fatalf("%s lost: %v", fp, err)
+			}
+			if e, ok := s.Get(fp); !ok || e.ETag != fp {
+				t.Fatalf("cache %s lost", fp)
+			}
+		}
+	}
+	if b.persistent {
+		if fs, _ := s1.Forecasts(ctx, "m"); len(fs) != 80 {
+			t.Fatalf("forecasts: %d, want 80", len(fs))
+		}
+	}
+}
+
+func testPersistence(t *testing.T, b backend) {
+	s := b.open(t)
+	entry := ledgerEntry("fw-persist")
+	entry.State = "created"
+	entry.Ref = model.TicketRef{Fingerprint: "fw-persist", Target: "jira", ID: "ACME-7", Open: true}
+	must(t, s.SaveRuleState(ctx, []byte("rules-v1")))
+	must(t, s.LedgerPut(ctx, entry))
+	must(t, s.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0, Status: model.ForecastOK, ProbOnTime: 0.4}))
+	must(t, s.PutSnapshot(ctx, snapshot(0, "a")))
+	s.Put("etag-key", connectors.CacheEntry{ETag: `"1"`, Body: []byte("body")})
+	id, err := s.StartRun(ctx, "run", day0)
+	must(t, err)
+	must(t, s.FinishRun(ctx, id, store.RunResult{Ended: day0.Add(time.Second), Outcome: store.OutcomeOK}))
+	must(t, s.Close())
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+
+	r := b.open(t)
+	blob, err := r.RuleState(ctx)
+	must(t, err)
+	ledger, ok, err := r.LedgerGet(ctx, "fw-persist")
+	must(t, err)
+	fcs, err := r.Forecasts(ctx, "m")
+	must(t, err)
+	snaps, err := r.Snapshots(ctx, snapshot(0).MilestoneKey)
+	must(t, err)
+	_, cached := r.Get("etag-key")
+	runs, err := r.Runs(ctx, 5)
+	must(t, err)
+
+	if !b.persistent {
+		if len(blob) != 0 || ok || len(fcs) != 0 || len(snaps) != 0 || cached || len(runs) != 0 {
+			t.Fatal("driver none kept state across Close and Open")
+		}
+		return
+	}
+	if string(blob) != "rules-v1" || !ok || !reflect.DeepEqual(ledger, entry) || len(fcs) != 1 || fcs[0].ProbOnTime != 0.4 ||
+		len(snaps) != 1 || !cached || len(runs) != 1 || runs[0].Outcome != store.OutcomeOK {
+		t.Fatalf("state lost across Close/Open: rules=%q ledger=%v/%+v forecasts=%d snapshots=%d cached=%v runs=%+v",
+			blob, ok, ledger, len(fcs), len(snaps), cached, runs)
+	}
+}
+
+func testMigrationsTwice(t *testing.T, b backend) {
+	if b.raw == nil {
+		t.Skip("driver none has no schema")
+	}
+	s := b.open(t)
+	must(t, s.LedgerPut(ctx, ledgerEntry("fw-m")))
+	must(t, s.Close())
+	s2 := b.open(t) // migrates again: must change nothing
+	if _, ok, err := s2.LedgerGet(ctx, "fw-m"); !ok || err != nil {
+		t.Fatalf("data lost by the second migration: %v", err)
+	}
+	db := b.raw(t)
+	var n, max int
+	if err := db.QueryRow(`SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &max); err != nil {
+		t.Fatal(err)
+	}
+	if n != store.SchemaVersion() || max != store.SchemaVersion() {
+		t.Fatalf("schema_migrations has %d rows up to %d; want %d", n, max, store.SchemaVersion())
+	}
+	// A database from a newer forewarn is refused, not damaged.
+	if _, err := db.Exec(fmt.Sprintf(`INSERT INTO schema_migrations (version, name, applied_ns) VALUES (%d, 'future', 0)`, store.SchemaVersion()+1)); err != nil {
+		t.Fatal(err)
+	}
+	must(t, s2.Close())
+	_, err := store.Open(ctx, b.cfg, func(k string) string { return b.env[k] })
+	if err == nil || !strings.Contains(err.Error(), "newer than this forewarn understands") {
+		t.Fatalf("opening a newer schema: %v; want a clear refusal", err)
+	}
+}
+
+func testConcurrentOpen(t *testing.T, b backend) {
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := store.Open(ctx, b.cfg, func(k string) string { return b.env[k] })
+			if err == nil {
+				err = s.SaveRuleState(ctx, []byte("x"))
+				s.Close()
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("open %d: %v", i, err)
+		}
+	}
+	if b.raw != nil {
+		var n int
+		if err := b.raw(t).QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != store.SchemaVersion() {
+			t.Fatalf("schema_migrations rows = %d, %v; want %d", n, err, store.SchemaVersion())
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

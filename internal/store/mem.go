@@ -1,0 +1,282 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+// memStore is driver "none": it behaves like the other stores for as long
+// as it is open, and forgets everything on Close. Each run opens its own,
+// so nothing carries from one run to the next.
+type memStore struct {
+	mu        sync.Mutex
+	closed    bool
+	rules     []byte
+	ledger    map[string]worker.LedgerEntry
+	forecasts map[string]map[int64]model.ForecastRecord
+	snaps     map[string]map[int64]Snapshot
+	cache     map[string]connectors.CacheEntry
+	runs      []Run
+}
+
+func newMemStore() *memStore {
+	return &memStore{
+		ledger:    map[string]worker.LedgerEntry{},
+		forecasts: map[string]map[int64]model.ForecastRecord{},
+		snaps:     map[string]map[int64]Snapshot{},
+		cache:     map[string]connectors.CacheEntry{},
+	}
+}
+
+// processLock is driver none's run lock: it keeps two runs in one process
+// (serve mode) apart. Separate processes are not kept apart: with no shared
+// state, use the scheduler's own guard (cron's flock, Kubernetes'
+// concurrencyPolicy: Forbid).
+var processLock = make(chan struct{}, 1)
+
+func (m *memStore) Driver() string { return DriverNone }
+
+func (m *memStore) Lock(ctx context.Context, wait time.Duration) (func() error, error) {
+	start := time.Now()
+	ok, err := poll(ctx, wait, func(context.Context) (bool, error) {
+		select {
+		case processLock <- struct{}{}:
+			return true, nil
+		default:
+			return false, nil
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("taking the run lock: %w", err)
+	}
+	if !ok {
+		return nil, &LockedError{Driver: DriverNone, Where: "process lock", Waited: time.Since(start)}
+	}
+	return onceFunc(func() error { <-processLock; return nil }), nil
+}
+
+func (m *memStore) check() error {
+	if m.closed {
+		return errClosed
+	}
+	return nil
+}
+
+func (m *memStore) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closed = true
+	return nil
+}
+
+func (m *memStore) RuleState(context.Context) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	return clone(m.rules), nil
+}
+
+func (m *memStore) SaveRuleState(_ context.Context, b []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return err
+	}
+	m.rules = clone(b)
+	if m.rules == nil {
+		m.rules = []byte{}
+	}
+	return nil
+}
+
+func (m *memStore) LedgerGet(_ context.Context, fp string) (worker.LedgerEntry, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return worker.LedgerEntry{}, false, err
+	}
+	e, ok := m.ledger[fp]
+	return e, ok, nil
+}
+
+func (m *memStore) LedgerPut(_ context.Context, e worker.LedgerEntry) error {
+	if e.Fingerprint == "" {
+		return errors.New("ledger: an entry needs a fingerprint")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return err
+	}
+	e.Created, e.Updated, e.FirstFired = utc(e.Created), utc(e.Updated), utc(e.FirstFired)
+	e.Ref.ClosedAt = utc(e.Ref.ClosedAt)
+	m.ledger[e.Fingerprint] = e
+	return nil
+}
+
+func (m *memStore) AppendForecast(_ context.Context, key string, r model.ForecastRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return err
+	}
+	if m.forecasts[key] == nil {
+		m.forecasts[key] = map[int64]model.ForecastRecord{}
+	}
+	r.AsOf, r.P50, r.P85, r.P95 = utc(r.AsOf), utc(r.P50), utc(r.P85), utc(r.P95)
+	m.forecasts[key][r.AsOf.UnixNano()] = r
+	return nil
+}
+
+func (m *memStore) Forecasts(_ context.Context, key string) ([]model.ForecastRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	var out []model.ForecastRecord
+	for _, r := range m.forecasts[key] {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AsOf.Before(out[j].AsOf) })
+	return out, nil
+}
+
+func (m *memStore) PutSnapshot(_ context.Context, s Snapshot) error {
+	if s.MilestoneKey == "" || s.Taken.IsZero() {
+		return errors.New("snapshot: needs a milestone key and the time it was taken")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return err
+	}
+	if m.snaps[s.MilestoneKey] == nil {
+		m.snaps[s.MilestoneKey] = map[int64]Snapshot{}
+	}
+	s = normSnapshot(s)
+	m.snaps[s.MilestoneKey][s.Day().UnixNano()] = s
+	return nil
+}
+
+func (m *memStore) Snapshots(_ context.Context, key string) ([]Snapshot, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	var out []Snapshot
+	for _, s := range m.snaps[key] {
+		out = append(out, normSnapshot(s))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Taken.Before(out[j].Taken) })
+	return out, nil
+}
+
+func (m *memStore) StartRun(_ context.Context, mode string, started time.Time) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return 0, err
+	}
+	for i := range m.runs {
+		if m.runs[i].Outcome == OutcomeRunning {
+			m.runs[i].Outcome = OutcomeAbandoned
+		}
+	}
+	id := int64(len(m.runs) + 1)
+	m.runs = append(m.runs, Run{ID: id, Mode: mode, Started: utc(started), Outcome: OutcomeRunning})
+	return id, nil
+}
+
+func (m *memStore) FinishRun(_ context.Context, id int64, r RunResult) error {
+	if r.Outcome == "" || r.Outcome == OutcomeRunning {
+		return fmt.Errorf("run log: finishing run %d needs an outcome", id)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return err
+	}
+	if id < 1 || id > int64(len(m.runs)) {
+		return fmt.Errorf("run log: no run %d", id)
+	}
+	run := &m.runs[id-1]
+	run.Ended, run.Outcome, run.Error = utc(r.Ended), r.Outcome, cut(r.Error, 2000)
+	run.Counts = nil
+	if len(r.Counts) > 0 {
+		run.Counts = make(map[string]int, len(r.Counts))
+		for k, v := range r.Counts {
+			run.Counts[k] = v
+		}
+	}
+	return nil
+}
+
+func (m *memStore) Runs(_ context.Context, limit int) ([]Run, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []Run
+	for i := len(m.runs) - 1; i >= 0 && len(out) < limit; i-- {
+		out = append(out, m.runs[i])
+	}
+	return out, nil
+}
+
+func (m *memStore) Get(key string) (connectors.CacheEntry, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return connectors.CacheEntry{}, false
+	}
+	e, ok := m.cache[key]
+	if ok {
+		e.Body = clone(e.Body)
+		if e.Body == nil {
+			e.Body = []byte{}
+		}
+		e.Header = e.Header.Clone()
+	}
+	return e, ok
+}
+
+func (m *memStore) Put(key string, e connectors.CacheEntry) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return
+	}
+	e.Body = clone(e.Body)
+	e.Header = e.Header.Clone()
+	m.cache[key] = e
+}
+
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}

@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migration is one versioned schema change. Statements use {{id}} (an
+// auto-increment primary key), {{int}} (a 64-bit integer) and {{blob}};
+// each dialect fills them in.
+type migration struct {
+	Version int
+	Name    string
+	Stmts   []string
+}
+
+// migrations are applied in order, each once, each in its own transaction.
+// Never edit a released migration: add a new one.
+var migrations = []migration{
+	{1, "initial schema", []string{
+		`CREATE TABLE rule_state (
+			id {{int}} PRIMARY KEY CHECK (id = 1),
+			state {{blob}} NOT NULL,
+			saved_ns {{int}} NOT NULL)`,
+		`CREATE TABLE ledger (
+			fingerprint TEXT PRIMARY KEY,
+			milestone_key TEXT NOT NULL,
+			purpose TEXT NOT NULL,
+			target TEXT NOT NULL,
+			state TEXT NOT NULL,
+			ref TEXT NOT NULL,
+			digest TEXT NOT NULL,
+			created_ns {{int}},
+			updated_ns {{int}},
+			first_fired_ns {{int}},
+			written_ns {{int}} NOT NULL)`,
+		`CREATE INDEX ledger_milestone ON ledger (milestone_key)`,
+		`CREATE TABLE forecasts (
+			milestone_key TEXT NOT NULL,
+			as_of_ns {{int}} NOT NULL,
+			record TEXT NOT NULL,
+			PRIMARY KEY (milestone_key, as_of_ns))`,
+		`CREATE TABLE snapshots (
+			milestone_key TEXT NOT NULL,
+			day_ns {{int}} NOT NULL,
+			taken_ns {{int}} NOT NULL,
+			data TEXT NOT NULL,
+			PRIMARY KEY (milestone_key, day_ns))`,
+		`CREATE TABLE http_cache (
+			key TEXT PRIMARY KEY,
+			etag TEXT NOT NULL,
+			last_modified TEXT NOT NULL,
+			header TEXT,
+			body {{blob}} NOT NULL,
+			stored_ns {{int}} NOT NULL)`,
+		`CREATE TABLE runs (
+			id {{id}},
+			mode TEXT NOT NULL,
+			started_ns {{int}} NOT NULL,
+			ended_ns {{int}},
+			outcome TEXT NOT NULL,
+			counts TEXT,
+			error TEXT)`,
+		`CREATE INDEX runs_outcome ON runs (outcome)`,
+	}},
+}
+
+// SchemaVersion is the schema version this build writes.
+func SchemaVersion() int { return migrations[len(migrations)-1].Version }
+
+// migrate applies pending migrations. guard, when set, serializes
+// concurrent migrators (PostgreSQL: a transaction-level advisory lock);
+// SQLite transactions are already exclusive (BEGIN IMMEDIATE).
+func migrate(ctx context.Context, db *sql.DB, d dialect, guard string) (applied int, err error) {
+	create := d.types.Replace(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		version {{int}} PRIMARY KEY,
+		name TEXT NOT NULL,
+		applied_ns {{int}} NOT NULL)`)
+	if guard != "" {
+		// Two processes creating the table at once can collide in the
+		// catalog: create it under the guard.
+		if err := inTx(ctx, db, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, guard); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, create)
+			return err
+		}); err != nil {
+			return 0, fmt.Errorf("creating schema_migrations: %w", err)
+		}
+	} else if _, err := db.ExecContext(ctx, create); err != nil {
+		return 0, fmt.Errorf("creating schema_migrations: %w", err)
+	}
+
+	var newest sql.NullInt64
+	if err := db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&newest); err != nil {
+		return 0, fmt.Errorf("reading the schema version: %w", err)
+	}
+	if newest.Valid && int(newest.Int64) > SchemaVersion() {
+		return 0, fmt.Errorf("the state schema is at version %d, newer than this forewarn understands (%d): upgrade forewarn", newest.Int64, SchemaVersion())
+	}
+
+	for _, m := range migrations {
+		did := false
+		err := inTx(ctx, db, func(tx *sql.Tx) error {
+			if guard != "" {
+				if _, err := tx.ExecContext(ctx, guard); err != nil {
+					return err
+				}
+			}
+			var one int
+			err := tx.QueryRowContext(ctx, d.rebind(`SELECT 1 FROM schema_migrations WHERE version = ?`), m.Version).Scan(&one)
+			if err == nil {
+				return nil // applied already (perhaps by a concurrent process)
+			}
+			if err != sql.ErrNoRows {
+				return err
+			}
+			for _, st := range m.Stmts {
+				if _, err := tx.ExecContext(ctx, d.types.Replace(st)); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO schema_migrations (version, name, applied_ns) VALUES (?, ?, ?)`),
+				m.Version, m.Name, time.Now().UnixNano()); err != nil {
+				return err
+			}
+			did = true
+			return nil
+		})
+		if err != nil {
+			return applied, fmt.Errorf("applying migration %d (%s): %w", m.Version, m.Name, err)
+		}
+		if did {
+			applied++
+		}
+	}
+	return applied, nil
+}
+
+func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

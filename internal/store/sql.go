@@ -1,0 +1,411 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+// dialect is what differs between SQLite and PostgreSQL.
+type dialect struct {
+	name string
+	// rebind turns ? placeholders into the driver's own.
+	rebind func(string) string
+	// types fill the {{…}} holes of the migrations.
+	types *strings.Replacer
+}
+
+// sqlStore implements Store over database/sql for both SQL backends.
+type sqlStore struct {
+	db      *sql.DB
+	d       dialect
+	log     zerolog.Logger
+	scrub   func(string) string // removes secrets from error text
+	lock    func(ctx context.Context, wait time.Duration) (func() error, error)
+	closeFn func() error
+	once    sync.Once
+	cerr    error
+}
+
+// cacheTimeout bounds a cache read or write: the Cache interface has no
+// context, and a slow cache must not stall a sync.
+const cacheTimeout = 10 * time.Second
+
+func (s *sqlStore) Driver() string { return s.d.name }
+
+func (s *sqlStore) Lock(ctx context.Context, wait time.Duration) (func() error, error) {
+	return s.lock(ctx, wait)
+}
+
+func (s *sqlStore) Close() error {
+	s.once.Do(func() {
+		s.cerr = s.db.Close()
+		if s.closeFn != nil {
+			if err := s.closeFn(); s.cerr == nil {
+				s.cerr = err
+			}
+		}
+	})
+	return s.wrap("closing the state store", s.cerr)
+}
+
+// wrap adds context to an error and strips anything secret from its text.
+// PostgreSQL errors are rebuilt as plain text (not wrapped), so a DSN in
+// a driver error cannot leak through Unwrap either; context errors are kept
+// matchable.
+func (s *sqlStore) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if s.scrub == nil {
+		return fmt.Errorf("%s (%s state): %w", op, s.d.name, err)
+	}
+	msg := s.scrub(err.Error())
+	switch {
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("%s (%s state): %s: %w", op, s.d.name, msg, context.Canceled)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s (%s state): %s: %w", op, s.d.name, msg, context.DeadlineExceeded)
+	}
+	return fmt.Errorf("%s (%s state): %s", op, s.d.name, msg)
+}
+
+func (s *sqlStore) exec(ctx context.Context, q string, args ...any) error {
+	_, err := s.db.ExecContext(ctx, s.d.rebind(q), args...)
+	return err
+}
+
+// --- times: int64 nanoseconds since the epoch, UTC; zero time is NULL ---
+
+func ns(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+func fromNS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, v.Int64).UTC()
+}
+
+// --- rule state ---
+
+func (s *sqlStore) RuleState(ctx context.Context) ([]byte, error) {
+	var b []byte
+	err := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT state FROM rule_state WHERE id = 1`)).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.wrap("reading rule state", err)
+	}
+	return b, nil
+}
+
+func (s *sqlStore) SaveRuleState(ctx context.Context, state []byte) error {
+	if state == nil {
+		state = []byte{}
+	}
+	err := s.exec(ctx, `INSERT INTO rule_state (id, state, saved_ns) VALUES (1, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET state = excluded.state, saved_ns = excluded.saved_ns`, state, time.Now().UnixNano())
+	return s.wrap("saving rule state", err)
+}
+
+// --- ledger ---
+
+func (s *sqlStore) LedgerGet(ctx context.Context, fp string) (worker.LedgerEntry, bool, error) {
+	var (
+		e                         worker.LedgerEntry
+		purpose, ref              string
+		created, updated, firstAt sql.NullInt64
+	)
+	err := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT fingerprint, milestone_key, purpose, target, state, ref, digest, created_ns, updated_ns, first_fired_ns
+		FROM ledger WHERE fingerprint = ?`), fp).
+		Scan(&e.Fingerprint, &e.MilestoneKey, &purpose, &e.Target, &e.State, &ref, &e.Digest, &created, &updated, &firstAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return worker.LedgerEntry{}, false, nil
+	}
+	if err != nil {
+		return worker.LedgerEntry{}, false, s.wrap("reading the ledger entry "+fp, err)
+	}
+	e.Purpose = model.Purpose(purpose)
+	if ref != "" {
+		if err := json.Unmarshal([]byte(ref), &e.Ref); err != nil {
+			return worker.LedgerEntry{}, false, fmt.Errorf("reading the ledger entry %s: corrupt ticket reference: %w", fp, err)
+		}
+	}
+	e.Ref.ClosedAt = utc(e.Ref.ClosedAt)
+	e.Created, e.Updated, e.FirstFired = fromNS(created), fromNS(updated), fromNS(firstAt)
+	return e, true, nil
+}
+
+// LedgerPut is one upsert statement: atomic on both backends, so a crash
+// leaves either the old record or the new one, never neither.
+func (s *sqlStore) LedgerPut(ctx context.Context, e worker.LedgerEntry) error {
+	if e.Fingerprint == "" {
+		return errors.New("ledger: an entry needs a fingerprint")
+	}
+	ref, err := json.Marshal(e.Ref)
+	if err != nil {
+		return fmt.Errorf("ledger: encoding ticket reference: %w", err)
+	}
+	err = s.exec(ctx, `INSERT INTO ledger (fingerprint, milestone_key, purpose, target, state, ref, digest, created_ns, updated_ns, first_fired_ns, written_ns)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (fingerprint) DO UPDATE SET milestone_key = excluded.milestone_key, purpose = excluded.purpose,
+			target = excluded.target, state = excluded.state, ref = excluded.ref, digest = excluded.digest,
+			created_ns = excluded.created_ns, updated_ns = excluded.updated_ns, first_fired_ns = excluded.first_fired_ns,
+			written_ns = excluded.written_ns`,
+		e.Fingerprint, e.MilestoneKey, string(e.Purpose), e.Target, e.State, string(ref), e.Digest,
+		ns(e.Created), ns(e.Updated), ns(e.FirstFired), time.Now().UnixNano())
+	return s.wrap("recording ledger entry "+e.Fingerprint, err)
+}
+
+// --- forecast history ---
+
+// AppendForecast records a forecast; a second record for the same milestone
+// and AsOf replaces the first, so a repeated run adds nothing.
+func (s *sqlStore) AppendForecast(ctx context.Context, key string, r model.ForecastRecord) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encoding forecast of %s: %w", key, err)
+	}
+	err = s.exec(ctx, `INSERT INTO forecasts (milestone_key, as_of_ns, record) VALUES (?, ?, ?)
+		ON CONFLICT (milestone_key, as_of_ns) DO UPDATE SET record = excluded.record`, key, r.AsOf.UnixNano(), string(b))
+	return s.wrap("recording the forecast of "+key, err)
+}
+
+func (s *sqlStore) Forecasts(ctx context.Context, key string) ([]model.ForecastRecord, error) {
+	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT record FROM forecasts WHERE milestone_key = ? ORDER BY as_of_ns`), key)
+	if err != nil {
+		return nil, s.wrap("reading the forecasts of "+key, err)
+	}
+	defer rows.Close()
+	var out []model.ForecastRecord
+	for rows.Next() {
+		var b string
+		if err := rows.Scan(&b); err != nil {
+			return nil, s.wrap("reading the forecasts of "+key, err)
+		}
+		var r model.ForecastRecord
+		if err := json.Unmarshal([]byte(b), &r); err != nil {
+			return nil, fmt.Errorf("reading the forecasts of %s: corrupt record: %w", key, err)
+		}
+		r.AsOf, r.P50, r.P85, r.P95 = utc(r.AsOf), utc(r.P50), utc(r.P85), utc(r.P95)
+		out = append(out, r)
+	}
+	return out, s.wrap("reading the forecasts of "+key, rows.Err())
+}
+
+// --- snapshots ---
+
+func (s *sqlStore) PutSnapshot(ctx context.Context, snap Snapshot) error {
+	if snap.MilestoneKey == "" || snap.Taken.IsZero() {
+		return errors.New("snapshot: needs a milestone key and the time it was taken")
+	}
+	snap = normSnapshot(snap)
+	b, err := json.Marshal(snap)
+	if err != nil {
+		return fmt.Errorf("encoding snapshot of %s: %w", snap.MilestoneKey, err)
+	}
+	err = s.exec(ctx, `INSERT INTO snapshots (milestone_key, day_ns, taken_ns, data) VALUES (?, ?, ?, ?)
+		ON CONFLICT (milestone_key, day_ns) DO UPDATE SET taken_ns = excluded.taken_ns, data = excluded.data`,
+		snap.MilestoneKey, snap.Day().UnixNano(), snap.Taken.UnixNano(), string(b))
+	return s.wrap("recording the snapshot of "+snap.MilestoneKey, err)
+}
+
+func (s *sqlStore) Snapshots(ctx context.Context, key string) ([]Snapshot, error) {
+	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT data FROM snapshots WHERE milestone_key = ? ORDER BY day_ns`), key)
+	if err != nil {
+		return nil, s.wrap("reading the snapshots of "+key, err)
+	}
+	defer rows.Close()
+	var out []Snapshot
+	for rows.Next() {
+		var b string
+		if err := rows.Scan(&b); err != nil {
+			return nil, s.wrap("reading the snapshots of "+key, err)
+		}
+		var snap Snapshot
+		if err := json.Unmarshal([]byte(b), &snap); err != nil {
+			return nil, fmt.Errorf("reading the snapshots of %s: corrupt snapshot: %w", key, err)
+		}
+		out = append(out, normSnapshot(snap))
+	}
+	return out, s.wrap("reading the snapshots of "+key, rows.Err())
+}
+
+// normSnapshot puts times in UTC and items in order, so what is read back
+// equals what was written.
+func normSnapshot(s Snapshot) Snapshot {
+	utc := func(t time.Time) time.Time {
+		if t.IsZero() {
+			return time.Time{}
+		}
+		return t.UTC()
+	}
+	s.Taken, s.Due, s.AgreedDue, s.Point.Day = utc(s.Taken), utc(s.Due), utc(s.AgreedDue), utc(s.Point.Day)
+	if len(s.Items) > 0 {
+		s.Items = append([]string(nil), s.Items...)
+		sort.Strings(s.Items)
+	} else {
+		s.Items = nil
+	}
+	return s
+}
+
+// --- run log ---
+
+func (s *sqlStore) StartRun(ctx context.Context, mode string, started time.Time) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, s.wrap("starting the run log entry", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE runs SET outcome = ? WHERE outcome = ?`), OutcomeAbandoned, OutcomeRunning); err != nil {
+		return 0, s.wrap("starting the run log entry", err)
+	}
+	var id int64
+	err = tx.QueryRowContext(ctx, s.d.rebind(`INSERT INTO runs (mode, started_ns, outcome) VALUES (?, ?, ?) RETURNING id`),
+		mode, started.UnixNano(), OutcomeRunning).Scan(&id)
+	if err != nil {
+		return 0, s.wrap("starting the run log entry", err)
+	}
+	return id, s.wrap("starting the run log entry", tx.Commit())
+}
+
+func (s *sqlStore) FinishRun(ctx context.Context, id int64, r RunResult) error {
+	if r.Outcome == "" || r.Outcome == OutcomeRunning {
+		return fmt.Errorf("run log: finishing run %d needs an outcome", id)
+	}
+	counts, err := json.Marshal(r.Counts)
+	if err != nil {
+		return fmt.Errorf("run log: encoding counts: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE runs SET ended_ns = ?, outcome = ?, counts = ?, error = ? WHERE id = ?`),
+		ns(r.Ended), r.Outcome, string(counts), cut(r.Error, 2000), id)
+	if err != nil {
+		return s.wrap(fmt.Sprintf("finishing run %d in the run log", id), err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("run log: no run %d", id)
+	}
+	return nil
+}
+
+func (s *sqlStore) Runs(ctx context.Context, limit int) ([]Run, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT id, mode, started_ns, ended_ns, outcome, counts, error FROM runs ORDER BY id DESC LIMIT ?`), limit)
+	if err != nil {
+		return nil, s.wrap("reading the run log", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var (
+			r              Run
+			started, ended sql.NullInt64
+			counts, msg    sql.NullString
+		)
+		if err := rows.Scan(&r.ID, &r.Mode, &started, &ended, &r.Outcome, &counts, &msg); err != nil {
+			return nil, s.wrap("reading the run log", err)
+		}
+		r.Started, r.Ended, r.Error = fromNS(started), fromNS(ended), msg.String
+		if counts.Valid && counts.String != "" && counts.String != "null" {
+			if err := json.Unmarshal([]byte(counts.String), &r.Counts); err != nil {
+				return nil, fmt.Errorf("reading the run log: corrupt counts of run %d: %w", r.ID, err)
+			}
+		}
+		out = append(out, r)
+	}
+	return out, s.wrap("reading the run log", rows.Err())
+}
+
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Do not split a UTF-8 sequence.
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+// --- ETag cache (connectors.Cache) ---
+
+// Get returns a cached response. A failure to read is logged and treated as
+// a miss: the request then goes out unconditionally, which is always safe.
+func (s *sqlStore) Get(key string) (connectors.CacheEntry, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), cacheTimeout)
+	defer cancel()
+	var (
+		e      connectors.CacheEntry
+		header sql.NullString
+	)
+	err := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT etag, last_modified, header, body FROM http_cache WHERE key = ?`), key).
+		Scan(&e.ETag, &e.LastModified, &header, &e.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return connectors.CacheEntry{}, false
+	}
+	if err != nil {
+		s.log.Warn().Err(s.wrap("reading the HTTP cache", err)).Msg("cache miss forced")
+		return connectors.CacheEntry{}, false
+	}
+	if header.Valid && header.String != "" && header.String != "null" {
+		var h http.Header
+		if err := json.Unmarshal([]byte(header.String), &h); err != nil {
+			s.log.Warn().Err(err).Msg("corrupt cached header: cache miss forced")
+			return connectors.CacheEntry{}, false
+		}
+		e.Header = h
+	}
+	if e.Body == nil {
+		e.Body = []byte{}
+	}
+	return e, true
+}
+
+// Put stores a response. A failure is logged and otherwise ignored: the
+// next run just asks again.
+func (s *sqlStore) Put(key string, e connectors.CacheEntry) {
+	ctx, cancel := context.WithTimeout(context.Background(), cacheTimeout)
+	defer cancel()
+	var header any
+	if e.Header != nil {
+		b, err := json.Marshal(e.Header)
+		if err != nil {
+			s.log.Warn().Err(err).Msg("cache entry not stored")
+			return
+		}
+		header = string(b)
+	}
+	body := e.Body
+	if body == nil {
+		body = []byte{}
+	}
+	err := s.exec(ctx, `INSERT INTO http_cache (key, etag, last_modified, header, body, stored_ns) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+			header = excluded.header, body = excluded.body, stored_ns = excluded.stored_ns`,
+		key, e.ETag, e.LastModified, header, body, time.Now().UnixNano())
+	if err != nil {
+		s.log.Warn().Err(s.wrap("writing the HTTP cache", err)).Msg("cache entry not stored")
+	}
+}

@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+	"github.com/rs/zerolog"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+var sqliteDialect = dialect{
+	name:   DriverSQLite,
+	rebind: func(q string) string { return q },
+	types: strings.NewReplacer(
+		"{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT",
+		"{{int}}", "INTEGER",
+		"{{blob}}", "BLOB"),
+}
+
+// busyTimeout is how long a statement waits for another connection's write
+// (WAL allows one writer at a time) before SQLITE_BUSY.
+const busyTimeout = 15 * time.Second
+
+// openSQLite opens the file in WAL mode with a busy timeout, creating it
+// (and its directory, private to the user) when missing.
+func openSQLite(ctx context.Context, path string) (*sqlStore, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("state: path %q must not contain ? or #", path)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("state: creating the directory of %s: %w", path, err)
+		}
+	}
+	// Create the file private to the user: it holds ticket references and
+	// cached tracker responses.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+		return nil, fmt.Errorf("state: opening %s: %w", path, err)
+	} else {
+		f.Close()
+	}
+	dsn := "file:" + path +
+		fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) +
+		"&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(FULL)" + // a committed ledger record survives power loss
+		"&_txlock=immediate" // transactions take the write lock up front: no upgrade deadlocks
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("state: opening %s: %w", path, err)
+	}
+	s := &sqlStore{db: db, d: sqliteDialect, log: *zerolog.Ctx(ctx)}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state: opening %s: %w", path, err)
+	}
+	var mode string
+	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || !strings.EqualFold(mode, "wal") {
+		db.Close()
+		return nil, fmt.Errorf("state: %s is not in WAL mode (got %q, %v); is it on a network file system?", path, mode, err)
+	}
+	if _, err := migrate(ctx, db, sqliteDialect, ""); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state: migrating %s: %w", path, err)
+	}
+	lockPath := path + ".lock"
+	s.lock = func(ctx context.Context, wait time.Duration) (func() error, error) {
+		return lockFile(ctx, lockPath, wait)
+	}
+	return s, nil
+}
+
+// lockFile takes an exclusive flock(2) on path. The kernel drops it when
+// the process dies, so a crashed run never leaves a stale lock.
+func lockFile(ctx context.Context, path string, wait time.Duration) (func() error, error) {
+	fl := flock.New(path, flock.SetPermissions(0o600))
+	start := time.Now()
+	ok, err := poll(ctx, wait, func(context.Context) (bool, error) { return fl.TryLock() })
+	if err != nil {
+		fl.Close()
+		return nil, fmt.Errorf("taking the run lock %s: %w", path, err)
+	}
+	if !ok {
+		fl.Close()
+		return nil, &LockedError{Driver: DriverSQLite, Where: "lock file " + path, Waited: time.Since(start)}
+	}
+	return onceFunc(func() error {
+		if err := fl.Unlock(); err != nil {
+			return fmt.Errorf("releasing the run lock %s: %w", path, err)
+		}
+		return fl.Close()
+	}), nil
+}
+
+// lockPoll is how often a waiting run tries the lock again.
+const lockPoll = 100 * time.Millisecond
+
+// poll calls try until it succeeds, fails, wait has passed (false, nil) or
+// ctx ends (its error). wait <= 0 means one try.
+func poll(ctx context.Context, wait time.Duration, try func(context.Context) (bool, error)) (bool, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		ok, err := try(ctx)
+		if err != nil || ok {
+			return ok, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return false, nil
+		}
+		t := time.NewTimer(min(left, lockPoll))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// onceFunc makes an unlock function safe to call twice.
+func onceFunc(f func() error) func() error {
+	done := false
+	var err error
+	return func() error {
+		if done {
+			return err
+		}
+		done = true
+		err = f()
+		return err
+	}
+}
+
+var errClosed = errors.New("state store is closed")

@@ -1,0 +1,150 @@
+// Package store keeps what forewarn remembers between runs: rule state, the
+// ticket ledger, forecast history, per-milestone snapshots, the ETag cache
+// and a run log. It also holds the run lock, so two runs never act at once.
+//
+// Three drivers: "sqlite" (the default, a local file through a pure-Go
+// driver), "postgres" (pgx, for shared installations) and "none" (nothing
+// survives the run; see docs/state.md for what is lost).
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+// Store is the state of one installation. Methods are safe for concurrent
+// use. Times come back in UTC.
+type Store interface {
+	worker.Store
+	connectors.Cache
+
+	// Lock takes the run lock: a file lock beside the SQLite file, a
+	// session-level advisory lock on PostgreSQL, a process-wide lock with
+	// driver none. It waits up to wait (zero: one try) and then returns an
+	// error matching ErrLocked (a *LockedError). unlock releases the lock
+	// and is safe to call more than once.
+	Lock(ctx context.Context, wait time.Duration) (unlock func() error, err error)
+
+	// PutSnapshot records a milestone as it stood on s.Taken. There is one
+	// snapshot per milestone and UTC day: a later one the same day replaces
+	// the earlier.
+	PutSnapshot(ctx context.Context, s Snapshot) error
+	// Snapshots returns a milestone's snapshots, oldest first. ScopeChanges
+	// and Rebaselines read history out of them.
+	Snapshots(ctx context.Context, milestoneKey string) ([]Snapshot, error)
+
+	// StartRun opens an entry in the run log and returns its id. Entries of
+	// earlier runs that never finished are marked abandoned (call it while
+	// holding the lock, so no other run is still going).
+	StartRun(ctx context.Context, mode string, started time.Time) (int64, error)
+	// FinishRun closes a run log entry.
+	FinishRun(ctx context.Context, id int64, r RunResult) error
+	// Runs returns up to limit run log entries, newest first.
+	Runs(ctx context.Context, limit int) ([]Run, error)
+
+	// Driver names the backend ("sqlite", "postgres", "none").
+	Driver() string
+}
+
+// Snapshot is a milestone at one moment: its burn-down point, its dates and
+// the items in it (for scope changes).
+type Snapshot struct {
+	MilestoneKey string              `json:"milestone_key"`
+	Taken        time.Time           `json:"taken"`
+	Title        string              `json:"title,omitempty"`
+	State        model.State         `json:"state,omitempty"`
+	Due          time.Time           `json:"due"`
+	AgreedDue    time.Time           `json:"agreed_due,omitzero"`
+	Point        model.BurndownPoint `json:"point"`
+	// Items are the keys of the work items in the milestone, sorted.
+	Items []string `json:"items,omitempty"`
+}
+
+// Day is the UTC calendar day of the snapshot: the unit it is kept by.
+func (s Snapshot) Day() time.Time { return dayOf(s.Taken) }
+
+func dayOf(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Run outcomes in the run log.
+const (
+	OutcomeRunning   = "running"   // started, not finished (or still going)
+	OutcomeOK        = "ok"        // everything judged and written
+	OutcomePartial   = "partial"   // some milestones or actions failed
+	OutcomeFailed    = "failed"    // the run as a whole failed
+	OutcomeAbandoned = "abandoned" // never finished: crashed or killed
+)
+
+// RunResult is how a run ended.
+type RunResult struct {
+	Ended   time.Time
+	Outcome string
+	// Counts are whatever the caller counts: milestones, findings,
+	// created, updated, failed…
+	Counts map[string]int
+	// Error is a summary of what went wrong. The caller must not put
+	// secrets in it; it is stored as given, cut to 2000 bytes.
+	Error string
+}
+
+// Run is one entry of the run log.
+type Run struct {
+	ID      int64          `json:"id"`
+	Mode    string         `json:"mode"`
+	Started time.Time      `json:"started"`
+	Ended   time.Time      `json:"ended,omitzero"`
+	Outcome string         `json:"outcome"`
+	Counts  map[string]int `json:"counts,omitempty"`
+	Error   string         `json:"error,omitempty"`
+}
+
+// ErrLocked is matched (errors.Is) by the error Lock returns when another
+// run holds the lock.
+var ErrLocked = errors.New("another forewarn run holds the lock")
+
+// LockedError says another run holds the lock and for how long we waited.
+type LockedError struct {
+	Driver string        // "sqlite", "postgres"
+	Where  string        // the lock file, or "advisory lock N"
+	Waited time.Duration // how long Lock waited before giving up
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("another forewarn run holds the lock (%s %s); waited %s. Try again when it has finished, or raise state.lock_wait",
+		e.Driver, e.Where, e.Waited.Round(time.Millisecond))
+}
+
+// Is makes errors.Is(err, ErrLocked) true.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+// Open opens (creating if needed) the configured store and applies pending
+// migrations. getenv reads the variable named by DSNEnv.
+func Open(ctx context.Context, c Config, getenv func(string) string) (Store, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	switch c.driver() {
+	case DriverNone:
+		return newMemStore(), nil
+	case DriverSQLite:
+		return openSQLite(ctx, c.path())
+	case DriverPostgres:
+		if getenv == nil {
+			return nil, errors.New("store: no getenv function")
+		}
+		dsn := getenv(c.DSNEnv)
+		if dsn == "" {
+			return nil, fmt.Errorf("state: environment variable %s (state.dsn_env) is empty or unset; it must hold the PostgreSQL connection string", c.DSNEnv)
+		}
+		return openPostgres(ctx, dsn, c.DSNEnv)
+	}
+	return nil, fmt.Errorf("state: unknown driver %q", c.Driver)
+}
