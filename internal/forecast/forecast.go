@@ -1,0 +1,480 @@
+// Package forecast turns a milestone's item histories into a burn-down series
+// and a completion forecast: a Monte Carlo simulation over the observed daily
+// throughput (with scope growth at the observed rate), a straight-line
+// projection beside it, early-warning signals, a data-quality guard, a cut
+// line and quick wins.
+//
+// Compute is pure: no I/O, the clock is passed in, and the same seed, data and
+// clock always give the same forecast. It uses only what was known at `now`:
+// items that join, close, start or leave after `now` are treated as not yet
+// having done so, so a full history can be replayed at any past moment.
+package forecast
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// burndownMaxDays caps the burn-down series (the most recent days are kept).
+const burndownMaxDays = 400
+
+// trendDays is the "last two weeks" of the throughput trend, in working days.
+const trendDays = 10
+
+const never = math.MaxInt64
+
+// item is one work item reduced to UTC day numbers as known at now.
+type item struct {
+	w           *model.WorkItem
+	join        int64 // day it joined the milestone
+	removed     int64 // day it left, never if still in
+	doneDay     int64 // day it was done (as part of the milestone), never if open
+	closeKnown  bool  // doneDay comes from a close time
+	inScope     bool  // in the milestone at now
+	done        bool  // done at now
+	inProgress  bool  // started and open at now
+	startedTime time.Time
+}
+
+// Compute forecasts milestone m as of now. It fills every field of
+// model.Forecast; see the package documentation and docs/forecasting.md.
+func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
+	s := o.resolve()
+	now = now.UTC()
+	today := dayNum(now)
+	f := model.Forecast{MilestoneKey: m.Key, AsOf: now, Status: model.ForecastOK}
+	f.Explanation = model.Explanation{WindowDays: s.windowDays, Trials: s.trials, Seed: s.seed}
+	f.Signals.DaysSinceLastDone = -1
+	var notes []string
+	note := func(format string, args ...any) { notes = append(notes, fmt.Sprintf(format, args...)) }
+
+	// Reduce items to what was known at now.
+	items := make([]item, 0, len(m.Items))
+	unknownJoin, unknownClose := 0, 0
+	startDay := int64(never)
+	workStart := int64(never)
+	lastDone := int64(-1 << 62)
+	for i := range m.Items {
+		w := &m.Items[i]
+		joinT := w.JoinedAt
+		if joinT.IsZero() {
+			joinT = w.Created
+		}
+		if joinT.After(now) {
+			continue // not part of the milestone yet
+		}
+		it := item{w: w, join: dayNum(joinT), removed: never, doneDay: never}
+		if !w.JoinedKnown {
+			unknownJoin++
+		}
+		removedByNow := !w.RemovedAt.IsZero() && !w.RemovedAt.After(now)
+		if removedByNow {
+			it.removed = dayNum(w.RemovedAt)
+		}
+		it.inScope = !removedByNow
+		switch {
+		case !w.Closed.IsZero() && !w.Closed.After(now):
+			c := w.Closed
+			if c.Before(joinT) {
+				c = joinT // done before it joined: done for the milestone when it joined
+			}
+			if !removedByNow || w.RemovedAt.After(c) {
+				it.doneDay, it.closeKnown = dayNum(c), true
+			}
+			it.done = true
+		case w.Closed.IsZero() && w.Status == model.StatusDone:
+			it.done = true
+			if !removedByNow {
+				it.doneDay = it.join
+				if it.inScope {
+					unknownClose++
+				}
+			}
+		}
+		if !it.done {
+			started := !w.Started.IsZero() && !w.Started.After(now)
+			it.inProgress = started || (w.Started.IsZero() && w.Status == model.StatusInProgress)
+			if started {
+				it.startedTime = w.Started
+			}
+		}
+		startDay = min(startDay, it.join)
+		if !w.Started.IsZero() && !w.Started.After(now) {
+			workStart = min(workStart, dayNum(w.Started))
+		}
+		if it.closeKnown {
+			workStart = min(workStart, it.doneDay)
+			lastDone = max(lastDone, it.doneDay)
+		}
+		items = append(items, it)
+	}
+	if !m.Start.IsZero() {
+		startDay = dayNum(m.Start)
+		workStart = startDay
+	} else if len(items) > 0 {
+		note("milestone start unknown: the day the first item joined (%s) is used", dayTime(startDay).Format(time.DateOnly))
+	}
+	if startDay == never {
+		startDay = today
+	}
+	if unknownJoin > 0 {
+		note("joined-at unknown for %d items: creation time used", unknownJoin)
+	}
+	if unknownClose > 0 {
+		note("close time unknown for %d done items: counted as done, not as throughput", unknownClose)
+	}
+
+	// Counts and signals.
+	var addedInScope int
+	for i := range items {
+		it := &items[i]
+		w := it.w
+		if it.join > startDay {
+			f.AddedAfterStart++
+		}
+		if it.removed != never && it.removed > startDay {
+			f.RemovedAfterStart++
+		}
+		if !it.inScope {
+			continue
+		}
+		if it.join > startDay {
+			addedInScope++
+		}
+		f.ScopeItems++
+		f.ScopePoints += w.Points
+		if it.done {
+			f.DoneItems++
+			f.DonePoints += w.Points
+			continue
+		}
+		f.RemainingItems++
+		f.RemainingPoints += w.Points
+		if !w.Estimated {
+			f.Signals.UnestimatedShare++
+		}
+		if w.Blocked {
+			f.Signals.BlockedItems++
+		}
+		switch {
+		case w.BlockedDays > 0:
+			f.Signals.BlockedDays += w.BlockedDays
+		case w.Blocked && !w.BlockedSince.IsZero() && w.BlockedSince.Before(now):
+			f.Signals.BlockedDays += now.Sub(w.BlockedSince).Hours() / 24
+		}
+		if it.inProgress && !it.startedTime.IsZero() && now.Sub(it.startedTime) > time.Duration(s.staleDays)*24*time.Hour {
+			f.Signals.StaleInProgress++
+		}
+	}
+	f.Explanation.ItemsCounted = f.ScopeItems
+	if f.RemainingItems > 0 {
+		f.Signals.UnestimatedShare = round(f.Signals.UnestimatedShare/float64(f.RemainingItems), 3)
+	}
+	f.Signals.BlockedDays = round(f.Signals.BlockedDays, 1)
+	if f.ScopeItems > 0 {
+		f.Signals.ScopeCreep = round(float64(addedInScope)/float64(f.ScopeItems), 3)
+	}
+	if lastDone > -1<<62 {
+		f.Signals.DaysSinceLastDone = int(today - lastDone)
+	}
+
+	f.Burndown = burndown(items, startDay, today)
+
+	// Throughput samples: working days in the window since work started,
+	// excluding today (it is not over).
+	winStart := today - int64(s.windowDays)
+	if workStart != never && workStart > winStart {
+		winStart = workStart
+	}
+	var samples, netSamples []int32
+	windowDone := 0
+	if workStart != never && winStart < today {
+		samples, netSamples, windowDone = throughput(items, &s, winStart, today, startDay)
+	}
+	f.Explanation.Samples = make([]int, len(samples))
+	var sum int
+	for i, v := range samples {
+		f.Explanation.Samples[i] = int(v)
+		sum += int(v)
+	}
+	if len(samples) > 0 {
+		f.Explanation.WindowStart = dayTime(winStart)
+		f.Explanation.WindowEnd = dayTime(today - 1)
+		f.PaceObserved = round(float64(sum)/float64(len(samples)), 3)
+		k := min(trendDays, len(samples))
+		var recent int
+		for _, v := range samples[len(samples)-k:] {
+			recent += int(v)
+		}
+		if sum > 0 {
+			f.Signals.ThroughputTrend = round((float64(recent)/float64(k))/(float64(sum)/float64(len(samples))), 3)
+		}
+		note("throughput: %d items completed over %d working days from %s to %s (window %d calendar days, from when work started)",
+			sum, len(samples), dayTime(winStart).Format(time.DateOnly), dayTime(today-1).Format(time.DateOnly), s.windowDays)
+	}
+	note("working days: %s; %d holidays configured", strings.Join(s.workNames, ","), len(s.holidays))
+	note("items are counted, not points; today counts as a full working day")
+
+	// Due date and pace needed.
+	due := m.EffectiveDue()
+	dueSteps := 0
+	if due.IsZero() {
+		note("no due date: probability on time, pace needed and cut line are not computed")
+	} else {
+		dueDay := dayNum(due)
+		if dueDay >= today {
+			dueSteps = s.workingDaysBetween(today, dueDay)
+		}
+		switch {
+		case f.RemainingItems == 0:
+		case dueSteps > 0:
+			f.PaceNeeded = round(float64(f.RemainingItems)/float64(dueSteps), 3)
+		default:
+			f.PaceNeeded = float64(f.RemainingItems)
+			note("no working days left before the due date %s: pace needed is the whole remainder", dayTime(dueDay).Format(time.DateOnly))
+		}
+	}
+
+	finish := func(status model.ForecastStatus, reason string) model.Forecast {
+		f.Status, f.Reason = status, reason
+		f.Explanation.Assumptions = notes
+		return f
+	}
+
+	// Data-quality guard.
+	switch {
+	case f.ScopeItems == 0:
+		return finish(model.ForecastInsufficient, "the milestone has no work items")
+	case f.RemainingItems == 0:
+		f.ProbOnTime = 1
+		if !due.IsZero() && lastDone > dayNum(due) {
+			f.ProbOnTime = 0
+		}
+		return finish(model.ForecastDone, "")
+	case workStart == never:
+		return finish(model.ForecastInsufficient, "no history: no item has been started or completed yet")
+	case len(samples) < s.minHistory:
+		return finish(model.ForecastInsufficient, fmt.Sprintf(
+			"history too short: %d working days since work started on %s (need %d)",
+			len(samples), dayTime(workStart).Format(time.DateOnly), s.minHistory))
+	case windowDone < s.minDone:
+		return finish(model.ForecastInsufficient, fmt.Sprintf(
+			"history too thin: %d items completed in the last %d working days (need %d)",
+			windowDone, len(samples), s.minDone))
+	}
+
+	// Calendar of future working days: stepDay[k] is the k-th working day
+	// from today (today included when it is one).
+	stepDay := make([]int64, 1, s.horizon/7*5+16)
+	stepDay[0] = today - 1
+	for d := today; d <= today+int64(s.horizon); d++ {
+		if s.isWork(d) {
+			stepDay = append(stepDay, d)
+		}
+	}
+	maxSteps := len(stepDay) - 1
+	horizonEnd := dayTime(today + int64(s.horizon))
+	dueSteps = min(dueSteps, maxSteps)
+
+	net := samples
+	if s.growth {
+		net = netSamples
+		var added int
+		for i := range samples {
+			added += int(samples[i] - netSamples[i])
+		}
+		note("scope growth modelled: %+d items net over the window (%.2f per working day), resampled with each day's throughput",
+			added, float64(added)/float64(len(samples)))
+	} else {
+		note("scope growth not modelled (scope_growth: false)")
+	}
+
+	res := simulate(simInput{trials: s.trials, seed: s.seed, remaining: f.RemainingItems,
+		done: samples, net: net, maxSteps: maxSteps, dueSteps: dueSteps})
+	date := func(q float64) time.Time {
+		k := res.quantileStep(q, s.trials)
+		if k < 0 {
+			note("P%02.0f is beyond the %d-day horizon: shown as %s", q*100, s.horizon, horizonEnd.Format(time.DateOnly))
+			return horizonEnd
+		}
+		return dayTime(stepDay[k])
+	}
+	f.P50, f.P85, f.P95 = date(0.50), date(0.85), date(0.95)
+	if res.never > 0 {
+		note("%d of %d trials did not finish within %d days", res.never, s.trials, s.horizon)
+	}
+	if !due.IsZero() {
+		f.ProbOnTime = round(res.finishedBy(dueSteps, s.trials), 4)
+	}
+
+	// Straight line: remaining / observed pace.
+	if f.PaceObserved > 0 {
+		k := int(math.Ceil(float64(f.RemainingItems) / (float64(sum) / float64(len(samples)))))
+		if k <= maxSteps {
+			f.LinearDate = dayTime(stepDay[k])
+		} else {
+			f.LinearDate = horizonEnd
+		}
+	}
+
+	// Cut line and quick wins.
+	order := cutOrder(items)
+	if !due.IsZero() && dueSteps > 0 {
+		c := res.capacityAt(s.confidence, s.trials)
+		for _, it := range order[:min(c, len(order))] {
+			f.CutLine = append(f.CutLine, it.w.Key)
+		}
+	}
+	newDate := f.Quantile(s.confidence)
+	half := 0
+	for k := 1; k <= maxSteps && stepDay[k] <= dayNum(newDate); k++ {
+		half = k
+	}
+	half /= 2
+	if half > 0 {
+		c := throughputAt(samples, half, max(s.trials/4, 100), 0.95, s.seed, len(order))
+		for _, it := range order[:min(c, len(order))] {
+			if it.w.Points <= s.quickWinPoints && len(f.QuickWins) < 5 {
+				f.QuickWins = append(f.QuickWins, it.w.Key)
+			}
+		}
+	}
+	return finish(model.ForecastOK, "")
+}
+
+// cutOrder orders the remaining items the way a team works through them:
+// ranked items first by rank, then in progress before to do, then by key.
+func cutOrder(items []item) []*item {
+	var out []*item
+	for i := range items {
+		if items[i].inScope && !items[i].done {
+			out = append(out, &items[i])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *item) int {
+		ra, rb := a.w.Rank, b.w.Rank
+		if (ra == 0) != (rb == 0) {
+			if ra == 0 {
+				return 1
+			}
+			return -1
+		}
+		if ra != rb {
+			return ra - rb
+		}
+		if a.inProgress != b.inProgress {
+			if a.inProgress {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.w.Key, b.w.Key)
+	})
+	return out
+}
+
+// throughput counts, per working day in [from, to), items completed and items
+// completed minus net scope added after the start day. Work on a non-working
+// day counts toward the working day before it (or the first one).
+func throughput(items []item, s *settings, from, to, startDay int64) (done, net []int32, total int) {
+	span := int(to - from)
+	slot := make([]int32, span)
+	n := int32(-1)
+	for i := 0; i < span; i++ {
+		if s.isWork(from + int64(i)) {
+			n++
+		}
+		slot[i] = max(n, 0)
+	}
+	if n < 0 {
+		return nil, nil, 0
+	}
+	done = make([]int32, n+1)
+	net = make([]int32, n+1)
+	for i := range items {
+		it := &items[i]
+		if it.closeKnown && it.doneDay >= from && it.doneDay < to {
+			done[slot[it.doneDay-from]]++
+			net[slot[it.doneDay-from]]++
+			total++
+		}
+		if it.join > startDay && it.join >= from && it.join < to {
+			net[slot[it.join-from]]--
+		}
+		if it.removed != never && it.removed > startDay && it.removed >= from && it.removed < to && it.doneDay == never {
+			// an unfinished item left the milestone: scope shrank
+			net[slot[it.removed-from]]++
+		}
+	}
+	return done, net, total
+}
+
+// burndown is the state at the end of each day from the start day to today.
+func burndown(items []item, startDay, today int64) []model.BurndownPoint {
+	from := max(startDay, today-burndownMaxDays+1)
+	if from > today {
+		from = today
+	}
+	n := int(today-from) + 1
+	type acc struct {
+		scope, done, added, removed int
+		scopeP, doneP               float64
+	}
+	d := make([]acc, n+1)
+	idx := func(day int64) int {
+		return int(min(max(day-from, 0), int64(n)))
+	}
+	for i := range items {
+		it := &items[i]
+		j := idx(it.join)
+		r := n
+		if it.removed != never {
+			r = idx(it.removed)
+		}
+		if it.join > startDay && it.join >= from {
+			d[j].added++
+		}
+		if it.removed != never && it.removed > startDay && it.removed >= from {
+			d[r].removed++
+		}
+		if r <= j {
+			continue
+		}
+		p := it.w.Points
+		d[j].scope++
+		d[j].scopeP += p
+		d[r].scope--
+		d[r].scopeP -= p
+		if it.doneDay != never {
+			c := max(idx(it.doneDay), j)
+			if c < r {
+				d[c].done++
+				d[c].doneP += p
+				d[r].done--
+				d[r].doneP -= p
+			}
+		}
+	}
+	out := make([]model.BurndownPoint, n)
+	var cur acc
+	for i := 0; i < n; i++ {
+		cur.scope += d[i].scope
+		cur.done += d[i].done
+		cur.scopeP += d[i].scopeP
+		cur.doneP += d[i].doneP
+		out[i] = model.BurndownPoint{Day: dayTime(from + int64(i)), Scope: cur.scope, Done: cur.done,
+			Remaining: cur.scope - cur.done, ScopePoints: round(cur.scopeP, 3), DonePoints: round(cur.doneP, 3),
+			RemainingPoints: round(cur.scopeP-cur.doneP, 3), Added: d[i].added, Removed: d[i].removed}
+	}
+	return out
+}
+
+func round(x float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(x*p) / p
+}

@@ -1,0 +1,194 @@
+package forecast
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Options are the `forecast:` section of the user's config. Zero values mean
+// the defaults listed beside each field.
+type Options struct {
+	Trials      int      `yaml:"trials" desc:"Monte Carlo trials per forecast (default 10000)."`
+	Seed        int64    `yaml:"seed" desc:"Random seed; the same seed, data and clock give the same forecast (default 1)."`
+	WindowDays  int      `yaml:"window_days" desc:"Throughput window in calendar days (default 42)."`
+	WorkingDays []string `yaml:"working_days" desc:"Days the team works: mon..sun (default mon-fri)."`
+	Holidays    []string `yaml:"holidays" desc:"Non-working dates, YYYY-MM-DD."`
+	ScopeGrowth *bool    `yaml:"scope_growth" desc:"Model scope growth at the observed rate (default true)."`
+	Confidence  float64  `yaml:"confidence" desc:"Confidence for the cut line and quick wins, 0.5-0.99 (default 0.85)."`
+
+	// MinHistoryDays is the fewest working days of history (since work
+	// started, inside the window) needed for a date (default 5).
+	MinHistoryDays int `yaml:"min_history_days" desc:"Fewest working days of throughput history for a forecast (default 5)."`
+	// MinCompletions is the fewest items completed inside the window needed
+	// for a date (default 3).
+	MinCompletions int `yaml:"min_completions" desc:"Fewest completed items in the window for a forecast (default 3)."`
+	// StaleDays: an item in progress for longer than this many calendar days
+	// is stale (default 14).
+	StaleDays int `yaml:"stale_days" desc:"Calendar days in progress after which an item counts as stale (default 14)."`
+	// HorizonDays caps the simulation, in calendar days from today (default 730).
+	HorizonDays int `yaml:"horizon_days" desc:"Longest simulated future in calendar days (default 730)."`
+	// QuickWinPoints: remaining items with at most this many points may be
+	// quick wins (default 2).
+	QuickWinPoints float64 `yaml:"quick_win_points" desc:"Largest item, in points, that can be a quick win (default 2)."`
+}
+
+// Defaults.
+const (
+	DefaultTrials         = 10000
+	DefaultSeed           = 1
+	DefaultWindowDays     = 42
+	DefaultConfidence     = 0.85
+	DefaultMinHistoryDays = 5
+	DefaultMinCompletions = 3
+	DefaultStaleDays      = 14
+	DefaultHorizonDays    = 730
+	DefaultQuickWinPoints = 2
+)
+
+// FieldError is one problem with the options, naming its yaml key.
+type FieldError struct {
+	Key string // yaml key, e.g. "window_days" or "holidays[2]"
+	Msg string
+}
+
+func (e *FieldError) Error() string { return e.Key + ": " + e.Msg }
+
+var dayNames = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+}
+
+// Validate reports every problem with the options at once (errors.Join of
+// *FieldError), each naming its yaml key. Zero values are valid: they mean
+// the defaults.
+func (o Options) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)})
+	}
+	if o.Trials < 0 || o.Trials > 1_000_000 {
+		bad("trials", "must be between 1 and 1000000 (got %d)", o.Trials)
+	}
+	if o.WindowDays < 0 || (o.WindowDays > 0 && o.WindowDays < 7) || o.WindowDays > 366 {
+		bad("window_days", "must be between 7 and 366 calendar days (got %d)", o.WindowDays)
+	}
+	seen := map[string]bool{}
+	for i, d := range o.WorkingDays {
+		k := strings.ToLower(strings.TrimSpace(d))
+		if len(k) > 3 {
+			k = k[:3]
+		}
+		if _, ok := dayNames[k]; !ok {
+			bad(fmt.Sprintf("working_days[%d]", i), "%q is not a day; use mon, tue, wed, thu, fri, sat or sun", d)
+			continue
+		}
+		if seen[k] {
+			bad(fmt.Sprintf("working_days[%d]", i), "%q is listed twice", d)
+		}
+		seen[k] = true
+	}
+	for i, h := range o.Holidays {
+		if _, err := time.Parse(time.DateOnly, h); err != nil {
+			bad(fmt.Sprintf("holidays[%d]", i), "%q is not a date in the form YYYY-MM-DD", h)
+		}
+	}
+	if o.Confidence != 0 && (o.Confidence < 0.5 || o.Confidence > 0.99) {
+		bad("confidence", "must be between 0.5 and 0.99 (got %g)", o.Confidence)
+	}
+	if o.MinHistoryDays < 0 {
+		bad("min_history_days", "must not be negative (got %d)", o.MinHistoryDays)
+	}
+	if o.MinCompletions < 0 {
+		bad("min_completions", "must not be negative (got %d)", o.MinCompletions)
+	}
+	if o.StaleDays < 0 {
+		bad("stale_days", "must not be negative (got %d)", o.StaleDays)
+	}
+	if o.HorizonDays < 0 || (o.HorizonDays > 0 && o.HorizonDays < 30) || o.HorizonDays > 3660 {
+		bad("horizon_days", "must be between 30 and 3660 calendar days (got %d)", o.HorizonDays)
+	}
+	if o.QuickWinPoints < 0 {
+		bad("quick_win_points", "must not be negative (got %g)", o.QuickWinPoints)
+	}
+	return errors.Join(errs...)
+}
+
+// settings are Options with defaults applied and strings parsed.
+type settings struct {
+	trials, windowDays             int
+	seed                           int64
+	work                           [7]bool
+	workNames                      []string
+	holidays                       []int64 // sorted day numbers
+	growth                         bool
+	confidence                     float64
+	minHistory, minDone, staleDays int
+	horizon                        int
+	quickWinPoints                 float64
+}
+
+// resolve applies defaults. Invalid entries (which Validate reports) are
+// skipped so Compute never fails.
+func (o Options) resolve() settings {
+	s := settings{trials: o.Trials, windowDays: o.WindowDays, seed: o.Seed, growth: true,
+		confidence: o.Confidence, minHistory: o.MinHistoryDays, minDone: o.MinCompletions,
+		staleDays: o.StaleDays, horizon: o.HorizonDays, quickWinPoints: o.QuickWinPoints}
+	if s.trials <= 0 {
+		s.trials = DefaultTrials
+	}
+	if s.trials > 1_000_000 {
+		s.trials = 1_000_000
+	}
+	if s.windowDays <= 0 {
+		s.windowDays = DefaultWindowDays
+	}
+	if s.seed == 0 {
+		s.seed = DefaultSeed
+	}
+	if o.ScopeGrowth != nil {
+		s.growth = *o.ScopeGrowth
+	}
+	if s.confidence <= 0 || s.confidence >= 1 {
+		s.confidence = DefaultConfidence
+	}
+	if s.minHistory <= 0 {
+		s.minHistory = DefaultMinHistoryDays
+	}
+	if s.minDone <= 0 {
+		s.minDone = DefaultMinCompletions
+	}
+	if s.staleDays <= 0 {
+		s.staleDays = DefaultStaleDays
+	}
+	if s.horizon <= 0 {
+		s.horizon = DefaultHorizonDays
+	}
+	if s.quickWinPoints <= 0 {
+		s.quickWinPoints = DefaultQuickWinPoints
+	}
+	for _, d := range o.WorkingDays {
+		k := strings.ToLower(strings.TrimSpace(d))
+		if len(k) > 3 {
+			k = k[:3]
+		}
+		if wd, ok := dayNames[k]; ok && !s.work[wd] {
+			s.work[wd] = true
+			s.workNames = append(s.workNames, k)
+		}
+	}
+	if len(s.workNames) == 0 {
+		for _, k := range []string{"mon", "tue", "wed", "thu", "fri"} {
+			s.work[dayNames[k]] = true
+		}
+		s.workNames = []string{"mon", "tue", "wed", "thu", "fri"}
+	}
+	for _, h := range o.Holidays {
+		if t, err := time.Parse(time.DateOnly, h); err == nil {
+			s.holidays = append(s.holidays, dayNum(t))
+		}
+	}
+	sortInt64(s.holidays)
+	return s
+}
