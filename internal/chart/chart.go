@@ -1,0 +1,271 @@
+// Package chart draws a milestone's burn-down: an SVG image for Jira
+// attachments and the outbox, and a Mermaid xychart for GitHub bodies and
+// Action step summaries. Both are pure functions of the data.
+package chart
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// Size of the SVG in pixels, and its plot margins.
+const (
+	width   = 760
+	height  = 380
+	marginL = 56
+	marginR = 24
+	marginT = 44
+	marginB = 64
+)
+
+// series is the data both charts are drawn from.
+type series struct {
+	points  []model.BurndownPoint
+	start   time.Time // first day
+	end     time.Time // last day on the x axis
+	due     time.Time
+	today   time.Time // last observed day
+	ymax    int
+	p50     time.Time
+	p85     time.Time
+	p95     time.Time
+	initial int // scope on the first day
+}
+
+func day(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func prepare(points []model.BurndownPoint, due time.Time, f model.Forecast) series {
+	ps := make([]model.BurndownPoint, len(points))
+	copy(ps, points)
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Day.Before(ps[j].Day) })
+	s := series{points: ps, due: day(due)}
+	if f.Status == model.ForecastOK {
+		s.p50, s.p85, s.p95 = day(f.P50), day(f.P85), day(f.P95)
+	}
+	if len(ps) > 0 {
+		s.start = day(ps[0].Day)
+		s.today = day(ps[len(ps)-1].Day)
+		s.initial = ps[0].Scope
+	} else {
+		s.start = day(f.AsOf)
+		s.today = s.start
+		s.initial = f.ScopeItems
+	}
+	if s.due.IsZero() {
+		s.due = s.today
+	}
+	s.end = s.today
+	for _, t := range []time.Time{s.due, s.p50, s.p85, s.p95} {
+		if t.After(s.end) {
+			s.end = t
+		}
+	}
+	if s.start.After(s.due) {
+		s.start = s.due
+	}
+	if !s.end.After(s.start) {
+		s.end = s.start.AddDate(0, 0, 1)
+	}
+	s.ymax = max(s.initial, f.ScopeItems, 1)
+	for _, p := range ps {
+		s.ymax = max(s.ymax, p.Scope, p.Remaining)
+	}
+	return s
+}
+
+func (s series) remainingNow() int {
+	if len(s.points) == 0 {
+		return 0
+	}
+	return s.points[len(s.points)-1].Remaining
+}
+
+// SVG draws the burn-down as a standalone SVG image: remaining items per day,
+// the scope line, the ideal line to the due date, the due date, and the
+// forecast's P50/P85/P95 projections from the last observed day. Labels are
+// dates and numbers only (no tracker text), so the image needs no escaping.
+func SVG(points []model.BurndownPoint, due time.Time, forecast model.Forecast) []byte {
+	s := prepare(points, due, forecast)
+	pw := float64(width - marginL - marginR)
+	ph := float64(height - marginT - marginB)
+	span := s.end.Sub(s.start).Hours() / 24
+	x := func(t time.Time) float64 {
+		return float64(marginL) + pw*(day(t).Sub(s.start).Hours()/24)/span
+	}
+	ytop := niceCeil(s.ymax)
+	y := func(v float64) float64 { return float64(marginT) + ph*(1-v/float64(ytop)) }
+
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="12">`+"\n", width, height, width, height)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", width, height)
+	fmt.Fprintf(&b, `<text x="%d" y="24" font-size="16" font-weight="bold" fill="#172b4d">Burn-down: items remaining</text>`+"\n", marginL)
+
+	// Grid and y axis.
+	step := niceStep(ytop)
+	for v := 0; v <= ytop; v += step {
+		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ebecf0"/>`+"\n", marginL, y(float64(v)), width-marginR, y(float64(v)))
+		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" fill="#5e6c84">%d</text>`+"\n", marginL-8, y(float64(v))+4, v)
+	}
+	// X axis ticks: about eight dates.
+	days := int(math.Round(span))
+	tick := max(1, (days+7)/8)
+	if tick > 3 {
+		tick = (tick + 6) / 7 * 7 // whole weeks
+	}
+	for d := 0; d <= days; d += tick {
+		t := s.start.AddDate(0, 0, d)
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#c1c7d0"/>`+"\n", x(t), height-marginB, x(t), height-marginB+5)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="#5e6c84">%s</text>`+"\n", x(t), height-marginB+19, t.Format("2 Jan"))
+	}
+	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#5e6c84"/>`+"\n", marginL, height-marginB, width-marginR, height-marginB)
+	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#5e6c84"/>`+"\n", marginL, marginT, marginL, height-marginB)
+
+	// Ideal line: from the first day's scope to zero on the due date.
+	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#97a0af" stroke-width="1.5" stroke-dasharray="2 4"/>`+"\n",
+		x(s.start), y(float64(s.initial)), x(s.due), y(0))
+	// Due date.
+	fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#de350b" stroke-width="1.5"/>`+"\n", x(s.due), marginT, x(s.due), height-marginB)
+	fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="#de350b">due %s</text>`+"\n", x(s.due), marginT-6, s.due.Format("2 Jan"))
+
+	if len(s.points) > 0 {
+		var scope, rem []string
+		for _, p := range s.points {
+			scope = append(scope, fmt.Sprintf("%.1f,%.1f", x(p.Day), y(float64(p.Scope))))
+			rem = append(rem, fmt.Sprintf("%.1f,%.1f", x(p.Day), y(float64(p.Remaining))))
+		}
+		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#6554c0" stroke-width="1.5" stroke-dasharray="6 3"/>`+"\n", strings.Join(scope, " "))
+		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#0052cc" stroke-width="2.5"/>`+"\n", strings.Join(rem, " "))
+		// Forecast projections from today's remaining to zero.
+		r := float64(s.remainingNow())
+		for _, q := range []struct {
+			name  string
+			t     time.Time
+			color string
+			dash  string
+		}{{"P50", s.p50, "#36b37e", "5 4"}, {"P85", s.p85, "#ff8b00", ""}, {"P95", s.p95, "#ff5630", "5 4"}} {
+			if q.t.IsZero() {
+				continue
+			}
+			dash := ""
+			if q.dash != "" {
+				dash = fmt.Sprintf(` stroke-dasharray="%s"`, q.dash)
+			}
+			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2"%s/>`+"\n", x(s.today), y(r), x(q.t), y(0), q.color, dash)
+			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s"/>`+"\n", x(q.t), y(0), q.color)
+		}
+	}
+
+	// Legend.
+	lx, ly := marginL, height-18
+	for _, it := range []struct{ label, color, dash string }{
+		{"remaining", "#0052cc", ""}, {"scope", "#6554c0", "6 3"}, {"ideal", "#97a0af", "2 4"},
+		{"P50", "#36b37e", "5 4"}, {"P85", "#ff8b00", ""}, {"P95", "#ff5630", "5 4"},
+	} {
+		dash := ""
+		if it.dash != "" {
+			dash = fmt.Sprintf(` stroke-dasharray="%s"`, it.dash)
+		}
+		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2.5"%s/>`, lx, ly-4, lx+22, ly-4, it.color, dash)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" fill="#172b4d">%s</text>`+"\n", lx+28, ly, it.label)
+		lx += 28 + 8*len(it.label) + 24
+	}
+	b.WriteString("</svg>\n")
+	return []byte(b.String())
+}
+
+// niceCeil rounds n up to a round axis maximum.
+func niceCeil(n int) int {
+	st := niceStep(n)
+	return (n + st - 1) / st * st
+}
+
+func niceStep(n int) int {
+	for _, s := range []int{1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000} {
+		if n/s <= 8 {
+			return s
+		}
+	}
+	return n/8 + 1
+}
+
+// mermaidMaxPoints caps the x axis so GitHub renders a readable chart.
+const mermaidMaxPoints = 30
+
+// Mermaid draws the burn-down as a fenced Mermaid xychart-beta block, usable
+// in GitHub issue bodies and Action step summaries. The first line is the
+// remaining items: observed up to the last day, then the straight path to
+// zero on the P85 date. The second is the ideal line to the due date. Days
+// are sampled evenly when there are more than 30.
+func Mermaid(points []model.BurndownPoint, due time.Time, forecast model.Forecast) string {
+	s := prepare(points, due, forecast)
+	end := s.due
+	target := s.p85
+	if target.After(end) {
+		end = target
+	}
+	if s.today.After(end) {
+		end = s.today
+	}
+	n := int(math.Round(end.Sub(s.start).Hours()/24)) + 1
+	stride := max(1, (n+mermaidMaxPoints-1)/mermaidMaxPoints)
+	byDay := make(map[time.Time]model.BurndownPoint, len(s.points))
+	for _, p := range s.points {
+		byDay[day(p.Day)] = p
+	}
+	dueDays := s.due.Sub(s.start).Hours() / 24
+	r := float64(s.remainingNow())
+	var labels, actual, ideal []string
+	last := float64(s.initial)
+	for i := 0; i < n; i += stride {
+		if i+stride >= n {
+			i = n - 1 // always end on the last day
+		}
+		t := s.start.AddDate(0, 0, i)
+		labels = append(labels, fmt.Sprintf("%q", t.Format("Jan 2")))
+		var v float64
+		switch p, ok := byDay[t]; {
+		case ok:
+			v = float64(p.Remaining)
+			last = v
+		case !t.After(s.today):
+			v = last // a day without a point keeps the last value
+		case !target.IsZero() && target.After(s.today):
+			left := target.Sub(t).Hours() / target.Sub(s.today).Hours()
+			v = math.Max(0, r*left)
+		default:
+			v = 0
+		}
+		actual = append(actual, trimNum(v))
+		iv := 0.0
+		if dueDays > 0 {
+			iv = math.Max(0, float64(s.initial)*(1-float64(i)/dueDays))
+		}
+		ideal = append(ideal, trimNum(iv))
+	}
+	var b strings.Builder
+	b.WriteString("```mermaid\nxychart-beta\n")
+	fmt.Fprintf(&b, "    title \"Items remaining (due %s", s.due.Format("Jan 2"))
+	if !target.IsZero() {
+		fmt.Fprintf(&b, ", P85 %s", target.Format("Jan 2"))
+	}
+	b.WriteString(")\"\n")
+	fmt.Fprintf(&b, "    x-axis [%s]\n", strings.Join(labels, ", "))
+	fmt.Fprintf(&b, "    y-axis \"Items\" 0 --> %d\n", niceCeil(s.ymax))
+	fmt.Fprintf(&b, "    line [%s]\n", strings.Join(actual, ", "))
+	fmt.Fprintf(&b, "    line [%s]\n", strings.Join(ideal, ", "))
+	b.WriteString("```\n")
+	return b.String()
+}
+
+func trimNum(v float64) string {
+	s := fmt.Sprintf("%.1f", v)
+	return strings.TrimSuffix(s, ".0")
+}

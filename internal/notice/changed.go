@@ -1,0 +1,154 @@
+package notice
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// What counts as a material change between two forecasts.
+const (
+	materialDays  = 2    // the date at the confidence used moved this many days or more
+	materialProb  = 0.15 // the chance of finishing on time moved this much or more
+	materialScope = 3    // this many items were added or removed
+)
+
+// Changed compares the forecast a ticket was last written with against the
+// current one, at the default confidence (P85), and says in plain English
+// what changed: "the P85 date moved 9 days later (from 3 Dec 2026 to
+// 12 Dec 2026) because 14 items were added". A change is material when the
+// P85 date moved by 2 days or more, the chance of finishing on time moved by
+// 15 points or more, the scope changed by 3 items or more, or the forecast's
+// status changed (it became usable, unusable, or the work finished).
+// Renderer.Render uses the same test, at the client's confidence and in the
+// client's language, to fill Ticket.Comment.
+func Changed(prev model.ForecastRecord, cur model.Forecast) (material bool, summary string) {
+	return change(prev, cur, DefaultConfidence, newLocale("en", time.UTC))
+}
+
+func recQuantile(r model.ForecastRecord, q float64) time.Time {
+	switch {
+	case q <= 0.675:
+		return r.P50
+	case q <= 0.9:
+		return r.P85
+	}
+	return r.P95
+}
+
+func change(prev model.ForecastRecord, cur model.Forecast, q float64, l locale) (bool, string) {
+	nl := l.lang == langNL
+	label, _ := quantileLabel(q)
+	if prev.Status != cur.Status {
+		switch {
+		case cur.Status == model.ForecastDone:
+			if nl {
+				return true, "alle onderdelen zijn afgerond."
+			}
+			return true, "all items are now done."
+		case cur.Status == model.ForecastInsufficient:
+			if nl {
+				return true, "er zijn te weinig gegevens voor een betrouwbare prognose; de datum in dit concept is niet meer onderbouwd."
+			}
+			return true, "there is no longer enough data for a reliable forecast; the date in this draft is no longer backed by data."
+		case cur.Status == model.ForecastOK && !cur.Quantile(q).IsZero():
+			if nl {
+				return true, fmt.Sprintf("er is nu een prognose: de %s-datum is %s.", label, l.long(calendar(cur.Quantile(q))))
+			}
+			return true, fmt.Sprintf("a forecast is now available: the %s date is %s.", label, l.long(calendar(cur.Quantile(q))))
+		}
+	}
+	if cur.Status != model.ForecastOK {
+		return false, ""
+	}
+	before, after := recQuantile(prev, q), cur.Quantile(q)
+	moved := 0
+	if !before.IsZero() && !after.IsZero() {
+		moved = daysBetween(before, after)
+	}
+	added := cur.ScopeItems - prev.Scope
+	finished := (prev.Remaining - cur.RemainingItems) + added // items done in between
+	dProb := cur.ProbOnTime - prev.ProbOnTime
+
+	material := abs(moved) >= materialDays || math.Abs(dProb) >= materialProb || abs(added) >= materialScope
+	if !material {
+		return false, ""
+	}
+	var parts []string
+	switch {
+	case moved != 0 && nl:
+		dir := "later"
+		if moved < 0 {
+			dir = "eerder"
+		}
+		parts = append(parts, fmt.Sprintf("de %s-datum is %s %s komen te liggen (van %s naar %s)", label, l.days(moved), dir, l.short(calendar(before)), l.short(calendar(after))))
+	case moved != 0:
+		dir := "later"
+		if moved < 0 {
+			dir = "earlier"
+		}
+		parts = append(parts, fmt.Sprintf("the %s date moved %s %s (from %s to %s)", label, l.days(moved), dir, l.short(calendar(before)), l.short(calendar(after))))
+	case nl:
+		parts = append(parts, fmt.Sprintf("de %s-datum blijft %s", label, l.short(calendar(after))))
+	default:
+		parts = append(parts, fmt.Sprintf("the %s date stays %s", label, l.short(calendar(after))))
+	}
+	var why []string
+	switch {
+	case added > 0 && nl:
+		why = append(why, fmt.Sprintf("er %s %s bijgekomen", map[bool]string{true: "is", false: "zijn"}[added == 1], l.items(added)))
+	case added > 0:
+		why = append(why, fmt.Sprintf("%s %s added", l.items(added), map[bool]string{true: "was", false: "were"}[added == 1]))
+	case added < 0 && nl:
+		why = append(why, fmt.Sprintf("er %s %s geschrapt", map[bool]string{true: "is", false: "zijn"}[added == -1], l.items(-added)))
+	case added < 0:
+		why = append(why, fmt.Sprintf("%s %s removed", l.items(-added), map[bool]string{true: "was", false: "were"}[added == -1]))
+	}
+	switch {
+	case finished > 0 && nl:
+		why = append(why, fmt.Sprintf("%s %s afgerond", l.items(finished), map[bool]string{true: "is", false: "zijn"}[finished == 1]))
+	case finished > 0:
+		why = append(why, fmt.Sprintf("%s finished", l.items(finished)))
+	case finished <= 0 && moved > 0 && nl:
+		why = append(why, "er sindsdien niets is afgerond")
+	case finished <= 0 && moved > 0:
+		why = append(why, "nothing was finished since")
+	}
+	s := parts[0]
+	if len(why) > 0 {
+		join := " and "
+		lead := " because "
+		if nl {
+			join, lead = " en ", " omdat "
+		}
+		if moved < 0 || moved == 0 {
+			lead = "; "
+			if nl {
+				lead = "; "
+			}
+		}
+		if moved > 0 && finished > 0 && added <= 0 {
+			// Work got done but the date still moved: the pace fell.
+			lead = "; "
+		}
+		s += lead + strings.Join(why, join)
+	}
+	if math.Abs(dProb) >= 0.05 {
+		if nl {
+			s += fmt.Sprintf("; de kans op levering op tijd is nu %s (was %s)", l.pct(cur.ProbOnTime), l.pct(prev.ProbOnTime))
+		} else {
+			s += fmt.Sprintf("; the chance of delivering on time is now %s (was %s)", l.pct(cur.ProbOnTime), l.pct(prev.ProbOnTime))
+		}
+	}
+	return true, s + "."
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

@@ -1,0 +1,200 @@
+package notice
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// wj is U+2060 WORD JOINER: invisible, and it breaks the patterns trackers
+// use to recognise mentions, autolinks, issue references and our marker.
+// Sanitize strips every such character from input first, so the only ones
+// left in a rendered body are the ones the escapers put there.
+const wj = "\u2060"
+
+// Sanitize makes untrusted tracker text fit for one line of a ticket: it
+// drops invalid UTF-8, control characters, bidirectional overrides and
+// invisible format characters, turns line breaks and tabs into spaces and
+// collapses runs of spaces. Joiners that emoji and some scripts need (ZWJ,
+// ZWNJ) are kept.
+func Sanitize(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i, w := 0, 0; i < len(s); i += w {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		w = size
+		if r == utf8.RuneError && size <= 1 {
+			continue
+		}
+		switch {
+		case r == '\n' || r == '\r' || r == '\t' || r == '\u2028' || r == '\u2029' || unicode.IsSpace(r):
+			if !space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		case r == '\u200c' || r == '\u200d':
+			// kept: ZWNJ and ZWJ carry meaning in scripts and emoji.
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), unicode.Is(unicode.Co, r),
+			r >= 0xFFF0 && r <= 0xFFFF && r != '\ufffd':
+			continue
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+var (
+	// mentionRe: an @ a tracker could read as the start of a mention or an
+	// e-mail autolink.
+	mentionRe = regexp.MustCompile(`@`)
+	// markerLikeRe: anything resembling the fingerprint marker's token.
+	orderedRe    = regexp.MustCompile(`^[0-9]+[.)]`)
+	markerLikeRe = regexp.MustCompile(`(?i)forewarn\s*:\s*fingerprint`)
+	// linkRe: the starts of autolinks (scheme://, www.) and of issue
+	// references (#12, GH-12) GitHub would link or cross-reference.
+	linkRe = regexp.MustCompile(`(?i)(://|\bwww\.|#[0-9]|\bgh-[0-9])`)
+	// mdSpecs are escaped anywhere in a line, mdLead only at its start.
+	mdSpecs = `\` + "`" + `*_[]<>#|~&$`
+	mdLead  = `-+=.`
+	jiraSpc = `\*_+-^~?{}[]|!#` + "`" + `()`
+)
+
+// neutralise breaks mentions, links, references and marker look-alikes by
+// placing a word joiner inside them. It runs after Sanitize, before the
+// markup escaping.
+func neutralise(s string) string {
+	s = markerLikeRe.ReplaceAllStringFunc(s, func(m string) string {
+		return m[:len("forewarn")] + wj + m[len("forewarn"):]
+	})
+	s = mentionRe.ReplaceAllString(s, "@"+wj)
+	s = linkRe.ReplaceAllStringFunc(s, func(m string) string {
+		switch {
+		case strings.HasPrefix(m, "#"):
+			return "#" + wj + m[1:]
+		case m == "://":
+			return ":" + wj + "//"
+		default: // www. or gh-
+			return m[:len(m)-1] + wj + m[len(m)-1:]
+		}
+	})
+	return s
+}
+
+// EscapeMarkdown makes untrusted text safe inside a line of GitHub-flavoured
+// Markdown: it sanitises it, backslash-escapes every punctuation character
+// that could start markup (emphasis, links, images, HTML, tables, headings,
+// lists) and neutralises @mentions, autolinks, issue references and anything
+// resembling forewarn's fingerprint marker. The result renders as the
+// original text and pings no one.
+func EscapeMarkdown(s string) string {
+	s = neutralise(Sanitize(s))
+	if m := orderedRe.FindStringIndex(s); m != nil {
+		// "12. text" or "3) text" would start an ordered list.
+		s = s[:m[1]-1] + "\\" + s[m[1]-1:]
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/4)
+	for i, r := range s {
+		switch {
+		case i == 0 && strings.ContainsRune(mdLead, r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '&':
+			b.WriteString("&amp;")
+		case r < utf8.RuneSelf && strings.ContainsRune(mdSpecs, r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// EscapeJira makes untrusted text safe inside a line of Jira wiki markup
+// (REST API v2): it sanitises it, backslash-escapes the characters that
+// start wiki markup (text effects, links, images, macros, tables, lists,
+// mentions such as [~user] and [~accountid:…]) and neutralises autolinks and
+// anything resembling forewarn's fingerprint marker.
+func EscapeJira(s string) string {
+	s = neutralise(Sanitize(s))
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/4)
+	for _, r := range s {
+		if r < utf8.RuneSelf && strings.ContainsRune(jiraSpc, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// PlainTitle makes untrusted text safe for a ticket title (a Jira summary or
+// a GitHub issue title, both plain text): sanitised and neutralised, with no
+// markup escaping, which titles would show literally.
+func PlainTitle(s string) string { return neutralise(Sanitize(s)) }
+
+// Escape escapes untrusted text for format f.
+func Escape(s string, f model.Format) string {
+	if f == model.FormatJiraWiki {
+		return EscapeJira(s)
+	}
+	return EscapeMarkdown(s)
+}
+
+// clip shortens s to at most n runes, ending in "…" when it was cut. It never
+// cuts a multi-byte character.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n <= 0 {
+		return ""
+	}
+	if n == 1 {
+		return "…"
+	}
+	i, count := 0, 0
+	for j := range s {
+		if count == n-1 {
+			i = j
+			break
+		}
+		count++
+	}
+	return strings.TrimRight(s[:i], " ") + "…"
+}
+
+// utf16Len is the length of s in UTF-16 code units: how Jira counts.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// cutUTF16 returns the longest prefix of s of at most n UTF-16 code units,
+// never splitting a character.
+func cutUTF16(s string, n int) string {
+	used := 0
+	for i, r := range s {
+		l := utf16.RuneLen(r)
+		if used+l > n {
+			return s[:i]
+		}
+		used += l
+	}
+	return s
+}

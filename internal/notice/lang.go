@@ -1,0 +1,171 @@
+package notice
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Languages forewarn writes drafts in. A client's locale ("nl", "nl-BE",
+// "en_GB") picks one by its primary subtag; anything else gets English.
+const (
+	langEN = "en"
+	langNL = "nl"
+)
+
+var languages = []string{langEN, langNL}
+
+func language(locale string) string {
+	l := strings.ToLower(strings.TrimSpace(locale))
+	if i := strings.IndexAny(l, "-_"); i >= 0 {
+		l = l[:i]
+	}
+	if l == langNL {
+		return langNL
+	}
+	return langEN
+}
+
+var (
+	nlMonths = [...]string{"januari", "februari", "maart", "april", "mei", "juni", "juli",
+		"augustus", "september", "oktober", "november", "december"}
+	nlDays = [...]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"}
+)
+
+// locale formats dates and numbers for one client.
+type locale struct {
+	lang string
+	us   bool // en-US: month before day
+	loc  *time.Location
+}
+
+func newLocale(clientLocale string, loc *time.Location) locale {
+	l := strings.ToLower(strings.ReplaceAll(clientLocale, "_", "-"))
+	return locale{lang: language(clientLocale), us: l == "en-us", loc: loc}
+}
+
+// calendar reads a calendar date (midnight UTC, as forecasts and due dates
+// are stored) without shifting it into another zone, which would move it to
+// the previous day west of Greenwich.
+func calendar(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// day turns an instant into the calendar date it falls on in the client's
+// time zone.
+func (l locale) day(t time.Time) time.Time {
+	t = t.In(l.loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// long formats a calendar date with its weekday: "Monday 14 December 2026",
+// "Monday, December 14, 2026" (en-US), "maandag 14 december 2026".
+func (l locale) long(d time.Time) string {
+	if d.IsZero() {
+		return ""
+	}
+	switch {
+	case l.lang == langNL:
+		return fmt.Sprintf("%s %d %s %d", nlDays[d.Weekday()], d.Day(), nlMonths[d.Month()-1], d.Year())
+	case l.us:
+		return d.Format("Monday, January 2, 2006")
+	}
+	return d.Format("Monday 2 January 2006")
+}
+
+// short formats a calendar date without weekday: "14 Dec 2026",
+// "Dec 14, 2026", "14 dec. 2026".
+func (l locale) short(d time.Time) string {
+	if d.IsZero() {
+		return ""
+	}
+	switch {
+	case l.lang == langNL:
+		m := nlMonths[d.Month()-1]
+		if len(m) > 4 {
+			m = m[:3] + "."
+		}
+		return fmt.Sprintf("%d %s %d", d.Day(), m, d.Year())
+	case l.us:
+		return d.Format("Jan 2, 2006")
+	}
+	return d.Format("2 Jan 2006")
+}
+
+// num formats a number with at most one decimal, with a decimal comma in
+// Dutch.
+func (l locale) num(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		f = 0
+	}
+	s := fmt.Sprintf("%.1f", f)
+	if math.Abs(f) < 10 {
+		s = fmt.Sprintf("%.2f", f)
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	} else {
+		s = strings.TrimSuffix(s, ".0")
+	}
+	if l.lang == langNL {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// pct formats a share (0..1) as a whole percentage.
+func (l locale) pct(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		f = 0
+	}
+	p := int(math.Round(f * 100))
+	if l.lang == langNL {
+		return fmt.Sprintf("%d%%", p)
+	}
+	return fmt.Sprintf("%d%%", p)
+}
+
+// days formats a number of days: "1 day", "9 days", "1 dag", "9 dagen".
+func (l locale) days(n int) string {
+	if n < 0 {
+		n = -n
+	}
+	switch {
+	case l.lang == langNL && n == 1:
+		return "1 dag"
+	case l.lang == langNL:
+		return fmt.Sprintf("%d dagen", n)
+	case n == 1:
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+// items formats a count of work items.
+func (l locale) items(n int) string {
+	switch {
+	case l.lang == langNL && n == 1:
+		return "1 onderdeel"
+	case l.lang == langNL:
+		return fmt.Sprintf("%d onderdelen", n)
+	case n == 1:
+		return "1 item"
+	}
+	return fmt.Sprintf("%d items", n)
+}
+
+// daysBetween counts calendar days from a to b (negative when b is earlier).
+func daysBetween(a, b time.Time) int {
+	return int(math.Round(calendar(b).Sub(calendar(a)).Hours() / 24))
+}
+
+// nextWorkday moves a Saturday or Sunday to the Monday after.
+func nextWorkday(d time.Time) time.Time {
+	switch d.Weekday() {
+	case time.Saturday:
+		return d.AddDate(0, 0, 2)
+	case time.Sunday:
+		return d.AddDate(0, 0, 1)
+	}
+	return d
+}

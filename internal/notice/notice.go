@@ -1,0 +1,251 @@
+// Package notice writes the drafts forewarn leaves for people to review: the
+// client notice (the ten elements of docs/product.md), the weekly progress
+// update and the team's post-mortem, in English and Dutch, rendered as
+// Markdown (GitHub, the outbox) or Jira wiki markup (REST API v2).
+//
+// Tracker text is untrusted. Every value taken from a tracker is sanitised
+// and escaped for the target before a template sees it (see EscapeMarkdown
+// and EscapeJira), so templates handle only escaped text and their own
+// literal markup. Every body ends with model.Marker, which is never cut.
+package notice
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/chart"
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// Options configure the drafts (the `drafts:` section of the config).
+type Options struct {
+	// TemplateDir holds user templates that replace built-in ones, named
+	// <purpose>.<lang>.tmpl (e.g. client-notice.nl.tmpl). They are parsed and
+	// test-rendered when New runs.
+	TemplateDir string `yaml:"template_dir"`
+	// Confidence is the forecast quantile the new date is taken from
+	// (default 0.85). A client's own model.Client.Confidence wins.
+	Confidence float64 `yaml:"confidence"`
+	// CheckInDays is the days until the next progress update (default 7).
+	CheckInDays int `yaml:"check_in_days"`
+}
+
+// Validate checks the options' values.
+func (o Options) Validate() error {
+	var errs []error
+	if o.Confidence != 0 && (o.Confidence < 0.5 || o.Confidence >= 1) {
+		errs = append(errs, fmt.Errorf("confidence %v: want a quantile between 0.5 and 1 (e.g. 0.85)", o.Confidence))
+	}
+	if o.CheckInDays < 0 || o.CheckInDays > 60 {
+		errs = append(errs, fmt.Errorf("check_in_days %d: want 1 to 60 days", o.CheckInDays))
+	}
+	return errors.Join(errs...)
+}
+
+// Defaults.
+const (
+	DefaultConfidence  = 0.85
+	DefaultCheckInDays = 7
+)
+
+// Target limits, counted in UTF-16 code units (how Jira counts characters;
+// GitHub's limit is the same or larger by that measure).
+const (
+	MaxTitle    = 255
+	MaxJiraBody = 32767
+	MaxMDBody   = 65536
+)
+
+// History is what forewarn remembers about a milestone.
+type History struct {
+	FirstDetected time.Time              // when a rule first fired for this milestone
+	NoticeDrafted time.Time              // when the client notice was created (zero if none)
+	Forecasts     []model.ForecastRecord // earlier forecasts, oldest first
+	LastWritten   *model.ForecastRecord  // forecast when this ticket was last written (nil: first write)
+	AgreedDates   []time.Time            // re-baselined dates agreed so far, oldest first
+}
+
+// Request is everything a draft is written from.
+type Request struct {
+	Purpose   model.Purpose
+	Finding   model.Finding
+	Milestone model.Milestone
+	Forecast  model.Forecast
+	Client    model.Client
+	History   History
+	Now       time.Time
+}
+
+// Renderer renders drafts from parsed, validated templates. It is safe for
+// concurrent use.
+type Renderer struct {
+	opts Options
+	// sets[purpose][lang][format]
+	sets map[model.Purpose]map[string]map[model.Format]*template.Template
+	// overridden lists the user templates in use, for diagnostics.
+	overridden []string
+}
+
+var purposes = []model.Purpose{model.PurposeClientNotice, model.PurposeProgressUpdate, model.PurposePostMortem}
+var formats = []model.Format{model.FormatMarkdown, model.FormatJiraWiki}
+
+// New parses and validates the built-in templates and any overrides in
+// o.TemplateDir. Problems in user templates come back as a *diag.List naming
+// file:line:col.
+func New(o Options) (*Renderer, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Confidence == 0 {
+		o.Confidence = DefaultConfidence
+	}
+	if o.CheckInDays == 0 {
+		o.CheckInDays = DefaultCheckInDays
+	}
+	r := &Renderer{opts: o, sets: map[model.Purpose]map[string]map[model.Format]*template.Template{}}
+	return r, r.load()
+}
+
+// Render writes the ticket for a request in format f.
+func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
+	if f != model.FormatMarkdown && f != model.FormatJiraWiki {
+		return model.Ticket{}, fmt.Errorf("rendering %s: unknown format %q", req.Milestone.Key, f)
+	}
+	p := req.Purpose
+	if p == "" {
+		p = req.Finding.Purpose
+	}
+	req.Purpose = p
+	byLang, ok := r.sets[p]
+	if !ok {
+		return model.Ticket{}, fmt.Errorf("rendering %s: no template for purpose %q", req.Milestone.Key, p)
+	}
+	fin := req.Finding
+	if fin.Purpose == "" {
+		fin.Purpose = p
+	}
+	if fin.MilestoneKey == "" {
+		fin.MilestoneKey = req.Milestone.Key
+	}
+	fp := fin.Fingerprint()
+	lang := language(req.Client.Locale)
+	t := byLang[lang][f]
+
+	v := r.view(req, f, Escape)
+	var body bytes.Buffer
+	if err := t.ExecuteTemplate(&body, "body", v); err != nil {
+		return model.Ticket{}, fmt.Errorf("rendering the %s %s draft for %s: %w", lang, p, req.Milestone.Key, err)
+	}
+	tv := r.view(req, f, func(s string, _ model.Format) string { return PlainTitle(s) })
+	var title bytes.Buffer
+	if err := t.ExecuteTemplate(&title, "title", tv); err != nil {
+		return model.Ticket{}, fmt.Errorf("rendering the %s %s title for %s: %w", lang, p, req.Milestone.Key, err)
+	}
+
+	sev := v.sev
+	tk := model.Ticket{
+		Fingerprint:  fp,
+		Purpose:      p,
+		MilestoneKey: fin.MilestoneKey,
+		Rule:         fin.Rule,
+		Severity:     sev,
+		Format:       f,
+		Title:        fitTitle(title.String()),
+		Body:         fitBody(body.String(), model.Marker(fp, f), f, lang),
+		Labels:       labels(fp, p, sev),
+		Assignee:     req.Client.Tracker,
+	}
+	if req.History.LastWritten != nil {
+		if material, summary := change(*req.History.LastWritten, req.Forecast, v.conf, v.l); material {
+			tk.Comment = commentText(lang, f, summary)
+		}
+	}
+	due := req.Milestone.EffectiveDue()
+	svg := chart.SVG(req.Forecast.Burndown, due, req.Forecast)
+	tk.Attachments = append(tk.Attachments, model.Attachment{Name: ChartSVG, ContentType: "image/svg+xml", Data: svg})
+	return tk, nil
+}
+
+// ChartSVG is the file name of the burn-down attachment.
+const ChartSVG = "burndown.svg"
+
+func labels(fp string, p model.Purpose, sev string) []string {
+	ls := model.TicketLabels(fp, p)
+	if s := labelSafe(sev); s != "" {
+		ls = append(ls, "severity-"+s)
+	}
+	return ls
+}
+
+// labelSafe keeps a severity usable as a Jira label (no spaces) and a
+// GitHub label.
+func labelSafe(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
+			b.WriteRune(r)
+		case r == ' ':
+			b.WriteByte('-')
+		}
+		if b.Len() >= 32 {
+			break
+		}
+	}
+	return b.String()
+}
+
+// fitTitle collapses whitespace and keeps a title within MaxTitle
+// characters without cutting a character.
+func fitTitle(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf16Len(s) <= MaxTitle {
+		return s
+	}
+	return strings.TrimRight(cutUTF16(s, MaxTitle-1), " ") + "…"
+}
+
+// fitBody appends the marker and keeps the body within the target's limit,
+// cutting the text before the marker (never the marker, never inside a
+// character) and saying so.
+func fitBody(body, marker string, f model.Format, lang string) string {
+	body = blankRuns.ReplaceAllString(strings.TrimRight(body, "\n ")+"\n", "\n\n")
+	limit := MaxMDBody
+	if f == model.FormatJiraWiki {
+		limit = MaxJiraBody
+	}
+	tail := "\n" + marker + "\n"
+	if utf16Len(body)+utf16Len(tail) <= limit {
+		return body + tail
+	}
+	note := "\n\n… (shortened to fit the tracker's limit)\n"
+	if lang == langNL {
+		note = "\n\n… (ingekort om binnen de limiet van de tracker te passen)\n"
+	}
+	keep := limit - utf16Len(tail) - utf16Len(note)
+	cut := cutUTF16(body, keep)
+	// Do not end on a dangling escape character.
+	cut = strings.TrimRight(cut, "\\")
+	return cut + note + tail
+}
+
+var blankRuns = regexp.MustCompile(`\n[ \t]*\n(?:[ \t]*\n)+`)
+
+// commentText frames a change summary as a ticket comment.
+func commentText(lang string, f model.Format, summary string) string {
+	bold := func(s string) string {
+		if f == model.FormatJiraWiki {
+			return "*" + s + "*"
+		}
+		return "**" + s + "**"
+	}
+	if lang == langNL {
+		return bold("Prognose bijgewerkt:") + " " + summary + " De beschrijving hieronder is aangepast."
+	}
+	return bold("Forecast updated:") + " " + summary + " The description has been updated to match."
+}

@@ -1,0 +1,56 @@
+package notice
+
+import (
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// sampleRequests are what templates are test-rendered with at load: every
+// branch a template is likely to have (rich data, bare data, a second slip,
+// no usable forecast, a closed milestone).
+func sampleRequests(p model.Purpose, lang string) []Request {
+	d := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 0, 0, 0, 0, time.UTC) }
+	items := []model.WorkItem{
+		{Key: "S-1", Title: "Sign-in", Status: model.StatusDone, Created: d(9, 1), JoinedAt: d(9, 1), Closed: d(10, 1), Started: d(9, 20), Points: 3, Estimated: true},
+		{Key: "S-2", Title: "Checkout", Status: model.StatusInProgress, Created: d(9, 1), JoinedAt: d(9, 1), Started: d(10, 20), Rank: 1, Blocked: true, BlockedDays: 4},
+		{Key: "S-3", Title: "Invoices", Status: model.StatusTodo, Created: d(10, 5), JoinedAt: d(10, 5), JoinedKnown: true},
+	}
+	ms := model.Milestone{Key: "sample:1", Title: "Sample release", Kind: model.KindMilestone, Start: d(9, 1), Due: d(11, 30), State: model.StateOpen, Items: items}
+	fc := model.Forecast{MilestoneKey: "sample:1", AsOf: d(11, 2), Status: model.ForecastOK,
+		ScopeItems: 3, DoneItems: 1, RemainingItems: 2, AddedAfterStart: 1,
+		P50: d(12, 4), P85: d(12, 11), P95: d(12, 18), ProbOnTime: 0.2, PaceNeeded: 0.5, PaceObserved: 0.3,
+		Burndown:  []model.BurndownPoint{{Day: d(9, 1), Scope: 2, Remaining: 2}, {Day: d(11, 2), Scope: 3, Done: 1, Remaining: 2}},
+		Signals:   model.Signals{ScopeCreep: 0.33, BlockedItems: 1, BlockedDays: 4},
+		CutLine:   []string{"S-2"},
+		QuickWins: []string{"S-3"},
+	}
+	cl := model.Client{ID: "c", Name: "Client", Contact: "Sam", Owner: "Alex", Locale: lang, TimeZone: "Europe/Amsterdam",
+		Concession: "Two weeks of extra support", Dates: []model.ClientDate{{Name: "Launch", Date: d(12, 1)}}}
+	fin := model.Finding{Rule: "sample", MilestoneKey: "sample:1", Purpose: p, Severity: "warning", FiredAt: d(11, 1)}
+	rec := fc.Record()
+	rec.AsOf, rec.P85, rec.Scope = d(10, 26), d(12, 2), 2
+	rich := Request{Purpose: p, Finding: fin, Milestone: ms, Forecast: fc, Client: cl, Now: d(11, 2).Add(9 * time.Hour),
+		History: History{FirstDetected: d(11, 1), NoticeDrafted: d(11, 1), Forecasts: []model.ForecastRecord{rec}, LastWritten: &rec}}
+
+	bare := rich
+	bare.Client = model.Client{}
+	bare.Forecast.CutLine, bare.Forecast.QuickWins = nil, nil
+	bare.History = History{}
+	bare.Milestone.Start = time.Time{}
+
+	slip := rich
+	slip.History.AgreedDates = []time.Time{d(12, 7)}
+	slip.Now = d(12, 9)
+
+	none := rich
+	none.Forecast.Status = model.ForecastInsufficient
+	none.Forecast.Reason = "no items finished yet"
+	none.Forecast.P50, none.Forecast.P85, none.Forecast.P95 = time.Time{}, time.Time{}, time.Time{}
+
+	closed := rich
+	closed.Milestone.State = model.StateClosed
+	closed.Milestone.ClosedAt = d(12, 10)
+	closed.Forecast.Status = model.ForecastDone
+	return []Request{rich, bare, slip, none, closed}
+}

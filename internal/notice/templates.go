@@ -1,0 +1,249 @@
+package notice
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"text/template"
+
+	"github.com/forewarn/forewarn/internal/diag"
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+//go:embed templates/*.tmpl
+var builtin embed.FS
+
+// ReviewerMark starts every place a person must write or check something
+// before the draft is sent.
+const ReviewerMark = "✍ REVIEWER"
+
+// funcs are the markup helpers templates use, one set per target. They
+// take trusted text: template literals and already escaped view values.
+func funcs(f model.Format) template.FuncMap {
+	jira := f == model.FormatJiraWiki
+	return template.FuncMap{
+		"h2": func(s string) string {
+			if jira {
+				return "h2. " + s
+			}
+			return "## " + s
+		},
+		"h3": func(s string) string {
+			if jira {
+				return "h3. " + s
+			}
+			return "### " + s
+		},
+		"b": func(s string) string {
+			if jira {
+				return "*" + s + "*"
+			}
+			return "**" + s + "**"
+		},
+		"i": func(s string) string { return "_" + s + "_" },
+		"code": func(s string) string {
+			if jira {
+				return "{{" + s + "}}"
+			}
+			return "`" + s + "`"
+		},
+		"hr": func() string {
+			if jira {
+				return "----"
+			}
+			return "---"
+		},
+		"check": func(s string) string {
+			if jira {
+				return `* \[ \] ` + s
+			}
+			return "- [ ] " + s
+		},
+		// reviewer marks what a person must write or check before sending.
+		"reviewer": func(s string) string {
+			if jira {
+				return "{panel:title=" + ReviewerMark + "|borderColor=#ff991f|bgColor=#fffae6}\n" + s + "\n{panel}"
+			}
+			return "> **" + ReviewerMark + ":** " + s
+		},
+		// item formats a work item on one line: its title, then its key.
+		"item": func(it Item) string {
+			if it.Key == "" {
+				return it.Title
+			}
+			return it.Title + " (" + it.Key + ")"
+		},
+		// count writes "1 item" or "3 items" (words given by the template).
+		"count": func(n int, one, many string) string {
+			if n == 1 {
+				return "1 " + one
+			}
+			return strconv.Itoa(n) + " " + many
+		},
+		// sub starts a nested list item.
+		"sub": func() string {
+			if jira {
+				return "** "
+			}
+			return "  * "
+		},
+		"plus": func(a, b int) int { return a + b },
+		"neg":  func(a int) int { return -a },
+		"join": func(sep string, ss []string) string { return strings.Join(ss, sep) },
+	}
+}
+
+// file is one template source.
+type file struct {
+	name    string // as shown in diagnostics
+	purpose model.Purpose
+	lang    string
+	text    string
+	user    bool
+}
+
+var tmplName = regexp.MustCompile(`^(client-notice|progress-update|post-mortem)\.([a-z]{2})\.tmpl$`)
+
+func (r *Renderer) load() error {
+	var files []file
+	for _, p := range purposes {
+		for _, lang := range languages {
+			name := fmt.Sprintf("%s.%s.tmpl", p, lang)
+			b, err := builtin.ReadFile("templates/" + name)
+			if err != nil {
+				return fmt.Errorf("built-in template %s: %w", name, err)
+			}
+			files = append(files, file{name: "templates/" + name, purpose: p, lang: lang, text: string(b)})
+		}
+	}
+	l := &diag.List{}
+	if r.opts.TemplateDir != "" {
+		entries, err := os.ReadDir(r.opts.TemplateDir)
+		if err != nil {
+			l.AddAt(r.opts.TemplateDir, 0, 0, "", "reading the template directory: %v", unwrapPath(err))
+			return l.Err()
+		}
+		for _, e := range entries {
+			path := filepath.Join(r.opts.TemplateDir, e.Name())
+			if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			m := tmplName.FindStringSubmatch(e.Name())
+			if m == nil {
+				l.AddAt(path, 0, 0, "", "unexpected file: templates are named <purpose>.<lang>.tmpl, purpose one of client-notice, progress-update, post-mortem, lang one of %s", strings.Join(languages, ", "))
+				continue
+			}
+			if !contains(languages, m[2]) {
+				l.AddAt(path, 0, 0, "", "language %q has no built-in drafts (available: %s)", m[2], strings.Join(languages, ", "))
+				continue
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				l.AddAt(path, 0, 0, "", "reading: %v", unwrapPath(err))
+				continue
+			}
+			r.overridden = append(r.overridden, path)
+			for i := range files {
+				if files[i].purpose == model.Purpose(m[1]) && files[i].lang == m[2] {
+					files[i] = file{name: path, purpose: files[i].purpose, lang: m[2], text: string(b), user: true}
+				}
+			}
+		}
+	}
+	for _, fl := range files {
+		for _, f := range formats {
+			t, err := parse(fl, f)
+			if err != nil {
+				addTemplateError(l, fl.name, err)
+				break
+			}
+			if err := check(t, fl, f); err != nil {
+				addTemplateError(l, fl.name, err)
+				break
+			}
+			if r.sets[fl.purpose] == nil {
+				r.sets[fl.purpose] = map[string]map[model.Format]*template.Template{}
+			}
+			if r.sets[fl.purpose][fl.lang] == nil {
+				r.sets[fl.purpose][fl.lang] = map[model.Format]*template.Template{}
+			}
+			r.sets[fl.purpose][fl.lang][f] = t
+		}
+	}
+	return l.Err()
+}
+
+func parse(fl file, f model.Format) (*template.Template, error) {
+	t, err := template.New(filepath.Base(fl.name)).Funcs(funcs(f)).Option("missingkey=error").Parse(fl.text)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range []string{"title", "body"} {
+		if t.Lookup(name) == nil {
+			return nil, fmt.Errorf("missing {{define %q}}: every template defines \"title\" and \"body\"", name)
+		}
+	}
+	return t, nil
+}
+
+// check renders a template against sample requests (on time, at risk,
+// second slip, no forecast) so that mistakes a parse cannot see (a field
+// that does not exist, a function given the wrong type) stop the load.
+func check(t *template.Template, fl file, f model.Format) error {
+	probe := &Renderer{opts: Options{Confidence: DefaultConfidence, CheckInDays: DefaultCheckInDays}}
+	for _, req := range sampleRequests(fl.purpose, fl.lang) {
+		v := probe.view(req, f, Escape)
+		for _, name := range []string{"title", "body"} {
+			var b bytes.Buffer
+			if err := t.ExecuteTemplate(&b, name, v); err != nil {
+				return err
+			}
+			if strings.Contains(b.String(), "forewarn:fingerprint") {
+				return fmt.Errorf("template %q writes a fingerprint marker; forewarn adds the only marker itself", name)
+			}
+			if name == "body" && fl.purpose == model.PurposeClientNotice && !strings.Contains(b.String(), ReviewerMark) {
+				return errors.New(`the client notice must ask the reviewer for the sentence on the cause: use {{reviewer "…"}}`)
+			}
+		}
+	}
+	return nil
+}
+
+// template errors read "template: NAME:LINE:COL: message" or
+// "template: NAME:LINE: message".
+var tmplErrRe = regexp.MustCompile(`^template: [^:]*:(\d+)(?::(\d+))?: (.*)$`)
+
+func addTemplateError(l *diag.List, file string, err error) {
+	msg := err.Error()
+	if m := tmplErrRe.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		col := 1
+		if m[2] != "" {
+			col, _ = strconv.Atoi(m[2])
+		}
+		l.AddAt(file, line, col, "", "%s", m[3])
+		return
+	}
+	l.AddAt(file, 0, 0, "", "%s", msg)
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func contains(ss []string, s string) bool {
+	i := sort.SearchStrings(ss, s)
+	return i < len(ss) && ss[i] == s
+}

@@ -1,0 +1,553 @@
+package notice
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/chart"
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// Limits on what a draft lists, so bodies stay readable and within limits.
+const (
+	maxListed  = 8   // items listed per section
+	maxTextLen = 160 // characters kept of one tracker title
+	maxKeyLen  = 40  // characters kept of one tracker key
+)
+
+// Item is a work item as a template sees it: escaped for the target.
+type Item struct {
+	Key    string
+	Title  string
+	Status string // todo, in_progress, done
+	Points string
+	Closed string // date closed, when done
+	// Blocked and BlockedDays describe time spent blocked.
+	Blocked     bool
+	BlockedDays string
+}
+
+// ClientDate is one of the client's own dates that depends on the delivery.
+type ClientDate struct {
+	Name    string
+	Date    string
+	AtRisk  bool // the new date falls after it
+	Passed  bool // it lies before today
+	DaysGap int  // days between the new date and it (positive: new date later)
+}
+
+// Snapshot is a remembered forecast shown in a post-mortem timeline.
+type Snapshot struct {
+	Label      string // "T-30"
+	AsOf       string
+	P50, P85   string
+	ProbOnTime string
+	Remaining  int
+	Scope      int
+}
+
+// Event is one entry of a post-mortem timeline. Kind is one of start,
+// forecast, detected, drafted, due, agreed, closed, today.
+type Event struct {
+	Date string
+	Kind string
+	Snap *Snapshot // for kind forecast
+	at   time.Time
+	ord  int
+}
+
+// View is the data templates are executed with. Every string holding
+// tracker or configuration text is already escaped for the target format;
+// dates are formatted for the client's locale.
+type View struct {
+	Lang     string
+	Jira     bool // the target is Jira wiki markup
+	Purpose  string
+	Rule     string
+	Severity string // escaped; raised one step on a second slip
+	sev      string
+
+	Milestone    string
+	MilestoneKey string
+	Client       string
+	Contact      string
+	Owner        string
+	Concession   string
+
+	Today        string
+	Detected     string
+	DetectedDays int // days between detection and today
+	Drafted      string
+	Due          string // the original due date
+	AgreedDue    string // the latest agreed date, when re-baselined
+	AgreedDates  []string
+	PromisedDue  string // the date currently promised: agreed, else original
+	DueDays      int    // days from today to the promised date (negative: passed)
+	SecondSlip   bool   // an agreed date will be (or was) missed again
+	Overdue      bool   // the promised date has passed with work open
+	Closed       string // when the milestone closed, if it did
+	Start        string
+
+	HasForecast  bool   // the forecast is usable
+	ForecastNote string // why it is not, when it is not
+	Conf         string // "P85"
+	ConfPct      string // "85%"
+	NewDate      string // forecast date at Conf
+	NewDateShort string
+	DaysLate     int // new date minus the promised date, in days
+	P50, P85     string
+	P95          string
+	ProbOnTime   string
+
+	Scope, Done, Remaining int
+	RemainingPoints        string
+	KeyRemaining           []Item
+	MoreRemaining          int
+	KeyDone                []Item
+	MoreDone               int
+	CutLine                []Item
+	MoreCutLine            int
+	QuickWin               *Item
+	ClientDates            []ClientDate
+
+	CheckIn string
+
+	// Progress update.
+	Since          string
+	DoneSince      []Item
+	DoneSinceCount int
+	MoreDoneSince  int
+	Change         string // what changed since the last update, when material
+
+	// Measures.
+	PaceNeeded, PaceObserved string
+	PaceShort                bool // observed below needed
+	Added                    int
+	Removed                  int
+	AddedShare               string
+	ScopeIssue               bool
+	BlockedNow               int
+	BlockedDays              string
+	BlockedItems             []Item
+	BlockIssue               bool
+	Stale                    int
+	UnestimatedShare         string
+	EstimateIssue            bool
+	PlannedDays, ActualDays  int
+	ActualIsForecast         bool
+	EstimateRatio            string
+	LateStarted              []Item
+	Snapshots                []Snapshot
+	Trials                   int
+	WindowDays               int
+
+	// Timeline is the post-mortem's chronology, oldest first.
+	Timeline []Event
+
+	// Chart is the burn-down as the target shows it (Mermaid for Markdown,
+	// an attachment embed for Jira). Trusted markup.
+	Chart string
+
+	l      locale
+	conf   float64
+	agreed []time.Time
+}
+
+type escaper func(string, model.Format) string
+
+// confidence is the quantile a draft's new date is taken from.
+func (r *Renderer) confidence(c model.Client) float64 {
+	if c.Confidence > 0 && c.Confidence < 1 {
+		return c.Confidence
+	}
+	return r.opts.Confidence
+}
+
+// quantileLabel names the quantile Forecast.Quantile will return for q.
+func quantileLabel(q float64) (string, float64) {
+	switch {
+	case q <= 0.675:
+		return "P50", 0.50
+	case q <= 0.9:
+		return "P85", 0.85
+	}
+	return "P95", 0.95
+}
+
+func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
+	m, fc, c, h := req.Milestone, req.Forecast, req.Client, req.History
+	l := newLocale(c.Locale, c.Location())
+	e := func(s string, n int) string { return esc(clip(Sanitize(s), n), f) }
+	now := req.Now
+	if now.IsZero() {
+		now = fc.AsOf
+	}
+	today := l.day(now)
+	q := r.confidence(c)
+	confLabel, qSnap := quantileLabel(q)
+
+	v := View{
+		Lang: l.lang, Jira: f == model.FormatJiraWiki, Purpose: string(req.Purpose),
+		Rule:      e(req.Finding.Rule, 80),
+		Milestone: e(m.Title, 200), MilestoneKey: e(m.Key, 120),
+		Client: e(firstNonEmpty(c.Name, c.ID, m.Client), 120), Contact: e(c.Contact, 120), Owner: e(c.Owner, 120),
+		Concession: e(c.Concession, 600),
+		Today:      l.long(today),
+		Conf:       confLabel, ConfPct: l.pct(qSnap),
+		l: l, conf: q,
+	}
+	// Placeholders where the configuration says nothing.
+	ph := func(field *string, en, nl string) {
+		if *field == "" {
+			if l.lang == langNL {
+				*field = esc(nl, f)
+			} else {
+				*field = esc(en, f)
+			}
+		}
+	}
+	ph(&v.Contact, "[contact name]", "[naam contactpersoon]")
+	ph(&v.Owner, "[your name]", "[je naam]")
+	ph(&v.Client, "[client]", "[klant]")
+
+	// Detection.
+	detected := firstTime(h.FirstDetected, req.Finding.FiredAt, req.Finding.ActiveSince, now)
+	v.Detected = l.long(l.day(detected))
+	v.DetectedDays = max(0, daysBetween(l.day(detected), today))
+	if !h.NoticeDrafted.IsZero() {
+		v.Drafted = l.long(l.day(h.NoticeDrafted))
+	}
+	if !m.Start.IsZero() {
+		v.Start = l.long(calendar(m.Start))
+	}
+	if !m.ClosedAt.IsZero() {
+		v.Closed = l.long(l.day(m.ClosedAt))
+	}
+
+	// Dates promised: the original, every agreed one, the current one.
+	v.Due = l.long(calendar(m.Due))
+	agreed := append([]time.Time(nil), h.AgreedDates...)
+	if !m.AgreedDue.IsZero() && !containsDay(agreed, m.AgreedDue) {
+		agreed = append(agreed, m.AgreedDue)
+	}
+	sort.Slice(agreed, func(i, j int) bool { return agreed[i].Before(agreed[j]) })
+	for _, a := range agreed {
+		v.AgreedDates = append(v.AgreedDates, l.long(calendar(a)))
+	}
+	v.agreed = agreed
+	promised := calendar(m.Due)
+	if len(agreed) > 0 {
+		promised = calendar(agreed[len(agreed)-1])
+		v.AgreedDue = l.long(promised)
+	}
+	v.PromisedDue = l.long(promised)
+	v.DueDays = daysBetween(today, promised)
+	open := m.State != model.StateClosed && fc.Status != model.ForecastDone
+	v.Overdue = open && today.After(promised)
+
+	// Forecast.
+	v.Scope, v.Done, v.Remaining = fc.ScopeItems, fc.DoneItems, fc.RemainingItems
+	v.RemainingPoints = l.num(fc.RemainingPoints)
+	v.ProbOnTime = l.pct(fc.ProbOnTime)
+	newDate := calendar(fc.Quantile(q))
+	if fc.Status == model.ForecastOK && !fc.Quantile(q).IsZero() {
+		v.HasForecast = true
+		v.NewDate = l.long(newDate)
+		v.NewDateShort = l.short(newDate)
+		v.DaysLate = daysBetween(promised, newDate)
+		v.P50, v.P85, v.P95 = l.long(calendar(fc.P50)), l.long(calendar(fc.P85)), l.long(calendar(fc.P95))
+	} else {
+		v.ForecastNote = e(fc.Reason, 300)
+	}
+	v.SecondSlip = len(agreed) > 0 && open && (v.Overdue || (v.HasForecast && newDate.After(promised)))
+	v.sev = req.Finding.Severity
+	if v.SecondSlip {
+		v.sev = Escalate(req.Finding.Severity)
+	}
+	v.Severity = e(v.sev, 40)
+
+	// Items.
+	byKey := map[string]model.WorkItem{}
+	var done, remaining []model.WorkItem
+	for _, it := range m.Items {
+		if !it.RemovedAt.IsZero() && !it.RemovedAt.After(now) {
+			continue
+		}
+		byKey[it.Key] = it
+		if it.Status == model.StatusDone || it.DoneAt(now) {
+			done = append(done, it)
+		} else {
+			remaining = append(remaining, it)
+		}
+	}
+	if v.Scope == 0 && v.Done == 0 && v.Remaining == 0 {
+		v.Scope, v.Done, v.Remaining = len(done)+len(remaining), len(done), len(remaining)
+	}
+	item := func(it model.WorkItem) Item {
+		x := Item{Key: e(it.Key, maxKeyLen), Title: e(it.Title, maxTextLen), Status: string(it.Status),
+			Blocked: it.Blocked, BlockedDays: l.num(it.BlockedDays)}
+		if it.Points > 0 {
+			x.Points = l.num(it.Points)
+		}
+		if !it.Closed.IsZero() {
+			x.Closed = l.short(l.day(it.Closed))
+		}
+		return x
+	}
+	sortRemaining(remaining)
+	v.KeyRemaining, v.MoreRemaining = list(remaining, item)
+	sort.SliceStable(done, func(i, j int) bool { return done[i].Closed.After(done[j].Closed) })
+	v.KeyDone, v.MoreDone = list(done, item)
+	var cut []model.WorkItem
+	for _, k := range fc.CutLine {
+		if it, ok := byKey[k]; ok {
+			cut = append(cut, it)
+		}
+	}
+	v.CutLine, v.MoreCutLine = list(cut, item)
+	for _, k := range fc.QuickWins {
+		if it, ok := byKey[k]; ok && it.Status != model.StatusDone {
+			x := item(it)
+			v.QuickWin = &x
+			break
+		}
+	}
+
+	// The client's own dates.
+	for _, d := range c.Dates {
+		cd := ClientDate{Name: e(d.Name, 120), Date: l.long(calendar(d.Date)), Passed: calendar(d.Date).Before(today)}
+		if v.HasForecast {
+			cd.DaysGap = daysBetween(calendar(d.Date), newDate)
+			cd.AtRisk = cd.DaysGap > 0
+		}
+		v.ClientDates = append(v.ClientDates, cd)
+	}
+
+	v.CheckIn = l.long(nextWorkday(today.AddDate(0, 0, r.opts.CheckInDays)))
+
+	// Progress since the last update.
+	since := today.AddDate(0, 0, -r.opts.CheckInDays)
+	if h.LastWritten != nil && !h.LastWritten.AsOf.IsZero() {
+		since = l.day(h.LastWritten.AsOf)
+	}
+	v.Since = l.long(since)
+	var doneSince []model.WorkItem
+	for _, it := range done {
+		if !it.Closed.IsZero() && !l.day(it.Closed).Before(since) {
+			doneSince = append(doneSince, it)
+		}
+	}
+	v.DoneSinceCount = len(doneSince)
+	v.DoneSince, v.MoreDoneSince = list(doneSince, item)
+	if h.LastWritten != nil {
+		if material, s := change(*h.LastWritten, fc, q, l); material {
+			v.Change = s
+		}
+	}
+
+	r.measures(&v, req, l, today, promised, remaining, done, item)
+	if f == model.FormatJiraWiki {
+		v.Chart = "!" + ChartSVG + "|width=760!"
+	} else {
+		v.Chart = chart.Mermaid(fc.Burndown, promised, fc)
+	}
+	return v
+}
+
+// measures fills the post-mortem's measured causes and the risks.
+func (r *Renderer) measures(v *View, req Request, l locale, today, promised time.Time,
+	remaining, done []model.WorkItem, item func(model.WorkItem) Item) {
+	m, fc, h := req.Milestone, req.Forecast, req.History
+	v.PaceNeeded, v.PaceObserved = l.num(fc.PaceNeeded), l.num(fc.PaceObserved)
+	v.PaceShort = fc.PaceNeeded > 0 && fc.PaceObserved < fc.PaceNeeded
+	v.Added, v.Removed = fc.AddedAfterStart, fc.RemovedAfterStart
+	share := fc.Signals.ScopeCreep
+	if share == 0 && fc.ScopeItems > 0 {
+		share = float64(fc.AddedAfterStart) / float64(fc.ScopeItems)
+	}
+	v.AddedShare = l.pct(share)
+	v.ScopeIssue = fc.AddedAfterStart > 0 && share >= 0.1
+	v.BlockedNow = fc.Signals.BlockedItems
+	v.BlockedDays = l.num(fc.Signals.BlockedDays)
+	var blocked []model.WorkItem
+	for _, it := range append(append([]model.WorkItem(nil), remaining...), done...) {
+		if it.Blocked || it.BlockedDays > 0 {
+			blocked = append(blocked, it)
+		}
+	}
+	sort.SliceStable(blocked, func(i, j int) bool { return blocked[i].BlockedDays > blocked[j].BlockedDays })
+	v.BlockedItems, _ = list(blocked, item)
+	v.BlockIssue = fc.Signals.BlockedDays >= 3 || fc.Signals.BlockedItems > 0
+	v.Stale = fc.Signals.StaleInProgress
+	v.UnestimatedShare = l.pct(fc.Signals.UnestimatedShare)
+
+	// Estimate error: the duration planned (start to the original due date)
+	// against the duration taken, or forecast at the confidence used.
+	if !m.Start.IsZero() {
+		start := calendar(m.Start)
+		v.PlannedDays = daysBetween(start, calendar(m.Due))
+		switch {
+		case !m.ClosedAt.IsZero():
+			v.ActualDays = daysBetween(start, l.day(m.ClosedAt))
+		case v.HasForecast:
+			v.ActualDays = daysBetween(start, calendar(fc.Quantile(v.conf)))
+			v.ActualIsForecast = true
+		}
+		if v.PlannedDays > 0 && v.ActualDays > 0 {
+			ratio := float64(v.ActualDays) / float64(v.PlannedDays)
+			v.EstimateRatio = l.num(math.Round(ratio*10) / 10)
+			v.EstimateIssue = ratio >= 1.2
+		}
+	}
+	if fc.Signals.UnestimatedShare >= 0.3 {
+		v.EstimateIssue = true
+	}
+
+	// Late starts: open items never started, or started in the final week
+	// before the original due date.
+	lateFrom := calendar(m.Due).AddDate(0, 0, -7)
+	var late []model.WorkItem
+	for _, it := range append(append([]model.WorkItem(nil), remaining...), done...) {
+		if (it.Started.IsZero() && it.Status == model.StatusTodo) || (!it.Started.IsZero() && !calendar(it.Started).Before(lateFrom)) {
+			late = append(late, it)
+		}
+	}
+	sortRemaining(late)
+	v.LateStarted, _ = list(late, item)
+
+	// Forecasts recorded 30, 14 and 7 days before the original due date.
+	due := calendar(m.Due)
+	for _, n := range []int{30, 14, 7} {
+		at := due.AddDate(0, 0, -n)
+		var best *model.ForecastRecord
+		for i := range h.Forecasts {
+			rec := h.Forecasts[i]
+			d := calendar(rec.AsOf)
+			if !d.After(at) && d.After(at.AddDate(0, 0, -7)) {
+				best = &h.Forecasts[i]
+			}
+		}
+		if best == nil {
+			continue
+		}
+		s := Snapshot{Label: fmt.Sprintf("T-%d", n), AsOf: l.long(l.day(best.AsOf)), ProbOnTime: l.pct(best.ProbOnTime),
+			Remaining: best.Remaining, Scope: best.Scope}
+		if best.Status == model.ForecastOK {
+			s.P50, s.P85 = l.short(calendar(best.P50)), l.short(calendar(best.P85))
+		}
+		v.Snapshots = append(v.Snapshots, s)
+		v.Timeline = append(v.Timeline, Event{Date: s.AsOf, Kind: "forecast", Snap: &v.Snapshots[len(v.Snapshots)-1], at: l.day(best.AsOf), ord: 1})
+	}
+	// Snapshots may have moved when appended to; point at the final slice.
+	for i := range v.Timeline {
+		v.Timeline[i].Snap = &v.Snapshots[i]
+	}
+	ev := func(t time.Time, kind string, ord int) {
+		if !t.IsZero() {
+			v.Timeline = append(v.Timeline, Event{Date: l.long(t), Kind: kind, at: t, ord: ord})
+		}
+	}
+	if !m.Start.IsZero() {
+		ev(calendar(m.Start), "start", 0)
+	}
+	ev(l.day(firstTime(h.FirstDetected, req.Finding.FiredAt, req.Finding.ActiveSince)), "detected", 2)
+	if !h.NoticeDrafted.IsZero() {
+		ev(l.day(h.NoticeDrafted), "drafted", 3)
+	}
+	ev(calendar(m.Due), "due", 4)
+	for _, a := range v.agreed {
+		ev(calendar(a), "agreed", 5)
+	}
+	if !m.ClosedAt.IsZero() {
+		ev(l.day(m.ClosedAt), "closed", 6)
+	} else {
+		ev(today, "today", 7)
+	}
+	sort.SliceStable(v.Timeline, func(i, j int) bool {
+		a, b := v.Timeline[i], v.Timeline[j]
+		if !a.at.Equal(b.at) {
+			return a.at.Before(b.at)
+		}
+		return a.ord < b.ord
+	})
+	v.Trials = fc.Explanation.Trials
+	v.WindowDays = fc.Explanation.WindowDays
+}
+
+// sortRemaining orders open items by what matters to the client: in
+// progress first, then by rank (unranked last), then by key.
+func sortRemaining(items []model.WorkItem) {
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if (a.Status == model.StatusInProgress) != (b.Status == model.StatusInProgress) {
+			return a.Status == model.StatusInProgress
+		}
+		ra, rb := a.Rank, b.Rank
+		if ra == 0 {
+			ra = math.MaxInt
+		}
+		if rb == 0 {
+			rb = math.MaxInt
+		}
+		if ra != rb {
+			return ra < rb
+		}
+		return a.Key < b.Key
+	})
+}
+
+func list(items []model.WorkItem, f func(model.WorkItem) Item) ([]Item, int) {
+	n := min(len(items), maxListed)
+	out := make([]Item, n)
+	for i := range n {
+		out[i] = f(items[i])
+	}
+	return out, len(items) - n
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func firstTime(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func containsDay(ts []time.Time, t time.Time) bool {
+	for _, x := range ts {
+		if calendar(x).Equal(calendar(t)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Escalate raises a severity one step, for a second slip: info → warning →
+// critical, low → medium → high → critical. Unknown or empty severities
+// become "critical".
+func Escalate(sev string) string {
+	switch strings.ToLower(strings.TrimSpace(sev)) {
+	case "info", "notice":
+		return "warning"
+	case "low":
+		return "medium"
+	case "medium", "moderate":
+		return "high"
+	case "warning", "warn", "high", "major", "error":
+		return "critical"
+	}
+	return "critical"
+}
