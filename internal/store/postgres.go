@@ -70,12 +70,12 @@ func openPostgres(ctx context.Context, dsn, envName string) (*sqlStore, error) {
 	s := &sqlStore{db: db, d: pgDialect, log: *zerolog.Ctx(ctx), scrub: scrub}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, s.wrap(fmt.Sprintf("state: connecting to PostgreSQL (DSN from $%s)", envName), err)
+		return nil, fmt.Errorf("state: connecting to PostgreSQL (DSN from $%s): %w", envName, redact(scrub, err))
 	}
 	guard := fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrateLockKey)
 	if _, err := migrate(ctx, db, pgDialect, guard); err != nil {
 		db.Close()
-		return nil, s.wrap("state: migrating the PostgreSQL schema", err)
+		return nil, fmt.Errorf("state: migrating the PostgreSQL schema: %w", redact(scrub, err))
 	}
 	s.lock = func(ctx context.Context, wait time.Duration) (func() error, error) {
 		return s.advisoryLock(ctx, wait)

@@ -63,25 +63,37 @@ func (s *sqlStore) Close() error {
 }
 
 // wrap adds context to an error and strips anything secret from its text.
-// PostgreSQL errors are rebuilt as plain text (not wrapped), so a DSN in
-// a driver error cannot leak through Unwrap either; context errors are kept
-// matchable.
 func (s *sqlStore) wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if s.scrub == nil {
-		return fmt.Errorf("%s (%s state): %w", op, s.d.name, err)
+	return fmt.Errorf("%s (%s state): %w", op, s.d.name, redact(s.scrub, err))
+}
+
+// redact rebuilds err with the secrets scrubbed from its text. The result
+// does not wrap the driver's error (whose text may hold the DSN), only a
+// context error, so callers can still tell a cancellation.
+func redact(scrub func(string) string, err error) error {
+	if err == nil || scrub == nil {
+		return err
 	}
-	msg := s.scrub(err.Error())
+	r := &redactedError{msg: scrub(err.Error())}
 	switch {
 	case errors.Is(err, context.Canceled):
-		return fmt.Errorf("%s (%s state): %s: %w", op, s.d.name, msg, context.Canceled)
+		r.cause = context.Canceled
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%s (%s state): %s: %w", op, s.d.name, msg, context.DeadlineExceeded)
+		r.cause = context.DeadlineExceeded
 	}
-	return fmt.Errorf("%s (%s state): %s", op, s.d.name, msg)
+	return r
 }
+
+type redactedError struct {
+	msg   string
+	cause error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.cause }
 
 func (s *sqlStore) exec(ctx context.Context, q string, args ...any) error {
 	_, err := s.db.ExecContext(ctx, s.d.rebind(q), args...)

@@ -1,0 +1,124 @@
+package store
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/diag"
+	"github.com/forewarn/forewarn/internal/yamlx"
+)
+
+func TestConfigValidate(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  Config
+		want []string // substrings of the error; none means valid
+	}{
+		{"empty is sqlite", Config{}, nil},
+		{"sqlite with path", Config{Driver: "sqlite", Path: "state.db"}, nil},
+		{"postgres", Config{Driver: "postgres", DSNEnv: "FOREWARN_STATE_DSN"}, nil},
+		{"none", Config{Driver: "none"}, nil},
+		{"unknown driver", Config{Driver: "mysql"}, []string{`unknown driver "mysql"`}},
+		{"postgres without dsn_env", Config{Driver: "postgres"}, []string{"needs dsn_env"}},
+		{"DSN pasted into dsn_env", Config{Driver: "postgres", DSNEnv: "postgres://u:hunter2@db/x"}, []string{"not an environment variable name"}},
+		{"postgres with path", Config{Driver: "postgres", DSNEnv: "X", Path: "a.db"}, []string{"path is only used"}},
+		{"sqlite with dsn_env", Config{DSNEnv: "X"}, []string{"dsn_env is only used"}},
+		{"none with path", Config{Driver: "none", Path: "x"}, []string{"keeps nothing"}},
+		{"negative wait, all reported", Config{Driver: "mysql", LockWait: -1}, []string{"unknown driver", "must not be negative"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.cfg.Validate()
+			if len(c.want) == 0 {
+				if err != nil {
+					t.Fatalf("Validate() = %v; want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Validate() = nil; want %q", c.want)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("error echoes a pasted secret: %v", err)
+			}
+		})
+	}
+}
+
+// The section decodes the way the app decodes it: strictly, with positions.
+func TestConfigDecodesStrictly(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		want       Config
+		wantErr    string
+	}{
+		{"defaults", "{}", Config{}, ""},
+		{"postgres", "driver: postgres\ndsn_env: FOREWARN_STATE_DSN\nlock_wait: 90s\n",
+			Config{Driver: "postgres", DSNEnv: "FOREWARN_STATE_DSN", LockWait: Duration(90 * time.Second)}, ""},
+		{"days", "lock_wait: 1d\n", Config{LockWait: Duration(24 * time.Hour)}, ""},
+		{"bad duration", "driver: sqlite\nlock_wait: soon\n", Config{}, `"soon" is not a duration`},
+		{"unknown key", "driver: sqlite\ndsn: postgres://x\n", Config{}, `state.yaml:2:1: unknown key "dsn" (allowed: driver, dsn_env, lock_wait, path)`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			n, err := yamlx.Parse("state.yaml", []byte(c.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got Config
+			l := &diag.List{}
+			yamlx.Decode("state.yaml", n, &got, "", l)
+			if c.wantErr != "" {
+				if l.Len() == 0 || !strings.Contains(l.Err().Error(), c.wantErr) {
+					t.Fatalf("diagnostics %v; want %q", l.Err(), c.wantErr)
+				}
+				return
+			}
+			if l.Len() > 0 {
+				t.Fatalf("diagnostics: %v", l.Err())
+			}
+			if got != c.want {
+				t.Fatalf("decoded %+v; want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	var c Config
+	if c.driver() != DriverSQLite || c.path() != DefaultPath || c.Wait() != DefaultLockWait {
+		t.Fatalf("defaults: %q %q %v", c.driver(), c.path(), c.Wait())
+	}
+	c.LockWait = Duration(5 * time.Second)
+	if c.Wait() != 5*time.Second {
+		t.Fatalf("Wait() = %v", c.Wait())
+	}
+}
+
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"2m", "90s", "1h30m", "1d", "2w", "0s", "-1s", "soon", "99999999999999999999d", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDuration(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), "is not a duration") {
+				t.Fatalf("unclear error %q", err)
+			}
+			return
+		}
+		if d < 0 {
+			t.Fatalf("%q parsed to a negative %v", s, d)
+		}
+		back, err := ParseDuration(d.String())
+		if err != nil || back != d {
+			t.Fatalf("%q -> %v -> %v, %v", s, d, back, err)
+		}
+	})
+}

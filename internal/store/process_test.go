@@ -1,0 +1,132 @@
+package store_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/store"
+)
+
+// Two forewarn processes contending for the run lock. The helper below is
+// this test binary re-executed; it opens the store from the environment.
+
+const helperEnv = "FOREWARN_STORE_LOCK_HELPER"
+
+func TestLockHelperProcess(t *testing.T) {
+	mode := os.Getenv(helperEnv)
+	if mode == "" {
+		t.Skip("helper process for the cross-process lock tests")
+	}
+	cfg := store.Config{Driver: os.Getenv("HELPER_DRIVER"), Path: os.Getenv("HELPER_PATH"), DSNEnv: os.Getenv("HELPER_DSN_ENV")}
+	s, err := store.Open(context.Background(), cfg, os.Getenv)
+	if err != nil {
+		fmt.Println("open:", err)
+		os.Exit(2)
+	}
+	switch mode {
+	case "hold": // take the lock, say so, hold it until killed
+		if _, err := s.Lock(context.Background(), 0); err != nil {
+			fmt.Println("lock:", err)
+			os.Exit(2)
+		}
+		fmt.Println("locked")
+		io.Copy(io.Discard, os.Stdin) // blocks until the parent kills us
+		os.Exit(0)
+	case "try": // try for 300ms; exit 3 with the message when locked out
+		_, err := s.Lock(context.Background(), 300*time.Millisecond)
+		if errors.Is(err, store.ErrLocked) {
+			fmt.Println(err)
+			os.Exit(3)
+		}
+		if err != nil {
+			fmt.Println("lock:", err)
+			os.Exit(2)
+		}
+		fmt.Println("got it")
+		os.Exit(0)
+	}
+}
+
+func helper(t *testing.T, mode string, b backend) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), helperEnv+"="+mode, "HELPER_DRIVER="+b.cfg.Driver,
+		"HELPER_PATH="+b.cfg.Path, "HELPER_DSN_ENV="+b.cfg.DSNEnv)
+	for k, v := range b.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	return cmd
+}
+
+func testLockAcrossProcesses(t *testing.T, b backend) {
+	// A separate process holds the lock.
+	hold := helper(t, "hold", b)
+	stdin, err := hold.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := hold.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hold.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	defer hold.Process.Kill()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "locked" {
+		t.Fatalf("helper did not take the lock: %q %v", line, err)
+	}
+
+	s := b.open(t)
+	if _, err := s.Lock(ctx, 300*time.Millisecond); !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("Lock while another process holds it = %v; want ErrLocked", err)
+	}
+
+	// The holder crashes (SIGKILL: no unlock runs). The lock must not be
+	// left behind: the kernel or the server drops it with the process.
+	killed := time.Now()
+	if err := hold.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	hold.Wait()
+	unlock, err := s.Lock(ctx, 10*time.Second)
+	if err != nil {
+		t.Fatalf("Lock after the holder died: %v", err)
+	}
+	if d := time.Since(killed); d > 5*time.Second {
+		t.Fatalf("the dead holder's lock lingered for %v", d)
+	}
+
+	// Now we hold it: another process is turned away with a clear message.
+	try := helper(t, "try", b)
+	msg, err := try.Output()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Fatalf("second process: %v, output %q; want exit 3 (locked out)", err, msg)
+	}
+	if !strings.Contains(string(msg), "another forewarn run holds the lock") {
+		t.Fatalf("second process message: %q", msg)
+	}
+	must(t, unlock())
+	try = helper(t, "try", b)
+	if msg, err := try.Output(); err != nil || !strings.Contains(string(msg), "got it") {
+		t.Fatalf("after unlock the other process: %v, %q", err, msg)
+	}
+}
+
+func TestSQLiteLockAcrossProcesses(t *testing.T) {
+	testLockAcrossProcesses(t, sqliteBackend(t))
+}
+
+func TestPostgresLockAcrossProcesses(t *testing.T) {
+	testLockAcrossProcesses(t, pgBackend(t, pgDSN(t)))
+}
