@@ -3,7 +3,6 @@ package notice
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/forewarn/forewarn/internal/model"
@@ -96,46 +95,8 @@ func change(prev model.ForecastRecord, cur model.Forecast, q float64, l locale) 
 	default:
 		parts = append(parts, fmt.Sprintf("the %s date stays %s", label, l.short(calendar(after))))
 	}
-	var why []string
-	switch {
-	case added > 0 && nl:
-		why = append(why, fmt.Sprintf("er %s %s bijgekomen", map[bool]string{true: "is", false: "zijn"}[added == 1], l.items(added)))
-	case added > 0:
-		why = append(why, fmt.Sprintf("%s %s added", l.items(added), map[bool]string{true: "was", false: "were"}[added == 1]))
-	case added < 0 && nl:
-		why = append(why, fmt.Sprintf("er %s %s geschrapt", map[bool]string{true: "is", false: "zijn"}[added == -1], l.items(-added)))
-	case added < 0:
-		why = append(why, fmt.Sprintf("%s %s removed", l.items(-added), map[bool]string{true: "was", false: "were"}[added == -1]))
-	}
-	switch {
-	case finished > 0 && nl:
-		why = append(why, fmt.Sprintf("%s %s afgerond", l.items(finished), map[bool]string{true: "is", false: "zijn"}[finished == 1]))
-	case finished > 0:
-		why = append(why, fmt.Sprintf("%s finished", l.items(finished)))
-	case finished <= 0 && moved > 0 && nl:
-		why = append(why, "er sindsdien niets is afgerond")
-	case finished <= 0 && moved > 0:
-		why = append(why, "nothing was finished since")
-	}
 	s := parts[0]
-	if len(why) > 0 {
-		join := " and "
-		lead := " because "
-		if nl {
-			join, lead = " en ", " omdat "
-		}
-		if moved < 0 || moved == 0 {
-			lead = "; "
-			if nl {
-				lead = "; "
-			}
-		}
-		if moved > 0 && finished > 0 && added <= 0 {
-			// Work got done but the date still moved: the pace fell.
-			lead = "; "
-		}
-		s += lead + strings.Join(why, join)
-	}
+	s += reasons(moved, added, finished, l)
 	if math.Abs(dProb) >= 0.05 {
 		if nl {
 			s += fmt.Sprintf("; de kans op levering op tijd is nu %s (was %s)", l.pct(cur.ProbOnTime), l.pct(prev.ProbOnTime))
@@ -144,6 +105,87 @@ func change(prev model.ForecastRecord, cur model.Forecast, q float64, l locale) 
 		}
 	}
 	return true, s + "."
+}
+
+// reasons explains a move from the scope change and the work finished in
+// between, in the client's language.
+func reasons(moved, added, finished int, l locale) string {
+	nl := l.lang == langNL
+	verb := func(n int, en1, enN, nl1, nlN string) string {
+		switch {
+		case nl && n == 1:
+			return nl1
+		case nl:
+			return nlN
+		case n == 1:
+			return en1
+		}
+		return enN
+	}
+	// Dutch puts the verb last after "omdat" (sub) and second otherwise.
+	dutch := func(n int, participle string, sub bool) string {
+		v := verb(n, "", "", "is", "zijn")
+		if sub {
+			return fmt.Sprintf("er %s %s %s", l.items(n), v, participle)
+		}
+		return fmt.Sprintf("er %s %s %s", v, l.items(n), participle)
+	}
+	addedTxt := func(n int) string {
+		if nl {
+			return dutch(n, "bijgekomen", true)
+		}
+		return fmt.Sprintf("%s %s added", l.items(n), verb(n, "was", "were", "", ""))
+	}
+	removedTxt := func(n int) string {
+		if nl {
+			return dutch(n, "geschrapt", true)
+		}
+		return fmt.Sprintf("%s %s removed", l.items(n), verb(n, "was", "were", "", ""))
+	}
+	finishedTxt := func(n int) string {
+		if nl {
+			return dutch(n, "afgerond", true)
+		}
+		return fmt.Sprintf("%s %s finished", l.items(n), verb(n, "was", "were", "", ""))
+	}
+	because, and, while := " because ", " and ", ", while "
+	if nl {
+		because, and, while = " omdat ", " en ", ", terwijl "
+	}
+	switch {
+	case moved > 0 && added > 0 && finished > 0:
+		return because + addedTxt(added) + while + l.items(finished) + map[bool]string{true: " afgerond werden", false: " got finished"}[nl]
+	case moved > 0 && added > 0:
+		if nl {
+			return because + addedTxt(added) + and + "er sindsdien niets is afgerond"
+		}
+		return because + addedTxt(added) + and + "nothing was finished since"
+	case moved > 0 && finished > 0:
+		if nl {
+			return because + "het tempo is gedaald: er " + verb(finished, "", "", "is", "zijn") + " maar " + l.items(finished) + " afgerond"
+		}
+		return because + "the pace fell: only " + l.items(finished) + " " + verb(finished, "was", "were", "", "") + " finished"
+	case moved > 0:
+		if nl {
+			return because + "er sindsdien niets is afgerond"
+		}
+		return because + "nothing was finished since"
+	case moved < 0 && added < 0 && finished > 0:
+		return because + finishedTxt(finished) + and + removedTxt(-added)
+	case moved < 0 && added < 0:
+		return because + removedTxt(-added)
+	case moved < 0 && finished > 0:
+		return because + finishedTxt(finished)
+	case added > 0 && nl:
+		return "; " + dutch(added, "bijgekomen", false)
+	case added < 0 && nl:
+		return "; " + dutch(-added, "geschrapt", false)
+	case added > 0:
+		return "; " + addedTxt(added)
+	case added < 0:
+		return "; " + removedTxt(-added)
+	}
+	return ""
 }
 
 func abs(n int) int {

@@ -60,6 +60,13 @@ func fixtureItems() []model.WorkItem {
 	return items
 }
 
+var dutchTitles = []string{"Productoverzicht", "Productpagina", "Winkelmandje", "Inloggen voor klanten", "Zoeken met filters",
+	"Bevestigingsmail bij bestelling", "Aanmelden voor de nieuwsbrief", "Cookiemelding", "Winkelzoeker", "Verlanglijst",
+	"Adres automatisch aanvullen", "Cadeaubonnen", "Toegankelijkheid van de kassa", "Afrekenen met iDEAL en creditcard",
+	"Bestelgeschiedenis voor klanten", "Voorraadkoppeling met het magazijn", "Kortingscodes", "Productbeoordelingen",
+	"Factuur als pdf downloaden", "Bezorgmoment kiezen", "Retourportaal", "Favicon en app-iconen", "Analytics-events",
+	"Prestatiebudget"}
+
 // fixtureBurndown derives a daily burn-down from the items.
 func fixtureBurndown(items []model.WorkItem, from, to time.Time) []model.BurndownPoint {
 	var pts []model.BurndownPoint
@@ -110,6 +117,9 @@ func fixture(lang string, purpose model.Purpose) Request {
 		Tracker: "sam.porter"}
 	if lang == langNL {
 		ms.Title = "Vernieuwde webshop"
+		for i := range ms.Items {
+			ms.Items[i].Title = dutchTitles[i]
+		}
 		cl = model.Client{ID: "korenschoof", Name: "Bakkerij De Korenschoof", Contact: "Marieke de Vries", Owner: "Joost Bakker",
 			Locale: "nl-NL", TimeZone: "Europe/Amsterdam", Concession: "10% korting op de factuur van deze oplevering",
 			Dates: []model.ClientDate{{Name: "kerstcampagne", Date: day(12, 14)}}}

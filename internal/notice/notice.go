@@ -245,7 +245,7 @@ func commentText(lang string, f model.Format, summary string) string {
 		return "**" + s + "**"
 	}
 	if lang == langNL {
-		return bold("Prognose bijgewerkt:") + " " + summary + " De beschrijving hieronder is aangepast."
+		return bold("Prognose bijgewerkt:") + " " + summary + " De beschrijving is bijgewerkt."
 	}
 	return bold("Forecast updated:") + " " + summary + " The description has been updated to match."
 }
