@@ -302,7 +302,7 @@ func TestComputeHandChecked(t *testing.T) {
 			m: func() model.Milestone {
 				m := steady(d(20))
 				m.Items[20].Blocked, m.Items[20].BlockedSince = true, at(13, 12) // 3 days
-				m.Items[21].BlockedDays = 1.5                                     // was blocked, no longer
+				m.Items[21].BlockedDays = 1.5                                    // was blocked, no longer
 				m.Items[22].Started, m.Items[22].Status = at(1, 12), model.StatusInProgress
 				m.Items[23].Started, m.Items[23].Status = at(10, 12), model.StatusInProgress
 				m.Items[24].Estimated, m.Items[25].Estimated = false, false
