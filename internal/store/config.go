@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"time"
@@ -51,6 +52,20 @@ func (c Config) path() string {
 		return DefaultPath
 	}
 	return c.Path
+}
+
+// Resolve returns the config with the SQLite path made absolute against
+// dir (the config file's directory) and the default path filled in for
+// driver sqlite. Other drivers are returned unchanged.
+func (c Config) Resolve(dir string) Config {
+	if c.driver() != DriverSQLite {
+		return c
+	}
+	c.Path = c.path()
+	if !filepath.IsAbs(c.Path) {
+		c.Path = filepath.Join(dir, c.Path)
+	}
+	return c
 }
 
 // Wait returns the lock wait with its default applied.

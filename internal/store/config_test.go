@@ -122,3 +122,24 @@ func FuzzParseDuration(f *testing.F) {
 		}
 	})
 }
+
+func TestConfigResolve(t *testing.T) {
+	cases := []struct {
+		name string
+		in   Config
+		want Config
+	}{
+		{"default path beside the config", Config{}, Config{Path: "/etc/forewarn/.forewarn/state.db"}},
+		{"relative path", Config{Driver: "sqlite", Path: "var/state.db"}, Config{Driver: "sqlite", Path: "/etc/forewarn/var/state.db"}},
+		{"absolute path kept", Config{Path: "/var/lib/forewarn/state.db"}, Config{Path: "/var/lib/forewarn/state.db"}},
+		{"postgres untouched", Config{Driver: "postgres", DSNEnv: "X"}, Config{Driver: "postgres", DSNEnv: "X"}},
+		{"none untouched", Config{Driver: "none"}, Config{Driver: "none"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.in.Resolve("/etc/forewarn"); got != c.want {
+				t.Fatalf("Resolve = %+v; want %+v", got, c.want)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/store"
 )
 
@@ -40,6 +41,20 @@ func TestLockHelperProcess(t *testing.T) {
 		fmt.Println("locked")
 		io.Copy(io.Discard, os.Stdin) // blocks until the parent kills us
 		os.Exit(0)
+	case "write": // write ledger entries until killed, printing each one acknowledged
+		for i := 0; ; i++ {
+			e := ledgerEntry(fmt.Sprintf("fw-crash-%d", i))
+			if err := s.LedgerPut(context.Background(), e); err != nil {
+				fmt.Println("put:", err)
+				os.Exit(2)
+			}
+			e.State, e.Ref = "created", model.TicketRef{ID: fmt.Sprintf("ACME-%d", i), Target: "jira"}
+			if err := s.LedgerPut(context.Background(), e); err != nil {
+				fmt.Println("put:", err)
+				os.Exit(2)
+			}
+			fmt.Println(e.Fingerprint)
+		}
 	case "try": // try for 300ms; exit 3 with the message when locked out
 		_, err := s.Lock(context.Background(), 300*time.Millisecond)
 		if errors.Is(err, store.ErrLocked) {
@@ -129,4 +144,67 @@ func TestSQLiteLockAcrossProcesses(t *testing.T) {
 
 func TestPostgresLockAcrossProcesses(t *testing.T) {
 	testLockAcrossProcesses(t, pgBackend(t, pgDSN(t)))
+}
+
+// A run killed in the middle of writing the ledger loses nothing it was
+// told was written: every acknowledged "created" record is there after a
+// reopen, and the one being written is either pending, created or absent.
+func testLedgerSurvivesCrash(t *testing.T, b backend) {
+	w := helper(t, "write", b)
+	out, err := w.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Process.Kill()
+	r := bufio.NewReader(out)
+	var acked []string
+	for len(acked) < 40 {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("writer stopped after %d entries: %v", len(acked), err)
+		}
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "fw-crash-") {
+			t.Fatalf("writer: %s", line)
+		}
+		acked = append(acked, line)
+	}
+	if err := w.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	w.Wait()
+	// Drain what it printed before dying: those were acknowledged too.
+	rest, _ := io.ReadAll(r)
+	for _, l := range strings.Fields(string(rest)) {
+		acked = append(acked, l)
+	}
+
+	s := b.open(t)
+	for _, fp := range acked {
+		e, ok, err := s.LedgerGet(ctx, fp)
+		if err != nil || !ok || e.State != "created" || e.Ref.ID == "" {
+			t.Fatalf("acknowledged %s after the crash: %+v ok=%v err=%v", fp, e, ok, err)
+		}
+	}
+	next := fmt.Sprintf("fw-crash-%d", len(acked))
+	if e, ok, err := s.LedgerGet(ctx, next); err != nil || (ok && e.State != "pending" && e.State != "created") {
+		t.Fatalf("the entry in flight is damaged: %+v ok=%v err=%v", e, ok, err)
+	}
+	if b.raw != nil && b.cfg.Driver == "sqlite" {
+		var res string
+		if err := b.raw(t).QueryRow(`PRAGMA integrity_check`).Scan(&res); err != nil || res != "ok" {
+			t.Fatalf("integrity_check = %q, %v", res, err)
+		}
+	}
+}
+
+func TestSQLiteLedgerSurvivesCrash(t *testing.T) {
+	testLedgerSurvivesCrash(t, sqliteBackend(t))
+}
+
+func TestPostgresLedgerSurvivesCrash(t *testing.T) {
+	testLedgerSurvivesCrash(t, pgBackend(t, pgDSN(t)))
 }

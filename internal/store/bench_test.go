@@ -1,0 +1,87 @@
+package store_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/store"
+)
+
+// Benchmarks of the calls a run makes per milestone and per HTTP request:
+// go test -bench . -benchmem ./internal/store/
+func benchStores(b *testing.B, fn func(b *testing.B, s store.Store)) {
+	b.Run("sqlite", func(b *testing.B) {
+		s, err := store.Open(ctx, store.Config{Path: b.TempDir() + "/state.db"}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		fn(b, s)
+	})
+	b.Run("none", func(b *testing.B) {
+		s, _ := store.Open(ctx, store.Config{Driver: "none"}, nil)
+		defer s.Close()
+		fn(b, s)
+	})
+}
+
+func BenchmarkLedgerPut(b *testing.B) {
+	benchStores(b, func(b *testing.B, s store.Store) {
+		e := ledgerEntry("fw-bench")
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			e.Fingerprint = fmt.Sprintf("fw-%d", i%1000)
+			if err := s.LedgerPut(ctx, e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkLedgerGet(b *testing.B) {
+	benchStores(b, func(b *testing.B, s store.Store) {
+		for i := 0; i < 1000; i++ {
+			if err := s.LedgerPut(ctx, ledgerEntry(fmt.Sprintf("fw-%d", i))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if _, ok, err := s.LedgerGet(ctx, fmt.Sprintf("fw-%d", i%1000)); !ok || err != nil {
+				b.Fatal(ok, err)
+			}
+		}
+	})
+}
+
+func BenchmarkCacheGet(b *testing.B) {
+	benchStores(b, func(b *testing.B, s store.Store) {
+		body := make([]byte, 64<<10) // a page of 100 issues is about this size
+		s.Put("k", connectors.CacheEntry{ETag: `"x"`, Body: body})
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, ok := s.Get("k"); !ok {
+				b.Fatal("miss")
+			}
+		}
+	})
+}
+
+func BenchmarkForecasts(b *testing.B) {
+	benchStores(b, func(b *testing.B, s store.Store) {
+		for d := 0; d < 365; d++ { // a year of daily forecasts
+			if err := s.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0.AddDate(0, 0, d), Status: model.ForecastOK, P85: day0}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if fs, err := s.Forecasts(ctx, "m"); err != nil || len(fs) != 365 {
+				b.Fatal(len(fs), err)
+			}
+		}
+	})
+}
