@@ -95,15 +95,15 @@ func neutralise(s string) string {
 // original text and pings no one.
 func EscapeMarkdown(s string) string {
 	s = neutralise(Sanitize(s))
+	ol := -1 // "12. text" or "3) text" would start an ordered list
 	if m := orderedRe.FindStringIndex(s); m != nil {
-		// "12. text" or "3) text" would start an ordered list.
-		s = s[:m[1]-1] + "\\" + s[m[1]-1:]
+		ol = m[1] - 1
 	}
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/4)
 	for i, r := range s {
 		switch {
-		case i == 0 && strings.ContainsRune(mdLead, r):
+		case i == ol, i == 0 && strings.ContainsRune(mdLead, r):
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case r == '<':

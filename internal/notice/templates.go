@@ -51,9 +51,10 @@ func funcs(f model.Format) template.FuncMap {
 		"i": func(s string) string { return "_" + s + "_" },
 		"code": func(s string) string {
 			if jira {
-				return "{{" + s + "}}"
+				// Plain: Jira's {{…}} around escaped text reads ambiguously.
+				return s
 			}
-			return "`" + s + "`"
+			return "`" + strings.ReplaceAll(s, "`", "") + "`"
 		},
 		"hr": func() string {
 			if jira {

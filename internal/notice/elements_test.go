@@ -1,0 +1,272 @@
+package notice
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// draftPart returns the text meant for the client: from "Draft to send" to
+// the background section.
+func draftPart(t *testing.T, body, lang string) string {
+	t.Helper()
+	start, end := "### Draft to send", "### Background for the reviewer"
+	if lang == langNL {
+		start, end = "### Concept om te versturen", "### Achtergrond voor de reviewer"
+	}
+	i, j := strings.Index(body, start), strings.Index(body, end)
+	if i < 0 || j < i {
+		t.Fatalf("body has no draft section between %q and %q:\n%s", start, end, body)
+	}
+	return body[i:j]
+}
+
+func render(t *testing.T, r *Renderer, req Request, f model.Format) model.Ticket {
+	t.Helper()
+	tk, err := r.Render(req, f)
+	if err != nil {
+		t.Fatalf("Render: %v", err)
+	}
+	return tk
+}
+
+func notice(t *testing.T, lang string, edit func(*Request)) string {
+	t.Helper()
+	req := fixture(lang, model.PurposeClientNotice)
+	if edit != nil {
+		edit(&req)
+	}
+	return draftPart(t, render(t, newRenderer(t), req, model.FormatMarkdown).Body, lang)
+}
+
+func mustContain(t *testing.T, text string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("missing %q in:\n%s", w, text)
+		}
+	}
+}
+
+func mustNotContain(t *testing.T, text string, bad ...string) {
+	t.Helper()
+	for _, b := range bad {
+		if strings.Contains(text, b) {
+			t.Errorf("unexpected %q in:\n%s", b, text)
+		}
+	}
+}
+
+// One test per element of docs/product.md, each filled from the data.
+func TestNoticeElements(t *testing.T) {
+	t.Run("1 early: says when the risk was detected", func(t *testing.T) {
+		mustContain(t, notice(t, langEN, nil), "We saw the risk on Friday 13 November 2026", "before the date rather than after it")
+		mustContain(t, notice(t, langNL, nil), "We zagen het risico op vrijdag 13 november 2026")
+		late := notice(t, langEN, func(r *Request) { r.Now = day(12, 7) })
+		mustContain(t, late, "is not finished yet", "I should have told you sooner")
+	})
+	t.Run("2 ownership: apologises once, blames no one", func(t *testing.T) {
+		d := notice(t, langEN, nil)
+		mustContain(t, d, "That is our responsibility, and I am sorry.")
+		if n := strings.Count(strings.ToLower(d), "sorry") + strings.Count(strings.ToLower(d), "apolog"); n != 1 {
+			t.Errorf("the notice apologises %d times, want once", n)
+		}
+		mustContain(t, notice(t, langNL, nil), "Dat is onze verantwoordelijkheid, en het spijt me.")
+	})
+	t.Run("3 cause: a reviewer prompt with the measured hints", func(t *testing.T) {
+		d := notice(t, langEN, nil)
+		mustContain(t, d, "**"+ReviewerMark+":** Write one or two sentences on the cause",
+			"6 items were added after the start (25% of the scope)", "finished 0.45 items a day where 0.79 were needed", "6.5 days blocked")
+	})
+	t.Run("4 the client's side: their own dates", func(t *testing.T) {
+		mustContain(t, notice(t, langEN, nil), "your Christmas campaign on Monday 14 December 2026 depends on this delivery, and the new date falls 2 days after it")
+		safe := notice(t, langEN, func(r *Request) { r.Client.Dates[0].Date = day(12, 21) })
+		mustContain(t, safe, "the new date still leaves 5 days before it")
+		none := notice(t, langEN, func(r *Request) { r.Client.Dates = nil })
+		mustContain(t, none, "affects your own planning", ReviewerMark+":** No dependent dates are configured")
+		mustContain(t, notice(t, langNL, nil), "jullie kerstcampagne op maandag 14 december 2026 van deze oplevering afhangt")
+	})
+	t.Run("5 a new date that will hold: P85, never P50", func(t *testing.T) {
+		d := notice(t, langEN, nil)
+		mustContain(t, d, "Our new delivery date is **Wednesday 16 December 2026**", "85% confident")
+		mustNotContain(t, d, "Wednesday 9 December 2026") // the P50
+		p95 := notice(t, langEN, func(r *Request) { r.Client.Confidence = 0.95 })
+		mustContain(t, p95, "**Tuesday 22 December 2026**", "95% confident")
+		none := notice(t, langEN, func(r *Request) {
+			r.Forecast.Status, r.Forecast.Reason = model.ForecastInsufficient, "only 2 items finished so far"
+		})
+		mustContain(t, none, "cannot give a dependable date yet (only 2 items finished so far)")
+		mustContain(t, notice(t, langNL, nil), "Onze nieuwe opleverdatum is **woensdag 16 december 2026**")
+	})
+	t.Run("6 done and remaining, with the key items", func(t *testing.T) {
+		d := notice(t, langEN, nil)
+		mustContain(t, d, "13 of the 24 items in this delivery are done and 11 remain",
+			"* Accessibility fixes on checkout (acme/web\\#\u2060113)", "* Checkout with iDEAL and cards (acme/web\\#\u2060114)", "* and 3 more")
+		mustContain(t, notice(t, langNL, nil), "van de 24 onderdelen in deze oplevering zijn er 13 klaar en 11 nog te doen", "Afrekenen met iDEAL en creditcard")
+	})
+	t.Run("7 an alternative: the cut line by the original date", func(t *testing.T) {
+		d := notice(t, langEN, nil)
+		mustContain(t, d, "deliver part of the work by the original date, Friday 4 December 2026:\n\n* Checkout with iDEAL and cards",
+			"* Order history for customers", "The rest would follow by Wednesday 16 December 2026")
+		none := notice(t, langEN, func(r *Request) { r.Forecast.CutLine = nil })
+		mustContain(t, none, "nothing that remains fits before Friday 4 December 2026")
+	})
+	t.Run("8 a concession from the client's configuration", func(t *testing.T) {
+		mustContain(t, notice(t, langEN, nil), "we would like to offer you the following: two weeks of extra support after launch at no charge.")
+		mustContain(t, notice(t, langEN, func(r *Request) { r.Client.Concession = "" }), "No concession is configured for this client")
+		mustContain(t, notice(t, langNL, nil), "10% korting op de factuur van deze oplevering")
+	})
+	t.Run("9 a quick win", func(t *testing.T) {
+		mustContain(t, notice(t, langEN, nil), "we will deliver Favicon and app icons (acme/web\\#\u2060122) ahead of the rest, by Monday 23 November 2026")
+		mustContain(t, notice(t, langEN, func(r *Request) { r.Forecast.QuickWins = nil }), "No quick win was found")
+	})
+	t.Run("10 how we communicate next: a call, then the next update", func(t *testing.T) {
+		d := notice(t, langEN, nil)
+		mustContain(t, d, "I will call you to talk this through", "next progress update on Monday 23 November 2026")
+		r, err := New(Options{CheckInDays: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk := render(t, r, fixture(langEN, model.PurposeClientNotice), model.FormatMarkdown)
+		mustContain(t, tk.Body, "next progress update on Thursday 26 November 2026")
+	})
+	t.Run("from the account owner to the client contact", func(t *testing.T) {
+		d := notice(t, langEN, nil)
+		mustContain(t, d, "Dear Dana Whitfield,", "Kind regards,\n\nSam Porter")
+		bare := notice(t, langEN, func(r *Request) { r.Client = model.Client{} })
+		mustContain(t, bare, "Dear \\[contact name\\],", "\\[your name\\]")
+	})
+}
+
+func TestTicketFields(t *testing.T) {
+	r := newRenderer(t)
+	req := fixture(langEN, model.PurposeClientNotice)
+	for _, f := range formats {
+		tk := render(t, r, req, f)
+		fp := model.Fingerprint(req.Milestone.Key, model.PurposeClientNotice)
+		if tk.Fingerprint != fp || tk.Purpose != model.PurposeClientNotice || tk.MilestoneKey != req.Milestone.Key ||
+			tk.Rule != "p85-after-due" || tk.Severity != "warning" || tk.Format != f || tk.Assignee != "sam.porter" {
+			t.Errorf("%s: ticket fields wrong: %+v", f, tk)
+		}
+		if !strings.HasSuffix(tk.Body, model.Marker(fp, f)+"\n") {
+			t.Errorf("%s: body does not end with the marker", f)
+		}
+		if got, ok := model.ParseMarker(tk.Body); !ok || got != fp {
+			t.Errorf("%s: ParseMarker = %q, %v", f, got, ok)
+		}
+		want := append(model.TicketLabels(fp, model.PurposeClientNotice), "severity-warning")
+		if strings.Join(tk.Labels, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: labels %v, want %v", f, tk.Labels, want)
+		}
+		if len(tk.Attachments) == 0 || tk.Attachments[0].Name != ChartSVG || !strings.HasPrefix(string(tk.Attachments[0].Data), "<svg") {
+			t.Errorf("%s: no SVG burn-down attachment", f)
+		}
+		if tk.Comment != "" {
+			t.Errorf("%s: first write has a comment: %q", f, tk.Comment)
+		}
+	}
+}
+
+func TestCommentOnMaterialChange(t *testing.T) {
+	r := newRenderer(t)
+	req := fixture(langEN, model.PurposeClientNotice)
+	same := req.Forecast.Record()
+	req.History.LastWritten = &same
+	if tk := render(t, r, req, model.FormatMarkdown); tk.Comment != "" {
+		t.Errorf("unchanged forecast gave a comment: %q", tk.Comment)
+	}
+	before := req.Forecast.Record()
+	before.P85, before.Scope, before.Remaining = day(12, 7), 10, 7
+	req.History.LastWritten = &before
+	tk := render(t, r, req, model.FormatJiraWiki)
+	mustContain(t, tk.Comment, "*Forecast updated:* the P85 date moved 9 days later (from 7 Dec 2026 to 16 Dec 2026) because 14 items were added")
+}
+
+func TestSecondSlipEscalates(t *testing.T) {
+	r := newRenderer(t)
+	req := fixture(langEN, model.PurposeClientNotice)
+	req.History.AgreedDates = []time.Time{day(12, 10)} // agreed after the first notice; P85 is 16 Dec
+	tk := render(t, r, req, model.FormatMarkdown)
+	if tk.Severity != "critical" {
+		t.Errorf("severity %q, want critical (escalated from warning)", tk.Severity)
+	}
+	if !strings.HasPrefix(tk.Title, "SECOND SLIP: ") {
+		t.Errorf("title does not say it: %q", tk.Title)
+	}
+	mustContain(t, tk.Body, "**This is a second slip.**", "agreed Thursday 10 December 2026 with Northwind Traders as the new date",
+		"Severity has been raised to critical", "This is the second time we have had to move this date")
+	if !contains(tk.Labels, "severity-critical") && !strings.Contains(strings.Join(tk.Labels, ","), "severity-critical") {
+		t.Errorf("labels %v lack severity-critical", tk.Labels)
+	}
+	// The agreed date holding: no escalation.
+	req.History.AgreedDates = []time.Time{day(12, 18)}
+	tk = render(t, r, req, model.FormatMarkdown)
+	if tk.Severity != "warning" || strings.Contains(tk.Title, "SECOND SLIP") {
+		t.Errorf("agreed date still holds, yet escalated: %q %q", tk.Severity, tk.Title)
+	}
+	nl := fixture(langNL, model.PurposeClientNotice)
+	nl.Milestone.AgreedDue = day(12, 10) // agreed date from the tracker
+	tk = render(t, r, nl, model.FormatJiraWiki)
+	mustContain(t, tk.Title, "TWEEDE UITLOOP")
+	mustContain(t, tk.Body, "*Dit is de tweede uitloop.*")
+}
+
+func TestEscalate(t *testing.T) {
+	for in, want := range map[string]string{"info": "warning", "warning": "critical", "low": "medium", "medium": "high", "high": "critical", "critical": "critical", "": "critical"} {
+		if got := Escalate(in); got != want {
+			t.Errorf("Escalate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestLocaleDates(t *testing.T) {
+	tests := []struct {
+		name, locale, tz string
+		detected         time.Time
+		want             []string
+	}{
+		{"British English", "en-GB", "Europe/London", time.Date(2026, 11, 13, 8, 0, 0, 0, time.UTC),
+			[]string{"We saw the risk on Friday 13 November 2026", "**Wednesday 16 December 2026**"}},
+		{"US English", "en-US", "America/New_York", time.Date(2026, 11, 13, 8, 0, 0, 0, time.UTC),
+			[]string{"We saw the risk on Friday, November 13, 2026", "**Wednesday, December 16, 2026**"}},
+		{"late evening UTC is the next day in Amsterdam", "nl", "Europe/Amsterdam", time.Date(2026, 11, 13, 23, 30, 0, 0, time.UTC),
+			[]string{"We zagen het risico op zaterdag 14 november 2026", "**woensdag 16 december 2026**"}},
+		{"calendar dates never shift west of Greenwich", "en-US", "America/Los_Angeles", time.Date(2026, 11, 13, 20, 0, 0, 0, time.UTC),
+			[]string{"Friday, November 13, 2026", "by Friday, December 4, 2026"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := notice(t, language(tt.locale), func(r *Request) {
+				r.Client.Locale, r.Client.TimeZone, r.History.FirstDetected = tt.locale, tt.tz, tt.detected
+			})
+			mustContain(t, d, tt.want...)
+		})
+	}
+}
+
+func TestProgressUpdateAndPostMortem(t *testing.T) {
+	r := newRenderer(t)
+	pu := render(t, r, fixture(langEN, model.PurposeProgressUpdate), model.FormatMarkdown)
+	mustContain(t, pu.Body, "**Done since Monday 9 November 2026:** 4 items.", "* Gift cards", "**Remaining:** 11 of 24 items.",
+		"we now expect to finish by Wednesday 16 December 2026 (85% confidence)", "**Risks:**", "1 item is waiting on something outside",
+		"next update on Monday 23 November 2026", "Since the last update, the P85 date moved 6 days later")
+	pm := render(t, r, fixture(langEN, model.PurposePostMortem), model.FormatMarkdown)
+	mustContain(t, pm.Body,
+		"* **Monday 5 October 2026**: work started.",
+		"* **Monday 2 November 2026** (T-30): forecast P50 1 Dec 2026, P85 7 Dec 2026",
+		"(T-14)", "(T-7)",
+		"* **Friday 13 November 2026**: forewarn first detected the risk.",
+		"* **Friday 13 November 2026**: client notice drafted.",
+		"* **Friday 4 December 2026**: original due date.",
+		"**Scope:** 6 items were added after the start (25% of the scope)",
+		"**Estimates:** 60 days were planned", "**Capacity:** the team finished 0.45 items per working day; 0.79 were needed",
+		"**Blocked time:** 6.5 days in total", "Stock sync with the warehouse (acme/web\\#\u2060116): 6.5 days blocked",
+		"- [ ] Communication:", "- [ ] Estimating:", "- [ ] Capacity:", "- [ ] Scope:", "- [ ] Dependencies:",
+		"### Corrective actions to agree", "### Follow-up message for the client (draft)",
+		"I want to apologise again", "from now on, any work added during a delivery will come with a revised date")
+	if !strings.HasPrefix(pm.Title, "Post-mortem: Webshop relaunch") {
+		t.Errorf("title %q", pm.Title)
+	}
+}
