@@ -1,0 +1,186 @@
+package backtest
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// GenParams are the documented parameters of the history generator. Each
+// milestone is a team working through a backlog one working day (Mon-Fri)
+// at a time until every item is done; the outcome (finish date, missed or
+// not) is therefore known exactly.
+type GenParams struct {
+	Milestones int   // how many milestones (default 200)
+	Seed       int64 // generator seed (default 1)
+
+	// Initial scope in items, uniform in [MinScope, MaxScope] (20, 80).
+	MinScope, MaxScope int
+	// Planned length, start to due, in working days, uniform in
+	// [MinDays, MaxDays] (20, 60).
+	MinDays, MaxDays int
+	// PlanSlack: the team's true mean pace is the pace the scope needs
+	// (initial scope plus the growth drawn for the milestone, over the
+	// planned days), times PlanBias (1.1) times a factor uniform in
+	// [1-PlanSlack, 1+PlanSlack] (0.35).
+	PlanSlack, PlanBias float64
+	// Drift: the pace follows a multiplicative random walk with this
+	// day-to-day relative standard deviation, kept within 0.5x-1.5x (0.05).
+	// Completions on a day are Poisson with the day's pace.
+	Drift float64
+	// GrowthMax: items added after the start, as a share of the initial
+	// scope over the planned length, uniform in [0, GrowthMax] (0.4);
+	// arrivals are Poisson per working day until the due date.
+	GrowthMax float64
+	// Interruptions: each working day one starts with probability
+	// InterruptRate (0.03), lasts a geometric number of working days with
+	// mean InterruptDays (3), and multiplies the pace by InterruptFactor (0.2).
+	InterruptRate, InterruptDays, InterruptFactor float64
+}
+
+func (p GenParams) withDefaults() GenParams {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	deff := func(v *float64, d float64) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&p.Milestones, 200)
+	if p.Seed == 0 {
+		p.Seed = 1
+	}
+	def(&p.MinScope, 20)
+	def(&p.MaxScope, 80)
+	def(&p.MinDays, 20)
+	def(&p.MaxDays, 60)
+	deff(&p.PlanSlack, 0.35)
+	deff(&p.PlanBias, 1.1)
+	deff(&p.Drift, 0.05)
+	deff(&p.GrowthMax, 0.4)
+	deff(&p.InterruptRate, 0.03)
+	deff(&p.InterruptDays, 3)
+	deff(&p.InterruptFactor, 0.2)
+	p.MaxScope = max(p.MaxScope, p.MinScope)
+	p.MaxDays = max(p.MaxDays, p.MinDays)
+	return p
+}
+
+// genBase is the first generated start date (a Monday).
+var genBase = time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
+
+// Generate builds milestones with full item histories and known outcomes.
+func Generate(p GenParams) []Case {
+	p = p.withDefaults()
+	rnd := rand.New(rand.NewPCG(uint64(p.Seed), 0x9e3779b97f4a7c15))
+	out := make([]Case, 0, p.Milestones)
+	for i := 0; i < p.Milestones; i++ {
+		out = append(out, generateOne(rnd, p, i))
+	}
+	return out
+}
+
+func isWeekend(t time.Time) bool { return t.Weekday() == time.Saturday || t.Weekday() == time.Sunday }
+
+// addWorkingDays moves n working days forward from day (n >= 0).
+func addWorkingDays(day time.Time, n int) time.Time {
+	for n > 0 {
+		day = day.AddDate(0, 0, 1)
+		if !isWeekend(day) {
+			n--
+		}
+	}
+	return day
+}
+
+func poisson(rnd *rand.Rand, lambda float64) int {
+	if lambda <= 0 {
+		return 0
+	}
+	if lambda > 30 { // normal approximation
+		return max(0, int(math.Round(lambda+math.Sqrt(lambda)*rnd.NormFloat64())))
+	}
+	l, k, prod := math.Exp(-lambda), 0, rnd.Float64()
+	for prod > l {
+		k++
+		prod *= rnd.Float64()
+	}
+	return k
+}
+
+func generateOne(rnd *rand.Rand, p GenParams, idx int) Case {
+	scope := p.MinScope + rnd.IntN(p.MaxScope-p.MinScope+1)
+	days := p.MinDays + rnd.IntN(p.MaxDays-p.MinDays+1)
+	start := genBase.AddDate(0, 0, 7*(idx%52))
+	due := addWorkingDays(start, days-1) // the start day is working day 1
+	share := p.GrowthMax * rnd.Float64()
+	growth := share * float64(scope) / float64(days)
+	pace := float64(scope) * (1 + share) / float64(days) * p.PlanBias * (1 - p.PlanSlack + 2*p.PlanSlack*rnd.Float64())
+
+	m := model.Milestone{Source: "generated", Key: fmt.Sprintf("gen-%03d", idx), Kind: model.KindMilestone,
+		Title: fmt.Sprintf("Generated milestone %d", idx), Start: start, Due: due, State: model.StateOpen}
+	newItem := func(joined time.Time) {
+		n := len(m.Items)
+		pts := []float64{1, 2, 3, 5, 8}[rnd.IntN(5)]
+		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("G%03d-%d", idx, n+1), Title: "item",
+			Created: joined.Add(-time.Duration(rnd.IntN(72)) * time.Hour), JoinedAt: joined, JoinedKnown: true,
+			Status: model.StatusTodo, Points: pts, Estimated: rnd.Float64() < 0.85, Rank: n + 1})
+	}
+	for i := 0; i < scope; i++ {
+		newItem(start.Add(-time.Duration(1+rnd.IntN(96)) * time.Hour))
+	}
+	next := 0 // items are worked in rank order
+	drift, interrupted := 1.0, 0
+	day := start
+	var finished time.Time
+	for w := 0; w < days*5; w++ {
+		if w > 0 {
+			day = addWorkingDays(day, 1)
+		}
+		if !day.After(due) {
+			for k := poisson(rnd, growth); k > 0; k-- {
+				newItem(day.Add(time.Duration(8+rnd.IntN(9)) * time.Hour))
+			}
+		}
+		drift = math.Min(1.5, math.Max(0.5, drift*math.Exp(p.Drift*rnd.NormFloat64())))
+		if interrupted == 0 && rnd.Float64() < p.InterruptRate {
+			interrupted = 1 + int(math.Floor(math.Log(rnd.Float64())/math.Log(1-1/p.InterruptDays)))
+		}
+		factor := 1.0
+		if interrupted > 0 {
+			factor = p.InterruptFactor
+			interrupted--
+		}
+		for k := poisson(rnd, pace*drift*factor); k > 0 && next < len(m.Items); k-- {
+			it := &m.Items[next]
+			it.Closed = day.Add(time.Duration(9*60+rnd.IntN(9*60)) * time.Minute)
+			if it.Closed.Before(it.JoinedAt) {
+				it.Closed = it.JoinedAt.Add(time.Hour)
+			}
+			it.Started = it.Closed.Add(-time.Duration(4+rnd.IntN(68)) * time.Hour)
+			if it.Started.Before(it.JoinedAt) {
+				it.Started = it.JoinedAt
+			}
+			it.Status = model.StatusDone
+			next++
+		}
+		if next == len(m.Items) {
+			finished = day
+			break
+		}
+	}
+	c := Case{Key: m.Key, Due: due, Finished: finished}
+	if finished.IsZero() { // never finished within five times the plan
+		c.FinishedAfter = day
+	}
+	c.Missed = finished.IsZero() || finished.After(due)
+	c.History = &m
+	c.Start = start
+	return c
+}

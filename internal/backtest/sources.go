@@ -1,0 +1,244 @@
+package backtest
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/forewarn/forewarn/connectors/file"
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// repoRoot walks up from the working directory to the directory holding go.mod.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("finding the repository: %w", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("not inside the forewarn repository (no go.mod above the working directory); pass the path explicitly")
+		}
+		dir = parent
+	}
+}
+
+// DemoCases replays the demo tracker export (or any export). Milestones
+// whose outcome the export cannot tell (open, due date still ahead) are left
+// out; replays stop at the moment the export was taken (its latest
+// timestamp).
+func DemoCases(path string) ([]Case, error) {
+	if path == "" {
+		root, err := repoRoot()
+		if err != nil {
+			return nil, err
+		}
+		path = filepath.Join(root, "examples", "demo", "export.yaml")
+	}
+	exp, err := file.LoadExport(path)
+	if err != nil {
+		return nil, fmt.Errorf("loading %s: %w", path, err)
+	}
+	var taken time.Time
+	for _, m := range exp.Milestones {
+		for _, w := range m.Items {
+			for _, t := range []time.Time{w.Created, w.JoinedAt, w.Started, w.Closed, w.RemovedAt, w.BlockedSince} {
+				if t.After(taken) {
+					taken = t
+				}
+			}
+		}
+	}
+	var cases []Case
+	for i := range exp.Milestones {
+		m := exp.Milestones[i]
+		if m.Due.IsZero() {
+			continue
+		}
+		c := Case{Key: m.Key, Due: day(m.Due), History: &m, KnownUntil: taken}
+		c.Start = day(m.Start)
+		if m.Start.IsZero() {
+			c.Start = day(earliestJoin(m))
+		}
+		open, last := 0, time.Time{}
+		for _, w := range m.Items {
+			if !w.InMilestoneAt(taken) {
+				continue
+			}
+			if w.Closed.IsZero() {
+				open++
+			} else if w.Closed.After(last) {
+				last = w.Closed
+			}
+		}
+		switch {
+		case open == 0 && !last.IsZero():
+			c.Finished = day(last)
+			c.Missed = c.Finished.After(c.Due)
+		case day(taken).After(c.Due):
+			c.Missed, c.FinishedAfter = true, day(taken)
+		default:
+			continue // outcome not known yet
+		}
+		cases = append(cases, c)
+	}
+	return cases, nil
+}
+
+func earliestJoin(m model.Milestone) time.Time {
+	var t time.Time
+	for _, w := range m.Items {
+		j := w.JoinedAt
+		if j.IsZero() {
+			j = w.Created
+		}
+		if t.IsZero() || j.Before(t) {
+			t = j
+		}
+	}
+	return t
+}
+
+func day(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
+
+// SprintCases reads the TSE 2017 sprint snapshots (Choetkiertikul et al.,
+// "Predicting Delivery Capability in Iterative Software Development", IEEE
+// TSE 2017) from dir/tse2017-sprints/iterations_long.csv. Each sprint is
+// judged at 30, 50 and 80 % of its planned days. The dataset has counts, not
+// dates, so each snapshot is rebuilt as a milestone: committed items join
+// at the start, added and removed items are spread evenly over the elapsed
+// days, and completions fall on elapsed days drawn at random (seeded by the
+// sprint). A sprint missed when it delivered fewer points than committed.
+func SprintCases(dir string) ([]Case, error) {
+	if dir == "" {
+		root, err := repoRoot()
+		if err != nil {
+			return nil, err
+		}
+		dir = filepath.Join(root, "..", "shared", "datasets")
+	}
+	path := filepath.Join(dir, "tse2017-sprints", "iterations_long.csv")
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening the sprint dataset: %w", err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	header, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the header: %w", path, err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[h] = i
+	}
+	for _, need := range []string{"project", "pred_time_pct", "boardid", "sprintid", "planday", "no_issue_starttime",
+		"no_issue_added", "no_issue_removed", "no_issuetodo", "no_issueinprogress", "no_issuedone", "missed"} {
+		if _, ok := col[need]; !ok {
+			return nil, fmt.Errorf("%s: column %q is missing", path, need)
+		}
+	}
+	byKey := map[string]*Case{}
+	var order []string
+	line := 1
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		line++
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		num := func(name string) (int, error) {
+			v, err := strconv.ParseFloat(rec[col[name]], 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s:%d: column %s: %w", path, line, name, err)
+			}
+			return int(v), nil
+		}
+		var v [10]int
+		for i, name := range []string{"pred_time_pct", "planday", "no_issue_starttime", "no_issue_added", "no_issue_removed",
+			"no_issuetodo", "no_issueinprogress", "no_issuedone", "missed", "sprintid"} {
+			if v[i], err = num(name); err != nil {
+				return nil, err
+			}
+		}
+		pct, plan, start, added, removed, todo, inprog, done, missed := v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]
+		if pct == 0 || plan < 2 || todo+inprog+done == 0 || start+added-removed != todo+inprog+done {
+			continue // nothing to judge yet, or an inconsistent row
+		}
+		key := rec[col["project"]] + "/" + rec[col["boardid"]] + "/" + rec[col["sprintid"]]
+		c, ok := byKey[key]
+		if !ok {
+			s := sprintBase
+			c = &Case{Key: key, Start: s, Due: s.AddDate(0, 0, plan-1), Missed: missed == 1}
+			byKey[key] = c
+			order = append(order, key)
+		}
+		at := c.Start.AddDate(0, 0, max(1, (pct*plan+50)/100))
+		if !at.Before(c.Due) {
+			continue
+		}
+		m := sprintSnapshot(key, pct, c.Start, c.Due, at, start, added, removed, todo, inprog, done)
+		c.Points = append(c.Points, Checkpoint{At: at, M: m})
+	}
+	out := make([]Case, 0, len(order))
+	for _, k := range order {
+		out = append(out, *byKey[k])
+	}
+	return out, nil
+}
+
+// sprintBase is the start given to every rebuilt sprint (the data has no dates).
+var sprintBase = time.Date(2020, 1, 6, 0, 0, 0, 0, time.UTC)
+
+func sprintSnapshot(key string, pct int, start, due, at time.Time, committed, added, removed, todo, inprog, done int) model.Milestone {
+	seed := uint64(0)
+	for _, b := range []byte(key) {
+		seed = seed*131 + uint64(b)
+	}
+	rnd := rand.New(rand.NewPCG(seed, uint64(pct)))
+	elapsed := int(at.Sub(start).Hours() / 24)
+	m := model.Milestone{Source: "tse2017", Key: key, Kind: model.KindSprint, Start: start, Due: due}
+	total := committed + added
+	for i := 0; i < total; i++ {
+		joined := start.Add(-time.Hour)
+		if i >= committed {
+			k := i - committed
+			joined = start.Add(time.Duration((k+1)*elapsed*24/(added+1)) * time.Hour)
+		}
+		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("%s-%d", key, i+1), Created: joined, JoinedAt: joined,
+			JoinedKnown: true, Status: model.StatusTodo, Points: 1, Rank: i + 1})
+	}
+	// The first `done` items are done, the next `inprog` in progress, the
+	// next `todo` to do, and the last `removed` left the sprint.
+	for i := 0; i < done; i++ {
+		w := &m.Items[i]
+		c := start.AddDate(0, 0, rnd.IntN(max(elapsed, 1))).Add(12 * time.Hour)
+		if !c.After(w.JoinedAt) {
+			c = w.JoinedAt.Add(time.Hour)
+		}
+		if c.After(at) {
+			c = at.Add(-time.Minute)
+		}
+		w.Closed, w.Started, w.Status = c, c.Add(-6*time.Hour), model.StatusDone
+	}
+	for i := done; i < done+inprog; i++ {
+		m.Items[i].Started, m.Items[i].Status = m.Items[i].JoinedAt.Add(time.Hour), model.StatusInProgress
+	}
+	for k, i := 0, done+inprog+todo; i < total; i, k = i+1, k+1 {
+		m.Items[i].RemovedAt = start.Add(time.Duration((k+1)*elapsed*24/(removed+1)) * time.Hour)
+	}
+	return m
+}
