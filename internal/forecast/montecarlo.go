@@ -30,8 +30,9 @@ func uniform(x uint64, n int) int { return int(((x >> 32) * uint64(n)) >> 32) }
 // block is the exact distribution of the sum of `days` daily draws.
 type block struct {
 	days  int
-	lo    int32 // smallest possible sum
-	hi    int32 // largest possible sum
+	lo    int32     // smallest possible sum
+	hi    int32     // largest possible sum
+	pmf   []float64 // pmf[i] is the probability of the sum lo+i
 	alias []aliasEntry
 }
 
@@ -68,6 +69,7 @@ func blocks(samples []int32) []block {
 		pmf[v-lo] += 1 / float64(len(samples))
 	}
 	out := make([]block, 1, 6)
+	out[0] = block{days: 1, lo: lo, hi: hi, pmf: pmf}
 	for days := 2; days <= 32; days *= 2 {
 		if len(pmf)*len(pmf) > maxBlockCost {
 			break
@@ -83,7 +85,7 @@ func blocks(samples []int32) []block {
 		}
 		pmf, lo, hi = next, 2*lo, 2*hi
 		t, a := aliasTable(pmf)
-		b := block{days: days, lo: lo, hi: hi, alias: make([]aliasEntry, len(t))}
+		b := block{days: days, lo: lo, hi: hi, pmf: pmf, alias: make([]aliasEntry, len(t))}
 		for i := range t {
 			b.alias[i] = aliasEntry{thresh: t[i], alias: a[i]}
 		}
@@ -266,42 +268,38 @@ func (r simResult) finishedBy(k, trials int) float64 {
 	return float64(acc) / float64(trials)
 }
 
-// capacity is the number of items completed within `steps` working days in
-// at least a share c of trials, capped at limit. It counts completions only:
-// it is about the items that exist now (the cut line, quick wins).
-func capacity(done []int32, steps, trials int, c float64, seed int64, limit int) int {
+// capacity is the number of items completed within `steps` working days
+// with probability at least c, capped at limit. It counts completions only:
+// it is about the items that exist now (the cut line, quick wins). The sum
+// of `steps` daily draws is computed exactly, by convolving the block
+// distributions, rather than sampled.
+func capacity(done []int32, steps int, c float64, limit int) int {
 	if steps <= 0 || len(done) == 0 || limit <= 0 {
 		return 0
 	}
 	bl := blocks(done)
-	// The same days every trial: split them into blocks once. Draws are
-	// independent of each other, so the CPU pipelines them.
-	var seq []int // block levels; 0 is a single day
+	dist := make([]float64, limit+1) // dist[k]: P(min(sum, limit) = k)
+	dist[0] = 1
+	tmp := make([]float64, limit+1)
 	for left := steps; left > 0; {
 		l := level(left, len(bl))
-		seq = append(seq, l)
-		left -= 1 << l
-	}
-	hist := make([]int32, limit+1)
-	r := rng{s: uint64(seed) ^ 0x5851f42d4c957f2d}
-	n := len(done)
-	for t := 0; t < trials; t++ {
-		var cum int32
-		for _, l := range seq {
-			x := r.next()
-			if l > 0 {
-				cum += bl[l].draw(x)
-			} else {
-				cum += done[uniform(x, n)]
+		b := &bl[l]
+		left -= b.days
+		clear(tmp)
+		for i, p := range dist {
+			if p == 0 {
+				continue
+			}
+			for j, q := range b.pmf {
+				tmp[min(i+int(b.lo)+j, limit)] += p * q
 			}
 		}
-		hist[min(cum, int32(limit))]++
+		dist, tmp = tmp, dist
 	}
-	need := int64(c*float64(trials) + 0.999999)
-	var acc int64
-	for k := limit; k >= 0; k-- {
-		acc += int64(hist[k])
-		if acc >= need {
+	var acc float64
+	for k := limit; k > 0; k-- {
+		acc += dist[k]
+		if acc >= c-1e-9 {
 			return k
 		}
 	}

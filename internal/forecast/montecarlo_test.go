@@ -1,0 +1,82 @@
+package forecast
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+func TestCapacityIsExact(t *testing.T) {
+	// Days of 0 or 2 completions, equally likely. Over two days the total is
+	// 0 (1/4), 2 (1/2) or 4 (1/4).
+	done := []int32{0, 2}
+	tests := []struct {
+		steps, limit int
+		c            float64
+		want         int
+	}{
+		{2, 10, 0.75, 2},
+		{2, 10, 0.25, 4},
+		{2, 10, 0.95, 0},
+		{2, 3, 0.25, 3}, // capped at the items that exist
+		{1, 10, 0.5, 2},
+		{0, 10, 0.5, 0},
+		{40, 1000, 0.5, 40}, // median of 40 fair days: 20 twos
+	}
+	for _, tc := range tests {
+		if got := capacity(done, tc.steps, tc.c, tc.limit); got != tc.want {
+			t.Errorf("capacity(steps %d, limit %d, c %v) = %d, want %d", tc.steps, tc.limit, tc.c, got, tc.want)
+		}
+	}
+}
+
+// naive is the plain day-by-day simulation the block sampler must match.
+func naive(in simInput, seed uint64) simResult {
+	res := simResult{finish: make([]int32, in.maxSteps+1)}
+	r := rand.New(rand.NewPCG(seed, 7))
+	for t := 0; t < in.trials; t++ {
+		rem, step := int32(in.remaining), 0
+		for rem > 0 && step < in.maxSteps {
+			rem -= in.net[r.IntN(len(in.net))]
+			step++
+		}
+		if rem <= 0 {
+			res.finish[step]++
+		} else {
+			res.never++
+		}
+	}
+	return res
+}
+
+func TestBlockSamplingMatchesDayByDay(t *testing.T) {
+	tests := []struct {
+		name string
+		in   simInput
+	}{
+		{"steady", simInput{remaining: 150, net: []int32{2, 4, 0, 2, 1, 4, 2, 0, 3, 5, 2, 1, 3}, maxSteps: 520, dueSteps: 40}},
+		{"growth with negative days", simInput{remaining: 60, net: []int32{3, -2, 1, 4, 0, -1, 2, 5, 1}, maxSteps: 520, dueSteps: 25}},
+		{"due already passed", simInput{remaining: 80, net: []int32{1, 2, 3}, maxSteps: 300, dueSteps: 0}},
+		{"horizon cuts trials", simInput{remaining: 200, net: []int32{1, 0, 0, -1, 1}, maxSteps: 260, dueSteps: 10}},
+	}
+	const trials = 40000
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.in.trials, tc.in.seed = trials, 3
+			a, b := simulate(tc.in), naive(tc.in, 11)
+			for _, q := range []float64{0.1, 0.5, 0.85, 0.95} {
+				ka, kb := a.quantileStep(q, trials), b.quantileStep(q, trials)
+				if d := ka - kb; d < -1 || d > 1 {
+					t.Errorf("q%.2f: block sampler %d, day by day %d", q, ka, kb)
+				}
+			}
+			pa, pb := a.finishedBy(tc.in.dueSteps+5, trials), b.finishedBy(tc.in.dueSteps+5, trials)
+			if d := pa - pb; d < -0.015 || d > 0.015 {
+				t.Errorf("P(finish by due+5): block %.4f, day by day %.4f", pa, pb)
+			}
+			na, nb := float64(a.never)/trials, float64(b.never)/trials
+			if d := na - nb; d < -0.015 || d > 0.015 {
+				t.Errorf("never finishing: block %.4f, day by day %.4f", na, nb)
+			}
+		})
+	}
+}
