@@ -37,6 +37,10 @@ func sqliteBackend(t *testing.T) backend {
 	return backend{
 		persistent: true,
 		cfg:        store.Config{Driver: "sqlite", Path: path},
+		created: func(t *testing.T) bool {
+			_, err := os.Stat(path)
+			return err == nil
+		},
 		raw: func(t *testing.T) *sql.DB {
 			db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
 			if err != nil {
@@ -84,6 +88,13 @@ func pgBackend(t *testing.T, dsn string) backend {
 		cfg:        store.Config{Driver: "postgres", DSNEnv: "FOREWARN_STATE_DSN"},
 		env:        map[string]string{"FOREWARN_STATE_DSN": sdsn},
 		raw:        func(t *testing.T) *sql.DB { return pgOpen(t, sdsn) },
+		created: func(t *testing.T) bool {
+			var n int
+			if err := admin.QueryRow(`SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = $1`, schema).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n > 0
+		},
 	}
 }
 

@@ -27,6 +27,9 @@ type backend struct {
 	env map[string]string
 	// raw opens the database directly, for inspection (nil for none).
 	raw func(t *testing.T) *sql.DB
+	// created reports whether the state exists on disk or in the server
+	// (nil for none).
+	created func(t *testing.T) bool
 }
 
 func (b backend) open(t *testing.T) store.Store {
@@ -59,6 +62,7 @@ func runContract(t *testing.T, newBackend func(t *testing.T) backend) {
 		{"persistence across Close and Open", testPersistence},
 		{"migrations applied twice are a no-op", testMigrationsTwice},
 		{"concurrent first opens migrate once", testConcurrentOpen},
+		{"read-only open for a plan", testReadOnly},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newBackend(t)) })
@@ -559,4 +563,74 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+func testReadOnly(t *testing.T, b backend) {
+	getenv := func(k string) string { return b.env[k] }
+	// No state yet: reads are empty and nothing is created.
+	ro, err := store.OpenReadOnly(ctx, b.cfg, getenv)
+	if err != nil {
+		t.Fatalf("OpenReadOnly on no state: %v", err)
+	}
+	if blob, err := ro.RuleState(ctx); err != nil || len(blob) != 0 {
+		t.Fatalf("RuleState = %q, %v", blob, err)
+	}
+	if _, ok, err := ro.LedgerGet(ctx, "fw-1"); ok || err != nil {
+		t.Fatalf("LedgerGet = %v, %v", ok, err)
+	}
+	must(t, ro.Close())
+	if b.created != nil && b.created(t) {
+		t.Fatal("a read-only open created the state")
+	}
+
+	// With state: reads see it, writes are refused and change nothing.
+	rw := b.open(t)
+	must(t, rw.SaveRuleState(ctx, []byte("v1")))
+	must(t, rw.LedgerPut(ctx, ledgerEntry("fw-1")))
+	must(t, rw.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0}))
+	rw.Put("k", connectors.CacheEntry{ETag: `"1"`, Body: []byte("b")})
+	unlock, err := rw.Lock(ctx, 0)
+	must(t, err)
+	defer unlock()
+
+	ro, err = store.OpenReadOnly(ctx, b.cfg, getenv)
+	if err != nil {
+		t.Fatalf("OpenReadOnly: %v", err)
+	}
+	defer ro.Close()
+	if b.persistent {
+		blob, err := ro.RuleState(ctx)
+		_, ok, err2 := ro.LedgerGet(ctx, "fw-1")
+		fcs, err3 := ro.Forecasts(ctx, "m")
+		_, cached := ro.Get("k")
+		if string(blob) != "v1" || !ok || len(fcs) != 1 || !cached || errors.Join(err, err2, err3) != nil {
+			t.Fatalf("read-only view: rules=%q ledger=%v forecasts=%d cached=%v err=%v", blob, ok, len(fcs), cached, errors.Join(err, err2, err3))
+		}
+	}
+	writes := map[string]error{
+		"SaveRuleState":  ro.SaveRuleState(ctx, []byte("v2")),
+		"LedgerPut":      ro.LedgerPut(ctx, ledgerEntry("fw-2")),
+		"AppendForecast": ro.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0.Add(time.Hour)}),
+		"PutSnapshot":    ro.PutSnapshot(ctx, snapshot(0, "a")),
+		"FinishRun":      ro.FinishRun(ctx, 1, store.RunResult{Outcome: store.OutcomeOK}),
+	}
+	_, writes["StartRun"] = ro.StartRun(ctx, "plan", day0)
+	for name, err := range writes {
+		if !errors.Is(err, store.ErrReadOnly) {
+			t.Errorf("%s on a read-only store = %v; want ErrReadOnly", name, err)
+		}
+	}
+	ro.Put("k", connectors.CacheEntry{ETag: `"2"`})
+	if e, _ := rw.Get("k"); e.ETag != `"1"` {
+		t.Fatalf("a read-only Put changed the cache: %+v", e)
+	}
+	if blob, _ := rw.RuleState(ctx); string(blob) != "v1" {
+		t.Fatalf("rule state changed to %q", blob)
+	}
+	// A plan does not wait for the run that holds the lock.
+	u, err := ro.Lock(ctx, 0)
+	if err != nil {
+		t.Fatalf("read-only Lock while a run holds the lock: %v", err)
+	}
+	must(t, u())
 }

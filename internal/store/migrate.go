@@ -151,3 +151,29 @@ func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
 	}
 	return tx.Commit()
 }
+
+// checkSchema reports whether the database has a schema (exists: a query
+// counting the schema_migrations table) and fails unless it is exactly the
+// version this build writes. Used by read-only opens, which never migrate.
+func checkSchema(ctx context.Context, db *sql.DB, exists string) (bool, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, exists).Scan(&n); err != nil {
+		return false, fmt.Errorf("reading the schema version: %w", err)
+	}
+	if n == 0 {
+		return false, nil
+	}
+	var v sql.NullInt64
+	if err := db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return false, fmt.Errorf("reading the schema version: %w", err)
+	}
+	switch {
+	case !v.Valid:
+		return false, nil
+	case int(v.Int64) > SchemaVersion():
+		return false, fmt.Errorf("the state schema is at version %d, newer than this forewarn understands (%d): upgrade forewarn", v.Int64, SchemaVersion())
+	case int(v.Int64) < SchemaVersion():
+		return false, fmt.Errorf("the state schema is at version %d, older than this forewarn (%d): a `forewarn run` brings it up to date", v.Int64, SchemaVersion())
+	}
+	return true, nil
+}

@@ -52,6 +52,41 @@ func rebindDollar(q string) string {
 // openPostgres connects with the DSN and migrates. The DSN and its password
 // never appear in an error: every error text goes through the scrubber.
 func openPostgres(ctx context.Context, dsn, envName string) (*sqlStore, error) {
+	s, err := connectPostgres(ctx, dsn, envName, false)
+	if err != nil {
+		return nil, err
+	}
+	guard := fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrateLockKey)
+	if _, err := migrate(ctx, s.db, pgDialect, guard); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("state: migrating the PostgreSQL schema: %w", redact(s.scrub, err))
+	}
+	s.lock = func(ctx context.Context, wait time.Duration) (func() error, error) {
+		return s.advisoryLock(ctx, wait)
+	}
+	return s, nil
+}
+
+// openPostgresRO connects with every transaction read-only (enforced by the
+// server) and checks the schema; ok is false when there is no schema yet.
+func openPostgresRO(ctx context.Context, dsn, envName string) (*sqlStore, bool, error) {
+	s, err := connectPostgres(ctx, dsn, envName, true)
+	if err != nil {
+		return nil, false, err
+	}
+	ok, err := checkSchema(ctx, s.db, `SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_schema = ANY (current_schemas(false))`)
+	if err != nil || !ok {
+		s.db.Close()
+		if err != nil {
+			err = fmt.Errorf("state: PostgreSQL: %w", redact(s.scrub, err))
+		}
+		return nil, false, err
+	}
+	return s, true, nil
+}
+
+// connectPostgres opens the pool and checks the connection.
+func connectPostgres(ctx context.Context, dsn, envName string, readOnly bool) (*sqlStore, error) {
 	scrub := scrubber(dsn)
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
@@ -59,6 +94,9 @@ func openPostgres(ctx context.Context, dsn, envName string) (*sqlStore, error) {
 	}
 	if cfg.Password != "" {
 		scrub = scrubber(dsn, cfg.Password)
+	}
+	if readOnly {
+		cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 15 * time.Second
@@ -71,14 +109,6 @@ func openPostgres(ctx context.Context, dsn, envName string) (*sqlStore, error) {
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("state: connecting to PostgreSQL (DSN from $%s): %w", envName, redact(scrub, err))
-	}
-	guard := fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrateLockKey)
-	if _, err := migrate(ctx, db, pgDialect, guard); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("state: migrating the PostgreSQL schema: %w", redact(scrub, err))
-	}
-	s.lock = func(ctx context.Context, wait time.Duration) (func() error, error) {
-		return s.advisoryLock(ctx, wait)
 	}
 	return s, nil
 }

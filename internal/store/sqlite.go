@@ -31,8 +31,8 @@ const busyTimeout = 15 * time.Second
 // openSQLite opens the file in WAL mode with a busy timeout, creating it
 // (and its directory, private to the user) when missing.
 func openSQLite(ctx context.Context, path string) (*sqlStore, error) {
-	if strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("state: path %q must not contain ? or #", path)
+	if err := checkPath(path); err != nil {
+		return nil, err
 	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -74,6 +74,38 @@ func openSQLite(ctx context.Context, path string) (*sqlStore, error) {
 		return lockFile(ctx, lockPath, wait)
 	}
 	return s, nil
+}
+
+func checkPath(path string) error {
+	if strings.ContainsAny(path, "?#") {
+		return fmt.Errorf("state: path %q must not contain ? or #", path)
+	}
+	return nil
+}
+
+// openSQLiteRO opens an existing file read-only for a plan; ok is false
+// when there is no state yet (no file, or no schema in it).
+func openSQLiteRO(ctx context.Context, path string) (s *sqlStore, ok bool, err error) {
+	if err := checkPath(path); err != nil {
+		return nil, false, err
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	db, err := sql.Open("sqlite", "file:"+path+
+		fmt.Sprintf("?mode=ro&_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()))
+	if err != nil {
+		return nil, false, fmt.Errorf("state: opening %s read-only: %w", path, err)
+	}
+	ok, err = checkSchema(ctx, db, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`)
+	if err != nil || !ok {
+		db.Close()
+		if err != nil {
+			err = fmt.Errorf("state: %s: %w", path, err)
+		}
+		return nil, false, err
+	}
+	return &sqlStore{db: db, d: sqliteDialect, log: *zerolog.Ctx(ctx)}, true, nil
 }
 
 // lockFile takes an exclusive flock(2) on path. The kernel drops it when

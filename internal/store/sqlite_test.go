@@ -64,3 +64,20 @@ func TestSQLiteOpenErrors(t *testing.T) {
 		})
 	}
 }
+
+// A plan after the last run closed (no -wal or -shm beside the file) still
+// reads the state.
+func TestSQLiteReadOnlyAfterClose(t *testing.T) {
+	b := sqliteBackend(t)
+	s := b.open(t)
+	must(t, s.LedgerPut(ctx, ledgerEntry("fw-1")))
+	must(t, s.Close())
+	ro, err := store.OpenReadOnly(ctx, b.cfg, nil)
+	if err != nil {
+		t.Fatalf("OpenReadOnly: %v", err)
+	}
+	defer ro.Close()
+	if _, ok, err := ro.LedgerGet(ctx, "fw-1"); !ok || err != nil {
+		t.Fatalf("LedgerGet = %v, %v", ok, err)
+	}
+}

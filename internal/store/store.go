@@ -148,3 +148,62 @@ func Open(ctx context.Context, c Config, getenv func(string) string) (Store, err
 	}
 	return nil, fmt.Errorf("state: unknown driver %q", c.Driver)
 }
+
+// ErrReadOnly is returned by the writes of a store from OpenReadOnly.
+var ErrReadOnly = errors.New("the state store is open read-only (plan)")
+
+// OpenReadOnly opens the state for a plan: it creates, migrates and writes
+// nothing. State that does not exist yet (no SQLite file, no schema in the
+// database) reads as empty. A schema of another version is an error that
+// names the remedy. Writes return ErrReadOnly, cache Puts are dropped, and
+// Lock is a no-op (a plan acts on nothing, so it does not wait for runs).
+func OpenReadOnly(ctx context.Context, c Config, getenv func(string) string) (Store, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	var (
+		s   *sqlStore
+		ok  bool
+		err error
+	)
+	switch c.driver() {
+	case DriverNone:
+		return readOnly{newMemStore()}, nil
+	case DriverSQLite:
+		s, ok, err = openSQLiteRO(ctx, c.path())
+	case DriverPostgres:
+		dsn := ""
+		if getenv != nil {
+			dsn = getenv(c.DSNEnv)
+		}
+		if dsn == "" {
+			return nil, fmt.Errorf("state: environment variable %s (state.dsn_env) is empty or unset; it must hold the PostgreSQL connection string", c.DSNEnv)
+		}
+		s, ok, err = openPostgresRO(ctx, dsn, c.DSNEnv)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return readOnly{newMemStore()}, nil
+	}
+	return readOnly{s}, nil
+}
+
+// readOnly refuses writes. Reads go to the store underneath.
+type readOnly struct{ Store }
+
+func (readOnly) Lock(context.Context, time.Duration) (func() error, error) {
+	return func() error { return nil }, nil
+}
+func (readOnly) SaveRuleState(context.Context, []byte) error         { return ErrReadOnly }
+func (readOnly) LedgerPut(context.Context, worker.LedgerEntry) error { return ErrReadOnly }
+func (readOnly) PutSnapshot(context.Context, Snapshot) error         { return ErrReadOnly }
+func (readOnly) Put(string, connectors.CacheEntry)                   {}
+func (readOnly) FinishRun(context.Context, int64, RunResult) error   { return ErrReadOnly }
+func (readOnly) AppendForecast(context.Context, string, model.ForecastRecord) error {
+	return ErrReadOnly
+}
+func (readOnly) StartRun(context.Context, string, time.Time) (int64, error) {
+	return 0, ErrReadOnly
+}
