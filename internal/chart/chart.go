@@ -4,7 +4,9 @@
 package chart
 
 import (
+	"bytes"
 	"fmt"
+	"image/png"
 	"math"
 	"sort"
 	"strings"
@@ -18,7 +20,7 @@ const (
 	width   = 760
 	height  = 380
 	marginL = 56
-	marginR = 24
+	marginR = 32
 	marginT = 44
 	marginB = 64
 )
@@ -89,11 +91,30 @@ func (s series) remainingNow() int {
 }
 
 // SVG draws the burn-down as a standalone SVG image: remaining items per day,
-// the scope line, the ideal line to the due date, the due date, and the
-// forecast's P50/P85/P95 projections from the last observed day. Labels are
-// dates and numbers only (no tracker text), so the image needs no escaping.
+// the scope line, the ideal line to the due date, the due date, today, and
+// the forecast's P50/P85/P95 projections from the last observed day. Labels
+// are dates and numbers only (no tracker text).
 func SVG(points []model.BurndownPoint, due time.Time, forecast model.Forecast) []byte {
-	s := prepare(points, due, forecast)
+	c := &svgCanvas{}
+	fmt.Fprintf(&c.b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`+"\n", width, height, width, height)
+	draw(c, prepare(points, due, forecast))
+	c.b.WriteString("</svg>\n")
+	return []byte(c.b.String())
+}
+
+// PNG draws the same chart as SVG as a PNG image (for trackers that do not
+// show SVG attachments inline, such as Jira).
+func PNG(points []model.BurndownPoint, due time.Time, forecast model.Forecast) ([]byte, error) {
+	c := newRaster(width, height, 1)
+	draw(c, prepare(points, due, forecast))
+	var b bytes.Buffer
+	if err := png.Encode(&b, c.img); err != nil {
+		return nil, fmt.Errorf("encoding the burn-down PNG: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func draw(c canvas, s series) {
 	pw := float64(width - marginL - marginR)
 	ph := float64(height - marginT - marginB)
 	span := s.end.Sub(s.start).Hours() / 24
@@ -102,83 +123,92 @@ func SVG(points []model.BurndownPoint, due time.Time, forecast model.Forecast) [
 	}
 	ytop := niceCeil(s.ymax)
 	y := func(v float64) float64 { return float64(marginT) + ph*(1-v/float64(ytop)) }
-
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="12">`+"\n", width, height, width, height)
-	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", width, height)
-	fmt.Fprintf(&b, `<text x="%d" y="24" font-size="16" font-weight="bold" fill="#172b4d">Burn-down: items remaining</text>`+"\n", marginL)
+	const (
+		ink   = "#172b4d"
+		muted = "#5e6c84"
+	)
+	c.rect(0, 0, width, height, "#ffffff")
+	c.text(marginL, 24, "Burn-down: items remaining", ink, "start", 16, true)
 
 	// Grid and y axis.
 	step := niceStep(ytop)
 	for v := 0; v <= ytop; v += step {
-		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ebecf0"/>`+"\n", marginL, y(float64(v)), width-marginR, y(float64(v)))
-		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" fill="#5e6c84">%d</text>`+"\n", marginL-8, y(float64(v))+4, v)
+		c.line(marginL, y(float64(v)), width-marginR, y(float64(v)), "#ebecf0", 1, nil)
+		c.text(marginL-8, y(float64(v))+4, fmt.Sprint(v), muted, "end", 12, false)
 	}
-	// X axis ticks: about eight dates.
+	// X axis ticks: about eight dates, whole weeks when the span is long.
 	days := int(math.Round(span))
 	tick := max(1, (days+7)/8)
 	if tick > 3 {
-		tick = (tick + 6) / 7 * 7 // whole weeks
+		tick = (tick + 6) / 7 * 7
 	}
 	for d := 0; d <= days; d += tick {
 		t := s.start.AddDate(0, 0, d)
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#c1c7d0"/>`+"\n", x(t), height-marginB, x(t), height-marginB+5)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="#5e6c84">%s</text>`+"\n", x(t), height-marginB+19, t.Format("2 Jan"))
+		c.line(x(t), height-marginB, x(t), height-marginB+5, "#c1c7d0", 1, nil)
+		c.text(x(t), height-marginB+19, t.Format("2 Jan"), muted, "middle", 12, false)
 	}
-	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#5e6c84"/>`+"\n", marginL, height-marginB, width-marginR, height-marginB)
-	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#5e6c84"/>`+"\n", marginL, marginT, marginL, height-marginB)
+	c.line(marginL, height-marginB, width-marginR, height-marginB, muted, 1, nil)
+	c.line(marginL, marginT, marginL, height-marginB, muted, 1, nil)
 
 	// Ideal line: from the first day's scope to zero on the due date.
-	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#97a0af" stroke-width="1.5" stroke-dasharray="2 4"/>`+"\n",
-		x(s.start), y(float64(s.initial)), x(s.due), y(0))
-	// Due date.
-	fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#de350b" stroke-width="1.5"/>`+"\n", x(s.due), marginT, x(s.due), height-marginB)
-	fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="#de350b">due %s</text>`+"\n", x(s.due), marginT-6, s.due.Format("2 Jan"))
+	c.line(x(s.start), y(float64(s.initial)), x(s.due), y(0), "#97a0af", 1.5, []float64{2, 4})
+	// Today and the due date.
+	if len(s.points) > 0 && s.today.Before(s.end) {
+		c.line(x(s.today), marginT, x(s.today), height-marginB, "#c1c7d0", 1, []float64{3, 3})
+		c.text(x(s.today), height-marginB-6, "today", muted, "middle", 11, false)
+	}
+	c.line(x(s.due), marginT, x(s.due), height-marginB, "#de350b", 1.5, nil)
+	c.text(x(s.due), marginT-6, "due "+s.due.Format("2 Jan"), "#de350b", "middle", 12, false)
 
 	if len(s.points) > 0 {
-		var scope, rem []string
-		for _, p := range s.points {
-			scope = append(scope, fmt.Sprintf("%.1f,%.1f", x(p.Day), y(float64(p.Scope))))
-			rem = append(rem, fmt.Sprintf("%.1f,%.1f", x(p.Day), y(float64(p.Remaining))))
+		xs := make([]float64, len(s.points))
+		scope := make([]float64, len(s.points))
+		rem := make([]float64, len(s.points))
+		for i, p := range s.points {
+			xs[i], scope[i], rem[i] = x(p.Day), y(float64(p.Scope)), y(float64(p.Remaining))
 		}
-		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#6554c0" stroke-width="1.5" stroke-dasharray="6 3"/>`+"\n", strings.Join(scope, " "))
-		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#0052cc" stroke-width="2.5"/>`+"\n", strings.Join(rem, " "))
-		// Forecast projections from today's remaining to zero.
+		c.polyline(xs, scope, "#6554c0", 1.5, []float64{6, 3})
+		c.polyline(xs, rem, "#0052cc", 2.5, nil)
+		// Forecast projections from today's remaining to zero; their dates
+		// are in the legend.
 		r := float64(s.remainingNow())
-		for _, q := range []struct {
-			name  string
-			t     time.Time
-			color string
-			dash  string
-		}{{"P50", s.p50, "#36b37e", "5 4"}, {"P85", s.p85, "#ff8b00", ""}, {"P95", s.p95, "#ff5630", "5 4"}} {
+		for _, q := range projections(s) {
 			if q.t.IsZero() {
 				continue
 			}
-			dash := ""
-			if q.dash != "" {
-				dash = fmt.Sprintf(` stroke-dasharray="%s"`, q.dash)
-			}
-			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2"%s/>`+"\n", x(s.today), y(r), x(q.t), y(0), q.color, dash)
-			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s"/>`+"\n", x(q.t), y(0), q.color)
+			c.line(x(s.today), y(r), x(q.t), y(0), q.color, 2, q.dash)
+			c.circle(x(q.t), y(0), 3.5, q.color)
 		}
 	}
 
 	// Legend.
-	lx, ly := marginL, height-18
-	for _, it := range []struct{ label, color, dash string }{
-		{"remaining", "#0052cc", ""}, {"scope", "#6554c0", "6 3"}, {"ideal", "#97a0af", "2 4"},
-		{"P50", "#36b37e", "5 4"}, {"P85", "#ff8b00", ""}, {"P95", "#ff5630", "5 4"},
-	} {
-		dash := ""
-		if it.dash != "" {
-			dash = fmt.Sprintf(` stroke-dasharray="%s"`, it.dash)
-		}
-		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2.5"%s/>`, lx, ly-4, lx+22, ly-4, it.color, dash)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" fill="#172b4d">%s</text>`+"\n", lx+28, ly, it.label)
-		lx += 28 + 8*len(it.label) + 24
+	lx, ly := float64(marginL), float64(height-18)
+	type entry struct {
+		label, color string
+		dash         []float64
 	}
-	b.WriteString("</svg>\n")
-	return []byte(b.String())
+	legend := []entry{{"remaining", "#0052cc", nil}, {"scope", "#6554c0", []float64{6, 3}}, {"ideal", "#97a0af", []float64{2, 4}}}
+	for _, q := range projections(s) {
+		if !q.t.IsZero() {
+			legend = append(legend, entry{q.name + " " + q.t.Format("2 Jan"), q.color, q.dash})
+		}
+	}
+	for _, it := range legend {
+		c.line(lx, ly-4, lx+22, ly-4, it.color, 2.5, it.dash)
+		c.text(lx+28, ly, it.label, ink, "start", 12, false)
+		lx += 28 + 8*float64(len(it.label)) + 24
+	}
+}
+
+type projection struct {
+	name  string
+	t     time.Time
+	color string
+	dash  []float64
+}
+
+func projections(s series) []projection {
+	return []projection{{"P50", s.p50, "#36b37e", []float64{5, 4}}, {"P85", s.p85, "#ff8b00", nil}, {"P95", s.p95, "#ff5630", []float64{5, 4}}}
 }
 
 // niceCeil rounds n up to a round axis maximum.

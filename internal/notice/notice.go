@@ -168,11 +168,20 @@ func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
 	due := req.Milestone.EffectiveDue()
 	svg := chart.SVG(req.Forecast.Burndown, due, req.Forecast)
 	tk.Attachments = append(tk.Attachments, model.Attachment{Name: ChartSVG, ContentType: "image/svg+xml", Data: svg})
+	png, err := chart.PNG(req.Forecast.Burndown, due, req.Forecast)
+	if err != nil {
+		return model.Ticket{}, fmt.Errorf("rendering the burn-down of %s: %w", req.Milestone.Key, err)
+	}
+	tk.Attachments = append(tk.Attachments, model.Attachment{Name: ChartPNG, ContentType: "image/png", Data: png})
 	return tk, nil
 }
 
-// ChartSVG is the file name of the burn-down attachment.
-const ChartSVG = "burndown.svg"
+// File names of the burn-down attachments. Jira bodies embed the PNG
+// (Jira does not show SVG inline); the SVG is for the outbox and archives.
+const (
+	ChartSVG = "burndown.svg"
+	ChartPNG = "burndown.png"
+)
 
 func labels(fp string, p model.Purpose, sev string) []string {
 	ls := model.TicketLabels(fp, p)

@@ -350,7 +350,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 
 	r.measures(&v, req, l, today, promised, remaining, done, item)
 	if f == model.FormatJiraWiki {
-		v.Chart = "!" + ChartSVG + "|width=760!"
+		v.Chart = "!" + ChartPNG + "|width=760!"
 	} else {
 		v.Chart = chart.Mermaid(fc.Burndown, promised, fc)
 	}

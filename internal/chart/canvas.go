@@ -1,0 +1,214 @@
+package chart
+
+import (
+	"fmt"
+	"html"
+	"image"
+	"image/color"
+	"math"
+	"strconv"
+	"strings"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+	"golang.org/x/image/vector"
+)
+
+// canvas is what the burn-down is drawn on: an SVG document or a raster
+// image. Coordinates are pixels from the top left.
+type canvas interface {
+	rect(x, y, w, h float64, fill string)
+	line(x1, y1, x2, y2 float64, stroke string, width float64, dash []float64)
+	polyline(xs, ys []float64, stroke string, width float64, dash []float64)
+	circle(cx, cy, r float64, fill string)
+	// text draws s with its baseline at y; anchor is start, middle or end.
+	text(x, y float64, s, fill, anchor string, size float64, bold bool)
+}
+
+// svgCanvas writes SVG elements.
+type svgCanvas struct{ b strings.Builder }
+
+func dashAttr(d []float64) string {
+	if len(d) == 0 {
+		return ""
+	}
+	parts := make([]string, len(d))
+	for i, v := range d {
+		parts[i] = strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return ` stroke-dasharray="` + strings.Join(parts, " ") + `"`
+}
+
+func (c *svgCanvas) rect(x, y, w, h float64, fill string) {
+	fmt.Fprintf(&c.b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`+"\n", x, y, w, h, fill)
+}
+
+func (c *svgCanvas) line(x1, y1, x2, y2 float64, stroke string, width float64, dash []float64) {
+	fmt.Fprintf(&c.b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="%g"%s/>`+"\n", x1, y1, x2, y2, stroke, width, dashAttr(dash))
+}
+
+func (c *svgCanvas) polyline(xs, ys []float64, stroke string, width float64, dash []float64) {
+	pts := make([]string, len(xs))
+	for i := range xs {
+		pts[i] = fmt.Sprintf("%.1f,%.1f", xs[i], ys[i])
+	}
+	fmt.Fprintf(&c.b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="%g" stroke-linejoin="round"%s/>`+"\n", strings.Join(pts, " "), stroke, width, dashAttr(dash))
+}
+
+func (c *svgCanvas) circle(cx, cy, r float64, fill string) {
+	fmt.Fprintf(&c.b, `<circle cx="%.1f" cy="%.1f" r="%g" fill="%s"/>`+"\n", cx, cy, r, fill)
+}
+
+func (c *svgCanvas) text(x, y float64, s, fill, anchor string, size float64, bold bool) {
+	weight := ""
+	if bold {
+		weight = ` font-weight="bold"`
+	}
+	fmt.Fprintf(&c.b, `<text x="%.1f" y="%.1f" text-anchor="%s" font-size="%g"%s fill="%s">%s</text>`+"\n", x, y, anchor, size, weight, fill, html.EscapeString(s))
+}
+
+// rasterCanvas draws anti-aliased shapes into an RGBA image with the
+// pure-Go rasteriser of golang.org/x/image/vector, and text with its
+// built-in 7×13 bitmap face.
+type rasterCanvas struct {
+	img   *image.RGBA
+	scale float64
+}
+
+func newRaster(w, h int, scale float64) *rasterCanvas {
+	return &rasterCanvas{img: image.NewRGBA(image.Rect(0, 0, int(float64(w)*scale), int(float64(h)*scale))), scale: scale}
+}
+
+func parseColor(s string) color.RGBA {
+	var r, g, b uint8
+	if len(s) == 7 && s[0] == '#' {
+		if _, err := fmt.Sscanf(s[1:], "%02x%02x%02x", &r, &g, &b); err == nil {
+			return color.RGBA{r, g, b, 255}
+		}
+	}
+	return color.RGBA{0, 0, 0, 255}
+}
+
+// fill rasterises the path built by build and paints it in col.
+func (c *rasterCanvas) fill(col string, build func(z *vector.Rasterizer)) {
+	b := c.img.Bounds()
+	z := vector.NewRasterizer(b.Dx(), b.Dy())
+	build(z)
+	z.Draw(c.img, b, image.NewUniform(parseColor(col)), image.Point{})
+}
+
+func (c *rasterCanvas) rect(x, y, w, h float64, fill string) {
+	s := float32(c.scale)
+	c.fill(fill, func(z *vector.Rasterizer) {
+		z.MoveTo(float32(x)*s, float32(y)*s)
+		z.LineTo(float32(x+w)*s, float32(y)*s)
+		z.LineTo(float32(x+w)*s, float32(y+h)*s)
+		z.LineTo(float32(x)*s, float32(y+h)*s)
+		z.ClosePath()
+	})
+}
+
+// segment adds a thick segment as a quad, always wound the same way so
+// overlapping pieces of one stroke add up instead of cancelling.
+func (c *rasterCanvas) segment(z *vector.Rasterizer, x1, y1, x2, y2, width float64) {
+	dx, dy := x2-x1, y2-y1
+	l := math.Hypot(dx, dy)
+	if l == 0 {
+		return
+	}
+	nx, ny := -dy/l*width/2, dx/l*width/2
+	s := c.scale
+	pts := [4][2]float64{{x1 + nx, y1 + ny}, {x2 + nx, y2 + ny}, {x2 - nx, y2 - ny}, {x1 - nx, y1 - ny}}
+	z.MoveTo(float32(pts[0][0]*s), float32(pts[0][1]*s))
+	for _, p := range pts[1:] {
+		z.LineTo(float32(p[0]*s), float32(p[1]*s))
+	}
+	z.ClosePath()
+}
+
+// dashed splits a polyline into its visible pieces.
+func dashed(xs, ys []float64, dash []float64, emit func(x1, y1, x2, y2 float64)) {
+	if len(dash) == 0 {
+		for i := 1; i < len(xs); i++ {
+			emit(xs[i-1], ys[i-1], xs[i], ys[i])
+		}
+		return
+	}
+	di, left, on := 0, dash[0], true
+	for i := 1; i < len(xs); i++ {
+		x, y := xs[i-1], ys[i-1]
+		seg := math.Hypot(xs[i]-x, ys[i]-y)
+		if seg == 0 {
+			continue
+		}
+		ux, uy := (xs[i]-x)/seg, (ys[i]-y)/seg
+		for seg > 0 {
+			step := math.Min(left, seg)
+			if on {
+				emit(x, y, x+ux*step, y+uy*step)
+			}
+			x, y = x+ux*step, y+uy*step
+			seg -= step
+			left -= step
+			if left <= 1e-9 {
+				di = (di + 1) % len(dash)
+				left, on = dash[di], !on
+			}
+		}
+	}
+}
+
+func (c *rasterCanvas) polyline(xs, ys []float64, stroke string, width float64, dash []float64) {
+	c.fill(stroke, func(z *vector.Rasterizer) {
+		dashed(xs, ys, dash, func(x1, y1, x2, y2 float64) {
+			// Extend each piece by half the width so joints close.
+			l := math.Hypot(x2-x1, y2-y1)
+			ex, ey := (x2-x1)/l*width/2, (y2-y1)/l*width/2
+			if len(dash) > 0 {
+				ex, ey = 0, 0
+			}
+			c.segment(z, x1-ex, y1-ey, x2+ex, y2+ey, width)
+		})
+	})
+}
+
+func (c *rasterCanvas) line(x1, y1, x2, y2 float64, stroke string, width float64, dash []float64) {
+	c.polyline([]float64{x1, x2}, []float64{y1, y2}, stroke, width, dash)
+}
+
+func (c *rasterCanvas) circle(cx, cy, r float64, fill string) {
+	s := c.scale
+	c.fill(fill, func(z *vector.Rasterizer) {
+		const n = 24
+		for i := 0; i <= n; i++ {
+			a := 2 * math.Pi * float64(i) / n
+			x, y := float32((cx+r*math.Cos(a))*s), float32((cy+r*math.Sin(a))*s)
+			if i == 0 {
+				z.MoveTo(x, y)
+			} else {
+				z.LineTo(x, y)
+			}
+		}
+		z.ClosePath()
+	})
+}
+
+func (c *rasterCanvas) text(x, y float64, s, fill, anchor string, _ float64, bold bool) {
+	d := &font.Drawer{Dst: c.img, Src: image.NewUniform(parseColor(fill)), Face: basicfont.Face7x13}
+	w := float64(d.MeasureString(s).Round())
+	px := x * c.scale
+	switch anchor {
+	case "middle":
+		px -= w / 2
+	case "end":
+		px -= w
+	}
+	py := y*c.scale - 1
+	d.Dot = fixed.P(int(math.Round(px)), int(math.Round(py)))
+	d.DrawString(s)
+	if bold { // overstrike one pixel to the right
+		d.Dot = fixed.P(int(math.Round(px))+1, int(math.Round(py)))
+		d.DrawString(s)
+	}
+}
