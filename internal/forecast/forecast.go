@@ -324,8 +324,9 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 
 	// Cut line and quick wins.
 	order := cutOrder(items)
+	doneBlocks := blocks(samples, false)
 	if !due.IsZero() && dueSteps > 0 {
-		c := capacity(samples, dueSteps, s.confidence, len(order))
+		c := capacity(doneBlocks, dueSteps, s.confidence, len(order))
 		for _, it := range order[:min(c, len(order))] {
 			f.CutLine = append(f.CutLine, it.w.Key)
 		}
@@ -337,7 +338,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 	}
 	half /= 2
 	if half > 0 {
-		c := capacity(samples, half, 0.95, len(order))
+		c := capacity(doneBlocks, half, 0.95, len(order))
 		for _, it := range order[:min(c, len(order))] {
 			if it.w.Points <= s.quickWinPoints && len(f.QuickWins) < 5 {
 				f.QuickWins = append(f.QuickWins, it.w.Key)

@@ -59,7 +59,7 @@ const maxBlockCost = 1 << 18
 // blocks builds the tables for 2, 4, 8, 16 and 32 days from the daily
 // samples: element L holds 2^L days (element 0 is unused). Levels whose
 // table would be too costly to build are left out.
-func blocks(samples []int32) []block {
+func blocks(samples []int32, withAlias bool) []block {
 	lo, hi := samples[0], samples[0]
 	for _, v := range samples {
 		lo, hi = min(lo, v), max(hi, v)
@@ -84,10 +84,13 @@ func blocks(samples []int32) []block {
 			}
 		}
 		pmf, lo, hi = next, 2*lo, 2*hi
-		t, a := aliasTable(pmf)
-		b := block{days: days, lo: lo, hi: hi, pmf: pmf, alias: make([]aliasEntry, len(t))}
-		for i := range t {
-			b.alias[i] = aliasEntry{thresh: t[i], alias: a[i]}
+		b := block{days: days, lo: lo, hi: hi, pmf: pmf}
+		if withAlias {
+			t, a := aliasTable(pmf)
+			b.alias = make([]aliasEntry, len(t))
+			for i := range t {
+				b.alias[i] = aliasEntry{thresh: t[i], alias: a[i]}
+			}
 		}
 		out = append(out, b)
 	}
@@ -177,7 +180,7 @@ func simulate(in simInput) simResult {
 		res.never = in.trials
 		return res
 	}
-	bl := blocks(in.net)
+	bl := blocks(in.net, true)
 	top := len(bl) - 1
 	// byRem[rem] is the longest block level that cannot finish rem items:
 	// 2^level × best < rem. Above the table, the top level.
@@ -273,11 +276,11 @@ func (r simResult) finishedBy(k, trials int) float64 {
 // it is about the items that exist now (the cut line, quick wins). The sum
 // of `steps` daily draws is computed exactly, by convolving the block
 // distributions, rather than sampled.
-func capacity(done []int32, steps int, c float64, limit int) int {
-	if steps <= 0 || len(done) == 0 || limit <= 0 {
+// bl are the blocks of the daily completions (blocks(done, false)).
+func capacity(bl []block, steps int, c float64, limit int) int {
+	if steps <= 0 || len(bl) == 0 || limit <= 0 {
 		return 0
 	}
-	bl := blocks(done)
 	dist := make([]float64, limit+1) // dist[k]: P(min(sum, limit) = k)
 	dist[0] = 1
 	tmp := make([]float64, limit+1)

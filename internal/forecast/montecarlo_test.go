@@ -23,7 +23,7 @@ func TestCapacityIsExact(t *testing.T) {
 		{40, 1000, 0.5, 40}, // median of 40 fair days: 20 twos
 	}
 	for _, tc := range tests {
-		if got := capacity(done, tc.steps, tc.c, tc.limit); got != tc.want {
+		if got := capacity(blocks(done, false), tc.steps, tc.c, tc.limit); got != tc.want {
 			t.Errorf("capacity(steps %d, limit %d, c %v) = %d, want %d", tc.steps, tc.limit, tc.c, got, tc.want)
 		}
 	}
