@@ -68,7 +68,7 @@ func pgDSN(t *testing.T) string {
 
 // pgBackend makes a fresh schema on the test server and a DSN that uses it
 // (search_path), so each test starts empty.
-func pgBackend(t *testing.T, dsn string) backend {
+func pgBackend(t testing.TB, dsn string) backend {
 	t.Helper()
 	var b [6]byte
 	rand.Read(b[:])
@@ -98,7 +98,7 @@ func pgBackend(t *testing.T, dsn string) backend {
 	}
 }
 
-func pgOpen(t *testing.T, dsn string) *sql.DB {
+func pgOpen(t testing.TB, dsn string) *sql.DB {
 	t.Helper()
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
@@ -113,7 +113,7 @@ func pgOpen(t *testing.T, dsn string) *sql.DB {
 }
 
 // withSearchPath adds search_path to a DSN in URL or key=value form.
-func withSearchPath(t *testing.T, dsn, schema string) string {
+func withSearchPath(t testing.TB, dsn, schema string) string {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
 		if err != nil {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/forewarn/forewarn/connectors"
@@ -20,6 +21,17 @@ func benchStores(b *testing.B, fn func(b *testing.B, s store.Store)) {
 		defer s.Close()
 		fn(b, s)
 	})
+	if dsn := os.Getenv("FOREWARN_TEST_PG_DSN"); dsn != "" {
+		b.Run("postgres", func(b *testing.B) {
+			pb := pgBackend(b, dsn) // a fresh schema, dropped afterwards
+			s, err := store.Open(ctx, pb.cfg, func(k string) string { return pb.env[k] })
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			fn(b, s)
+		})
+	}
 	b.Run("none", func(b *testing.B) {
 		s, _ := store.Open(ctx, store.Config{Driver: "none"}, nil)
 		defer s.Close()
