@@ -90,17 +90,61 @@ func parseColor(s string) color.RGBA {
 	return color.RGBA{0, 0, 0, 255}
 }
 
-// fill rasterises the path built by build and paints it in col.
-func (c *rasterCanvas) fill(col string, build func(z *vector.Rasterizer)) {
-	b := c.img.Bounds()
-	z := vector.NewRasterizer(b.Dx(), b.Dy())
-	build(z)
-	z.Draw(c.img, b, image.NewUniform(parseColor(col)), image.Point{})
+// path records a shape so it can be rasterised over its bounding box only.
+type path struct {
+	ops []pathOp
+}
+
+type pathOp struct {
+	kind byte // 'M', 'L', 'Z'
+	x, y float32
+}
+
+func (p *path) MoveTo(x, y float32) { p.ops = append(p.ops, pathOp{'M', x, y}) }
+func (p *path) LineTo(x, y float32) { p.ops = append(p.ops, pathOp{'L', x, y}) }
+func (p *path) ClosePath()          { p.ops = append(p.ops, pathOp{kind: 'Z'}) }
+
+// fill rasterises the path built by build and paints it in col. The
+// rasteriser covers only the path's bounding box, which keeps a chart to a
+// few milliseconds.
+func (c *rasterCanvas) fill(col string, build func(z *path)) {
+	var p path
+	build(&p)
+	if len(p.ops) == 0 {
+		return
+	}
+	minX, minY := float32(math.Inf(1)), float32(math.Inf(1))
+	maxX, maxY := float32(math.Inf(-1)), float32(math.Inf(-1))
+	for _, o := range p.ops {
+		if o.kind == 'Z' {
+			continue
+		}
+		minX, minY = min(minX, o.x), min(minY, o.y)
+		maxX, maxY = max(maxX, o.x), max(maxY, o.y)
+	}
+	box := image.Rect(int(math.Floor(float64(minX))), int(math.Floor(float64(minY))),
+		int(math.Ceil(float64(maxX)))+1, int(math.Ceil(float64(maxY)))+1).Intersect(c.img.Bounds())
+	if box.Empty() {
+		return
+	}
+	ox, oy := float32(box.Min.X), float32(box.Min.Y)
+	z := vector.NewRasterizer(box.Dx(), box.Dy())
+	for _, o := range p.ops {
+		switch o.kind {
+		case 'M':
+			z.MoveTo(o.x-ox, o.y-oy)
+		case 'L':
+			z.LineTo(o.x-ox, o.y-oy)
+		default:
+			z.ClosePath()
+		}
+	}
+	z.Draw(c.img, box, image.NewUniform(parseColor(col)), image.Point{})
 }
 
 func (c *rasterCanvas) rect(x, y, w, h float64, fill string) {
 	s := float32(c.scale)
-	c.fill(fill, func(z *vector.Rasterizer) {
+	c.fill(fill, func(z *path) {
 		z.MoveTo(float32(x)*s, float32(y)*s)
 		z.LineTo(float32(x+w)*s, float32(y)*s)
 		z.LineTo(float32(x+w)*s, float32(y+h)*s)
@@ -111,7 +155,7 @@ func (c *rasterCanvas) rect(x, y, w, h float64, fill string) {
 
 // segment adds a thick segment as a quad, always wound the same way so
 // overlapping pieces of one stroke add up instead of cancelling.
-func (c *rasterCanvas) segment(z *vector.Rasterizer, x1, y1, x2, y2, width float64) {
+func (c *rasterCanvas) segment(z *path, x1, y1, x2, y2, width float64) {
 	dx, dy := x2-x1, y2-y1
 	l := math.Hypot(dx, dy)
 	if l == 0 {
@@ -160,7 +204,7 @@ func dashed(xs, ys []float64, dash []float64, emit func(x1, y1, x2, y2 float64))
 }
 
 func (c *rasterCanvas) polyline(xs, ys []float64, stroke string, width float64, dash []float64) {
-	c.fill(stroke, func(z *vector.Rasterizer) {
+	c.fill(stroke, func(z *path) {
 		dashed(xs, ys, dash, func(x1, y1, x2, y2 float64) {
 			// Extend each piece by half the width so joints close.
 			l := math.Hypot(x2-x1, y2-y1)
@@ -179,7 +223,7 @@ func (c *rasterCanvas) line(x1, y1, x2, y2 float64, stroke string, width float64
 
 func (c *rasterCanvas) circle(cx, cy, r float64, fill string) {
 	s := c.scale
-	c.fill(fill, func(z *vector.Rasterizer) {
+	c.fill(fill, func(z *path) {
 		const n = 24
 		for i := 0; i <= n; i++ {
 			a := 2 * math.Pi * float64(i) / n

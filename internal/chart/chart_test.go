@@ -171,3 +171,19 @@ func TestDump(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "fixture.png"), b, 0o644)
 	os.WriteFile(filepath.Join(dir, "fixture.svg"), SVG(pts, due, f), 0o644)
 }
+
+func BenchmarkPNG(b *testing.B) {
+	pts, due, f := fixture()
+	for b.Loop() {
+		if _, err := PNG(pts, due, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSVG(b *testing.B) {
+	pts, due, f := fixture()
+	for b.Loop() {
+		SVG(pts, due, f)
+	}
+}
