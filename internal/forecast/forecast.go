@@ -258,6 +258,9 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		return finish(model.ForecastDone, "")
 	case workStart == never:
 		return finish(model.ForecastInsufficient, "no history: no item has been started or completed yet")
+	case workStart >= today:
+		return finish(model.ForecastInsufficient, fmt.Sprintf(
+			"no history yet: work on the milestone starts on %s", dayTime(workStart).Format(time.DateOnly)))
 	case len(samples) < s.minHistory:
 		return finish(model.ForecastInsufficient, fmt.Sprintf(
 			"history too short: %d working days since work started on %s (need %d)",

@@ -271,6 +271,17 @@ func TestComputeHandChecked(t *testing.T) {
 			},
 		},
 		{
+			name: "milestone not started yet",
+			m:    func() model.Milestone { return steady(d(20)) },
+			now:  at(1, 12),
+			check: func(t *testing.T, f model.Forecast) {
+				wantStatus(t, f, model.ForecastInsufficient)
+				wantReason(t, f, "no history yet: work on the milestone starts on 2026-03-02")
+				wantNoDates(t, f)
+				eq(t, "scope", f.ScopeItems, 30)
+			},
+		},
+		{
 			name: "history too thin",
 			m: func() model.Milestone {
 				m := steady(d(20))
