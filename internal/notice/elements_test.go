@@ -81,12 +81,20 @@ func TestNoticeElements(t *testing.T) {
 			"6 items were added after the start (25% of the scope)", "finished 0.45 items a day where 0.79 were needed", "6.5 days blocked")
 	})
 	t.Run("4 the client's side: their own dates", func(t *testing.T) {
-		mustContain(t, notice(t, langEN, nil), "your Christmas campaign on Monday 14 December 2026 depends on this delivery, and the new date falls 2 days after it")
+		mustContain(t, notice(t, langEN, nil), "I know this delivery matters for your own plans: your Christmas campaign on Monday 14 December 2026 falls before the new date.",
+			"how we can limit the impact, for example with the partial delivery below")
+		two := notice(t, langEN, func(r *Request) {
+			r.Client.Dates = append(r.Client.Dates, model.ClientDate{Name: "board meeting", Date: day(12, 10)}, model.ClientDate{Name: "year-end party", Date: day(12, 21)},
+				model.ClientDate{Name: "kick-off", Date: day(10, 1)})
+		})
+		mustContain(t, two, "your Christmas campaign on Monday 14 December 2026 and your board meeting on Thursday 10 December 2026 fall before the new date.",
+			" The new date still leaves 5 days before your year-end party on Monday 21 December 2026, and we will guard that margin.")
+		mustNotContain(t, two, "kick-off") // already passed
 		safe := notice(t, langEN, func(r *Request) { r.Client.Dates[0].Date = day(12, 21) })
-		mustContain(t, safe, "the new date still leaves 5 days before it")
+		mustContain(t, safe, "I know this delivery matters for your own plans. The new date still leaves 5 days before your Christmas campaign on Monday 21 December 2026")
 		none := notice(t, langEN, func(r *Request) { r.Client.Dates = nil })
 		mustContain(t, none, "affects your own planning", ReviewerMark+":** No dependent dates are configured")
-		mustContain(t, notice(t, langNL, nil), "jullie kerstcampagne op maandag 14 december 2026 van deze oplevering afhangt")
+		mustContain(t, notice(t, langNL, nil), "belangrijk is voor jullie eigen planning: jullie kerstcampagne op maandag 14 december 2026 valt vóór de nieuwe datum.")
 	})
 	t.Run("5 a new date that will hold: P85, never P50", func(t *testing.T) {
 		d := notice(t, langEN, nil)
@@ -103,7 +111,7 @@ func TestNoticeElements(t *testing.T) {
 	t.Run("6 done and remaining, with the key items", func(t *testing.T) {
 		d := notice(t, langEN, nil)
 		mustContain(t, d, "13 of the 24 items in this delivery are done and 11 remain",
-			"* Accessibility fixes on checkout (acme/web\\#\u2060113)", "* Checkout with iDEAL and cards (acme/web\\#\u2060114)", "* and 3 more")
+			"* Accessibility fixes on checkout (acme/web\\#\u2060113)", "* Checkout with iDEAL and cards (acme/web\\#\u2060114)", "* and 3 more", "* and 8 more")
 		mustContain(t, notice(t, langNL, nil), "van de 24 onderdelen in deze oplevering zijn er 13 klaar en 11 nog te doen", "Afrekenen met iDEAL en creditcard")
 	})
 	t.Run("7 an alternative: the cut line by the original date", func(t *testing.T) {

@@ -13,7 +13,8 @@ import (
 
 // Limits on what a draft lists, so bodies stay readable and within limits.
 const (
-	maxListed  = 8   // items listed per section
+	maxListed     = 8 // items listed per section
+	maxDoneListed = 5 // finished items listed in a client notice
 	maxTextLen = 160 // characters kept of one tracker title
 	maxKeyLen  = 40  // characters kept of one tracker key
 )
@@ -111,7 +112,9 @@ type View struct {
 	CutLine                []Item
 	MoreCutLine            int
 	QuickWin               *Item
-	ClientDates            []ClientDate
+	ClientDates            []ClientDate // all, in configuration order
+	AtRiskDates            []ClientDate // still ahead, and before the new date
+	SafeDates              []ClientDate // still ahead, and after the new date
 
 	CheckIn string
 
@@ -301,6 +304,10 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	v.KeyRemaining, v.MoreRemaining = list(remaining, item)
 	sort.SliceStable(done, func(i, j int) bool { return done[i].Closed.After(done[j].Closed) })
 	v.KeyDone, v.MoreDone = list(done, item)
+	if len(v.KeyDone) > maxDoneListed { // a letter needs only the latest few
+		v.MoreDone += len(v.KeyDone) - maxDoneListed
+		v.KeyDone = v.KeyDone[:maxDoneListed]
+	}
 	var cut []model.WorkItem
 	for _, k := range fc.CutLine {
 		if it, ok := byKey[k]; ok {
@@ -324,6 +331,13 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 			cd.AtRisk = cd.DaysGap > 0
 		}
 		v.ClientDates = append(v.ClientDates, cd)
+		switch {
+		case cd.Passed:
+		case cd.AtRisk:
+			v.AtRiskDates = append(v.AtRiskDates, cd)
+		case v.HasForecast:
+			v.SafeDates = append(v.SafeDates, cd)
+		}
 	}
 
 	v.CheckIn = l.long(nextWorkday(today.AddDate(0, 0, r.opts.CheckInDays)))
