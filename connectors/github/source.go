@@ -1,0 +1,440 @@
+// Package github reads milestones and their issues from GitHub and opens
+// forewarn's tickets as GitHub issues, through go-github on forewarn's
+// retrying HTTP stack (internal/httpx), with conditional requests, a
+// per-run operations budget, and creates that are never retried blindly.
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v62/github"
+
+	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+// ErrBudget is the error of milestones left unread because the run's
+// operations budget ran out.
+var ErrBudget = errors.New("operations budget for this run is spent; the next run reads it first")
+
+// Source reads GitHub milestones.
+type Source struct {
+	name string
+	cfg  SourceConfig
+	env  connectors.Env
+	c    *conn
+
+	closedWithin time.Duration
+	joinedMax    int
+	budget       int
+	inProgress   []string
+	blocked      []string
+	sizePrefix   []string
+	sizeLabels   map[string]float64
+	sizeDefault  float64
+}
+
+var _ worker.Source = (*Source)(nil)
+
+// NewSource builds a GitHub source. It reads no secret and does no I/O:
+// the client is built on the first Fetch.
+func NewSource(name string, c SourceConfig, env connectors.Env) (*Source, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Source{name: name, cfg: c, env: env, c: newConn(fmt.Sprintf("github source %q", name), c.AuthConfig, env),
+		closedWithin: 90 * 24 * time.Hour, joinedMax: 200, budget: 2000, sizeDefault: 1}
+	if c.ClosedWithin != "" {
+		s.closedWithin, _ = parseDuration(c.ClosedWithin)
+	}
+	if c.JoinedEventsMax != nil {
+		s.joinedMax = *c.JoinedEventsMax
+	}
+	if c.Budget > 0 {
+		s.budget = c.Budget
+	}
+	s.inProgress = lower(c.InProgressLabels, "in progress", "in-progress", "status: in progress", "doing")
+	s.blocked = lower(c.BlockedLabels, "blocked")
+	s.sizePrefix = lower(c.Sizes.Prefixes, "points:", "estimate:", "size:")
+	s.sizeLabels = map[string]float64{"size/xs": 1, "size/s": 2, "size/m": 3, "size/l": 5, "size/xl": 8}
+	if c.Sizes.Labels != nil {
+		s.sizeLabels = map[string]float64{}
+		for k, v := range c.Sizes.Labels {
+			s.sizeLabels[strings.ToLower(k)] = v
+		}
+	}
+	if c.Sizes.Default > 0 {
+		s.sizeDefault = c.Sizes.Default
+	}
+	return s, nil
+}
+
+func lower(given []string, def ...string) []string {
+	if len(given) == 0 {
+		given = def
+	}
+	out := make([]string, len(given))
+	for i, g := range given {
+		out[i] = strings.ToLower(g)
+	}
+	return out
+}
+
+// Name implements worker.Source.
+func (s *Source) Name() string { return s.name }
+
+// Requests is the number of requests this source has sent that counted
+// against GitHub's rate limit (answers other than 304), over its lifetime.
+func (s *Source) Requests() int64 { return s.c.sent.Load() }
+
+type repoMilestone struct {
+	repo string
+	m    *gh.Milestone
+}
+
+func (rm repoMilestone) key() string { return fmt.Sprintf("github:%s#%d", rm.repo, rm.m.GetNumber()) }
+
+// Fetch implements worker.Source.
+func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
+	var res worker.FetchResult
+	api, err := s.c.api()
+	if err != nil {
+		return res, err
+	}
+	start := s.c.sent.Load()
+	spent := func() int { return int(s.c.sent.Load() - start) }
+	now := s.env.Clock()
+
+	repos, err := s.repos(ctx, api)
+	if err != nil {
+		return res, s.c.explain(err)
+	}
+
+	var todo []repoMilestone
+	skippedNoDue := 0
+	for _, repo := range repos {
+		ms, err := s.milestones(ctx, api, repo)
+		if err != nil {
+			err = s.c.explain(err)
+			var ae *AuthError
+			var le *LimitError
+			if errors.As(err, &ae) || errors.As(err, &le) {
+				return res, err
+			}
+			res.Failed = append(res.Failed, worker.MilestoneFailure{Key: "github:" + repo, Title: repo,
+				Err: fmt.Errorf("listing milestones of %s: %w", repo, err)})
+			continue
+		}
+		for _, m := range ms {
+			if m.DueOn == nil {
+				skippedNoDue++
+				continue
+			}
+			if m.GetState() == "closed" {
+				if s.closedWithin == 0 || m.ClosedAt == nil || now.Sub(m.ClosedAt.Time) > s.closedWithin {
+					continue
+				}
+			}
+			todo = append(todo, repoMilestone{repo, m})
+		}
+	}
+	if skippedNoDue > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%s: %d milestone(s) without a due date skipped", s.name, skippedNoDue))
+	}
+
+	// Resume: start with the milestone the last run could not reach.
+	cursorKey := "github:cursor:" + s.name
+	if s.env.Cache != nil {
+		if e, ok := s.env.Cache.Get(cursorKey); ok {
+			if i := slices.IndexFunc(todo, func(rm repoMilestone) bool { return rm.key() == string(e.Body) }); i > 0 {
+				todo = append(todo[i:], todo[:i]...)
+			}
+		}
+	}
+
+	ev := &eventBudget{max: s.joinedMax}
+	stopped := ""
+	var stopErr error
+	for i, rm := range todo {
+		if stopErr != nil {
+			res.Failed = append(res.Failed, worker.MilestoneFailure{Key: rm.key(), Title: rm.m.GetTitle(), Err: stopErr})
+			continue
+		}
+		if spent() >= s.budget {
+			stopErr = fmt.Errorf("%w (budget %d requests)", ErrBudget, s.budget)
+			stopped = rm.key()
+			res.Notes = append(res.Notes, fmt.Sprintf("%s: operations budget of %d requests spent after %d of %d milestones; the next run starts at %s",
+				s.name, s.budget, i, len(todo), stopped))
+			res.Failed = append(res.Failed, worker.MilestoneFailure{Key: rm.key(), Title: rm.m.GetTitle(), Err: stopErr})
+			continue
+		}
+		m, err := s.milestone(ctx, api, rm, ev, now)
+		if err != nil {
+			err = s.c.explain(err)
+			var ae *AuthError
+			if errors.As(err, &ae) {
+				return res, err
+			}
+			var le *LimitError
+			if errors.As(err, &le) || ctx.Err() != nil {
+				stopErr = err
+				stopped = rm.key()
+				res.Notes = append(res.Notes, fmt.Sprintf("%s: stopped after %d of %d milestones: %v; the next run starts at %s",
+					s.name, i, len(todo), err, stopped))
+			}
+			res.Failed = append(res.Failed, worker.MilestoneFailure{Key: rm.key(), Title: rm.m.GetTitle(),
+				Err: fmt.Errorf("reading %s: %w", rm.key(), err)})
+			continue
+		}
+		res.Milestones = append(res.Milestones, m)
+	}
+	if s.env.Cache != nil {
+		s.env.Cache.Put(cursorKey, connectors.CacheEntry{Body: []byte(stopped)})
+	}
+	if ev.looked > 0 || ev.skipped > 0 {
+		note := fmt.Sprintf("%s: issue events read for %d issue(s) to date when they joined their milestone (%d requests)",
+			s.name, ev.looked, ev.requests)
+		if ev.skipped > 0 {
+			note += fmt.Sprintf("; %d more over the cap of %d fell back to a lower bound", ev.skipped, ev.max)
+		}
+		res.Notes = append(res.Notes, note)
+	}
+	sort.SliceStable(res.Milestones, func(i, j int) bool { return res.Milestones[i].Key < res.Milestones[j].Key })
+	s.env.Log.Debug().Int("requests", spent()).Int("milestones", len(res.Milestones)).Msg("github fetch done")
+	return res, nil
+}
+
+// repos lists the configured repositories, or the org's carrying the topic.
+func (s *Source) repos(ctx context.Context, api *gh.Client) ([]string, error) {
+	if len(s.cfg.Repos) > 0 {
+		return s.cfg.Repos, nil
+	}
+	var out []string
+	opt := &gh.RepositoryListByOrgOptions{Type: "all", ListOptions: gh.ListOptions{PerPage: 100}}
+	for {
+		var list []*gh.Repository
+		resp, err := s.c.call(ctx, func() (*gh.Response, error) {
+			var resp *gh.Response
+			var err error
+			list, resp, err = api.Repositories.ListByOrg(ctx, s.cfg.Org, opt)
+			return resp, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("listing repositories of %s: %w", s.cfg.Org, err)
+		}
+		for _, r := range list {
+			if r.GetArchived() {
+				continue
+			}
+			if s.cfg.Topic == "" || slices.Contains(r.Topics, s.cfg.Topic) {
+				out = append(out, r.GetFullName())
+			}
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (s *Source) milestones(ctx context.Context, api *gh.Client, repo string) ([]*gh.Milestone, error) {
+	owner, name, _ := strings.Cut(repo, "/")
+	opt := &gh.MilestoneListOptions{State: "all", Sort: "due_on", Direction: "asc", ListOptions: gh.ListOptions{PerPage: 100}}
+	var out []*gh.Milestone
+	for {
+		var list []*gh.Milestone
+		resp, err := s.c.call(ctx, func() (*gh.Response, error) {
+			var resp *gh.Response
+			var err error
+			list, resp, err = api.Issues.ListMilestones(ctx, owner, name, opt)
+			return resp, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list...)
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opt.Page = resp.NextPage
+	}
+}
+
+type eventBudget struct {
+	max, looked, skipped, requests int
+}
+
+func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone, ev *eventBudget, now time.Time) (model.Milestone, error) {
+	owner, name, _ := strings.Cut(rm.repo, "/")
+	m := rm.m
+	out := model.Milestone{
+		Source: s.name,
+		Key:    rm.key(),
+		Kind:   model.KindMilestone,
+		Title:  m.GetTitle(),
+		URL:    m.GetHTMLURL(),
+		Client: s.cfg.Client,
+		Start:  m.GetCreatedAt().Time.UTC(),
+		Due:    dueDate(m.GetDueOn().Time),
+		State:  model.StateOpen,
+	}
+	if c, ok := s.cfg.Clients[rm.repo]; ok {
+		out.Client = c
+	}
+	if m.GetState() == "closed" {
+		out.State = model.StateClosed
+		out.ClosedAt = m.GetClosedAt().Time.UTC()
+	}
+	opt := &gh.IssueListByRepoOptions{Milestone: strconv.Itoa(m.GetNumber()), State: "all", Sort: "created",
+		Direction: "asc", ListOptions: gh.ListOptions{PerPage: 100}}
+	for {
+		var list []*gh.Issue
+		resp, err := s.c.call(ctx, func() (*gh.Response, error) {
+			var resp *gh.Response
+			var err error
+			list, resp, err = api.Issues.ListByRepo(ctx, owner, name, opt)
+			return resp, err
+		})
+		if err != nil {
+			return out, fmt.Errorf("listing issues of milestone %d: %w", m.GetNumber(), err)
+		}
+		for _, is := range list {
+			if is.IsPullRequest() && !s.cfg.IncludePullRequests {
+				continue
+			}
+			out.Items = append(out.Items, s.item(rm.repo, is, out.Start))
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	if err := s.joined(ctx, api, owner, name, &out, ev); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// joined reads issue events where the join date matters and is unknown.
+func (s *Source) joined(ctx context.Context, api *gh.Client, owner, name string, m *model.Milestone, ev *eventBudget) error {
+	mode := s.cfg.JoinedEvents
+	if mode == "none" {
+		return nil
+	}
+	for i := range m.Items {
+		it := &m.Items[i]
+		need := mode == "all" || it.Created.Before(m.Start)
+		if !need {
+			continue
+		}
+		if ev.looked >= ev.max {
+			ev.skipped++
+			continue
+		}
+		ev.looked++
+		num, _ := strconv.Atoi(it.Key[strings.LastIndexByte(it.Key, '#')+1:])
+		opt := &gh.ListOptions{PerPage: 100}
+		var joined time.Time
+		for {
+			var list []*gh.IssueEvent
+			before := s.c.sent.Load()
+			resp, err := s.c.call(ctx, func() (*gh.Response, error) {
+				var resp *gh.Response
+				var err error
+				list, resp, err = api.Issues.ListIssueEvents(ctx, owner, name, num, opt)
+				return resp, err
+			})
+			ev.requests += int(s.c.sent.Load() - before)
+			if err != nil {
+				return fmt.Errorf("reading events of %s: %w", it.Key, err)
+			}
+			for _, e := range list {
+				if e.GetEvent() == "milestoned" && e.Milestone != nil && e.Milestone.GetTitle() == m.Title {
+					joined = e.GetCreatedAt().Time.UTC() // the last time it joined counts
+				}
+			}
+			if resp.NextPage == 0 {
+				break
+			}
+			opt.Page = resp.NextPage
+		}
+		if !joined.IsZero() {
+			it.JoinedAt, it.JoinedKnown = joined, true
+		}
+	}
+	return nil
+}
+
+func (s *Source) item(repo string, is *gh.Issue, start time.Time) model.WorkItem {
+	w := model.WorkItem{
+		Key:     fmt.Sprintf("%s#%d", repo, is.GetNumber()),
+		Title:   is.GetTitle(),
+		URL:     is.GetHTMLURL(),
+		Created: is.GetCreatedAt().Time.UTC(),
+		Status:  model.StatusTodo,
+		Points:  s.sizeDefault,
+	}
+	// When the tracker cannot say when it joined: created, but never
+	// before the milestone existed.
+	w.JoinedAt = w.Created
+	if w.JoinedAt.Before(start) {
+		w.JoinedAt = start
+	}
+	for _, l := range is.Labels {
+		name := l.GetName()
+		w.Labels = append(w.Labels, name)
+		ln := strings.ToLower(name)
+		if slices.Contains(s.inProgress, ln) {
+			w.Status = model.StatusInProgress
+		}
+		if slices.Contains(s.blocked, ln) {
+			w.Blocked = true
+		}
+		if v, ok := s.sizeLabels[ln]; ok {
+			w.Points, w.Estimated = v, true
+			continue
+		}
+		for _, p := range s.sizePrefix {
+			if rest, ok := strings.CutPrefix(ln, p); ok {
+				if v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64); err == nil && v >= 0 {
+					w.Points, w.Estimated = v, true
+				}
+			}
+		}
+	}
+	for _, a := range is.Assignees {
+		w.Assignees = append(w.Assignees, a.GetLogin())
+	}
+	if is.GetState() == "closed" {
+		w.Status = model.StatusDone
+		w.Closed = is.GetClosedAt().Time.UTC()
+		w.Resolution = is.GetStateReason()
+		w.Blocked = false
+	}
+	return w
+}
+
+// pacific is where GitHub's due_on dates live: midnight US Pacific.
+var pacific = func() *time.Location {
+	if l, err := time.LoadLocation("America/Los_Angeles"); err == nil {
+		return l
+	}
+	return time.FixedZone("PDT", -7*3600)
+}()
+
+// dueDate turns due_on (midnight US Pacific, e.g. T07:00:00Z or
+// T08:00:00Z) into the calendar date it names, at midnight UTC.
+func dueDate(t time.Time) time.Time {
+	p := t.In(pacific)
+	return time.Date(p.Year(), p.Month(), p.Day(), 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,273 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	gh "github.com/google/go-github/v62/github"
+
+	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+// maxBody is GitHub's limit on an issue body, in characters.
+const maxBody = 65536
+
+// Target opens forewarn's tickets as GitHub issues.
+type Target struct {
+	cfg         TargetConfig
+	owner, repo string
+	env         connectors.Env
+	c           *conn
+}
+
+var _ worker.Target = (*Target)(nil)
+
+// NewTarget builds a GitHub target. It reads no secret and does no I/O.
+func NewTarget(c TargetConfig, env connectors.Env) (*Target, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	owner, repo, _ := strings.Cut(c.Repo, "/")
+	return &Target{cfg: c, owner: owner, repo: repo, env: env,
+		c: newConn(fmt.Sprintf("github target %s", c.Repo), c.AuthConfig, env)}, nil
+}
+
+// Name implements worker.Target.
+func (t *Target) Name() string { return "github:" + t.cfg.Repo }
+
+// Format implements worker.Target.
+func (t *Target) Format() model.Format { return model.FormatMarkdown }
+
+// Requests is the number of requests sent that counted against the rate limit.
+func (t *Target) Requests() int64 { return t.c.sent.Load() }
+
+// Find implements worker.Target. It lists the repository's issues carrying
+// the fingerprint label, in every state, and checks the hidden marker in
+// each body. Unlike search, a labelled list sees an issue created a moment
+// ago; with the ETag cache an unchanged answer costs nothing.
+func (t *Target) Find(ctx context.Context, fingerprint string) (*model.TicketRef, error) {
+	api, err := t.c.api()
+	if err != nil {
+		return nil, err
+	}
+	opt := &gh.IssueListByRepoOptions{State: "all", Labels: []string{fingerprint}, Sort: "created", Direction: "asc",
+		ListOptions: gh.ListOptions{PerPage: 100}}
+	for {
+		var list []*gh.Issue
+		resp, err := t.c.call(ctx, func() (*gh.Response, error) {
+			var resp *gh.Response
+			var err error
+			list, resp, err = api.Issues.ListByRepo(ctx, t.owner, t.repo, opt)
+			return resp, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("looking for %s in %s: %w", fingerprint, t.cfg.Repo, t.c.explain(err))
+		}
+		for _, is := range list {
+			if is.IsPullRequest() || !model.HasMarker(is.GetBody(), fingerprint) {
+				continue
+			}
+			ref := t.ref(fingerprint, is)
+			return &ref, nil // oldest first: the original wins over any copy
+		}
+		if resp.NextPage == 0 {
+			return nil, nil
+		}
+		opt.Page = resp.NextPage
+	}
+}
+
+func (t *Target) ref(fp string, is *gh.Issue) model.TicketRef {
+	ref := model.TicketRef{Fingerprint: fp, Target: t.Name(), ID: fmt.Sprintf("%s#%d", t.cfg.Repo, is.GetNumber()),
+		URL: is.GetHTMLURL(), Open: is.GetState() == "open"}
+	if !ref.Open {
+		ref.ClosedAt = is.GetClosedAt().Time.UTC()
+		ref.WontDo = is.GetStateReason() == "not_planned"
+	}
+	return ref
+}
+
+// Create implements worker.Target. The POST is sent once: the HTTP stack
+// repeats it only after a rate-limit refusal (the server did not act), and
+// an ambiguous failure (5xx, reset, timeout) is returned for the worker to
+// Find. A 422 naming the assignees (a login that cannot be assigned) is
+// definite, so the issue is created once more without them.
+func (t *Target) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, error) {
+	api, err := t.c.api()
+	if err != nil {
+		return model.TicketRef{}, err
+	}
+	labels := union(t.cfg.Labels, tk.Labels)
+	if !contains(labels, tk.Fingerprint) {
+		labels = append(labels, tk.Fingerprint)
+	}
+	assignees := append([]string(nil), t.cfg.Assignees...)
+	if tk.Assignee != "" && !contains(assignees, tk.Assignee) {
+		assignees = append(assignees, tk.Assignee)
+	}
+	body := fitBody(tk.Body, tk.Fingerprint)
+	req := &gh.IssueRequest{Title: gh.String(tk.Title), Body: gh.String(body), Labels: &labels}
+	if len(assignees) > 0 {
+		req.Assignees = &assignees
+	}
+	var is *gh.Issue
+	create := func() (*gh.Response, error) {
+		var resp *gh.Response
+		var err error
+		is, resp, err = api.Issues.Create(ctx, t.owner, t.repo, req)
+		return resp, err
+	}
+	_, err = t.c.call(ctx, create)
+	if err != nil && req.Assignees != nil && unassignable(err) {
+		t.env.Log.Warn().Strs("assignees", assignees).Str("repo", t.cfg.Repo).
+			Msg("GitHub refused the assignees (422); creating the issue without them")
+		req.Assignees = nil
+		_, err = t.c.call(ctx, create)
+	}
+	if err != nil {
+		return model.TicketRef{}, fmt.Errorf("creating an issue in %s: %w", t.cfg.Repo, t.c.explain(err))
+	}
+	ref := t.ref(tk.Fingerprint, is)
+	ref.Digest = tk.Digest()
+	return ref, nil
+}
+
+func unassignable(err error) bool {
+	var er *gh.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode != http.StatusUnprocessableEntity {
+		return false
+	}
+	for _, e := range er.Errors {
+		if e.Field == "assignees" || e.Field == "assignee" {
+			return true
+		}
+	}
+	return false
+}
+
+// fitBody shortens a body over GitHub's limit, keeping the marker.
+func fitBody(body, fp string) string {
+	if len([]rune(body)) <= maxBody {
+		return body
+	}
+	marker := model.Marker(fp, model.FormatMarkdown)
+	note := "\n\n… (shortened to fit GitHub's limit on issue bodies)\n\n"
+	r := []rune(body)
+	keep := maxBody - len([]rune(marker)) - len([]rune(note)) - 16
+	return string(r[:keep]) + note + marker + "\n"
+}
+
+func (t *Target) number(ref model.TicketRef) (int, error) {
+	i := strings.LastIndexByte(ref.ID, '#')
+	if i < 0 {
+		return 0, fmt.Errorf("ticket id %q is not owner/repo#number", ref.ID)
+	}
+	if ref.ID[:i] != t.cfg.Repo {
+		return 0, fmt.Errorf("ticket %s is not in %s", ref.ID, t.cfg.Repo)
+	}
+	n, err := strconv.Atoi(ref.ID[i+1:])
+	if err != nil {
+		return 0, fmt.Errorf("ticket id %q is not owner/repo#number", ref.ID)
+	}
+	return n, nil
+}
+
+// Update implements worker.Target: it replaces the title and body, and
+// adds forewarn's labels without removing any a person added.
+func (t *Target) Update(ctx context.Context, ref model.TicketRef, tk model.Ticket) error {
+	api, err := t.c.api()
+	if err != nil {
+		return err
+	}
+	n, err := t.number(ref)
+	if err != nil {
+		return err
+	}
+	body := fitBody(tk.Body, tk.Fingerprint)
+	_, err = t.c.call(ctx, func() (*gh.Response, error) {
+		_, resp, err := api.Issues.Edit(ctx, t.owner, t.repo, n, &gh.IssueRequest{Title: gh.String(tk.Title), Body: gh.String(body)})
+		return resp, err
+	})
+	if err != nil {
+		return fmt.Errorf("updating %s: %w", ref.ID, t.c.explain(err))
+	}
+	if labels := union(t.cfg.Labels, tk.Labels); len(labels) > 0 {
+		_, err = t.c.call(ctx, func() (*gh.Response, error) {
+			_, resp, err := api.Issues.AddLabelsToIssue(ctx, t.owner, t.repo, n, labels)
+			return resp, err
+		})
+		if err != nil {
+			return fmt.Errorf("labelling %s: %w", ref.ID, t.c.explain(err))
+		}
+	}
+	return nil
+}
+
+// Comment implements worker.Target.
+func (t *Target) Comment(ctx context.Context, ref model.TicketRef, body string) error {
+	api, err := t.c.api()
+	if err != nil {
+		return err
+	}
+	n, err := t.number(ref)
+	if err != nil {
+		return err
+	}
+	_, err = t.c.call(ctx, func() (*gh.Response, error) {
+		_, resp, err := api.Issues.CreateComment(ctx, t.owner, t.repo, n, &gh.IssueComment{Body: gh.String(body)})
+		return resp, err
+	})
+	if err != nil {
+		return fmt.Errorf("commenting on %s: %w", ref.ID, t.c.explain(err))
+	}
+	return nil
+}
+
+// Reopen implements worker.Target. It refuses a ticket closed as not
+// planned, whatever the caller thinks.
+func (t *Target) Reopen(ctx context.Context, ref model.TicketRef) error {
+	if ref.WontDo {
+		return fmt.Errorf("%s was closed as not planned: it is never reopened", ref.ID)
+	}
+	api, err := t.c.api()
+	if err != nil {
+		return err
+	}
+	n, err := t.number(ref)
+	if err != nil {
+		return err
+	}
+	_, err = t.c.call(ctx, func() (*gh.Response, error) {
+		_, resp, err := api.Issues.Edit(ctx, t.owner, t.repo, n, &gh.IssueRequest{State: gh.String("open")})
+		return resp, err
+	})
+	if err != nil {
+		return fmt.Errorf("reopening %s: %w", ref.ID, t.c.explain(err))
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func union(a, b []string) []string {
+	out := append([]string(nil), a...)
+	for _, x := range b {
+		if !contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
