@@ -269,8 +269,8 @@ func TestProgressUpdateAndPostMortem(t *testing.T) {
 		"* **Friday 13 November 2026**: client notice drafted.",
 		"* **Friday 4 December 2026**: original due date.",
 		"**Scope:** 6 items were added after the start (25% of the scope)",
-		"**Estimates:** 60 days were planned", "**Capacity:** the team finished 0.45 items per working day; 0.79 were needed",
-		"**Blocked time:** 6.5 days in total", "Stock sync with the warehouse (acme/web\\#\u2060116): 6.5 days blocked",
+		"**Estimates:** 60 days were planned", "**Capacity:** the team finished 0.45 items per working day; finishing all 24 items in the 45 working days planned needed 0.53 a day.",
+		"**Blocked time:** 6.5 days in total", "Stock sync with the warehouse (acme/web\\#\u2060116): 6.5 days blocked, still blocked",
 		"- [ ] Communication:", "- [ ] Estimating:", "- [ ] Capacity:", "- [ ] Scope:", "- [ ] Dependencies:",
 		"### Corrective actions to agree", "### Follow-up message for the client (draft)",
 		"I want to apologise again", "from now on, any work added during a delivery will come with a revised date")

@@ -13,10 +13,10 @@ import (
 
 // Limits on what a draft lists, so bodies stay readable and within limits.
 const (
-	maxListed     = 8 // items listed per section
-	maxDoneListed = 5 // finished items listed in a client notice
-	maxTextLen = 160 // characters kept of one tracker title
-	maxKeyLen  = 40  // characters kept of one tracker key
+	maxListed     = 8   // items listed per section
+	maxDoneListed = 5   // finished items listed in a client notice
+	maxTextLen    = 160 // characters kept of one tracker title
+	maxKeyLen     = 40  // characters kept of one tracker key
 )
 
 // Item is a work item as a template sees it: escaped for the target.
@@ -28,7 +28,7 @@ type Item struct {
 	Closed string // date closed, when done
 	// Blocked and BlockedDays describe time spent blocked.
 	Blocked     bool
-	BlockedDays string
+	BlockedDays string // "" when not known
 }
 
 // ClientDate is one of the client's own dates that depends on the delivery.
@@ -137,7 +137,9 @@ type View struct {
 	BlockedItems             []Item
 	BlockIssue               bool
 	Stale                    int
-	UnestimatedShare         string
+	UnestimatedShare         string // "" when every item had an estimate
+	PlannedWorkdays          int    // working days from start to the original due date
+	PlanPace                 string // items per working day the plan needed
 	EstimateIssue            bool
 	PlannedDays, ActualDays  int
 	ActualIsForecast         bool
@@ -290,8 +292,10 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		v.Scope, v.Done, v.Remaining = len(done)+len(remaining), len(done), len(remaining)
 	}
 	item := func(it model.WorkItem) Item {
-		x := Item{Key: e(it.Key, maxKeyLen), Title: e(it.Title, maxTextLen), Status: string(it.Status),
-			Blocked: it.Blocked, BlockedDays: l.num(it.BlockedDays)}
+		x := Item{Key: e(it.Key, maxKeyLen), Title: e(it.Title, maxTextLen), Status: string(it.Status), Blocked: it.Blocked}
+		if it.BlockedDays > 0 {
+			x.BlockedDays = l.num(it.BlockedDays)
+		}
 		if it.Points > 0 {
 			x.Points = l.num(it.Points)
 		}
@@ -396,13 +400,19 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	v.BlockedItems, _ = list(blocked, item)
 	v.BlockIssue = fc.Signals.BlockedDays >= 3 || fc.Signals.BlockedItems > 0
 	v.Stale = fc.Signals.StaleInProgress
-	v.UnestimatedShare = l.pct(fc.Signals.UnestimatedShare)
+	if fc.Signals.UnestimatedShare > 0 {
+		v.UnestimatedShare = l.pct(fc.Signals.UnestimatedShare)
+	}
 
 	// Estimate error: the duration planned (start to the original due date)
 	// against the duration taken, or forecast at the confidence used.
 	if !m.Start.IsZero() {
 		start := calendar(m.Start)
 		v.PlannedDays = daysBetween(start, calendar(m.Due))
+		v.PlannedWorkdays = workdays(start, calendar(m.Due))
+		if v.PlannedWorkdays > 0 && fc.ScopeItems > 0 {
+			v.PlanPace = l.num(float64(fc.ScopeItems) / float64(v.PlannedWorkdays))
+		}
 		switch {
 		case !m.ClosedAt.IsZero():
 			v.ActualDays = daysBetween(start, l.day(m.ClosedAt))
@@ -489,6 +499,17 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	})
 	v.Trials = fc.Explanation.Trials
 	v.WindowDays = fc.Explanation.WindowDays
+}
+
+// workdays counts Monday-to-Friday days from a up to and including b.
+func workdays(a, b time.Time) int {
+	n := 0
+	for d := a; !d.After(b); d = d.AddDate(0, 0, 1) {
+		if d.Weekday() != time.Saturday && d.Weekday() != time.Sunday {
+			n++
+		}
+	}
+	return n
 }
 
 // sortRemaining orders open items by what matters to the client: in
