@@ -5,8 +5,10 @@ import (
 	"time"
 )
 
-// Days are counted as whole UTC calendar days: day 0 is 1970-01-01. A time
-// belongs to the UTC day it falls in, whatever zone it was written in.
+// Days are counted as whole calendar days: day 0 is 1970-01-01. Dates (due,
+// start, holidays) are read as the UTC date they carry. Instants (now, when an
+// item joined, started, closed or left) belong to the day they fall on in the
+// team's time zone: UTC unless `time_zone` is set.
 
 const secondsPerDay = 86400
 
@@ -18,6 +20,15 @@ func dayNum(t time.Time) int64 {
 		d--
 	}
 	return d
+}
+
+// dayOf is the team's calendar day of instant t.
+func (s *settings) dayOf(t time.Time) int64 {
+	if s.loc == nil {
+		return dayNum(t)
+	}
+	y, m, d := t.In(s.loc).Date()
+	return dayNum(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
 }
 
 // dayTime is midnight UTC of day d.

@@ -46,7 +46,7 @@ type item struct {
 func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 	s := o.resolve()
 	now = now.UTC()
-	today := dayNum(now)
+	today := s.dayOf(now)
 	f := model.Forecast{MilestoneKey: m.Key, AsOf: now, Status: model.ForecastOK}
 	f.Explanation = model.Explanation{WindowDays: s.windowDays, Trials: s.trials, Seed: s.seed}
 	f.Signals.DaysSinceLastDone = -1
@@ -68,13 +68,13 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		if joinT.After(now) {
 			continue // not part of the milestone yet
 		}
-		it := item{w: w, join: dayNum(joinT), removed: never, doneDay: never}
+		it := item{w: w, join: s.dayOf(joinT), removed: never, doneDay: never}
 		if !w.JoinedKnown {
 			unknownJoin++
 		}
 		removedByNow := !w.RemovedAt.IsZero() && !w.RemovedAt.After(now)
 		if removedByNow {
-			it.removed = dayNum(w.RemovedAt)
+			it.removed = s.dayOf(w.RemovedAt)
 		}
 		it.inScope = !removedByNow
 		switch {
@@ -84,7 +84,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 				c = joinT // done before it joined: done for the milestone when it joined
 			}
 			if !removedByNow || w.RemovedAt.After(c) {
-				it.doneDay, it.closeKnown = dayNum(c), true
+				it.doneDay, it.closeKnown = s.dayOf(c), true
 			}
 			it.done = true
 		case w.Closed.IsZero() && w.Status == model.StatusDone:
@@ -105,7 +105,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		}
 		startDay = min(startDay, it.join)
 		if !w.Started.IsZero() && !w.Started.After(now) {
-			workStart = min(workStart, dayNum(w.Started))
+			workStart = min(workStart, s.dayOf(w.Started))
 		}
 		if it.closeKnown {
 			workStart = min(workStart, it.doneDay)
@@ -217,7 +217,11 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		note("throughput: %d items completed over %d working days from %s to %s (window %d calendar days, from when work started)",
 			sum, len(samples), dayTime(winStart).Format(time.DateOnly), dayTime(today-1).Format(time.DateOnly), s.windowDays)
 	}
-	note("working days: %s; %d holidays configured", strings.Join(s.workNames, ","), len(s.holidays))
+	zone := "UTC"
+	if s.loc != nil {
+		zone = s.loc.String()
+	}
+	note("working days: %s; %d holidays configured; days end at midnight %s", strings.Join(s.workNames, ","), len(s.holidays), zone)
 	note("items are counted, not points; today counts as a full working day")
 
 	// Due date and pace needed.

@@ -156,6 +156,31 @@ func TestComputeHandChecked(t *testing.T) {
 			},
 		},
 		{
+			name: "team time zone: a close just after local midnight counts on the local day",
+			m: func() model.Milestone {
+				m := steady(d(20))
+				// 23:30 UTC on Tuesday 10 March is 00:30 on Wednesday 11 in Amsterdam.
+				m.Items[12].Closed = time.Date(2026, 3, 10, 23, 30, 0, 0, time.UTC)
+				return m
+			},
+			opts: forecast.Options{TimeZone: "Europe/Amsterdam"},
+			check: func(t *testing.T, f model.Forecast) {
+				eq(t, "samples", f.Explanation.Samples, []int{2, 2, 2, 2, 2, 2, 1, 3, 2, 2})
+				wantNote(t, f, "days end at midnight Europe/Amsterdam")
+			},
+		},
+		{
+			name: "same close without a team time zone stays on the UTC day",
+			m: func() model.Milestone {
+				m := steady(d(20))
+				m.Items[12].Closed = time.Date(2026, 3, 10, 23, 30, 0, 0, time.UTC)
+				return m
+			},
+			check: func(t *testing.T, f model.Forecast) {
+				eq(t, "samples", f.Explanation.Samples, []int{2, 2, 2, 2, 2, 2, 2, 2, 2, 2})
+			},
+		},
+		{
 			name: "scope growth: creep signal, later dates when modelled",
 			m: func() model.Milestone {
 				m := steady(d(27))
@@ -409,7 +434,7 @@ func TestValidate(t *testing.T) {
 	}
 	bad := forecast.Options{Trials: -1, WindowDays: 3, WorkingDays: []string{"mon", "funday", "mon"},
 		Holidays: []string{"2026-13-01"}, Confidence: 1.5, MinHistoryDays: -1, MinCompletions: -2,
-		StaleDays: -3, HorizonDays: 10, QuickWinPoints: -1}
+		StaleDays: -3, HorizonDays: 10, QuickWinPoints: -1, TimeZone: "Mars/Olympus"}
 	err := bad.Validate()
 	var keys []string
 	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
@@ -420,7 +445,7 @@ func TestValidate(t *testing.T) {
 		keys = append(keys, fe.Key)
 	}
 	want := []string{"trials", "window_days", "working_days[1]", "working_days[2]", "holidays[0]", "confidence",
-		"min_history_days", "min_completions", "stale_days", "horizon_days", "quick_win_points"}
+		"time_zone", "min_history_days", "min_completions", "stale_days", "horizon_days", "quick_win_points"}
 	eq(t, "keys", keys, want)
 	if !strings.Contains(err.Error(), `working_days[1]: "funday" is not a day`) {
 		t.Errorf("message: %v", err)

@@ -18,6 +18,10 @@ type Options struct {
 	ScopeGrowth *bool    `yaml:"scope_growth" desc:"Model scope growth at the observed rate (default true)."`
 	Confidence  float64  `yaml:"confidence" desc:"Confidence for the cut line and quick wins, 0.5-0.99 (default 0.85)."`
 
+	// TimeZone is the team's IANA time zone: an instant counts on the
+	// calendar day it falls on there (default UTC).
+	TimeZone string `yaml:"time_zone" desc:"Team's IANA time zone for day boundaries, e.g. Europe/Amsterdam (default UTC)."`
+
 	// MinHistoryDays is the fewest working days of history (since work
 	// started, inside the window) needed for a date (default 5).
 	MinHistoryDays int `yaml:"min_history_days" desc:"Fewest working days of throughput history for a forecast (default 5)."`
@@ -97,6 +101,11 @@ func (o Options) Validate() error {
 	if o.Confidence != 0 && (o.Confidence < 0.5 || o.Confidence > 0.99) {
 		bad("confidence", "must be between 0.5 and 0.99 (got %g)", o.Confidence)
 	}
+	if o.TimeZone != "" {
+		if _, err := time.LoadLocation(o.TimeZone); err != nil {
+			bad("time_zone", "%q is not a known IANA time zone (e.g. Europe/Amsterdam)", o.TimeZone)
+		}
+	}
 	if o.MinHistoryDays < 0 {
 		bad("min_history_days", "must not be negative (got %d)", o.MinHistoryDays)
 	}
@@ -127,6 +136,7 @@ type settings struct {
 	minHistory, minDone, staleDays int
 	horizon                        int
 	quickWinPoints                 float64
+	loc                            *time.Location // nil: UTC
 }
 
 // resolve applies defaults. Invalid entries (which Validate reports) are
@@ -183,6 +193,11 @@ func (o Options) resolve() settings {
 			s.work[dayNames[k]] = true
 		}
 		s.workNames = []string{"mon", "tue", "wed", "thu", "fri"}
+	}
+	if o.TimeZone != "" && o.TimeZone != "UTC" {
+		if loc, err := time.LoadLocation(o.TimeZone); err == nil {
+			s.loc = loc
+		}
 	}
 	for _, h := range o.Holidays {
 		if t, err := time.Parse(time.DateOnly, h); err == nil {
