@@ -49,13 +49,9 @@ func funcs(f model.Format) template.FuncMap {
 			return "**" + s + "**"
 		},
 		"i": func(s string) string { return "_" + s + "_" },
-		"code": func(s string) string {
-			if jira {
-				// Plain: Jira's {{…}} around escaped text reads ambiguously.
-				return s
-			}
-			return "`" + strings.ReplaceAll(s, "`", "") + "`"
-		},
+		// code marks a technical name; the text is already escaped, and
+		// escapes do not work inside code spans, so it stays plain text.
+		"code": func(s string) string { return s },
 		"hr": func() string {
 			if jira {
 				return "----"
