@@ -70,6 +70,9 @@ func blocks(samples []int32, withAlias bool) []block {
 	}
 	out := make([]block, 1, 6)
 	out[0] = block{days: 1, lo: lo, hi: hi, pmf: pmf}
+	if withAlias {
+		out[0].alias = aliasOf(pmf)
+	}
 	for days := 2; days <= 32; days *= 2 {
 		if len(pmf)*len(pmf) > maxBlockCost {
 			break
@@ -86,11 +89,7 @@ func blocks(samples []int32, withAlias bool) []block {
 		pmf, lo, hi = next, 2*lo, 2*hi
 		b := block{days: days, lo: lo, hi: hi, pmf: pmf}
 		if withAlias {
-			t, a := aliasTable(pmf)
-			b.alias = make([]aliasEntry, len(t))
-			for i := range t {
-				b.alias[i] = aliasEntry{thresh: t[i], alias: a[i]}
-			}
+			b.alias = aliasOf(pmf)
 		}
 		out = append(out, b)
 	}
@@ -104,6 +103,15 @@ func level(maxDays int, n int) int {
 		return 0
 	}
 	return min(bits.Len(uint(maxDays))-1, n-1)
+}
+
+func aliasOf(pmf []float64) []aliasEntry {
+	t, a := aliasTable(pmf)
+	out := make([]aliasEntry, len(t))
+	for i := range t {
+		out[i] = aliasEntry{thresh: t[i], alias: a[i]}
+	}
+	return out
 }
 
 // aliasTable is Vose's alias method over pmf.
@@ -189,7 +197,6 @@ func simulate(in simInput) simResult {
 		byRem[rem] = uint8(level((rem-1)/int(best), len(bl)))
 	}
 	r := rng{s: uint64(in.seed)}
-	n := len(in.net)
 	rem0 := int32(in.remaining)
 	// Trials run in interleaved lanes so the CPU overlaps their chains of
 	// dependent steps; the order of draws is fixed, so results stay
@@ -221,14 +228,11 @@ func simulate(in simInput) simResult {
 				if int(rem[i]) < len(byRem) {
 					l = min(l, int(byRem[rem[i]]))
 				}
-				if l > 0 {
-					b := &bl[l]
-					rem[i] -= b.draw(x)
-					step[i] += b.days
-				} else {
-					rem[i] -= in.net[uniform(x, n)]
-					step[i]++
-				}
+				// Level 0 is a single day: the same code path, no branch
+				// for the CPU to mispredict.
+				b := &bl[l]
+				rem[i] -= b.draw(x)
+				step[i] += b.days
 			}
 		}
 		for i := 0; i < k; i++ {

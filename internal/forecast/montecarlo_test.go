@@ -80,3 +80,16 @@ func TestBlockSamplingMatchesDayByDay(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSimulate is the completion Monte Carlo alone on the reference
+// milestone's figures (155 items left, the bench window's daily samples).
+//
+//	go test -run '^$' -bench Simulate -cpu 1 ./internal/forecast/
+func BenchmarkSimulate(b *testing.B) {
+	in := simInput{trials: 10000, seed: 1, remaining: 155, maxSteps: 520, dueSteps: 43,
+		net: []int32{2, 4, 0, 2, 1, 4, 2, 0, 3, 5, 2, 1, 3, 2, 4, 0, 2, 1, 4, 2, 0, 3, 5, 2, 1, 3, 2, 4, 0, 2}}
+	b.ReportAllocs()
+	for b.Loop() {
+		simulate(in)
+	}
+}
