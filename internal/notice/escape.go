@@ -61,7 +61,7 @@ var (
 	// references (#12, GH-12) GitHub would link or cross-reference.
 	linkRe = regexp.MustCompile(`(?i)(://|\bwww\.|#[0-9]|\bgh-[0-9])`)
 	// mdSpecs are escaped anywhere in a line, mdLead only at its start.
-	mdSpecs = `\` + "`" + `*_[]<>#|~&$`
+	mdSpecs = `\` + "`" + `*_[]<>#|~$`
 	mdLead  = `-+=.`
 	jiraSpc = `\*_+-^~?{}[]|!#` + "`" + `()`
 )
@@ -110,7 +110,8 @@ func EscapeMarkdown(s string) string {
 			b.WriteString("&lt;")
 		case r == '>':
 			b.WriteString("&gt;")
-		case r == '&':
+		case r == '&' && i+1 < len(s) && entityStart(s[i+1]):
+			// Only an & that could start an entity needs escaping.
 			b.WriteString("&amp;")
 		case r < utf8.RuneSelf && strings.ContainsRune(mdSpecs, r):
 			b.WriteByte('\\')
@@ -120,6 +121,10 @@ func EscapeMarkdown(s string) string {
 		}
 	}
 	return b.String()
+}
+
+func entityStart(c byte) bool {
+	return c == '#' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // EscapeJira makes untrusted text safe inside a line of Jira wiki markup

@@ -29,6 +29,8 @@ func TestEscapeMarkdown(t *testing.T) {
 		{"table pipe and math", "a | b $x$", `a \| b \$x\$`},
 		{"control and bidi stripped, lines joined", "evil\u202Etxt.exe\x00\x1b[31m\nnext\tline", "eviltxt.exe\\[31m next line"},
 		{"invalid UTF-8 dropped", "ok\xff\xfe!", "ok!"},
+		{"a lone ampersand stays", "Brouwer & Zonen", "Brouwer & Zonen"},
+		{"an entity does not form", "&lt;b&gt; &#64;x", "&amp;lt;b&amp;gt; &amp;\\#" + wj + "64;x"},
 		{"emoji joiner kept", "👩\u200d💻 dev", "👩\u200d💻 dev"},
 	}
 	for _, tt := range tests {

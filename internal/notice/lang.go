@@ -30,7 +30,8 @@ func language(locale string) string {
 var (
 	nlMonths = [...]string{"januari", "februari", "maart", "april", "mei", "juni", "juli",
 		"augustus", "september", "oktober", "november", "december"}
-	nlDays = [...]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"}
+	nlShort = [...]string{"jan.", "feb.", "mrt.", "apr.", "mei", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."}
+	nlDays  = [...]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"}
 )
 
 // locale formats dates and numbers for one client.
@@ -83,11 +84,7 @@ func (l locale) short(d time.Time) string {
 	}
 	switch {
 	case l.lang == langNL:
-		m := nlMonths[d.Month()-1]
-		if len(m) > 4 {
-			m = m[:3] + "."
-		}
-		return fmt.Sprintf("%d %s %d", d.Day(), m, d.Year())
+		return fmt.Sprintf("%d %s %d", d.Day(), nlShort[d.Month()-1], d.Year())
 	case l.us:
 		return d.Format("Jan 2, 2006")
 	}
