@@ -776,10 +776,11 @@ func (s *Server) route(r *http.Request, route string, p map[string]string, body 
 			"html_url":   fmt.Sprintf("%s#issuecomment-%d", htmlURL(r, rp, is), s.nextID),
 			"created_at": s.now().UTC().Format(time.RFC3339)})
 	case "/repos/{owner}/{repo}/issues/{number}/labels":
+		// GitHub takes {"labels": [...]} or a bare array of names.
 		var in struct {
 			Labels []string `json:"labels"`
 		}
-		if json.Unmarshal(body, &in) != nil {
+		if json.Unmarshal(body, &in) != nil && json.Unmarshal(body, &in.Labels) != nil {
 			return errAnswer(400, "Problems parsing JSON", "https://docs.github.com/rest")
 		}
 		is.Labels = union(is.Labels, in.Labels)

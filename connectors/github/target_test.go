@@ -1,0 +1,310 @@
+package github_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/forewarn/forewarn/connectors/github"
+	"github.com/forewarn/forewarn/internal/model"
+	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
+)
+
+func newTarget(t *testing.T, s *fakegh.Server, cfg github.TargetConfig, cache *memCache) *github.Target {
+	t.Helper()
+	if cfg.Repo == "" {
+		cfg.Repo = "acme/delivery"
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = s.URL
+	}
+	tg, err := github.NewTarget(cfg, testEnv(cache, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
+func ticket(milestone string, p model.Purpose) model.Ticket {
+	fp := model.Fingerprint(milestone, p)
+	return model.Ticket{Fingerprint: fp, Purpose: p, MilestoneKey: milestone, Rule: "slipping", Format: model.FormatMarkdown,
+		Title:  "Checkout v2 will be late",
+		Body:   "Dear client,\n\nthe new date is 18 December.\n\n" + model.Marker(fp, model.FormatMarkdown) + "\n",
+		Labels: model.TicketLabels(fp, p), Assignee: "dora"}
+}
+
+// ensure is the worker's exactly-once protocol for one ticket: find, else
+// create; after a failed create, find again before anything else.
+func ensure(ctx context.Context, tg *github.Target, tk model.Ticket) (model.TicketRef, string, error) {
+	ref, err := tg.Find(ctx, tk.Fingerprint)
+	if err != nil {
+		return model.TicketRef{}, "", err
+	}
+	if ref != nil {
+		return *ref, "found", nil
+	}
+	created, cerr := tg.Create(ctx, tk)
+	if cerr != nil {
+		found, ferr := tg.Find(ctx, tk.Fingerprint)
+		if ferr != nil || found == nil {
+			return model.TicketRef{}, "", cerr
+		}
+		return *found, "found after failed create", nil
+	}
+	return created, "created", nil
+}
+
+func TestCreateThenFindExactlyOnce(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	s.AddRepo("acme/delivery")
+	tg := newTarget(t, s, github.TargetConfig{Labels: []string{"client-comms"}, Assignees: []string{"lead"}}, newCache())
+	ctx := context.Background()
+	tk := ticket("github:acme/web#1", model.PurposeClientNotice)
+
+	ref, how, err := ensure(ctx, tg, tk)
+	if err != nil || how != "created" {
+		t.Fatalf("first run: %v %s", err, how)
+	}
+	if ref.ID != "acme/delivery#1" || !ref.Open || ref.Target != "github:acme/delivery" || ref.URL == "" {
+		t.Fatalf("ref %+v", ref)
+	}
+	// Run twice: found, not created again.
+	again, how, err := ensure(ctx, tg, tk)
+	if err != nil || how != "found" || again.ID != ref.ID {
+		t.Fatalf("second run: %v %s %+v", err, how, again)
+	}
+	iss := s.Issues("acme/delivery")
+	if len(iss) != 1 {
+		t.Fatalf("%d issues, want exactly 1", len(iss))
+	}
+	is := iss[0]
+	for _, l := range []string{"client-comms", "forewarn", tk.Fingerprint, "forewarn-client-notice"} {
+		if !contains(is.Labels, l) {
+			t.Errorf("labels %v lack %q", is.Labels, l)
+		}
+	}
+	if !contains(is.Assignees, "lead") || !contains(is.Assignees, "dora") {
+		t.Errorf("assignees %v, want lead and dora", is.Assignees)
+	}
+	if !model.HasMarker(is.Body, tk.Fingerprint) {
+		t.Errorf("body lacks the marker: %q", is.Body)
+	}
+	if st := s.Stats()["POST /repos/{owner}/{repo}/issues"]; st.Requests != 1 {
+		t.Errorf("POST issues sent %d times, want 1", st.Requests)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestLostResponseAfterCreateMakesNoDuplicate(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	s.AddRepo("acme/delivery")
+	s.Inject(fakegh.Fault{Method: "POST", Route: "/repos/{owner}/{repo}/issues", Kind: fakegh.FaultLoseResponse})
+	tg := newTarget(t, s, github.TargetConfig{}, newCache())
+	ctx := context.Background()
+	tk := ticket("github:acme/web#1", model.PurposeClientNotice)
+
+	if _, err := tg.Create(ctx, tk); err == nil {
+		t.Fatal("Create succeeded although the response was lost")
+	}
+	ref, how, err := ensure(ctx, tg, tk)
+	if err != nil || how != "found" || ref.ID != "acme/delivery#1" {
+		t.Fatalf("after the lost response: %v %s %+v", err, how, ref)
+	}
+	if n := len(s.Issues("acme/delivery")); n != 1 {
+		t.Fatalf("%d issues, want 1", n)
+	}
+	if st := s.Stats()["POST /repos/{owner}/{repo}/issues"]; st.Requests != 1 {
+		t.Fatalf("POST sent %d times, want exactly 1 (never retried blindly)", st.Requests)
+	}
+}
+
+func TestCreateAnswered502IsSentOnceAndFoundLater(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	s.AddRepo("acme/delivery")
+	// A 502 says nothing about whether GitHub acted: here it did not.
+	s.Inject(fakegh.Fault{Method: "POST", Route: "/repos/{owner}/{repo}/issues", Kind: fakegh.FaultStatus, Status: 502})
+	tg := newTarget(t, s, github.TargetConfig{}, nil)
+	ctx := context.Background()
+	tk := ticket("github:acme/web#1", model.PurposePostMortem)
+	if _, _, err := ensure(ctx, tg, tk); err == nil || !strings.Contains(err.Error(), "502") {
+		t.Fatalf("want the 502 reported, got %v", err)
+	}
+	if st := s.Stats()["POST /repos/{owner}/{repo}/issues"]; st.Requests != 1 {
+		t.Fatalf("POST answered 502 sent %d times, want 1", st.Requests)
+	}
+	// The next run finds nothing and creates it, once.
+	if _, how, err := ensure(ctx, tg, tk); err != nil || how != "created" {
+		t.Fatalf("next run: %v %s", err, how)
+	}
+	if n := len(s.Issues("acme/delivery")); n != 1 {
+		t.Fatalf("%d issues, want 1", n)
+	}
+}
+
+func TestCreateWaitsOutSecondaryLimit(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	s.AddRepo("acme/delivery")
+	s.Inject(fakegh.Fault{Method: "POST", Route: "/repos/{owner}/{repo}/issues", Kind: fakegh.FaultSecondary, RetryAfter: time.Second})
+	tg := newTarget(t, s, github.TargetConfig{}, nil)
+	if _, err := tg.Create(context.Background(), ticket("github:acme/web#1", model.PurposeClientNotice)); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if n := len(s.Issues("acme/delivery")); n != 1 {
+		t.Fatalf("%d issues, want 1", n)
+	}
+	if st := s.Stats()["POST /repos/{owner}/{repo}/issues"]; st.Requests != 2 {
+		t.Fatalf("POST sent %d times, want 2 (refused by the limit, then accepted)", st.Requests)
+	}
+}
+
+func TestUnassignableLoginStillCreatesOnce(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	s.AddRepo("acme/delivery")
+	tg := newTarget(t, s, github.TargetConfig{}, nil)
+	tk := ticket("github:acme/web#1", model.PurposeClientNotice)
+	tk.Assignee = "ghost-user"
+	if _, err := tg.Create(context.Background(), tk); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	iss := s.Issues("acme/delivery")
+	if len(iss) != 1 || len(iss[0].Assignees) != 0 {
+		t.Fatalf("issues %+v: want one, unassigned", iss)
+	}
+}
+
+func TestClosedAsNotPlannedIsWontDoAndNeverReopened(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	s.AddRepo("acme/delivery")
+	tg := newTarget(t, s, github.TargetConfig{}, newCache())
+	ctx := context.Background()
+	tk := ticket("github:acme/web#1", model.PurposeClientNotice)
+	ref, err := tg.Create(ctx, tk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Edit("acme/delivery", 1, func(is *fakegh.Issue) {
+		is.State, is.StateReason, is.ClosedAt = "closed", "not_planned", now
+	})
+	found, err := tg.Find(ctx, tk.Fingerprint)
+	if err != nil || found == nil {
+		t.Fatalf("Find: %v %v", found, err)
+	}
+	if found.Open || !found.WontDo || found.ClosedAt.IsZero() || found.ID != ref.ID {
+		t.Fatalf("ref %+v: want closed, WontDo", found)
+	}
+	if err := tg.Reopen(ctx, *found); err == nil {
+		t.Fatal("Reopen of a not-planned ticket succeeded")
+	}
+	if s.Issues("acme/delivery")[0].State != "closed" {
+		t.Fatal("the issue was reopened")
+	}
+	// Closed as completed: reopened on request.
+	s.Edit("acme/delivery", 1, func(is *fakegh.Issue) { is.StateReason = "completed" })
+	found, _ = tg.Find(ctx, tk.Fingerprint)
+	if found.WontDo {
+		t.Fatal("completed reported as WontDo")
+	}
+	if err := tg.Reopen(ctx, *found); err != nil {
+		t.Fatal(err)
+	}
+	if s.Issues("acme/delivery")[0].State != "open" {
+		t.Fatal("not reopened")
+	}
+}
+
+func TestUpdateKeepsPeoplesLabelsAndComments(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	s.AddRepo("acme/delivery")
+	tg := newTarget(t, s, github.TargetConfig{}, nil)
+	ctx := context.Background()
+	tk := ticket("github:acme/web#1", model.PurposeProgressUpdate)
+	ref, err := tg.Create(ctx, tk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Edit("acme/delivery", 1, func(is *fakegh.Issue) { is.Labels = append(is.Labels, "reviewed") })
+	tk.Title = "Checkout v2: week 3"
+	if err := tg.Update(ctx, ref, tk); err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.Comment(ctx, ref, "Forecast moved to 18 December."); err != nil {
+		t.Fatal(err)
+	}
+	is := s.Issues("acme/delivery")[0]
+	if is.Title != "Checkout v2: week 3" || !contains(is.Labels, "reviewed") || !contains(is.Labels, tk.Fingerprint) {
+		t.Fatalf("after update: title %q labels %v", is.Title, is.Labels)
+	}
+	if len(is.Comments) != 1 {
+		t.Fatalf("comments %v", is.Comments)
+	}
+}
+
+func TestFindIgnoresIssuesWithTheLabelButNoMarker(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	tk := ticket("github:acme/web#1", model.PurposeClientNotice)
+	// Someone copied the label by hand onto an unrelated issue.
+	s.AddIssue("acme/delivery", fakegh.Issue{Title: "unrelated", Labels: []string{tk.Fingerprint}, Body: "no marker"})
+	tg := newTarget(t, s, github.TargetConfig{}, nil)
+	ref, err := tg.Find(context.Background(), tk.Fingerprint)
+	if err != nil || ref != nil {
+		t.Fatalf("Find = %+v, %v; want nothing", ref, err)
+	}
+}
+
+func TestLongBodyKeepsTheMarker(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	s.AddRepo("acme/delivery")
+	tg := newTarget(t, s, github.TargetConfig{}, nil)
+	tk := ticket("github:acme/web#1", model.PurposePostMortem)
+	tk.Body = strings.Repeat("x", 70000) + "\n" + model.Marker(tk.Fingerprint, model.FormatMarkdown)
+	if _, err := tg.Create(context.Background(), tk); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := tg.Find(context.Background(), tk.Fingerprint)
+	if err != nil || ref == nil {
+		t.Fatalf("a shortened body lost its marker: %v %v", ref, err)
+	}
+}
+
+func TestTargetConfigValidate(t *testing.T) {
+	if err := (github.TargetConfig{Repo: "acme/delivery"}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	err := (github.TargetConfig{Repo: "acme", Labels: []string{"a,b"}, Assignees: []string{"not a login"}}).Validate()
+	for _, want := range []string{"repo:", "labels[0]:", "assignees[0]:"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not name %q", err, want)
+		}
+	}
+	if err := (github.TargetConfig{}).Validate(); err == nil || !strings.Contains(err.Error(), "repo: required") {
+		t.Errorf("missing repo: %v", err)
+	}
+}
+
+func TestTargetFormatAndName(t *testing.T) {
+	tg, err := github.NewTarget(github.TargetConfig{Repo: "acme/delivery"}, testEnv(nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.Format() != model.FormatMarkdown || tg.Name() != "github:acme/delivery" {
+		t.Fatalf("%s %s", tg.Format(), tg.Name())
+	}
+}
