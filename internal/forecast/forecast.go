@@ -345,9 +345,19 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 	}
 	half /= 2
 	if half > 0 {
+		// Small means estimated at most quick_win_points; where nothing
+		// remaining is estimated, the items already in progress stand in.
+		estimated := false
+		for _, it := range order {
+			estimated = estimated || it.w.Estimated
+		}
 		c := capacity(doneBlocks, half, 0.95, len(order))
 		for _, it := range order[:min(c, len(order))] {
-			if it.w.Points <= s.quickWinPoints && len(f.QuickWins) < 5 {
+			small := it.w.Estimated && it.w.Points <= s.quickWinPoints
+			if !estimated {
+				small = it.inProgress
+			}
+			if small && len(f.QuickWins) < 5 {
 				f.QuickWins = append(f.QuickWins, it.w.Key)
 			}
 		}

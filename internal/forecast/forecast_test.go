@@ -334,6 +334,33 @@ func TestComputeHandChecked(t *testing.T) {
 			},
 		},
 		{
+			name: "quick wins without any estimates are the items in progress",
+			m: func() model.Milestone {
+				m := steady(d(17))
+				for i := 20; i < 30; i++ {
+					m.Items[i].Estimated = false
+				}
+				m.Items[23].Status = model.StatusInProgress // T-24
+				m.Items[28].Status = model.StatusInProgress // T-29
+				return m
+			},
+			check: func(t *testing.T, f model.Forecast) {
+				// In progress first: T-24, T-29, then T-21, T-22 fit the 4 at 95 %.
+				eq(t, "quick wins", f.QuickWins, []string{"T-24", "T-29"})
+			},
+		},
+		{
+			name: "unestimated items are not quick wins when others are estimated",
+			m: func() model.Milestone {
+				m := steady(d(17))
+				m.Items[20].Estimated = false // T-21
+				return m
+			},
+			check: func(t *testing.T, f model.Forecast) {
+				eq(t, "quick wins", f.QuickWins, []string{"T-22", "T-23", "T-24"})
+			},
+		},
+		{
 			name: "signals: blocked, stale, unestimated",
 			m: func() model.Milestone {
 				m := steady(d(20))
