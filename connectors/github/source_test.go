@@ -288,9 +288,17 @@ func TestSecondaryLimitAndServerErrorsOnReadsAreRetried(t *testing.T) {
 	s.Inject(fakegh.Fault{Method: "GET", Route: "/repos/{owner}/{repo}/milestones", Kind: fakegh.FaultSecondary, RetryAfter: time.Second})
 	s.Inject(fakegh.Fault{Method: "GET", Route: "/repos/{owner}/{repo}/issues", Kind: fakegh.FaultStatus, Status: 502, Times: 2})
 	s.Inject(fakegh.Fault{Method: "GET", Route: "/repos/{owner}/{repo}/issues/{number}/events", Kind: fakegh.FaultReset})
+	s.Inject(fakegh.Fault{Method: "GET", Route: "/repos/{owner}/{repo}/issues", Kind: fakegh.FaultTruncated, Skip: 1})
 	res := fetch(t, newSource(t, s, github.SourceConfig{}, nil))
 	if len(res.Failed) != 0 || len(res.Milestones) != 2 {
 		t.Fatalf("read %d, failed %+v", len(res.Milestones), res.Failed)
+	}
+	hit := map[string]int{}
+	for _, r := range s.Requests() {
+		hit[r.Fault]++
+	}
+	if hit["secondary-limit"] != 1 || hit["status"] != 2 || hit["connection-reset"] != 1 || hit["truncated"] != 1 {
+		t.Fatalf("faults hit %v: every one should have been met and survived", hit)
 	}
 }
 

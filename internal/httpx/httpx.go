@@ -19,7 +19,9 @@
 //     because the error handler passes responses through.
 //
 // Layers, outermost first: the returned *http.Client → the retry loop →
-// a per-attempt client (AttemptTimeout) → metrics → Options.Base. Put
+// a per-attempt client (AttemptTimeout) → metrics → Options.Base. Bodies of
+// reads are read in full inside the attempt, so a truncated body is retried
+// like a dropped connection. Put
 // authentication in Base (a GitHub App transport, a token transport) so that
 // every attempt is signed afresh; transports that only add a static header
 // (go-github's WithAuthToken, go-jira's BasicAuthTransport) may also wrap the
@@ -175,6 +177,21 @@ type observer struct{ o *Options }
 
 func (t *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.o.Base.RoundTrip(req)
+	if err == nil && resp != nil && isRead(req.Method) {
+		// Read the whole body inside the attempt, so a body cut short (a
+		// reset mid-transfer, a truncated answer) is a transport error the
+		// retry loop can act on instead of a decoding error later.
+		body, rerr := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if rerr != nil {
+			if t.o.Observe != nil {
+				t.o.Observe(t.o.Tracker, req.Method, t.o.Route(req), 0)
+			}
+			return nil, fmt.Errorf("reading the response body: %w", rerr)
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+	}
 	status := 0
 	if err == nil && resp != nil {
 		status = resp.StatusCode

@@ -25,6 +25,7 @@ type reply struct {
 	header map[string]string
 	body   string
 	reset  bool // hijack and close the connection without answering
+	cut    bool // promise a longer body than is sent, then close
 }
 
 // script serves the replies in order, repeating the last one, and counts
@@ -58,6 +59,9 @@ func (s *script) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	for k, v := range rep.header {
 		w.Header().Set(k, v)
+	}
+	if rep.cut {
+		w.Header().Set("Content-Length", strconv.Itoa(len(rep.body)*2))
 	}
 	w.WriteHeader(rep.status)
 	io.WriteString(w, rep.body)
@@ -145,6 +149,9 @@ func TestPolicy(t *testing.T) {
 			wantSent: 1, wantStatus: 429},
 		{name: "GET retried after a connection reset", method: "GET",
 			replies:  []reply{{reset: true}, {status: 200}},
+			wantSent: 2, wantStatus: 200},
+		{name: "GET with a truncated body is retried", method: "GET",
+			replies:  []reply{{status: 200, body: `[{"number":1}`, cut: true}, {status: 200, body: `[]`}},
 			wantSent: 2, wantStatus: 200},
 		{name: "POST whose connection is reset is sent exactly once", method: "POST",
 			replies:  []reply{{reset: true}, {status: 201}},
