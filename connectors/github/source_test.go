@@ -416,3 +416,29 @@ func TestSourceConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestRateLimitStopsCleanlyWithinTheRunDeadline(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	seed(s)
+	// The reset is 30 s away: under max_wait (60 s), but past the run's
+	// deadline of 2 s. The run must not sleep into the deadline.
+	s.SetRateLimit(5000, 2, 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	res, err := newSource(t, s, github.SourceConfig{}, nil).Fetch(ctx)
+	if err != nil {
+		t.Fatalf("Fetch: %v", err)
+	}
+	if took := time.Since(start); took > 1500*time.Millisecond {
+		t.Fatalf("took %v: it waited toward the deadline instead of stopping", took)
+	}
+	var le *github.LimitError
+	if len(res.Failed) == 0 || !errors.As(res.Failed[0].Err, &le) {
+		t.Fatalf("failed %+v: want a LimitError", res.Failed)
+	}
+	if !strings.Contains(le.Error(), "stopped cleanly") {
+		t.Fatalf("message %q", le.Error())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,17 @@ import (
 
 // maxBody is GitHub's limit on an issue body, in characters.
 const maxBody = 65536
+
+// digestRe finds the hidden digest forewarn appends to a body it writes,
+// so that runs without a state store (GitHub Actions) can tell an
+// unchanged ticket from a changed one without rewriting it.
+var digestRe = regexp.MustCompile(`<!-- forewarn:digest=([0-9a-f]{8,64}) -->`)
+
+// withDigest is the body as sent: the ticket's body, shortened to fit, and
+// a hidden line carrying the ticket's digest.
+func withDigest(tk model.Ticket) string {
+	return fitBody(tk.Body, tk.Fingerprint) + "\n<!-- forewarn:digest=" + tk.Digest() + " -->\n"
+}
 
 // Target opens forewarn's tickets as GitHub issues.
 type Target struct {
@@ -86,6 +98,9 @@ func (t *Target) Find(ctx context.Context, fingerprint string) (*model.TicketRef
 func (t *Target) ref(fp string, is *gh.Issue) model.TicketRef {
 	ref := model.TicketRef{Fingerprint: fp, Target: t.Name(), ID: fmt.Sprintf("%s#%d", t.cfg.Repo, is.GetNumber()),
 		URL: is.GetHTMLURL(), Open: is.GetState() == "open"}
+	if all := digestRe.FindAllStringSubmatch(is.GetBody(), -1); len(all) > 0 {
+		ref.Digest = all[len(all)-1][1]
+	}
 	if !ref.Open {
 		ref.ClosedAt = is.GetClosedAt().Time.UTC()
 		ref.WontDo = is.GetStateReason() == "not_planned"
@@ -111,7 +126,7 @@ func (t *Target) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, 
 	if tk.Assignee != "" && !contains(assignees, tk.Assignee) {
 		assignees = append(assignees, tk.Assignee)
 	}
-	body := fitBody(tk.Body, tk.Fingerprint)
+	body := withDigest(tk)
 	req := &gh.IssueRequest{Title: gh.String(tk.Title), Body: gh.String(body), Labels: &labels}
 	if len(assignees) > 0 {
 		req.Assignees = &assignees
@@ -159,7 +174,7 @@ func fitBody(body, fp string) string {
 	marker := model.Marker(fp, model.FormatMarkdown)
 	note := "\n\n… (shortened to fit GitHub's limit on issue bodies)\n\n"
 	r := []rune(body)
-	keep := maxBody - len([]rune(marker)) - len([]rune(note)) - 16
+	keep := maxBody - len([]rune(marker)) - len([]rune(note)) - 128 // room for the digest line
 	return string(r[:keep]) + note + marker + "\n"
 }
 
@@ -189,7 +204,7 @@ func (t *Target) Update(ctx context.Context, ref model.TicketRef, tk model.Ticke
 	if err != nil {
 		return err
 	}
-	body := fitBody(tk.Body, tk.Fingerprint)
+	body := withDigest(tk)
 	_, err = t.c.call(ctx, func() (*gh.Response, error) {
 		_, resp, err := api.Issues.Edit(ctx, t.owner, t.repo, n, &gh.IssueRequest{Title: gh.String(tk.Title), Body: gh.String(body)})
 		return resp, err
