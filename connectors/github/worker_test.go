@@ -22,8 +22,8 @@ import (
 type everyMilestone struct{}
 
 func (everyMilestone) Prepare(m model.Milestone) (model.Milestone, bool) { return m, false }
-func (everyMilestone) Open([]byte) (worker.RuleRun, error)                { return everyRun{}, nil }
-func (everyMilestone) Budget() int                                        { return 0 }
+func (everyMilestone) Open([]byte) (worker.RuleRun, error)               { return everyRun{}, nil }
+func (everyMilestone) Budget() int                                       { return 0 }
 
 type everyRun struct{}
 
