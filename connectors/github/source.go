@@ -406,7 +406,7 @@ func (s *Source) item(repo string, is *gh.Issue, start time.Time) model.WorkItem
 		}
 		for _, p := range s.sizePrefix {
 			if rest, ok := strings.CutPrefix(ln, p); ok {
-				if v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64); err == nil && v >= 0 {
+				if v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64); err == nil && v >= 0 && v <= 10000 {
 					w.Points, w.Estimated = v, true
 				}
 			}

@@ -358,8 +358,9 @@ func (p *policy) rateWait(resp *http.Response) (time.Duration, bool) {
 // (epoch seconds) when X-RateLimit-Remaining is 0.
 func Wait(resp *http.Response, now time.Time) (time.Duration, bool) {
 	if ra := strings.TrimSpace(resp.Header.Get("Retry-After")); ra != "" {
-		if s, err := strconv.Atoi(ra); err == nil && s >= 0 {
-			return time.Duration(s) * time.Second, true
+		if s, err := strconv.ParseInt(ra, 10, 64); err == nil && s >= 0 {
+			const most = 1 << 32 // seconds (136 years): keeps the Duration from overflowing
+			return time.Duration(min(s, most)) * time.Second, true
 		}
 		if t, err := http.ParseTime(ra); err == nil {
 			return max0(t.Sub(now)), true
