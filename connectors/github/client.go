@@ -66,9 +66,14 @@ func (c *conn) api() (*gh.Client, error) {
 	return c.client, c.err
 }
 
+// apiBase is base_url, else GitHub Actions' $GITHUB_API_URL when it names
+// an Enterprise Server, else "" (github.com).
 func (c *conn) apiBase() string {
 	if c.auth.BaseURL != "" {
 		return c.auth.BaseURL
+	}
+	if u := strings.TrimRight(c.env.Getenv("GITHUB_API_URL"), "/"); u != "" && u != "https://api.github.com" {
+		return u
 	}
 	return ""
 }

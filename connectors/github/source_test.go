@@ -442,3 +442,18 @@ func TestRateLimitStopsCleanlyWithinTheRunDeadline(t *testing.T) {
 		t.Fatalf("message %q", le.Error())
 	}
 }
+
+func TestActionsAPIURLSelectsEnterpriseServer(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	seed(s)
+	src, err := github.NewSource("acme-gh", github.SourceConfig{Repos: []string{"acme/web"}},
+		testEnv(nil, map[string]string{"GITHUB_TOKEN": testToken, "GITHUB_API_URL": s.URL + "/api/v3"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := src.Fetch(context.Background())
+	if err != nil || len(res.Milestones) != 2 {
+		t.Fatalf("Fetch via $GITHUB_API_URL: %v, %d milestones", err, len(res.Milestones))
+	}
+}
