@@ -276,6 +276,14 @@ func (p *policy) checkRetry(ctx context.Context, resp *http.Response, err error)
 			// The server may have acted: never resend a write.
 			return false, nil
 		}
+		if w, ok := p.rateWait(resp); ok && resp.StatusCode == http.StatusServiceUnavailable {
+			// A 503 with Retry-After: honour it like a rate limit.
+			if w > p.o.MaxWait || !p.fits(ctx, w) {
+				p.log(resp, method, w, "Retry-After exceeds the cap or the deadline; returning the response")
+				return false, nil
+			}
+			return true, nil
+		}
 		return p.fits(ctx, p.o.RetryWaitMin), nil
 	}
 	return false, nil
@@ -296,19 +304,21 @@ func (p *policy) fits(ctx context.Context, d time.Duration) bool {
 	return !p.o.Now().Add(d).After(dl)
 }
 
-func (p *policy) backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+func (p *policy) backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
 	var wait time.Duration
 	if resp != nil && RateLimited(resp) {
 		if w, ok := p.rateWait(resp); ok {
 			wait = w
 		} else {
-			wait = expBackoff(min, max, attempt)
+			wait = expBackoff(lo, hi, attempt)
 		}
 		if wait > p.o.MaxWait {
 			wait = p.o.MaxWait
 		}
+	} else if w, ok := p.rateWait503(resp); ok {
+		wait = min(w, p.o.MaxWait)
 	} else {
-		wait = expBackoff(min, max, attempt)
+		wait = expBackoff(lo, hi, attempt)
 	}
 	var ctx context.Context = context.Background()
 	if resp != nil && resp.Request != nil {
@@ -342,6 +352,14 @@ func expBackoff(min, max time.Duration, attempt int) time.Duration {
 		d -= time.Duration(rand.Int64N(j))
 	}
 	return d
+}
+
+// rateWait503 is the Retry-After of a 503, if it has one.
+func (p *policy) rateWait503(resp *http.Response) (time.Duration, bool) {
+	if resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		return 0, false
+	}
+	return p.rateWait(resp)
 }
 
 // rateWait is how long the response asks the client to wait.
