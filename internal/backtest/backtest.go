@@ -356,6 +356,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	naiveItems := fs.Int("naive-items", 5, "naive rule: more than this many items open")
 	noGrowth := fs.Bool("no-growth", false, "forecast without scope growth")
 	window := fs.Int("window", 0, "forecast window_days (default: the forecast's default)")
+	resamples := fs.Int("resamples", 0, "forecast resamples; 1 turns resampling off (default: the forecast's default)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: forewarn backtest [flags]\n\nReplays histories with known outcomes and scores the forecast methods.\n\n")
 		fs.PrintDefaults()
@@ -371,7 +372,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg := Config{StepDays: *step, NaiveDays: *naiveDays, NaiveItems: *naiveItems,
-		Forecast: forecast.Options{Trials: *trials, Seed: *seed, MinHistoryDays: *minHistory, MinCompletions: *minDone, WindowDays: *window}}
+		Forecast: forecast.Options{Trials: *trials, Seed: *seed, MinHistoryDays: *minHistory, MinCompletions: *minDone, WindowDays: *window, Resamples: *resamples}}
 	if *noGrowth {
 		g := false
 		cfg.Forecast.ScopeGrowth = &g

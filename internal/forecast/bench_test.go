@@ -60,6 +60,18 @@ func BenchmarkCompute(b *testing.B) {
 	}
 }
 
+// BenchmarkComputeNoResampling is BenchmarkCompute with resamples: 1 (the
+// observed days as they are): faster, but overconfident on short histories.
+//
+//	go test -run '^$' -bench 'ComputeNoResampling' -benchmem -cpu 1 ./internal/forecast/
+func BenchmarkComputeNoResampling(b *testing.B) {
+	m, now := benchMilestone(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		forecast.Compute(m, now, forecast.Options{Resamples: 1})
+	}
+}
+
 // BenchmarkComputeTrialsAllocs shows that allocations do not grow with the
 // number of trials: compare allocs/op of the two sub-benchmarks.
 //

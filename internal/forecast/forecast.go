@@ -301,8 +301,14 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		note("scope growth not modelled (scope_growth: false)")
 	}
 
-	res := simulate(simInput{trials: s.trials, seed: s.seed, remaining: f.RemainingItems,
-		net: net, maxSteps: maxSteps, dueSteps: dueSteps})
+	bagged := newResamples(len(samples), s.resamples, s.seed)
+	if s.resamples > 1 {
+		note("%d trials over %d resamples of the %d observed days, so the uncertainty of the pace itself is included", s.trials, s.resamples, len(samples))
+	} else {
+		note("%d trials over the %d observed days as they are (resamples: 1)", s.trials, len(samples))
+	}
+	res := simulateBagged(simInput{trials: s.trials, seed: s.seed, remaining: f.RemainingItems,
+		net: net, maxSteps: maxSteps, dueSteps: dueSteps}, bagged)
 	date := func(q float64) time.Time {
 		k := res.quantileStep(q, s.trials)
 		if k < 0 {
@@ -331,19 +337,20 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 
 	// Cut line and quick wins.
 	order := cutOrder(items)
-	doneBlocks := blocks(samples, false)
-	if !due.IsZero() && dueSteps > 0 {
-		c := capacity(doneBlocks, dueSteps, s.confidence, len(order))
-		for _, it := range order[:min(c, len(order))] {
-			f.CutLine = append(f.CutLine, it.w.Key)
-		}
-	}
 	newDate := f.Quantile(s.confidence)
 	half := 0
 	for k := 1; k <= maxSteps && stepDay[k] <= dayNum(newDate); k++ {
 		half = k
 	}
 	half /= 2
+	cutSteps := 0
+	if !due.IsZero() {
+		cutSteps = dueSteps
+	}
+	fit := capacity(samples, bagged, len(order), capQuery{steps: cutSteps, c: s.confidence}, capQuery{steps: half, c: 0.95})
+	for _, it := range order[:min(fit[0], len(order))] {
+		f.CutLine = append(f.CutLine, it.w.Key)
+	}
 	if half > 0 {
 		// Small means estimated at most quick_win_points; where nothing
 		// remaining is estimated, the items already in progress stand in.
@@ -351,8 +358,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		for _, it := range order {
 			estimated = estimated || it.w.Estimated
 		}
-		c := capacity(doneBlocks, half, 0.95, len(order))
-		for _, it := range order[:min(c, len(order))] {
+		for _, it := range order[:min(fit[1], len(order))] {
 			small := it.w.Estimated && it.w.Points <= s.quickWinPoints
 			if !estimated {
 				small = it.inProgress

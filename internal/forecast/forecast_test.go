@@ -197,8 +197,8 @@ func TestComputeHandChecked(t *testing.T) {
 				// burn-down marks the day they joined
 				eq(t, "added on 9 March", f.Burndown[7].Added, 5)
 				eq(t, "linear ignores growth: 15/2 -> 8 working days", f.LinearDate, d(25))
-				if !f.P50.After(d(25)) {
-					t.Errorf("P50 = %s, want after 2026-03-25 with growth modelled", f.P50.Format(time.DateOnly))
+				if !f.P85.After(d(25)) || f.P50.Before(d(25)) {
+					t.Errorf("P50 %s P85 %s, want P85 after 2026-03-25 with growth modelled", f.P50.Format(time.DateOnly), f.P85.Format(time.DateOnly))
 				}
 				wantNote(t, f, "scope growth modelled: +5 items net")
 			},
@@ -461,7 +461,7 @@ func TestValidate(t *testing.T) {
 	}
 	bad := forecast.Options{Trials: -1, WindowDays: 3, WorkingDays: []string{"mon", "funday", "mon"},
 		Holidays: []string{"2026-13-01"}, Confidence: 1.5, MinHistoryDays: -1, MinCompletions: -2,
-		StaleDays: -3, HorizonDays: 10, QuickWinPoints: -1, TimeZone: "Mars/Olympus"}
+		StaleDays: -3, HorizonDays: 10, QuickWinPoints: -1, TimeZone: "Mars/Olympus", Resamples: 100}
 	err := bad.Validate()
 	var keys []string
 	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
@@ -472,7 +472,7 @@ func TestValidate(t *testing.T) {
 		keys = append(keys, fe.Key)
 	}
 	want := []string{"trials", "window_days", "working_days[1]", "working_days[2]", "holidays[0]", "confidence",
-		"time_zone", "min_history_days", "min_completions", "stale_days", "horizon_days", "quick_win_points"}
+		"time_zone", "resamples", "min_history_days", "min_completions", "stale_days", "horizon_days", "quick_win_points"}
 	eq(t, "keys", keys, want)
 	if !strings.Contains(err.Error(), `working_days[1]: "funday" is not a day`) {
 		t.Errorf("message: %v", err)

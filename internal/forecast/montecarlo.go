@@ -56,44 +56,87 @@ func (b *block) draw(x uint64) int32 {
 // of two supports); larger blocks are skipped, which only costs speed.
 const maxBlockCost = 1 << 18
 
-// blocks builds the tables for 2, 4, 8, 16 and 32 days from the daily
-// samples: element L holds 2^L days (element 0 is unused). Levels whose
-// table would be too costly to build are left out.
+// tables holds the buffers block tables are built in, reused from one
+// build to the next within a forecast.
+type tables struct {
+	bl           []block
+	scaled       []float64
+	small, large []int32
+	thresh       []uint32
+	alias        []int32
+	byRem        []uint8
+}
+
+// blocks builds the tables for 1, 2, 4, 8, 16 and 32 days from the daily
+// samples: element L holds 2^L days. Levels whose table would be too costly
+// to build are left out.
 func blocks(samples []int32, withAlias bool) []block {
+	return new(tables).build(samples, withAlias)
+}
+
+// build is blocks, reusing the buffers of earlier builds. The result is
+// valid until the next build.
+func (t *tables) build(samples []int32, withAlias bool) []block {
+	return t.buildUpTo(samples, withAlias, 32)
+}
+
+// buildUpTo builds only the levels of at most maxDays days.
+func (t *tables) buildUpTo(samples []int32, withAlias bool, maxDays int) []block {
 	lo, hi := samples[0], samples[0]
 	for _, v := range samples {
 		lo, hi = min(lo, v), max(hi, v)
 	}
-	pmf := make([]float64, hi-lo+1)
+	t.bl = t.bl[:0]
+	next := func(size int) *block { // the next level's block, buffers reused
+		if len(t.bl) < cap(t.bl) {
+			t.bl = t.bl[:len(t.bl)+1]
+		} else {
+			t.bl = append(t.bl, block{})
+		}
+		b := &t.bl[len(t.bl)-1]
+		b.pmf = resize(b.pmf, size)
+		return b
+	}
+	b := next(int(hi - lo + 1))
+	b.days, b.lo, b.hi = 1, lo, hi
 	for _, v := range samples {
-		pmf[v-lo] += 1 / float64(len(samples))
+		b.pmf[v-lo] += 1 / float64(len(samples))
 	}
-	out := make([]block, 1, 6)
-	out[0] = block{days: 1, lo: lo, hi: hi, pmf: pmf}
-	if withAlias {
-		out[0].alias = aliasOf(pmf)
-	}
-	for days := 2; days <= 32; days *= 2 {
-		if len(pmf)*len(pmf) > maxBlockCost {
+	for days := 2; days <= min(32, maxDays); days *= 2 {
+		prev := &t.bl[len(t.bl)-1]
+		if len(prev.pmf)*len(prev.pmf) > maxBlockCost {
 			break
 		}
-		next := make([]float64, 2*len(pmf)-1)
-		for i, p := range pmf {
+		nb := next(2*len(prev.pmf) - 1)
+		prev = &t.bl[len(t.bl)-2] // next may have moved the slice
+		src := prev.pmf
+		for i, p := range src {
 			if p == 0 {
 				continue
 			}
-			for j, q := range pmf {
-				next[i+j] += p * q
+			dst := nb.pmf[i : i+len(src)]
+			for j, q := range src {
+				dst[j] += p * q
 			}
 		}
-		pmf, lo, hi = next, 2*lo, 2*hi
-		b := block{days: days, lo: lo, hi: hi, pmf: pmf}
-		if withAlias {
-			b.alias = aliasOf(pmf)
-		}
-		out = append(out, b)
+		nb.days, nb.lo, nb.hi = days, 2*prev.lo, 2*prev.hi
 	}
-	return out
+	if withAlias {
+		for i := range t.bl {
+			t.aliasInto(&t.bl[i])
+		}
+	}
+	return t.bl
+}
+
+// resize returns buf with length n, zeroed, reusing its memory when it can.
+func resize[T any](buf []T, n int) []T {
+	if cap(buf) < n {
+		return make([]T, n)
+	}
+	buf = buf[:n]
+	clear(buf)
+	return buf
 }
 
 // level is the largest block level (days = 2^level) not above maxDays and
@@ -105,36 +148,26 @@ func level(maxDays int, n int) int {
 	return min(bits.Len(uint(maxDays))-1, n-1)
 }
 
-func aliasOf(pmf []float64) []aliasEntry {
-	t, a := aliasTable(pmf)
-	out := make([]aliasEntry, len(t))
-	for i := range t {
-		out[i] = aliasEntry{thresh: t[i], alias: a[i]}
-	}
-	return out
-}
-
-// aliasTable is Vose's alias method over pmf.
-func aliasTable(pmf []float64) ([]uint32, []int32) {
+// aliasInto fills b.alias: Vose's alias method over b.pmf.
+func (t *tables) aliasInto(b *block) {
+	pmf := b.pmf
 	n := len(pmf)
-	scaled := make([]float64, n)
-	small := make([]int32, 0, n)
-	large := make([]int32, 0, n)
+	t.scaled = resize(t.scaled, n)
+	t.small, t.large = t.small[:0], t.large[:0]
 	for i, p := range pmf {
-		scaled[i] = p * float64(n)
-		if scaled[i] < 1 {
-			small = append(small, int32(i))
+		t.scaled[i] = p * float64(n)
+		if t.scaled[i] < 1 {
+			t.small = append(t.small, int32(i))
 		} else {
-			large = append(large, int32(i))
+			t.large = append(t.large, int32(i))
 		}
 	}
-	thresh := make([]uint32, n)
-	alias := make([]int32, n)
+	b.alias = resize(b.alias, n)
+	scaled, small, large := t.scaled, t.small, t.large
 	for len(small) > 0 && len(large) > 0 {
 		s, l := small[len(small)-1], large[len(large)-1]
 		small = small[:len(small)-1]
-		thresh[s] = toThreshold(scaled[s])
-		alias[s] = l
+		b.alias[s] = aliasEntry{thresh: toThreshold(scaled[s]), alias: l}
 		scaled[l] -= 1 - scaled[s]
 		if scaled[l] < 1 {
 			large = large[:len(large)-1]
@@ -142,12 +175,12 @@ func aliasTable(pmf []float64) ([]uint32, []int32) {
 		}
 	}
 	for _, l := range large {
-		thresh[l], alias[l] = ^uint32(0), l
+		b.alias[l] = aliasEntry{thresh: ^uint32(0), alias: l}
 	}
 	for _, s := range small { // rounding leftovers: probability one
-		thresh[s], alias[s] = ^uint32(0), s
+		b.alias[s] = aliasEntry{thresh: ^uint32(0), alias: s}
 	}
-	return thresh, alias
+	t.small, t.large = small[:0], large[:0]
 }
 
 func toThreshold(p float64) uint32 {
@@ -176,23 +209,26 @@ type simResult struct {
 	never  int     // trials not finishing within maxSteps
 }
 
-// simulate runs the completion Monte Carlo. Memory is allocated once per
-// call, never per trial.
-func simulate(in simInput) simResult {
-	res := simResult{finish: make([]int32, in.maxSteps+1)}
+// simulate runs the completion Monte Carlo and adds its outcome to res
+// (whose finish histogram has maxSteps+1 entries). t provides reusable
+// buffers; nothing is allocated per trial.
+func simulate(in simInput, t *tables, res *simResult) {
 	best := in.net[0]
 	for _, v := range in.net {
 		best = max(best, v)
 	}
 	if best <= 0 { // no observed day reduces the work: no trial can finish
-		res.never = in.trials
-		return res
+		res.never += in.trials
+		return
 	}
-	bl := blocks(in.net, true)
+	// Blocks longer than the work could last at the best pace are never
+	// used: do not build them.
+	bl := t.buildUpTo(in.net, true, max(1, (in.remaining-1)/int(best)))
 	top := len(bl) - 1
 	// byRem[rem] is the longest block level that cannot finish rem items:
 	// 2^level × best < rem. Above the table, the top level.
-	byRem := make([]uint8, (int32(1)<<top)*best+1)
+	t.byRem = resize(t.byRem, int((int32(1)<<top)*best+1))
+	byRem := t.byRem
 	for rem := range byRem {
 		byRem[rem] = uint8(level((rem-1)/int(best), len(bl)))
 	}
@@ -243,7 +279,6 @@ func simulate(in simInput) simResult {
 			}
 		}
 	}
-	return res
 }
 
 // lanes is how many trials run interleaved.
@@ -275,40 +310,148 @@ func (r simResult) finishedBy(k, trials int) float64 {
 	return float64(acc) / float64(trials)
 }
 
-// capacity is the number of items completed within `steps` working days
-// with probability at least c, capped at limit. It counts completions only:
-// it is about the items that exist now (the cut line, quick wins). The sum
-// of `steps` daily draws is computed exactly, by convolving the block
-// distributions, rather than sampled.
-// bl are the blocks of the daily completions (blocks(done, false)).
-func capacity(bl []block, steps int, c float64, limit int) int {
-	if steps <= 0 || len(bl) == 0 || limit <= 0 {
-		return 0
+// capacity answers, for each query, how many items are completed within
+// q.steps working days with probability at least q.c, capped at limit. It
+// counts completions only: it is about the items that exist now (the cut
+// line, quick wins). The distribution of the sum of the daily draws is
+// computed exactly, by convolving block distributions, for each resampled
+// history (see resamples), and pooled.
+func capacity(done []int32, r *resamples, limit int, qs ...capQuery) []int {
+	out := make([]int, len(qs))
+	maxSteps := 0
+	for _, q := range qs {
+		maxSteps = max(maxSteps, q.steps)
+	}
+	if maxSteps <= 0 || len(done) == 0 || limit <= 0 {
+		return out
+	}
+	pooled := make([][]float64, len(qs))
+	for i := range pooled {
+		pooled[i] = make([]float64, limit+1)
 	}
 	dist := make([]float64, limit+1) // dist[k]: P(min(sum, limit) = k)
-	dist[0] = 1
 	tmp := make([]float64, limit+1)
-	for left := steps; left > 0; {
-		l := level(left, len(bl))
-		b := &bl[l]
-		left -= b.days
-		clear(tmp)
-		for i, p := range dist {
-			if p == 0 {
+	sample := make([]int32, len(done))
+	var t tables
+	for k := 0; k < r.count(); k++ {
+		r.apply(k, done, sample)
+		bl := t.buildUpTo(sample, false, maxSteps)
+		for qi, q := range qs {
+			if q.steps <= 0 {
 				continue
 			}
-			for j, q := range b.pmf {
-				tmp[min(i+int(b.lo)+j, limit)] += p * q
+			clear(dist)
+			dist[0] = 1
+			lo, hi := 0, 0 // dist's support
+			for left := q.steps; left > 0; {
+				b := &bl[level(left, len(bl))]
+				left -= b.days
+				clear(tmp)
+				for i := lo; i <= hi; i++ {
+					p := dist[i]
+					if p < 1e-15 {
+						continue
+					}
+					// Sums below the limit land in place; the rest is
+					// lumped at the limit.
+					at := i + int(b.lo)
+					if at >= limit {
+						tmp[limit] += p
+						continue
+					}
+					n := min(len(b.pmf), limit-at)
+					dst := tmp[at : at+n]
+					for j, w := range b.pmf[:n] {
+						dst[j] += p * w
+					}
+					if n < len(b.pmf) {
+						var rest float64
+						for _, w := range b.pmf[n:] {
+							rest += w
+						}
+						tmp[limit] += p * rest
+					}
+				}
+				lo, hi = min(lo+int(b.lo), limit), min(hi+int(b.hi), limit)
+				dist, tmp = tmp, dist
+			}
+			for i, p := range dist {
+				pooled[qi][i] += p / float64(r.count())
 			}
 		}
-		dist, tmp = tmp, dist
 	}
-	var acc float64
-	for k := limit; k > 0; k-- {
-		acc += dist[k]
-		if acc >= c-1e-9 {
-			return k
+	for qi, q := range qs {
+		var acc float64
+		for k := limit; k > 0; k-- {
+			acc += pooled[qi][k]
+			if acc >= q.c-1e-9 {
+				out[qi] = k
+				break
+			}
 		}
 	}
-	return 0
+	return out
+}
+
+// capQuery asks for the items completed within steps working days with
+// probability at least c.
+type capQuery struct {
+	steps int
+	c     float64
+}
+
+// resamples are the resampled histories the trials are shared among: each
+// draws as many days as were observed, with replacement, from the window.
+// Pooling the trials over several of them lets a short history's
+// uncertainty about the team's true pace widen the forecast, as it should:
+// with the observed days alone, ten days would be taken as the whole truth.
+// The backtest measured P85 calibration rising from 80 % to 85 % with four.
+type resamples struct {
+	n   int
+	idx []int32 // count × n indices into the observed days
+}
+
+// newResamples draws k resampled histories of n days; deterministic under
+// seed. k = 1 is the observed days themselves (no resampling).
+func newResamples(n, k int, seed int64) *resamples {
+	r := &resamples{n: n, idx: make([]int32, k*n)}
+	if k == 1 {
+		for i := range r.idx {
+			r.idx[i] = int32(i)
+		}
+		return r
+	}
+	g := rng{s: uint64(seed) ^ 0x2545f4914f6cdd1d}
+	for i := range r.idx {
+		r.idx[i] = int32(uniform(g.next(), n))
+	}
+	return r
+}
+
+func (r *resamples) count() int { return len(r.idx) / r.n }
+
+// apply writes resample k of src into dst.
+func (r *resamples) apply(k int, src, dst []int32) {
+	for i, j := range r.idx[k*r.n : (k+1)*r.n] {
+		dst[i] = src[j]
+	}
+}
+
+// simulateBagged runs the simulation over every resampled history, sharing
+// the trials among them, and pools the outcomes.
+func simulateBagged(in simInput, r *resamples) simResult {
+	res := simResult{finish: make([]int32, in.maxSteps+1)}
+	net := make([]int32, len(in.net))
+	var t tables
+	left := in.trials
+	for k := 0; k < r.count(); k++ {
+		r.apply(k, in.net, net)
+		sub := in
+		sub.net = net
+		sub.trials = left / (r.count() - k)
+		left -= sub.trials
+		sub.seed = in.seed + int64(k)*0x9e3779b9
+		simulate(sub, &t, &res)
+	}
+	return res
 }

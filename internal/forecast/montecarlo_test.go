@@ -23,11 +23,14 @@ func TestCapacityIsExact(t *testing.T) {
 		{40, 1000, 0.5, 40}, // median of 40 fair days: 20 twos
 	}
 	for _, tc := range tests {
-		if got := capacity(blocks(done, false), tc.steps, tc.c, tc.limit); got != tc.want {
+		if got := capacity(done, identity(len(done)), tc.limit, capQuery{steps: tc.steps, c: tc.c})[0]; got != tc.want {
 			t.Errorf("capacity(steps %d, limit %d, c %v) = %d, want %d", tc.steps, tc.limit, tc.c, got, tc.want)
 		}
 	}
 }
+
+// identity is a single "resample" that is the observed days themselves.
+func identity(n int) *resamples { return newResamples(n, 1, 0) }
 
 // naive is the plain day-by-day simulation the block sampler must match.
 func naive(in simInput, seed uint64) simResult {
@@ -62,7 +65,9 @@ func TestBlockSamplingMatchesDayByDay(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.in.trials, tc.in.seed = trials, 3
-			a, b := simulate(tc.in), naive(tc.in, 11)
+			a := simResult{finish: make([]int32, tc.in.maxSteps+1)}
+			simulate(tc.in, new(tables), &a)
+			b := naive(tc.in, 11)
 			for _, q := range []float64{0.1, 0.5, 0.85, 0.95} {
 				ka, kb := a.quantileStep(q, trials), b.quantileStep(q, trials)
 				if d := ka - kb; d < -1 || d > 1 {
@@ -89,7 +94,26 @@ func BenchmarkSimulate(b *testing.B) {
 	in := simInput{trials: 10000, seed: 1, remaining: 155, maxSteps: 520, dueSteps: 43,
 		net: []int32{2, 4, 0, 2, 1, 4, 2, 0, 3, 5, 2, 1, 3, 2, 4, 0, 2, 1, 4, 2, 0, 3, 5, 2, 1, 3, 2, 4, 0, 2}}
 	b.ReportAllocs()
+	var t tables
 	for b.Loop() {
-		simulate(in)
+		res := simResult{finish: make([]int32, in.maxSteps+1)}
+		simulate(in, &t, &res)
+	}
+}
+
+func TestResamplingWidensShortHistories(t *testing.T) {
+	// Eight observed days: the pace itself is uncertain, so the pooled
+	// resamples must spread wider than the observed days alone.
+	in := simInput{trials: 20000, seed: 5, remaining: 60, net: []int32{1, 3, 0, 2, 4, 1, 2, 3}, maxSteps: 520, dueSteps: 20}
+	plain := simulateBagged(in, identity(len(in.net)))
+	bagged := simulateBagged(in, newResamples(len(in.net), 4, 9))
+	p05, p95 := plain.quantileStep(0.05, in.trials), plain.quantileStep(0.95, in.trials)
+	b05, b95 := bagged.quantileStep(0.05, in.trials), bagged.quantileStep(0.95, in.trials)
+	if b95-b05 <= p95-p05 {
+		t.Errorf("resampled 5-95 %% spread %d..%d is not wider than %d..%d", b05, b95, p05, p95)
+	}
+	again := simulateBagged(in, newResamples(len(in.net), 4, 9))
+	if again.quantileStep(0.85, in.trials) != bagged.quantileStep(0.85, in.trials) || again.never != bagged.never {
+		t.Error("resampling is not deterministic under its seed")
 	}
 }

@@ -22,6 +22,12 @@ type Options struct {
 	// calendar day it falls on there (default UTC).
 	TimeZone string `yaml:"time_zone" desc:"Team's IANA time zone for day boundaries, e.g. Europe/Amsterdam (default UTC)."`
 
+	// Resamples: the trials are shared among this many resamples of the
+	// observed days, so a short history's uncertainty widens the forecast
+	// (default 4; 1 uses the observed days as they are, which is faster but
+	// overconfident on short histories).
+	Resamples int `yaml:"resamples" desc:"Resampled histories the trials are shared among; 1 turns resampling off (default 4)."`
+
 	// MinHistoryDays is the fewest working days of history (since work
 	// started, inside the window) needed for a date (default 5).
 	MinHistoryDays int `yaml:"min_history_days" desc:"Fewest working days of throughput history for a forecast (default 5)."`
@@ -49,6 +55,7 @@ const (
 	DefaultStaleDays      = 14
 	DefaultHorizonDays    = 730
 	DefaultQuickWinPoints = 2
+	DefaultResamples      = 4
 )
 
 // FieldError is one problem with the options, naming its yaml key.
@@ -106,6 +113,9 @@ func (o Options) Validate() error {
 			bad("time_zone", "%q is not a known IANA time zone (e.g. Europe/Amsterdam)", o.TimeZone)
 		}
 	}
+	if o.Resamples < 0 || o.Resamples > 64 {
+		bad("resamples", "must be between 1 and 64 (got %d)", o.Resamples)
+	}
 	if o.MinHistoryDays < 0 {
 		bad("min_history_days", "must not be negative (got %d)", o.MinHistoryDays)
 	}
@@ -137,6 +147,7 @@ type settings struct {
 	horizon                        int
 	quickWinPoints                 float64
 	loc                            *time.Location // nil: UTC
+	resamples                      int
 }
 
 // resolve applies defaults. Invalid entries (which Validate reports) are
@@ -178,6 +189,11 @@ func (o Options) resolve() settings {
 	if s.quickWinPoints <= 0 {
 		s.quickWinPoints = DefaultQuickWinPoints
 	}
+	s.resamples = o.Resamples
+	if s.resamples <= 0 {
+		s.resamples = DefaultResamples
+	}
+	s.resamples = min(s.resamples, 64)
 	for _, d := range o.WorkingDays {
 		k := strings.ToLower(strings.TrimSpace(d))
 		if len(k) > 3 {
