@@ -53,6 +53,14 @@ func TestGeneratedBacktestThroughMain(t *testing.T) {
 	if nr >= r {
 		t.Errorf("naive recall %d %% >= Monte Carlo recall %d %%", nr, r)
 	}
+	// P85 must mean 85 %: on this data, within a few points of it.
+	cal := regexp.MustCompile(`(?m)^\| Monte Carlo: P85 after due \|.*\| (\d+) % \(n=\d+\) \|`).FindStringSubmatch(out)
+	if cal == nil {
+		t.Fatalf("no P85 calibration in:\n%s", out)
+	}
+	if c, _ := strconv.Atoi(cal[1]); c < 78 || c > 92 {
+		t.Errorf("P85 calibration %d %%, want 78-92 %%", c)
+	}
 	row(t, out, "Straight line after due")
 	row(t, out, "Behind a straight burn-down")
 	row(t, out, "Monte Carlo: P85 after due")
