@@ -516,3 +516,26 @@ func wantNoDates(t *testing.T, f model.Forecast) {
 		t.Errorf("want no dates and no cut line, got P50 %s P85 %s P95 %s linear %s cut %v", f.P50, f.P85, f.P95, f.LinearDate, f.CutLine)
 	}
 }
+
+// The worker forecasts milestones concurrently: Compute must share nothing.
+// Run with -race to check.
+func TestComputeConcurrently(t *testing.T) {
+	m, now := noisy(150, 60), d(2).AddDate(0, 0, 35)
+	want := forecast.Compute(m, now, forecast.Options{Trials: 2000})
+	got := make([]model.Forecast, 4)
+	done := make(chan int)
+	for i := range got {
+		go func() {
+			got[i] = forecast.Compute(m, now, forecast.Options{Trials: 2000})
+			done <- i
+		}()
+	}
+	for range got {
+		<-done
+	}
+	for i := range got {
+		if !reflect.DeepEqual(got[i], want) {
+			t.Fatalf("concurrent forecast %d differs", i)
+		}
+	}
+}
