@@ -8,7 +8,8 @@
 // time is below 50 %, and, separately, when the P85 date is after the due
 // date), the straight-line projection (warning when it lands after the due
 // date), "behind a straight burn-down" (share done below share of time
-// elapsed) and the naive rule "fewer than N days left and more than M items
+// elapsed), the Monte Carlo falling back to that check when its data is
+// insufficient, and the naive rule "fewer than N days left and more than M items
 // open".
 package backtest
 
@@ -90,18 +91,28 @@ var methods = []method{
 		},
 		date: func(f model.Forecast) time.Time { return f.LinearDate }},
 	{name: "Behind a straight burn-down",
+		warn: func(f model.Forecast, c *Case, at time.Time, _ Config) bool { return behind(f, c, at) }},
+	{name: "Monte Carlo, else burn-down on insufficient data",
 		warn: func(f model.Forecast, c *Case, at time.Time, _ Config) bool {
-			if f.ScopeItems == 0 || !c.Due.After(c.Start) {
-				return false
+			if f.Status == model.ForecastInsufficient {
+				return behind(f, c, at)
 			}
-			elapsed := at.Sub(c.Start).Hours() / c.Due.Add(24*time.Hour).Sub(c.Start).Hours()
-			return float64(f.DoneItems)/float64(f.ScopeItems) < elapsed
+			return f.Status == model.ForecastOK && f.ProbOnTime < 0.5
 		}},
 	{name: "Naive rule",
 		warn: func(f model.Forecast, c *Case, at time.Time, cfg Config) bool {
 			left := c.Due.Sub(at.UTC().Truncate(24*time.Hour)).Hours() / 24
 			return left < float64(cfg.NaiveDays) && f.RemainingItems > cfg.NaiveItems
 		}},
+}
+
+// behind: the share of scope done is below the share of time elapsed.
+func behind(f model.Forecast, c *Case, at time.Time) bool {
+	if f.ScopeItems == 0 || !c.Due.After(c.Start) {
+		return false
+	}
+	elapsed := at.Sub(c.Start).Hours() / c.Due.Add(24*time.Hour).Sub(c.Start).Hours()
+	return float64(f.DoneItems)/float64(f.ScopeItems) < elapsed
 }
 
 // Row is one method's result on one input.
