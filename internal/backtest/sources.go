@@ -133,10 +133,15 @@ func SprintCases(dir string) ([]Case, error) {
 		return nil, fmt.Errorf("opening the sprint dataset: %w", err)
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
+	return parseSprints(path, f)
+}
+
+// parseSprints reads the sprint snapshots; errors name path:line.
+func parseSprints(path string, in io.Reader) ([]Case, error) {
+	r := csv.NewReader(in)
 	header, err := r.Read()
 	if err != nil {
-		return nil, fmt.Errorf("%s: reading the header: %w", path, err)
+		return nil, fmt.Errorf("%s:1: reading the header: %w", path, err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -145,7 +150,7 @@ func SprintCases(dir string) ([]Case, error) {
 	for _, need := range []string{"project", "pred_time_pct", "boardid", "sprintid", "planday", "no_issue_starttime",
 		"no_issue_added", "no_issue_removed", "no_issuetodo", "no_issueinprogress", "no_issuedone", "missed"} {
 		if _, ok := col[need]; !ok {
-			return nil, fmt.Errorf("%s: column %q is missing", path, need)
+			return nil, fmt.Errorf("%s:1: column %q is missing", path, need)
 		}
 	}
 	byKey := map[string]*Case{}
@@ -159,6 +164,9 @@ func SprintCases(dir string) ([]Case, error) {
 		line++
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		if len(rec) != len(header) {
+			return nil, fmt.Errorf("%s:%d: %d fields, the header has %d", path, line, len(rec), len(header))
 		}
 		num := func(name string) (int, error) {
 			v, err := strconv.ParseFloat(rec[col[name]], 64)
@@ -175,7 +183,12 @@ func SprintCases(dir string) ([]Case, error) {
 			}
 		}
 		pct, plan, start, added, removed, todo, inprog, done, missed := v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]
-		if pct == 0 || plan < 2 || todo+inprog+done == 0 || start+added-removed != todo+inprog+done {
+		for i, x := range v[:9] {
+			if x < 0 || x > 100000 {
+				return nil, fmt.Errorf("%s:%d: value %d out of range (field %d)", path, line, x, i+1)
+			}
+		}
+		if pct == 0 || pct >= 100 || plan < 2 || plan > 366 || todo+inprog+done == 0 || start+added-removed != todo+inprog+done {
 			continue // nothing to judge yet, or an inconsistent row
 		}
 		key := rec[col["project"]] + "/" + rec[col["boardid"]] + "/" + rec[col["sprintid"]]

@@ -1,0 +1,81 @@
+package backtest
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+const sprintHeader = "project,pred_time_pct,boardid,sprintid,name,vel_diff,planday,no_issue_starttime,vel_starttime,no_issue_added,vel_added,no_issue_removed,vel_removed,no_issuetodo,vel_todo,no_issueinprogress,vel_inprogress,no_issuedone,vel_done,no_admin,no_teammember,missed\n"
+
+func TestParseSprints(t *testing.T) {
+	data := sprintHeader +
+		"apache,30,1,150,S6,-33,14,8,33,6,18,0,0,5,17,6,20,3,6,3,9,1\n" +
+		"apache,50,1,150,S6,-33,14,8,33,6,18,0,0,2,7,9,38,3,6,3,9,1\n" +
+		"apache,0,1,150,S6,-33,14,8,33,0,0,0,0,8,33,0,0,0,0,3,9,1\n" + // t=0: nothing to judge
+		"jira,50,2,7,S1,0,10,4,8,0,0,1,2,1,2,0,0,2,4,1,3,0\n"
+	cases, err := parseSprints("x.csv", strings.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 2 || len(cases[0].Points) != 2 || len(cases[1].Points) != 1 {
+		t.Fatalf("got %d cases (%+v)", len(cases), cases)
+	}
+	c := cases[0]
+	if !c.Missed || c.Due.Sub(c.Start).Hours() != 13*24 {
+		t.Errorf("case %s: missed %v, %v days, want missed and 13", c.Key, c.Missed, c.Due.Sub(c.Start).Hours()/24)
+	}
+	// At 50 % of 14 days (day 7): 14 items joined, 3 done, 9 in progress, 2 to do.
+	m, at := c.Points[1].M, c.Points[1].At
+	var in, done, prog int
+	for _, w := range m.Items {
+		if w.InMilestoneAt(at) {
+			in++
+			if w.DoneAt(at) {
+				done++
+			} else if !w.Started.IsZero() && !w.Started.After(at) {
+				prog++
+			}
+		}
+	}
+	if in != 14 || done != 3 || prog != 9 {
+		t.Errorf("snapshot at 50 %%: %d in scope, %d done, %d in progress; want 14, 3, 9", in, done, prog)
+	}
+	// The removed item of the jira sprint has left by the checkpoint.
+	j := cases[1].Points[0]
+	n := 0
+	for _, w := range j.M.Items {
+		if w.InMilestoneAt(j.At) {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("jira sprint: %d items in scope at the checkpoint, want 3", n)
+	}
+}
+
+var lineRef = regexp.MustCompile(`^x\.csv:\d+: `)
+
+func FuzzParseSprints(f *testing.F) {
+	f.Add(sprintHeader + "apache,30,1,150,S6,-33,14,8,33,6,18,0,0,5,17,6,20,3,6,3,9,1\n")
+	f.Add(sprintHeader + "a,50,1,1,n,0,7,1,1,0,0,0,0,0,0,0,0,1,1,1,1,0\n")
+	f.Add(sprintHeader + "a,80,1,1,n,0,9999999,1,1,0,0,0,0,0,0,0,0,1,1,1,1,0\n")
+	f.Add("project,planday\nx,1\n")
+	f.Add(sprintHeader + "a,\"30,1\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		cases, err := parseSprints("x.csv", strings.NewReader(data))
+		if err != nil {
+			if !lineRef.MatchString(err.Error()) {
+				t.Fatalf("error does not name file:line: %v", err)
+			}
+			return
+		}
+		for _, c := range cases {
+			for _, p := range c.Points {
+				if !p.At.Before(c.Due) || p.At.Before(c.Start) {
+					t.Fatalf("checkpoint %s outside %s..%s", p.At, c.Start, c.Due)
+				}
+			}
+		}
+	})
+}
