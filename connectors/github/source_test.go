@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/forewarn/forewarn/connectors/github"
 	"github.com/forewarn/forewarn/internal/model"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
@@ -455,5 +457,28 @@ func TestActionsAPIURLSelectsEnterpriseServer(t *testing.T) {
 	res, err := src.Fetch(context.Background())
 	if err != nil || len(res.Milestones) != 2 {
 		t.Fatalf("Fetch via $GITHUB_API_URL: %v, %d milestones", err, len(res.Milestones))
+	}
+}
+
+func TestLogsNeverCarryTheToken(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	seed(s)
+	s.Inject(fakegh.Fault{Method: "GET", Route: "/repos/{owner}/{repo}/issues", Kind: fakegh.FaultStatus, Status: 502})
+	var buf strings.Builder
+	env := testEnv(nil, nil)
+	env.Log = zerolog.New(&buf).Level(zerolog.DebugLevel)
+	src, err := github.NewSource("acme-gh", github.SourceConfig{Repos: []string{"acme/web"}, AuthConfig: github.AuthConfig{BaseURL: s.URL}}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Fetch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "retrying request") {
+		t.Fatalf("expected the retry to be logged: %s", buf.String())
+	}
+	if strings.Contains(buf.String(), testToken) || strings.Contains(buf.String(), "Bearer") {
+		t.Fatalf("log carries the credential:\n%s", buf.String())
 	}
 }
