@@ -308,7 +308,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		note("%d trials over the %d observed days as they are (resamples: 1)", s.trials, len(samples))
 	}
 	res := simulateBagged(simInput{trials: s.trials, seed: s.seed, remaining: f.RemainingItems,
-		net: net, maxSteps: maxSteps, dueSteps: dueSteps}, bagged)
+		net: net, maxSteps: maxSteps}, bagged)
 	date := func(q float64) time.Time {
 		k := res.quantileStep(q, s.trials)
 		if k < 0 {

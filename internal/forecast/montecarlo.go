@@ -200,7 +200,6 @@ type simInput struct {
 	remaining int
 	net       []int32 // per observed working day: completions minus net additions (growth on), or completions
 	maxSteps  int     // simulated working days before giving up
-	dueSteps  int     // working days from today through the due date
 }
 
 // simResult holds histograms, never per-trial data.
@@ -255,12 +254,9 @@ func simulate(in simInput, t *tables, res *simResult) {
 				live++
 				x := r.next()
 				// The longest block that cannot finish the work and stays
-				// on one side of the due date and within the horizon.
-				room := in.maxSteps - step[i]
-				if step[i] < in.dueSteps {
-					room = in.dueSteps - step[i]
-				}
-				l := level(room, len(bl))
+				// within the horizon. (The finish day is exact whatever the
+				// blocks, so the due date needs no special care.)
+				l := level(in.maxSteps-step[i], len(bl))
 				if int(rem[i]) < len(byRem) {
 					l = min(l, int(byRem[rem[i]]))
 				}

@@ -56,10 +56,10 @@ func TestBlockSamplingMatchesDayByDay(t *testing.T) {
 		name string
 		in   simInput
 	}{
-		{"steady", simInput{remaining: 150, net: []int32{2, 4, 0, 2, 1, 4, 2, 0, 3, 5, 2, 1, 3}, maxSteps: 520, dueSteps: 40}},
-		{"growth with negative days", simInput{remaining: 60, net: []int32{3, -2, 1, 4, 0, -1, 2, 5, 1}, maxSteps: 520, dueSteps: 25}},
-		{"due already passed", simInput{remaining: 80, net: []int32{1, 2, 3}, maxSteps: 300, dueSteps: 0}},
-		{"horizon cuts trials", simInput{remaining: 200, net: []int32{1, 0, 0, -1, 1}, maxSteps: 260, dueSteps: 10}},
+		{"steady", simInput{remaining: 150, net: []int32{2, 4, 0, 2, 1, 4, 2, 0, 3, 5, 2, 1, 3}, maxSteps: 520}},
+		{"growth with negative days", simInput{remaining: 60, net: []int32{3, -2, 1, 4, 0, -1, 2, 5, 1}, maxSteps: 520}},
+		{"short work", simInput{remaining: 80, net: []int32{1, 2, 3}, maxSteps: 300}},
+		{"horizon cuts trials", simInput{remaining: 200, net: []int32{1, 0, 0, -1, 1}, maxSteps: 260}},
 	}
 	const trials = 40000
 	for _, tc := range tests {
@@ -74,9 +74,11 @@ func TestBlockSamplingMatchesDayByDay(t *testing.T) {
 					t.Errorf("q%.2f: block sampler %d, day by day %d", q, ka, kb)
 				}
 			}
-			pa, pb := a.finishedBy(tc.in.dueSteps+5, trials), b.finishedBy(tc.in.dueSteps+5, trials)
-			if d := pa - pb; d < -0.015 || d > 0.015 {
-				t.Errorf("P(finish by due+5): block %.4f, day by day %.4f", pa, pb)
+			for _, k := range []int{10, 25, 45, 70} {
+				pa, pb := a.finishedBy(k, trials), b.finishedBy(k, trials)
+				if d := pa - pb; d < -0.015 || d > 0.015 {
+					t.Errorf("P(finish by day %d): block %.4f, day by day %.4f", k, pa, pb)
+				}
 			}
 			na, nb := float64(a.never)/trials, float64(b.never)/trials
 			if d := na - nb; d < -0.015 || d > 0.015 {
@@ -91,7 +93,7 @@ func TestBlockSamplingMatchesDayByDay(t *testing.T) {
 //
 //	go test -run '^$' -bench Simulate -cpu 1 ./internal/forecast/
 func BenchmarkSimulate(b *testing.B) {
-	in := simInput{trials: 10000, seed: 1, remaining: 155, maxSteps: 520, dueSteps: 43,
+	in := simInput{trials: 10000, seed: 1, remaining: 155, maxSteps: 520,
 		net: []int32{2, 4, 0, 2, 1, 4, 2, 0, 3, 5, 2, 1, 3, 2, 4, 0, 2, 1, 4, 2, 0, 3, 5, 2, 1, 3, 2, 4, 0, 2}}
 	b.ReportAllocs()
 	var t tables
@@ -104,7 +106,7 @@ func BenchmarkSimulate(b *testing.B) {
 func TestResamplingWidensShortHistories(t *testing.T) {
 	// Eight observed days: the pace itself is uncertain, so the pooled
 	// resamples must spread wider than the observed days alone.
-	in := simInput{trials: 20000, seed: 5, remaining: 60, net: []int32{1, 3, 0, 2, 4, 1, 2, 3}, maxSteps: 520, dueSteps: 20}
+	in := simInput{trials: 20000, seed: 5, remaining: 60, net: []int32{1, 3, 0, 2, 4, 1, 2, 3}, maxSteps: 520}
 	plain := simulateBagged(in, identity(len(in.net)))
 	bagged := simulateBagged(in, newResamples(len(in.net), 4, 9))
 	p05, p95 := plain.quantileStep(0.05, in.trials), plain.quantileStep(0.95, in.trials)
