@@ -192,3 +192,62 @@ func TestSecondaryLimitFaultLooksLikeTheRecording(t *testing.T) {
 		t.Fatalf("log %+v", r)
 	}
 }
+
+func TestEveryFaultKind(t *testing.T) {
+	tests := []struct {
+		fault      fakegh.Fault
+		wantStatus int  // of the faulted answer; 0: the connection drops
+		acts       bool // the POST created the issue despite the fault
+	}{
+		{fakegh.Fault{Kind: fakegh.FaultStatus, Status: 503}, 503, false},
+		{fakegh.Fault{Kind: fakegh.FaultSecondary, RetryAfter: time.Second}, 403, false},
+		{fakegh.Fault{Kind: fakegh.FaultTooMany, RetryAfter: time.Second}, 429, false},
+		{fakegh.Fault{Kind: fakegh.FaultExhaust, RetryAfter: time.Hour}, 403, false},
+		{fakegh.Fault{Kind: fakegh.FaultMalformed}, 201, true}, // the status holds, the JSON is broken
+		{fakegh.Fault{Kind: fakegh.FaultTruncated}, -1, true}, // headers arrive, the body is cut
+		{fakegh.Fault{Kind: fakegh.FaultReset}, 0, false},
+		{fakegh.Fault{Kind: fakegh.FaultSlow, Delay: 50 * time.Millisecond}, 201, true},
+		{fakegh.Fault{Kind: fakegh.FaultLoseResponse}, 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.fault.Kind.String(), func(t *testing.T) {
+			s := fakegh.New("tok")
+			defer s.Close()
+			s.AddRepo("a/b")
+			f := tc.fault
+			f.Method, f.Route = "POST", "/repos/{owner}/{repo}/issues"
+			s.Inject(f)
+			req, _ := http.NewRequest("POST", s.URL+"/repos/a/b/issues", strings.NewReader(`{"title":"t"}`))
+			req.Header.Set("Authorization", "Bearer tok")
+			start := time.Now()
+			resp, err := http.DefaultClient.Do(req)
+			status := 0
+			if err == nil {
+				_, rerr := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				status = resp.StatusCode
+				if rerr != nil {
+					status = -1
+				}
+			}
+			if status != tc.wantStatus {
+				t.Fatalf("status %d (err %v), want %d", status, err, tc.wantStatus)
+			}
+			if got := len(s.Issues("a/b")) == 1; got != tc.acts {
+				t.Fatalf("issue created: %v, want %v", got, tc.acts)
+			}
+			if f.Kind == fakegh.FaultSlow && time.Since(start) < f.Delay {
+				t.Fatal("the slow fault was not slow")
+			}
+			if f.Kind == fakegh.FaultExhaust {
+				resp, _ := get(t, s.URL+"/repos/a/b/issues", "tok")
+				if resp.StatusCode != 403 || resp.Header.Get("X-RateLimit-Remaining") != "0" {
+					t.Fatalf("after exhaustion: %d remaining %q", resp.StatusCode, resp.Header.Get("X-RateLimit-Remaining"))
+				}
+			}
+			if r := s.Requests(); len(r) == 0 || r[0].Fault != f.Kind.String() {
+				t.Fatalf("request log %+v does not name the fault", r)
+			}
+		})
+	}
+}
