@@ -204,7 +204,7 @@ func TestEveryFaultKind(t *testing.T) {
 		{fakegh.Fault{Kind: fakegh.FaultTooMany, RetryAfter: time.Second}, 429, false},
 		{fakegh.Fault{Kind: fakegh.FaultExhaust, RetryAfter: time.Hour}, 403, false},
 		{fakegh.Fault{Kind: fakegh.FaultMalformed}, 201, true}, // the status holds, the JSON is broken
-		{fakegh.Fault{Kind: fakegh.FaultTruncated}, -1, true}, // headers arrive, the body is cut
+		{fakegh.Fault{Kind: fakegh.FaultTruncated}, -1, true},  // headers arrive, the body is cut
 		{fakegh.Fault{Kind: fakegh.FaultReset}, 0, false},
 		{fakegh.Fault{Kind: fakegh.FaultSlow, Delay: 50 * time.Millisecond}, 201, true},
 		{fakegh.Fault{Kind: fakegh.FaultLoseResponse}, 0, true},
