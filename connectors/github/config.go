@@ -113,6 +113,10 @@ type SourceConfig struct {
 	// remaining milestones are reported as not read, and the next run
 	// starts with them.
 	Budget int `yaml:"budget" desc:"Most rate-limited requests per run (default 2000); the next run resumes where this one stopped."`
+
+	// Timeout is the source's deadline within a run: no wait for a rate
+	// limit ends past it, and milestones not reached are reported.
+	Timeout string `yaml:"timeout" desc:"Deadline for reading this source in one run, e.g. 10m (default)."`
 }
 
 // Validate reports every problem, each naming its yaml key.
@@ -170,6 +174,11 @@ func (c SourceConfig) Validate() error {
 	}
 	if c.JoinedEventsMax != nil && *c.JoinedEventsMax < 0 {
 		errs = append(errs, errors.New("joined_events_max: cannot be negative"))
+	}
+	if c.Timeout != "" {
+		if d, err := parseDuration(c.Timeout); err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("timeout: %q is not a positive duration (e.g. 10m)", c.Timeout))
+		}
 	}
 	if c.Budget < 0 {
 		errs = append(errs, errors.New("budget: cannot be negative"))

@@ -33,6 +33,7 @@ type Source struct {
 	c    *conn
 
 	closedWithin time.Duration
+	timeout      time.Duration
 	joinedMax    int
 	budget       int
 	inProgress   []string
@@ -51,7 +52,10 @@ func NewSource(name string, c SourceConfig, env connectors.Env) (*Source, error)
 		return nil, err
 	}
 	s := &Source{name: name, cfg: c, env: env, c: newConn(fmt.Sprintf("github source %q", name), c.AuthConfig, env),
-		closedWithin: 90 * 24 * time.Hour, joinedMax: 200, budget: 2000, sizeDefault: 1}
+		closedWithin: 90 * 24 * time.Hour, timeout: 10 * time.Minute, joinedMax: 200, budget: 2000, sizeDefault: 1}
+	if c.Timeout != "" {
+		s.timeout, _ = parseDuration(c.Timeout)
+	}
 	if c.ClosedWithin != "" {
 		s.closedWithin, _ = parseDuration(c.ClosedWithin)
 	}
@@ -105,6 +109,8 @@ func (rm repoMilestone) key() string { return fmt.Sprintf("github:%s#%d", rm.rep
 // Fetch implements worker.Source.
 func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 	var res worker.FetchResult
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	api, err := s.c.api()
 	if err != nil {
 		return res, err

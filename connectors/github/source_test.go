@@ -397,6 +397,7 @@ func TestSourceConfigValidate(t *testing.T) {
 		{"bad values", github.SourceConfig{Repos: []string{"a/b"}, ClosedWithin: "soon", JoinedEvents: "some", Budget: -1,
 			AuthConfig: github.AuthConfig{BaseURL: "ftp://x", TokenEnv: "MY-TOKEN", MaxWait: "-1s"}},
 			[]string{"closed_within:", "joined_events:", "budget:", "base_url:", "token_env:", "max_wait:"}},
+		{"bad timeout", github.SourceConfig{Repos: []string{"a/b"}, Timeout: "0"}, []string{"timeout:"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -480,5 +481,21 @@ func TestLogsNeverCarryTheToken(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), testToken) || strings.Contains(buf.String(), "Bearer") {
 		t.Fatalf("log carries the credential:\n%s", buf.String())
+	}
+}
+
+func TestTimeoutKeyIsTheRunDeadline(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	seed(s)
+	s.SetRateLimit(5000, 2, 30*time.Second)
+	start := time.Now()
+	res, err := newSource(t, s, github.SourceConfig{Timeout: "2s"}, nil).Fetch(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var le *github.LimitError
+	if time.Since(start) > 1500*time.Millisecond || len(res.Failed) == 0 || !errors.As(res.Failed[0].Err, &le) {
+		t.Fatalf("took %v, failed %+v: want a prompt, clean stop", time.Since(start), res.Failed)
 	}
 }
