@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	gh "github.com/google/go-github/v62/github"
@@ -34,6 +35,7 @@ type Source struct {
 
 	closedWithin time.Duration
 	timeout      time.Duration
+	runStart     atomic.Int64 // requests sent before this run
 	joinedMax    int
 	budget       int
 	inProgress   []string
@@ -116,6 +118,7 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 		return res, err
 	}
 	start := s.c.sent.Load()
+	s.runStart.Store(start)
 	spent := func() int { return int(s.c.sent.Load() - start) }
 	now := s.env.Clock()
 
@@ -161,7 +164,7 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 	if s.env.Cache != nil {
 		if e, ok := s.env.Cache.Get(cursorKey); ok {
 			if i := slices.IndexFunc(todo, func(rm repoMilestone) bool { return rm.key() == string(e.Body) }); i > 0 {
-				todo = append(todo[i:], todo[:i]...)
+				todo = slices.Concat(todo[i:], todo[:i])
 			}
 		}
 	}
@@ -190,7 +193,12 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 				return res, err
 			}
 			var le *LimitError
-			if errors.As(err, &le) || ctx.Err() != nil {
+			if errors.Is(err, ErrBudget) {
+				stopErr = err
+				stopped = rm.key()
+				res.Notes = append(res.Notes, fmt.Sprintf("%s: operations budget of %d requests spent within %s (%d of %d milestones read); the next run starts there",
+					s.name, s.budget, stopped, i, len(todo)))
+			} else if errors.As(err, &le) || ctx.Err() != nil {
 				stopErr = err
 				stopped = rm.key()
 				res.Notes = append(res.Notes, fmt.Sprintf("%s: stopped after %d of %d milestones: %v; the next run starts at %s",
@@ -276,6 +284,16 @@ func (s *Source) milestones(ctx context.Context, api *gh.Client, repo string) ([
 	}
 }
 
+// overBudget is ErrBudget once this run has spent its budget: checked
+// before every page past a milestone's first, so a run never overshoots by
+// more than one request.
+func (s *Source) overBudget() error {
+	if int(s.c.sent.Load()-s.runStart.Load()) >= s.budget {
+		return fmt.Errorf("%w (budget %d requests)", ErrBudget, s.budget)
+	}
+	return nil
+}
+
 type eventBudget struct {
 	max, looked, skipped, requests int
 }
@@ -323,6 +341,9 @@ func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone
 		if resp.NextPage == 0 {
 			break
 		}
+		if err := s.overBudget(); err != nil {
+			return out, err
+		}
 		opt.Page = resp.NextPage
 	}
 	if err := s.joined(ctx, api, owner, name, &out, ev); err != nil {
@@ -346,6 +367,9 @@ func (s *Source) joined(ctx context.Context, api *gh.Client, owner, name string,
 		if ev.looked >= ev.max {
 			ev.skipped++
 			continue
+		}
+		if err := s.overBudget(); err != nil {
+			return err
 		}
 		ev.looked++
 		num, _ := strconv.Atoi(it.Key[strings.LastIndexByte(it.Key, '#')+1:])

@@ -499,3 +499,26 @@ func TestTimeoutKeyIsTheRunDeadline(t *testing.T) {
 		t.Fatalf("took %v, failed %+v: want a prompt, clean stop", time.Since(start), res.Failed)
 	}
 }
+
+func TestBudgetRunningOutMidMilestoneResumesThroughTheCache(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	s.AddMilestone("acme/web", fakegh.Milestone{Number: 1, Title: "Big", DueOn: pacificMidnight(2026, 12, 4), CreatedAt: day(-400)})
+	for i := 1; i <= 250; i++ {
+		s.AddIssue("acme/web", fakegh.Issue{Title: fmt.Sprintf("issue %d", i), Milestone: 1, CreatedAt: day(-300)})
+	}
+	cache := newCache()
+	cfg := github.SourceConfig{Budget: 2}
+	res := fetch(t, newSource(t, s, cfg, cache))
+	if len(res.Milestones) != 0 || len(res.Failed) != 1 || !errors.Is(res.Failed[0].Err, github.ErrBudget) {
+		t.Fatalf("first run: read %d, failed %+v; want the milestone left for the next run", len(res.Milestones), res.Failed)
+	}
+	if n := s.Counted(); n != 2 {
+		t.Fatalf("first run spent %d requests on a budget of 2", n)
+	}
+	// The pages already read are free now: the second run finishes it.
+	res = fetch(t, newSource(t, s, cfg, cache))
+	if len(res.Milestones) != 1 || len(res.Milestones[0].Items) != 250 {
+		t.Fatalf("second run: read %d milestones, failed %+v", len(res.Milestones), res.Failed)
+	}
+}
