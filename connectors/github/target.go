@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	gh "github.com/google/go-github/v62/github"
 
@@ -36,6 +38,9 @@ type Target struct {
 	owner, repo string
 	env         connectors.Env
 	c           *conn
+
+	mu        sync.Mutex
+	noLabelAt time.Time // when GitHub last refused forewarn's labels here
 }
 
 var _ worker.Target = (*Target)(nil)
@@ -131,6 +136,9 @@ func (t *Target) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, 
 	if len(assignees) > 0 {
 		req.Assignees = &assignees
 	}
+	if err := t.canLabel(); err != nil {
+		return model.TicketRef{}, err
+	}
 	var is *gh.Issue
 	create := func() (*gh.Response, error) {
 		var resp *gh.Response
@@ -150,7 +158,64 @@ func (t *Target) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, 
 	}
 	ref := t.ref(tk.Fingerprint, is)
 	ref.Digest = tk.Digest()
+	if !hasLabel(is, tk.Fingerprint) {
+		// GitHub drops the labels of a new issue when the caller lacks push
+		// access (triage may add them afterwards). Find depends on the
+		// fingerprint label, so put it on now.
+		_, lerr := t.c.call(ctx, func() (*gh.Response, error) {
+			_, resp, err := api.Issues.AddLabelsToIssue(ctx, t.owner, t.repo, is.GetNumber(), labels)
+			return resp, err
+		})
+		if lerr != nil {
+			t.markNoLabel()
+			t.env.Log.Error().Str("ticket", ref.ID).Err(t.c.explain(lerr)).
+				Msg("GitHub dropped forewarn's labels and refused to add them: this ticket cannot be found by its fingerprint; no more tickets are created in this repository until the credentials get triage or write access")
+		}
+	}
 	return ref, nil
+}
+
+func hasLabel(is *gh.Issue, name string) bool {
+	for _, l := range is.Labels {
+		if strings.EqualFold(l.GetName(), name) {
+			return true
+		}
+	}
+	return false
+}
+
+// canLabel refuses to create while the repository is known to drop
+// forewarn's labels: forewarn finds its tickets by their fingerprint label,
+// so every ticket it could not label would be created again on the next
+// run. The mark is kept in the cache (the state store) for a day, so fixing
+// the access takes effect by the next day at the latest.
+func (t *Target) canLabel() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	at := t.noLabelAt
+	if t.env.Cache != nil {
+		if e, ok := t.env.Cache.Get(t.noLabelKey()); ok {
+			if ts, err := time.Parse(time.RFC3339, string(e.Body)); err == nil && ts.After(at) {
+				at = ts
+			}
+		}
+	}
+	if !at.IsZero() && t.env.Clock().Sub(at) < 24*time.Hour {
+		return fmt.Errorf("%s: GitHub dropped forewarn's labels on an issue in %s at %s and refused to add them; forewarn finds its tickets by label, so it creates no more there until the credentials get triage or write access (retried after 24 h)",
+			t.c.what, t.cfg.Repo, at.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+func (t *Target) noLabelKey() string { return "github:nolabel:" + t.cfg.Repo }
+
+func (t *Target) markNoLabel() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.noLabelAt = t.env.Clock()
+	if t.env.Cache != nil {
+		t.env.Cache.Put(t.noLabelKey(), connectors.CacheEntry{Body: []byte(t.noLabelAt.UTC().Format(time.RFC3339))})
+	}
 }
 
 func unassignable(err error) bool {

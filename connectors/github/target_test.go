@@ -308,3 +308,43 @@ func TestTargetFormatAndName(t *testing.T) {
 		t.Fatalf("%s %s", tg.Format(), tg.Name())
 	}
 }
+
+func TestTriageAccessLabelsAfterCreating(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	s.SetRole("acme/delivery", "triage")
+	tg := newTarget(t, s, github.TargetConfig{}, newCache())
+	tk := ticket("github:acme/web#1", model.PurposeClientNotice)
+	ref, how, err := ensure(context.Background(), tg, tk)
+	if err != nil || how != "created" {
+		t.Fatalf("%v %s", err, how)
+	}
+	// GitHub dropped the labels on create; they were added afterwards, so
+	// the next run finds the ticket.
+	if _, how, err := ensure(context.Background(), tg, tk); err != nil || how != "found" {
+		t.Fatalf("second run: %v %s (ref %s)", err, how, ref.ID)
+	}
+	if n := len(s.Issues("acme/delivery")); n != 1 {
+		t.Fatalf("%d issues, want 1", n)
+	}
+}
+
+func TestReadOnlyAccessStopsCreatingAfterTheFirstUnlabelledIssue(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	s.SetRole("acme/delivery", "read")
+	cache := newCache()
+	ctx := context.Background()
+	tk := ticket("github:acme/web#1", model.PurposeClientNotice)
+	if _, _, err := ensure(ctx, newTarget(t, s, github.TargetConfig{}, cache), tk); err != nil {
+		t.Fatalf("first: %v", err)
+	}
+	// A new process, the same state: it must not create a second copy.
+	_, _, err := ensure(ctx, newTarget(t, s, github.TargetConfig{}, cache), tk)
+	if err == nil || !strings.Contains(err.Error(), "triage or write access") {
+		t.Fatalf("second run: %v; want a refusal that says what access is missing", err)
+	}
+	if n := len(s.Issues("acme/delivery")); n != 1 {
+		t.Fatalf("%d issues, want 1", n)
+	}
+}

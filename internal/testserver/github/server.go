@@ -34,9 +34,13 @@ import (
 type Repo struct {
 	Owner, Name string
 	Topics      []string
-	Milestones  []*Milestone
-	Issues      []*Issue
-	nextNumber  int
+	// Role is the caller's role in the repository: "" or "write" (push
+	// access), "triage" (labels dropped when creating an issue, as GitHub
+	// does, but added afterwards) or "read" (labels dropped, no labelling).
+	Role       string
+	Milestones []*Milestone
+	Issues     []*Issue
+	nextNumber int
 }
 
 // FullName is owner/name.
@@ -229,6 +233,13 @@ func (s *Server) repo(fullName string, topics []string) *Repo {
 	r := &Repo{Owner: owner, Name: name, Topics: topics}
 	s.repos[fullName] = r
 	return r
+}
+
+// SetRole sets the caller's role in a repository ("write", "triage", "read").
+func (s *Server) SetRole(repo, role string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.repo(repo, nil).Role = role
 }
 
 // AddMilestone adds a milestone; its number is assigned when zero.
@@ -783,6 +794,9 @@ func (s *Server) route(r *http.Request, route string, p map[string]string, body 
 		if json.Unmarshal(body, &in) != nil && json.Unmarshal(body, &in.Labels) != nil {
 			return errAnswer(400, "Problems parsing JSON", "https://docs.github.com/rest")
 		}
+		if rp.Role == "read" {
+			return errAnswer(403, "Must have triage or push access to add labels.", "https://docs.github.com/rest/issues/labels#add-labels-to-an-issue")
+		}
 		is.Labels = union(is.Labels, in.Labels)
 		is.UpdatedAt = s.now()
 		var out []any
@@ -825,6 +839,11 @@ func (s *Server) create(r *http.Request, rp *Repo, body []byte) answer {
 		if !assignable(a) {
 			return validation("Issue", "assignees", "invalid")
 		}
+	}
+	if !rp.canPush() {
+		// "Only users with push access can set labels for new issues.
+		// Labels are silently dropped otherwise."
+		in.Labels = nil
 	}
 	rp.nextNumber++
 	now := s.now()
@@ -1067,8 +1086,12 @@ func (s *Server) repoJSON(r *http.Request, rp *Repo) map[string]any {
 	return map[string]any{"id": 1296269, "node_id": "MDEwOlJlcG9zaXRvcnkxMjk2MjY5", "name": rp.Name,
 		"full_name": rp.FullName(), "owner": user(rp.Owner), "private": false, "archived": false,
 		"html_url": fmt.Sprintf("http://%s/%s", r.Host, rp.FullName()),
-		"url":      fmt.Sprintf("%s/repos/%s", base(r), rp.FullName()), "topics": topics, "has_issues": true}
+		"url":      fmt.Sprintf("%s/repos/%s", base(r), rp.FullName()), "topics": topics, "has_issues": true,
+		"permissions": map[string]bool{"admin": false, "maintain": false, "push": rp.canPush(),
+			"triage": rp.canPush() || rp.Role == "triage", "pull": true}}
 }
+
+func (rp *Repo) canPush() bool { return rp.Role == "" || rp.Role == "write" }
 
 func (s *Server) milestoneJSON(r *http.Request, rp *Repo, m *Milestone) map[string]any {
 	open, closed := 0, 0
