@@ -108,6 +108,10 @@ func TestWorkerRunCreatesTheRightTicketsOnce(t *testing.T) {
 		}
 	}
 	t.Logf("first run, per route:\n%s", s.StatsTable())
+	for _, is := range iss {
+		fp, _ := model.ParseMarker(is.Body)
+		t.Logf("created acme/delivery#%d %q labels=%v marker=%s", is.Number, is.Title, is.Labels, fp)
+	}
 
 	// Run twice (a fresh process with the cache the store keeps): nothing
 	// new, nothing rewritten (the digest in the body says it is current).
