@@ -1,0 +1,57 @@
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// State is what the rules remember between runs. It is JSON-serialisable;
+// the zero value is a fresh start.
+type State struct {
+	// Alerts holds every pending or firing rule, keyed "rule@milestone".
+	Alerts map[string]Alert `json:"alerts,omitempty"`
+	// Written is when the worker last created, updated or commented on each
+	// ticket, by fingerprint.
+	Written map[string]time.Time `json:"written,omitempty"`
+}
+
+// Alert is one rule's state for one milestone.
+type Alert struct {
+	ActiveSince time.Time `json:"active_since"`      // the condition started to hold
+	FiredAt     time.Time `json:"fired_at,omitzero"` // it held for `for` (zero while pending)
+	LastTrue    time.Time `json:"last_true"`         // the condition last held
+	LastSeen    time.Time `json:"last_seen"`         // the milestone was last judged
+}
+
+// Acted records that the worker wrote to the ticket fingerprint at at, so
+// the rule's repeat interval runs from then. Call it on Result.State.
+func (s *State) Acted(fingerprint string, at time.Time) {
+	if s.Written == nil {
+		s.Written = map[string]time.Time{}
+	}
+	s.Written[fingerprint] = at.UTC()
+}
+
+// Marshal encodes the state for a store.
+func (s State) Marshal() ([]byte, error) { return json.Marshal(s) }
+
+// UnmarshalState decodes a stored state; nil or empty data is a fresh state.
+func UnmarshalState(data []byte) (State, error) {
+	var s State
+	if len(data) == 0 {
+		return s, nil
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return State{}, fmt.Errorf("decoding rules state: %w", err)
+	}
+	return s, nil
+}
+
+func alertKey(rule, milestone string) string { return rule + "@" + milestone }
+
+func splitAlertKey(k string) (rule, milestone string) {
+	rule, milestone, _ = strings.Cut(k, "@")
+	return rule, milestone
+}
