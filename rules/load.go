@@ -471,9 +471,9 @@ func byteOffset(src string, line, col int) int {
 func exprErr(err error) (line, col int, msg string) {
 	if fe, ok := err.(*file.Error); ok {
 		line = max(fe.Line, 1)
-		return line, fe.Column, fe.Message
+		return line, fe.Column, friendly(fe.Message)
 	}
-	return 1, 0, err.Error()
+	return 1, 0, friendly(err.Error())
 }
 
 func child(n *yaml.Node, key string) *yaml.Node {
