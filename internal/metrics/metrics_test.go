@@ -130,7 +130,7 @@ func TestScrapeAfterRun(t *testing.T) {
 		{"a failed write makes the run partial", "forewarn_runs_total", map[string]string{"mode": "run", "outcome": "partial"}, 1, false},
 		{"no ok run", "forewarn_runs_total", map[string]string{"outcome": "ok"}, 0, true},
 		{"duration observed", "forewarn_run_duration_seconds", map[string]string{"mode": "run"}, 1, false},
-		{"last success", "forewarn_last_success_timestamp_seconds", nil, float64(t0.Add(3*time.Second).Unix()), false},
+		{"last success", "forewarn_last_success_timestamp_seconds", nil, float64(t0.Add(3 * time.Second).Unix()), false},
 		{"tickets created (done only)", "forewarn_tickets_total", map[string]string{"action": "created", "purpose": "client-notice", "target": "outbox"}, 1, false},
 		{"a failed create is not counted", "forewarn_tickets_total", map[string]string{"action": "created", "purpose": "progress-update"}, 0, true},
 		{"tickets updated", "forewarn_tickets_total", map[string]string{"action": "updated"}, 1, false},
