@@ -274,6 +274,10 @@ func (p *parser) rule(i int, n *yaml.Node, names map[string]int) *rule {
 	before := p.l.Len()
 	yamlx.Decode(p.file, n, &spec, label, p.l)
 	if p.l.Len() > before {
+		for i := before; i < p.l.Len(); i++ {
+			d := &p.l.Items[i]
+			d.Msg = strings.ReplaceAll(d.Msg, "into rules.Duration", "into a duration (such as 2d)")
+		}
 		return nil
 	}
 	bad := func(at *yaml.Node, format string, args ...any) {

@@ -39,6 +39,7 @@ var (
 // friendly rewrites expr's messages in the terms of the rules file and
 // suggests the nearest name.
 func friendly(msg string) string {
+	msg = strings.TrimSpace(msg)
 	if m := noFieldRe.FindStringSubmatch(msg); m != nil {
 		out := envNames[m[1]] + " has no field " + m[2]
 		if s := nearest(m[2], envFields[m[1]]); s != "" {
@@ -63,6 +64,11 @@ func friendly(msg string) string {
 
 // nearest returns the candidate closest to s, if it is close enough.
 func nearest(s string, candidates []string) string {
+	for _, c := range candidates {
+		if len(s) >= 3 && strings.HasPrefix(c, s) {
+			return c
+		}
+	}
 	best, bestD := "", len(s)/2+2
 	for _, c := range candidates {
 		if d := levenshtein(s, c); d < bestD {

@@ -24,7 +24,7 @@ type QuietHoursSpec struct {
 	Start    string   `yaml:"start" desc:"Start of the quiet window, HH:MM in the client's time zone." required:"true" pattern:"^([01][0-9]|2[0-3]):[0-5][0-9]$"`
 	End      string   `yaml:"end" desc:"End of the quiet window, HH:MM; may be earlier than start (the window then spans midnight)." required:"true" pattern:"^([01][0-9]|2[0-3]):[0-5][0-9]$"`
 	Weekends bool     `yaml:"weekends" desc:"Saturdays and Sundays are quiet all day."`
-	Except   []string `yaml:"except_severities" desc:"Severities that are never held back by quiet hours, e.g. [critical]."`
+	Except   []string `yaml:"except_severities" desc:"Severities that are never held back by quiet hours, e.g. [critical]." enum:"info,warning,critical"`
 }
 
 // SilenceSpec silences matching findings until it expires.
