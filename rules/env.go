@@ -103,6 +103,8 @@ type ClientEnv struct {
 
 const day = 24 * time.Hour
 
+var weekdays = [...]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
 // fill sets e from an input; it reuses e's label slice.
 func (e *Env) fill(now time.Time, in *Input, loc *time.Location) {
 	m, f, c := &in.Milestone, &in.Forecast, &in.Client
@@ -158,7 +160,7 @@ func functions() []expr.Option {
 			return p[0].(time.Duration).Hours(), nil
 		}, new(func(time.Duration) float64)),
 		expr.Function("weekday", func(p ...any) (any, error) {
-			return strings.ToLower(p[0].(time.Time).Weekday().String()[:3]), nil
+			return weekdays[p[0].(time.Time).Weekday()], nil
 		}, new(func(time.Time) string)),
 		expr.Function("ymd", func(p ...any) (any, error) {
 			t := p[0].(time.Time)

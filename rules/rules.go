@@ -252,17 +252,25 @@ func (s *Set) location(tz string) *time.Location {
 
 // candidate is a firing finding before suppression and dedupe.
 type candidate struct {
-	f    model.Finding
-	r    *rule
-	in   *Input
-	rank int
+	f      model.Finding
+	r      *rule
+	in     *Input
+	ticket ticketID
+	held   bool
+}
+
+// ticketID is what one finding per run is kept for: a ticket, and whether
+// the action is a comment on it.
+type ticketID struct {
+	fingerprint string
+	comment     bool
 }
 
 // Evaluate runs every rule over every input at now. It is pure: it reads
 // prev and returns the next state in Result.State; prev is not modified.
 func (s *Set) Evaluate(now time.Time, in []Input, prev State) Result {
 	now = now.UTC()
-	next := State{Alerts: make(map[string]Alert, len(prev.Alerts)), Written: make(map[string]time.Time, len(prev.Written))}
+	next := State{Alerts: make(map[string]map[string]Alert, len(prev.Alerts)), Written: make(map[string]time.Time, len(prev.Written))}
 	for fp, at := range prev.Written {
 		if now.Sub(at) < s.maxRepeat {
 			next.Written[fp] = at
@@ -277,6 +285,9 @@ func (s *Set) Evaluate(now time.Time, in []Input, prev State) Result {
 		x := &in[i]
 		m := &x.Milestone
 		seen[m.Key] = true
+		var fps [3]string // fingerprints by purpose, computed when first needed
+		prevAlerts := prev.Alerts[m.Key]
+		var nextAlerts map[string]Alert
 		envReady := false
 		for _, r := range s.rules {
 			if !r.scope.match(m) {
@@ -293,8 +304,10 @@ func (s *Set) Evaluate(now time.Time, in []Input, prev State) Result {
 			} else {
 				holds, _ = v.(bool)
 			}
-			key := alertKey(r.name, m.Key)
-			a, had := prev.Alerts[key]
+			if !holds && len(prevAlerts) == 0 {
+				continue
+			}
+			a, had := prevAlerts[r.name]
 			switch {
 			case holds:
 				if !had {
@@ -310,7 +323,11 @@ func (s *Set) Evaluate(now time.Time, in []Input, prev State) Result {
 			if a.FiredAt.IsZero() && now.Sub(a.ActiveSince) >= r.forDur {
 				a.FiredAt = now
 			}
-			next.Alerts[key] = a
+			if nextAlerts == nil {
+				nextAlerts = map[string]Alert{}
+				next.Alerts[m.Key] = nextAlerts
+			}
+			nextAlerts[r.name] = a
 			if a.FiredAt.IsZero() {
 				continue // pending
 			}
@@ -318,52 +335,59 @@ func (s *Set) Evaluate(now time.Time, in []Input, prev State) Result {
 				Severity: r.severity, ActiveSince: a.ActiveSince, FiredAt: a.FiredAt}
 			f.Labels = s.renderAll(r, r.labels, machine, env, &res)
 			f.Annotations = s.renderAll(r, r.annotations, machine, env, &res)
-			cands = append(cands, candidate{f: f, r: r, in: x, rank: severityRankOf[r.severity]})
+			pi := purposeIndex(r.purpose)
+			if fps[pi] == "" {
+				fps[pi] = model.Fingerprint(m.Key, r.purpose)
+			}
+			cands = append(cands, candidate{f: f, r: r, in: x, ticket: ticketID{fps[pi], r.commentOnly}})
 		}
 	}
 	// Alerts of milestones not judged this run (a source failed) are kept a
 	// while, so one bad poll does not restart every `for`.
-	for k, a := range prev.Alerts {
-		if _, ok := next.Alerts[k]; ok {
+	for mkey, byRule := range prev.Alerts {
+		if seen[mkey] {
 			continue
 		}
-		rname, mkey := splitAlertKey(k)
-		if !seen[mkey] && s.hasRule(rname) && now.Sub(a.LastSeen) < keepUnseen {
-			next.Alerts[k] = a
+		for rname, a := range byRule {
+			if !s.hasRule(rname) || now.Sub(a.LastSeen) >= keepUnseen {
+				continue
+			}
+			if next.Alerts[mkey] == nil {
+				next.Alerts[mkey] = map[string]Alert{}
+			}
+			next.Alerts[mkey][rname] = a
 		}
 	}
-	// Silences and quiet hours, then one finding per ticket and action.
-	var live []candidate
-	for _, c := range cands {
-		if why := s.suppressed(now, &c); why != "" {
+	// Silences and quiet hours, then one finding per ticket and action:
+	// the most severe wins, the first rule among equals.
+	best := make(map[ticketID]int, len(cands))
+	for i := range cands {
+		c := &cands[i]
+		if why := s.suppressed(now, c); why != "" {
 			res.Suppressed = append(res.Suppressed, Suppressed{Finding: c.f, Reason: why})
+			c.held = true
 			continue
 		}
-		live = append(live, c)
-	}
-	best := map[string]int{}
-	for i, c := range live {
-		k := ticketKey(&c.f)
-		if j, ok := best[k]; !ok || c.rank > live[j].rank {
-			best[k] = i
+		if j, ok := best[c.ticket]; !ok || severityRankOf[c.r.severity] > severityRankOf[cands[j].r.severity] {
+			best[c.ticket] = i
 		}
 	}
-	for i, c := range live {
-		k := ticketKey(&c.f)
-		if best[k] != i {
-			w := live[best[k]]
+	res.Findings = make([]model.Finding, 0, len(best))
+	for i := range cands {
+		c := &cands[i]
+		if c.held {
+			continue
+		}
+		if w := &cands[best[c.ticket]]; w != c {
 			res.Suppressed = append(res.Suppressed, Suppressed{Finding: c.f,
 				Reason: fmt.Sprintf("superseded by rule %q (%s) for the same ticket", w.r.name, w.r.severity)})
 			continue
 		}
 		res.Findings = append(res.Findings, c.f)
-		fp := c.f.Fingerprint()
+		fp := c.ticket.fingerprint
 		last, acted := next.Written[fp]
 		may := !acted || now.Sub(last) >= c.r.repeat
-		if old, ok := res.MayUpdate[fp]; ok {
-			may = may || old
-		}
-		res.MayUpdate[fp] = may
+		res.MayUpdate[fp] = may || res.MayUpdate[fp]
 	}
 	res.State = next
 	return res
@@ -382,11 +406,14 @@ func (s *Set) hasRule(name string) bool {
 	return false
 }
 
-func ticketKey(f *model.Finding) string {
-	if f.CommentOnly {
-		return f.Fingerprint() + "/comment"
+func purposeIndex(p model.Purpose) int {
+	switch p {
+	case model.PurposeProgressUpdate:
+		return 1
+	case model.PurposePostMortem:
+		return 2
 	}
-	return f.Fingerprint()
+	return 0
 }
 
 func (s *Set) renderAll(r *rule, ts []namedTemplate, m *vm.VM, env *Env, res *Result) map[string]string {

@@ -3,15 +3,14 @@ package rules
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 )
 
 // State is what the rules remember between runs. It is JSON-serialisable;
 // the zero value is a fresh start.
 type State struct {
-	// Alerts holds every pending or firing rule, keyed "rule@milestone".
-	Alerts map[string]Alert `json:"alerts,omitempty"`
+	// Alerts holds every pending or firing rule: milestone key → rule name → alert.
+	Alerts map[string]map[string]Alert `json:"alerts,omitempty"`
 	// Written is when the worker last created, updated or commented on each
 	// ticket, by fingerprint.
 	Written map[string]time.Time `json:"written,omitempty"`
@@ -47,11 +46,4 @@ func UnmarshalState(data []byte) (State, error) {
 		return State{}, fmt.Errorf("decoding rules state: %w", err)
 	}
 	return s, nil
-}
-
-func alertKey(rule, milestone string) string { return rule + "@" + milestone }
-
-func splitAlertKey(k string) (rule, milestone string) {
-	rule, milestone, _ = strings.Cut(k, "@")
-	return rule, milestone
 }
