@@ -51,6 +51,9 @@ type MilestoneEnv struct {
 	ClosedLate bool    `expr:"closed_late"` // closed after the end of the due day
 	Items      int     `expr:"items"`       // work items currently in the milestone
 	OpenItems  int     `expr:"open_items"`
+	// ElapsedShare is the share of the time from start to the end of the
+	// due day that has passed (0 when the start is unknown; above 1 once past).
+	ElapsedShare float64 `expr:"elapsed_share"`
 }
 
 // ForecastEnv is the forecast as expressions see it.
@@ -77,6 +80,11 @@ type ForecastEnv struct {
 	PaceObserved      float64   `expr:"pace_observed"`
 	// SlipDays is P85 minus the effective due date in days (positive: late); 0 unless ok.
 	SlipDays float64 `expr:"slip_days"`
+	// DoneShare is done_items / scope_items (0 with no scope).
+	DoneShare float64 `expr:"done_share"`
+	// BehindBurndown: the share done is below the share of time elapsed
+	// (a straight burn-down); usable when the forecast has too little data.
+	BehindBurndown bool `expr:"behind_burndown"`
 }
 
 // SignalsEnv are the early-warning signals.
@@ -134,6 +142,13 @@ func (e *Env) fill(now time.Time, in *Input, loc *time.Location) {
 		AddedAfterStart: f.AddedAfterStart, RemovedAfterStart: f.RemovedAfterStart,
 		P50: f.P50, P85: f.P85, P95: f.P95, ProbOnTime: f.ProbOnTime, LinearDate: f.LinearDate,
 		PaceNeeded: f.PaceNeeded, PaceObserved: f.PaceObserved,
+	}
+	if !m.Start.IsZero() && endOfDue.After(m.Start) {
+		e.Milestone.ElapsedShare = max(float64(now.Sub(m.Start))/float64(endOfDue.Sub(m.Start)), 0)
+	}
+	if f.ScopeItems > 0 {
+		e.Forecast.DoneShare = float64(f.DoneItems) / float64(f.ScopeItems)
+		e.Forecast.BehindBurndown = e.Milestone.ElapsedShare > 0 && e.Forecast.DoneShare < e.Milestone.ElapsedShare
 	}
 	if f.Status == model.ForecastOK && !f.P85.IsZero() {
 		e.Forecast.SlipDays = float64(f.P85.Sub(due)) / float64(day)

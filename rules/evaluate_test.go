@@ -253,3 +253,39 @@ func TestBudgetAndSummary(t *testing.T) {
 		}
 	}
 }
+
+func TestEscalationIsNotHeldBackByRepeat(t *testing.T) {
+	s := mustParse(t, `version: 1
+rules:
+  - name: warn
+    when: forecast.prob_on_time < 0.5
+    action: client-notice
+    repeat: 1w
+  - name: crit
+    when: forecast.prob_on_time < 0.1
+    severity: critical
+    action: client-notice
+    repeat: 1w
+`)
+	res := step(s, t0, rules.State{}, input("m", 0.3))
+	if len(res.Findings) != 1 || !res.MayUpdate[res.Findings[0].Fingerprint()] {
+		t.Fatalf("first: %+v", res)
+	}
+	res = step(s, t0.Add(24*time.Hour), res.State, input("m", 0.3))
+	if res.MayUpdate[res.Findings[0].Fingerprint()] {
+		t.Fatal("same severity within repeat may update")
+	}
+	res = step(s, t0.Add(48*time.Hour), res.State, input("m", 0.05))
+	if f := res.Findings[0]; f.Rule != "crit" || !res.MayUpdate[f.Fingerprint()] {
+		t.Fatalf("escalation held back: %+v %v", f, res.MayUpdate)
+	}
+	res = step(s, t0.Add(72*time.Hour), res.State, input("m", 0.05))
+	if res.MayUpdate[res.Findings[0].Fingerprint()] {
+		t.Fatal("critical again within repeat may update")
+	}
+	// Falling back to a warning is no escalation either.
+	res = step(s, t0.Add(96*time.Hour), res.State, input("m", 0.3))
+	if res.MayUpdate[res.Findings[0].Fingerprint()] {
+		t.Fatal("de-escalation may update within repeat")
+	}
+}

@@ -69,7 +69,7 @@ var (
 	}
 	kinds          = []string{string(model.KindMilestone), string(model.KindFixVersion), string(model.KindSprint)}
 	matcherFields  = []string{"rule", "milestone", "source", "client", "kind", "purpose", "severity"}
-	severityRankOf = map[string]int{"info": 0, "warning": 1, "critical": 2}
+	severityRankOf = map[string]int{"info": 1, "warning": 2, "critical": 3}
 )
 
 // Parse compiles a rules file held in memory; file names it in messages.

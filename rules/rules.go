@@ -126,9 +126,10 @@ type Result struct {
 	// when several rules fire for the same ticket the most severe wins.
 	Findings []model.Finding
 	// MayUpdate says, per fingerprint, whether the ticket may be updated
-	// now: the winning rule's repeat interval has passed since the worker
-	// last acted on it (State.Acted), or it never did. The worker always
-	// makes sure the ticket exists; it updates or comments only when true.
+	// now: the worker never acted on it (State.Acted), the rule's repeat
+	// interval has passed since, or the finding is more severe than what was
+	// last written. The worker always makes sure the ticket exists; it
+	// updates or comments only when true.
 	MayUpdate map[string]bool
 	// Suppressed fired but are held back (silence, quiet hours, a more
 	// severe rule for the same ticket).
@@ -270,10 +271,11 @@ type ticketID struct {
 // prev and returns the next state in Result.State; prev is not modified.
 func (s *Set) Evaluate(now time.Time, in []Input, prev State) Result {
 	now = now.UTC()
-	next := State{Alerts: make(map[string]map[string]Alert, len(prev.Alerts)), Written: make(map[string]time.Time, len(prev.Written))}
-	for fp, at := range prev.Written {
-		if now.Sub(at) < s.maxRepeat {
-			next.Written[fp] = at
+	next := State{Alerts: make(map[string]map[string]Alert, len(prev.Alerts)), Written: make(map[string]Written, len(prev.Written)),
+		firing: map[string]string{}}
+	for fp, w := range prev.Written {
+		if now.Sub(w.At) < s.maxRepeat {
+			next.Written[fp] = w
 		}
 	}
 	res := Result{MayUpdate: map[string]bool{}}
@@ -386,8 +388,14 @@ func (s *Set) Evaluate(now time.Time, in []Input, prev State) Result {
 		res.Findings = append(res.Findings, c.f)
 		fp := c.ticket.fingerprint
 		last, acted := next.Written[fp]
-		may := !acted || now.Sub(last) >= c.r.repeat
+		// A ticket may be written when it never was, when the rule's repeat
+		// interval has passed, or when the finding is more severe than what
+		// was last written (an escalation is never held back).
+		may := !acted || now.Sub(last.At) >= c.r.repeat || severityRankOf[c.r.severity] > severityRankOf[last.Severity]
 		res.MayUpdate[fp] = may || res.MayUpdate[fp]
+		if sev, ok := next.firing[fp]; !ok || severityRankOf[c.r.severity] > severityRankOf[sev] {
+			next.firing[fp] = c.r.severity
+		}
 	}
 	res.State = next
 	return res

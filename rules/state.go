@@ -12,8 +12,18 @@ type State struct {
 	// Alerts holds every pending or firing rule: milestone key → rule name → alert.
 	Alerts map[string]map[string]Alert `json:"alerts,omitempty"`
 	// Written is when the worker last created, updated or commented on each
-	// ticket, by fingerprint.
-	Written map[string]time.Time `json:"written,omitempty"`
+	// ticket, and at what severity, by fingerprint.
+	Written map[string]Written `json:"written,omitempty"`
+
+	// firing is the severity of this evaluation's findings per ticket, so
+	// Acted can record what was written.
+	firing map[string]string
+}
+
+// Written is the last write to a ticket.
+type Written struct {
+	At       time.Time `json:"at"`
+	Severity string    `json:"severity,omitempty"`
 }
 
 // Alert is one rule's state for one milestone.
@@ -28,9 +38,9 @@ type Alert struct {
 // the rule's repeat interval runs from then. Call it on Result.State.
 func (s *State) Acted(fingerprint string, at time.Time) {
 	if s.Written == nil {
-		s.Written = map[string]time.Time{}
+		s.Written = map[string]Written{}
 	}
-	s.Written[fingerprint] = at.UTC()
+	s.Written[fingerprint] = Written{At: at.UTC(), Severity: s.firing[fingerprint]}
 }
 
 // Marshal encodes the state for a store.
