@@ -278,7 +278,12 @@ func (p *parser) rule(i int, n *yaml.Node, names map[string]int) *rule {
 			d := &p.l.Items[i]
 			d.Msg = strings.ReplaceAll(d.Msg, "into rules.Duration", "into a duration (such as 2d)")
 		}
-		return nil
+		// Unknown keys stop the strict decode; when the rest decodes,
+		// check it too, so one pass reports every problem of the rule.
+		spec = RuleSpec{}
+		if n.Decode(&spec) != nil {
+			return nil
+		}
 	}
 	bad := func(at *yaml.Node, format string, args ...any) {
 		if at == nil {
