@@ -147,6 +147,9 @@ rules:
     action: client-notice
 `
 	s := mustParse(t, src)
+	if sum := s.Summary(); !strings.Contains(sum, "silences: 1\n    - milestone=silenced* until 2026-04-01T00:00:00Z (new date under discussion)\n  quiet hours: 19:00–07:00 client time, weekends") {
+		t.Errorf("summary:\n%s", sum)
+	}
 	day := t0 // 10:00 in Amsterdam, Monday
 	night := time.Date(2026, 3, 2, 20, 0, 0, 0, time.UTC)
 	cases := []struct {
@@ -247,7 +250,7 @@ func TestBudgetAndSummary(t *testing.T) {
 		t.Fatalf("budget %d", s.Budget())
 	}
 	sum := s.Summary()
-	for _, want := range []string{"rules: 1", "at-risk → client-notice (warning, for 2d, repeat 1w)", "operations budget: 12 per run"} {
+	for _, want := range []string{"rules: 1", "at-risk → client-notice (warning, for 2d, repeat 1w)", "operations budget: 12 per run", "exempt labels: forewarn:ignore"} {
 		if !strings.Contains(sum, want) {
 			t.Errorf("summary lacks %q:\n%s", want, sum)
 		}

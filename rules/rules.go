@@ -220,6 +220,18 @@ func (s *Set) Summary() string {
 		fmt.Fprintf(&b, ", repeat %s)\n", formatDuration(r.repeat))
 	}
 	fmt.Fprintf(&b, "  silences: %d\n", len(s.silences))
+	for _, si := range s.silences {
+		var ms []string
+		for _, m := range si.matchers {
+			ms = append(ms, m.field+"="+m.glob)
+		}
+		sort.Strings(ms)
+		fmt.Fprintf(&b, "    - %s until %s", strings.Join(ms, " "), si.until.Format(time.RFC3339))
+		if si.comment != "" {
+			fmt.Fprintf(&b, " (%s)", si.comment)
+		}
+		b.WriteString("\n")
+	}
 	if s.quiet != nil {
 		fmt.Fprintf(&b, "  quiet hours: %02d:%02d–%02d:%02d client time", s.quiet.start/60, s.quiet.start%60, s.quiet.end/60, s.quiet.end%60)
 		if s.quiet.weekends {
@@ -507,14 +519,4 @@ func glob(pattern, s string) bool {
 		s = s[i+len(p):]
 	}
 	return strings.HasSuffix(s, parts[len(parts)-1])
-}
-
-// sortedKeys is a helper for stable output.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

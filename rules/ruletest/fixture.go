@@ -45,6 +45,17 @@ type ItemSpec struct {
 	Blocked bool     `yaml:"blocked"`
 }
 
+// fieldError is a problem with one key of a fixture, so it can be reported
+// at that key's position.
+type fieldError struct {
+	key string
+	err error
+}
+
+func (e *fieldError) Error() string { return e.key + ": " + e.err.Error() }
+
+func bad(key string, err error) error { return &fieldError{key: key, err: err} }
+
 // parseSeries reads the compact notation: "2 0 1x3 _" → [2 0 1 1 1 0].
 func parseSeries(s string) ([]int, error) {
 	var out []int
@@ -104,32 +115,32 @@ func (ms *MilestoneSpec) build() (model.Milestone, error) {
 	}
 	var err error
 	if m.Start, err = parseWhen(ms.Start); err != nil {
-		return m, fmt.Errorf("start: %w", err)
+		return m, bad("start", err)
 	}
 	if m.Due, err = parseWhen(ms.Due); err != nil {
-		return m, fmt.Errorf("due: %w", err)
+		return m, bad("due", err)
 	}
 	if ms.AgreedDue != "" {
 		if m.AgreedDue, err = parseWhen(ms.AgreedDue); err != nil {
-			return m, fmt.Errorf("agreed_due: %w", err)
+			return m, bad("agreed_due", err)
 		}
 	}
 	if ms.ClosedAt != "" {
 		if m.ClosedAt, err = parseWhen(ms.ClosedAt); err != nil {
-			return m, fmt.Errorf("closed_at: %w", err)
+			return m, bad("closed_at", err)
 		}
 		m.State = model.StateClosed
 	}
 	done, err := parseSeries(ms.Done)
 	if err != nil {
-		return m, fmt.Errorf("done: %w", err)
+		return m, bad("done", err)
 	}
 	added, err := parseSeries(ms.Added)
 	if err != nil {
-		return m, fmt.Errorf("added: %w", err)
+		return m, bad("added", err)
 	}
 	if ms.Items < 0 || ms.Items > 100000 {
-		return m, fmt.Errorf("items: %d is out of range", ms.Items)
+		return m, bad("items", fmt.Errorf("%d is out of range", ms.Items))
 	}
 	points := ms.Points
 	if points == 0 {
@@ -155,7 +166,7 @@ func (ms *MilestoneSpec) build() (model.Milestone, error) {
 		if d < len(done) {
 			for range done[d] {
 				if next >= len(m.Items) {
-					return m, fmt.Errorf("done: day %d (%s) closes more items than the milestone has", d+1, days[d].Format(time.DateOnly))
+					return m, bad("done", fmt.Errorf("day %d (%s) closes more items than the milestone has", d+1, days[d].Format(time.DateOnly)))
 				}
 				it := &m.Items[next]
 				it.Closed = days[d].Add(15 * time.Hour)
@@ -189,7 +200,7 @@ func (ms *MilestoneSpec) build() (model.Milestone, error) {
 				continue
 			}
 			if *f.dst, err = parseWhen(f.v); err != nil {
-				return m, fmt.Errorf("extra_items[%d].%s: %w", i, f.name, err)
+				return m, bad("extra_items", fmt.Errorf("[%d].%s: %w", i, f.name, err))
 			}
 		}
 		it.JoinedAt = it.Created

@@ -6,6 +6,7 @@ package ruletest
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -290,7 +291,12 @@ func (s *suite) plan(t *TestSpec, n *yaml.Node, l *diag.List) *testPlan {
 		}
 		m, err := ms.build()
 		if err != nil {
-			l.Add(s.path, at, "", "test %q: milestone %s: %v", name, ms.Key, err)
+			pos := at
+			var fe *fieldError
+			if errors.As(err, &fe) && child(at, fe.key) != nil {
+				pos = child(at, fe.key)
+			}
+			l.Add(s.path, pos, "", "test %q: milestone %s: %v", name, ms.Key, err)
 			continue
 		}
 		p.milestones = append(p.milestones, m)

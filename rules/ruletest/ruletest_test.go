@@ -79,7 +79,7 @@ func TestBadFilesExitTwoWithPositions(t *testing.T) {
 	}{
 		{"testdata/bad_test.yaml", []string{`testdata/bad_test.yaml:10:9: unknown key "colour"`}},
 		{"testdata/bad_fixture.yaml", []string{
-			`testdata/bad_fixture.yaml:5:9: test "closes more than there is": milestone demo:x: done: day 4 (2026-02-05) closes more items than the milestone has`,
+			`testdata/bad_fixture.yaml:9:15: test "closes more than there is": milestone demo:x: done: day 4 (2026-02-05) closes more items than the milestone has`,
 			`testdata/bad_fixture.yaml:13:9: test "closes more than there is": evaluations must go forward in time`,
 			`testdata/bad_fixture.yaml:13:9: test "closes more than there is": findings is missing`,
 		}},
