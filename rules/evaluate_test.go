@@ -292,3 +292,22 @@ rules:
 		t.Fatal("de-escalation may update within repeat")
 	}
 }
+
+// A Set is shared by concurrent runs (serve mode): run with -race.
+func TestConcurrentEvaluate(t *testing.T) {
+	s := mustParse(t, atRisk)
+	done := make(chan rules.Result)
+	for i := range 4 {
+		go func() {
+			in := input("m", 0.2)
+			in.Client.TimeZone = []string{"Europe/Amsterdam", "America/New_York", "Asia/Tokyo", ""}[i]
+			st := s.Evaluate(t0, []rules.Input{in}, rules.State{}).State
+			done <- s.Evaluate(t0.Add(72*time.Hour), []rules.Input{in}, st)
+		}()
+	}
+	for range 4 {
+		if res := <-done; len(res.Findings) != 1 {
+			t.Errorf("findings %+v", res.Findings)
+		}
+	}
+}
