@@ -208,6 +208,12 @@ func TestPrepareExemptsMilestonesAndItems(t *testing.T) {
 	if _, skip := s.Prepare(m); !skip {
 		t.Fatal("labelled milestone not skipped")
 	}
+	in := input("m", 0.1)
+	in.Milestone.Labels = m.Labels
+	st := s.Evaluate(t0, []rules.Input{in}, rules.State{}).State
+	if res := s.Evaluate(t0.Add(72*time.Hour), []rules.Input{in}, st); len(res.Findings) != 0 || len(res.State.Alerts) != 0 {
+		t.Fatalf("an exempt milestone judged anyway fired: %+v", res)
+	}
 	custom := mustParse(t, "version: 1\nexempt: {labels: [internal]}\n"+atRisk[len("version: 1\n"):])
 	if _, skip := custom.Prepare(model.Milestone{Labels: []string{"forewarn:ignore"}}); skip {
 		t.Fatal("configured labels replace the default")

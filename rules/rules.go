@@ -160,10 +160,8 @@ func (s *Set) Rules() []string {
 // milestone carries an exempt label; otherwise items carrying one are left
 // out of the returned milestone (the input is not modified).
 func (s *Set) Prepare(m model.Milestone) (model.Milestone, bool) {
-	for _, l := range s.exempt {
-		if hasLabel(m.Labels, l) {
-			return m, true
-		}
+	if s.exemptMilestone(&m) {
+		return m, true
 	}
 	keep := -1
 	for i := range m.Items {
@@ -184,6 +182,15 @@ func (s *Set) Prepare(m model.Milestone) (model.Milestone, bool) {
 	}
 	m.Items = items
 	return m, false
+}
+
+func (s *Set) exemptMilestone(m *model.Milestone) bool {
+	for _, l := range s.exempt {
+		if hasLabel(m.Labels, l) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Set) exemptItem(w *model.WorkItem) bool {
@@ -299,6 +306,9 @@ func (s *Set) Evaluate(now time.Time, in []Input, prev State) Result {
 		x := &in[i]
 		m := &x.Milestone
 		seen[m.Key] = true
+		if s.exemptMilestone(m) {
+			continue // Prepare skips these; judged anyway, they stay silent
+		}
 		var fps [3]string // fingerprints by purpose, computed when first needed
 		prevAlerts := prev.Alerts[m.Key]
 		var nextAlerts map[string]Alert

@@ -56,6 +56,9 @@ func (e *fieldError) Error() string { return e.key + ": " + e.err.Error() }
 
 func bad(key string, err error) error { return &fieldError{key: key, err: err} }
 
+// maxSeriesDays bounds a series (ten years of working days).
+const maxSeriesDays = 2610
+
 // parseSeries reads the compact notation: "2 0 1x3 _" → [2 0 1 1 1 0].
 func parseSeries(s string) ([]int, error) {
 	var out []int
@@ -71,6 +74,9 @@ func parseSeries(s string) ([]int, error) {
 		b, err2 := strconv.Atoi(k)
 		if err1 != nil || err2 != nil || a < 0 || b < 1 || b > 10000 || a > 10000 {
 			return nil, fmt.Errorf("bad token %q: want N, NxK (K days of N) or _", tok)
+		}
+		if len(out)+b > maxSeriesDays {
+			return nil, fmt.Errorf("more than %d working days", maxSeriesDays)
 		}
 		for range b {
 			out = append(out, a)
@@ -119,6 +125,9 @@ func (ms *MilestoneSpec) build() (model.Milestone, error) {
 	}
 	if m.Due, err = parseWhen(ms.Due); err != nil {
 		return m, bad("due", err)
+	}
+	if y := m.Start.Year(); y < 1970 || y > 2200 {
+		return m, bad("start", fmt.Errorf("year %d is out of range", y))
 	}
 	if ms.AgreedDue != "" {
 		if m.AgreedDue, err = parseWhen(ms.AgreedDue); err != nil {
@@ -228,7 +237,7 @@ func asOf(m model.Milestone, t time.Time) model.Milestone {
 		if it.JoinedAt.After(t) {
 			continue
 		}
-		if it.Closed.After(t) {
+		if !it.Closed.IsZero() && it.Closed.After(t) {
 			it.Closed = time.Time{}
 			it.Status = model.StatusTodo
 			if !it.Started.IsZero() && !it.Started.After(t) {
@@ -240,7 +249,7 @@ func asOf(m model.Milestone, t time.Time) model.Milestone {
 		items = append(items, it)
 	}
 	m.Items = items
-	if m.ClosedAt.After(t) {
+	if !m.ClosedAt.IsZero() && m.ClosedAt.After(t) {
 		m.State, m.ClosedAt = model.StateOpen, time.Time{}
 	}
 	return m
