@@ -42,7 +42,7 @@ func TestShippedRulesPassTheirTests(t *testing.T) {
 	if code != ruletest.ExitOK {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
-	if !strings.HasPrefix(out, "SUCCESS: ") || !strings.Contains(out, "(11 tests, 26 evaluations)") {
+	if !strings.HasPrefix(out, "SUCCESS: ") || !strings.Contains(out, "(11 tests, 28 evaluations)") {
 		t.Fatalf("stdout: %q", out)
 	}
 }
@@ -54,16 +54,19 @@ func TestWrongExpectationFailsWithADiff(t *testing.T) {
 	}
 	for _, want := range []string{
 		"FAILED: testdata/wrong.yaml (1 of 1 tests failed)",
-		// Day one: pending, so the expected finding is missing.
-		"testdata/wrong.yaml:13: test \"wrong severity and a finding that must not fire\", evaluation at 2026-02-23T09:00:00Z:\n" +
+		// Day one: [] means nothing may fire, but the notice did.
+		"  testdata/wrong.yaml:14: test \"three wrong expectations\", evaluation at 2026-02-23T09:00:00Z:\n" +
 			"    findings differ (- expected, + got):\n" +
-			"      - rule=milestone-at-risk milestone=demo:checkout\n",
-		// Day two: the severity differs.
-		"    finding differs (- expected, + got):\n" +
+			"      + rule=milestone-at-risk milestone=demo:checkout purpose=client-notice severity=warning may_update=true\n",
+		// Day two: the severity differs; only the differing field is shown.
+		"  testdata/wrong.yaml:16: test \"three wrong expectations\", evaluation at 2026-02-24T09:00:00Z:\n" +
+			"    finding differs (- expected, + got):\n" +
 			"      - rule=milestone-at-risk milestone=demo:checkout severity=critical\n" +
 			"      + rule=milestone-at-risk milestone=demo:checkout severity=warning\n",
-		// Day three: [] means nothing may fire.
-		"evaluation at 2026-02-25T09:00:00Z:\n    findings differ (- expected, + got):\n" +
+		// Day three: an expected finding is missing and an unexpected one fired.
+		"  testdata/wrong.yaml:20: test \"three wrong expectations\", evaluation at 2026-02-25T09:00:00Z:\n" +
+			"    findings differ (- expected, + got):\n" +
+			"      - rule=milestone-missed milestone=demo:checkout\n" +
 			"      + rule=milestone-at-risk milestone=demo:checkout purpose=client-notice severity=warning may_update=false\n",
 	} {
 		if !strings.Contains(out, want) {
