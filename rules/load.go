@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -451,11 +452,44 @@ func (p *parser) scalarPos(n *yaml.Node, value string, off int) (int, int) {
 			continue
 		}
 		if off <= consumed+len(content) {
-			return l, utf8.RuneCountInString(src[:col]) + utf8.RuneCountInString(content[:off-consumed]) + 1
+			k := off - consumed
+			if !block {
+				k = sourceBytes(content, k, n.Style)
+			}
+			return l, utf8.RuneCountInString(src[:col]) + utf8.RuneCountInString(content[:k]) + 1
 		}
 		consumed += len(content) + 1
 	}
 	return n.Line, n.Column
+}
+
+// sourceBytes returns how many bytes of a flow scalar's source line make
+// the first n bytes of its value: escapes in double quotes (\" \n \x41
+// \u00e9) and doubled quotes in single quotes are longer in the source.
+func sourceBytes(src string, n int, style yaml.Style) int {
+	i, v := 0, 0
+	for i < len(src) && v < n {
+		switch {
+		case style&yaml.DoubleQuotedStyle != 0 && src[i] == '\\' && i+1 < len(src):
+			width := map[byte]int{'x': 4, 'u': 6, 'U': 10}[src[i+1]]
+			if width == 0 {
+				i, v = i+2, v+1
+				continue
+			}
+			r := rune(0)
+			if i+width <= len(src) {
+				if x, err := strconv.ParseUint(src[i+2:i+width], 16, 32); err == nil {
+					r = rune(x)
+				}
+			}
+			i, v = min(i+width, len(src)), v+max(utf8.RuneLen(r), 1)
+		case style&yaml.SingleQuotedStyle != 0 && strings.HasPrefix(src[i:], "''"):
+			i, v = i+2, v+1
+		default:
+			i, v = i+1, v+1
+		}
+	}
+	return min(i, len(src))
 }
 
 // byteOffset turns an expression position (1-based line, 0-based rune
