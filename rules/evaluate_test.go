@@ -317,3 +317,17 @@ func TestConcurrentEvaluate(t *testing.T) {
 		}
 	}
 }
+
+// Acted on a state that did not come from Evaluate records no severity:
+// repeat still holds the ticket (no escalation can be assumed).
+func TestActedWithoutEvaluateHoldsRepeat(t *testing.T) {
+	s := mustParse(t, atRisk)
+	in := input("m1", 0.2)
+	var st rules.State
+	st.Acted(model.Fingerprint("m1", model.PurposeClientNotice), t0)
+	st = s.Evaluate(t0, []rules.Input{in}, st).State
+	res := s.Evaluate(t0.Add(48*time.Hour), []rules.Input{in}, st)
+	if len(res.Findings) != 1 || res.MayUpdate[res.Findings[0].Fingerprint()] {
+		t.Fatalf("may update within repeat: %+v %v", res.Findings, res.MayUpdate)
+	}
+}

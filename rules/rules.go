@@ -413,7 +413,8 @@ func (s *Set) Evaluate(now time.Time, in []Input, prev State) Result {
 		// A ticket may be written when it never was, when the rule's repeat
 		// interval has passed, or when the finding is more severe than what
 		// was last written (an escalation is never held back).
-		may := !acted || now.Sub(last.At) >= c.r.repeat || severityRankOf[c.r.severity] > severityRankOf[last.Severity]
+		escalates := last.Severity != "" && severityRankOf[c.r.severity] > severityRankOf[last.Severity]
+		may := !acted || now.Sub(last.At) >= c.r.repeat || escalates
 		res.MayUpdate[fp] = may || res.MayUpdate[fp]
 		if sev, ok := next.firing[fp]; !ok || severityRankOf[c.r.severity] > severityRankOf[sev] {
 			next.firing[fp] = c.r.severity
