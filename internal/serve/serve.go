@@ -1,0 +1,339 @@
+// Package serve is `forewarn serve`: it runs forewarn on an interval (with
+// jitter) and serves /healthz, /readyz and Prometheus /metrics until its
+// context is cancelled (SIGTERM), then lets the run in progress finish —
+// or, past a grace period, cancels it so it stops between two writes — and
+// returns.
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/forewarn/forewarn/internal/metrics"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+// Runner performs one pass: poll, forecast, evaluate, reconcile.
+// *app.App satisfies it. Run must stop between writes when its context is
+// cancelled and release everything it holds (the store lock) before it
+// returns.
+type Runner interface {
+	Run(ctx context.Context, mode worker.Mode) (worker.Report, error)
+}
+
+// Options configure Serve. Zero values take the defaults noted.
+type Options struct {
+	Addr     string        // listen address (default ":9464")
+	Interval time.Duration // time between the end of one run and the start of the next (default 15m)
+	Jitter   time.Duration // up to this much random delay is added to each wait (default Interval/10)
+	Mode     worker.Mode   // run (default) or plan
+
+	// RunTimeout bounds one run (default 2×Interval, at least 10m).
+	RunTimeout time.Duration
+	// Grace is how long a run in progress may go on after shutdown begins;
+	// then its context is cancelled and it stops between two writes
+	// (default 30s; Kubernetes waits terminationGracePeriodSeconds, 60s in
+	// deploy/).
+	Grace time.Duration
+	// StopWait is how long Serve waits, after cancelling a run, for it to
+	// return before it gives up on it (default 10s).
+	StopWait time.Duration
+	// StaleAfter makes /readyz fail when no run has succeeded for this long
+	// (default 3×Interval+RunTimeout).
+	StaleAfter time.Duration
+
+	// Listener, when set, is used instead of listening on Addr (tests).
+	Listener net.Listener
+	// Now, Rand and After are the clock, the jitter source and the timer
+	// (tests); Rand returns a number in [0, 1).
+	Now   func() time.Time
+	Rand  func() float64
+	After func(time.Duration) <-chan time.Time
+}
+
+// RegisterFlags adds --addr, --interval, --jitter and --grace to fs and
+// returns the options they fill in.
+func RegisterFlags(fs *flag.FlagSet) *Options {
+	o := &Options{}
+	fs.StringVar(&o.Addr, "addr", ":9464", "listen address of /healthz, /readyz and /metrics")
+	fs.DurationVar(&o.Interval, "interval", 15*time.Minute, "time between runs")
+	fs.DurationVar(&o.Jitter, "jitter", 0, "largest random delay added to each wait (default interval/10)")
+	fs.DurationVar(&o.Grace, "grace", 30*time.Second, "how long a run may go on after SIGTERM before it is cancelled")
+	return o
+}
+
+func (o Options) withDefaults() Options {
+	if o.Addr == "" {
+		o.Addr = ":9464"
+	}
+	if o.Interval <= 0 {
+		o.Interval = 15 * time.Minute
+	}
+	if o.Jitter <= 0 {
+		o.Jitter = o.Interval / 10
+	}
+	if o.Mode == "" {
+		o.Mode = worker.ModeRun
+	}
+	if o.RunTimeout <= 0 {
+		o.RunTimeout = max(2*o.Interval, 10*time.Minute)
+	}
+	if o.Grace <= 0 {
+		o.Grace = 30 * time.Second
+	}
+	if o.StopWait <= 0 {
+		o.StopWait = 10 * time.Second
+	}
+	if o.StaleAfter <= 0 {
+		o.StaleAfter = 3*o.Interval + o.RunTimeout
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Float64
+	}
+	if o.After == nil {
+		o.After = time.After
+	}
+	return o
+}
+
+// ErrRunDidNotStop is returned when a cancelled run did not return within
+// StopWait. The process should exit: the store lock dies with it, and
+// every write the store makes is a transaction, so nothing half-written
+// is left behind.
+var ErrRunDidNotStop = errors.New("the run in progress did not stop after it was cancelled")
+
+// status is what /healthz and /readyz report.
+type status struct {
+	mu           sync.Mutex
+	started      time.Time
+	running      bool
+	runStarted   time.Time
+	runs         int
+	lastFinished time.Time
+	lastOutcome  string
+	lastSuccess  time.Time
+	stopping     bool
+}
+
+type statusJSON struct {
+	Status      string     `json:"status"`
+	Reason      string     `json:"reason,omitempty"`
+	Running     bool       `json:"running"`
+	RunStarted  *time.Time `json:"run_started,omitempty"`
+	Runs        int        `json:"runs"`
+	LastRun     *time.Time `json:"last_run,omitempty"`
+	LastOutcome string     `json:"last_outcome,omitempty"`
+	LastSuccess *time.Time `json:"last_success,omitempty"`
+}
+
+func ptr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// Serve runs r every Interval (plus jitter) and serves the endpoints until
+// ctx is cancelled. It returns nil after a clean shutdown, an error when
+// it cannot listen, or ErrRunDidNotStop.
+func Serve(ctx context.Context, r Runner, o Options, reg *metrics.Metrics, log zerolog.Logger) error {
+	o = o.withDefaults()
+	if reg == nil {
+		reg = metrics.New()
+	}
+	ln := o.Listener
+	if ln == nil {
+		var err error
+		ln, err = net.Listen("tcp", o.Addr)
+		if err != nil {
+			return fmt.Errorf("serve: listening on %s: %w", o.Addr, err)
+		}
+	}
+	st := &status{started: o.Now()}
+	stopWatch := context.AfterFunc(ctx, func() {
+		st.mu.Lock()
+		st.stopping = true // /readyz fails from the first moment of shutdown
+		st.mu.Unlock()
+	})
+	defer stopWatch()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { st.health(w, o) })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) { st.ready(w, o) })
+	mux.Handle("GET /metrics", reg.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srvErr := make(chan error, 1)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			srvErr <- err
+		}
+		close(srvErr)
+	}()
+	log.Info().Str("addr", ln.Addr().String()).Dur("interval", o.Interval).Dur("jitter", o.Jitter).
+		Str("mode", string(o.Mode)).Msg("serving /healthz, /readyz and /metrics")
+
+	loopErr := loop(ctx, r, o, reg, st, log, srvErr)
+
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		log.Warn().Err(err).Msg("closing the HTTP server")
+	}
+	log.Info().Msg("stopped")
+	return loopErr
+}
+
+// loop waits, runs, and on shutdown settles the run in progress.
+func loop(ctx context.Context, r Runner, o Options, reg *metrics.Metrics, st *status, log zerolog.Logger, srvErr <-chan error) error {
+	wait := time.Duration(o.Rand() * float64(o.Jitter)) // spread the first run of many replicas
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info().Msg("shutting down: no run in progress")
+			return nil
+		case err, ok := <-srvErr:
+			if ok {
+				return fmt.Errorf("serve: HTTP server: %w", err)
+			}
+			return nil
+		case <-o.After(wait):
+		}
+		if err := runOnce(ctx, r, o, reg, st, log); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait = o.Interval + time.Duration(o.Rand()*float64(o.Jitter))
+		log.Debug().Dur("next_in", wait).Msg("waiting for the next run")
+	}
+}
+
+// runOnce performs one run. Shutdown does not cancel it at once: it gets
+// Grace to finish; then its context is cancelled and it gets StopWait to
+// return (the worker stops between writes, the store rolls back an
+// unfinished transaction and releases the lock).
+func runOnce(ctx context.Context, r Runner, o Options, reg *metrics.Metrics, st *status, log zerolog.Logger) error {
+	runCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.RunTimeout)
+	defer cancel()
+	start := o.Now()
+	st.mu.Lock()
+	st.running, st.runStarted = true, start
+	st.mu.Unlock()
+	log.Info().Str("mode", string(o.Mode)).Msg("run started")
+
+	type result struct {
+		rep worker.Report
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := r.Run(runCtx, o.Mode)
+		done <- result{rep, err}
+	}()
+
+	var res result
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		log.Info().Dur("grace", o.Grace).Msg("shutting down: letting the run in progress finish")
+		select {
+		case res = <-done:
+		case <-o.After(o.Grace):
+			log.Warn().Msg("shutting down: the run did not finish in time; cancelling it between two writes")
+			cancel()
+			select {
+			case res = <-done:
+			case <-o.After(o.StopWait):
+				log.Error().Dur("waited", o.StopWait).Msg("the cancelled run did not return; exiting anyway")
+				return ErrRunDidNotStop
+			}
+		}
+	}
+	took := o.Now().Sub(start)
+	outcome := metrics.OutcomeOK
+	switch {
+	case res.err != nil:
+		outcome = metrics.OutcomeFailed
+		reg.ObserveFailure(o.Mode, took)
+		log.Error().Err(res.err).Dur("took", took).Msg("run failed")
+	default:
+		if res.rep.Partial() {
+			outcome = metrics.OutcomePartial
+		}
+		reg.ObserveReport(res.rep)
+		log.Info().Str("outcome", outcome).Dur("took", took).
+			Int("milestones", len(res.rep.Milestones)).Int("not_judged", len(res.rep.Failed)).
+			Int("created", res.rep.Count(worker.ActionCreate)).Int("updated", res.rep.Count(worker.ActionUpdate)).
+			Msg("run finished")
+	}
+	st.mu.Lock()
+	st.running = false
+	st.runs++
+	st.lastFinished, st.lastOutcome = o.Now(), outcome
+	if outcome != metrics.OutcomeFailed {
+		st.lastSuccess = st.lastFinished
+	}
+	st.mu.Unlock()
+	return nil
+}
+
+func (s *status) snapshot(st string) statusJSON {
+	return statusJSON{Status: st, Running: s.running, RunStarted: ptr(s.runStarted), Runs: s.runs,
+		LastRun: ptr(s.lastFinished), LastOutcome: s.lastOutcome, LastSuccess: ptr(s.lastSuccess)}
+}
+
+// health: the process is alive and its loop is not wedged (a run that
+// takes longer than RunTimeout plus the grace period is).
+func (s *status) health(w http.ResponseWriter, o Options) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j := s.snapshot("ok")
+	code := http.StatusOK
+	if s.running && o.Now().Sub(s.runStarted) > o.RunTimeout+o.Grace+o.StopWait {
+		j.Status, j.Reason, code = "stuck", "a run has been going on longer than its timeout", http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, j)
+}
+
+// ready: a run has finished without failing, recently enough, and the
+// server is not shutting down.
+func (s *status) ready(w http.ResponseWriter, o Options) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j := s.snapshot("ready")
+	code := http.StatusOK
+	switch {
+	case s.stopping:
+		j.Reason = "shutting down"
+	case s.runs == 0:
+		j.Reason = "the first run has not finished yet"
+	case s.lastOutcome == metrics.OutcomeFailed:
+		j.Reason = "the last run failed (see the log)"
+	case o.Now().Sub(s.lastSuccess) > o.StaleAfter:
+		j.Reason = "no run has succeeded for " + o.StaleAfter.String()
+	}
+	if j.Reason != "" {
+		j.Status, code = "not ready", http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, j)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
