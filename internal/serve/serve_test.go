@@ -277,8 +277,9 @@ func TestShutdownCancelsARunPastGrace(t *testing.T) {
 	s := start(t, ctx, r, serve.Options{After: tm.after})
 	<-r.started
 	r.commit <- struct{}{} // write 0 committed; write 1 begun and in flight
-	cancel()               // SIGTERM in the middle of a write
-	tm.fire(grace)         // the grace period runs out
+	waitFor(t, "write 1 is in flight", func() bool { st.mu.Lock(); defer st.mu.Unlock(); return st.begun == "run0/write1" })
+	cancel()       // SIGTERM in the middle of a write
+	tm.fire(grace) // the grace period runs out
 	waitFor(t, "the run's context is cancelled", r.isCancelled)
 	select {
 	case err := <-s.done:
