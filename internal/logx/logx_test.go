@@ -1,0 +1,214 @@
+package logx_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/forewarn/forewarn/internal/logx"
+)
+
+// canaries are secrets of the shapes trackers hand out, and two with
+// characters JSON escapes.
+var canaries = []string{
+	"ghp_CANARYcanary0123456789abcdefABCDEF",
+	"ATATT3xFfGF0-CANARY=jira+token/with/slashes",
+	`pa"ss\word-CANARY`,
+	"multi\nline-CANARY-key",
+}
+
+// logEverything writes the secret at every level in every shape a careless
+// call site might use.
+func logEverything(log zerolog.Logger, secret string) {
+	levels := []zerolog.Level{zerolog.TraceLevel, zerolog.DebugLevel, zerolog.InfoLevel, zerolog.WarnLevel,
+		zerolog.ErrorLevel, zerolog.FatalLevel, zerolog.PanicLevel, zerolog.NoLevel}
+	for _, lvl := range levels {
+		log.WithLevel(lvl).Str("token", secret).Msg("token is " + secret)
+		log.WithLevel(lvl).Err(fmt.Errorf("GET https://x:%s@api.example/: %w", secret, errors.New("401"))).Send()
+		log.WithLevel(lvl).Interface("header", map[string][]string{"Authorization": {"Bearer " + secret}}).Send()
+		log.WithLevel(lvl).Dict("auth", zerolog.Dict().Str("password", secret)).Msgf("%s", secret)
+		log.WithLevel(lvl).Strs("env", []string{"TOKEN=" + secret}).Bytes("raw", []byte(secret)).Send()
+		log.WithLevel(lvl).Stringer("secret", logx.Secret(secret)).Interface("again", logx.Secret(secret)).Send()
+	}
+	child := log.With().Str("ctx_token", secret).Logger()
+	child.Info().Msg("child logger")
+}
+
+func TestCanaryNeverLogged(t *testing.T) {
+	for _, secret := range canaries {
+		for _, mode := range []string{"json", "console"} {
+			t.Run(mode+"/"+secret[:8], func(t *testing.T) {
+				var buf bytes.Buffer
+				red := &logx.Redactor{}
+				red.Add(secret)
+				var log zerolog.Logger
+				if mode == "json" {
+					var err error
+					log, err = logx.NewRedacted(&buf, "trace", red)
+					if err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					log = zerolog.New(zerolog.ConsoleWriter{Out: red.Writer(&buf), NoColor: true}).Level(zerolog.TraceLevel)
+				}
+				logEverything(log, secret)
+				out := buf.String()
+				lines := strings.Count(out, "\n")
+				if lines < 49 {
+					t.Fatalf("only %d lines written; the test logs nothing?", lines)
+				}
+				for _, form := range forms(secret) {
+					if strings.Contains(out, form) {
+						t.Fatalf("the secret (form %q) appears in the log:\n%s", form, out)
+					}
+				}
+				if !strings.Contains(out, logx.Redacted) {
+					t.Fatalf("no %s marker in the log", logx.Redacted)
+				}
+				if mode == "json" {
+					for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+						if !json.Valid([]byte(l)) {
+							t.Fatalf("redaction broke a JSON line: %s", l)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// forms are the ways a secret can appear in output, and its distinctive
+// middle part (a partial leak).
+func forms(s string) []string {
+	j, _ := json.Marshal(s)
+	out := []string{s, string(j[1 : len(j)-1])}
+	if len(s) > 12 {
+		out = append(out, s[4:len(s)-4])
+	}
+	return out
+}
+
+func TestRedactorIgnoresShortValues(t *testing.T) {
+	r := &logx.Redactor{}
+	r.Add("", "abc", "  ")
+	if got := r.String("abc abc"); got != "abc abc" {
+		t.Fatalf("short values were redacted: %q", got)
+	}
+	var nilR *logx.Redactor
+	if got := nilR.String("x"); got != "x" {
+		t.Fatalf("nil redactor changed text: %q", got)
+	}
+}
+
+func TestRedactorLongestFirst(t *testing.T) {
+	r := &logx.Redactor{}
+	r.Add("secret-token", "secret-token-extended")
+	if got := r.String("a secret-token-extended b"); got != "a [REDACTED] b" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestAddFromEnv(t *testing.T) {
+	env := map[string]string{"GITHUB_TOKEN": "ghs_fromtheenv123", "EMPTY": ""}
+	r := &logx.Redactor{}
+	r.AddFromEnv(func(k string) string { return env[k] }, "GITHUB_TOKEN", "EMPTY", "UNSET")
+	if got := r.String("token ghs_fromtheenv123"); got != "token [REDACTED]" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	s := logx.Secret("ghp_secretvalue123")
+	for _, got := range []string{fmt.Sprint(s), fmt.Sprintf("%v %s %q %#v", s, s, s, s), mustJSON(t, s)} {
+		if strings.Contains(got, s.Reveal()) {
+			t.Fatalf("Secret printed itself: %s", got)
+		}
+	}
+	if s.Reveal() != "ghp_secretvalue123" {
+		t.Fatal("Reveal lost the value")
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	b, err := json.Marshal(struct{ S any }{v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestNewLevels(t *testing.T) {
+	tests := []struct {
+		level   string
+		wantErr bool
+		debug   bool
+	}{
+		{"", false, false}, {"debug", false, true}, {"info", false, false}, {"warn", false, false}, {"loud", true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.level, func(t *testing.T) {
+			var buf bytes.Buffer
+			log, err := logx.New(&buf, tc.level)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v", err)
+			}
+			log.Debug().Msg("d")
+			if got := buf.Len() > 0; got != tc.debug {
+				t.Fatalf("debug written = %v, want %v", got, tc.debug)
+			}
+		})
+	}
+}
+
+func TestContextLogger(t *testing.T) {
+	var buf bytes.Buffer
+	log, _ := logx.New(&buf, "info")
+	ctx := logx.With(context.Background(), log)
+	logx.From(ctx).Info().Msg("via context")
+	if !strings.Contains(buf.String(), `"message":"via context"`) {
+		t.Fatalf("got %q", buf.String())
+	}
+	logx.From(context.Background()).Info().Msg("nowhere") // must not panic
+}
+
+func TestTerminalProgress(t *testing.T) {
+	var buf bytes.Buffer
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	p := logx.NewTerminalProgress(&buf, func() time.Time { return now })
+	ctx := logx.WithProgress(context.Background(), p)
+	pr := logx.ProgressFrom(ctx)
+	pr.Update("github acme/web", 10, 400)
+	pr.Update("github acme/web", 20, 400) // within 100 ms: not drawn
+	now = now.Add(150 * time.Millisecond)
+	pr.Update("jira SHOP", 5, 0)
+	pr.Done("github acme/web")
+	want := "\r\033[Kgithub acme/web: 10/400 items (2 %)" +
+		"\r\033[Kgithub acme/web: 20/400 items (5 %) · jira SHOP: 5 items" +
+		"\r\033[Kgithub acme/web: 20/400 items (5 %), done\n" +
+		"\r\033[Kjira SHOP: 5 items"
+	if got := buf.String(); got != want {
+		t.Fatalf("drawn:\n%q\nwant:\n%q", got, want)
+	}
+}
+
+func TestProgressOffTerminalLogs(t *testing.T) {
+	var buf bytes.Buffer
+	log := zerolog.New(&buf)
+	p := logx.NewProgress(&buf, log) // a buffer is no terminal
+	p.Update("github acme/web", 1, 10)
+	p.Update("github acme/web", 2, 10) // within 30 s: dropped
+	if strings.Contains(buf.String(), "\r") {
+		t.Fatal("carriage returns written to a non-terminal")
+	}
+	if n := strings.Count(buf.String(), `"message":"progress"`); n != 1 {
+		t.Fatalf("%d progress lines, want 1:\n%s", n, buf.String())
+	}
+	logx.ProgressFrom(context.Background()).Update("x", 1, 2) // no display: no panic
+}
