@@ -1,0 +1,225 @@
+// Package validate checks forewarn's Kubernetes manifests offline: every
+// document is decoded strictly into the k8s.io/api types (unknown or
+// duplicate fields, wrong types and unknown kinds are errors — the checks
+// the API server's strict field validation makes), then checked for what
+// the deployment relies on. It is a module of its own so the Kubernetes
+// libraries stay out of forewarn's go.mod.
+package validate
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/util/validation"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+)
+
+// Object is one decoded manifest document.
+type Object struct {
+	File string
+	Doc  int // 1-based index of the document in the file
+	Obj  runtime.Object
+}
+
+func (o Object) where() string { return fmt.Sprintf("%s (document %d)", o.File, o.Doc) }
+
+var decoder = func() runtime.Decoder {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme} {
+		if err := add(s); err != nil {
+			panic(err)
+		}
+	}
+	return serializer.NewCodecFactory(s, serializer.EnableStrict).UniversalDeserializer()
+}()
+
+// Load decodes every document of every *.yaml file in dir.
+func Load(dir string) ([]Object, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var objs []Object
+	var errs []error
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		os, err := Decode(filepath.Base(f), data)
+		errs = append(errs, err)
+		objs = append(objs, os...)
+	}
+	return objs, errors.Join(errs...)
+}
+
+// Decode strictly decodes the documents of one file.
+func Decode(name string, data []byte) ([]Object, error) {
+	r := utilyaml.NewYAMLReader(bufioReader(data))
+	var objs []Object
+	var errs []error
+	for doc := 1; ; doc++ {
+		raw, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return objs, fmt.Errorf("%s: %w", name, err)
+		}
+		if len(bytes.TrimSpace(stripComments(raw))) == 0 {
+			doc--
+			continue
+		}
+		obj, _, err := decoder.Decode(raw, nil, nil)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s (document %d): %w", name, doc, err))
+			continue
+		}
+		objs = append(objs, Object{File: name, Doc: doc, Obj: obj})
+	}
+	return objs, errors.Join(errs...)
+}
+
+func stripComments(b []byte) []byte {
+	var out [][]byte
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		if t := bytes.TrimSpace(l); len(t) > 0 && t[0] != '#' {
+			out = append(out, l)
+		}
+	}
+	return bytes.Join(out, []byte("\n"))
+}
+
+// Check verifies what forewarn's deployment relies on: valid names, a
+// CronJob that forbids overlapping runs, a single-replica Deployment that
+// never runs two pods at once, probes on the serve endpoints, non-root
+// containers, and references to ConfigMaps, Secrets, claims and volumes
+// that exist.
+func Check(objs []Object) error {
+	var errs []error
+	fail := func(o Object, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", o.where(), fmt.Sprintf(format, args...)))
+	}
+	names := map[string]map[string]bool{"ConfigMap": {}, "Secret": {}, "PersistentVolumeClaim": {}}
+	kinds := map[string]int{}
+	for _, o := range objs {
+		kind := fmt.Sprintf("%T", o.Obj)
+		kind = kind[strings.LastIndex(kind, ".")+1:]
+		kinds[kind]++
+		meta := o.Obj.(interface{ GetName() string })
+		for _, msg := range validation.IsDNS1123Subdomain(meta.GetName()) {
+			fail(o, "metadata.name %q: %s", meta.GetName(), msg)
+		}
+		if names[kind] != nil {
+			names[kind][meta.GetName()] = true
+		}
+	}
+	for _, want := range []string{"CronJob", "Deployment", "Secret", "ConfigMap"} {
+		if kinds[want] == 0 {
+			errs = append(errs, fmt.Errorf("no %s among the manifests", want))
+		}
+	}
+	for _, o := range objs {
+		switch v := o.Obj.(type) {
+		case *batchv1.CronJob:
+			if v.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
+				fail(o, "CronJob %s: spec.concurrencyPolicy must be Forbid (got %q): two runs must never act at once", v.Name, v.Spec.ConcurrencyPolicy)
+			}
+			if f := len(strings.Fields(v.Spec.Schedule)); f != 5 {
+				fail(o, "CronJob %s: spec.schedule %q has %d fields, want 5", v.Name, v.Spec.Schedule, f)
+			}
+			checkPod(o, "spec.jobTemplate.spec.template.spec", v.Spec.JobTemplate.Spec.Template.Spec, names, fail)
+		case *appsv1.Deployment:
+			if v.Spec.Replicas == nil || *v.Spec.Replicas != 1 {
+				fail(o, "Deployment %s: spec.replicas must be 1 (one writer of the state)", v.Name)
+			}
+			if v.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+				fail(o, "Deployment %s: spec.strategy.type must be Recreate so old and new pods never run together", v.Name)
+			}
+			if v.Spec.Selector == nil || !subset(v.Spec.Selector.MatchLabels, v.Spec.Template.Labels) {
+				fail(o, "Deployment %s: spec.selector does not match the template's labels", v.Name)
+			}
+			spec := v.Spec.Template.Spec
+			checkPod(o, "spec.template.spec", spec, names, fail)
+			for _, c := range spec.Containers {
+				if c.LivenessProbe == nil || c.LivenessProbe.HTTPGet == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" {
+					fail(o, "container %s: livenessProbe must GET /healthz", c.Name)
+				}
+				if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" {
+					fail(o, "container %s: readinessProbe must GET /readyz", c.Name)
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func subset(sel, labels map[string]string) bool {
+	if len(sel) == 0 {
+		return false
+	}
+	for k, v := range sel {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func checkPod(o Object, path string, spec corev1.PodSpec, names map[string]map[string]bool, fail func(Object, string, ...any)) {
+	sc := spec.SecurityContext
+	if sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
+		fail(o, "%s.securityContext.runAsNonRoot must be true", path)
+	}
+	if len(spec.Containers) == 0 {
+		fail(o, "%s.containers: none", path)
+	}
+	vols := map[string]bool{}
+	for _, v := range spec.Volumes {
+		vols[v.Name] = true
+		switch {
+		case v.ConfigMap != nil && !names["ConfigMap"][v.ConfigMap.Name]:
+			fail(o, "volume %s: ConfigMap %q is not among the manifests", v.Name, v.ConfigMap.Name)
+		case v.Secret != nil && !names["Secret"][v.Secret.SecretName]:
+			fail(o, "volume %s: Secret %q is not among the manifests", v.Name, v.Secret.SecretName)
+		case v.PersistentVolumeClaim != nil && !names["PersistentVolumeClaim"][v.PersistentVolumeClaim.ClaimName]:
+			fail(o, "volume %s: PersistentVolumeClaim %q is not among the manifests", v.Name, v.PersistentVolumeClaim.ClaimName)
+		}
+	}
+	for _, c := range spec.Containers {
+		if c.Image == "" {
+			fail(o, "container %s: no image", c.Name)
+		}
+		if c.SecurityContext == nil || c.SecurityContext.AllowPrivilegeEscalation == nil || *c.SecurityContext.AllowPrivilegeEscalation {
+			fail(o, "container %s: securityContext.allowPrivilegeEscalation must be false", c.Name)
+		}
+		if c.Resources.Limits.Memory().IsZero() {
+			fail(o, "container %s: no memory limit", c.Name)
+		}
+		for _, m := range c.VolumeMounts {
+			if !vols[m.Name] {
+				fail(o, "container %s: volumeMount %s names no volume", c.Name, m.Name)
+			}
+		}
+		for _, e := range c.EnvFrom {
+			if e.SecretRef != nil && !names["Secret"][e.SecretRef.Name] {
+				fail(o, "container %s: envFrom Secret %q is not among the manifests", c.Name, e.SecretRef.Name)
+			}
+			if e.ConfigMapRef != nil && !names["ConfigMap"][e.ConfigMapRef.Name] {
+				fail(o, "container %s: envFrom ConfigMap %q is not among the manifests", c.Name, e.ConfigMapRef.Name)
+			}
+		}
+	}
+}

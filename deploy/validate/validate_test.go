@@ -1,0 +1,279 @@
+package validate_test
+
+import (
+	"bufio"
+	"debug/elf"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/forewarn/forewarn/deploy/validate"
+)
+
+const manifests = "../kubernetes"
+
+func TestManifests(t *testing.T) {
+	objs, err := validate.Load(manifests)
+	if err != nil {
+		t.Fatalf("decoding the manifests:\n%v", err)
+	}
+	if err := validate.Check(objs); err != nil {
+		t.Fatalf("checking the manifests:\n%v", err)
+	}
+	kinds := map[string]int{}
+	for _, o := range objs {
+		kinds[o.Obj.GetObjectKind().GroupVersionKind().Kind]++
+	}
+	t.Logf("validated %d objects: %v", len(objs), kinds)
+	if len(objs) < 6 {
+		t.Fatalf("only %d objects decoded; want ConfigMap, Secret, PVC, CronJob, Deployment, Service", len(objs))
+	}
+}
+
+// The cases below show that each kind of mistake is caught.
+const cronjob = `apiVersion: batch/v1
+kind: CronJob
+metadata: {name: forewarn}
+spec:
+  schedule: "*/30 * * * *"
+  concurrencyPolicy: Forbid
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          securityContext: {runAsNonRoot: true}
+          containers:
+            - name: forewarn
+              image: forewarn
+              securityContext: {allowPrivilegeEscalation: false}
+              resources: {limits: {memory: 256Mi}}
+              envFrom: [{secretRef: {name: forewarn-secrets}}]
+`
+
+const others = `apiVersion: v1
+kind: Secret
+metadata: {name: forewarn-secrets}
+stringData: {GITHUB_TOKEN: x}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: forewarn-config}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: forewarn}
+spec:
+  replicas: 1
+  strategy: {type: Recreate}
+  selector: {matchLabels: {app: forewarn}}
+  template:
+    metadata: {labels: {app: forewarn}}
+    spec:
+      securityContext: {runAsNonRoot: true}
+      containers:
+        - name: forewarn
+          image: forewarn
+          securityContext: {allowPrivilegeEscalation: false}
+          resources: {limits: {memory: 256Mi}}
+          livenessProbe: {httpGet: {path: /healthz, port: 9464}}
+          readinessProbe: {httpGet: {path: /readyz, port: 9464}}
+`
+
+func TestMistakesAreCaught(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(string) string
+		wantErr string
+	}{
+		{"valid", func(s string) string { return s }, ""},
+		{"misspelt field", func(s string) string { return strings.Replace(s, "concurrencyPolicy", "concurencyPolicy", 1) }, `unknown field "spec.concurencyPolicy"`},
+		{"wrong type", func(s string) string { return strings.Replace(s, "replicas: 1", `replicas: "one"`, 1) }, "replicas"},
+		{"duplicate field", func(s string) string {
+			return strings.Replace(s, "  schedule:", "  schedule: \"0 * * * *\"\n  schedule:", 1)
+		}, `key "schedule" already set`},
+		{"retired API version", func(s string) string { return strings.Replace(s, "batch/v1", "batch/v1beta1", 1) }, "no kind \"CronJob\" is registered for version \"batch/v1beta1\""},
+		{"overlapping runs allowed", func(s string) string { return strings.Replace(s, "Forbid", "Allow", 1) }, "spec.concurrencyPolicy must be Forbid"},
+		{"two replicas", func(s string) string { return strings.Replace(s, "replicas: 1", "replicas: 2", 1) }, "spec.replicas must be 1"},
+		{"rolling update", func(s string) string { return strings.Replace(s, "Recreate", "RollingUpdate", 1) }, "must be Recreate"},
+		{"secret missing", func(s string) string { return strings.Replace(s, "name: forewarn-secrets}", "name: other}", 1) }, `envFrom Secret "other" is not among`},
+		{"root allowed", func(s string) string { return strings.Replace(s, "runAsNonRoot: true", "runAsNonRoot: false", 1) }, "runAsNonRoot must be true"},
+		{"no readiness probe", func(s string) string { return strings.Replace(s, "/readyz", "/", 1) }, "readinessProbe must GET /readyz"},
+		{"bad name", func(s string) string {
+			return strings.Replace(s, "name: forewarn}\nspec:\n  schedule", "name: Forewarn_Job}\nspec:\n  schedule", 1)
+		}, "metadata.name \"Forewarn_Job\""},
+		{"bad schedule", func(s string) string { return strings.Replace(s, `"*/30 * * * *"`, `"every 30 minutes"`, 1) }, "has 3 fields"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := tc.edit(cronjob + "---\n" + others)
+			objs, err := validate.Decode("test.yaml", []byte(src))
+			if err == nil {
+				err = validate.Check(objs)
+			}
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tc.wantErr != "" && err == nil:
+				t.Fatalf("no error, want one containing %q", tc.wantErr)
+			case tc.wantErr != "" && !strings.Contains(err.Error(), tc.wantErr):
+				t.Fatalf("error %q does not contain %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// repoRoot is the forewarn module's directory.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("forewarn's go.mod not found at %s", root)
+	}
+	return root
+}
+
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+	buildOut  []byte
+)
+
+// buildLine is the Dockerfile's build command (the one RUN line with go build).
+func buildLine(t *testing.T) string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(repoRoot(t), "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if l := sc.Text(); strings.HasPrefix(l, "RUN ") && strings.Contains(l, "go build") {
+			lines = append(lines, strings.TrimPrefix(l, "RUN "))
+		}
+	}
+	if len(lines) != 1 {
+		t.Fatalf("want exactly one `RUN ... go build` line in the Dockerfile, found %d", len(lines))
+	}
+	return lines[0]
+}
+
+// staticBinary builds forewarn with the Dockerfile's own command line.
+func staticBinary(t *testing.T) string {
+	t.Helper()
+	line := buildLine(t)
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-o /out/forewarn", "./cmd/forewarn"} {
+		if !strings.Contains(line, want) {
+			t.Fatalf("the Dockerfile's build line lacks %q: %s", want, line)
+		}
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "forewarn-static")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binary = filepath.Join(dir, "forewarn")
+		cmd := exec.Command("sh", "-c", strings.Replace(line, "/out/forewarn", binary, 1))
+		cmd.Dir = repoRoot(t)
+		cmd.Env = append(os.Environ(), "VERSION=v0.0.0-statictest")
+		buildOut, buildErr = cmd.CombinedOutput()
+	})
+	if buildErr != nil {
+		t.Fatalf("building as the Dockerfile does: %v\n%s", buildErr, buildOut)
+	}
+	return binary
+}
+
+func TestStaticBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the whole binary")
+	}
+	bin := staticBinary(t)
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatalf("not an ELF binary: %v", err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Fatal("the binary asks for a dynamic loader (PT_INTERP): it is not static")
+		}
+	}
+	if libs, err := f.ImportedLibraries(); err == nil && len(libs) > 0 {
+		t.Fatalf("the binary needs shared libraries: %v", libs)
+	}
+	out, err := exec.Command(bin, "version").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "forewarn v0.0.0-statictest" {
+		t.Fatalf("forewarn version = %q, %v; want the version stamped by the build line", out, err)
+	}
+	fi, _ := os.Stat(bin)
+	t.Logf("static binary: %.1f MiB", float64(fi.Size())/(1<<20))
+}
+
+func TestDockerfile(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(data)
+	froms := regexp.MustCompile(`(?m)^FROM (\S+)`).FindAllStringSubmatch(s, -1)
+	if len(froms) < 2 {
+		t.Fatalf("want a multi-stage build, found %d FROM lines", len(froms))
+	}
+	final := froms[len(froms)-1][1]
+	if !strings.HasPrefix(final, "gcr.io/distroless/static") && final != "scratch" {
+		t.Errorf("final image %s: want distroless static or scratch", final)
+	}
+	users := regexp.MustCompile(`(?m)^USER (\S+)`).FindAllStringSubmatch(s, -1)
+	if len(users) == 0 || strings.HasPrefix(users[len(users)-1][1], "root") || strings.HasPrefix(users[len(users)-1][1], "0") {
+		t.Errorf("the final image must run as a non-root user, got %v", users)
+	}
+}
+
+// TestConfigMapChecks runs `forewarn check` on the configuration and rules
+// the ConfigMap ships, with the static binary.
+func TestConfigMapChecks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the whole binary")
+	}
+	objs, err := validate.Load(manifests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	found := false
+	for _, o := range objs {
+		if cm, ok := o.Obj.(*corev1.ConfigMap); ok && cm.Name == "forewarn-config" {
+			for name, text := range cm.Data {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("no ConfigMap forewarn-config")
+	}
+	bin := staticBinary(t)
+	cmd := exec.Command(bin, "check", "--config", filepath.Join(dir, "forewarn.yaml"))
+	cmd.Env = []string{"GITHUB_TOKEN=placeholder-not-used"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("forewarn check on the ConfigMap's files: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+}
