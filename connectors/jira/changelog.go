@@ -1,0 +1,158 @@
+package jira
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// history is one changelog entry (the same shape on both endpoints).
+type history struct {
+	Created string `json:"created"`
+	Items   []struct {
+		Field   string `json:"field"`
+		FieldID string `json:"fieldId"`
+		From    string `json:"from"`
+		To      string `json:"to"`
+	} `json:"items"`
+}
+
+// changelogs learns when issues joined their milestones, where it matters:
+// the milestone has a start and the issue existed before it (so it may
+// have been planned in, or added later). Each lookup costs a request, so
+// they are capped by changelog_budget; results are kept in the snapshot
+// until the issue changes again. It returns a note when the cap was hit.
+func (s *Source) changelogs(ctx context.Context, cloud bool, ms []*milestone, snap *snapshot, failed map[string]error) string {
+	budget := 200
+	if s.cfg.ChangelogBudget != nil {
+		budget = *s.cfg.ChangelogBudget
+	}
+	type need struct {
+		r  *record
+		ms []*milestone
+	}
+	var needs []*need
+	byKey := map[string]*need{}
+	for _, m := range ms {
+		if m.m.Start.IsZero() || failed[m.m.Key] != nil {
+			continue
+		}
+		for _, r := range snap.Items {
+			in := m.sprint == 0 && slices.Contains(r.Versions, m.version) || m.sprint != 0 && slices.Contains(r.Sprints, m.sprint)
+			if !in || !r.Created.Before(m.m.Start) {
+				continue
+			}
+			if _, ok := r.Joined[m.m.Key]; ok && r.HistoryAt.Equal(r.Updated) {
+				continue
+			}
+			n := byKey[r.Key]
+			if n == nil {
+				n = &need{r: r}
+				byKey[r.Key] = n
+				needs = append(needs, n)
+			}
+			n.ms = append(n.ms, m)
+		}
+	}
+	slices.SortFunc(needs, func(a, b *need) int { return compareKeys(a.r.Key, b.r.Key) })
+	skipped := 0
+	for i, n := range needs {
+		if i >= budget {
+			skipped = len(needs) - i
+			break
+		}
+		hs, err := s.changelog(ctx, cloud, n.r.Key)
+		if err != nil {
+			s.env.Log.Warn().Str("issue", n.r.Key).Err(err).Msg("jira changelog unreadable; the issue counts as joined when created")
+			continue
+		}
+		if n.r.Joined == nil {
+			n.r.Joined = map[string]time.Time{}
+		}
+		for _, m := range n.ms {
+			n.r.Joined[m.m.Key] = joinedAt(hs, m, n.r.Created)
+		}
+		n.r.HistoryAt = n.r.Updated
+	}
+	if skipped > 0 {
+		return fmt.Sprintf("jira %s: changelog lookups capped at %d; %d issues fell back to their creation time (raise changelog_budget, or the next runs catch up)", s.name, budget, skipped)
+	}
+	return ""
+}
+
+// joinedAt is the last time the issue was added to the milestone, or its
+// creation time when the changelog never shows it added (created in it).
+func joinedAt(hs []history, m *milestone, created time.Time) time.Time {
+	joined := created
+	for _, h := range hs {
+		at, ok := parseDateTime(h.Created)
+		if !ok {
+			continue
+		}
+		for _, it := range h.Items {
+			switch {
+			case m.sprint == 0 && (it.FieldID == "fixVersions" || it.Field == "Fix Version"):
+				if it.To == m.version && at.After(joined) {
+					joined = at.UTC()
+				}
+			case m.sprint != 0 && strings.EqualFold(it.Field, "Sprint"):
+				id := strconv.FormatInt(m.sprint, 10)
+				if slices.Contains(idSet(it.To), id) && !slices.Contains(idSet(it.From), id) && at.After(joined) {
+					joined = at.UTC()
+				}
+			}
+		}
+	}
+	return joined
+}
+
+// idSet splits a Sprint change value ("12, 13") into ids.
+func idSet(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// changelog reads an issue's full history: Cloud's paged
+// /rest/api/2/issue/{key}/changelog, or Data Center's expand=changelog.
+func (s *Source) changelog(ctx context.Context, cloud bool, key string) ([]history, error) {
+	if !cloud {
+		var is struct {
+			Changelog struct {
+				Histories []history `json:"histories"`
+			} `json:"changelog"`
+		}
+		q := url.Values{"fields": {"created"}, "expand": {"changelog"}}
+		if err := s.c.do(ctx, http.MethodGet, "rest/api/2/issue/"+url.PathEscape(key)+"?"+q.Encode(), nil, &is); err != nil {
+			return nil, err
+		}
+		return is.Changelog.Histories, nil
+	}
+	var all []history
+	for start := 0; ; {
+		var page struct {
+			StartAt int       `json:"startAt"`
+			Total   int       `json:"total"`
+			IsLast  bool      `json:"isLast"`
+			Values  []history `json:"values"`
+		}
+		q := url.Values{"startAt": {strconv.Itoa(start)}, "maxResults": {"100"}}
+		if err := s.c.do(ctx, http.MethodGet, "rest/api/2/issue/"+url.PathEscape(key)+"/changelog?"+q.Encode(), nil, &page); err != nil {
+			return nil, err
+		}
+		all = append(all, page.Values...)
+		if page.IsLast || len(page.Values) == 0 || page.StartAt+len(page.Values) >= page.Total {
+			return all, nil
+		}
+		start = page.StartAt + len(page.Values)
+	}
+}

@@ -1,0 +1,756 @@
+package jira
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	gojira "github.com/andygrunwald/go-jira"
+
+	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+// Source reads fix versions and sprints with their issues from one Jira site.
+type Source struct {
+	name string
+	cfg  SourceConfig
+	env  connectors.Env
+	c    *conn
+}
+
+var _ worker.Source = (*Source)(nil)
+
+// NewSource builds a Jira source. It reads no secret and does no I/O.
+func NewSource(name string, c SourceConfig, env connectors.Env) (*Source, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &Source{name: name, cfg: c, env: env, c: newConn(fmt.Sprintf("jira source %q", name), c.ConnConfig, env)}, nil
+}
+
+// Name implements worker.Source.
+func (s *Source) Name() string { return s.name }
+
+// Requests is the number of requests answered by the server so far.
+func (s *Source) Requests() int64 { return s.c.sent.Load() }
+
+// VersionKey is the milestone key of a fix version. It never changes.
+func VersionKey(host, project, id string) string {
+	return "jira:" + host + "/" + project + ":version:" + id
+}
+
+// SprintKey is the milestone key of a sprint (sprint ids are site-wide).
+func SprintKey(host string, id int64) string {
+	return "jira:" + host + ":sprint:" + strconv.FormatInt(id, 10)
+}
+
+// fieldIDs are the site-specific ids of the custom fields forewarn reads.
+type fieldIDs struct {
+	points, sprint, flagged string
+}
+
+// milestone is a version or sprint being read, with its search id.
+type milestone struct {
+	m       model.Milestone
+	project string // versions: the project key
+	version string // version id
+	sprint  int64  // sprint id
+}
+
+// Fetch implements worker.Source.
+func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
+	var res worker.FetchResult
+	if s.cfg.Timeout != "" {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, durationOr(s.cfg.Timeout, 10*time.Minute))
+		defer cancel()
+	}
+	if _, err := s.c.api(); err != nil {
+		return res, err
+	}
+	cloud, err := s.c.isCloud(ctx)
+	if err != nil {
+		return res, err
+	}
+	ids, err := s.fields(ctx)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", s.c.what, err)
+	}
+	now := s.env.Clock()
+	lookback := durationOr(s.cfg.ClosedLookback, 90*24*time.Hour)
+
+	var ms []*milestone
+	if s.cfg.FixVersions == nil || *s.cfg.FixVersions {
+		for _, p := range s.cfg.Projects {
+			vs, err := s.versions(ctx, p, now, lookback)
+			if err != nil {
+				if fatal(err) {
+					return res, fmt.Errorf("%s: fix versions of %s: %w", s.c.what, p, err)
+				}
+				res.Failed = append(res.Failed, worker.MilestoneFailure{Key: "jira:" + s.c.host + "/" + p,
+					Title: "fix versions of " + p, Err: fmt.Errorf("listing fix versions of %s: %w", p, err)})
+				continue
+			}
+			ms = append(ms, vs...)
+		}
+	}
+	if s.cfg.Sprints == nil || *s.cfg.Sprints {
+		seen := map[int64]bool{}
+		for _, b := range s.cfg.Boards {
+			sp, err := s.sprints(ctx, b, now, lookback, seen)
+			if err != nil {
+				if fatal(err) {
+					return res, fmt.Errorf("%s: sprints of board %d: %w", s.c.what, b, err)
+				}
+				res.Failed = append(res.Failed, worker.MilestoneFailure{Key: fmt.Sprintf("jira:%s:board:%d", s.c.host, b),
+					Title: fmt.Sprintf("sprints of board %d", b), Err: fmt.Errorf("listing sprints of board %d: %w", b, err)})
+				continue
+			}
+			ms = append(ms, sp...)
+		}
+	}
+
+	snap := s.loadSnapshot()
+	full := snap.Synced.IsZero() || durationOr(s.cfg.FullSyncEvery, 24*time.Hour) == 0 ||
+		now.Sub(snap.Full) >= durationOr(s.cfg.FullSyncEvery, 24*time.Hour)
+	failed, err := s.readIssues(ctx, cloud, ids, ms, snap, full, now)
+	if err != nil {
+		return res, err
+	}
+	budgetNote := s.changelogs(ctx, cloud, ms, snap, failed)
+	if budgetNote != "" {
+		res.Notes = append(res.Notes, budgetNote)
+	}
+	if len(failed) == 0 {
+		snap.Synced = now
+		if full {
+			snap.Full = now
+		}
+		s.saveSnapshot(snap)
+	}
+	for _, m := range ms {
+		key := m.m.Key
+		if e, ok := failed[key]; ok {
+			res.Failed = append(res.Failed, worker.MilestoneFailure{Key: key, Title: m.m.Title, Err: e})
+			continue
+		}
+		m.m.Items = s.items(m, snap)
+		if m.m.Client == "" && m.sprint != 0 {
+			m.m.Client = s.sprintClient(m.m.Items)
+		}
+		res.Milestones = append(res.Milestones, m.m)
+	}
+	if full {
+		res.Notes = append(res.Notes, fmt.Sprintf("jira %s: full sync of %d milestones", s.name, len(ms)))
+	}
+	return res, nil
+}
+
+// fatal reports whether an error means the whole source is unreadable.
+func fatal(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden) {
+		return true
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+type fieldInfo struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Custom bool   `json:"custom"`
+	Schema struct {
+		Type   string `json:"type"`
+		Custom string `json:"custom"`
+	} `json:"schema"`
+}
+
+// fields finds the site's story points, sprint and flagged fields by name
+// (GET /rest/api/2/field), unless story_points names an id.
+func (s *Source) fields(ctx context.Context) (fieldIDs, error) {
+	var list []fieldInfo
+	if err := s.c.do(ctx, http.MethodGet, "rest/api/2/field", nil, &list); err != nil {
+		return fieldIDs{}, fmt.Errorf("listing fields: %w", err)
+	}
+	var ids fieldIDs
+	want := []string{"story points", "story point estimate"}
+	if sp := strings.TrimSpace(s.cfg.StoryPoints); sp != "" {
+		want = []string{strings.ToLower(sp)}
+	}
+	for _, w := range want {
+		for _, f := range list {
+			if ids.points == "" && (strings.EqualFold(f.ID, w) || strings.ToLower(f.Name) == w) {
+				ids.points = f.ID
+			}
+		}
+	}
+	if s.cfg.StoryPoints != "" && ids.points == "" {
+		if strings.HasPrefix(s.cfg.StoryPoints, "customfield_") {
+			ids.points = s.cfg.StoryPoints
+		} else {
+			return ids, fmt.Errorf("story_points: no field named %q on this site", s.cfg.StoryPoints)
+		}
+	}
+	for _, f := range list {
+		switch {
+		case ids.sprint == "" && (f.Schema.Custom == "com.pyxis.greenhopper.jira:gh-sprint" || f.Custom && f.Name == "Sprint"):
+			ids.sprint = f.ID
+		case ids.flagged == "" && f.Custom && strings.EqualFold(f.Name, "Flagged"):
+			ids.flagged = f.ID
+		}
+	}
+	return ids, nil
+}
+
+// version is a fix version as /rest/api/2/project/{key}/version gives it.
+type version struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Archived    bool   `json:"archived"`
+	Released    bool   `json:"released"`
+	Overdue     bool   `json:"overdue"`
+	ReleaseDate string `json:"releaseDate"`
+	StartDate   string `json:"startDate"`
+}
+
+type versionPage struct {
+	StartAt    int       `json:"startAt"`
+	MaxResults int       `json:"maxResults"`
+	Total      int       `json:"total"`
+	IsLast     bool      `json:"isLast"`
+	Values     []version `json:"values"`
+}
+
+// versions lists a project's fix versions (paged), keeping those with a
+// release date that are unreleased or released within the lookback.
+func (s *Source) versions(ctx context.Context, project string, now time.Time, lookback time.Duration) ([]*milestone, error) {
+	var out []*milestone
+	for start := 0; ; {
+		var page versionPage
+		q := url.Values{"startAt": {strconv.Itoa(start)}, "maxResults": {"50"}, "orderBy": {"releaseDate"}}
+		if err := s.c.do(ctx, http.MethodGet, "rest/api/2/project/"+url.PathEscape(project)+"/version?"+q.Encode(), nil, &page); err != nil {
+			return nil, err
+		}
+		for _, v := range page.Values {
+			if v.Archived && !s.cfg.Archived {
+				continue
+			}
+			due, ok := parseDate(v.ReleaseDate)
+			if !ok {
+				continue // no promise, nothing to forecast
+			}
+			m := model.Milestone{Source: s.name, Key: VersionKey(s.c.host, project, v.ID), Kind: model.KindFixVersion,
+				Title: project + " " + v.Name, URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/projects/" + project + "/versions/" + v.ID,
+				Due: due, State: model.StateOpen, Client: s.client(project)}
+			if st, ok := parseDate(v.StartDate); ok {
+				m.Start = st
+			}
+			if v.Released {
+				if lookback == 0 || now.Sub(due) > lookback {
+					continue
+				}
+				m.State, m.ClosedAt = model.StateClosed, due
+			}
+			out = append(out, &milestone{m: m, project: project, version: v.ID})
+		}
+		if page.IsLast || len(page.Values) == 0 || (page.Total > 0 && page.StartAt+len(page.Values) >= page.Total) {
+			return out, nil
+		}
+		start = page.StartAt + len(page.Values)
+	}
+}
+
+type sprint struct {
+	ID           int64  `json:"id"`
+	State        string `json:"state"`
+	Name         string `json:"name"`
+	StartDate    string `json:"startDate"`
+	EndDate      string `json:"endDate"`
+	CompleteDate string `json:"completeDate"`
+	Goal         string `json:"goal"`
+}
+
+type sprintPage struct {
+	StartAt    int      `json:"startAt"`
+	MaxResults int      `json:"maxResults"`
+	Total      int      `json:"total"`
+	IsLast     bool     `json:"isLast"`
+	Values     []sprint `json:"values"`
+}
+
+// sprints lists a board's active and closed sprints through the Agile API
+// (paged), keeping closed ones completed within the lookback.
+func (s *Source) sprints(ctx context.Context, board int, now time.Time, lookback time.Duration, seen map[int64]bool) ([]*milestone, error) {
+	var out []*milestone
+	for start := 0; ; {
+		var page sprintPage
+		q := url.Values{"startAt": {strconv.Itoa(start)}, "maxResults": {"50"}, "state": {"active,closed"}}
+		if err := s.c.do(ctx, http.MethodGet, fmt.Sprintf("rest/agile/1.0/board/%d/sprint?%s", board, q.Encode()), nil, &page); err != nil {
+			return nil, err
+		}
+		for _, sp := range page.Values {
+			if seen[sp.ID] {
+				continue
+			}
+			end, ok := parseDateTime(sp.EndDate)
+			if !ok {
+				continue
+			}
+			m := model.Milestone{Source: s.name, Key: SprintKey(s.c.host, sp.ID), Kind: model.KindSprint,
+				Title: sp.Name, Due: dateOf(end), State: model.StateOpen, Client: s.cfg.Client}
+			if st, ok := parseDateTime(sp.StartDate); ok {
+				m.Start = st.UTC()
+			}
+			if strings.EqualFold(sp.State, "closed") {
+				done, ok := parseDateTime(sp.CompleteDate)
+				if !ok {
+					done = end
+				}
+				if lookback == 0 || now.Sub(done) > lookback {
+					continue
+				}
+				m.State, m.ClosedAt = model.StateClosed, done.UTC()
+			}
+			seen[sp.ID] = true
+			out = append(out, &milestone{m: m, sprint: sp.ID})
+		}
+		if page.IsLast || len(page.Values) == 0 || (page.Total > 0 && page.StartAt+len(page.Values) >= page.Total) {
+			return out, nil
+		}
+		start = page.StartAt + len(page.Values)
+	}
+}
+
+func (s *Source) client(project string) string {
+	if c, ok := s.cfg.Clients[project]; ok {
+		return c
+	}
+	return s.cfg.Client
+}
+
+// sprintClient is the client of a sprint: the one its items' projects map
+// to when they agree, else the source's.
+func (s *Source) sprintClient(items []model.WorkItem) string {
+	found := ""
+	for _, it := range items {
+		p, _, _ := strings.Cut(it.Key, "-")
+		c, ok := s.cfg.Clients[p]
+		if !ok {
+			continue
+		}
+		if found != "" && found != c {
+			return s.cfg.Client
+		}
+		found = c
+	}
+	if found != "" {
+		return found
+	}
+	return s.cfg.Client
+}
+
+// parseDate reads a platform API date ("2026-03-01") or an Agile API
+// date-time, returning midnight UTC of that calendar day.
+func parseDate(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, true
+	}
+	if t, ok := parseDateTime(s); ok {
+		return dateOf(t), true
+	}
+	return time.Time{}, false
+}
+
+// parseDateTime reads Jira's instants: "…T14:19:13.000-0800" (issue fields),
+// "…+10:00" or "…Z" (Agile).
+func parseDateTime(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	for _, l := range []string{"2006-01-02T15:04:05.999-0700", time.RFC3339Nano, "2006-01-02T15:04:05.999Z0700", "2006-01-02T15:04-0700", "2006-01-02T15:04Z07:00"} {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// dateOf is midnight UTC of t's calendar day in t's own offset.
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// ---- issues ----
+
+// snapshot is what the source remembers between runs (in env.Cache): every
+// issue of its milestones as last read, and when it last synced.
+type snapshot struct {
+	Synced time.Time          `json:"synced"`
+	Full   time.Time          `json:"full"`
+	Items  map[string]*record `json:"items"`
+}
+
+// record is one issue as remembered.
+type record struct {
+	Key        string    `json:"key"`
+	Summary    string    `json:"summary"`
+	Created    time.Time `json:"created"`
+	Updated    time.Time `json:"updated"`
+	Resolved   time.Time `json:"resolved,omitzero"`
+	Status     string    `json:"status"` // statusCategory key: new, indeterminate, done
+	Resolution string    `json:"resolution,omitempty"`
+	Labels     []string  `json:"labels,omitempty"`
+	Assignee   string    `json:"assignee,omitempty"`
+	Points     *float64  `json:"points,omitempty"`
+	Blocked    bool      `json:"blocked,omitempty"`
+	Versions   []string  `json:"versions,omitempty"`
+	Sprints    []int64   `json:"sprints,omitempty"`
+	// Left: milestone key → when the issue was seen to have left it.
+	Left map[string]time.Time `json:"left,omitempty"`
+	// Joined: milestone key → when it joined, from the changelog.
+	Joined    map[string]time.Time `json:"joined,omitempty"`
+	HistoryAt time.Time            `json:"history_at,omitzero"` // Updated when the changelog was read
+}
+
+func (s *Source) snapshotKey() string { return "jira:snapshot:v1:" + s.c.host + ":" + s.name }
+
+func (s *Source) loadSnapshot() *snapshot {
+	snap := &snapshot{Items: map[string]*record{}}
+	if s.env.Cache == nil {
+		return snap
+	}
+	e, ok := s.env.Cache.Get(s.snapshotKey())
+	if !ok {
+		return snap
+	}
+	var got snapshot
+	if err := json.Unmarshal(e.Body, &got); err != nil || got.Items == nil {
+		s.env.Log.Warn().Str("source", s.name).Msg("jira sync snapshot unreadable; reading everything again")
+		return snap
+	}
+	return &got
+}
+
+func (s *Source) saveSnapshot(snap *snapshot) {
+	if s.env.Cache == nil {
+		return
+	}
+	b, err := json.Marshal(snap)
+	if err != nil {
+		return
+	}
+	s.env.Cache.Put(s.snapshotKey(), connectors.CacheEntry{Body: b})
+}
+
+// chunk is how many milestone ids go into one JQL query.
+const chunk = 50
+
+// readIssues searches the milestones' issues and merges them into the
+// snapshot. A full sync replaces the milestones' members; an incremental
+// one asks only for issues updated since the last sync (minus the margin).
+// It returns the milestones whose issues could not be read.
+func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []*milestone, snap *snapshot, full bool, now time.Time) (map[string]error, error) {
+	failed := map[string]error{}
+	var versions []string
+	var sprints []int64
+	for _, m := range ms {
+		if m.sprint != 0 {
+			sprints = append(sprints, m.sprint)
+		} else {
+			versions = append(versions, m.version)
+		}
+	}
+	var queries []string
+	var groups [][]*milestone
+	for i := 0; i < len(versions); i += chunk {
+		vs := versions[i:min(i+chunk, len(versions))]
+		queries = append(queries, In("fixVersion", vs))
+		groups = append(groups, pick(ms, func(m *milestone) bool { return m.sprint == 0 && slices.Contains(vs, m.version) }))
+	}
+	for i := 0; i < len(sprints); i += chunk {
+		ss := sprints[i:min(i+chunk, len(sprints))]
+		queries = append(queries, InIDs("sprint", ss))
+		groups = append(groups, pick(ms, func(m *milestone) bool { return m.sprint != 0 && slices.Contains(ss, m.sprint) }))
+	}
+	var since string
+	if !full {
+		margin := durationOr(s.cfg.SafetyMargin, 15*time.Minute)
+		mins := int64(now.Sub(snap.Synced.Add(-margin)).Minutes()) + 1
+		since = UpdatedWithin(mins)
+		// Issues that left every milestone of this source no longer match
+		// the membership clause; the project clause still sees them.
+		if len(s.cfg.Projects) > 0 && len(queries) > 0 {
+			queries = append(queries, In("project", s.cfg.Projects))
+			groups = append(groups, nil)
+		}
+	}
+	seen := map[string]bool{}
+	for qi, q := range queries {
+		jql := And(q, since) + " ORDER BY key ASC"
+		err := s.search(ctx, cloud, ids, jql, func(r *record) {
+			seen[r.Key] = true
+			old := snap.Items[r.Key]
+			if old != nil {
+				r.Joined, r.HistoryAt, r.Left = old.Joined, old.HistoryAt, old.Left
+				noteLeft(s.c.host, old, r)
+			}
+			snap.Items[r.Key] = r
+		})
+		if err != nil {
+			if fatal(err) {
+				return nil, fmt.Errorf("%s: searching issues: %w", s.c.what, err)
+			}
+			for _, m := range groups[qi] {
+				failed[m.m.Key] = fmt.Errorf("searching its issues: %w", err)
+			}
+			if groups[qi] == nil {
+				for _, m := range ms {
+					failed[m.m.Key] = fmt.Errorf("searching updated issues: %w", err)
+				}
+			}
+		}
+	}
+	if full && len(failed) == 0 {
+		// A full read is the truth: forget issues it did not see.
+		for k := range snap.Items {
+			if !seen[k] {
+				delete(snap.Items, k)
+			}
+		}
+	}
+	return failed, nil
+}
+
+// noteLeft records when an issue left a milestone it was in.
+func noteLeft(host string, old, cur *record) {
+	mark := func(key string) {
+		if cur.Left == nil {
+			cur.Left = map[string]time.Time{}
+		}
+		if _, ok := cur.Left[key]; !ok {
+			cur.Left[key] = cur.Updated
+		}
+	}
+	for _, v := range old.Versions {
+		if !slices.Contains(cur.Versions, v) {
+			mark("v:" + v)
+		}
+	}
+	for _, sp := range old.Sprints {
+		if !slices.Contains(cur.Sprints, sp) {
+			mark("s:" + strconv.FormatInt(sp, 10))
+		}
+	}
+	for _, v := range cur.Versions {
+		delete(cur.Left, "v:"+v)
+	}
+	for _, sp := range cur.Sprints {
+		delete(cur.Left, "s:"+strconv.FormatInt(sp, 10))
+	}
+}
+
+func pick(ms []*milestone, f func(*milestone) bool) []*milestone {
+	var out []*milestone
+	for _, m := range ms {
+		if f(m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// search runs a JQL query for the milestones' issues with only the fields
+// forewarn reads.
+func (s *Source) search(ctx context.Context, cloud bool, ids fieldIDs, jql string, each func(*record)) error {
+	fields := []string{"summary", "status", "resolution", "resolutiondate", "created", "updated", "labels", "fixVersions", "issuelinks", "assignee"}
+	for _, f := range []string{ids.points, ids.sprint, ids.flagged} {
+		if f != "" {
+			fields = append(fields, f)
+		}
+	}
+	return s.c.search(ctx, cloud, jql, fields, s.cfg.PageSize, nil, func(is *gojira.Issue) { each(s.toRecord(is, ids)) })
+}
+
+var sprintIDRe = regexp.MustCompile(`[\[,]id=(\d+)[,\]]`)
+
+// toRecord maps a go-jira issue to forewarn's memory of it.
+func (s *Source) toRecord(is *gojira.Issue, ids fieldIDs) *record {
+	r := &record{Key: is.Key}
+	f := is.Fields
+	if f == nil {
+		return r
+	}
+	r.Summary = f.Summary
+	r.Created = time.Time(f.Created).UTC()
+	r.Updated = time.Time(f.Updated).UTC()
+	r.Resolved = time.Time(f.Resolutiondate).UTC()
+	if f.Status != nil {
+		r.Status = f.Status.StatusCategory.Key
+	}
+	if f.Resolution != nil {
+		r.Resolution = f.Resolution.Name
+	}
+	r.Labels = f.Labels
+	if f.Assignee != nil {
+		r.Assignee = firstNonEmpty(f.Assignee.DisplayName, f.Assignee.Name, f.Assignee.AccountID)
+	}
+	for _, v := range f.FixVersions {
+		if v != nil {
+			r.Versions = append(r.Versions, v.ID)
+		}
+	}
+	if ids.points != "" {
+		if v, ok := f.Unknowns[ids.points]; ok && v != nil {
+			switch n := v.(type) {
+			case float64:
+				r.Points = &n
+			case string:
+				if p, err := strconv.ParseFloat(n, 64); err == nil {
+					r.Points = &p
+				}
+			}
+		}
+	}
+	if ids.sprint != "" {
+		if list, ok := f.Unknowns[ids.sprint].([]any); ok {
+			for _, e := range list {
+				switch v := e.(type) {
+				case map[string]any: // Cloud, and Data Center 8+
+					if id, ok := v["id"].(float64); ok {
+						r.Sprints = append(r.Sprints, int64(id))
+					}
+				case string: // Data Center's legacy form: "…Sprint@1e5[…,id=8]"
+					if m := sprintIDRe.FindStringSubmatch(v); m != nil {
+						if id, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+							r.Sprints = append(r.Sprints, id)
+						}
+					}
+				}
+			}
+		}
+	}
+	r.Blocked = s.blocked(f, ids)
+	return r
+}
+
+func (s *Source) blocked(f *gojira.IssueFields, ids fieldIDs) bool {
+	if (s.cfg.Blocked.Flag == nil || *s.cfg.Blocked.Flag) && ids.flagged != "" {
+		if v, ok := f.Unknowns[ids.flagged].([]any); ok && len(v) > 0 {
+			return true
+		}
+	}
+	labels := s.cfg.Blocked.Labels
+	if labels == nil {
+		labels = []string{"blocked"}
+	}
+	for _, l := range f.Labels {
+		for _, b := range labels {
+			if strings.EqualFold(l, b) {
+				return true
+			}
+		}
+	}
+	types := s.cfg.Blocked.LinkTypes
+	if types == nil {
+		types = []string{"is blocked by"}
+	}
+	for _, l := range f.IssueLinks {
+		if l == nil || l.InwardIssue == nil {
+			continue
+		}
+		if !slices.ContainsFunc(types, func(t string) bool { return strings.EqualFold(t, l.Type.Inward) }) {
+			continue
+		}
+		other := l.InwardIssue.Fields
+		if other == nil || other.Status == nil || other.Status.StatusCategory.Key != "done" {
+			return true
+		}
+	}
+	return false
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// items builds a milestone's work items from the snapshot.
+func (s *Source) items(m *milestone, snap *snapshot) []model.WorkItem {
+	tag := "v:" + m.version
+	if m.sprint != 0 {
+		tag = "s:" + strconv.FormatInt(m.sprint, 10)
+	}
+	var out []model.WorkItem
+	for _, r := range snap.Items {
+		in := m.sprint == 0 && slices.Contains(r.Versions, m.version) || m.sprint != 0 && slices.Contains(r.Sprints, m.sprint)
+		left, wasIn := r.Left[tag]
+		if !in && !wasIn {
+			continue
+		}
+		it := model.WorkItem{Key: r.Key, Title: r.Summary, URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/browse/" + r.Key,
+			Created: r.Created, Labels: r.Labels, Blocked: r.Blocked, Resolution: r.Resolution, JoinedAt: r.Created}
+		if r.Assignee != "" {
+			it.Assignees = []string{r.Assignee}
+		}
+		switch r.Status {
+		case "done":
+			it.Status = model.StatusDone
+			it.Closed = r.Resolved
+			if it.Closed.IsZero() {
+				it.Closed = r.Updated
+			}
+		case "indeterminate":
+			it.Status = model.StatusInProgress
+		default:
+			it.Status = model.StatusTodo
+		}
+		if r.Points != nil {
+			it.Points, it.Estimated = *r.Points, true
+		} else {
+			it.Points = s.cfg.DefaultSize
+			if it.Points == 0 {
+				it.Points = 1
+			}
+		}
+		if j, ok := r.Joined[m.m.Key]; ok {
+			it.JoinedAt, it.JoinedKnown = j, true
+		}
+		if !in {
+			it.RemovedAt = left
+		}
+		out = append(out, it)
+	}
+	slices.SortFunc(out, func(a, b model.WorkItem) int { return compareKeys(a.Key, b.Key) })
+	return out
+}
+
+// compareKeys orders issue keys by project, then number.
+func compareKeys(a, b string) int {
+	pa, na, _ := strings.Cut(a, "-")
+	pb, nb, _ := strings.Cut(b, "-")
+	if c := strings.Compare(pa, pb); c != 0 {
+		return c
+	}
+	ia, _ := strconv.Atoi(na)
+	ib, _ := strconv.Atoi(nb)
+	return ia - ib
+}

@@ -1,0 +1,439 @@
+package jira
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	gojira "github.com/andygrunwald/go-jira"
+
+	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+// maxDescription is Jira's limit on a text field, in characters.
+const maxDescription = 32767
+
+// digestRe finds the dimmed digest line forewarn appends to a description,
+// so runs without a state store can tell an unchanged ticket.
+var digestRe = regexp.MustCompile(`forewarn:digest=([0-9a-f]{8,64})`)
+
+// Target opens forewarn's tickets as Jira issues in a review project.
+type Target struct {
+	cfg TargetConfig
+	env connectors.Env
+	c   *conn
+
+	mu       sync.Mutex
+	noLabels bool  // the create screen refused labels: the marker alone identifies tickets
+	created  []int // ids created by this process, for Cloud's search reconciliation
+}
+
+var _ worker.Target = (*Target)(nil)
+
+// NewTarget builds a Jira target. It reads no secret and does no I/O.
+func NewTarget(c TargetConfig, env connectors.Env) (*Target, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &Target{cfg: c, env: env, c: newConn("jira target "+c.Project, c.ConnConfig, env)}, nil
+}
+
+// Name implements worker.Target.
+func (t *Target) Name() string { return "jira:" + t.c.host + "/" + t.cfg.Project }
+
+// Format implements worker.Target: wiki markup for REST API v2.
+func (t *Target) Format() model.Format { return model.FormatJiraWiki }
+
+// Requests is the number of requests answered by the server so far.
+func (t *Target) Requests() int64 { return t.c.sent.Load() }
+
+var findFields = []string{"summary", "status", "resolution", "resolutiondate", "description", "labels", "created"}
+
+// Find implements worker.Target: a JQL search of the review project for
+// the fingerprint label, then (when labels could not be set, or nothing
+// carries the label) a text search for the fingerprint. Every hit is
+// checked for the marker or the label; the oldest wins.
+func (t *Target) Find(ctx context.Context, fp string) (*model.TicketRef, error) {
+	cloud, err := t.c.isCloud(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	reconcile := slices.Clone(t.created)
+	t.mu.Unlock()
+	queries := []string{
+		And(Eq("project", t.cfg.Project), Eq("labels", fp)) + " ORDER BY created ASC",
+		And(Eq("project", t.cfg.Project), "text ~ "+Phrase(fp)) + " ORDER BY created ASC",
+	}
+	for _, q := range queries {
+		var found *gojira.Issue
+		err := t.c.search(ctx, cloud, q, findFields, 50, reconcile, func(is *gojira.Issue) {
+			if found != nil || is.Fields == nil {
+				return
+			}
+			if model.HasMarker(is.Fields.Description, fp) || slices.Contains(is.Fields.Labels, fp) {
+				found = is
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("looking for %s in %s: %w", fp, t.cfg.Project, err)
+		}
+		if found != nil {
+			ref := t.ref(fp, found)
+			return &ref, nil
+		}
+	}
+	return nil, nil
+}
+
+func (t *Target) ref(fp string, is *gojira.Issue) model.TicketRef {
+	ref := model.TicketRef{Fingerprint: fp, Target: t.Name(), ID: is.Key,
+		URL: strings.TrimRight(t.cfg.BaseURL, "/") + "/browse/" + is.Key, Open: true}
+	f := is.Fields
+	if f == nil {
+		return ref
+	}
+	if all := digestRe.FindAllStringSubmatch(f.Description, -1); len(all) > 0 {
+		ref.Digest = all[len(all)-1][1]
+	}
+	if f.Status != nil && f.Status.StatusCategory.Key == "done" {
+		ref.Open = false
+		ref.ClosedAt = time.Time(f.Resolutiondate).UTC()
+		if f.Resolution != nil {
+			ref.WontDo = t.wontDo(f.Resolution.Name)
+		}
+	}
+	return ref
+}
+
+var defaultWontDo = []string{"Won't Fix", "Won't Do", "Declined", "Duplicate", "Cannot Reproduce", "Won’t Fix", "Won’t Do"}
+
+func (t *Target) wontDo(resolution string) bool {
+	list := t.cfg.WontDoResolutions
+	if list == nil {
+		list = defaultWontDo
+	}
+	return slices.ContainsFunc(list, func(s string) bool { return strings.EqualFold(s, resolution) })
+}
+
+// description is the body as sent: the draft (shortened to fit, marker
+// kept) and a dimmed line carrying the ticket's digest.
+func description(tk model.Ticket) string {
+	body := tk.Body
+	marker := model.Marker(tk.Fingerprint, model.FormatJiraWiki)
+	if !model.HasMarker(body, tk.Fingerprint) {
+		body += "\n" + marker
+	}
+	digest := "{color:#97a0af}forewarn:digest=" + tk.Digest() + "{color}"
+	if n := len([]rune(body)) + len(digest) + 1; n > maxDescription {
+		r := []rune(body)
+		keep := maxDescription - len(digest) - len(marker) - 40
+		body = string(r[:keep]) + "\n\n_(shortened)_\n" + marker
+	}
+	return body + "\n" + digest
+}
+
+func (t *Target) labels(tk model.Ticket) []string {
+	ls := slices.Clone(t.cfg.Labels)
+	for _, l := range tk.Labels {
+		if !slices.Contains(ls, l) {
+			ls = append(ls, l)
+		}
+	}
+	if !slices.Contains(ls, tk.Fingerprint) {
+		ls = append(ls, tk.Fingerprint)
+	}
+	return ls
+}
+
+// versionOf reads a fix version milestone key of this site:
+// jira:<host>/<PROJECT>:version:<id>.
+func (t *Target) versionOf(key string) (project, id string, ok bool) {
+	rest, ok := strings.CutPrefix(key, "jira:"+t.c.host+"/")
+	if !ok {
+		return "", "", false
+	}
+	project, id, ok = strings.Cut(rest, ":version:")
+	return project, id, ok && isNumber(id)
+}
+
+type created struct {
+	ID   string `json:"id"`
+	Key  string `json:"key"`
+	Self string `json:"self"`
+}
+
+// Create implements worker.Target. The POST is sent once: the HTTP stack
+// repeats it only after a rate-limit refusal (the server did not act); an
+// ambiguous failure (5xx, reset, timeout) is returned for the worker to
+// Find. A 400 naming one field (labels not on the create screen, an
+// unknown assignee, fix versions) is definite — nothing was created — so
+// the issue is created once more without that field, and the log says so.
+func (t *Target) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, error) {
+	cloud, err := t.c.isCloud(ctx)
+	if err != nil {
+		return model.TicketRef{}, err
+	}
+	fields := map[string]any{
+		"project":     map[string]string{"key": t.cfg.Project},
+		"issuetype":   map[string]string{"name": firstNonEmpty(t.cfg.IssueType, "Task")},
+		"summary":     summary(tk.Title),
+		"description": description(tk),
+	}
+	t.mu.Lock()
+	noLabels := t.noLabels
+	t.mu.Unlock()
+	if !noLabels {
+		fields["labels"] = t.labels(tk)
+	}
+	if len(t.cfg.Components) > 0 {
+		cs := make([]map[string]string, len(t.cfg.Components))
+		for i, c := range t.cfg.Components {
+			cs[i] = map[string]string{"name": c}
+		}
+		fields["components"] = cs
+	}
+	if t.cfg.Priority != "" {
+		fields["priority"] = map[string]string{"name": t.cfg.Priority}
+	}
+	if a := firstNonEmpty(tk.Assignee, t.cfg.Assignee); a != "" {
+		if cloud {
+			fields["assignee"] = map[string]string{"accountId": a}
+		} else {
+			fields["assignee"] = map[string]string{"name": a}
+		}
+	}
+	link := firstNonEmpty(t.cfg.Link, "auto")
+	webLink := link == "web_link"
+	if p, id, ok := t.versionOf(tk.MilestoneKey); ok && p == t.cfg.Project && (link == "auto" || link == "fix_version") {
+		fields["fixVersions"] = []map[string]string{{"id": id}}
+	} else if link == "auto" {
+		webLink = true
+	}
+
+	var out created
+	for attempt := 0; ; attempt++ {
+		err = t.c.do(ctx, http.MethodPost, "rest/api/2/issue", map[string]any{"fields": fields}, &out)
+		var ae *APIError
+		if err == nil || attempt >= 3 || !errors.As(err, &ae) || ae.Status != http.StatusBadRequest {
+			break
+		}
+		dropped := ""
+		for _, f := range []string{"labels", "assignee", "fixVersions", "components", "priority"} {
+			if _, named := ae.Fields[f]; named && fields[f] != nil {
+				dropped = f
+				break
+			}
+		}
+		if dropped == "" {
+			break
+		}
+		delete(fields, dropped)
+		ev := t.env.Log.Warn().Str("project", t.cfg.Project).Str("field", dropped).Str("jira", ae.Fields[dropped])
+		switch dropped {
+		case "labels":
+			t.mu.Lock()
+			t.noLabels = true
+			t.mu.Unlock()
+			ev.Msg("Jira refused labels on the create screen; tickets carry their fingerprint only in the description marker and are found by text search (add the Labels field to the create screen of " + t.cfg.Project + ")")
+		case "fixVersions":
+			webLink = link == "auto"
+			ev.Msg("Jira refused fixVersions on the create screen; linking the version by a web link instead")
+		default:
+			ev.Msg("Jira refused a field on the create screen; creating the ticket without it")
+		}
+	}
+	if err != nil {
+		return model.TicketRef{}, fmt.Errorf("creating an issue in %s: %w", t.cfg.Project, err)
+	}
+	if id, perr := strconv.Atoi(out.ID); perr == nil {
+		t.mu.Lock()
+		t.created = append(t.created, id)
+		t.mu.Unlock()
+	}
+	ref := model.TicketRef{Fingerprint: tk.Fingerprint, Target: t.Name(), ID: out.Key,
+		URL: strings.TrimRight(t.cfg.BaseURL, "/") + "/browse/" + out.Key, Open: true, Digest: tk.Digest()}
+	// The ticket exists now: what follows is best effort and never fails
+	// the create (which the worker would then look up, not repeat).
+	t.attach(ctx, out.Key, tk)
+	if webLink {
+		t.linkMilestone(ctx, out.Key, tk.MilestoneKey)
+	}
+	return ref, nil
+}
+
+func summary(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r", " "), "\n", " ")
+	if r := []rune(s); len(r) > 254 {
+		s = string(r[:253]) + "…"
+	}
+	return s
+}
+
+// attach uploads the ticket's attachments (the burn-down chart) as
+// multipart/form-data with X-Atlassian-Token: no-check.
+func (t *Target) attach(ctx context.Context, key string, tk model.Ticket) {
+	if t.cfg.AttachmentsEnabled != nil && !*t.cfg.AttachmentsEnabled || len(tk.Attachments) == 0 {
+		return
+	}
+	jc, err := t.c.api()
+	if err != nil {
+		return
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, a := range tk.Attachments {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, a.Name))
+		h.Set("Content-Type", firstNonEmpty(a.ContentType, "application/octet-stream"))
+		w, err := mw.CreatePart(h)
+		if err != nil {
+			return
+		}
+		w.Write(a.Data)
+	}
+	mw.Close()
+	req, err := jc.NewMultiPartRequestWithContext(ctx, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(key)+"/attachments", &buf)
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("X-Atlassian-Token", "no-check")
+	if err := t.c.send(req, nil); err != nil {
+		t.env.Log.Warn().Str("ticket", key).Err(err).Msg("could not attach the burn-down chart to the Jira ticket")
+	}
+}
+
+// milestoneURL is a browsable address of the milestone a key names, when
+// one can be derived from the key alone.
+func (t *Target) milestoneURL(key string) (string, string) {
+	if p, id, ok := t.versionOf(key); ok {
+		return strings.TrimRight(t.cfg.BaseURL, "/") + "/projects/" + p + "/versions/" + id, "Fix version " + p + " " + id
+	}
+	if rest, ok := strings.CutPrefix(key, "github:"); ok {
+		if repo, n, ok := strings.Cut(rest, "#"); ok && isNumber(n) {
+			return "https://github.com/" + repo + "/milestone/" + n, "Milestone " + rest
+		}
+	}
+	if rest, ok := strings.CutPrefix(key, "jira:"); ok {
+		if host, id, ok := strings.Cut(rest, ":sprint:"); ok && isNumber(id) {
+			scheme := "https://"
+			if strings.HasPrefix(t.cfg.BaseURL, "http://") {
+				scheme = "http://"
+			}
+			return scheme + host + "/secure/GHGoToBoard.jspa?sprintId=" + id, "Sprint " + id
+		}
+	}
+	return "", ""
+}
+
+// linkMilestone adds a web link from the ticket to its milestone. The
+// globalId makes it idempotent: Jira updates a link with the same id.
+func (t *Target) linkMilestone(ctx context.Context, key, milestone string) {
+	u, title := t.milestoneURL(milestone)
+	if u == "" {
+		return
+	}
+	body := map[string]any{"globalId": "forewarn:" + milestone, "object": map[string]string{"url": u, "title": title}}
+	if err := t.c.do(ctx, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(key)+"/remotelink", body, nil); err != nil {
+		t.env.Log.Warn().Str("ticket", key).Err(err).Msg("could not link the Jira ticket to its milestone")
+	}
+}
+
+// Update implements worker.Target: summary, description and labels, then
+// the fresh chart.
+func (t *Target) Update(ctx context.Context, ref model.TicketRef, tk model.Ticket) error {
+	fields := map[string]any{"summary": summary(tk.Title), "description": description(tk)}
+	t.mu.Lock()
+	noLabels := t.noLabels
+	t.mu.Unlock()
+	if !noLabels {
+		fields["labels"] = t.labels(tk)
+	}
+	err := t.c.do(ctx, http.MethodPut, "rest/api/2/issue/"+url.PathEscape(ref.ID), map[string]any{"fields": fields}, nil)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusBadRequest && ae.Fields["labels"] != "" && !noLabels {
+		delete(fields, "labels")
+		t.env.Log.Warn().Str("ticket", ref.ID).Msg("Jira refused labels on the edit screen; updating without them")
+		err = t.c.do(ctx, http.MethodPut, "rest/api/2/issue/"+url.PathEscape(ref.ID), map[string]any{"fields": fields}, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("updating %s: %w", ref.ID, err)
+	}
+	t.attach(ctx, ref.ID, tk)
+	return nil
+}
+
+// Comment implements worker.Target.
+func (t *Target) Comment(ctx context.Context, ref model.TicketRef, body string) error {
+	if err := t.c.do(ctx, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(ref.ID)+"/comment", map[string]string{"body": body}, nil); err != nil {
+		return fmt.Errorf("commenting on %s: %w", ref.ID, err)
+	}
+	return nil
+}
+
+type transition struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	To   struct {
+		Name           string `json:"name"`
+		StatusCategory struct {
+			Key string `json:"key"`
+		} `json:"statusCategory"`
+	} `json:"to"`
+}
+
+var defaultReopen = []string{"Reopen", "Reopen Issue", "Back to To Do", "To Do", "Back to in progress"}
+
+// Reopen implements worker.Target through the workflow: the first
+// configured transition available, else any leading to a status that is
+// not done. The worker never calls it for won't-do tickets.
+func (t *Target) Reopen(ctx context.Context, ref model.TicketRef) error {
+	if ref.WontDo {
+		return fmt.Errorf("reopening %s: closed as won't do; forewarn never reopens those", ref.ID)
+	}
+	var list struct {
+		Transitions []transition `json:"transitions"`
+	}
+	path := "rest/api/2/issue/" + url.PathEscape(ref.ID) + "/transitions"
+	if err := t.c.do(ctx, http.MethodGet, path, nil, &list); err != nil {
+		return fmt.Errorf("reopening %s: listing transitions: %w", ref.ID, err)
+	}
+	names := t.cfg.ReopenTransitions
+	if names == nil {
+		names = defaultReopen
+	}
+	var pick *transition
+	for _, n := range names {
+		for i, tr := range list.Transitions {
+			if pick == nil && strings.EqualFold(tr.Name, n) {
+				pick = &list.Transitions[i]
+			}
+		}
+	}
+	for i, tr := range list.Transitions {
+		if pick == nil && tr.To.StatusCategory.Key != "" && tr.To.StatusCategory.Key != "done" {
+			pick = &list.Transitions[i]
+		}
+	}
+	if pick == nil {
+		return fmt.Errorf("reopening %s: the workflow offers no transition out of done (tried %s)", ref.ID, strings.Join(names, ", "))
+	}
+	if err := t.c.do(ctx, http.MethodPost, path, map[string]any{"transition": map[string]string{"id": pick.ID}}, nil); err != nil {
+		return fmt.Errorf("reopening %s (transition %q): %w", ref.ID, pick.Name, err)
+	}
+	return nil
+}
