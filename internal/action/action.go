@@ -114,6 +114,8 @@ func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io
 	}
 
 	names := TokenEnvNames(in.Config)
+	red.AddFromEnv(getenv, SecretEnvNames(in.Config)...)
+	red.AddFromEnv(getenv, names...)
 	env := func(k string) string {
 		if in.Token != "" {
 			for _, n := range names {

@@ -381,3 +381,25 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s differs from the golden file (go test -update to accept):\n--- got\n%s", name, got)
 	}
 }
+
+func TestOtherSecretsFromTheConfigAreScrubbed(t *testing.T) {
+	e := newEnv(t, "plan")
+	writeFile(t, e.vars["INPUT_CONFIG"], "version: 1\nstate:\n  driver: postgres\n  dsn_env: FOREWARN_DSN\nsources:\n  - name: j\n    jira:\n      api_token_env: JIRA_API_TOKEN\n")
+	const dsn, jira = "postgres://forewarn:CANARYpw@db/forewarn", "ATATT3xCANARYjira"
+	e.vars["FOREWARN_DSN"], e.vars["JIRA_API_TOKEN"] = dsn, jira
+	e.runner.err = errors.New("connecting to " + dsn + " with " + jira)
+	if code := e.main(t); code != action.ExitPartial {
+		t.Fatalf("exit %d", code)
+	}
+	for where, text := range map[string]string{"stdout": e.stdout.String(), "summary": e.read(t, e.vars["GITHUB_STEP_SUMMARY"])} {
+		if strings.Contains(text, "CANARY") {
+			t.Errorf("a secret named by the config appears in %s:\n%s", where, text)
+		}
+		if !strings.Contains(text, "[REDACTED]") {
+			t.Errorf("%s shows no redaction marker:\n%s", where, text)
+		}
+	}
+	if got := action.SecretEnvNames(e.vars["INPUT_CONFIG"]); strings.Join(got, ",") != "FOREWARN_DSN,JIRA_API_TOKEN" {
+		t.Errorf("SecretEnvNames = %v", got)
+	}
+}

@@ -3,6 +3,7 @@ package action
 import (
 	"os"
 	"sort"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -40,6 +41,38 @@ func TokenEnvNames(configPath string) []string {
 	if t := child(doc, "target"); t != nil {
 		github(t)
 	}
+	return sortedKeys(names)
+}
+
+// SecretEnvNames returns every environment variable the configuration
+// names for a secret: the value of any key ending in _env (token_env,
+// private_key_env, dsn_env, ...), anywhere in the file. The Action scrubs
+// their values from everything it writes.
+func SecretEnvNames(configPath string) []string {
+	data, err := os.ReadFile(configPath)
+	if err != nil {
+		return nil
+	}
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil {
+		return nil
+	}
+	names := map[string]bool{}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if strings.HasSuffix(k.Value, "_env") && v.Kind == yaml.ScalarNode && v.Value != "" {
+					names[v.Value] = true
+				}
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&root)
 	return sortedKeys(names)
 }
 
