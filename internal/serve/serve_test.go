@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -482,3 +483,22 @@ type responseRecorder struct {
 func (r *responseRecorder) Header() http.Header         { return r.header }
 func (r *responseRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *responseRecorder) WriteHeader(c int)           { r.code = c }
+
+func TestRegisterFlags(t *testing.T) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	o := serve.RegisterFlags(fs)
+	if err := fs.Parse([]string{"--addr", "127.0.0.1:9000", "--interval", "30m", "--jitter", "2m", "--grace", "45s"}); err != nil {
+		t.Fatal(err)
+	}
+	if o.Addr != "127.0.0.1:9000" || o.Interval != 30*time.Minute || o.Jitter != 2*time.Minute || o.Grace != 45*time.Second {
+		t.Fatalf("options = %+v", *o)
+	}
+	fs = flag.NewFlagSet("serve", flag.ContinueOnError)
+	o = serve.RegisterFlags(fs)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if o.Addr != ":9464" || o.Interval != 15*time.Minute || o.Grace != 30*time.Second {
+		t.Fatalf("defaults = %+v", *o)
+	}
+}
