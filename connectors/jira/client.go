@@ -40,9 +40,9 @@ type conn struct {
 	http   *http.Client
 	err    error
 
-	deployOnce sync.Once
-	cloud      bool
-	deployErr  error
+	deployMu  sync.Mutex
+	deployed  bool // known: cloud is meaningful
+	cloud     bool
 
 	sent atomic.Int64 // requests answered by the server (any status)
 }
@@ -70,15 +70,10 @@ func (c *conn) build() (*gojira.Client, error) {
 	if base == nil {
 		base = cleanhttp.DefaultPooledTransport()
 	}
-	var dl time.Time
-	if c.cfg.Timeout != "" {
-		dl = c.env.Clock().Add(durationOr(c.cfg.Timeout, 10*time.Minute))
-	}
 	hc := httpx.New(httpx.Options{
 		Tracker:   "jira",
 		UserAgent: UserAgent,
 		MaxWait:   durationOr(c.cfg.MaxWait, 60*time.Second),
-		Deadline:  dl,
 		Base:      &counter{next: base, n: &c.sent},
 		Log:       c.env.Log,
 		Observe:   c.env.Observe,
@@ -320,29 +315,33 @@ func explain(resp *gojira.Response, err error) error {
 // isCloud reports whether the site is Jira Cloud: as configured, else by
 // its host (*.atlassian.net, *.jira.com), else by asking serverInfo.
 func (c *conn) isCloud(ctx context.Context) (bool, error) {
-	c.deployOnce.Do(func() {
-		switch c.cfg.Deployment {
-		case DeployCloud:
-			c.cloud = true
-			return
-		case DeployDataCenter:
-			return
-		}
-		h := strings.SplitN(c.host, "/", 2)[0]
-		if strings.HasSuffix(h, ".atlassian.net") || strings.HasSuffix(h, ".jira.com") {
-			c.cloud = true
-			return
-		}
-		var info struct {
-			DeploymentType string `json:"deploymentType"`
-		}
-		if err := c.do(ctx, http.MethodGet, "rest/api/2/serverInfo", nil, &info); err != nil {
-			c.deployErr = fmt.Errorf("%s: telling Cloud from Data Center (serverInfo; set deployment: to skip): %w", c.what, err)
-			return
-		}
-		c.cloud = strings.EqualFold(info.DeploymentType, "Cloud")
-	})
-	return c.cloud, c.deployErr
+	c.deployMu.Lock()
+	defer c.deployMu.Unlock()
+	if c.deployed {
+		return c.cloud, nil
+	}
+	switch c.cfg.Deployment {
+	case DeployCloud:
+		c.cloud, c.deployed = true, true
+		return true, nil
+	case DeployDataCenter:
+		c.deployed = true
+		return false, nil
+	}
+	h := strings.SplitN(c.host, "/", 2)[0]
+	if strings.HasSuffix(h, ".atlassian.net") || strings.HasSuffix(h, ".jira.com") {
+		c.cloud, c.deployed = true, true
+		return true, nil
+	}
+	var info struct {
+		DeploymentType string `json:"deploymentType"`
+	}
+	if err := c.do(ctx, http.MethodGet, "rest/api/2/serverInfo", nil, &info); err != nil {
+		// Not remembered: the next call asks again.
+		return false, fmt.Errorf("%s: telling Cloud from Data Center (serverInfo; set deployment: to skip): %w", c.what, err)
+	}
+	c.cloud, c.deployed = strings.EqualFold(info.DeploymentType, "Cloud"), true
+	return c.cloud, nil
 }
 
 // search runs a JQL query through the site's search endpoint and pages it:

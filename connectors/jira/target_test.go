@@ -256,3 +256,20 @@ func TestTargetUnauthorized(t *testing.T) {
 }
 
 var _ worker.Target = (*jira.Target)(nil)
+
+func TestTargetJQLErrorBody(t *testing.T) {
+	s := newSite(t, true)
+	s.seed()
+	tg := newTarget(t, s, func(c *jira.TargetConfig) { c.Project = "NOPE" })
+	_, err := tg.Find(context.Background(), "fw-0123456789abcdef")
+	var ae *jira.APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusBadRequest {
+		t.Fatalf("err = %v, want a 400", err)
+	}
+	if len(ae.Messages) != 1 || ae.Messages[0] != "The value 'NOPE' does not exist for the field 'project'." {
+		t.Errorf("messages %q: Jira's errorMessages not carried", ae.Messages)
+	}
+	if s.srv.Count("GET /rest/api/2/search/jql") != 1 {
+		t.Errorf("a 400 JQL error was retried: %v", s.srv.Counts())
+	}
+}

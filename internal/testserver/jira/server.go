@@ -842,6 +842,9 @@ func (s *Server) query(jql string) ([]*Issue, *answer) {
 	if err == nil {
 		err = pq.check()
 	}
+	if err == nil {
+		err = s.checkValues(pq.Where)
+	}
 	if err != nil {
 		a := errAnswer(400, []string{err.Error()}, nil)
 		return nil, &a
@@ -1324,4 +1327,42 @@ func (s *Server) transition(is *Issue, body []byte) answer {
 		}
 	}
 	return errAnswer(400, []string{"Transition id '" + req.Transition.ID + "' is not valid for this issue."}, nil)
+}
+
+// checkValues rejects projects and versions that do not exist, with
+// Jira's message, as Jira does for = and IN clauses.
+func (s *Server) checkValues(e *Expr) error {
+	if e == nil {
+		return nil
+	}
+	for _, k := range e.Kids {
+		if err := s.checkValues(k); err != nil {
+			return err
+		}
+	}
+	c := e.Clause
+	if c == nil || c.Op == "~" {
+		return nil
+	}
+	for _, v := range c.Values {
+		switch c.Field {
+		case "project":
+			ok := false
+			for k, id := range s.projects {
+				ok = ok || strings.EqualFold(k, v.Text) || strconv.Itoa(id) == v.Text
+			}
+			if !ok {
+				return errf("The value '%s' does not exist for the field 'project'.", v.Text)
+			}
+		case "fixversion":
+			ok := s.versions[v.Text] != nil
+			for _, ver := range s.versions {
+				ok = ok || strings.EqualFold(ver.Name, v.Text)
+			}
+			if !ok {
+				return errf("The value '%s' does not exist for the field 'fixVersion'.", v.Text)
+			}
+		}
+	}
+	return nil
 }
