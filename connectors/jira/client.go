@@ -40,9 +40,9 @@ type conn struct {
 	http   *http.Client
 	err    error
 
-	deployMu  sync.Mutex
-	deployed  bool // known: cloud is meaningful
-	cloud     bool
+	deployMu sync.Mutex
+	deployed bool // known: cloud is meaningful
+	cloud    bool
 
 	sent atomic.Int64 // requests answered by the server (any status)
 }
