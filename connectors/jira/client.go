@@ -146,7 +146,7 @@ func RoutePath(p string) string {
 			segs[j] = "{key}"
 		case prev == "project" && segs[j] != "":
 			segs[j] = "{key}"
-		case isNumber(segs[j]):
+		case isNumber(segs[j]) && prev != "api" && prev != "agile": // not the API version
 			segs[j] = "{id}"
 		}
 	}

@@ -73,7 +73,7 @@ type site struct {
 	cache *memCache
 }
 
-func newSite(t *testing.T, cloud bool) *site {
+func newSite(t testing.TB, cloud bool) *site {
 	t.Helper()
 	srv := fake.New(fake.Options{Cloud: cloud, Email: email, APIToken: token, PAT: pat, LegacySprintField: !cloud,
 		Now: func() time.Time { return now }})

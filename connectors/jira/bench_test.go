@@ -1,0 +1,52 @@
+package jira_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/forewarn/forewarn/connectors/jira"
+	fake "github.com/forewarn/forewarn/internal/testserver/jira"
+)
+
+// BenchmarkFetch reads 10 fix versions with 1,000 issues from the fake
+// (Cloud and Data Center), first sync each iteration (no snapshot), and
+// reports the requests one fetch takes.
+func BenchmarkFetch(b *testing.B) {
+	for _, cloud := range []bool{true, false} {
+		b.Run(map[bool]string{true: "cloud", false: "datacenter"}[cloud], func(b *testing.B) {
+			s := newSite(b, cloud)
+			for v := 0; v < 10; v++ {
+				s.srv.AddVersion(fake.Version{ID: fmt.Sprint(10100 + v), Project: "WEB", Name: fmt.Sprintf("v%d", v), ReleaseDate: "2026-04-01"})
+			}
+			for i := 0; i < 1000; i++ {
+				p := float64(i%5 + 1)
+				s.srv.AddIssue(fake.Issue{Project: "WEB", Summary: "task", FixVersions: []string{fmt.Sprint(10100 + i%10)}, Points: &p,
+					Created: day("2026-02-01")})
+			}
+			s.env.Cache = nil
+			src, err := jira.NewSource("bench", jira.SourceConfig{ConnConfig: s.conn, Projects: []string{"WEB"}}, s.env)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s.srv.ResetLog()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				res, err := src.Fetch(context.Background())
+				if err != nil || len(res.Milestones) != 10 {
+					b.Fatalf("%v, %d milestones", err, len(res.Milestones))
+				}
+			}
+			b.ReportMetric(float64(s.srv.Total())/float64(b.N), "requests/op")
+		})
+	}
+}
+
+func BenchmarkQuote(b *testing.B) {
+	name := `Release "Q1" \ AND order` + "\n"
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = jira.In("fixVersion", []string{name, name, name})
+	}
+}
