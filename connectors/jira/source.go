@@ -131,7 +131,7 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 	if budgetNote != "" {
 		res.Notes = append(res.Notes, budgetNote)
 	}
-	if len(failed) == 0 {
+	if len(failed) == 0 && len(res.Failed) == 0 {
 		snap.Synced = now
 		if full {
 			snap.Full = now
@@ -403,6 +403,8 @@ type snapshot struct {
 	Synced time.Time          `json:"synced"`
 	Full   time.Time          `json:"full"`
 	Items  map[string]*record `json:"items"`
+	// Known are the milestones whose issues were read in full.
+	Known map[string]bool `json:"known,omitempty"`
 }
 
 // record is one issue as remembered.
@@ -466,48 +468,62 @@ const chunk = 50
 // It returns the milestones whose issues could not be read.
 func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []*milestone, snap *snapshot, full bool, now time.Time) (map[string]error, error) {
 	failed := map[string]error{}
-	var versions []string
-	var sprints []int64
+	// Milestones the snapshot has not read in full yet (new versions and
+	// sprints, a project or board just configured) are read in full even
+	// in an incremental sync.
+	var known, fresh []*milestone
 	for _, m := range ms {
-		if m.sprint != 0 {
-			sprints = append(sprints, m.sprint)
+		if !full && snap.Known[m.m.Key] {
+			known = append(known, m)
 		} else {
-			versions = append(versions, m.version)
+			fresh = append(fresh, m)
 		}
 	}
-	var queries []string
-	var groups [][]*milestone
-	for i := 0; i < len(versions); i += chunk {
-		vs := versions[i:min(i+chunk, len(versions))]
-		queries = append(queries, In("fixVersion", vs))
-		groups = append(groups, pick(ms, func(m *milestone) bool { return m.sprint == 0 && slices.Contains(vs, m.version) }))
+	type query struct {
+		jql   string
+		group []*milestone // nil: the whole source
 	}
-	for i := 0; i < len(sprints); i += chunk {
-		ss := sprints[i:min(i+chunk, len(sprints))]
-		queries = append(queries, InIDs("sprint", ss))
-		groups = append(groups, pick(ms, func(m *milestone) bool { return m.sprint != 0 && slices.Contains(ss, m.sprint) }))
+	var queries []query
+	add := func(group []*milestone, since string) {
+		var versions []string
+		var sprints []int64
+		for _, m := range group {
+			if m.sprint != 0 {
+				sprints = append(sprints, m.sprint)
+			} else {
+				versions = append(versions, m.version)
+			}
+		}
+		for i := 0; i < len(versions); i += chunk {
+			vs := versions[i:min(i+chunk, len(versions))]
+			queries = append(queries, query{And(In("fixVersion", vs), since),
+				pick(group, func(m *milestone) bool { return m.sprint == 0 && slices.Contains(vs, m.version) })})
+		}
+		for i := 0; i < len(sprints); i += chunk {
+			ss := sprints[i:min(i+chunk, len(sprints))]
+			queries = append(queries, query{And(InIDs("sprint", ss), since),
+				pick(group, func(m *milestone) bool { return m.sprint != 0 && slices.Contains(ss, m.sprint) })})
+		}
 	}
-	var since string
-	if !full {
+	add(fresh, "")
+	if len(known) > 0 {
 		margin := durationOr(s.cfg.SafetyMargin, 15*time.Minute)
-		mins := int64(now.Sub(snap.Synced.Add(-margin)).Minutes()) + 1
-		since = UpdatedWithin(mins)
+		since := UpdatedWithin(int64(now.Sub(snap.Synced.Add(-margin)).Minutes()) + 1)
+		add(known, since)
 		// Issues that left every milestone of this source no longer match
-		// the membership clause; the project clause still sees them.
-		if len(s.cfg.Projects) > 0 && len(queries) > 0 {
-			queries = append(queries, In("project", s.cfg.Projects))
-			groups = append(groups, nil)
+		// the membership clauses; the project clause still sees them.
+		if len(s.cfg.Projects) > 0 {
+			queries = append(queries, query{And(In("project", s.cfg.Projects), since), nil})
 		}
 	}
 	seen := map[string]bool{}
-	for qi, q := range queries {
-		jql := And(q, since) + " ORDER BY key ASC"
-		err := s.search(ctx, cloud, ids, jql, func(r *record) {
+	for _, q := range queries {
+		err := s.search(ctx, cloud, ids, q.jql+" ORDER BY key ASC", func(r *record) {
 			seen[r.Key] = true
 			old := snap.Items[r.Key]
 			if old != nil {
 				r.Joined, r.HistoryAt, r.Left = old.Joined, old.HistoryAt, old.Left
-				noteLeft(s.c.host, old, r)
+				noteLeft(old, r)
 			}
 			snap.Items[r.Key] = r
 		})
@@ -515,13 +531,12 @@ func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []
 			if fatal(err) {
 				return nil, fmt.Errorf("%s: searching issues: %w", s.c.what, err)
 			}
-			for _, m := range groups[qi] {
-				failed[m.m.Key] = fmt.Errorf("searching its issues: %w", err)
+			group := q.group
+			if group == nil {
+				group = ms
 			}
-			if groups[qi] == nil {
-				for _, m := range ms {
-					failed[m.m.Key] = fmt.Errorf("searching updated issues: %w", err)
-				}
+			for _, m := range group {
+				failed[m.m.Key] = fmt.Errorf("searching its issues: %w", err)
 			}
 		}
 	}
@@ -532,12 +547,21 @@ func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []
 				delete(snap.Items, k)
 			}
 		}
+		snap.Known = map[string]bool{}
+	}
+	if snap.Known == nil {
+		snap.Known = map[string]bool{}
+	}
+	for _, m := range ms {
+		if failed[m.m.Key] == nil {
+			snap.Known[m.m.Key] = true
+		}
 	}
 	return failed, nil
 }
 
 // noteLeft records when an issue left a milestone it was in.
-func noteLeft(host string, old, cur *record) {
+func noteLeft(old, cur *record) {
 	mark := func(key string) {
 		if cur.Left == nil {
 			cur.Left = map[string]time.Time{}

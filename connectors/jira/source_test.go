@@ -281,3 +281,41 @@ func TestFetchErrors(t *testing.T) {
 }
 
 var _ worker.Source = (*jira.Source)(nil)
+
+// A version that appears after the first sync is read in full, even in an
+// incremental sync: its issues may not have changed since.
+func TestFetchIncrementalReadsNewMilestonesInFull(t *testing.T) {
+	s := newSite(t, true)
+	s.seed()
+	if _, err := newSource(t, s, nil).Fetch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.srv.AddVersion(fake.Version{ID: "10104", Project: "WEB", Name: "3.0", ReleaseDate: "2026-06-30"})
+	s.srv.AddIssue(fake.Issue{Project: "WEB", Summary: "Old idea", FixVersions: []string{"10104"}, Created: day("2025-12-01"), Updated: day("2025-12-01")})
+	now = now.Add(time.Hour)
+	t.Cleanup(func() { now = now.Add(-time.Hour) })
+	s.srv.ResetLog()
+	res, err := newSource(t, s, nil).Fetch(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(s.srv.URL, "http://")
+	v3 := byKey(res.Milestones)[jira.VersionKey(host, "WEB", "10104")]
+	if len(v3.Items) != 1 {
+		t.Fatalf("new version 3.0 has %d items, want its 1 (unchanged for months)", len(v3.Items))
+	}
+	var full, incremental int
+	for _, r := range s.srv.Requests() {
+		if r.Route != "/rest/api/2/search/jql" {
+			continue
+		}
+		if strings.Contains(r.Query.Get("jql"), "updated >=") {
+			incremental++
+		} else {
+			full++
+		}
+	}
+	if full != 1 || incremental != 3 {
+		t.Errorf("queries: %d full (want 1: the new version), %d incremental (want 3)", full, incremental)
+	}
+}
