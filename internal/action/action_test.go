@@ -49,8 +49,16 @@ func sampleReport(mode worker.Mode) worker.Report {
 					Annotations: map[string]string{"summary": "Checkout redesign is at risk: 23 % chance of finishing by 2026-12-04; P85 2026-12-14."}}},
 			},
 			{
+				Milestone: model.Milestone{Source: "demo", Key: "file:mobile-app", Title: "Mobile app 2.1", Client: "brouwer", Due: day(11, 15), State: model.StateOpen},
+				Forecast: model.Forecast{Status: model.ForecastOK, ScopeItems: 20, RemainingItems: 4, P50: day(12, 31), P85: day(2, 8).AddDate(1, 0, 0),
+					P95: day(3, 30).AddDate(1, 0, 0), ProbOnTime: 0, PaceNeeded: 4, PaceObserved: 0.2},
+				Findings: []model.Finding{{Rule: "milestone-missed", Severity: "critical", Purpose: model.PurposePostMortem,
+					Annotations: map[string]string{"summary": "Mobile app 2.1 missed 2026-11-15 with 4 items open."}}},
+			},
+			{
 				Milestone: model.Milestone{Source: "demo", Key: "file:loyalty", Title: "Loyalty programme", Client: "acme", Due: day(12, 18), State: model.StateOpen},
 				Forecast:  model.Forecast{Status: model.ForecastOK, ScopeItems: 12, RemainingItems: 4, P85: day(12, 10), ProbOnTime: 0.97},
+				Findings:  []model.Finding{{Rule: "weekly-progress-update", Severity: "info", Purpose: model.PurposeProgressUpdate}},
 			},
 			{
 				Milestone: model.Milestone{Source: "demo", Key: "file:dealer-portal", Title: "Dealer portal", Client: "brouwer", Due: day(12, 15), State: model.StateOpen},
@@ -198,7 +206,7 @@ func TestPlan(t *testing.T) {
 		t.Errorf("the token is not visible as GITHUB_TOKEN")
 	}
 	want := map[string]string{
-		"milestones": "4", "at-risk": "1", "findings": "1", "not-judged": "1", "created": "1", "updated": "1",
+		"milestones": "5", "at-risk": "2", "findings": "3", "not-judged": "1", "created": "1", "updated": "1",
 		"commented": "0", "reopened": "0", "failed-writes": "0", "exit-code": "1",
 		"plan-file": filepath.Join(e.vars["RUNNER_TEMP"], "forewarn-plan.json"),
 	}

@@ -24,13 +24,22 @@ type Summary struct {
 	Problems []string       // configuration problems or the run's error
 }
 
-// AtRisk reports whether a milestone is shown as at risk: a rule fired for
-// it, or it is open with a forecast under AtRiskBelow.
+// AtRisk reports whether a milestone is shown as at risk: a rule fired
+// for it that is more than a routine progress update (a client notice or a
+// post-mortem), or it is open with a forecast under AtRiskBelow.
 func AtRisk(m worker.MilestoneReport) bool {
-	if len(m.Findings) > 0 {
-		return true
+	for _, f := range m.Findings {
+		if f.Purpose != model.PurposeProgressUpdate {
+			return true
+		}
 	}
 	return m.Milestone.State != model.StateClosed && m.Forecast.Status == model.ForecastOK && m.Forecast.ProbOnTime < AtRiskBelow
+}
+
+// missed: the promised day is over and work remains.
+func missed(m worker.MilestoneReport, now time.Time) bool {
+	due := m.Milestone.EffectiveDue()
+	return !due.IsZero() && now.After(due.AddDate(0, 0, 1)) && m.Forecast.Status != model.ForecastDone && m.Milestone.State != model.StateClosed
 }
 
 // Outputs are the step outputs: counts (all zero when the run did not
@@ -126,7 +135,11 @@ func (s *Summary) Markdown() string {
 			continue
 		}
 		ms, f := m.Milestone, m.Forecast
-		fmt.Fprintf(&b, "### %s: at risk\n\n", text(orKey(ms.Title, ms.Key)))
+		state := "at risk"
+		if missed(m, r.Started) {
+			state = "missed"
+		}
+		fmt.Fprintf(&b, "### %s: %s\n\n", text(orKey(ms.Title, ms.Key)), state)
 		for _, fd := range m.Findings {
 			fmt.Fprintf(&b, "- **%s** (%s, %s)", text(fd.Rule), text(fd.Severity), text(string(fd.Purpose)))
 			if s := fd.Annotations["summary"]; s != "" {

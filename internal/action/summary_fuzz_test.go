@@ -68,8 +68,8 @@ func FuzzSummary(f *testing.F) {
 				}
 			}
 		}
-		if fences != 2 || inFence {
-			t.Fatalf("%d fence lines (want the chart's 2):\n%s", fences, md)
+		if fences != 4 || inFence {
+			t.Fatalf("%d fence lines (want two charts, 2 each):\n%s", fences, md)
 		}
 	})
 }
