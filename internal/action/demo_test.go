@@ -1,5 +1,3 @@
-//go:build !forewarn_noapp
-
 package action_test
 
 import (

@@ -3,9 +3,10 @@ package action
 import (
 	"os"
 	"sort"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/forewarn/forewarn/internal/config"
 )
 
 // TokenEnvNames returns the environment variables the configuration reads
@@ -45,36 +46,9 @@ func TokenEnvNames(configPath string) []string {
 }
 
 // SecretEnvNames returns every environment variable the configuration
-// names for a secret: the value of any key ending in _env (token_env,
-// private_key_env, dsn_env, ...), anywhere in the file. The Action scrubs
-// their values from everything it writes.
-func SecretEnvNames(configPath string) []string {
-	data, err := os.ReadFile(configPath)
-	if err != nil {
-		return nil
-	}
-	var root yaml.Node
-	if yaml.Unmarshal(data, &root) != nil {
-		return nil
-	}
-	names := map[string]bool{}
-	var walk func(n *yaml.Node)
-	walk = func(n *yaml.Node) {
-		if n.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], n.Content[i+1]
-				if strings.HasSuffix(k.Value, "_env") && v.Kind == yaml.ScalarNode && v.Value != "" {
-					names[v.Value] = true
-				}
-			}
-		}
-		for _, c := range n.Content {
-			walk(c)
-		}
-	}
-	walk(&root)
-	return sortedKeys(names)
-}
+// names for a secret (see config.SecretEnvNames). The Action scrubs their
+// values from everything it writes.
+func SecretEnvNames(configPath string) []string { return config.SecretEnvNames(configPath) }
 
 func child(n *yaml.Node, key string) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -47,7 +48,6 @@ type SourceSpec struct {
 	File   *yaml.Node `yaml:"file" desc:"A tracker export on disk."`
 	GitHub *yaml.Node `yaml:"github" desc:"GitHub milestones."`
 	Jira   *yaml.Node `yaml:"jira" desc:"Jira fix versions and sprints."`
-	node   *yaml.Node
 }
 
 // TargetSpec holds exactly one target section.
@@ -94,6 +94,9 @@ type Config struct {
 	ReopenWithin time.Duration
 	Sources      []Source
 	Target       Section
+	// The sections other packages decode, with their positions (nil when
+	// absent).
+	State, Forecast, Drafts *yaml.Node
 }
 
 // Source is one configured source: its name, kind and section.
@@ -146,6 +149,9 @@ func Parse(path string, data []byte) (*Config, error) {
 	c := &Config{Path: path, Dir: filepath.Dir(path), File: f, Clients: map[string]model.Client{}, Agreed: map[string][]time.Time{}}
 
 	key := func(name string) *yaml.Node { return valueNode(root, name) }
+	// Sections are taken from the node tree itself, which keeps their
+	// positions for the packages that decode them.
+	c.State, c.Forecast, c.Drafts = key("state"), key("forecast"), key("drafts")
 	if f.Version != Version {
 		l.Add(path, orNode(key("version"), root), "", "version must be %d (got %d)", Version, f.Version)
 	}
@@ -184,12 +190,9 @@ func Parse(path string, data []byte) (*Config, error) {
 		}
 		names[s.Name] = true
 		var kinds []Source
-		for _, k := range []struct {
-			kind string
-			node *yaml.Node
-		}{{"file", s.File}, {"github", s.GitHub}, {"jira", s.Jira}} {
-			if k.node != nil {
-				kinds = append(kinds, Source{Name: s.Name, Kind: k.kind, Node: k.node})
+		for _, kind := range []string{"file", "github", "jira"} {
+			if kn := valueNode(n, kind); kn != nil {
+				kinds = append(kinds, Source{Name: s.Name, Kind: kind, Node: kn})
 			}
 		}
 		if len(kinds) != 1 {
@@ -201,12 +204,9 @@ func Parse(path string, data []byte) (*Config, error) {
 
 	// Target: exactly one.
 	var targets []Section
-	for _, k := range []struct {
-		kind string
-		node *yaml.Node
-	}{{"outbox", f.Target.Outbox}, {"github", f.Target.GitHub}, {"jira", f.Target.Jira}} {
-		if k.node != nil {
-			targets = append(targets, Section{Kind: k.kind, Node: k.node})
+	for _, kind := range []string{"outbox", "github", "jira"} {
+		if kn := valueNode(key("target"), kind); kn != nil {
+			targets = append(targets, Section{Kind: kind, Node: kn})
 		}
 	}
 	if len(targets) != 1 {
@@ -289,14 +289,6 @@ func Parse(path string, data []byte) (*Config, error) {
 	return c, nil
 }
 
-// Section returns the node of a top-level section (nil when absent).
-func (c *Config) Section(n yaml.Node) *yaml.Node {
-	if n.Kind == 0 {
-		return nil
-	}
-	return &n
-}
-
 // Client returns the configured client, or a minimal one named after the id.
 func (c *Config) Client(id string) model.Client {
 	if cl, ok := c.Clients[id]; ok {
@@ -350,4 +342,42 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration (e.g. 36h, 14d, 2w)", s)
 	}
 	return d, nil
+}
+
+// SecretEnvNames returns every environment variable the configuration at
+// path names for a secret: the value of any key ending in _env (token_env,
+// private_key_env, dsn_env, ...), anywhere in the file. Their values are
+// scrubbed from logs and output. A file that cannot be read or parsed
+// gives none; loading it reports the problem.
+func SecretEnvNames(path string) []string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil {
+		return nil
+	}
+	names := map[string]bool{}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if strings.HasSuffix(k.Value, "_env") && v.Kind == yaml.ScalarNode && v.Value != "" {
+					names[v.Value] = true
+				}
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&root)
+	out := make([]string, 0, len(names))
+	for n := range names {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
 }

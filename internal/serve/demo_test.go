@@ -1,5 +1,3 @@
-//go:build !forewarn_noapp
-
 package serve_test
 
 import (

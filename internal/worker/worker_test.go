@@ -42,7 +42,7 @@ func (r *atRisk) Prepare(m model.Milestone) (model.Milestone, bool) {
 	return m, len(m.Labels) > 0 && m.Labels[0] == "forewarn:ignore"
 }
 func (r *atRisk) Open([]byte) (worker.RuleRun, error) { return r, nil }
-func (r *atRisk) Budget() int                        { return r.budget }
+func (r *atRisk) Budget() int                         { return r.budget }
 func (r *atRisk) Evaluate(now time.Time, in []worker.Judged) worker.Evaluation {
 	var ev worker.Evaluation
 	for _, j := range in {

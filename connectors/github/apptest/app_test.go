@@ -1,9 +1,3 @@
-//go:build forewarn_app
-
-// The build tag keeps this test out until internal/app builds (it waits on
-// the rules package); run it with: go test -tags forewarn_app ./connectors/github/apptest/
-// and drop the tag once the app is in.
-
 // Package apptest runs the whole forewarn app (config → sources → forecast
 // → rules → drafts → target) against the in-process fake GitHub.
 package apptest_test

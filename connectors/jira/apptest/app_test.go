@@ -1,9 +1,3 @@
-//go:build forewarn_app
-
-// The build tag keeps this test out until internal/app builds; run it with
-// go test -tags forewarn_app ./connectors/jira/apptest/ and drop the tag
-// once the app is in.
-
 // Package apptest runs the whole forewarn app (config → Jira source →
 // forecast → rules → drafts → Jira target) against the in-process fake
 // Jira, in Cloud and Data Center modes.

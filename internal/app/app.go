@@ -1,0 +1,285 @@
+// Package app wires forewarn together: it loads and validates the
+// configuration, the rules and the templates in one pass (every problem
+// reported at once, before anything is written), builds the connectors, and
+// runs the worker with the state store and its lock.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/connectors/file"
+	"github.com/forewarn/forewarn/internal/config"
+	"github.com/forewarn/forewarn/internal/diag"
+	"github.com/forewarn/forewarn/internal/forecast"
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/notice"
+	"github.com/forewarn/forewarn/internal/store"
+	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/yamlx"
+	"github.com/forewarn/forewarn/rules"
+)
+
+// Options configure Load.
+type Options struct {
+	ConfigPath string
+	// RulesPath, when set, replaces the rules file the configuration names
+	// (the Action's rules input).
+	RulesPath string
+	Log       zerolog.Logger
+	Getenv    func(string) string // secrets are read through it; default os.Getenv
+	Now       func() time.Time    // default time.Now
+	// Observe and RateLimit feed metrics (serve mode); nil means none.
+	Observe   func(tracker, method, route string, status int)
+	RateLimit func(tracker string, remaining int)
+	// Transport is the innermost HTTP transport of the connectors (tests).
+	Transport http.RoundTripper
+}
+
+// App is a loaded configuration, ready to run any number of times.
+type App struct {
+	Config   *config.Config
+	Rules    *rules.Set
+	opts     Options
+	storeCfg store.Config
+	forecast forecast.Options
+	drafts   *notice.Renderer
+	sources  []worker.Source
+	target   worker.Target
+	cache    *cacheProxy
+}
+
+// LockedError says another run holds the lock (the message says which
+// and how long we waited).
+type LockedError struct{ Err error }
+
+func (e *LockedError) Error() string { return e.Err.Error() }
+func (e *LockedError) Unwrap() error { return e.Err }
+
+// Load reads and validates everything. Problems with the user's files come
+// back as one *diag.List. Load does no tracker I/O and writes nothing.
+func Load(ctx context.Context, o Options) (*App, error) {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	cfg, err := config.Load(o.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	if o.RulesPath != "" {
+		cfg.RulesPath = o.RulesPath
+	}
+	a := &App{Config: cfg, opts: o, cache: &cacheProxy{}}
+	l := &diag.List{}
+
+	// Rules: their own file, their own diagnostics, merged into one report.
+	if rs, err := rules.Load(cfg.RulesPath); err != nil {
+		var dl *diag.List
+		if !errors.As(err, &dl) {
+			return nil, fmt.Errorf("loading rules: %w", err)
+		}
+		l.Items = append(l.Items, dl.Items...)
+	} else {
+		a.Rules = rs
+	}
+
+	section := func(n *yaml.Node, out any) {
+		if n == nil || n.Kind == 0 {
+			return
+		}
+		yamlx.Decode(cfg.Path, n, out, "", l)
+		if v, ok := out.(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				for _, e := range split(err) {
+					l.Add(cfg.Path, n, "", "%v", e)
+				}
+			}
+		}
+	}
+	section(cfg.Forecast, &a.forecast)
+	section(cfg.State, &a.storeCfg)
+	a.storeCfg = a.storeCfg.Resolve(cfg.Dir)
+	var dopts notice.Options
+	section(cfg.Drafts, &dopts)
+	if dopts.TemplateDir != "" && !filepath.IsAbs(dopts.TemplateDir) {
+		dopts.TemplateDir = filepath.Join(cfg.Dir, dopts.TemplateDir)
+	}
+	if r, err := notice.New(dopts); err != nil {
+		var dl *diag.List
+		if errors.As(err, &dl) {
+			l.Items = append(l.Items, dl.Items...)
+		} else {
+			l.Add(cfg.Path, orRoot(cfg.Drafts, cfg), "", "drafts: %v", err)
+		}
+	} else {
+		a.drafts = r
+	}
+
+	env := connectors.Env{Log: o.Log, Dir: cfg.Dir, Getenv: o.Getenv, Cache: a.cache, Now: o.Now,
+		Transport: o.Transport, Observe: o.Observe, RateLimit: o.RateLimit}
+	for i, s := range cfg.Sources {
+		f, ok := sourceKinds[s.Kind]
+		what := fmt.Sprintf("sources[%d] (%s): %s", i, s.Name, s.Kind)
+		if !ok {
+			l.Add(cfg.Path, s.Node, "", "%s: %v (this build knows: %s)", what, errUnknownKind, known(sourceKinds))
+			continue
+		}
+		senv := env
+		senv.Log = o.Log.With().Str("source", s.Name).Logger()
+		if src := f(build{file: cfg.Path, what: what, name: s.Name, node: s.Node, env: senv, diags: l}); src != nil {
+			a.sources = append(a.sources, src)
+		}
+	}
+	if cfg.Target.Kind != "" {
+		f, ok := targetKinds[cfg.Target.Kind]
+		what := "target: " + cfg.Target.Kind
+		if !ok {
+			l.Add(cfg.Path, cfg.Target.Node, "", "%s: %v (this build knows: %s)", what, errUnknownKind, known(targetKinds))
+		} else if t := f(build{file: cfg.Path, what: what, node: cfg.Target.Node, env: env, diags: l}); t != nil {
+			a.target = t
+		}
+	}
+	if err := l.Err(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func known[V any](m map[string]V) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sortStrings(ks)
+	return strings.Join(ks, ", ")
+}
+
+// Summary is what `forewarn check` prints for a valid configuration.
+func (a *App) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: ok\n", a.Config.Path)
+	fmt.Fprintf(&b, "  sources: %d (", len(a.sources))
+	for i, s := range a.Config.Sources {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s: %s", s.Name, s.Kind)
+	}
+	fmt.Fprintf(&b, ")\n  target: %s\n  clients: %d\n  state: %s\n", a.Config.Target.Kind, len(a.Config.Clients), a.storeDriver())
+	fmt.Fprintf(&b, "%s: ok\n%s", a.Config.RulesPath, strings.TrimRight(a.Rules.Summary(), "\n"))
+	return b.String()
+}
+
+func (a *App) storeDriver() string {
+	if a.storeCfg.Driver == "" {
+		return "sqlite"
+	}
+	return a.storeCfg.Driver
+}
+
+// TargetHint tells people where to find the tickets (the outbox folder).
+func (a *App) TargetHint() string {
+	if o, ok := a.target.(*file.Outbox); ok {
+		return o.Dir()
+	}
+	return a.target.Name()
+}
+
+// Close releases what Load acquired (nothing yet: stores open per run).
+func (a *App) Close() error { return nil }
+
+// Run performs one pass. In run mode it opens the state store and holds
+// its lock for the whole pass, so overlapping runs never act at once; a
+// plan opens the store read-only (creating nothing) and takes no lock.
+func (a *App) Run(ctx context.Context, mode worker.Mode) (rep worker.Report, err error) {
+	ctx = a.opts.Log.WithContext(ctx)
+	open := store.Open
+	if mode == worker.ModePlan {
+		open = store.OpenReadOnly
+	}
+	st, err := open(ctx, a.storeCfg, a.opts.Getenv)
+	if err != nil {
+		return worker.Report{}, fmt.Errorf("opening the state store: %w", err)
+	}
+	defer st.Close()
+	if mode == worker.ModeRun {
+		unlock, err := st.Lock(ctx, a.storeCfg.Wait())
+		if err != nil {
+			return worker.Report{}, &LockedError{Err: err}
+		}
+		defer unlock()
+		runID, err := st.StartRun(ctx, string(mode), a.opts.Now().UTC())
+		if err != nil {
+			return worker.Report{}, fmt.Errorf("opening the run log: %w", err)
+		}
+		defer func() { a.finishRun(ctx, st, runID, rep, err) }()
+	}
+	a.cache.set(st)
+	defer a.cache.set(nil)
+	w := &worker.Worker{
+		Sources:      a.sources,
+		Target:       a.target,
+		Store:        st,
+		Forecast:     a.forecaster(),
+		Rules:        ruleAdapter{a.Rules},
+		Drafter:      drafter{a.drafts},
+		Client:       a.Config.Client,
+		Agreed:       a.Config.Agreed,
+		ReopenWithin: a.Config.ReopenWithin,
+		Now:          a.opts.Now,
+		Log:          a.opts.Log,
+	}
+	rep, err = w.Run(ctx, mode)
+	if err == nil && mode == worker.ModeRun {
+		for _, m := range rep.Milestones {
+			if perr := st.PutSnapshot(ctx, store.SnapshotOf(m.Milestone, rep.Started)); perr != nil {
+				rep.Notes = append(rep.Notes, fmt.Sprintf("could not record the snapshot of %s: %v", m.Milestone.Key, perr))
+			}
+		}
+	}
+	return rep, err
+}
+
+// finishRun closes the run log entry with the outcome and counts.
+func (a *App) finishRun(ctx context.Context, st store.Store, id int64, rep worker.Report, err error) {
+	res := store.RunResult{Ended: a.opts.Now().UTC(), Outcome: store.OutcomeOK, Counts: map[string]int{
+		"milestones": len(rep.Milestones), "not_judged": len(rep.Failed),
+		"created": rep.Count(worker.ActionCreate), "updated": rep.Count(worker.ActionUpdate),
+		"commented": rep.Count(worker.ActionComment), "reopened": rep.Count(worker.ActionReopen),
+	}}
+	switch {
+	case err != nil:
+		res.Outcome, res.Error = store.OutcomeFailed, err.Error()
+	case rep.Partial():
+		res.Outcome = store.OutcomePartial
+	}
+	if ferr := st.FinishRun(context.WithoutCancel(ctx), id, res); ferr != nil {
+		a.opts.Log.Warn().Err(ferr).Msg("could not close the run log entry")
+	}
+}
+
+func (a *App) forecaster() worker.Forecaster {
+	opts := a.forecast
+	return func(m model.Milestone, now time.Time) model.Forecast { return forecast.Compute(m, now, opts) }
+}
+
+// orRoot is n, or the top of the file when the section is absent.
+func orRoot(n *yaml.Node, cfg *config.Config) *yaml.Node {
+	if n != nil {
+		return n
+	}
+	return &yaml.Node{Line: 1, Column: 1}
+}

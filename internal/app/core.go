@@ -1,0 +1,113 @@
+package app
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/notice"
+	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/rules"
+)
+
+// drafter adapts the notice renderer to the worker.
+type drafter struct{ r *notice.Renderer }
+
+func (d drafter) Draft(req worker.DraftRequest, f model.Format) (model.Ticket, error) {
+	return d.r.Render(notice.Request{
+		Purpose:   req.Finding.Purpose,
+		Finding:   req.Finding,
+		Milestone: req.Milestone,
+		Forecast:  req.Forecast,
+		Client:    req.Client,
+		History: notice.History{
+			FirstDetected: req.History.FirstDetected,
+			NoticeDrafted: req.History.NoticeDrafted,
+			Forecasts:     req.History.Forecasts,
+			LastWritten:   req.History.LastWritten,
+			AgreedDates:   req.History.AgreedDates,
+		},
+		Now: req.Now,
+	}, f)
+}
+
+// cacheProxy is the conditional-request cache the connectors are built
+// with. Connectors are built once at load; the store opens per run, so the
+// proxy points at the open store during a run and at nothing otherwise.
+type cacheProxy struct {
+	mu sync.RWMutex
+	c  connectors.Cache
+}
+
+func (p *cacheProxy) set(c connectors.Cache) {
+	p.mu.Lock()
+	p.c = c
+	p.mu.Unlock()
+}
+
+func (p *cacheProxy) Get(key string) (connectors.CacheEntry, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.c == nil {
+		return connectors.CacheEntry{}, false
+	}
+	return p.c.Get(key)
+}
+
+func (p *cacheProxy) Put(key string, e connectors.CacheEntry) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.c != nil {
+		p.c.Put(key, e)
+	}
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
+
+// ruleAdapter adapts a rules.Set to the worker's Rules.
+type ruleAdapter struct{ set *rules.Set }
+
+func (a ruleAdapter) Prepare(m model.Milestone) (model.Milestone, bool) { return a.set.Prepare(m) }
+func (a ruleAdapter) Budget() int                                       { return a.set.Budget() }
+
+func (a ruleAdapter) Open(blob []byte) (worker.RuleRun, error) {
+	st, err := rules.UnmarshalState(blob)
+	if err != nil {
+		return nil, err
+	}
+	return &ruleRun{set: a.set, state: st}, nil
+}
+
+// ruleRun carries the rules state through one run.
+type ruleRun struct {
+	set   *rules.Set
+	state rules.State
+}
+
+func (r *ruleRun) Evaluate(now time.Time, in []worker.Judged) worker.Evaluation {
+	inputs := make([]rules.Input, len(in))
+	for i, j := range in {
+		inputs[i] = rules.Input{Milestone: j.Milestone, Forecast: j.Forecast, Client: j.Client}
+	}
+	res := r.set.Evaluate(now, inputs, r.state)
+	r.state = res.State
+	var ev worker.Evaluation
+	for _, f := range res.Findings {
+		ev.Firings = append(ev.Firings, worker.Firing{Finding: f, MayUpdate: res.MayUpdate[f.Fingerprint()]})
+	}
+	for _, s := range res.Suppressed {
+		ev.Suppressed = append(ev.Suppressed, fmt.Sprintf("%s on %s: %s", s.Finding.Rule, s.Finding.MilestoneKey, s.Reason))
+	}
+	// A condition that fails at run time counts as not holding; say so
+	// rather than stay silent about a rule that cannot fire.
+	for _, err := range res.Errors {
+		ev.Suppressed = append(ev.Suppressed, fmt.Sprintf("rule error (counted as not holding): %v", err))
+	}
+	return ev
+}
+
+func (r *ruleRun) Acted(fp string, at time.Time) { r.state.Acted(fp, at) }
+func (r *ruleRun) State() ([]byte, error)        { return r.state.Marshal() }

@@ -1,0 +1,110 @@
+package app
+
+import (
+	"errors"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/connectors/file"
+	"github.com/forewarn/forewarn/connectors/github"
+	"github.com/forewarn/forewarn/connectors/jira"
+	"github.com/forewarn/forewarn/internal/diag"
+	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/yamlx"
+)
+
+// The connectors forewarn knows, by the key that selects them in the
+// configuration. Each constructor takes its own config type, decoded here
+// strictly, validated, and reported with positions.
+var (
+	sourceKinds = map[string]sourceFactory{
+		"file":   source(file.NewSource),
+		"github": source(github.NewSource),
+		"jira":   source(jira.NewSource), // issue 4
+		// connectors: sources
+	}
+	targetKinds = map[string]targetFactory{
+		"outbox": target(file.NewTarget),
+		"github": target(github.NewTarget),
+		"jira":   target(jira.NewTarget), // issue 4
+		// connectors: targets
+	}
+)
+
+// build is what a factory needs to make one connector.
+type build struct {
+	file  string     // config file, for messages
+	what  string     // "sources[0] (demo): file" or "target: outbox"
+	name  string     // source name
+	node  *yaml.Node // the connector's section
+	env   connectors.Env
+	diags *diag.List
+}
+
+type (
+	sourceFactory func(b build) worker.Source
+	targetFactory func(b build) worker.Target
+)
+
+func source[C any, S worker.Source](newFn func(string, C, connectors.Env) (S, error)) sourceFactory {
+	return func(b build) worker.Source {
+		var c C
+		if !decode(b, &c) {
+			return nil
+		}
+		s, err := newFn(b.name, c, b.env)
+		if err != nil {
+			b.diags.Add(b.file, b.node, "", "%s: %v", b.what, err)
+			return nil
+		}
+		return s
+	}
+}
+
+func target[C any, T worker.Target](newFn func(C, connectors.Env) (T, error)) targetFactory {
+	return func(b build) worker.Target {
+		var c C
+		if !decode(b, &c) {
+			return nil
+		}
+		t, err := newFn(c, b.env)
+		if err != nil {
+			b.diags.Add(b.file, b.node, "", "%s: %v", b.what, err)
+			return nil
+		}
+		return t
+	}
+}
+
+// decode reads a section strictly into c and runs its Validate method.
+func decode(b build, c any) bool {
+	before := b.diags.Len()
+	yamlx.Decode(b.file, b.node, c, "", b.diags)
+	if b.diags.Len() > before {
+		return false
+	}
+	if v, ok := c.(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			for _, e := range split(err) {
+				b.diags.Add(b.file, b.node, "", "%s: %v", b.what, e)
+			}
+			return false
+		}
+	}
+	return true
+}
+
+// split undoes errors.Join so each problem gets its own line.
+func split(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, split(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+var errUnknownKind = errors.New("unknown connector")
