@@ -1,0 +1,261 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/forewarn/forewarn/internal/cli"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+// demo copies the bundled demo and the shipped rules into a temporary tree
+// laid out like the repository, so runs never touch the checkout.
+func demo(t *testing.T) (root, config string) {
+	t.Helper()
+	root = t.TempDir()
+	repo := filepath.Join("..", "..")
+	copyFile(t, filepath.Join(repo, "rules.yaml"), filepath.Join(root, "rules.yaml"))
+	for _, f := range []string{"forewarn.yaml", "export.yaml"} {
+		copyFile(t, filepath.Join(repo, "examples", "demo", f), filepath.Join(root, "examples", "demo", f))
+	}
+	return root, filepath.Join(root, "examples", "demo", "forewarn.yaml")
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func noEnv(string) string { return "" }
+
+// forewarn runs the CLI entry point as a user would.
+func forewarn(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.Run(context.Background(), args, &out, &errb, noEnv)
+	return code, out.String(), errb.String()
+}
+
+const now = "2026-11-20T09:00:00Z"
+
+func report(t *testing.T, stdout string) worker.Report {
+	t.Helper()
+	var r worker.Report
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, stdout)
+	}
+	return r
+}
+
+func tree(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, rel)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestDemoRunDraftsForAtRiskAndMissedOnly(t *testing.T) {
+	root, cfg := demo(t)
+	before := tree(t, root)
+
+	code, stdout, stderr := forewarn(t, "plan", "--config", cfg, "--now", now, "--json")
+	if code != cli.ExitOK {
+		t.Fatalf("plan exit %d\n%s", code, stderr)
+	}
+	plan := report(t, stdout)
+	if after := tree(t, root); strings.Join(after, "\n") != strings.Join(before, "\n") {
+		t.Fatalf("plan wrote files:\nbefore %v\nafter  %v", before, after)
+	}
+
+	code, stdout, stderr = forewarn(t, "run", "--config", cfg, "--now", now, "--json")
+	if code != cli.ExitOK {
+		t.Fatalf("run exit %d\n%s", code, stderr)
+	}
+	run := report(t, stdout)
+
+	// At risk → client notice; missed → post-mortem; the healthy one gets
+	// only the weekly progress update every open client milestone gets
+	// (the demo's clock is a Friday, the rule's first week).
+	want := map[string]bool{
+		"file:demo/checkout-redesign client-notice":     true,
+		"file:demo/klantportaal-fase-2 client-notice":   true,
+		"file:demo/mobile-app-2-1 post-mortem":          true,
+		"file:demo/analytics-dashboard progress-update": true,
+		"file:demo/checkout-redesign progress-update":   true,
+		"file:demo/klantportaal-fase-2 progress-update": true,
+	}
+	created := map[string]bool{}
+	for _, a := range run.Actions {
+		k := a.MilestoneKey + " " + string(a.Purpose)
+		if a.Kind != worker.ActionCreate || !a.Done {
+			t.Errorf("first run did something other than create: %+v", a)
+			continue
+		}
+		if created[k] {
+			t.Errorf("two creates for %s", k)
+		}
+		created[k] = true
+		if !want[k] {
+			t.Errorf("unexpected ticket %s (rule %s)", k, a.Rule)
+		}
+	}
+	for k := range want {
+		if !created[k] {
+			t.Errorf("no ticket %s; actions: %+v", k, run.Actions)
+		}
+	}
+
+	// plan listed exactly the actions run took.
+	if len(plan.Actions) != len(run.Actions) {
+		t.Fatalf("plan has %d actions, run %d", len(plan.Actions), len(run.Actions))
+	}
+	for i := range plan.Actions {
+		p, r := plan.Actions[i], run.Actions[i]
+		if p.Kind != r.Kind || p.Fingerprint != r.Fingerprint || p.Title != r.Title {
+			t.Errorf("action %d: plan %s %s %q, run %s %s %q", i, p.Kind, p.Fingerprint, p.Title, r.Kind, r.Fingerprint, r.Title)
+		}
+	}
+
+	outbox := filepath.Join(root, "examples", "demo", "outbox")
+	drafts, _ := filepath.Glob(filepath.Join(outbox, "fw-*.md"))
+	var notices int
+	for _, d := range drafts {
+		if !strings.HasSuffix(d, ".comments.md") {
+			notices++
+		}
+	}
+	if notices != len(created) {
+		t.Fatalf("%d draft files for %d creates: %v", notices, len(created), drafts)
+	}
+	if _, err := os.Stat(filepath.Join(outbox, "index.json")); err != nil {
+		t.Fatal("no index.json in the outbox")
+	}
+
+	// Run twice: nothing new.
+	code, stdout, stderr = forewarn(t, "run", "--config", cfg, "--now", now, "--json")
+	if code != cli.ExitOK {
+		t.Fatalf("second run exit %d\n%s", code, stderr)
+	}
+	again := report(t, stdout)
+	if n := again.Count(worker.ActionCreate); n != 0 {
+		t.Fatalf("second run created %d tickets: %+v", n, again.Actions)
+	}
+	drafts2, _ := filepath.Glob(filepath.Join(outbox, "fw-*.md"))
+	if len(drafts2) != len(drafts) {
+		t.Fatalf("second run changed the outbox: %d → %d files", len(drafts), len(drafts2))
+	}
+}
+
+func TestDemoHumanOutput(t *testing.T) {
+	_, cfg := demo(t)
+	code, stdout, stderr := forewarn(t, "run", "--config", cfg, "--now", now)
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"4 milestone(s) judged", "CREATE", "Done: 6 created", "outbox"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	code, stdout, _ = forewarn(t, "run", "--config", cfg, "--now", now)
+	if code != cli.ExitOK || !strings.Contains(stdout, "Done: 0 created") {
+		t.Errorf("second run:\n%s", stdout)
+	}
+}
+
+var position = regexp.MustCompile(`forewarn\.yaml:\d+:\d+: `)
+
+func TestBadConfigStopsBeforeWriting(t *testing.T) {
+	root, cfg := demo(t)
+	data, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, bytes.Replace(data, []byte("  outbox:\n    dir: outbox"), []byte("  outbox:\n    dri: outbox"), 1), 0o644)
+	for _, cmd := range []string{"run", "plan", "check"} {
+		code, _, stderr := forewarn(t, cmd, "--config", cfg, "--now", now)
+		if code != cli.ExitUsage {
+			t.Fatalf("%s: exit %d, want 2", cmd, code)
+		}
+		if !position.MatchString(stderr) || !strings.Contains(stderr, `unknown key "dri"`) {
+			t.Fatalf("%s: message lacks file:line:col and the key:\n%s", cmd, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "examples", "demo", "outbox")); !os.IsNotExist(err) {
+		t.Fatal("the outbox was created despite a bad config")
+	}
+	if _, err := os.Stat(filepath.Join(root, "examples", "demo", ".forewarn")); !os.IsNotExist(err) {
+		t.Fatal("state was created despite a bad config")
+	}
+}
+
+func TestBadRulesStopBeforeWriting(t *testing.T) {
+	root, cfg := demo(t)
+	rules := filepath.Join(root, "rules.yaml")
+	data, _ := os.ReadFile(rules)
+	os.WriteFile(rules, append(data, []byte("\nbogus_top_level_key: 1\n")...), 0o644)
+	code, _, stderr := forewarn(t, "run", "--config", cfg, "--now", now)
+	if code != cli.ExitUsage {
+		t.Fatalf("exit %d, want 2\n%s", code, stderr)
+	}
+	if !regexp.MustCompile(`rules\.yaml:\d+:\d+: .*bogus_top_level_key`).MatchString(stderr) {
+		t.Fatalf("message lacks rules.yaml:line:col:\n%s", stderr)
+	}
+	if _, err := os.Stat(filepath.Join(root, "examples", "demo", "outbox")); !os.IsNotExist(err) {
+		t.Fatal("the outbox was created despite bad rules")
+	}
+}
+
+func TestConfigFromEnvironment(t *testing.T) {
+	_, cfg := demo(t)
+	var out, errb bytes.Buffer
+	env := func(k string) string {
+		if k == "FOREWARN_CONFIG" {
+			return cfg
+		}
+		return ""
+	}
+	if code := cli.Run(context.Background(), []string{"check"}, &out, &errb, env); code != cli.ExitOK {
+		t.Fatalf("check with FOREWARN_CONFIG: exit %d\n%s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "ok") {
+		t.Fatalf("check printed no summary:\n%s", out.String())
+	}
+}
+
+func TestUsageAndVersion(t *testing.T) {
+	if code, _, _ := forewarn(t); code != cli.ExitUsage {
+		t.Errorf("no command: exit %d, want 2", code)
+	}
+	if code, _, _ := forewarn(t, "frobnicate"); code != cli.ExitUsage {
+		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+	if code, _, _ := forewarn(t, "run", "--no-such-flag"); code != cli.ExitUsage {
+		t.Errorf("unknown flag: exit %d, want 2", code)
+	}
+	code, out, _ := forewarn(t, "version")
+	if code != cli.ExitOK || !strings.HasPrefix(out, "forewarn ") {
+		t.Errorf("version: exit %d, %q", code, out)
+	}
+	if code, _, stderr := forewarn(t, "run", "--config", "does-not-exist.yaml"); code != cli.ExitUsage || !strings.Contains(stderr, "does-not-exist.yaml") {
+		t.Errorf("missing config: exit %d, %q", code, stderr)
+	}
+}

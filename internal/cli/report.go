@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+// PrintReport writes a run or a plan for people to read.
+func PrintReport(w io.Writer, rep worker.Report, targetHint string) {
+	verb := map[worker.Mode]string{worker.ModeRun: "run", worker.ModePlan: "plan"}[rep.Mode]
+	fmt.Fprintf(w, "forewarn %s: %d milestone(s) judged, %d not judged\n\n", verb, len(rep.Milestones), len(rep.Failed))
+	if len(rep.Milestones) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "MILESTONE\tDUE\tDONE\tP85\tON TIME\tFINDINGS")
+		for _, m := range rep.Milestones {
+			f := m.Forecast
+			p85, prob := date(f.P85), fmt.Sprintf("%.0f%%", 100*f.ProbOnTime)
+			switch f.Status {
+			case model.ForecastInsufficient:
+				p85, prob = "insufficient data", "-"
+			case model.ForecastDone:
+				p85 = "done"
+			}
+			var names []string
+			for _, fd := range m.Findings {
+				names = append(names, fd.Rule)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\t%s\n", m.Milestone.Key, date(m.Milestone.EffectiveDue()),
+				f.DoneItems, f.ScopeItems, p85, prob, orDash(strings.Join(names, ", ")))
+		}
+		tw.Flush()
+		fmt.Fprintln(w)
+	}
+	for _, f := range rep.Failed {
+		what := f.Source
+		if f.Key != "" {
+			what += " " + f.Key
+		}
+		fmt.Fprintf(w, "NOT JUDGED  %s: %s\n", what, firstLine(f.Err))
+	}
+	if len(rep.Failed) > 0 {
+		fmt.Fprintln(w)
+	}
+	counts := map[worker.ActionKind]int{}
+	if len(rep.Actions) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, a := range rep.Actions {
+			kind := strings.ToUpper(string(a.Kind))
+			if a.Err != "" {
+				kind = "FAILED " + kind
+			} else {
+				counts[a.Kind]++
+			}
+			detail := a.Ref.ID
+			if a.Err != "" {
+				detail = firstLine(a.Err)
+			} else if a.Reason != "" && a.Kind != worker.ActionCreate {
+				detail = strings.TrimSpace(strings.Join([]string{a.Ref.ID, "(" + firstLine(a.Reason) + ")"}, " "))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", kind, a.Purpose, a.MilestoneKey, quoteTitle(a.Title), detail)
+		}
+		tw.Flush()
+		fmt.Fprintln(w)
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	if rep.Mode == worker.ModePlan {
+		fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to comment, %d to reopen, %d unchanged. Nothing was written.\n",
+			counts[worker.ActionCreate], counts[worker.ActionUpdate], counts[worker.ActionComment], counts[worker.ActionReopen], counts[worker.ActionNone])
+		return
+	}
+	fmt.Fprintf(w, "Done: %d created, %d updated, %d commented, %d reopened, %d unchanged.",
+		counts[worker.ActionCreate], counts[worker.ActionUpdate], counts[worker.ActionComment], counts[worker.ActionReopen], counts[worker.ActionNone])
+	if targetHint != "" {
+		fmt.Fprintf(w, " Tickets: %s", targetHint)
+	}
+	fmt.Fprintln(w)
+}
+
+func date(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format(time.DateOnly)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func quoteTitle(s string) string {
+	r := []rune(s)
+	if len(r) > 60 {
+		s = string(r[:59]) + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
