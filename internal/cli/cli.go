@@ -5,7 +5,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/forewarn/forewarn/internal/app"
+	"github.com/forewarn/forewarn/internal/config"
 	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/logx"
 	"github.com/forewarn/forewarn/internal/worker"
@@ -120,17 +120,21 @@ func (c *common) clock() (func() time.Time, error) {
 	return nil, fmt.Errorf("--now %q: want YYYY-MM-DD or RFC 3339", c.now)
 }
 
-// options builds app options from the common flags.
-func (c *common) options(stderr io.Writer, getenv func(string) string) (app.Options, error) {
-	log, err := logx.New(stderr, c.logLevel)
+// options builds app options from the common flags. Every secret the
+// configuration names (a key ending in _env) is scrubbed from the log and
+// from what the command prints: red wraps stdout and stderr.
+func (c *common) options(stderr io.Writer, getenv func(string) string) (app.Options, *logx.Redactor, error) {
+	red := &logx.Redactor{}
+	red.AddFromEnv(getenv, config.SecretEnvNames(c.config)...)
+	log, err := logx.NewRedacted(stderr, c.logLevel, red)
 	if err != nil {
-		return app.Options{}, fmt.Errorf("--log-level: %w", err)
+		return app.Options{}, red, fmt.Errorf("--log-level: %w", err)
 	}
 	now, err := c.clock()
 	if err != nil {
-		return app.Options{}, err
+		return app.Options{}, red, err
 	}
-	return app.Options{ConfigPath: c.config, Log: log, Getenv: getenv, Now: now}, nil
+	return app.Options{ConfigPath: c.config, Log: log, Getenv: getenv, Now: now}, red, nil
 }
 
 func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -145,7 +149,8 @@ func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr i
 		fmt.Fprintf(stderr, "forewarn %s: unexpected argument %q\n", cmd, fs.Arg(0))
 		return ExitUsage
 	}
-	opts, err := c.options(stderr, getenv)
+	opts, red, err := c.options(stderr, getenv)
+	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "forewarn %s: %v\n", cmd, err)
 		return ExitUsage
@@ -165,11 +170,9 @@ func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr i
 	}
 	rep, err := a.Run(ctx, mode)
 	if err != nil {
+		// A held lock is a run that did not happen: exit 1 like any
+		// failed run, so cron and CI notice it.
 		fmt.Fprintf(stderr, "forewarn %s: %v\n", cmd, err)
-		var le *app.LockedError
-		if errors.As(err, &le) {
-			return ExitPartial
-		}
 		return ExitPartial
 	}
 	if c.json {

@@ -259,3 +259,38 @@ func TestUsageAndVersion(t *testing.T) {
 		t.Errorf("missing config: exit %d, %q", code, stderr)
 	}
 }
+
+func TestSubcommandsOfOtherPackages(t *testing.T) {
+	code, stdout, stderr := forewarn(t, "test", filepath.Join("..", "..", "rules_test.yaml"))
+	if code != cli.ExitOK || !strings.Contains(stdout, "SUCCESS") {
+		t.Errorf("forewarn test: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	// The committed schema (the demo's modeline points at it) is what
+	// this build generates.
+	code, stdout, stderr = forewarn(t, "schema", "config")
+	if code != cli.ExitOK {
+		t.Fatalf("schema config: exit %d: %s", code, stderr)
+	}
+	committed, err := os.ReadFile(filepath.Join("..", "..", "docs", "schema", "config.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stdout != string(committed) {
+		t.Error("docs/schema/config.schema.json is stale: run go run ./cmd/forewarn schema config > docs/schema/config.schema.json")
+	}
+	for _, key := range []string{`"trials"`, `"token_env"`, `"replay_as_of"`, `"driver"`, `"template_dir"`} {
+		if !strings.Contains(stdout, key) {
+			t.Errorf("config schema lacks %s", key)
+		}
+	}
+	if code, _, _ := forewarn(t, "schema", "nope"); code != cli.ExitUsage {
+		t.Errorf("schema nope: exit %d, want 2", code)
+	}
+
+	_, cfg := demo(t)
+	code, stdout, stderr = forewarn(t, "check", "--config", cfg)
+	if code != cli.ExitOK || !strings.Contains(stdout, "sources: 1 (demo: file)") || !strings.Contains(stdout, "milestone-at-risk") {
+		t.Errorf("check: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

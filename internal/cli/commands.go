@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/forewarn/forewarn/internal/action"
+	"github.com/forewarn/forewarn/internal/app"
+	"github.com/forewarn/forewarn/internal/backtest"
+	"github.com/forewarn/forewarn/internal/metrics"
+	"github.com/forewarn/forewarn/internal/schema"
+	"github.com/forewarn/forewarn/internal/serve"
+	"github.com/forewarn/forewarn/rules/ruletest"
+)
+
+// The subcommands whose flags and output belong to other packages.
+func init() {
+	extra["test"] = func(ctx context.Context, args []string, stdout, stderr io.Writer, _ func(string) string) int {
+		return ruletest.Main(ctx, args, stdout, stderr)
+	}
+	extra["schema"] = func(_ context.Context, args []string, stdout, stderr io.Writer, _ func(string) string) int {
+		return schema.Main(args, stdout, stderr)
+	}
+	extra["backtest"] = func(ctx context.Context, args []string, stdout, stderr io.Writer, _ func(string) string) int {
+		return backtest.Main(ctx, args, stdout, stderr)
+	}
+	extra["action"] = func(ctx context.Context, _ []string, stdout, stderr io.Writer, getenv func(string) string) int {
+		return action.Main(ctx, getenv, stdout, stderr)
+	}
+	extra["serve"] = serveCommand
+}
+
+// serveCommand runs forever on an interval (until SIGTERM) with the
+// health and metrics endpoints; connectors report requests and rate
+// limits to the metrics.
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := flag.NewFlagSet("forewarn serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs, getenv)
+	so := serve.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "forewarn serve: unexpected argument %q\n", fs.Arg(0))
+		return ExitUsage
+	}
+	opts, red, err := c.options(stderr, getenv)
+	stderr = red.Writer(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "forewarn serve: %v\n", err)
+		return ExitUsage
+	}
+	m := metrics.New()
+	opts.Observe, opts.RateLimit = m.Observe, m.RateLimit
+	a, err := app.Load(ctx, opts)
+	if err != nil {
+		return reportLoadError(stderr, "serve", err)
+	}
+	defer a.Close()
+	if err := serve.Serve(ctx, a, *so, m, opts.Log); err != nil {
+		fmt.Fprintf(stderr, "forewarn serve: %v\n", err)
+		return ExitPartial
+	}
+	return ExitOK
+}
