@@ -1,0 +1,111 @@
+package model_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// The fingerprint format is a promise: trackers are searched for it, so a
+// change would open every ticket again. These values pin it.
+func TestFingerprintIsStable(t *testing.T) {
+	cases := []struct {
+		key  string
+		p    model.Purpose
+		want string
+	}{
+		{"file:demo/checkout-redesign", model.PurposeClientNotice, "fw-0ea0dfcf8571fe5b"},
+		{"file:demo/mobile-app-2-1", model.PurposePostMortem, "fw-513fe995772c9f4b"},
+	}
+	for _, c := range cases {
+		if got := model.Fingerprint(c.key, c.p); got != c.want {
+			t.Errorf("Fingerprint(%q, %s) = %s, want %s", c.key, c.p, got, c.want)
+		}
+	}
+}
+
+func TestFingerprintSeparatesKeysAndPurposes(t *testing.T) {
+	seen := map[string]string{}
+	for _, key := range []string{"github:acme/web#1", "github:acme/web#12", "jira:WEB/version/1", "a\x00b", "a", ""} {
+		for _, p := range []model.Purpose{model.PurposeClientNotice, model.PurposeProgressUpdate, model.PurposePostMortem} {
+			fp := model.Fingerprint(key, p)
+			if len(fp) != len("fw-")+16 || !strings.HasPrefix(fp, "fw-") {
+				t.Errorf("malformed fingerprint %q", fp)
+			}
+			if prev, dup := seen[fp]; dup {
+				t.Errorf("%s and %s/%s share %s", prev, key, p, fp)
+			}
+			seen[fp] = key + "/" + string(p)
+		}
+	}
+	f := model.Finding{Rule: "renamed-rule", MilestoneKey: "github:acme/web#1", Purpose: model.PurposeClientNotice}
+	if f.Fingerprint() != model.Fingerprint("github:acme/web#1", model.PurposeClientNotice) {
+		t.Error("a finding's fingerprint depends on more than the milestone and the purpose")
+	}
+}
+
+func TestMarkerRoundTrip(t *testing.T) {
+	fp := model.Fingerprint("github:acme/web#1", model.PurposePostMortem)
+	for _, f := range []model.Format{model.FormatMarkdown, model.FormatJiraWiki} {
+		body := "Some text\n\n" + model.Marker(fp, f) + "\n"
+		got, ok := model.ParseMarker(body)
+		if !ok || got != fp {
+			t.Errorf("%s: ParseMarker = %q, %v; want %s", f, got, ok, fp)
+		}
+		if !model.HasMarker(body, fp) {
+			t.Errorf("%s: HasMarker false", f)
+		}
+		if model.HasMarker(body, model.Fingerprint("other", model.PurposePostMortem)) {
+			t.Errorf("%s: HasMarker true for another fingerprint", f)
+		}
+	}
+	if _, ok := model.ParseMarker("no marker here, forewarn:fingerprint=zz"); ok {
+		t.Error("ParseMarker accepted a malformed fingerprint")
+	}
+	// The marker forewarn writes last wins over one quoted earlier in the
+	// body (a person pasting another ticket's text).
+	other, mine := model.Fingerprint("x", model.PurposeClientNotice), model.Fingerprint("y", model.PurposeClientNotice)
+	body := model.Marker(other, model.FormatMarkdown) + "\nquoted\n" + model.Marker(mine, model.FormatMarkdown)
+	if got, _ := model.ParseMarker(body); got != mine {
+		t.Errorf("ParseMarker = %s, want the last marker %s", got, mine)
+	}
+}
+
+func TestTicketDigestCoversWhatTheTargetShows(t *testing.T) {
+	base := model.Ticket{Title: "t", Body: "b", Labels: []string{"forewarn", "x"}}
+	d := base.Digest()
+	for name, tk := range map[string]model.Ticket{
+		"title":  {Title: "t2", Body: "b", Labels: base.Labels},
+		"body":   {Title: "t", Body: "b2", Labels: base.Labels},
+		"labels": {Title: "t", Body: "b", Labels: []string{"forewarn"}},
+		"split":  {Title: "tb", Body: "", Labels: base.Labels},
+	} {
+		if tk.Digest() == d {
+			t.Errorf("changing the %s leaves the digest unchanged", name)
+		}
+	}
+	same := base
+	same.Comment, same.Severity = "a comment", "critical"
+	if same.Digest() != d {
+		t.Error("the digest changed with fields the target does not show")
+	}
+}
+
+func FuzzParseMarker(f *testing.F) {
+	f.Add("plain", "key")
+	f.Add("<!-- forewarn:fingerprint=fw-0000000000000000 -->", "k")
+	f.Add("{color:#97a0af}forewarn:fingerprint=fw-zz{color}", "k2")
+	f.Fuzz(func(t *testing.T, body, key string) {
+		fp := model.Fingerprint(key, model.PurposeClientNotice)
+		for _, format := range []model.Format{model.FormatMarkdown, model.FormatJiraWiki} {
+			got, ok := model.ParseMarker(body + "\n" + model.Marker(fp, format))
+			if !ok || got != fp {
+				t.Fatalf("%s: body %q then marker: got %q, %v", format, body, got, ok)
+			}
+		}
+		if got, ok := model.ParseMarker(body); ok && !strings.Contains(body, got) {
+			t.Fatalf("ParseMarker invented %q", got)
+		}
+	})
+}
