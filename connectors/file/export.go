@@ -65,8 +65,10 @@ type Time struct{ time.Time }
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (t *Time) UnmarshalYAML(n *yaml.Node) error {
+	// A *yaml.TypeError lets the decoder go on and the caller place each
+	// bad date at its own line; any other error stops at the first one.
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: expected a date or timestamp", n.Line)
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: expected a date or timestamp", n.Line)}}
 	}
 	if n.Tag == "!!null" || n.Value == "" {
 		t.Time = time.Time{}
@@ -78,7 +80,7 @@ func (t *Time) UnmarshalYAML(n *yaml.Node) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("line %d: %q is not a date (YYYY-MM-DD) or an RFC 3339 timestamp", n.Line, n.Value)
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a date (YYYY-MM-DD) or an RFC 3339 timestamp", n.Line, n.Value)}}
 }
 
 // Export is a decoded export.

@@ -75,7 +75,9 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 	}
 	exp, err := ParseExport(s.path, data, shift)
 	if err != nil {
-		return worker.FetchResult{}, fmt.Errorf("export of source %s is invalid:\n%w", s.name, err)
+		// On one line with the first problem, so the report's NOT JUDGED
+		// line (which shows the first line) says what is wrong.
+		return worker.FetchResult{}, fmt.Errorf("export of source %s is invalid: %w", s.name, err)
 	}
 	res := worker.FetchResult{}
 	for _, m := range exp.Milestones {
