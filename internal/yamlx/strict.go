@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -25,7 +26,13 @@ func Parse(file string, data []byte) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}, nil
 		}
-		return nil, diag.FromYAML(file, err).Err()
+		l := diag.FromYAML(file, err)
+		for i, d := range l.Items {
+			if d.Line == 0 {
+				l.Items[i].Line, l.Items[i].Col = locate(data, d.Msg)
+			}
+		}
+		return nil, l.Err()
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -37,6 +44,32 @@ func Parse(file string, data []byte) (*yaml.Node, error) {
 		return doc.Content[0], nil
 	}
 	return &doc, nil
+}
+
+// locate finds where yaml.v3's reader and anchor errors, which come
+// without a line, happened: the first byte YAML does not allow, or the
+// first use of the unknown anchor. 0, 0 when it cannot tell.
+func locate(data []byte, msg string) (line, col int) {
+	at := -1
+	if name, ok := strings.CutPrefix(msg, "unknown anchor '"); ok {
+		name, _, _ = strings.Cut(name, "'")
+		at = bytes.Index(data, []byte("*"+name))
+	} else {
+		for i := 0; i < len(data); {
+			r, n := utf8.DecodeRune(data[i:])
+			if (r == utf8.RuneError && n <= 1) || (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || (r >= 0x7f && r < 0xa0 && r != 0x85) {
+				at = i
+				break
+			}
+			i += n
+		}
+	}
+	if at < 0 {
+		return 0, 0
+	}
+	before := data[:at]
+	line = bytes.Count(before, []byte("\n")) + 1
+	return line, utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
 }
 
 // Decode decodes n into out (a pointer) and records every problem in l:
