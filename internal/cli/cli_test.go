@@ -294,3 +294,30 @@ func TestSubcommandsOfOtherPackages(t *testing.T) {
 		t.Errorf("check: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// BenchmarkDemo is the whole pipeline on the bundled demo through the CLI
+// entry point: load, read the export, forecast four milestones, evaluate
+// the rules, render six drafts with their charts. plan writes nothing, so
+// every iteration does the same work.
+func BenchmarkDemo(b *testing.B) {
+	root := b.TempDir()
+	repo := filepath.Join("..", "..")
+	for _, f := range []string{"rules.yaml", "examples/demo/forewarn.yaml", "examples/demo/export.yaml"} {
+		data, err := os.ReadFile(filepath.Join(repo, f))
+		if err != nil {
+			b.Fatal(err)
+		}
+		os.MkdirAll(filepath.Dir(filepath.Join(root, f)), 0o755)
+		if err := os.WriteFile(filepath.Join(root, f), data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cfg := filepath.Join(root, "examples", "demo", "forewarn.yaml")
+	b.ReportAllocs()
+	for b.Loop() {
+		var out, errb bytes.Buffer
+		if code := cli.Run(context.Background(), []string{"plan", "--config", cfg, "--now", now, "--log-level", "warn"}, &out, &errb, noEnv); code != cli.ExitOK {
+			b.Fatalf("exit %d: %s", code, errb.String())
+		}
+	}
+}
