@@ -1,0 +1,282 @@
+package scale
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/forewarn/forewarn/internal/app"
+	"github.com/forewarn/forewarn/internal/model"
+	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
+	fakejira "github.com/forewarn/forewarn/internal/testserver/jira"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+const (
+	ghToken    = "ghp_ScaleScenario000000000000000000000000"
+	jiraEmail  = "pm@example.com"
+	jiraToken  = "ATATT-scale-scenario-token"
+	opsBudget  = 5000
+	shipBudget = "operations_budget: 50"
+)
+
+func getenv(k string) string {
+	return map[string]string{"GITHUB_TOKEN": ghToken, "JIRA_EMAIL": jiraEmail, "JIRA_TOKEN": jiraToken}[k]
+}
+
+// fakes are the two trackers of one scenario.
+type fakes struct {
+	gh *fakegh.Server
+	jr *fakejira.Server
+}
+
+func newFakes(sc *Scenario) *fakes {
+	f := &fakes{gh: fakegh.New(ghToken),
+		jr: fakejira.New(fakejira.Options{Cloud: true, Email: jiraEmail, APIToken: jiraToken, Now: func() time.Time { return sc.Now }})}
+	// A real token has 5,000 an hour; the scenario is about cost, not waiting.
+	f.gh.SetRateLimit(1_000_000, 1_000_000, time.Hour)
+	sc.Populate(f.gh, f.jr)
+	return f
+}
+
+func (f *fakes) Close() {
+	f.gh.Close()
+	f.jr.Close()
+}
+
+func (f *fakes) ResetLog() {
+	f.gh.ResetLog()
+	f.jr.ResetLog()
+}
+
+func repoRoot(tb testing.TB) string {
+	tb.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			tb.Fatal("go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// writeRules copies the shipped rules.yaml into dir with a larger
+// operations budget: the shipped 50 writes a run would leave most of this
+// scenario's tickets for later runs, and the point is to see them all.
+func writeRules(tb testing.TB, dir string) string {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(tb), "rules.yaml"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if !strings.Contains(string(b), shipBudget) {
+		tb.Fatalf("rules.yaml no longer says %q; update the scale harness", shipBudget)
+	}
+	out := strings.Replace(string(b), shipBudget, fmt.Sprintf("operations_budget: %d", opsBudget), 1)
+	path := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// writeConfig writes a configuration that reads every repository, project
+// and board of the scenario and opens tickets in the Jira project REV.
+func writeConfig(tb testing.TB, dir string, sc *Scenario, f *fakes, rulesPath string) string {
+	tb.Helper()
+	var repos, ghClients, boards, jiraClients []string
+	for _, r := range sc.GitHub {
+		repos = append(repos, r.Name)
+		ghClients = append(ghClients, fmt.Sprintf("        %s: %s", r.Name, sc.Clients[r.Name]))
+	}
+	for _, p := range sc.Jira.Projects {
+		jiraClients = append(jiraClients, fmt.Sprintf("        %s: %s", p, sc.Clients[p]))
+	}
+	for _, b := range sc.Jira.Boards {
+		boards = append(boards, fmt.Sprint(b))
+	}
+	cfg := fmt.Sprintf(`version: 1
+rules: %s
+state:
+  driver: sqlite
+  path: state.db
+sources:
+  - name: agency-gh
+    github:
+      base_url: %s
+      repos: [%s]
+      client: acme
+      clients:
+%s
+  - name: agency-jira
+    jira:
+      base_url: %s
+      deployment: cloud
+      auth: {email_env: JIRA_EMAIL, token_env: JIRA_TOKEN}
+      projects: [%s]
+      boards: [%s]
+      client: initech
+      clients:
+%s
+target:
+  jira:
+    base_url: %s
+    deployment: cloud
+    auth: {email_env: JIRA_EMAIL, token_env: JIRA_TOKEN}
+    project: %s
+    labels: [client-comms]
+clients:
+  - id: acme
+    name: Acme Retail
+    contact: Dana Whitfield
+    owner: Sam Okafor
+    locale: en
+    time_zone: Europe/London
+  - id: globex
+    name: Globex
+    contact: Hank Scorpio
+    owner: Sam Okafor
+    locale: en
+    time_zone: America/New_York
+  - id: initech
+    name: Initech BV
+    contact: Bill Lumbergh
+    owner: Sam Okafor
+    locale: nl
+    time_zone: Europe/Amsterdam
+`, rulesPath, f.gh.URL, strings.Join(repos, ", "), strings.Join(ghClients, "\n"),
+		f.jr.URL, strings.Join(sc.Jira.Projects, ", "), strings.Join(boards, ", "), strings.Join(jiraClients, "\n"),
+		f.jr.URL, jiraReviewKey)
+	path := filepath.Join(dir, "forewarn.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// run loads the configuration and runs it once, as `forewarn run` does.
+func run(ctx context.Context, cfgPath string, now time.Time, mode worker.Mode) (worker.Report, error) {
+	a, err := app.Load(ctx, app.Options{ConfigPath: cfgPath, Log: zerolog.Nop(), Getenv: getenv,
+		Now: func() time.Time { return now }})
+	if err != nil {
+		return worker.Report{}, fmt.Errorf("load: %w", err)
+	}
+	defer a.Close()
+	return a.Run(ctx, mode)
+}
+
+// traffic is what one run sent to the fakes.
+type traffic struct {
+	ghReads, ghWrites, ghCounted int
+	jiraReads, jiraFinds         int // finds: the target's searches of REV
+	jiraWrites                   int
+	// raw are the source reads in the order sent, per tracker: the pages
+	// the raw-fetch baseline replays.
+	ghRaw, jiraRaw []string
+}
+
+func (t traffic) String() string {
+	return fmt.Sprintf("github: %d reads, %d writes, %d rate-limited; jira: %d reads, %d finds, %d writes",
+		t.ghReads, t.ghWrites, t.ghCounted, t.jiraReads, t.jiraFinds, t.jiraWrites)
+}
+
+// measure reads the fakes' request logs. Jira searches of the review
+// project are the target's finds; every other GET is a source read.
+func (f *fakes) measure() traffic {
+	var t traffic
+	for _, r := range f.gh.Requests() {
+		if r.Counted {
+			t.ghCounted++
+		}
+		if r.Method != http.MethodGet {
+			t.ghWrites++
+			continue
+		}
+		t.ghReads++
+		t.ghRaw = append(t.ghRaw, r.Path)
+	}
+	for _, r := range f.jr.Requests() {
+		switch {
+		case r.Method != http.MethodGet:
+			t.jiraWrites++
+		case strings.Contains(r.Query.Get("jql"), "project = "+jiraReviewKey) || strings.Contains(r.Query.Get("jql"), `project = "`+jiraReviewKey+`"`):
+			t.jiraFinds++
+		default:
+			t.jiraReads++
+			t.jiraRaw = append(t.jiraRaw, r.Path)
+		}
+	}
+	return t
+}
+
+// checkTickets asserts exactly one ticket per (milestone, purpose) in the
+// review project, each one a ticket the report says was created.
+func checkTickets(tb testing.TB, f *fakes, rep worker.Report) map[model.Purpose]int {
+	tb.Helper()
+	created := map[string]worker.Action{}
+	pairs := map[string]bool{}
+	for _, a := range rep.Actions {
+		if a.Err != "" {
+			tb.Errorf("action %s %s failed: %s", a.Kind, a.Fingerprint, a.Err)
+		}
+		if a.Kind != worker.ActionCreate {
+			continue
+		}
+		pair := a.MilestoneKey + " " + string(a.Purpose)
+		if pairs[pair] {
+			tb.Errorf("two creates for %s", pair)
+		}
+		pairs[pair] = true
+		if fp := model.Fingerprint(a.MilestoneKey, a.Purpose); fp != a.Fingerprint {
+			tb.Errorf("%s: fingerprint %s, want %s", pair, a.Fingerprint, fp)
+		}
+		created[a.Fingerprint] = a
+	}
+	seen := map[string]bool{}
+	byPurpose := map[model.Purpose]int{}
+	for _, is := range f.jr.Issues(jiraReviewKey) {
+		fp, ok := model.ParseMarker(is.Description)
+		if !ok {
+			tb.Errorf("%s has no marker", is.Key)
+			continue
+		}
+		if seen[fp] {
+			tb.Errorf("%s: a second ticket for %s", is.Key, fp)
+		}
+		seen[fp] = true
+		a, ok := created[fp]
+		if !ok {
+			tb.Errorf("%s (%s) is not in the report's creates", is.Key, fp)
+			continue
+		}
+		byPurpose[a.Purpose]++
+	}
+	if len(seen) != len(created) {
+		tb.Errorf("%d tickets in %s, %d creates reported", len(seen), jiraReviewKey, len(created))
+	}
+	return byPurpose
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

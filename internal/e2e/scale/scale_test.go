@@ -1,0 +1,144 @@
+package scale
+
+import (
+	"context"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+var testNow = time.Date(2026, 3, 4, 10, 30, 0, 0, time.UTC)
+
+func TestGenerateIsDeterministic(t *testing.T) {
+	a, b := Generate(Small, 7, testNow), Generate(Small, 7, testNow)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("the same size, seed and time gave different scenarios")
+	}
+	if c := Generate(Small, 8, testNow); reflect.DeepEqual(a.Jira.Issues, c.Jira.Issues) {
+		t.Fatal("another seed gave the same Jira issues")
+	}
+}
+
+func TestLargeIsLargeEnough(t *testing.T) {
+	c := Generate(Large, 1, testNow).Counts()
+	if c.Milestones() < 200 || c.Items() < 20000 {
+		t.Fatalf("large scenario: %d milestones, %d items; the report promises at least 200 and 20,000", c.Milestones(), c.Items())
+	}
+	t.Logf("large scenario: %+v (%d milestones, %d items)", c, c.Milestones(), c.Items())
+}
+
+// TestScenarioShape runs the whole app (app.Load + Run) on the small
+// scenario: what the fakes hold matches the generator, the sources read
+// exactly the minimum pages, rules fire for the profiles meant to fire,
+// one ticket per (milestone, purpose), and an unchanged second run
+// creates nothing and costs GitHub no rate-limited request.
+func TestScenarioShape(t *testing.T) {
+	sc := Generate(Small, 1, testNow)
+	c := sc.Counts()
+	want := Counts{GHMilestones: Small.Repos * Small.MilestonesPerRepo, GHEvents: Small.Repos * Small.MilestonesPerRepo,
+		JiraVersions: Small.Projects * Small.VersionsPerProject, JiraSprints: Small.Boards * Small.SprintsPerBoard,
+		JiraChangelogs: Small.Projects*Small.VersionsPerProject + Small.Boards*Small.SprintsPerBoard}
+	want.GHIssues, want.JiraIssues = c.GHIssues, c.JiraIssues
+	if c != want {
+		t.Fatalf("counts %+v, want %+v", c, want)
+	}
+
+	f := newFakes(sc)
+	defer f.Close()
+	held := 0
+	for _, r := range sc.GitHub {
+		held += len(f.gh.Issues(r.Name))
+	}
+	if held != c.GHIssues {
+		t.Fatalf("fake GitHub holds %d issues, generated %d", held, c.GHIssues)
+	}
+	held = 0
+	for _, p := range append(sc.Jira.Projects, sc.Jira.SprintProject) {
+		held += len(f.jr.Issues(p))
+	}
+	if held != c.JiraIssues {
+		t.Fatalf("fake Jira holds %d issues, generated %d", held, c.JiraIssues)
+	}
+
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, sc, f, writeRules(t, dir))
+	ctx := context.Background()
+	rep, err := run(ctx, cfg, sc.Now, worker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Failed) > 0 {
+		t.Fatalf("failures: %+v", rep.Failed)
+	}
+	if len(rep.Milestones) != c.Milestones() {
+		t.Fatalf("%d milestones judged, generated %d", len(rep.Milestones), c.Milestones())
+	}
+	first := f.measure()
+	min := sc.ReadMinimum()
+	t.Logf("first run: %s; read minimum github %d, jira %d", first, min.GitHub, min.Jira)
+	if first.ghReads != min.GitHub || first.jiraReads != min.Jira {
+		t.Errorf("source reads github %d, jira %d; minimum %d, %d", first.ghReads, first.jiraReads, min.GitHub, min.Jira)
+	}
+
+	byPurpose := checkTickets(t, f, rep)
+	t.Logf("tickets: %v", byPurpose)
+	for _, p := range []model.Purpose{model.PurposeClientNotice, model.PurposePostMortem, model.PurposeProgressUpdate} {
+		if byPurpose[p] == 0 {
+			t.Errorf("no %s ticket: the at-risk, missed and healthy profiles should each make one fire", p)
+		}
+	}
+	// Each at-risk or missed milestone is judged so, and no healthy one
+	// gets a client notice.
+	fired := map[string]map[model.Purpose]bool{}
+	for _, a := range rep.Actions {
+		if fired[a.MilestoneKey] == nil {
+			fired[a.MilestoneKey] = map[model.Purpose]bool{}
+		}
+		fired[a.MilestoneKey][a.Purpose] = true
+	}
+	for i, r := range sc.GitHub {
+		for j, m := range r.Milestones {
+			key := "github:" + r.Name + "#" + itoa(m.Number)
+			p := profile(i*Small.MilestonesPerRepo + j)
+			switch p {
+			case AtRisk:
+				if !fired[key][model.PurposeClientNotice] {
+					t.Errorf("%s (at risk): no client notice", key)
+				}
+			case Missed:
+				if !fired[key][model.PurposePostMortem] {
+					t.Errorf("%s (missed): no post-mortem", key)
+				}
+			case Healthy:
+				if fired[key][model.PurposeClientNotice] || fired[key][model.PurposePostMortem] {
+					t.Errorf("%s (healthy): %v", key, fired[key])
+				}
+			}
+		}
+	}
+
+	// An unchanged re-poll an hour later on the same state.
+	f.ResetLog()
+	tickets := len(f.jr.Issues(jiraReviewKey))
+	rep, err = run(ctx, cfg, sc.Now.Add(time.Hour), worker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := rep.Count(worker.ActionCreate); n != 0 || len(f.jr.Issues(jiraReviewKey)) != tickets {
+		t.Fatalf("second run created %d; tickets %d, were %d", n, len(f.jr.Issues(jiraReviewKey)), tickets)
+	}
+	again := f.measure()
+	t.Logf("re-poll: %s", again)
+	if again.ghCounted != 0 {
+		t.Errorf("re-poll: %d GitHub requests counted against the rate limit, want 0 (all conditional)\n%s", again.ghCounted, f.gh.StatsTable())
+	}
+	if again.jiraWrites != 0 {
+		t.Errorf("re-poll wrote %d times to Jira\n%s", again.jiraWrites, f.jr.StatsTable())
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
