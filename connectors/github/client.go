@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -243,6 +244,12 @@ func (t *etagCache) RoundTrip(r *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("reading %s: %w", route(r), rerr)
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
+		if !json.Valid(body) {
+			// A body that does not parse must not be kept: every later
+			// 304 would serve it again and the data would stay
+			// unreadable until it changed on GitHub.
+			return resp, nil
+		}
 		h := http.Header{}
 		for _, k := range []string{"Content-Type", "Link", "ETag"} {
 			if v := resp.Header.Get(k); v != "" {
