@@ -15,9 +15,9 @@ import (
 type SourceConfig struct {
 	Path string `yaml:"path" desc:"The export file (YAML or JSON), relative to the config file."`
 	// ReplayAsOf replays an old export as if it were taken today: every
-	// timestamp moves by the whole days between this date and today. The
-	// demo uses it so its milestones are always at the same point.
-	ReplayAsOf string `yaml:"replay_as_of" desc:"YYYY-MM-DD the export was taken; when set, its dates shift so that day is today."`
+	// timestamp moves by the whole weeks between this date and today (whole
+	// weeks keep working days and weekends in place).
+	ReplayAsOf string `yaml:"replay_as_of" desc:"YYYY-MM-DD the export was taken; when set, its dates move by whole weeks so that day falls in the last seven days."`
 }
 
 // Validate reports every problem with the section.
@@ -70,8 +70,14 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 	}
 	var shift time.Duration
 	if !s.asOf.IsZero() {
+		// Whole weeks, so a Friday stays a Friday: working days and
+		// weekends keep their places in the history the forecast reads.
+		const week = 7 * 24 * time.Hour
 		today := day(s.env.Clock().UTC())
-		shift = today.Sub(s.asOf)
+		shift = today.Sub(s.asOf).Truncate(week)
+		if shift > today.Sub(s.asOf) { // Truncate rounds toward zero; a past as-of rounds down
+			shift -= week
+		}
 	}
 	exp, err := ParseExport(s.path, data, shift)
 	if err != nil {

@@ -72,12 +72,15 @@ func Load(ctx context.Context, o Options) (*App, error) {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 	cfg, err := config.Load(o.ConfigPath)
 	if err != nil {
 		return nil, err
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+		if at := cfg.AsOf; !at.IsZero() {
+			o.Now = func() time.Time { return at }
+		}
 	}
 	if o.RulesPath != "" {
 		cfg.RulesPath = o.RulesPath

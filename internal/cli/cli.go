@@ -110,14 +110,13 @@ func (c *common) register(fs *flag.FlagSet, getenv func(string) string) {
 
 func (c *common) clock() (func() time.Time, error) {
 	if c.now == "" {
-		return time.Now, nil
+		return nil, nil // the config's as_of, else the real time
 	}
-	for _, layout := range []string{time.RFC3339, time.DateOnly} {
-		if t, err := time.Parse(layout, c.now); err == nil {
-			return func() time.Time { return t }, nil
-		}
+	t, err := config.ParseTime(c.now)
+	if err != nil {
+		return nil, fmt.Errorf("--now: %w", err)
 	}
-	return nil, fmt.Errorf("--now %q: want YYYY-MM-DD or RFC 3339", c.now)
+	return func() time.Time { return t }, nil
 }
 
 // options builds app options from the common flags. Every secret the

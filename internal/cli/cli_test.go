@@ -167,6 +167,29 @@ func TestDemoRunDraftsForAtRiskAndMissedOnly(t *testing.T) {
 	}
 }
 
+// The demo's config freezes its clock (as_of), so README's command gives
+// the same plan on any day as an explicit --now does.
+func TestDemoClockFrozenByConfig(t *testing.T) {
+	_, cfg := demo(t)
+	code, frozen, stderr := forewarn(t, "plan", "--config", cfg, "--json")
+	if code != cli.ExitOK {
+		t.Fatalf("plan exit %d\n%s", code, stderr)
+	}
+	_, explicit, _ := forewarn(t, "plan", "--config", cfg, "--json", "--now", now)
+	a, b := report(t, frozen), report(t, explicit)
+	if len(a.Actions) != 6 || len(a.Actions) != len(b.Actions) {
+		t.Fatalf("plan without --now has %d actions, with --now %d", len(a.Actions), len(b.Actions))
+	}
+	for i := range a.Actions {
+		if a.Actions[i].Fingerprint != b.Actions[i].Fingerprint || a.Actions[i].Title != b.Actions[i].Title {
+			t.Errorf("action %d differs: %q vs %q", i, a.Actions[i].Title, b.Actions[i].Title)
+		}
+	}
+	if code, _, stderr := forewarn(t, "plan", "--config", cfg, "--now", "next tuesday"); code != cli.ExitUsage || !strings.Contains(stderr, "not a time") {
+		t.Errorf("bad --now: exit %d: %s", code, stderr)
+	}
+}
+
 func TestDemoHumanOutput(t *testing.T) {
 	_, cfg := demo(t)
 	code, stdout, stderr := forewarn(t, "run", "--config", cfg, "--now", now)

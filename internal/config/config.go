@@ -39,6 +39,8 @@ type File struct {
 	Agreed []AgreedSpec `yaml:"agreed_dates" desc:"New due dates agreed with a client after a notice; tracked like the original."`
 	// ReopenWithin: a closed ticket whose rule fires again is reopened when
 	// it was closed less than this long ago. Default 14d.
+	// AsOf freezes the clock for every run of this configuration.
+	AsOf         string `yaml:"as_of" desc:"Evaluate as of this moment (RFC 3339 or YYYY-MM-DD) instead of the real time: demos, reproducing a past report. The --now flag overrides it."`
 	ReopenWithin string `yaml:"reopen_within" desc:"Reopen a closed ticket when its rule fires again within this long after closing (default 14d)."`
 }
 
@@ -92,6 +94,7 @@ type Config struct {
 	Clients      map[string]model.Client
 	Agreed       map[string][]time.Time // milestone key → agreed dates, in order
 	ReopenWithin time.Duration
+	AsOf         time.Time // zero: the real time
 	Sources      []Source
 	Target       Section
 	// The sections other packages decode, with their positions (nil when
@@ -161,6 +164,14 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	if !filepath.IsAbs(c.RulesPath) {
 		c.RulesPath = filepath.Join(c.Dir, c.RulesPath)
+	}
+
+	if f.AsOf != "" {
+		t, err := ParseTime(f.AsOf)
+		if err != nil {
+			l.Add(path, key("as_of"), "", "as_of: %v", err)
+		}
+		c.AsOf = t
 	}
 
 	c.ReopenWithin = 14 * 24 * time.Hour
@@ -324,6 +335,16 @@ func ParseDate(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q is not a date (want YYYY-MM-DD)", s)
 	}
 	return t, nil
+}
+
+// ParseTime reads an RFC 3339 time or a YYYY-MM-DD date (midnight UTC).
+func ParseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time (want RFC 3339, e.g. 2026-11-20T09:00:00Z, or YYYY-MM-DD)", s)
 }
 
 var durRe = regexp.MustCompile(`^(\d+)([smhdw])$`)
