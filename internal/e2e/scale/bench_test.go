@@ -1,0 +1,257 @@
+package scale
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/worker"
+)
+
+// The large scenario, generated once per process (seed 1).
+var (
+	largeOnce sync.Once
+	large     *Scenario
+)
+
+func largeScenario() *Scenario {
+	largeOnce.Do(func() { large = Generate(Large, 1, testNow) })
+	return large
+}
+
+// raw fetches the pages the sources read, with plain GETs, the way the
+// connectors fetch them: the two trackers at once (the worker runs one
+// goroutine per source), each tracker's pages one after the other (both
+// connectors page and walk milestones sequentially), on one keep-alive
+// connection per tracker. Bodies are read to the end and not decoded.
+func raw(ctx context.Context, f *fakes, t traffic) error {
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
+	defer hc.CloseIdleConnections()
+	get := func(base, path string, auth func(*http.Request)) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+		if err != nil {
+			return err
+		}
+		auth(req)
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("GET %s: %s", path, resp.Status)
+		}
+		return err
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	wg.Go(func() {
+		for _, p := range t.ghRaw {
+			if errs[0] = get(f.gh.URL, p, func(r *http.Request) {
+				r.Header.Set("Authorization", "Bearer "+ghToken)
+				r.Header.Set("Accept", "application/vnd.github.v3+json")
+			}); errs[0] != nil {
+				return
+			}
+		}
+	})
+	wg.Go(func() {
+		for _, p := range t.jiraRaw {
+			if errs[1] = get(f.jr.URL, p, func(r *http.Request) {
+				r.SetBasicAuth(jiraEmail, jiraToken)
+				r.Header.Set("Accept", "application/json")
+			}); errs[1] != nil {
+				return
+			}
+		}
+	})
+	wg.Wait()
+	if errs[0] != nil {
+		return errs[0]
+	}
+	return errs[1]
+}
+
+// BenchmarkEndToEnd is a first sync of the large scenario through the
+// whole app (app.Load + Run) against fresh fakes and a fresh SQLite state
+// each iteration. "plan" reads, forecasts, judges, drafts and looks for
+// existing tickets but writes nothing; "run" also creates every ticket.
+// Each iteration also fetches the same pages raw (untimed by the
+// benchmark, timed by the wall clock) and reports the ratio.
+func BenchmarkEndToEnd(b *testing.B) {
+	for _, mode := range []worker.Mode{worker.ModePlan, worker.ModeRun} {
+		b.Run(string(mode), func(b *testing.B) {
+			sc := largeScenario()
+			ctx := context.Background()
+			var e2e, rawTime time.Duration
+			var last traffic
+			var tickets int
+			for b.Loop() {
+				b.StopTimer()
+				f := newFakes(sc)
+				dir := b.TempDir()
+				cfg := writeConfig(b, dir, sc, f, writeRules(b, dir))
+				start := time.Now()
+				b.StartTimer()
+				rep, err := run(ctx, cfg, sc.Now, mode)
+				b.StopTimer()
+				e2e += time.Since(start)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(rep.Failed) > 0 || rep.Partial() {
+					b.Fatalf("partial run: %+v", rep.Failed)
+				}
+				last = f.measure()
+				if mode == worker.ModeRun {
+					checkTickets(b, f, rep)
+					tickets = len(f.jr.Issues(jiraReviewKey))
+				} else {
+					tickets = rep.Count(worker.ActionCreate)
+				}
+				start = time.Now()
+				if err := raw(ctx, f, last); err != nil {
+					b.Fatal(err)
+				}
+				rawTime += time.Since(start)
+				f.Close()
+				b.StartTimer()
+			}
+			min := sc.ReadMinimum()
+			b.ReportMetric(float64(e2e.Milliseconds())/float64(b.N), "e2e-ms/op")
+			b.ReportMetric(float64(rawTime.Milliseconds())/float64(b.N), "raw-ms/op")
+			b.ReportMetric(float64(e2e)/float64(rawTime), "e2e/raw")
+			b.ReportMetric(float64(last.ghReads+last.ghWrites), "gh-req/op")
+			b.ReportMetric(float64(min.GitHub), "gh-min-reads")
+			b.ReportMetric(float64(last.jiraReads+last.jiraFinds+last.jiraWrites), "jira-req/op")
+			b.ReportMetric(float64(min.Jira), "jira-min-reads")
+			b.ReportMetric(float64(tickets), "tickets")
+			b.Logf("%s: %s; read minimum github %d, jira %d; %d tickets", mode, last, min.GitHub, min.Jira, tickets)
+		})
+	}
+}
+
+// BenchmarkRawFetch is the baseline alone: the pages the sources of one
+// first sync read, fetched raw (see raw) from fakes holding the large
+// scenario. The page list is what the connectors sent in a plan run.
+func BenchmarkRawFetch(b *testing.B) {
+	sc := largeScenario()
+	f := newFakes(sc)
+	defer f.Close()
+	dir := b.TempDir()
+	ctx := context.Background()
+	if _, err := run(ctx, writeConfig(b, dir, sc, f, writeRules(b, dir)), sc.Now, worker.ModePlan); err != nil {
+		b.Fatal(err)
+	}
+	t := f.measure()
+	for b.Loop() {
+		if err := raw(ctx, f, t); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(t.ghRaw)), "gh-pages/op")
+	b.ReportMetric(float64(len(t.jiraRaw)), "jira-pages/op")
+}
+
+// BenchmarkRepoll is an unchanged re-poll an hour after the first run, on
+// the same state: what it costs and how many requests GitHub counts
+// against the rate limit (conditional requests answered 304 do not count).
+func BenchmarkRepoll(b *testing.B) {
+	sc := largeScenario()
+	f := newFakes(sc)
+	defer f.Close()
+	dir := b.TempDir()
+	cfg := writeConfig(b, dir, sc, f, writeRules(b, dir))
+	ctx := context.Background()
+	if _, err := run(ctx, cfg, sc.Now, worker.ModeRun); err != nil {
+		b.Fatal(err)
+	}
+	tickets := len(f.jr.Issues(jiraReviewKey))
+	var t traffic
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		f.ResetLog()
+		i++
+		b.StartTimer()
+		rep, err := run(ctx, cfg, sc.Now.Add(time.Hour+time.Duration(i)*time.Minute), worker.ModeRun)
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := rep.Count(worker.ActionCreate); n != 0 || len(f.jr.Issues(jiraReviewKey)) != tickets {
+			b.Fatalf("re-poll created %d tickets", n)
+		}
+		t = f.measure()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(t.ghCounted), "gh-rate-limited/op")
+	b.ReportMetric(float64(t.ghReads+t.ghWrites), "gh-req/op")
+	b.ReportMetric(float64(t.jiraReads+t.jiraFinds+t.jiraWrites), "jira-req/op")
+	b.ReportMetric(float64(t.jiraWrites), "jira-writes/op")
+	b.Logf("re-poll: %s\n%s\n%s", t, f.gh.StatsTable(), f.jr.StatsTable())
+}
+
+// BenchmarkBinaryPeakRSS runs the built binary (`forewarn run`) on a first
+// sync of the large scenario and reports the child's peak resident set.
+// The scenario is dated from the wall clock: the binary reads it.
+func BenchmarkBinaryPeakRSS(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "forewarn")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/forewarn")
+	build.Dir = repoRoot(b)
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	sc := Generate(Large, 1, time.Now())
+	var peak int64
+	for b.Loop() {
+		b.StopTimer()
+		f := newFakes(sc)
+		dir := b.TempDir()
+		cfg := writeConfig(b, dir, sc, f, writeRules(b, dir))
+		cmd := exec.Command(bin, "run", "--config", cfg)
+		cmd.Dir = dir
+		cmd.Env = []string{"GITHUB_TOKEN=" + ghToken, "JIRA_EMAIL=" + jiraEmail, "JIRA_TOKEN=" + jiraToken,
+			"HOME=" + dir, "PATH=" + os.Getenv("PATH")}
+		var out capped
+		cmd.Stdout, cmd.Stderr = &out, &out
+		b.StartTimer()
+		err := cmd.Run()
+		b.StopTimer()
+		if err != nil {
+			b.Fatalf("forewarn run: %v\n%s", err, out.String())
+		}
+		if len(f.jr.Issues(jiraReviewKey)) == 0 {
+			b.Fatalf("the binary created no ticket\n%s", out.String())
+		}
+		ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		if !ok {
+			b.Skip("no rusage on this platform")
+		}
+		peak = max(peak, ru.Maxrss) // KiB on Linux
+		f.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
+}
+
+// capped keeps the first 64 KiB of the child's output, for failures.
+type capped struct{ buf []byte }
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := 64<<10 - len(c.buf); room > 0 {
+		c.buf = append(c.buf, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+func (c *capped) String() string { return string(c.buf) }
