@@ -5,6 +5,7 @@ import (
 	"html"
 	"image"
 	"image/color"
+	imagedraw "image/draw"
 	"math"
 	"strconv"
 	"strings"
@@ -143,6 +144,14 @@ func (c *rasterCanvas) fill(col string, build func(z *path)) {
 }
 
 func (c *rasterCanvas) rect(x, y, w, h float64, fill string) {
+	// On whole pixels the rasteriser covers every pixel fully (colours are
+	// opaque): painting them directly gives the same image, without
+	// accumulating coverage over the whole background (3 ms a chart).
+	r := image.Rect(int(x*c.scale), int(y*c.scale), int((x+w)*c.scale), int((y+h)*c.scale))
+	if float64(r.Min.X) == x*c.scale && float64(r.Min.Y) == y*c.scale && float64(r.Max.X) == (x+w)*c.scale && float64(r.Max.Y) == (y+h)*c.scale {
+		imagedraw.Draw(c.img, r.Intersect(c.img.Bounds()), image.NewUniform(parseColor(fill)), image.Point{}, imagedraw.Over)
+		return
+	}
 	s := float32(c.scale)
 	c.fill(fill, func(z *path) {
 		z.MoveTo(float32(x)*s, float32(y)*s)
