@@ -92,7 +92,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		b.Run(string(mode), func(b *testing.B) {
 			sc := largeScenario()
 			ctx := context.Background()
-			var e2e, rawTime time.Duration
+			var e2e, fetch, rawTime time.Duration
 			var last traffic
 			var tickets int
 			for b.Loop() {
@@ -100,11 +100,13 @@ func BenchmarkEndToEnd(b *testing.B) {
 				f := newFakes(sc)
 				dir := b.TempDir()
 				cfg := writeConfig(b, dir, sc, f, writeRules(b, dir))
+				clock := &fetchClock{}
 				start := time.Now()
 				b.StartTimer()
-				rep, err := run(ctx, cfg, sc.Now, mode)
+				rep, err := run(ctx, cfg, sc.Now, mode, clock)
 				b.StopTimer()
 				e2e += time.Since(start)
+				fetch += time.Duration(clock.last.Load() - start.UnixNano())
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -130,6 +132,8 @@ func BenchmarkEndToEnd(b *testing.B) {
 			b.ReportMetric(float64(e2e.Milliseconds())/float64(b.N), "e2e-ms/op")
 			b.ReportMetric(float64(rawTime.Milliseconds())/float64(b.N), "raw-ms/op")
 			b.ReportMetric(float64(e2e)/float64(rawTime), "e2e/raw")
+			b.ReportMetric(float64(fetch.Milliseconds())/float64(b.N), "fetch-ms/op")
+			b.ReportMetric(float64(fetch)/float64(rawTime), "fetch/raw")
 			b.ReportMetric(float64(last.ghReads+last.ghWrites), "gh-req/op")
 			b.ReportMetric(float64(min.GitHub), "gh-min-reads")
 			b.ReportMetric(float64(last.jiraReads+last.jiraFinds+last.jiraWrites), "jira-req/op")

@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-cleanhttp"
 	"github.com/rs/zerolog"
 
 	"github.com/forewarn/forewarn/internal/app"
@@ -170,14 +172,42 @@ clients:
 }
 
 // run loads the configuration and runs it once, as `forewarn run` does.
-func run(ctx context.Context, cfgPath string, now time.Time, mode worker.Mode) (worker.Report, error) {
-	a, err := app.Load(ctx, app.Options{ConfigPath: cfgPath, Log: zerolog.Nop(), Getenv: getenv,
-		Now: func() time.Time { return now }})
+// A non-nil clock sits under the connectors (app.Options.Transport, over
+// the same pooled transport they use by default) and notes when the
+// sources' last page arrived.
+func run(ctx context.Context, cfgPath string, now time.Time, mode worker.Mode, clock ...*fetchClock) (worker.Report, error) {
+	opt := app.Options{ConfigPath: cfgPath, Log: zerolog.Nop(), Getenv: getenv, Now: func() time.Time { return now }}
+	if len(clock) > 0 {
+		clock[0].next = cleanhttp.DefaultPooledTransport()
+		opt.Transport = clock[0]
+	}
+	a, err := app.Load(ctx, opt)
 	if err != nil {
 		return worker.Report{}, fmt.Errorf("load: %w", err)
 	}
 	defer a.Close()
 	return a.Run(ctx, mode)
+}
+
+// fetchClock is a transport that remembers when the last answer to a
+// source's request came back: the end of the fetch phase of a run.
+type fetchClock struct {
+	next http.RoundTripper
+	last atomic.Int64 // unix nanoseconds
+}
+
+func (c *fetchClock) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(r)
+	if r.Method == http.MethodGet && !isFind(r.URL.Query().Get("jql")) {
+		c.last.Store(time.Now().UnixNano())
+	}
+	return resp, err
+}
+
+// isFind reports whether a JQL query is the target's search of the
+// review project.
+func isFind(jql string) bool {
+	return strings.Contains(jql, "project = "+jiraReviewKey) || strings.Contains(jql, `project = "`+jiraReviewKey+`"`)
 }
 
 // traffic is what one run sent to the fakes.
@@ -214,7 +244,7 @@ func (f *fakes) measure() traffic {
 		switch {
 		case r.Method != http.MethodGet:
 			t.jiraWrites++
-		case strings.Contains(r.Query.Get("jql"), "project = "+jiraReviewKey) || strings.Contains(r.Query.Get("jql"), `project = "`+jiraReviewKey+`"`):
+		case isFind(r.Query.Get("jql")):
 			t.jiraFinds++
 		default:
 			t.jiraReads++
