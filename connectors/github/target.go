@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,10 +95,35 @@ func (t *Target) Find(ctx context.Context, fingerprint string) (*model.TicketRef
 			return &ref, nil // oldest first: the original wins over any copy
 		}
 		if resp.NextPage == 0 {
-			return nil, nil
+			return t.findRecent(ctx, api, fingerprint)
 		}
 		opt.Page = resp.NextPage
 	}
+}
+
+// findRecent looks for the marker among the 100 newest issues. GitHub drops
+// the labels of an issue created without push access; when the answer to
+// that create was lost, or the run died before adding the labels, the
+// ticket exists unlabelled and the labelled list cannot see it.
+func (t *Target) findRecent(ctx context.Context, api *gh.Client, fp string) (*model.TicketRef, error) {
+	opt := &gh.IssueListByRepoOptions{State: "all", Sort: "created", Direction: "desc", ListOptions: gh.ListOptions{PerPage: 100}}
+	var list []*gh.Issue
+	_, err := t.c.call(ctx, func() (*gh.Response, error) {
+		var resp *gh.Response
+		var err error
+		list, resp, err = api.Issues.ListByRepo(ctx, t.owner, t.repo, opt)
+		return resp, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("looking for %s among the newest issues of %s: %w", fp, t.cfg.Repo, t.c.explain(err))
+	}
+	for _, is := range slices.Backward(list) { // oldest first: the original wins over any copy
+		if !is.IsPullRequest() && model.HasMarker(is.GetBody(), fp) {
+			ref := t.ref(fp, is)
+			return &ref, nil
+		}
+	}
+	return nil, nil
 }
 
 func (t *Target) ref(fp string, is *gh.Issue) model.TicketRef {

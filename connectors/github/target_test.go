@@ -339,8 +339,12 @@ func TestReadOnlyAccessStopsCreatingAfterTheFirstUnlabelledIssue(t *testing.T) {
 	if _, _, err := ensure(ctx, newTarget(t, s, github.TargetConfig{}, cache), tk); err != nil {
 		t.Fatalf("first: %v", err)
 	}
-	// A new process, the same state: it must not create a second copy.
-	_, _, err := ensure(ctx, newTarget(t, s, github.TargetConfig{}, cache), tk)
+	// A new process, the same state: it finds the unlabelled ticket among
+	// the newest issues by its marker, and creates nothing more there.
+	if _, how, err := ensure(ctx, newTarget(t, s, github.TargetConfig{}, cache), tk); err != nil || how != "found" {
+		t.Fatalf("second run, same ticket: %v %s; want it found by its marker", err, how)
+	}
+	_, _, err := ensure(ctx, newTarget(t, s, github.TargetConfig{}, cache), ticket("github:acme/web#2", model.PurposeClientNotice))
 	if err == nil || !strings.Contains(err.Error(), "triage or write access") {
 		t.Fatalf("second run: %v; want a refusal that says what access is missing", err)
 	}
