@@ -32,7 +32,7 @@ func TestSIGKILLLoop(t *testing.T) {
 	}
 	seedUsed = seed
 	t.Logf("kill loop: %d iterations per tracker, -kill-seed %d", kills(), seed)
-	for wi, wd := range worlds {
+	for wi, wd := range matrixWorlds {
 		// typical is the last clean run's duration: random kills fall
 		// anywhere from the start to about the end of a run.
 		typical := 150 * time.Millisecond
