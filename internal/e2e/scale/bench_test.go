@@ -139,7 +139,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			b.ReportMetric(float64(last.jiraReads+last.jiraFinds+last.jiraWrites), "jira-req/op")
 			b.ReportMetric(float64(min.Jira), "jira-min-reads")
 			b.ReportMetric(float64(tickets), "tickets")
-			b.Logf("%s: %s; read minimum github %d, jira %d; %d tickets", mode, last, min.GitHub, min.Jira, tickets)
+			b.Logf("%s: %s; read minimum github %d, jira %d; %d tickets\n%s\n%s", mode, last, min.GitHub, min.Jira, tickets, last.ghTable, last.jiraTable)
 		})
 	}
 }

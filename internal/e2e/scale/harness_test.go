@@ -218,6 +218,8 @@ type traffic struct {
 	// raw are the source reads in the order sent, per tracker: the pages
 	// the raw-fetch baseline replays.
 	ghRaw, jiraRaw []string
+	// The fakes' per-route tables.
+	ghTable, jiraTable string
 }
 
 func (t traffic) String() string {
@@ -228,7 +230,7 @@ func (t traffic) String() string {
 // measure reads the fakes' request logs. Jira searches of the review
 // project are the target's finds; every other GET is a source read.
 func (f *fakes) measure() traffic {
-	var t traffic
+	t := traffic{ghTable: f.gh.StatsTable(), jiraTable: f.jr.StatsTable()}
 	for _, r := range f.gh.Requests() {
 		if r.Counted {
 			t.ghCounted++
