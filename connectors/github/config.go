@@ -49,10 +49,11 @@ func (a AuthConfig) validate(errs *[]error) {
 		}
 	}
 	if a.TokenEnv != "" && !envRe.MatchString(a.TokenEnv) {
-		*errs = append(*errs, fmt.Errorf("token_env: %q is not an environment variable name", a.TokenEnv))
+		// The value is not shown: a token pasted here by mistake would be.
+		*errs = append(*errs, errors.New("token_env: not an environment variable name (give the variable's name, e.g. GITHUB_TOKEN, never the token; the value is not shown)"))
 	}
 	if a.PrivateKeyEnv != "" && !envRe.MatchString(a.PrivateKeyEnv) {
-		*errs = append(*errs, fmt.Errorf("private_key_env: %q is not an environment variable name", a.PrivateKeyEnv))
+		*errs = append(*errs, errors.New("private_key_env: not an environment variable name (give the variable's name, never the key; the value is not shown)"))
 	}
 	if a.BaseURL != "" {
 		u, err := url.Parse(a.BaseURL)

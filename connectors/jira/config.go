@@ -60,7 +60,8 @@ func (c ConnConfig) validate(errs *[]error) {
 	}
 	for key, v := range map[string]string{"auth.email_env": a.EmailEnv, "auth.token_env": a.TokenEnv, "auth.pat_env": a.PATEnv} {
 		if v != "" && !envRe.MatchString(v) {
-			*errs = append(*errs, fmt.Errorf("%s: %q is not an environment variable name", key, v))
+			// The value is not shown: a secret pasted here by mistake would be.
+			*errs = append(*errs, fmt.Errorf("%s: not an environment variable name (give the variable's name, never the secret; the value is not shown)", key))
 		}
 	}
 	if c.Deployment == DeployCloud && a.PATEnv != "" {
