@@ -17,6 +17,7 @@ import (
 type killStats struct {
 	iterations, runs, kills, creates, tickets, expected, dups, pending int
 	finishedFirst                                                      int // runs that ended before their kill point came
+	chartless                                                          int // Jira tickets left without their chart
 }
 
 // TestSIGKILLLoop kills the binary at random points between deciding to
@@ -56,8 +57,8 @@ func TestSIGKILLLoop(t *testing.T) {
 				if s == nil {
 					continue
 				}
-				t.Logf("%-50s iterations=%d runs=%d kills=%d finished-first=%d creates=%d tickets=%d expected=%d dups=%d pending-after-kill=%d",
-					p, s.iterations, s.runs, s.kills, s.finishedFirst, s.creates, s.tickets, s.expected, s.dups, s.pending)
+				t.Logf("%-50s iterations=%d runs=%d kills=%d finished-first=%d creates=%d tickets=%d expected=%d dups=%d pending-after-kill=%d chartless=%d",
+					p, s.iterations, s.runs, s.kills, s.finishedFirst, s.creates, s.tickets, s.expected, s.dups, s.pending, s.chartless)
 				record(row{Order: 100 + int(p), Tracker: wd.name, Fault: p.String(), Runs: s.runs, Kills: s.kills, Creates: s.creates,
 					Tickets: s.tickets, Expected: s.expected, Dups: s.dups, Pending: s.pending, NotJudged: -1,
 					Exit: fmt.Sprintf("%d killed, %d ended first → 0", s.kills, s.finishedFirst)})
@@ -138,6 +139,9 @@ func killIteration(t *testing.T, mk func() world, p point, rng *rand.Rand, s *ki
 	s.dups += dups
 	s.expected += len(want)
 	s.creates += w.createsSeen()
+	if c, ok := w.(interface{ chartless() int }); ok {
+		s.chartless += c.chartless()
+	}
 	return r.dur
 }
 

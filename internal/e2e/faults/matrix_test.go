@@ -57,9 +57,9 @@ func renderMatrix() string {
 		return rows[i].Tracker < rows[j].Tracker
 	})
 	var b strings.Builder
-	fmt.Fprintf(&b, "Produced by `go test -count=1 ./internal/e2e/faults/ -kill-loop %d -kill-seed %d -matrix-out <file>` "+
-		"on %s/%s, %d CPUs, %s, %s.\n\n", kills(), seedUsed, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(),
-		time.Now().UTC().Format(time.DateOnly))
+	b.WriteString("Produced by `" + commandLine() + "`")
+	fmt.Fprintf(&b, " on %s/%s, %d CPUs, %s, %s; kill points from seed %d (add `-kill-seed %d` to replay them).\n\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format(time.DateOnly), seedUsed, seedUsed)
 	b.WriteString("| Fault | Tracker | Runs | SIGKILLs | Caught mid-create | Creates sent | Tickets | Expected | Duplicates | Not judged | Exit codes |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	var tot row
@@ -79,6 +79,20 @@ func renderMatrix() string {
 	fmt.Fprintf(&b, "| **total** | | %d | %d | %d | %d | %d | %d | %d | %d | |\n",
 		tot.Runs, tot.Kills, tot.Pending, tot.Creates, tot.Tickets, tot.Expected, tot.Dups, tot.NotJudged)
 	return b.String()
+}
+
+// commandLine is the go test command that produced this matrix.
+func commandLine() string {
+	cmd := "go test -count=1 ./internal/e2e/faults/"
+	if *killLoop > 0 {
+		cmd += fmt.Sprintf(" -kill-loop %d", *killLoop)
+	} else if kills() != 10 {
+		cmd = "FOREWARN_E2E_LONG=1 " + cmd
+	}
+	if *killSeed != 0 {
+		cmd += fmt.Sprintf(" -kill-seed %d", *killSeed)
+	}
+	return cmd + " -matrix-out " + *matrixOut
 }
 
 func dash(n int, none bool) string {

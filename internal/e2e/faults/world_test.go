@@ -489,6 +489,18 @@ func (w *jiraWorld) tickets(t *testing.T) map[string]int {
 	return out
 }
 
+// chartless counts tickets without the burn-down chart Create attaches
+// right after the issue is made (best effort, never repeated later).
+func (w *jiraWorld) chartless() int {
+	n := 0
+	for _, is := range w.p.Issues("REV") {
+		if len(is.Attachments) == 0 {
+			n++
+		}
+	}
+	return n
+}
+
 func (w *jiraWorld) host(u string) string {
 	p, _ := url.Parse(u)
 	return strings.ToLower(p.Host)
