@@ -202,7 +202,7 @@ func BenchmarkRepoll(b *testing.B) {
 	b.ReportMetric(float64(t.ghReads+t.ghWrites), "gh-req/op")
 	b.ReportMetric(float64(t.jiraReads+t.jiraFinds+t.jiraWrites), "jira-req/op")
 	b.ReportMetric(float64(t.jiraWrites), "jira-writes/op")
-	b.Logf("re-poll: %s\n%s\n%s", t, f.gh.StatsTable(), f.jr.StatsTable())
+	b.Logf("re-poll: %s\n%s\n%s", t, t.ghTable, t.jiraTable)
 }
 
 // BenchmarkBinaryPeakRSS runs the built binary (`forewarn run`) on a first

@@ -230,7 +230,12 @@ func (t traffic) String() string {
 // measure reads the fakes' request logs. Jira searches of the review
 // project are the target's finds; every other GET is a source read.
 func (f *fakes) measure() traffic {
-	t := traffic{ghTable: f.gh.StatsTable(), jiraTable: f.jr.StatsTable()}
+	t := traffic{jiraTable: routes(f.jr.Counts())}
+	gs := map[string]int{}
+	for k, v := range f.gh.Stats() {
+		gs[k] = v.Requests
+	}
+	t.ghTable = routes(gs)
 	for _, r := range f.gh.Requests() {
 		if r.Counted {
 			t.ghCounted++
@@ -304,11 +309,17 @@ func checkTickets(tb testing.TB, f *fakes, rep worker.Report) map[model.Purpose]
 	return byPurpose
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
+// routes renders requests per route on one line (benchmark logs keep
+// only a few lines).
+func routes(m map[string]int) string {
+	keys := make([]string, 0, len(m))
 	for k := range m {
-		out = append(out, k)
+		keys = append(keys, k)
 	}
-	sort.Strings(out)
-	return out
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
+	}
+	return strings.Join(parts, "; ")
 }
