@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/worker"
 )
 
@@ -95,6 +96,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			var e2e, fetch, rawTime time.Duration
 			var last traffic
 			var tickets int
+			var byPurpose map[model.Purpose]int
 			for b.Loop() {
 				b.StopTimer()
 				f := newFakes(sc)
@@ -115,7 +117,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 				}
 				last = f.measure()
 				if mode == worker.ModeRun {
-					checkTickets(b, f, rep)
+					byPurpose = checkTickets(b, f, rep)
 					tickets = len(f.jr.Issues(jiraReviewKey))
 				} else {
 					tickets = rep.Count(worker.ActionCreate)
@@ -139,7 +141,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			b.ReportMetric(float64(last.jiraReads+last.jiraFinds+last.jiraWrites), "jira-req/op")
 			b.ReportMetric(float64(min.Jira), "jira-min-reads")
 			b.ReportMetric(float64(tickets), "tickets")
-			b.Logf("%s: %s; read minimum github %d, jira %d; %d tickets\n%s\n%s", mode, last, min.GitHub, min.Jira, tickets, last.ghTable, last.jiraTable)
+			b.Logf("%s: %s; read minimum github %d, jira %d; %d tickets %v\n%s\n%s", mode, last, min.GitHub, min.Jira, tickets, byPurpose, last.ghTable, last.jiraTable)
 		})
 	}
 }
