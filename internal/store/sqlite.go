@@ -56,7 +56,7 @@ func openSQLite(ctx context.Context, path string) (*sqlStore, error) {
 		return nil, fmt.Errorf("state: opening %s: %w", path, err)
 	}
 	s := &sqlStore{db: db, d: sqliteDialect, log: *zerolog.Ctx(ctx)}
-	if err := db.PingContext(ctx); err != nil {
+	if err := connect(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("state: opening %s: %w", path, err)
 	}
@@ -74,6 +74,26 @@ func openSQLite(ctx context.Context, path string) (*sqlStore, error) {
 		return lockFile(ctx, lockPath, wait)
 	}
 	return s, nil
+}
+
+// connect opens the first connection, trying again while SQLite answers
+// SQLITE_BUSY. Two runs opening a new file at once both switch it to WAL;
+// SQLite refuses one at once, without the busy handler (waiting could
+// deadlock), and that run should wait for the lock like any other.
+func connect(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err := db.PingContext(ctx)
+		var coded interface{ Code() int }
+		if err == nil || !errors.As(err, &coded) || coded.Code()&0xff != 5 || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func checkPath(path string) error {
