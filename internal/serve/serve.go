@@ -273,7 +273,12 @@ func runOnce(ctx context.Context, r Runner, o Options, reg *metrics.Metrics, st 
 		if res.rep.Partial() {
 			outcome = metrics.OutcomePartial
 		}
-		reg.ObserveReport(res.rep)
+		// Duration and last success come from serve's own clock: the
+		// report's follow the app's, which a configuration may freeze
+		// (as_of), and metrics are about the process, not the data.
+		timed := res.rep
+		timed.Started, timed.Finished = start, start.Add(took)
+		reg.ObserveReport(timed)
 		log.Info().Str("outcome", outcome).Dur("took", took).
 			Int("milestones", len(res.rep.Milestones)).Int("not_judged", len(res.rep.Failed)).
 			Int("created", res.rep.Count(worker.ActionCreate)).Int("updated", res.rep.Count(worker.ActionUpdate)).

@@ -398,7 +398,17 @@ func TestMetricsEndpoint(t *testing.T) {
 	tm := newTimers()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s := start(t, ctx, r, serve.Options{After: tm.after})
+	// serve's own clock moves 5 s a reading; the report's times (2 s
+	// apart, or frozen by a config's as_of) must not be what is measured.
+	var clockMu sync.Mutex
+	tick := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time {
+		clockMu.Lock()
+		defer clockMu.Unlock()
+		tick = tick.Add(5 * time.Second)
+		return tick
+	}
+	s := start(t, ctx, r, serve.Options{After: tm.after, Now: clock})
 	<-r.started
 	waitFor(t, "the run is recorded", func() bool { c, _ := s.get(t, "/readyz"); return c == 200 })
 	s.reg.Observe("github", "GET", "/repos/{owner}/{repo}/milestones", 200)
@@ -430,6 +440,12 @@ func TestMetricsEndpoint(t *testing.T) {
 		if got != v {
 			t.Errorf("%s = %v, want %v", name, got, v)
 		}
+	}
+	if f := fams["forewarn_run_duration_seconds"]; f == nil || f.Metric[0].GetHistogram().GetSampleSum() < 5 {
+		t.Errorf("run duration not measured with serve's clock: %v", f)
+	}
+	if f := fams["forewarn_last_success_timestamp_seconds"]; f == nil || f.Metric[0].GetGauge().GetValue() < float64(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Unix()) {
+		t.Errorf("last success not on serve's clock: %v", f)
 	}
 }
 
