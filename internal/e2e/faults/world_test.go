@@ -660,7 +660,7 @@ func checkComplete(t *testing.T, w world, want []string) {
 	got := w.tickets(t)
 	for _, fp := range want {
 		if got[fp] != 1 {
-			t.Errorf("%s: %d tickets for %s after a clean run, want 1 (no firing lost)", w.name(), got[fp], fp)
+			t.Errorf("%s: %d tickets for %s after a clean run, want exactly 1 (none lost, none doubled)", w.name(), got[fp], fp)
 		}
 	}
 	for fp, n := range got {
