@@ -37,6 +37,7 @@ type series struct {
 	p85     time.Time
 	p95     time.Time
 	initial int // scope on the first day
+	left    int // remaining per the forecast, when there are no points
 }
 
 func day(t time.Time) time.Time {
@@ -48,7 +49,7 @@ func prepare(points []model.BurndownPoint, due time.Time, f model.Forecast) seri
 	ps := make([]model.BurndownPoint, len(points))
 	copy(ps, points)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Day.Before(ps[j].Day) })
-	s := series{points: ps, due: day(due)}
+	s := series{points: ps, due: day(due), left: f.RemainingItems}
 	if f.Status == model.ForecastOK {
 		s.p50, s.p85, s.p95 = day(f.P50), day(f.P85), day(f.P95)
 	}
@@ -58,6 +59,9 @@ func prepare(points []model.BurndownPoint, due time.Time, f model.Forecast) seri
 		s.initial = ps[0].Scope
 	} else {
 		s.start = day(f.AsOf)
+		if s.start.IsZero() {
+			s.start = day(due) // nothing dated at all: draw around the due date, not from year 1
+		}
 		s.today = s.start
 		s.initial = f.ScopeItems
 	}
@@ -85,7 +89,7 @@ func prepare(points []model.BurndownPoint, due time.Time, f model.Forecast) seri
 
 func (s series) remainingNow() int {
 	if len(s.points) == 0 {
-		return 0
+		return s.left
 	}
 	return s.points[len(s.points)-1].Remaining
 }

@@ -109,6 +109,21 @@ func TestPNG(t *testing.T) {
 	}
 }
 
+// Without history or a forecast date the axis is the due date alone,
+// not a span from year 1.
+func TestMermaidWithoutAnyDate(t *testing.T) {
+	_, due, _ := fixture()
+	want := `x-axis ["` + due.Format("Jan 2") + `"]`
+	if m := Mermaid(nil, due, model.Forecast{Status: model.ForecastInsufficient}); !strings.Contains(m, want) {
+		t.Errorf("want %s:\n%s", want, m)
+	}
+	_, due, f := fixture()
+	f.AsOf = due.AddDate(0, 0, -10)
+	if m := Mermaid(nil, due, f); !strings.Contains(m, "x-axis") {
+		t.Errorf("no chart from the forecast date alone:\n%s", m)
+	}
+}
+
 func TestMermaid(t *testing.T) {
 	pts, due, f := fixture()
 	m := Mermaid(pts, due, f)
