@@ -261,6 +261,9 @@ func Mermaid(points []model.BurndownPoint, due time.Time, forecast model.Forecas
 	r := float64(s.remainingNow())
 	var labels, actual, ideal []string
 	last := float64(s.initial)
+	if len(s.points) == 0 {
+		last = float64(s.left)
+	}
 	for i := 0; i < n; i += stride {
 		if i+stride >= n {
 			i = n - 1 // always end on the last day
