@@ -234,7 +234,11 @@ func (o *Outbox) Reopen(ctx context.Context, ref model.TicketRef) error {
 func (o *Outbox) writeAttachments(t model.Ticket) error {
 	for _, a := range t.Attachments {
 		name := filepath.Base(a.Name)
-		if err := writeAtomic(filepath.Join(o.dir, t.Fingerprint+"."+name), a.Data); err != nil {
+		data, err := a.Bytes()
+		if err != nil {
+			return fmt.Errorf("attachment %s: %w", name, err)
+		}
+		if err := writeAtomic(filepath.Join(o.dir, t.Fingerprint+"."+name), data); err != nil {
 			return fmt.Errorf("writing attachment %s: %w", name, err)
 		}
 	}

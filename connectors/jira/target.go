@@ -296,6 +296,11 @@ func (t *Target) attach(ctx context.Context, key string, tk model.Ticket) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for _, a := range tk.Attachments {
+		data, err := a.Bytes()
+		if err != nil {
+			t.env.Log.Warn().Err(err).Str("ticket", key).Msg("could not make the attachment; the ticket goes without it")
+			continue
+		}
 		h := textproto.MIMEHeader{}
 		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, a.Name))
 		h.Set("Content-Type", firstNonEmpty(a.ContentType, "application/octet-stream"))
@@ -303,7 +308,7 @@ func (t *Target) attach(ctx context.Context, key string, tk model.Ticket) {
 		if err != nil {
 			return
 		}
-		w.Write(a.Data)
+		w.Write(data)
 	}
 	mw.Close()
 	req, err := jc.NewMultiPartRequestWithContext(ctx, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(key)+"/attachments", &buf)

@@ -329,11 +329,23 @@ func (t Ticket) Digest() string {
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-// Attachment is a file sent with a ticket (the burn-down chart).
+// Attachment is a file sent with a ticket (the burn-down chart). Its
+// content is Data, or made by Make when a target writes it: drafts are
+// rendered for every firing, also in plans and on re-polls that write
+// nothing, and a PNG costs more than the rest of a draft together.
 type Attachment struct {
 	Name        string
 	ContentType string
 	Data        []byte
+	Make        func() ([]byte, error)
+}
+
+// Bytes returns the content, making it when it is made lazily.
+func (a Attachment) Bytes() ([]byte, error) {
+	if a.Data != nil || a.Make == nil {
+		return a.Data, nil
+	}
+	return a.Make()
 }
 
 // TicketRef is a ticket as it exists in a target.

@@ -1,6 +1,8 @@
 package notice
 
 import (
+	"bytes"
+	"image/png"
 	"strings"
 	"testing"
 	"time"
@@ -170,6 +172,17 @@ func TestTicketFields(t *testing.T) {
 		}
 		if len(tk.Attachments) == 0 || tk.Attachments[0].Name != ChartSVG || !strings.HasPrefix(string(tk.Attachments[0].Data), "<svg") {
 			t.Errorf("%s: no SVG burn-down attachment", f)
+		}
+		// The PNG is made on demand, and is a real PNG when it is.
+		if len(tk.Attachments) != 2 || tk.Attachments[1].Name != ChartPNG || tk.Attachments[1].Data != nil {
+			t.Fatalf("%s: want a lazily made PNG second, got %+v", f, tk.Attachments)
+		}
+		data, err := tk.Attachments[1].Bytes()
+		if err != nil {
+			t.Fatalf("%s: making the PNG: %v", f, err)
+		}
+		if img, err := png.Decode(bytes.NewReader(data)); err != nil || img.Bounds().Dx() < 400 {
+			t.Errorf("%s: the PNG does not decode (%v)", f, err)
 		}
 		if tk.Comment != "" {
 			t.Errorf("%s: first write has a comment: %q", f, tk.Comment)

@@ -168,11 +168,16 @@ func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
 	due := req.Milestone.EffectiveDue()
 	svg := chart.SVG(req.Forecast.Burndown, due, req.Forecast)
 	tk.Attachments = append(tk.Attachments, model.Attachment{Name: ChartSVG, ContentType: "image/svg+xml", Data: svg})
-	png, err := chart.PNG(req.Forecast.Burndown, due, req.Forecast)
-	if err != nil {
-		return model.Ticket{}, fmt.Errorf("rendering the burn-down of %s: %w", req.Milestone.Key, err)
-	}
-	tk.Attachments = append(tk.Attachments, model.Attachment{Name: ChartPNG, ContentType: "image/png", Data: png})
+	// The PNG is made only when a target writes it (see model.Attachment).
+	points, fc, key := req.Forecast.Burndown, req.Forecast, req.Milestone.Key
+	tk.Attachments = append(tk.Attachments, model.Attachment{Name: ChartPNG, ContentType: "image/png",
+		Make: func() ([]byte, error) {
+			png, err := chart.PNG(points, due, fc)
+			if err != nil {
+				return nil, fmt.Errorf("rendering the burn-down of %s: %w", key, err)
+			}
+			return png, nil
+		}})
 	return tk, nil
 }
 
