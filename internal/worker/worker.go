@@ -291,6 +291,7 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 			return fail(ActionCreate, fmt.Errorf("recording the intent to create: %w", err))
 		}
 		created, cerr := w.Target.Create(ctx, ticket)
+		writes := 1
 		if cerr != nil {
 			// The create may have happened even though we got no answer.
 			// Never send it again blindly: look for it instead.
@@ -300,6 +301,18 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 			}
 			log.Warn().Err(cerr).Str("ticket", found.ID).Msg("create reported an error but the ticket exists; recorded it")
 			created = *found
+			// The target may have stopped after the issue itself and
+			// before its chart or labels: write it once in full (an
+			// update, never a second create). If that fails the ledger
+			// stays pending and the next run completes it.
+			if uerr := w.Target.Update(ctx, created, ticket); uerr != nil {
+				pending.Ref = created
+				if perr := st.LedgerPut(ctx, pending); perr != nil {
+					log.Warn().Err(perr).Msg("could not record the ticket found after a failed create")
+				}
+				return fail(ActionCreate, fmt.Errorf("ticket %s exists but could not be completed: %w (the next run completes it)", created.ID, uerr))
+			}
+			writes++
 		}
 		pending.State, pending.Ref, pending.Digest, pending.Created, pending.Updated = "created", created, ticket.Digest(), now, now
 		if err := st.LedgerPut(ctx, pending); err != nil {
@@ -310,7 +323,7 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 		run.Acted(fp, now)
 		a.Ref, a.Done = created, true
 		log.Info().Str("ticket", created.ID).Msg("ticket created")
-		return outcome{Action: a, ops: 1}
+		return outcome{Action: a, ops: writes}
 	}
 
 	a.Ref = *ref
@@ -343,6 +356,24 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 		}
 		ops++
 		rec.Ref.Open = true
+	}
+
+	// A run created this ticket and did not live to record it (killed
+	// between the create and the ledger, or it could not complete it):
+	// the chart or labels may be missing, so write it once in full.
+	if haveEntry && entry.State == "pending" && !f.Finding.CommentOnly {
+		a.Kind, a.Reason = ActionUpdate, "completing a create that was interrupted"
+		if mode == ModePlan {
+			return outcome{Action: a}
+		}
+		if err := w.Target.Update(ctx, *ref, ticket); err != nil {
+			return fail(ActionUpdate, fmt.Errorf("completing %s: %w", ref.ID, err))
+		}
+		if rec.Created.IsZero() {
+			rec.Created = now
+		}
+		rec.Digest = ticket.Digest()
+		return w.finish(ctx, st, run, a, rec, ops+1, now, true)
 	}
 
 	changed := digest != ticket.Digest()

@@ -15,6 +15,7 @@ import (
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/connectors/file"
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/store"
 	"github.com/forewarn/forewarn/internal/worker"
 )
 
@@ -257,5 +258,88 @@ func TestClosedTickets(t *testing.T) {
 				t.Fatal("a closed ticket must never lead to a second one")
 			}
 		})
+	}
+}
+
+// counting counts the updates a target receives.
+type counting struct {
+	worker.Target
+	updates int
+}
+
+func (c *counting) Update(ctx context.Context, ref model.TicketRef, t model.Ticket) error {
+	c.updates++
+	return c.Target.Update(ctx, ref, t)
+}
+
+// A create whose answer was lost may have stopped before the ticket's
+// chart or labels: the ticket found is written once in full, by update.
+func TestLostCreateResponseIsCompletedByUpdate(t *testing.T) {
+	dir := t.TempDir()
+	w, out := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3)}})
+	c := &counting{Target: out}
+	l := &lossy{Target: c}
+	w.Target = l
+	if _, err := w.Run(context.Background(), worker.ModeRun); err != nil {
+		t.Fatal(err)
+	}
+	if l.creates != 1 || c.updates != 1 {
+		t.Fatalf("creates=%d updates=%d, want 1 and 1", l.creates, c.updates)
+	}
+	rep, _ := w.Run(context.Background(), worker.ModeRun)
+	if l.creates != 1 || c.updates != 1 || rep.Count(worker.ActionUpdate) != 0 {
+		t.Fatalf("second run: creates=%d updates=%d actions=%+v", l.creates, c.updates, rep.Actions)
+	}
+}
+
+// A run killed between the create and the ledger leaves a pending record;
+// the next run finds the ticket, completes it once, and records it.
+func TestInterruptedCreateIsCompletedOnce(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{Driver: "sqlite", Path: filepath.Join(dir, "state.db")}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w, out := newWorker(t, filepath.Join(dir, "outbox"), fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3)}})
+	c := &counting{Target: out}
+	w.Target, w.Store = c, st
+
+	// What the killed run left: the intent recorded, the ticket created
+	// (here without its body's final text), nothing more.
+	fp := model.Fingerprint("a", model.PurposeClientNotice)
+	if err := st.LedgerPut(ctx, worker.LedgerEntry{Fingerprint: fp, MilestoneKey: "a", Purpose: model.PurposeClientNotice,
+		Target: out.Name(), State: "pending"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := out.Create(ctx, model.Ticket{Fingerprint: fp, Purpose: model.PurposeClientNotice, MilestoneKey: "a",
+		Title: "half-made", Body: model.Marker(fp, model.FormatMarkdown), Labels: model.TicketLabels(fp, model.PurposeClientNotice)}); err != nil {
+		t.Fatal(err)
+	}
+
+	plan, err := w.Run(ctx, worker.ModePlan)
+	if err != nil || len(plan.Actions) != 1 || plan.Actions[0].Kind != worker.ActionUpdate {
+		t.Fatalf("plan: %v %+v", err, plan.Actions)
+	}
+	rep, err := w.Run(ctx, worker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Actions) != 1 || rep.Actions[0].Kind != worker.ActionUpdate || !rep.Actions[0].Done || c.updates != 1 {
+		t.Fatalf("want one completing update: updates=%d %+v", c.updates, rep.Actions)
+	}
+	if got := files(t, filepath.Join(dir, "outbox")); len(got) != 1 {
+		t.Fatalf("%d ticket files, want 1", len(got))
+	} else if data, _ := os.ReadFile(got[0]); !strings.Contains(string(data), "3 remain v1") {
+		t.Fatalf("ticket not completed:\n%s", data)
+	}
+	e, ok, err := st.LedgerGet(ctx, fp)
+	if err != nil || !ok || e.State != "created" {
+		t.Fatalf("ledger after completing: %+v %v %v", e, ok, err)
+	}
+	rep, _ = w.Run(ctx, worker.ModeRun)
+	if c.updates != 1 || rep.Count(worker.ActionCreate) != 0 {
+		t.Fatalf("third run wrote again: updates=%d %+v", c.updates, rep.Actions)
 	}
 }
