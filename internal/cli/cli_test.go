@@ -161,6 +161,12 @@ func TestDemoRunDraftsForAtRiskAndMissedOnly(t *testing.T) {
 	if n := again.Count(worker.ActionCreate); n != 0 {
 		t.Fatalf("second run created %d tickets: %+v", n, again.Actions)
 	}
+	// Same data, same clock: every draft comes out as it was written.
+	for _, a := range again.Actions {
+		if a.Reason != "up to date" {
+			t.Errorf("second run: %s %s is %q, want up to date", a.MilestoneKey, a.Purpose, a.Reason)
+		}
+	}
 	drafts2, _ := filepath.Glob(filepath.Join(outbox, "fw-*.md"))
 	if len(drafts2) != len(drafts) {
 		t.Fatalf("second run changed the outbox: %d → %d files", len(drafts), len(drafts2))

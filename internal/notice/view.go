@@ -347,8 +347,11 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	v.CheckIn = l.long(nextWorkday(today.AddDate(0, 0, r.opts.CheckInDays)))
 
 	// Progress since the last update.
+	// Since the last update: the day it was written, unless that is today
+	// (the same update drawn again, say by a second run the same day,
+	// must come out the same, not as "nothing since this morning").
 	since := today.AddDate(0, 0, -r.opts.CheckInDays)
-	if h.LastWritten != nil && !h.LastWritten.AsOf.IsZero() {
+	if h.LastWritten != nil && !h.LastWritten.AsOf.IsZero() && l.day(h.LastWritten.AsOf).Before(today) {
 		since = l.day(h.LastWritten.AsOf)
 	}
 	v.Since = l.long(since)
