@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/forewarn/forewarn/internal/duration"
 )
 
 // Deployment says which Jira flavour a site is.
@@ -245,21 +246,9 @@ var (
 	projectRe = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,254}$`)
 )
 
-// parseDuration accepts Go durations and whole days ("90d").
-func parseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == "0" {
-		return 0, nil
-	}
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(d)
-		if err != nil {
-			return 0, err
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	return time.ParseDuration(s)
-}
+// parseDuration accepts Go durations, days and weeks ("90d", "2w"); see
+// internal/duration.
+func parseDuration(s string) (time.Duration, error) { return duration.Parse(strings.TrimSpace(s)) }
 
 func durationOr(s string, def time.Duration) time.Duration {
 	if s == "" {

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/forewarn/forewarn/internal/diag"
+	"github.com/forewarn/forewarn/internal/duration"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/yamlx"
 )
@@ -347,19 +348,11 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a time (want RFC 3339, e.g. 2026-11-20T09:00:00Z, or YYYY-MM-DD)", s)
 }
 
-var durRe = regexp.MustCompile(`^(\d+)([smhdw])$`)
-
 // ParseDuration reads durations with d (days) and w (weeks) as well as
-// Go's own units.
+// Go's own units (internal/duration).
 func ParseDuration(s string) (time.Duration, error) {
-	if m := durRe.FindStringSubmatch(s); m != nil {
-		var n int64
-		fmt.Sscan(m[1], &n)
-		unit := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
-		return time.Duration(n) * unit, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
+	d, err := duration.Parse(s)
+	if err != nil {
 		return 0, fmt.Errorf("%q is not a duration (e.g. 36h, 14d, 2w)", s)
 	}
 	return d, nil

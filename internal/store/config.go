@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/forewarn/forewarn/internal/duration"
 )
 
 // Drivers.
@@ -126,22 +127,11 @@ func (d Duration) Duration() time.Duration { return time.Duration(d) }
 
 func (d Duration) String() string { return time.Duration(d).String() }
 
-var durRe = regexp.MustCompile(`^(\d+)([dw])$`)
-
-// ParseDuration reads a duration such as 90s, 2m, 1h30m, 1d or 2w.
+// ParseDuration reads a lock wait: Go durations, days and weeks (see
+// internal/duration).
 func ParseDuration(s string) (Duration, error) {
-	if m := durRe.FindStringSubmatch(s); m != nil {
-		n, err := strconv.ParseInt(m[1], 10, 64)
-		if err == nil && n < 1<<20 {
-			unit := 24 * time.Hour
-			if m[2] == "w" {
-				unit *= 7
-			}
-			return Duration(time.Duration(n) * unit), nil
-		}
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil || v < 0 {
+	v, err := duration.Parse(s)
+	if err != nil {
 		return 0, fmt.Errorf("%q is not a duration (e.g. 30s, 2m, 1h)", s)
 	}
 	return Duration(v), nil
