@@ -91,14 +91,19 @@ func (o *Outbox) Find(ctx context.Context, fp string) (*model.TicketRef, error) 
 	if err := validFP(fp); err != nil {
 		return nil, err
 	}
-	fm, _, err := o.read(fp)
+	fm, body, err := o.read(fp)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return o.ref(fp, fm), nil
+	ref := o.ref(fp, fm)
+	// The front matter's digest is of what forewarn wrote; a file that no
+	// longer matches it was edited by a person.
+	written := model.Ticket{Title: fm.Title, Body: body, Labels: fm.Labels}
+	ref.Edited = fm.Digest != "" && written.Digest() != fm.Digest
+	return ref, nil
 }
 
 func (o *Outbox) ref(fp string, fm frontMatter) *model.TicketRef {

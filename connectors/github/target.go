@@ -25,12 +25,28 @@ const maxBody = 65536
 // digestRe finds the hidden digest forewarn appends to a body it writes,
 // so that runs without a state store (GitHub Actions) can tell an
 // unchanged ticket from a changed one without rewriting it.
-var digestRe = regexp.MustCompile(`<!-- forewarn:digest=([0-9a-f]{8,64}) -->`)
+var digestRe = regexp.MustCompile(`<!-- forewarn:digest=([0-9a-f]{8,64})(?: content=([0-9a-f]{8,64}))? -->`)
 
 // withDigest is the body as sent: the ticket's body, shortened to fit, and
-// a hidden line carrying the ticket's digest.
+// a hidden line carrying the ticket's digest and the content hash of title
+// and body as sent (to tell a person's edit, model.ContentHash).
 func withDigest(tk model.Ticket) string {
-	return fitBody(tk.Body, tk.Fingerprint) + "\n<!-- forewarn:digest=" + tk.Digest() + " -->\n"
+	body := fitBody(tk.Body, tk.Fingerprint)
+	return body + "\n<!-- forewarn:digest=" + tk.Digest() + " content=" + model.ContentHash(tk.Title, body) + " -->\n"
+}
+
+// edited reports whether a person changed title or body since forewarn
+// wrote them: the content hash in the digest line no longer matches.
+func edited(title, body string) bool {
+	loc := digestRe.FindAllStringSubmatchIndex(body, -1)
+	if len(loc) == 0 {
+		return false
+	}
+	last := loc[len(loc)-1]
+	if last[4] < 0 { // written before the content hash existed
+		return false
+	}
+	return model.ContentHash(title, body[:last[0]]) != body[last[4]:last[5]]
 }
 
 // Target opens forewarn's tickets as GitHub issues.
@@ -131,6 +147,7 @@ func (t *Target) ref(fp string, is *gh.Issue) model.TicketRef {
 		URL: is.GetHTMLURL(), Open: is.GetState() == "open"}
 	if all := digestRe.FindAllStringSubmatch(is.GetBody(), -1); len(all) > 0 {
 		ref.Digest = all[len(all)-1][1]
+		ref.Edited = edited(is.GetTitle(), is.GetBody())
 	}
 	if !ref.Open {
 		ref.ClosedAt = is.GetClosedAt().Time.UTC()

@@ -352,3 +352,53 @@ func TestReadOnlyAccessStopsCreatingAfterTheFirstUnlabelledIssue(t *testing.T) {
 		t.Fatalf("%d issues, want 1", n)
 	}
 }
+
+// A person editing the title or the body is seen by Find (Edited), so the
+// worker comments instead of overwriting; GitHub turning line endings into
+// CRLF, or labels a person adds, are not edits of the text.
+func TestFindSeesAPersonsEdit(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	s.AddRepo("acme/delivery")
+	tg := newTarget(t, s, github.TargetConfig{}, nil)
+	ctx := context.Background()
+	tk := ticket("github:acme/web#1", model.PurposeClientNotice)
+	if _, err := tg.Create(ctx, tk); err != nil {
+		t.Fatal(err)
+	}
+	find := func() *model.TicketRef {
+		t.Helper()
+		ref, err := tg.Find(ctx, tk.Fingerprint)
+		if err != nil || ref == nil {
+			t.Fatalf("Find = %v, %v", ref, err)
+		}
+		return ref
+	}
+	if find().Edited {
+		t.Fatal("a ticket as written counts as edited")
+	}
+	s.Edit("acme/delivery", 1, func(is *fakegh.Issue) {
+		is.Body = strings.ReplaceAll(is.Body, "\n", "\r\n")
+		is.Labels = append(is.Labels, "reviewed")
+	})
+	if find().Edited {
+		t.Fatal("CRLF line endings and a new label count as an edit")
+	}
+	s.Edit("acme/delivery", 1, func(is *fakegh.Issue) {
+		is.Body = strings.Replace(is.Body, "Dear client,", "Dear client,\r\n\r\nThe cause: a late sign-off.", 1)
+	})
+	if !find().Edited {
+		t.Fatal("a sentence a person added is not seen")
+	}
+	// forewarn writing the ticket again makes it its own once more.
+	if err := tg.Update(ctx, *find(), tk); err != nil {
+		t.Fatal(err)
+	}
+	if find().Edited {
+		t.Fatal("edited after forewarn rewrote it")
+	}
+	s.Edit("acme/delivery", 1, func(is *fakegh.Issue) { is.Title = "Checkout v2: new date agreed" })
+	if !find().Edited {
+		t.Fatal("a new title is not seen")
+	}
+}

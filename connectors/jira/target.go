@@ -28,7 +28,27 @@ const maxDescription = 32767
 
 // digestRe finds the dimmed digest line forewarn appends to a description,
 // so runs without a state store can tell an unchanged ticket.
-var digestRe = regexp.MustCompile(`forewarn:digest=([0-9a-f]{8,64})`)
+var digestRe = regexp.MustCompile(`forewarn:digest=([0-9a-f]{8,64})(?: content=([0-9a-f]{8,64}))?`)
+
+// edited reports whether a person changed summary or description since
+// forewarn wrote them: the content hash on the digest line (letters and
+// digits only, so Jira's own reformatting does not count) no longer
+// matches. A description without it (older tickets) counts as not edited.
+func edited(summary, desc string) bool {
+	loc := digestRe.FindAllStringSubmatchIndex(desc, -1)
+	if len(loc) == 0 {
+		return false
+	}
+	last := loc[len(loc)-1]
+	if last[4] < 0 {
+		return false
+	}
+	cut := last[0]
+	if i := strings.LastIndex(desc[:cut], "{color"); i >= 0 && cut-i <= 24 {
+		cut = i // the dimming macro around the digest line is not content
+	}
+	return model.ContentHash(summary, desc[:cut]) != desc[last[4]:last[5]]
+}
 
 // Target opens forewarn's tickets as Jira issues in a review project.
 type Target struct {
@@ -108,6 +128,7 @@ func (t *Target) ref(fp string, is *gojira.Issue) model.TicketRef {
 	}
 	if all := digestRe.FindAllStringSubmatch(f.Description, -1); len(all) > 0 {
 		ref.Digest = all[len(all)-1][1]
+		ref.Edited = edited(f.Summary, f.Description)
 	}
 	if f.Status != nil && f.Status.StatusCategory.Key == "done" {
 		ref.Open = false
@@ -137,13 +158,13 @@ func description(tk model.Ticket) string {
 	if !model.HasMarker(body, tk.Fingerprint) {
 		body += "\n" + marker
 	}
-	digest := "{color:#97a0af}forewarn:digest=" + tk.Digest() + "{color}"
-	if n := len([]rune(body)) + len(digest) + 1; n > maxDescription {
+	digestLen := len("{color:#97a0af}forewarn:digest=") + 24 + len(" content=") + 16 + len("{color}")
+	if n := len([]rune(body)) + digestLen + 1; n > maxDescription {
 		r := []rune(body)
-		keep := maxDescription - len(digest) - len(marker) - 40
+		keep := maxDescription - digestLen - len(marker) - 40
 		body = string(r[:keep]) + "\n\n_(shortened)_\n" + marker
 	}
-	return body + "\n" + digest
+	return body + "\n{color:#97a0af}forewarn:digest=" + tk.Digest() + " content=" + model.ContentHash(summary(tk.Title), body+"\n") + "{color}"
 }
 
 func (t *Target) labels(tk model.Ticket) []string {

@@ -88,8 +88,30 @@ func TestTargetCreateFindUpdate(t *testing.T) {
 				t.Errorf("after update: %+v", is)
 			}
 			again, _ := tg.Find(ctx, tk.Fingerprint)
-			if again.Digest != tk2.Digest() {
-				t.Errorf("digest after update %q, want %q", again.Digest, tk2.Digest())
+			if again.Digest != tk2.Digest() || again.Edited {
+				t.Errorf("after update: digest %q (want %q), edited %v", again.Digest, tk2.Digest(), again.Edited)
+			}
+
+			// A person's edit is seen; Jira reformatting the markup is not.
+			s.srv.Edit("REV-1", func(is *fake.Issue) {
+				is.Description = strings.ReplaceAll(is.Description, "\n", "\r\n")
+				is.Description = strings.Replace(is.Description, "h2. Draft", "h2.  Draft", 1)
+			})
+			if ref, _ := tg.Find(ctx, tk.Fingerprint); ref == nil || ref.Edited {
+				t.Errorf("reformatted markup counts as an edit: %+v", ref)
+			}
+			s.srv.Edit("REV-1", func(is *fake.Issue) {
+				is.Description = strings.Replace(is.Description, "The release moves.", "The release moves. Cause: a late sign-off.", 1)
+			})
+			if ref, _ := tg.Find(ctx, tk.Fingerprint); ref == nil || !ref.Edited {
+				t.Errorf("a sentence a person added is not seen: %+v", ref)
+			}
+			s.srv.Edit("REV-1", func(is *fake.Issue) {
+				is.Description = strings.Replace(is.Description, " Cause: a late sign-off.", "", 1)
+				is.Summary = "WEB 1.0: new date agreed"
+			})
+			if ref, _ := tg.Find(ctx, tk.Fingerprint); ref == nil || !ref.Edited {
+				t.Errorf("a new summary is not seen: %+v", ref)
 			}
 			for _, r := range s.srv.Requests() {
 				if r.Route == "/rest/api/2/issue/{key}/attachments" && r.Header.Get("X-Atlassian-Token") != "no-check" {

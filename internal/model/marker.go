@@ -1,8 +1,11 @@
 package model
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // markerRe matches the fingerprint marker forewarn puts in every ticket body.
@@ -38,4 +41,23 @@ func HasMarker(body, fp string) bool {
 // trackers), a product label and the purpose.
 func TicketLabels(fp string, p Purpose) []string {
 	return []string{"forewarn", fp, "forewarn-" + string(p)}
+}
+
+// ContentHash fingerprints what a person reads in a ticket — its title and
+// body, letters and digits only — so a target can tell whether someone
+// edited the ticket since forewarn wrote it. Whitespace, punctuation and
+// markup are left out: trackers reformat those on their own (line endings,
+// Jira's wiki markup round trip), people change words and figures.
+func ContentHash(title, body string) string {
+	h := sha256.New()
+	var b strings.Builder
+	for _, s := range []string{title, "\x00", body} {
+		for _, r := range s {
+			if r == 0 || unicode.IsLetter(r) || unicode.IsDigit(r) {
+				b.WriteRune(r)
+			}
+		}
+	}
+	h.Write([]byte(b.String()))
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }

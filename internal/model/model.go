@@ -360,4 +360,8 @@ type TicketRef struct {
 	// such a ticket is never reopened.
 	WontDo bool   `json:"wont_do,omitempty"`
 	Digest string `json:"digest,omitempty"` // digest of the content last written, when known
+	// Edited: a person changed the title or body since forewarn last wrote
+	// it (model.ContentHash against what was written). forewarn then
+	// comments instead of overwriting their words.
+	Edited bool `json:"edited,omitempty"`
 }

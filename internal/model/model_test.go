@@ -109,3 +109,26 @@ func FuzzParseMarker(f *testing.F) {
 		}
 	})
 }
+
+func TestContentHashSeesWordsNotFormatting(t *testing.T) {
+	base := model.ContentHash("Checkout v2: new date", "Dear Dana,\n\nThe new date is **18 March**.\n")
+	for name, same := range map[string][2]string{
+		"CRLF":              {"Checkout v2: new date", "Dear Dana,\r\n\r\nThe new date is **18 March**.\r\n"},
+		"markup":            {"Checkout v2: new date", "Dear Dana,\n\nThe new date is *18 March*.\n"},
+		"trailing newlines": {"Checkout v2: new date", "Dear Dana,\n\nThe new date is **18 March**."},
+	} {
+		if model.ContentHash(same[0], same[1]) != base {
+			t.Errorf("%s changes the content hash", name)
+		}
+	}
+	for name, other := range map[string][2]string{
+		"a figure":     {"Checkout v2: new date", "Dear Dana,\n\nThe new date is **19 March**.\n"},
+		"a sentence":   {"Checkout v2: new date", "Dear Dana,\n\nSorry.\nThe new date is **18 March**.\n"},
+		"the title":    {"Checkout v2: agreed", "Dear Dana,\n\nThe new date is **18 March**.\n"},
+		"title ↔ body": {"Checkout v2: new dateDear", "Dana,\n\nThe new date is **18 March**.\n"},
+	} {
+		if model.ContentHash(other[0], other[1]) == base {
+			t.Errorf("changing %s leaves the content hash", name)
+		}
+	}
+}

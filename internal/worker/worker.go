@@ -328,7 +328,10 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 
 	a.Ref = *ref
 	digest := ref.Digest
-	if digest == "" && haveEntry {
+	if (digest == "" || ref.Edited) && haveEntry && entry.Digest != "" {
+		// An edited ticket still carries the digest of forewarn's last
+		// write; the ledger knows the last draft it considered, so one
+		// change is reported once.
 		digest = entry.Digest
 	}
 	rec := LedgerEntry{Fingerprint: fp, MilestoneKey: j.Milestone.Key, Purpose: f.Finding.Purpose, Target: w.Target.Name(),
@@ -397,6 +400,23 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 	case !f.MayUpdate:
 		a.Kind, a.Reason = kindOr(ops, ActionNone), "changed, but the rule's repeat interval has not passed"
 		return w.finish(ctx, st, run, a, rec, ops, now, false)
+	}
+	if ref.Edited {
+		// A person has worked on this ticket (the notice asks them to):
+		// never overwrite their words. Say what changed in a comment.
+		rec.Digest = ticket.Digest()
+		if ticket.Comment == "" {
+			a.Kind, a.Reason = kindOr(ops, ActionNone), "edited by a person: left as it is (the change is not material)"
+			return w.finish(ctx, st, run, a, rec, ops, now, false)
+		}
+		a.Kind, a.Reason = ActionComment, "edited by a person: not overwritten; the change is in a comment"
+		if mode == ModePlan {
+			return outcome{Action: a}
+		}
+		if err := w.Target.Comment(ctx, *ref, ticket.Comment); err != nil {
+			return fail(ActionComment, fmt.Errorf("commenting on %s: %w", ref.ID, err))
+		}
+		return w.finish(ctx, st, run, a, rec, ops+1, now, true)
 	}
 	a.Kind, a.Reason = ActionUpdate, "the draft changed"
 	if ticket.Comment != "" {

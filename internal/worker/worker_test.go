@@ -343,3 +343,74 @@ func TestInterruptedCreateIsCompletedOnce(t *testing.T) {
 		t.Fatalf("third run wrote again: updates=%d %+v", c.updates, rep.Actions)
 	}
 }
+
+// noting drafts like drafter and says what changed, as the notice package
+// does when a forecast moved.
+type noting struct{ drafter }
+
+func (d noting) Draft(req worker.DraftRequest, f model.Format) (model.Ticket, error) {
+	t, err := d.drafter.Draft(req, f)
+	t.Comment = "The forecast moved: " + d.version
+	return t, err
+}
+
+// A reviewer edits the draft (the notice asks them to write the cause):
+// a later change of forecast comments, and never overwrites their words.
+func TestEditedTicketIsCommentedNotOverwritten(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{Driver: "sqlite", Path: filepath.Join(dir, "state.db")}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	outbox := filepath.Join(dir, "outbox")
+	w, _ := newWorker(t, outbox, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3)}})
+	w.Store = st
+	if _, err := w.Run(ctx, worker.ModeRun); err != nil {
+		t.Fatal(err)
+	}
+	file := files(t, outbox)[0]
+	data, _ := os.ReadFile(file)
+	const theirs = "The delay comes from a late design sign-off; we have agreed a new review rhythm."
+	edited := strings.Replace(string(data), "3 remain v1", "3 remain v1\n\n"+theirs, 1)
+	if err := os.WriteFile(file, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	w.Drafter = noting{drafter{"v2"}}
+	plan, _ := w.Run(ctx, worker.ModePlan)
+	if len(plan.Actions) != 1 || plan.Actions[0].Kind != worker.ActionComment {
+		t.Fatalf("plan for an edited ticket: %+v", plan.Actions)
+	}
+	rep, err := w.Run(ctx, worker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Actions) != 1 || rep.Actions[0].Kind != worker.ActionComment || !rep.Actions[0].Done {
+		t.Fatalf("want one comment: %+v", rep.Actions)
+	}
+	now, _ := os.ReadFile(file)
+	if !strings.Contains(string(now), theirs) || strings.Contains(string(now), "v2") {
+		t.Fatalf("the reviewer's text was overwritten:\n%s", now)
+	}
+	comments, err := os.ReadFile(strings.TrimSuffix(file, ".md") + ".comments.md")
+	if err != nil || !strings.Contains(string(comments), "The forecast moved: v2") {
+		t.Fatalf("no comment with the change (%v):\n%s", err, comments)
+	}
+
+	// The same change is reported once.
+	rep, _ = w.Run(ctx, worker.ModeRun)
+	if rep.Count(worker.ActionComment) != 0 || rep.Count(worker.ActionUpdate) != 0 {
+		t.Fatalf("third run wrote again: %+v", rep.Actions)
+	}
+	// An untouched ticket is still updated in place.
+	w2, _ := newWorker(t, filepath.Join(dir, "other"), fakeSource{name: "demo", ms: []model.Milestone{milestone("b", 2)}})
+	if _, err := w2.Run(ctx, worker.ModeRun); err != nil {
+		t.Fatal(err)
+	}
+	w2.Drafter = noting{drafter{"v2"}}
+	if rep, _ := w2.Run(ctx, worker.ModeRun); rep.Count(worker.ActionUpdate) != 1 {
+		t.Fatalf("an unedited ticket was not updated: %+v", rep.Actions)
+	}
+}

@@ -34,7 +34,7 @@ var (
 	// markerToken is what model.ParseMarker reads.
 	markerToken = regexp.MustCompile(`forewarn:fingerprint=fw-`)
 	// ownComment: an HTML comment forewarn writes itself.
-	ownComment = regexp.MustCompile(`<!-- forewarn:[a-z]+=[0-9a-fw-]+ -->`)
+	ownComment = regexp.MustCompile(`<!-- forewarn:[a-z]+=[0-9a-fw-]+(?: content=[0-9a-f]+)? -->`)
 	// liveLink: a Markdown link whose brackets are not escaped.
 	liveLink = regexp.MustCompile(`(^|[^\\])\]\(javascript:`)
 )
