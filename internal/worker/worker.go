@@ -405,8 +405,14 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 		// A person has worked on this ticket (the notice asks them to):
 		// never overwrite their words. Say what changed in a comment.
 		rec.Digest = ticket.Digest()
-		if ticket.Comment == "" {
+		switch {
+		case ticket.Comment == "":
 			a.Kind, a.Reason = kindOr(ops, ActionNone), "edited by a person: left as it is (the change is not material)"
+			return w.finish(ctx, st, run, a, rec, ops, now, false)
+		case !haveEntry:
+			// Without a ledger (state: none, or state lost) nothing would
+			// remember the comment, and every run would post it again.
+			a.Kind, a.Reason = kindOr(ops, ActionNone), "edited by a person: left as it is (no state store to remember a comment)"
 			return w.finish(ctx, st, run, a, rec, ops, now, false)
 		}
 		a.Kind, a.Reason = ActionComment, "edited by a person: not overwritten; the change is in a comment"

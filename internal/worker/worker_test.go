@@ -414,3 +414,30 @@ func TestEditedTicketIsCommentedNotOverwritten(t *testing.T) {
 		t.Fatalf("an unedited ticket was not updated: %+v", rep.Actions)
 	}
 }
+
+// Without a state store nothing remembers a comment: an edited ticket is
+// left alone rather than commented on every run.
+func TestEditedTicketWithoutStateIsLeftAlone(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	w, _ := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3)}})
+	if _, err := w.Run(ctx, worker.ModeRun); err != nil {
+		t.Fatal(err)
+	}
+	file := files(t, dir)[0]
+	data, _ := os.ReadFile(file)
+	os.WriteFile(file, []byte(strings.Replace(string(data), "3 remain v1", "3 remain v1 — checked by Sam", 1)), 0o644)
+	w.Drafter = noting{drafter{"v2"}}
+	for i := range 3 {
+		rep, err := w.Run(ctx, worker.ModeRun)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Count(worker.ActionComment)+rep.Count(worker.ActionUpdate) != 0 {
+			t.Fatalf("run %d wrote to an edited ticket without state: %+v", i, rep.Actions)
+		}
+	}
+	if _, err := os.Stat(strings.TrimSuffix(file, ".md") + ".comments.md"); err == nil {
+		t.Fatal("a comment was posted")
+	}
+}
