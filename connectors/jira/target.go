@@ -94,29 +94,27 @@ func (t *Target) Find(ctx context.Context, fp string) (*model.TicketRef, error) 
 	t.mu.Lock()
 	reconcile := slices.Clone(t.created)
 	t.mu.Unlock()
-	queries := []string{
-		And(Eq("project", t.cfg.Project), Eq("labels", fp)) + " ORDER BY created ASC",
-		And(Eq("project", t.cfg.Project), "text ~ "+Phrase(fp)) + " ORDER BY created ASC",
-	}
-	for _, q := range queries {
-		var found *gojira.Issue
-		err := t.c.search(ctx, cloud, q, findFields, 50, reconcile, func(is *gojira.Issue) {
-			if found != nil || is.Fields == nil {
-				return
-			}
-			if model.HasMarker(is.Fields.Description, fp) || slices.Contains(is.Fields.Labels, fp) {
-				found = is
-			}
-		})
-		if err != nil {
-			return nil, fmt.Errorf("looking for %s in %s: %w", fp, t.cfg.Project, err)
+	// One search for the label or the marker text (projects whose create
+	// screen drops labels have only the marker): a new ticket costs one
+	// search, not two. The oldest ticket carrying either wins.
+	q := And(Eq("project", t.cfg.Project), Or(Eq("labels", fp), "text ~ "+Phrase(fp))) + " ORDER BY created ASC"
+	var found *gojira.Issue
+	err = t.c.search(ctx, cloud, q, findFields, 50, reconcile, func(is *gojira.Issue) {
+		if found != nil || is.Fields == nil {
+			return
 		}
-		if found != nil {
-			ref := t.ref(fp, found)
-			return &ref, nil
+		if model.HasMarker(is.Fields.Description, fp) || slices.Contains(is.Fields.Labels, fp) {
+			found = is
 		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("looking for %s in %s: %w", fp, t.cfg.Project, err)
 	}
-	return nil, nil
+	if found == nil {
+		return nil, nil
+	}
+	ref := t.ref(fp, found)
+	return &ref, nil
 }
 
 func (t *Target) ref(fp string, is *gojira.Issue) model.TicketRef {
