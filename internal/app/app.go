@@ -38,7 +38,7 @@ type Options struct {
 	RulesPath string
 	Log       zerolog.Logger
 	Getenv    func(string) string // secrets are read through it; default os.Getenv
-	Now       func() time.Time    // default time.Now
+	Now       func() time.Time    // default: the config's as_of, else time.Now
 	// Observe and RateLimit feed metrics (serve mode); nil means none.
 	Observe   func(tracker, method, route string, status int)
 	RateLimit func(tracker string, remaining int)
@@ -125,7 +125,7 @@ func Load(ctx context.Context, o Options) (*App, error) {
 		if errors.As(err, &dl) {
 			l.Items = append(l.Items, dl.Items...)
 		} else {
-			l.Add(cfg.Path, orRoot(cfg.Drafts, cfg), "", "drafts: %v", err)
+			l.Add(cfg.Path, orRoot(cfg.Drafts), "", "drafts: %v", err)
 		}
 	} else {
 		a.drafts = r
@@ -280,7 +280,7 @@ func (a *App) forecaster() worker.Forecaster {
 }
 
 // orRoot is n, or the top of the file when the section is absent.
-func orRoot(n *yaml.Node, cfg *config.Config) *yaml.Node {
+func orRoot(n *yaml.Node) *yaml.Node {
 	if n != nil {
 		return n
 	}
