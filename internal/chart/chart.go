@@ -37,7 +37,59 @@ type series struct {
 	p85     time.Time
 	p95     time.Time
 	initial int // scope on the first day
+	w       words
 	left    int // remaining per the forecast, when there are no points
+}
+
+// words are the chart's text in one language; dates are numbers and month
+// abbreviations, nothing from the tracker.
+type words struct {
+	title, today, due, remaining, scope, ideal string
+	mermaidTitle, mermaidDue, items            string
+	months                                     [12]string
+	monthFirst                                 bool // Mermaid axis as "Jan 2" (English) rather than "2 jan"
+}
+
+var english = words{title: "Burn-down: items remaining", today: "today", due: "due", remaining: "remaining", scope: "scope", ideal: "ideal",
+	mermaidTitle: "Items remaining", mermaidDue: "due", items: "Items", monthFirst: true,
+	months: [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}}
+
+var dutch = words{title: "Burn-down: onderdelen te gaan", today: "vandaag", due: "deadline", remaining: "te gaan", scope: "omvang", ideal: "ideaal",
+	mermaidTitle: "Onderdelen te gaan", mermaidDue: "deadline", items: "Onderdelen",
+	months: [12]string{"jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"}}
+
+// dayMonth is "2 Jan" / "2 jan".
+func (w words) dayMonth(t time.Time) string {
+	return fmt.Sprintf("%d %s", t.Day(), w.months[t.Month()-1])
+}
+
+// axis is a Mermaid axis label: "Jan 2" in English, "2 jan" in Dutch.
+func (w words) axis(t time.Time) string {
+	if w.monthFirst {
+		return fmt.Sprintf("%s %d", w.months[t.Month()-1], t.Day())
+	}
+	return w.dayMonth(t)
+}
+
+// Option adjusts a chart.
+type Option func(*words)
+
+// Locale draws the chart's words in the drafts' language: "nl" for Dutch,
+// anything else English.
+func Locale(lang string) Option {
+	return func(w *words) {
+		if lang == "nl" {
+			*w = dutch
+		}
+	}
+}
+
+func wordsFor(opts []Option) words {
+	w := english
+	for _, o := range opts {
+		o(&w)
+	}
+	return w
 }
 
 func day(t time.Time) time.Time {
@@ -45,11 +97,11 @@ func day(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-func prepare(points []model.BurndownPoint, due time.Time, f model.Forecast) series {
+func prepare(points []model.BurndownPoint, due time.Time, f model.Forecast, opts []Option) series {
 	ps := make([]model.BurndownPoint, len(points))
 	copy(ps, points)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Day.Before(ps[j].Day) })
-	s := series{points: ps, due: day(due), left: f.RemainingItems}
+	s := series{points: ps, due: day(due), left: f.RemainingItems, w: wordsFor(opts)}
 	if f.Status == model.ForecastOK {
 		s.p50, s.p85, s.p95 = day(f.P50), day(f.P85), day(f.P95)
 	}
@@ -98,19 +150,19 @@ func (s series) remainingNow() int {
 // the scope line, the ideal line to the due date, the due date, today, and
 // the forecast's P50/P85/P95 projections from the last observed day. Labels
 // are dates and numbers only (no tracker text).
-func SVG(points []model.BurndownPoint, due time.Time, forecast model.Forecast) []byte {
+func SVG(points []model.BurndownPoint, due time.Time, forecast model.Forecast, opts ...Option) []byte {
 	c := &svgCanvas{}
 	fmt.Fprintf(&c.b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`+"\n", width, height, width, height)
-	draw(c, prepare(points, due, forecast))
+	draw(c, prepare(points, due, forecast, opts))
 	c.b.WriteString("</svg>\n")
 	return []byte(c.b.String())
 }
 
 // PNG draws the same chart as SVG as a PNG image (for trackers that do not
 // show SVG attachments inline, such as Jira).
-func PNG(points []model.BurndownPoint, due time.Time, forecast model.Forecast) ([]byte, error) {
+func PNG(points []model.BurndownPoint, due time.Time, forecast model.Forecast, opts ...Option) ([]byte, error) {
 	c := newRaster(width, height, 1)
-	draw(c, prepare(points, due, forecast))
+	draw(c, prepare(points, due, forecast, opts))
 	var b bytes.Buffer
 	// BestSpeed: the same pixels, a file about a tenth larger, encoded in
 	// half the time (the default level spent most of a chart's 18 ms).
@@ -135,7 +187,7 @@ func draw(c canvas, s series) {
 		muted = "#5e6c84"
 	)
 	c.rect(0, 0, width, height, "#ffffff")
-	c.text(marginL, 24, "Burn-down: items remaining", ink, "start", 16, true)
+	c.text(marginL, 24, s.w.title, ink, "start", 16, true)
 
 	// Grid and y axis.
 	step := niceStep(ytop)
@@ -152,7 +204,7 @@ func draw(c canvas, s series) {
 	for d := 0; d <= days; d += tick {
 		t := s.start.AddDate(0, 0, d)
 		c.line(x(t), height-marginB, x(t), height-marginB+5, "#c1c7d0", 1, nil)
-		c.text(x(t), height-marginB+19, t.Format("2 Jan"), muted, "middle", 12, false)
+		c.text(x(t), height-marginB+19, s.w.dayMonth(t), muted, "middle", 12, false)
 	}
 	c.line(marginL, height-marginB, width-marginR, height-marginB, muted, 1, nil)
 	c.line(marginL, marginT, marginL, height-marginB, muted, 1, nil)
@@ -162,10 +214,10 @@ func draw(c canvas, s series) {
 	// Today and the due date.
 	if len(s.points) > 0 && s.today.Before(s.end) {
 		c.line(x(s.today), marginT, x(s.today), height-marginB, "#c1c7d0", 1, []float64{3, 3})
-		c.text(x(s.today), height-marginB-6, "today", muted, "middle", 11, false)
+		c.text(x(s.today), height-marginB-6, s.w.today, muted, "middle", 11, false)
 	}
 	c.line(x(s.due), marginT, x(s.due), height-marginB, "#de350b", 1.5, nil)
-	c.text(x(s.due), marginT-6, "due "+s.due.Format("2 Jan"), "#de350b", "middle", 12, false)
+	c.text(x(s.due), marginT-6, s.w.due+" "+s.w.dayMonth(s.due), "#de350b", "middle", 12, false)
 
 	if len(s.points) > 0 {
 		xs := make([]float64, len(s.points))
@@ -194,10 +246,10 @@ func draw(c canvas, s series) {
 		label, color string
 		dash         []float64
 	}
-	legend := []entry{{"remaining", "#0052cc", nil}, {"scope", "#6554c0", []float64{6, 3}}, {"ideal", "#97a0af", []float64{2, 4}}}
+	legend := []entry{{s.w.remaining, "#0052cc", nil}, {s.w.scope, "#6554c0", []float64{6, 3}}, {s.w.ideal, "#97a0af", []float64{2, 4}}}
 	for _, q := range projections(s) {
 		if !q.t.IsZero() {
-			legend = append(legend, entry{q.name + " " + q.t.Format("2 Jan"), q.color, q.dash})
+			legend = append(legend, entry{q.name + " " + s.w.dayMonth(q.t), q.color, q.dash})
 		}
 	}
 	for _, it := range legend {
@@ -241,8 +293,8 @@ const mermaidMaxPoints = 30
 // remaining items: observed up to the last day, then the straight path to
 // zero on the P85 date. The second is the ideal line to the due date. Days
 // are sampled evenly when there are more than 30.
-func Mermaid(points []model.BurndownPoint, due time.Time, forecast model.Forecast) string {
-	s := prepare(points, due, forecast)
+func Mermaid(points []model.BurndownPoint, due time.Time, forecast model.Forecast, opts ...Option) string {
+	s := prepare(points, due, forecast, opts)
 	end := s.due
 	target := s.p85
 	if target.After(end) {
@@ -269,7 +321,7 @@ func Mermaid(points []model.BurndownPoint, due time.Time, forecast model.Forecas
 			i = n - 1 // always end on the last day
 		}
 		t := s.start.AddDate(0, 0, i)
-		labels = append(labels, fmt.Sprintf("%q", t.Format("Jan 2")))
+		labels = append(labels, fmt.Sprintf("%q", s.w.axis(t)))
 		var v float64
 		switch p, ok := byDay[t]; {
 		case ok:
@@ -292,13 +344,13 @@ func Mermaid(points []model.BurndownPoint, due time.Time, forecast model.Forecas
 	}
 	var b strings.Builder
 	b.WriteString("```mermaid\nxychart-beta\n")
-	fmt.Fprintf(&b, "    title \"Items remaining (due %s", s.due.Format("Jan 2"))
+	fmt.Fprintf(&b, "    title \"%s (%s %s", s.w.mermaidTitle, s.w.mermaidDue, s.w.axis(s.due))
 	if !target.IsZero() {
-		fmt.Fprintf(&b, ", P85 %s", target.Format("Jan 2"))
+		fmt.Fprintf(&b, ", P85 %s", s.w.axis(target))
 	}
 	b.WriteString(")\"\n")
 	fmt.Fprintf(&b, "    x-axis [%s]\n", strings.Join(labels, ", "))
-	fmt.Fprintf(&b, "    y-axis \"Items\" 0 --> %d\n", niceCeil(s.ymax))
+	fmt.Fprintf(&b, "    y-axis \"%s\" 0 --> %d\n", s.w.items, niceCeil(s.ymax))
 	fmt.Fprintf(&b, "    line [%s]\n", strings.Join(actual, ", "))
 	fmt.Fprintf(&b, "    line [%s]\n", strings.Join(ideal, ", "))
 	b.WriteString("```\n")

@@ -202,3 +202,25 @@ func BenchmarkSVG(b *testing.B) {
 		SVG(pts, due, f)
 	}
 }
+
+// A Dutch draft's chart speaks Dutch; English stays the default.
+func TestLocale(t *testing.T) {
+	pts, due, f := fixture()
+	nl := string(SVG(pts, due, f, Locale("nl")))
+	for _, want := range []string{"Burn-down: onderdelen te gaan", "vandaag", "deadline 4 dec", "te gaan", "omvang", "ideaal"} {
+		if !strings.Contains(nl, want) {
+			t.Errorf("Dutch SVG lacks %q", want)
+		}
+	}
+	en := string(SVG(pts, due, f))
+	if strings.Contains(en, "vandaag") || !strings.Contains(en, "due 4 Dec") {
+		t.Error("the default is not English")
+	}
+	m := Mermaid(pts, due, f, Locale("nl"))
+	if !strings.Contains(m, `title "Onderdelen te gaan (deadline 4 dec, P85 16 dec)"`) || !strings.Contains(m, `y-axis "Onderdelen"`) {
+		t.Errorf("Dutch Mermaid:\n%s", m)
+	}
+	if _, err := PNG(pts, due, f, Locale("nl")); err != nil {
+		t.Error(err)
+	}
+}

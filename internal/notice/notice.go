@@ -166,13 +166,14 @@ func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
 		}
 	}
 	due := req.Milestone.EffectiveDue()
-	svg := chart.SVG(req.Forecast.Burndown, due, req.Forecast)
+	words := chart.Locale(lang) // the reviewer reads the chart in the draft's language
+	svg := chart.SVG(req.Forecast.Burndown, due, req.Forecast, words)
 	tk.Attachments = append(tk.Attachments, model.Attachment{Name: ChartSVG, ContentType: "image/svg+xml", Data: svg})
 	// The PNG is made only when a target writes it (see model.Attachment).
 	points, fc, key := req.Forecast.Burndown, req.Forecast, req.Milestone.Key
 	tk.Attachments = append(tk.Attachments, model.Attachment{Name: ChartPNG, ContentType: "image/png",
 		Make: func() ([]byte, error) {
-			png, err := chart.PNG(points, due, fc)
+			png, err := chart.PNG(points, due, fc, words)
 			if err != nil {
 				return nil, fmt.Errorf("rendering the burn-down of %s: %w", key, err)
 			}

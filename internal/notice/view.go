@@ -373,7 +373,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	if f == model.FormatJiraWiki {
 		v.Chart = "!" + ChartPNG + "|width=760!"
 	} else {
-		v.Chart = chart.Mermaid(fc.Burndown, promised, fc)
+		v.Chart = chart.Mermaid(fc.Burndown, promised, fc, chart.Locale(l.lang))
 	}
 	return v
 }
