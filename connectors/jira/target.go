@@ -117,6 +117,39 @@ func (t *Target) Find(ctx context.Context, fp string) (*model.TicketRef, error) 
 	return &ref, nil
 }
 
+// FindMany implements worker.BatchFinder: one search per fifty
+// fingerprints, by label (`labels in (…)`), oldest ticket first. Tickets
+// that carry only the marker (labels refused on the create screen) are
+// not returned here; the worker's Find still finds them.
+func (t *Target) FindMany(ctx context.Context, fps []string) (map[string]*model.TicketRef, error) {
+	cloud, err := t.c.isCloud(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	reconcile := slices.Clone(t.created)
+	t.mu.Unlock()
+	found := map[string]*model.TicketRef{}
+	for chunk := range slices.Chunk(fps, 50) {
+		q := And(Eq("project", t.cfg.Project), In("labels", chunk)) + " ORDER BY created ASC"
+		err := t.c.search(ctx, cloud, q, findFields, 100, reconcile, func(is *gojira.Issue) {
+			if is.Fields == nil {
+				return
+			}
+			for _, fp := range chunk {
+				if found[fp] == nil && slices.Contains(is.Fields.Labels, fp) {
+					ref := t.ref(fp, is)
+					found[fp] = &ref
+				}
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("looking for %d tickets in %s: %w", len(chunk), t.cfg.Project, err)
+		}
+	}
+	return found, nil
+}
+
 func (t *Target) ref(fp string, is *gojira.Issue) model.TicketRef {
 	ref := model.TicketRef{Fingerprint: fp, Target: t.Name(), ID: is.Key,
 		URL: strings.TrimRight(t.cfg.BaseURL, "/") + "/browse/" + is.Key, Open: true}

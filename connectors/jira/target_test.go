@@ -3,6 +3,7 @@ package jira_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -293,5 +294,54 @@ func TestTargetJQLErrorBody(t *testing.T) {
 	}
 	if s.srv.Count("GET /rest/api/2/search/jql") != 1 {
 		t.Errorf("a 400 JQL error was retried: %v", s.srv.Counts())
+	}
+}
+
+// FindMany finds every labelled ticket of a batch in one search per fifty
+// fingerprints, and says nothing of the ones that do not exist.
+func TestTargetFindManyOneSearch(t *testing.T) {
+	for _, cloud := range []bool{true, false} {
+		t.Run(map[bool]string{true: "cloud", false: "datacenter"}[cloud], func(t *testing.T) {
+			s := newSite(t, cloud)
+			s.seed()
+			host := strings.TrimPrefix(s.srv.URL, "http://")
+			tg := newTarget(t, s, nil)
+			ctx := context.Background()
+			var fps []string
+			want := map[string]string{}
+			for i := range 60 {
+				tk := ticket(host, fmt.Sprintf("jira:%s/WEB:version:%d", host, 20000+i))
+				fps = append(fps, tk.Fingerprint)
+				if i%2 == 0 { // every other one exists
+					ref, err := tg.Create(ctx, tk)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want[tk.Fingerprint] = ref.ID
+				}
+			}
+			s.srv.ResetLog()
+			got, err := tg.FindMany(ctx, fps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("found %d tickets, want %d", len(got), len(want))
+			}
+			for fp, id := range want {
+				if got[fp] == nil || got[fp].ID != id || !got[fp].Open {
+					t.Errorf("%s: got %+v, want %s", fp, got[fp], id)
+				}
+			}
+			searches := 0
+			for _, r := range s.srv.Requests() {
+				if strings.Contains(r.Route, "/search") {
+					searches++
+				}
+			}
+			if searches != 2 { // 60 fingerprints: two batches of at most 50
+				t.Errorf("%d searches for 60 fingerprints, want 2", searches)
+			}
+		})
 	}
 }

@@ -55,6 +55,14 @@ type Target interface {
 	Reopen(ctx context.Context, ref model.TicketRef) error
 }
 
+// BatchFinder is a Target that can look many fingerprints up in one
+// request. The worker uses it once per run so that tickets that exist cost
+// no search each; a fingerprint it does not return is looked up with Find,
+// so absence is always confirmed one by one.
+type BatchFinder interface {
+	FindMany(ctx context.Context, fingerprints []string) (map[string]*model.TicketRef, error)
+}
+
 // Store keeps what forewarn remembers between runs. The worker works with
 // no store at all (state: none): trackers carry the fingerprints then.
 type Store interface {

@@ -88,6 +88,7 @@ func (w *Worker) Run(ctx context.Context, mode Mode) (Report, error) {
 			cmp.Compare(purposeOrder(a.Finding.Purpose), purposeOrder(b.Finding.Purpose)),
 			cmp.Compare(a.Finding.Rule, b.Finding.Rule))
 	})
+	known := w.prefetch(ctx, firings)
 	budget := w.Rules.Budget()
 	ops := 0
 	seen := map[string]bool{}
@@ -108,7 +109,8 @@ func (w *Worker) Run(ctx context.Context, mode Mode) (Report, error) {
 				Reason: fmt.Sprintf("operations budget of %d reached; left for the next run", budget)})
 			continue
 		}
-		a := w.reconcile(ctx, mode, st, run, f, j, now)
+		a := w.reconcile(ctx, mode, st, run, f, j, now, known[fp])
+		delete(known, fp) // a second firing on the ticket looks it up afresh
 		if a.Kind != ActionNone && a.Kind != ActionDeferred {
 			ops += a.ops
 		}
@@ -239,10 +241,32 @@ type outcome struct {
 	ops int
 }
 
+// prefetch looks every firing's ticket up in one go when the target can
+// (BatchFinder). A failure only costs the searches it would have saved.
+func (w *Worker) prefetch(ctx context.Context, firings []Firing) map[string]*model.TicketRef {
+	bf, ok := w.Target.(BatchFinder)
+	if !ok || len(firings) < 2 {
+		return nil
+	}
+	var fps []string
+	for _, f := range firings {
+		if fp := f.Finding.Fingerprint(); !slices.Contains(fps, fp) {
+			fps = append(fps, fp)
+		}
+	}
+	found, err := bf.FindMany(ctx, fps)
+	if err != nil {
+		w.Log.Warn().Err(err).Msg("could not look the tickets up in one go; looking them up one by one")
+		return nil
+	}
+	return found
+}
+
 // reconcile makes the target hold the ticket a firing asks for, exactly
 // once: find by fingerprint, create only when nothing is found, and after
 // a create that failed ambiguously, find again instead of retrying.
-func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun, f Firing, j Judged, now time.Time) outcome {
+// known is the ticket a batch lookup found for it, if any.
+func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun, f Firing, j Judged, now time.Time, known *model.TicketRef) outcome {
 	fp := f.Finding.Fingerprint()
 	a := Action{Fingerprint: fp, MilestoneKey: j.Milestone.Key, Purpose: f.Finding.Purpose, Rule: f.Finding.Rule, Target: w.Target.Name()}
 	log := w.Log.With().Str("fingerprint", fp).Str("milestone", j.Milestone.Key).Str("purpose", string(f.Finding.Purpose)).Logger()
@@ -267,9 +291,11 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 	}
 	a.Title = ticket.Title
 
-	ref, err := w.Target.Find(ctx, fp)
-	if err != nil {
-		return fail(ActionCreate, fmt.Errorf("looking for the existing ticket: %w", err))
+	ref := known
+	if ref == nil {
+		if ref, err = w.Target.Find(ctx, fp); err != nil {
+			return fail(ActionCreate, fmt.Errorf("looking for the existing ticket: %w", err))
+		}
 	}
 
 	if ref == nil {

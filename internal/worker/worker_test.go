@@ -441,3 +441,53 @@ func TestEditedTicketWithoutStateIsLeftAlone(t *testing.T) {
 		t.Fatal("a comment was posted")
 	}
 }
+
+// batching looks tickets up in one go (worker.BatchFinder) and counts the
+// one-by-one lookups.
+type batching struct {
+	worker.Target
+	batches, finds int
+}
+
+func (b *batching) Find(ctx context.Context, fp string) (*model.TicketRef, error) {
+	b.finds++
+	return b.Target.Find(ctx, fp)
+}
+
+func (b *batching) FindMany(ctx context.Context, fps []string) (map[string]*model.TicketRef, error) {
+	b.batches++
+	out := map[string]*model.TicketRef{}
+	for _, fp := range fps {
+		if ref, err := b.Target.Find(ctx, fp); err != nil {
+			return nil, err
+		} else if ref != nil {
+			out[fp] = ref
+		}
+	}
+	return out, nil
+}
+
+// With a BatchFinder, tickets that exist cost no search of their own; a
+// missing one is still looked up singly before it is created.
+func TestBatchLookupSparesSearches(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	w, out := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3), milestone("b", 2)}})
+	if _, err := w.Run(ctx, worker.ModeRun); err != nil {
+		t.Fatal(err)
+	}
+	b := &batching{Target: out}
+	w.Target = b
+	w.Sources = []worker.Source{fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3), milestone("b", 2), milestone("c", 4)}}}
+	w.Drafter = drafter{"v2"}
+	rep, err := w.Run(ctx, worker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.batches != 1 || b.finds != 1 {
+		t.Fatalf("batches=%d finds=%d, want 1 and 1 (only the new ticket looked up singly)", b.batches, b.finds)
+	}
+	if rep.Count(worker.ActionUpdate) != 2 || rep.Count(worker.ActionCreate) != 1 || len(files(t, dir)) != 3 {
+		t.Fatalf("want 2 updates and 1 create: %+v", rep.Actions)
+	}
+}
