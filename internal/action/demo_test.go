@@ -3,38 +3,18 @@ package action_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/forewarn/forewarn/internal/action"
+	"github.com/forewarn/forewarn/internal/demotest"
 )
-
-// demoConfig copies the bundled demo into a temporary directory (it writes
-// its state and outbox beside the config) and returns the config's path.
-func demoConfig(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	for _, name := range []string{"forewarn.yaml", "export.yaml"} {
-		b, err := os.ReadFile(filepath.Join(root, "examples", "demo", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := strings.ReplaceAll(string(b), "../../rules.yaml", filepath.Join(root, "rules.yaml"))
-		writeFile(t, filepath.Join(dir, name), text)
-	}
-	return filepath.Join(dir, "forewarn.yaml")
-}
 
 // TestDemoThroughMain runs the Action's real entry point on the demo: a
 // plan, a run, and a second run that finds every draft already written.
 func TestDemoThroughMain(t *testing.T) {
-	cfg := demoConfig(t)
+	_, cfg := demotest.Copy(t)
 	dir := filepath.Dir(cfg)
 	step := 0
 	run := func(mode string) (int, map[string]string, string) {

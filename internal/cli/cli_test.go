@@ -11,35 +11,9 @@ import (
 	"testing"
 
 	"github.com/forewarn/forewarn/internal/cli"
+	"github.com/forewarn/forewarn/internal/demotest"
 	"github.com/forewarn/forewarn/internal/worker"
 )
-
-// demo copies the bundled demo and the shipped rules into a temporary tree
-// laid out like the repository, so runs never touch the checkout.
-func demo(t *testing.T) (root, config string) {
-	t.Helper()
-	root = t.TempDir()
-	repo := filepath.Join("..", "..")
-	copyFile(t, filepath.Join(repo, "rules.yaml"), filepath.Join(root, "rules.yaml"))
-	for _, f := range []string{"forewarn.yaml", "export.yaml"} {
-		copyFile(t, filepath.Join(repo, "examples", "demo", f), filepath.Join(root, "examples", "demo", f))
-	}
-	return root, filepath.Join(root, "examples", "demo", "forewarn.yaml")
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	data, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func noEnv(string) string { return "" }
 
@@ -76,7 +50,7 @@ func tree(t *testing.T, dir string) []string {
 }
 
 func TestDemoRunDraftsForAtRiskAndMissedOnly(t *testing.T) {
-	root, cfg := demo(t)
+	root, cfg := demotest.Copy(t)
 	before := tree(t, root)
 
 	code, stdout, stderr := forewarn(t, "plan", "--config", cfg, "--now", now, "--json")
@@ -176,7 +150,7 @@ func TestDemoRunDraftsForAtRiskAndMissedOnly(t *testing.T) {
 // The demo's config freezes its clock (as_of), so README's command gives
 // the same plan on any day as an explicit --now does.
 func TestDemoClockFrozenByConfig(t *testing.T) {
-	_, cfg := demo(t)
+	_, cfg := demotest.Copy(t)
 	code, frozen, stderr := forewarn(t, "plan", "--config", cfg, "--json")
 	if code != cli.ExitOK {
 		t.Fatalf("plan exit %d\n%s", code, stderr)
@@ -197,7 +171,7 @@ func TestDemoClockFrozenByConfig(t *testing.T) {
 }
 
 func TestDemoHumanOutput(t *testing.T) {
-	_, cfg := demo(t)
+	_, cfg := demotest.Copy(t)
 	code, stdout, stderr := forewarn(t, "run", "--config", cfg, "--now", now)
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
@@ -216,7 +190,7 @@ func TestDemoHumanOutput(t *testing.T) {
 var position = regexp.MustCompile(`forewarn\.yaml:\d+:\d+: `)
 
 func TestBadConfigStopsBeforeWriting(t *testing.T) {
-	root, cfg := demo(t)
+	root, cfg := demotest.Copy(t)
 	data, _ := os.ReadFile(cfg)
 	os.WriteFile(cfg, bytes.Replace(data, []byte("  outbox:\n    dir: outbox"), []byte("  outbox:\n    dri: outbox"), 1), 0o644)
 	for _, cmd := range []string{"run", "plan", "check"} {
@@ -237,7 +211,7 @@ func TestBadConfigStopsBeforeWriting(t *testing.T) {
 }
 
 func TestBadRulesStopBeforeWriting(t *testing.T) {
-	root, cfg := demo(t)
+	root, cfg := demotest.Copy(t)
 	rules := filepath.Join(root, "rules.yaml")
 	data, _ := os.ReadFile(rules)
 	os.WriteFile(rules, append(data, []byte("\nbogus_top_level_key: 1\n")...), 0o644)
@@ -254,7 +228,7 @@ func TestBadRulesStopBeforeWriting(t *testing.T) {
 }
 
 func TestConfigFromEnvironment(t *testing.T) {
-	_, cfg := demo(t)
+	_, cfg := demotest.Copy(t)
 	var out, errb bytes.Buffer
 	env := func(k string) string {
 		if k == "FOREWARN_CONFIG" {
@@ -317,7 +291,7 @@ func TestSubcommandsOfOtherPackages(t *testing.T) {
 		t.Errorf("schema nope: exit %d, want 2", code)
 	}
 
-	_, cfg := demo(t)
+	_, cfg := demotest.Copy(t)
 	code, stdout, stderr = forewarn(t, "check", "--config", cfg)
 	if code != cli.ExitOK || !strings.Contains(stdout, "sources: 1 (demo: file)") || !strings.Contains(stdout, "milestone-at-risk") {
 		t.Errorf("check: exit %d\n%s%s", code, stdout, stderr)
@@ -329,19 +303,7 @@ func TestSubcommandsOfOtherPackages(t *testing.T) {
 // the rules, render six drafts with their charts. plan writes nothing, so
 // every iteration does the same work.
 func BenchmarkDemo(b *testing.B) {
-	root := b.TempDir()
-	repo := filepath.Join("..", "..")
-	for _, f := range []string{"rules.yaml", "examples/demo/forewarn.yaml", "examples/demo/export.yaml"} {
-		data, err := os.ReadFile(filepath.Join(repo, f))
-		if err != nil {
-			b.Fatal(err)
-		}
-		os.MkdirAll(filepath.Dir(filepath.Join(root, f)), 0o755)
-		if err := os.WriteFile(filepath.Join(root, f), data, 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
-	cfg := filepath.Join(root, "examples", "demo", "forewarn.yaml")
+	_, cfg := demotest.Copy(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		var out, errb bytes.Buffer

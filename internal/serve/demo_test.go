@@ -4,9 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/prometheus/common/expfmt"
@@ -14,36 +12,15 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/forewarn/forewarn/internal/app"
+	"github.com/forewarn/forewarn/internal/demotest"
 	"github.com/forewarn/forewarn/internal/metrics"
 	"github.com/forewarn/forewarn/internal/serve"
 )
 
-// demoConfig copies the bundled demo into a temporary directory (it writes
-// its state and outbox beside the config) and returns the config's path.
-func demoConfig(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	for _, name := range []string{"forewarn.yaml", "export.yaml"} {
-		b, err := os.ReadFile(filepath.Join(root, "examples", "demo", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := strings.ReplaceAll(string(b), "../../rules.yaml", filepath.Join(root, "rules.yaml"))
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return filepath.Join(dir, "forewarn.yaml")
-}
-
 // TestServeDemo runs serve on the demo end to end: the app loaded with the
 // metrics hooks, one run, /readyz, a /metrics scrape, SIGTERM.
 func TestServeDemo(t *testing.T) {
-	cfg := demoConfig(t)
+	_, cfg := demotest.Copy(t)
 	m := metrics.New()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
