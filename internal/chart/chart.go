@@ -25,7 +25,9 @@ const (
 	marginB = 64
 )
 
-// series is the data both charts are drawn from.
+// series is the data both charts are drawn from: prepare computes it once,
+// and the SVG, the PNG and the Mermaid chart only place it, so they show
+// the same days, the same ideal line and the same dates.
 type series struct {
 	points  []model.BurndownPoint
 	start   time.Time // first day
@@ -36,9 +38,10 @@ type series struct {
 	p50     time.Time
 	p85     time.Time
 	p95     time.Time
-	initial int // scope on the first day
+	initial int // committed scope: the ideal line starts there
 	w       words
-	left    int // remaining per the forecast, when there are no points
+	left    int  // remaining per the forecast, when there are no points
+	years   bool // dates carry their year: the range crosses a year or is not in the current one
 }
 
 // words are the chart's text in one language; dates are numbers and month
@@ -69,6 +72,60 @@ func (w words) axis(t time.Time) string {
 		return fmt.Sprintf("%s %d", w.months[t.Month()-1], t.Day())
 	}
 	return w.dayMonth(t)
+}
+
+// date is a day as the SVG writes it: "2 Jan", with the year when the
+// chart's dates need it ("2 Jan 2027").
+func (s series) date(t time.Time) string {
+	if s.years {
+		return fmt.Sprintf("%s %d", s.w.dayMonth(t), t.Year())
+	}
+	return s.w.dayMonth(t)
+}
+
+// axisDate is a day as Mermaid writes it: "Jan 2" / "2 jan", with the year
+// when the chart's dates need it ("Jan 2, 2027" / "2 jan 2027").
+func (s series) axisDate(t time.Time) string {
+	switch {
+	case !s.years:
+		return s.w.axis(t)
+	case s.w.monthFirst:
+		return fmt.Sprintf("%s, %d", s.w.axis(t), t.Year())
+	}
+	return fmt.Sprintf("%s %d", s.w.axis(t), t.Year())
+}
+
+// tickLabel labels an x-axis tick: the year is written on the first tick
+// and where it changes, so a range across New Year reads unambiguously.
+func (s series) tickLabel(t, prev time.Time, axis bool) string {
+	if !s.years || (!prev.IsZero() && prev.Year() == t.Year()) {
+		if axis {
+			return s.w.axis(t)
+		}
+		return s.w.dayMonth(t)
+	}
+	if axis {
+		return s.axisDate(t)
+	}
+	return s.date(t)
+}
+
+// yearSpan is "2026" or "2026–2027": the years the x axis covers.
+func (s series) yearSpan() string {
+	if s.start.Year() == s.end.Year() {
+		return fmt.Sprint(s.start.Year())
+	}
+	return fmt.Sprintf("%d–%d", s.start.Year(), s.end.Year())
+}
+
+// ideal is the ideal line on day t: the committed scope on the first day,
+// falling straight to zero on the due date.
+func (s series) ideal(t time.Time) float64 {
+	dueDays := s.due.Sub(s.start).Hours() / 24
+	if dueDays <= 0 {
+		return 0
+	}
+	return math.Max(0, float64(s.initial)*(1-day(t).Sub(s.start).Hours()/24/dueDays))
 }
 
 // Option adjusts a chart.
@@ -108,7 +165,7 @@ func prepare(points []model.BurndownPoint, due time.Time, f model.Forecast, opts
 	if len(ps) > 0 {
 		s.start = day(ps[0].Day)
 		s.today = day(ps[len(ps)-1].Day)
-		s.initial = ps[0].Scope
+		s.initial = committed(ps)
 	} else {
 		s.start = day(f.AsOf)
 		if s.start.IsZero() {
@@ -129,14 +186,30 @@ func prepare(points []model.BurndownPoint, due time.Time, f model.Forecast, opts
 	if s.start.After(s.due) {
 		s.start = s.due
 	}
-	if !s.end.After(s.start) {
-		s.end = s.start.AddDate(0, 0, 1)
-	}
 	s.ymax = max(s.initial, f.ScopeItems, 1)
 	for _, p := range ps {
 		s.ymax = max(s.ymax, p.Scope, p.Remaining)
 	}
+	// The current year is the forecast's: a chart drawn in January about
+	// December, or about last year, says which year it means.
+	now := day(f.AsOf)
+	if now.IsZero() {
+		now = s.today
+	}
+	s.years = s.start.Year() != s.end.Year() || s.start.Year() != now.Year()
 	return s
+}
+
+// committed is the scope the ideal line starts from: the first day's, or,
+// when the range starts before any work joined (a sprint or milestone whose
+// items were added on a later day), the first scope that was committed.
+func committed(ps []model.BurndownPoint) int {
+	for _, p := range ps {
+		if p.Scope > 0 {
+			return p.Scope
+		}
+	}
+	return 0
 }
 
 func (s series) remainingNow() int {
@@ -176,7 +249,7 @@ func PNG(points []model.BurndownPoint, due time.Time, forecast model.Forecast, o
 func draw(c canvas, s series) {
 	pw := float64(width - marginL - marginR)
 	ph := float64(height - marginT - marginB)
-	span := s.end.Sub(s.start).Hours() / 24
+	span := max(1, s.end.Sub(s.start).Hours()/24) // one day at least: a single day still gets an axis
 	x := func(t time.Time) float64 {
 		return float64(marginL) + pw*(day(t).Sub(s.start).Hours()/24)/span
 	}
@@ -187,7 +260,11 @@ func draw(c canvas, s series) {
 		muted = "#5e6c84"
 	)
 	c.rect(0, 0, width, height, "#ffffff")
-	c.text(marginL, 24, s.w.title, ink, "start", 16, true)
+	title := s.w.title
+	if s.years {
+		title += " (" + s.yearSpan() + ")"
+	}
+	c.text(marginL, 24, title, ink, "start", 16, true)
 
 	// Grid and y axis.
 	step := niceStep(ytop)
@@ -201,23 +278,25 @@ func draw(c canvas, s series) {
 	if tick > 3 {
 		tick = (tick + 6) / 7 * 7
 	}
+	var prev time.Time
 	for d := 0; d <= days; d += tick {
 		t := s.start.AddDate(0, 0, d)
 		c.line(x(t), height-marginB, x(t), height-marginB+5, "#c1c7d0", 1, nil)
-		c.text(x(t), height-marginB+19, s.w.dayMonth(t), muted, "middle", 12, false)
+		c.text(x(t), height-marginB+19, s.tickLabel(t, prev, false), muted, "middle", 12, false)
+		prev = t
 	}
 	c.line(marginL, height-marginB, width-marginR, height-marginB, muted, 1, nil)
 	c.line(marginL, marginT, marginL, height-marginB, muted, 1, nil)
 
 	// Ideal line: from the first day's scope to zero on the due date.
-	c.line(x(s.start), y(float64(s.initial)), x(s.due), y(0), "#97a0af", 1.5, []float64{2, 4})
+	c.line(x(s.start), y(s.ideal(s.start)), x(s.due), y(s.ideal(s.due)), "#97a0af", 1.5, []float64{2, 4})
 	// Today and the due date.
 	if len(s.points) > 0 && s.today.Before(s.end) {
 		c.line(x(s.today), marginT, x(s.today), height-marginB, "#c1c7d0", 1, []float64{3, 3})
 		c.text(x(s.today), height-marginB-6, s.w.today, muted, "middle", 11, false)
 	}
 	c.line(x(s.due), marginT, x(s.due), height-marginB, "#de350b", 1.5, nil)
-	c.text(x(s.due), marginT-6, s.w.due+" "+s.w.dayMonth(s.due), "#de350b", "middle", 12, false)
+	c.text(x(s.due), marginT-6, s.w.due+" "+s.date(s.due), "#de350b", "middle", 12, false)
 
 	if len(s.points) > 0 {
 		xs := make([]float64, len(s.points))
@@ -249,7 +328,7 @@ func draw(c canvas, s series) {
 	legend := []entry{{s.w.remaining, "#0052cc", nil}, {s.w.scope, "#6554c0", []float64{6, 3}}, {s.w.ideal, "#97a0af", []float64{2, 4}}}
 	for _, q := range projections(s) {
 		if !q.t.IsZero() {
-			legend = append(legend, entry{q.name + " " + s.w.dayMonth(q.t), q.color, q.dash})
+			legend = append(legend, entry{q.name + " " + s.date(q.t), q.color, q.dash})
 		}
 	}
 	for _, it := range legend {
@@ -295,33 +374,27 @@ const mermaidMaxPoints = 30
 // are sampled evenly when there are more than 30.
 func Mermaid(points []model.BurndownPoint, due time.Time, forecast model.Forecast, opts ...Option) string {
 	s := prepare(points, due, forecast, opts)
-	end := s.due
 	target := s.p85
-	if target.After(end) {
-		end = target
-	}
-	if s.today.After(end) {
-		end = s.today
-	}
-	n := int(math.Round(end.Sub(s.start).Hours()/24)) + 1
+	n := int(math.Round(s.end.Sub(s.start).Hours()/24)) + 1
 	stride := max(1, (n+mermaidMaxPoints-1)/mermaidMaxPoints)
 	byDay := make(map[time.Time]model.BurndownPoint, len(s.points))
 	for _, p := range s.points {
 		byDay[day(p.Day)] = p
 	}
-	dueDays := s.due.Sub(s.start).Hours() / 24
 	r := float64(s.remainingNow())
 	var labels, actual, ideal []string
 	last := float64(s.initial)
 	if len(s.points) == 0 {
 		last = float64(s.left)
 	}
+	var prev time.Time
 	for i := 0; i < n; i += stride {
 		if i+stride >= n {
 			i = n - 1 // always end on the last day
 		}
 		t := s.start.AddDate(0, 0, i)
-		labels = append(labels, fmt.Sprintf("%q", s.w.axis(t)))
+		labels = append(labels, fmt.Sprintf("%q", s.tickLabel(t, prev, true)))
+		prev = t
 		var v float64
 		switch p, ok := byDay[t]; {
 		case ok:
@@ -336,17 +409,13 @@ func Mermaid(points []model.BurndownPoint, due time.Time, forecast model.Forecas
 			v = 0
 		}
 		actual = append(actual, trimNum(v))
-		iv := 0.0
-		if dueDays > 0 {
-			iv = math.Max(0, float64(s.initial)*(1-float64(i)/dueDays))
-		}
-		ideal = append(ideal, trimNum(iv))
+		ideal = append(ideal, trimNum(s.ideal(t)))
 	}
 	var b strings.Builder
 	b.WriteString("```mermaid\nxychart-beta\n")
-	fmt.Fprintf(&b, "    title \"%s (%s %s", s.w.mermaidTitle, s.w.mermaidDue, s.w.axis(s.due))
+	fmt.Fprintf(&b, "    title \"%s (%s %s", s.w.mermaidTitle, s.w.mermaidDue, s.axisDate(s.due))
 	if !target.IsZero() {
-		fmt.Fprintf(&b, ", P85 %s", s.w.axis(target))
+		fmt.Fprintf(&b, ", P85 %s", s.axisDate(target))
 	}
 	b.WriteString(")\"\n")
 	fmt.Fprintf(&b, "    x-axis [%s]\n", strings.Join(labels, ", "))

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -222,5 +224,147 @@ func TestLocale(t *testing.T) {
 	}
 	if _, err := PNG(pts, due, f, Locale("nl")); err != nil {
 		t.Error(err)
+	}
+}
+
+// lateScope is a sprint whose items joined two days after it started: the
+// first days count a scope of 0.
+func lateScope() ([]model.BurndownPoint, time.Time, model.Forecast) {
+	var pts []model.BurndownPoint
+	for i := 0; i < 8; i++ {
+		p := model.BurndownPoint{Day: d(11, 2).AddDate(0, 0, i)}
+		if i >= 2 {
+			p.Scope, p.Done = 12, i-2
+			p.Remaining = p.Scope - p.Done
+		}
+		pts = append(pts, p)
+	}
+	return pts, d(11, 13), model.Forecast{Status: model.ForecastInsufficient, AsOf: d(11, 9), ScopeItems: 12, RemainingItems: 7}
+}
+
+// newYear runs from December 2026 into January 2027, judged in December.
+func newYear() ([]model.BurndownPoint, time.Time, model.Forecast) {
+	var pts []model.BurndownPoint
+	for i := 0; i < 10; i++ {
+		pts = append(pts, model.BurndownPoint{Day: d(12, 14).AddDate(0, 0, i), Scope: 10, Done: i / 2, Remaining: 10 - i/2})
+	}
+	f := model.Forecast{Status: model.ForecastOK, AsOf: d(12, 23), ScopeItems: 10, RemainingItems: 6,
+		P50: time.Date(2027, 1, 12, 0, 0, 0, 0, time.UTC), P85: time.Date(2027, 1, 15, 0, 0, 0, 0, time.UTC), P95: time.Date(2027, 1, 19, 0, 0, 0, 0, time.UTC)}
+	return pts, time.Date(2027, 1, 8, 0, 0, 0, 0, time.UTC), f
+}
+
+var (
+	idealRe = regexp.MustCompile(`<line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)" stroke="#97a0af" stroke-width="1.5"`)
+	labelRe = regexp.MustCompile(`x-axis \[(.*)\]`)
+	linesRe = regexp.MustCompile(`line \[(.*)\]`)
+)
+
+// svgIdeal reads the ideal line back from the SVG: its value on the first
+// day, the day it reaches zero (days after the start) and the axis span in
+// days, from the pixel geometry draw uses.
+func svgIdeal(t *testing.T, svg []byte, ytop int, dueDays float64) (start, end, spanDays float64) {
+	t.Helper()
+	m := idealRe.FindSubmatch(svg)
+	if m == nil {
+		t.Fatalf("no ideal line in the SVG:\n%s", svg)
+	}
+	var v [4]float64
+	for i := range v {
+		if _, err := fmt.Sscan(string(m[i+1]), &v[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ph := float64(height - marginT - marginB)
+	pw := float64(width - marginL - marginR)
+	val := func(y float64) float64 { return float64(ytop) * (1 - (y-marginT)/ph) }
+	span := pw * dueDays / (v[2] - v[0])
+	return val(v[1]), val(v[3]), span
+}
+
+// The ideal line runs from the committed scope to zero on the due date,
+// also when the range starts before any work joined.
+func TestIdealLineStartsAtTheCommittedScope(t *testing.T) {
+	pts, due, f := lateScope()
+	svg := SVG(pts, due, f)
+	start, end, _ := svgIdeal(t, svg, niceCeil(12), 11)
+	if math.Abs(start-12) > 0.1 || math.Abs(end) > 0.1 {
+		t.Errorf("SVG ideal line runs from %.1f to %.1f, want 12 to 0", start, end)
+	}
+	lines := linesRe.FindAllStringSubmatch(Mermaid(pts, due, f), -1)
+	ideal := strings.Split(lines[1][1], ", ")
+	if ideal[0] != "12" || ideal[11] != "0" {
+		t.Errorf("Mermaid ideal line %v: want 12 on 2 Nov and 0 on the due date 13 Nov", ideal)
+	}
+}
+
+// Dates carry their year when the chart crosses New Year or is not about
+// the current year; a chart inside the current year stays short.
+func TestYears(t *testing.T) {
+	pts, due, f := newYear()
+	svg := string(SVG(pts, due, f))
+	for _, want := range []string{"items remaining (2026–2027)<", ">due 8 Jan 2027<", ">14 Dec 2026<", " 2027<", "P85 15 Jan 2027<"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("SVG lacks %q", want)
+		}
+	}
+	m := Mermaid(pts, due, f)
+	for _, want := range []string{`title "Items remaining (due Jan 8, 2027, P85 Jan 15, 2027)"`, `x-axis ["Dec 14, 2026", `, `"Jan 1, 2027"`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("Mermaid lacks %q:\n%s", want, m)
+		}
+	}
+	nl := Mermaid(pts, due, f, Locale("nl"))
+	if !strings.Contains(nl, `"14 dec 2026"`) || !strings.Contains(nl, "deadline 8 jan 2027") {
+		t.Errorf("Dutch Mermaid without years:\n%s", nl)
+	}
+
+	// Last year's milestone, looked at now: the year is there though the
+	// range is inside one year.
+	pts, due, f = fixture()
+	f.AsOf = time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	if svg := string(SVG(pts, due, f)); !strings.Contains(svg, "items remaining (2026)<") || !strings.Contains(svg, ">due 4 Dec 2026<") {
+		t.Errorf("a chart of last year does not say which year")
+	}
+	if m := Mermaid(pts, due, f); !strings.Contains(m, "due Dec 4, 2026") {
+		t.Errorf("a Mermaid chart of last year does not say which year:\n%s", m)
+	}
+	// This year's: no year.
+	pts, due, f = fixture()
+	if svg := string(SVG(pts, due, f)); strings.Contains(svg, "2026") {
+		t.Errorf("a chart inside the current year carries the year")
+	}
+}
+
+// The PNG (drawn by the same code as the SVG) and the Mermaid chart are
+// derived from one series: the same days on the x axis and the same ideal
+// line, read back from what each one draws.
+func TestSVGAndMermaidAgree(t *testing.T) {
+	for name, fx := range map[string]func() ([]model.BurndownPoint, time.Time, model.Forecast){
+		"fixture": fixture, "late scope": lateScope, "new year": newYear,
+	} {
+		t.Run(name, func(t *testing.T) {
+			pts, due, f := fx()
+			s := prepare(pts, due, f, nil)
+			dueDays := s.due.Sub(s.start).Hours() / 24
+			svgStart, svgEnd, span := svgIdeal(t, SVG(pts, due, f), niceCeil(s.ymax), dueDays)
+
+			m := Mermaid(pts, due, f)
+			labels := regexp.MustCompile(`"[^"]*"`).FindAllString(labelRe.FindStringSubmatch(m)[1], -1)
+			lines := linesRe.FindAllStringSubmatch(m, -1)
+			ideal := strings.Split(lines[1][1], ", ")
+			// The Mermaid axis runs over the SVG's days: first and last day.
+			first, last := s.start, s.start.AddDate(0, 0, int(math.Round(span)))
+			if got := strings.Trim(labels[0], `"`); !strings.HasPrefix(got, s.w.axis(first)) {
+				t.Errorf("Mermaid starts at %s, the SVG on %s", labels[0], first.Format(time.DateOnly))
+			}
+			if got := strings.Trim(labels[len(labels)-1], `"`); !strings.HasPrefix(got, s.w.axis(last)) {
+				t.Errorf("Mermaid ends at %s, the SVG on %s", got, last.Format(time.DateOnly))
+			}
+			var v0 float64
+			fmt.Sscan(ideal[0], &v0)
+			if math.Abs(v0-svgStart) > 0.1 || math.Abs(svgEnd) > 0.1 {
+				t.Errorf("ideal line: Mermaid starts at %v, the SVG at %.1f (ending at %.1f)", v0, svgStart, svgEnd)
+			}
+		})
 	}
 }

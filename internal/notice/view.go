@@ -159,6 +159,9 @@ type View struct {
 	l      locale
 	conf   float64
 	agreed []time.Time
+	// promised is the due date every chart of the draft is drawn to (the
+	// Mermaid in the body and the SVG/PNG attachments alike).
+	promised time.Time
 }
 
 type escaper func(string, model.Format) string
@@ -249,6 +252,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		v.AgreedDue = l.long(promised)
 	}
 	v.PromisedDue = l.long(promised)
+	v.promised = promised
 	v.DueDays = daysBetween(today, promised)
 	open := m.State != model.StateClosed && fc.Status != model.ForecastDone
 	v.Overdue = open && today.After(promised)
