@@ -221,6 +221,9 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 		}
 		res.Notes = append(res.Notes, note)
 	}
+	if ev.own > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%s: %d of forewarn's own ticket(s) carry a milestone; left out of its work items", s.name, ev.own))
+	}
 	sort.SliceStable(res.Milestones, func(i, j int) bool { return res.Milestones[i].Key < res.Milestones[j].Key })
 	s.env.Log.Debug().Int("requests", spent()).Int("milestones", len(res.Milestones)).Msg("github fetch done")
 	return res, nil
@@ -296,6 +299,17 @@ func (s *Source) overBudget() error {
 
 type eventBudget struct {
 	max, looked, skipped, requests int
+	own                            int // forewarn's own tickets left out of milestones
+}
+
+// ownTicket reports whether an issue is one of forewarn's tickets, by its
+// labels or the marker in its body.
+func ownTicket(is *gh.Issue) bool {
+	labels := make([]string, len(is.Labels))
+	for i, l := range is.Labels {
+		labels[i] = l.GetName()
+	}
+	return model.OwnTicket(labels, is.GetBody())
 }
 
 func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone, ev *eventBudget, now time.Time) (model.Milestone, error) {
@@ -334,6 +348,12 @@ func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone
 		}
 		for _, is := range list {
 			if is.IsPullRequest() && !s.cfg.IncludePullRequests {
+				continue
+			}
+			if ownTicket(is) {
+				// forewarn's own ticket (the review repository is also a
+				// source): never a work item, whatever milestone it carries.
+				ev.own++
 				continue
 			}
 			out.Items = append(out.Items, s.item(rm.repo, is, out.Start))

@@ -123,9 +123,12 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 	snap := s.loadSnapshot()
 	full := snap.Synced.IsZero() || durationOr(s.cfg.FullSyncEvery, 24*time.Hour) == 0 ||
 		now.Sub(snap.Full) >= durationOr(s.cfg.FullSyncEvery, 24*time.Hour)
-	failed, err := s.readIssues(ctx, cloud, ids, ms, snap, full, now)
+	failed, own, err := s.readIssues(ctx, cloud, ids, ms, snap, full, now)
 	if err != nil {
 		return res, err
+	}
+	if own > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("jira %s: %d of forewarn's own ticket(s) carry a version or sprint; left out of its work items", s.name, own))
 	}
 	budgetNote := s.changelogs(ctx, cloud, ms, snap, failed)
 	if budgetNote != "" {
@@ -465,8 +468,15 @@ const chunk = 50
 // readIssues searches the milestones' issues and merges them into the
 // snapshot. A full sync replaces the milestones' members; an incremental
 // one asks only for issues updated since the last sync (minus the margin).
-// It returns the milestones whose issues could not be read.
-func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []*milestone, snap *snapshot, full bool, now time.Time) (map[string]error, error) {
+// It returns the milestones whose issues could not be read, and how many
+// of forewarn's own tickets it left out.
+//
+// forewarn's own tickets are never work items, even when the review
+// project is also a source and a ticket carries the version it is about
+// (`link: auto`): the search leaves out issues carrying the fingerprint
+// marker (tickets whose create screen refused labels have only that), and
+// issues carrying forewarn's labels are dropped as they arrive.
+func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []*milestone, snap *snapshot, full bool, now time.Time) (map[string]error, int, error) {
 	failed := map[string]error{}
 	// Milestones the snapshot has not read in full yet (new versions and
 	// sprints, a project or board just configured) are read in full even
@@ -517,8 +527,14 @@ func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []
 		}
 	}
 	seen := map[string]bool{}
+	own := map[string]bool{}
 	for _, q := range queries {
-		err := s.search(ctx, cloud, ids, q.jql+" ORDER BY key ASC", func(r *record) {
+		err := s.search(ctx, cloud, ids, And(q.jql, notOwnTicket)+" ORDER BY key ASC", func(r *record) {
+			if model.OwnTicket(r.Labels, "") {
+				own[r.Key] = true
+				delete(snap.Items, r.Key)
+				return
+			}
 			seen[r.Key] = true
 			old := snap.Items[r.Key]
 			if old != nil {
@@ -529,7 +545,7 @@ func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []
 		})
 		if err != nil {
 			if fatal(err) {
-				return nil, fmt.Errorf("%s: searching issues: %w", s.c.what, err)
+				return nil, 0, fmt.Errorf("%s: searching issues: %w", s.c.what, err)
 			}
 			group := q.group
 			if group == nil {
@@ -557,8 +573,11 @@ func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []
 			snap.Known[m.m.Key] = true
 		}
 	}
-	return failed, nil
+	return failed, len(own), nil
 }
+
+// notOwnTicket leaves forewarn's tickets out of a search by their marker.
+var notOwnTicket = "NOT " + "text ~ " + Phrase("forewarn:fingerprint")
 
 // noteLeft records when an issue left a milestone it was in.
 func noteLeft(old, cur *record) {

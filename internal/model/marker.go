@@ -61,3 +61,28 @@ func ContentHash(title, body string) string {
 	h.Write([]byte(b.String()))
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
+
+// fpLabelRe matches a fingerprint label (see TicketLabels).
+var fpLabelRe = regexp.MustCompile(`^fw-[0-9a-f]{16}$`)
+
+// OwnTicket reports whether an issue read from a tracker is one of
+// forewarn's own tickets: it carries forewarn's product label, a purpose
+// label, a fingerprint label, or the fingerprint marker in its body. When
+// the review project is also a source (one Jira project for the work and
+// the drafts, or a client repository taking the drafts), such a ticket
+// may carry the milestone it is about; it is never one of its work items.
+// body may be empty when the connector did not read it.
+func OwnTicket(labels []string, body string) bool {
+	for _, l := range labels {
+		switch {
+		case l == "forewarn", fpLabelRe.MatchString(l):
+			return true
+		case strings.HasPrefix(l, "forewarn-"):
+			switch Purpose(l[len("forewarn-"):]) {
+			case PurposeClientNotice, PurposeProgressUpdate, PurposePostMortem:
+				return true
+			}
+		}
+	}
+	return body != "" && markerRe.MatchString(body)
+}

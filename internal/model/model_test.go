@@ -132,3 +132,26 @@ func TestContentHashSeesWordsNotFormatting(t *testing.T) {
 		}
 	}
 }
+
+func TestOwnTicket(t *testing.T) {
+	fp := model.Fingerprint("github:acme/web#1", model.PurposeClientNotice)
+	for _, tc := range []struct {
+		labels []string
+		body   string
+		want   bool
+	}{
+		{nil, "", false},
+		{[]string{"bug", "points:3"}, "Fix the cart. forewarn is a tool we use.", false},
+		{[]string{"forewarn-ish", "fw-123"}, "", false},
+		{[]string{"forewarn"}, "", true},
+		{[]string{"bug", fp}, "", true},
+		{[]string{"forewarn-post-mortem"}, "", true},
+		{nil, "draft\n" + model.Marker(fp, model.FormatMarkdown) + "\n", true},
+		{nil, "draft\n" + model.Marker(fp, model.FormatJiraWiki) + "\n", true},
+		{nil, "forewarn:fingerprint=fw-nothex", false},
+	} {
+		if got := model.OwnTicket(tc.labels, tc.body); got != tc.want {
+			t.Errorf("model.OwnTicket(%v, %q) = %v, want %v", tc.labels, tc.body, got, tc.want)
+		}
+	}
+}
