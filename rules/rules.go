@@ -134,12 +134,31 @@ type Result struct {
 	// Suppressed fired but are held back (silence, quiet hours, a more
 	// severe rule for the same ticket).
 	Suppressed []Suppressed
-	// Errors are expressions that failed at run time (the rule counts as
-	// not holding for that milestone).
+	// Errors are rules that failed at run time, each an *EvalError: the
+	// rule was not judged for that milestone (its alert is kept as it
+	// was), and the run must say so and fail in part.
 	Errors []error
 	// State is the state to pass to the next evaluation.
 	State State
 }
+
+// EvalError is a rule that failed at run time on one milestone: its
+// condition or one of its templates (e.g. the expression's memory budget).
+type EvalError struct {
+	Rule      string
+	Milestone string
+	Template  string // the label or annotation that failed; "" for the condition
+	Err       error
+}
+
+func (e *EvalError) Error() string {
+	if e.Template != "" {
+		return fmt.Sprintf("rule %q: template %s on %s: %v", e.Rule, e.Template, e.Milestone, e.Err)
+	}
+	return fmt.Sprintf("rule %q on %s: %v", e.Rule, e.Milestone, e.Err)
+}
+
+func (e *EvalError) Unwrap() error { return e.Err }
 
 // Budget is the most tracker writes one run may make (0: unlimited).
 func (s *Set) Budget() int { return s.budget }
@@ -321,13 +340,21 @@ func (s *Set) Evaluate(now time.Time, in []Input, prev State) Result {
 				env.fill(now, x, s.location(x.Client.TimeZone))
 				envReady = true
 			}
-			holds := false
 			v, err := machine.Run(r.when, env)
 			if err != nil {
-				res.Errors = append(res.Errors, fmt.Errorf("rule %q on %s: %w", r.name, m.Key, err))
-			} else {
-				holds, _ = v.(bool)
+				// Not judged, not "not holding": the alert stays as it was
+				// (a pending `for` is not restarted) and the run reports it.
+				res.Errors = append(res.Errors, &EvalError{Rule: r.name, Milestone: m.Key, Err: err})
+				if a, had := prevAlerts[r.name]; had {
+					if nextAlerts == nil {
+						nextAlerts = map[string]Alert{}
+						next.Alerts[m.Key] = nextAlerts
+					}
+					nextAlerts[r.name] = a
+				}
+				continue
 			}
+			holds, _ := v.(bool)
 			if !holds && len(prevAlerts) == 0 {
 				continue
 			}
@@ -455,7 +482,7 @@ func (s *Set) renderAll(r *rule, ts []namedTemplate, m *vm.VM, env *Env, res *Re
 	for _, t := range ts {
 		v, err := t.t.execute(m, env)
 		if err != nil {
-			res.Errors = append(res.Errors, fmt.Errorf("rule %q: template %s on %s: %w", r.name, t.name, env.Milestone.Key, err))
+			res.Errors = append(res.Errors, &EvalError{Rule: r.name, Milestone: env.Milestone.Key, Template: t.name, Err: err})
 			continue
 		}
 		out[t.name] = v

@@ -158,8 +158,8 @@ func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io
 	code := ExitOK
 	if rep.Partial() {
 		code = ExitPartial
-		fmt.Fprintf(safeOut, "::warning::forewarn %s finished in part: %d not judged, %d failed writes (see the job summary)\n",
-			in.Mode, len(rep.Failed), failedActions(rep))
+		fmt.Fprintf(safeOut, "::warning::forewarn %s finished in part: %d not judged, %d failed writes, %d failed rules (see the job summary)\n",
+			in.Mode, len(rep.Failed), failedActions(rep), len(rep.RuleFailures))
 	}
 	return finish(getenv, safeErr, red, summary, out, code)
 }

@@ -207,7 +207,7 @@ func TestPlan(t *testing.T) {
 	}
 	want := map[string]string{
 		"milestones": "5", "at-risk": "2", "findings": "3", "not-judged": "1", "created": "1", "updated": "1",
-		"commented": "0", "reopened": "0", "failed-writes": "0", "exit-code": "1",
+		"commented": "0", "reopened": "0", "failed-writes": "0", "failed-rules": "0", "exit-code": "1",
 		"plan-file": filepath.Join(e.vars["RUNNER_TEMP"], "forewarn-plan.json"),
 	}
 	got := e.outputs(t)
@@ -247,6 +247,29 @@ func TestRun(t *testing.T) {
 	}
 	golden(t, "summary-run.md", e.read(t, e.vars["GITHUB_STEP_SUMMARY"]))
 	e.noCanary(t)
+}
+
+// A rule whose evaluation broke is a failure of the run: exit 1, an
+// output, a warning and a section of the job summary.
+func TestRuleFailureIsLoud(t *testing.T) {
+	e := newEnv(t, "run")
+	e.runner.rep.Failed = nil
+	e.runner.rep.RuleFailures = []worker.RuleFailure{{Rule: "milestone-at-risk", MilestoneKey: "file:checkout-redesign",
+		Err: `rule "milestone-at-risk" on file:checkout-redesign: memory budget exceeded`}}
+	if code := e.main(t); code != action.ExitPartial {
+		t.Fatalf("exit code %d, want %d", code, action.ExitPartial)
+	}
+	if got := e.outputs(t)["failed-rules"]; got != "1" {
+		t.Errorf("output failed-rules = %q, want 1", got)
+	}
+	if !strings.Contains(e.stdout.String(), "1 failed rules") {
+		t.Errorf("no warning annotation naming the failed rule; stdout:\n%s", e.stdout.String())
+	}
+	sum := e.read(t, e.vars["GITHUB_STEP_SUMMARY"])
+	if !strings.Contains(sum, "### Rules that failed\n\n- **milestone-at-risk** on file:checkout-redesign: ") ||
+		!strings.Contains(sum, "memory budget exceeded") {
+		t.Errorf("the job summary does not list the failed rule:\n%s", sum)
+	}
 }
 
 func TestDefaults(t *testing.T) {

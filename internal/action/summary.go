@@ -46,7 +46,7 @@ func missed(m worker.MilestoneReport, now time.Time) bool {
 // happen).
 func (s *Summary) Outputs() map[string]string {
 	out := map[string]string{"milestones": "0", "at-risk": "0", "findings": "0", "not-judged": "0",
-		"created": "0", "updated": "0", "commented": "0", "reopened": "0", "failed-writes": "0"}
+		"created": "0", "updated": "0", "commented": "0", "reopened": "0", "failed-writes": "0", "failed-rules": "0"}
 	r := s.Report
 	if r == nil {
 		return out
@@ -68,6 +68,7 @@ func (s *Summary) Outputs() map[string]string {
 	out["commented"] = itoa(r.Count(worker.ActionComment))
 	out["reopened"] = itoa(r.Count(worker.ActionReopen))
 	out["failed-writes"] = itoa(failedActions(*r))
+	out["failed-rules"] = itoa(len(r.RuleFailures))
 	return out
 }
 
@@ -162,6 +163,13 @@ func (s *Summary) Markdown() string {
 		b.WriteString("### Not judged\n\n")
 		for _, f := range r.Failed {
 			fmt.Fprintf(&b, "- %s %s: %s\n", text(f.Source), text(orKey(f.Title, f.Key)), text(f.Err))
+		}
+		b.WriteString("\n")
+	}
+	if len(r.RuleFailures) > 0 {
+		b.WriteString("### Rules that failed\n\n")
+		for _, f := range r.RuleFailures {
+			fmt.Fprintf(&b, "- **%s** on %s: %s\n", text(f.Rule), text(f.MilestoneKey), text(f.Err))
 		}
 		b.WriteString("\n")
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -101,10 +102,15 @@ func (r *ruleRun) Evaluate(now time.Time, in []worker.Judged) worker.Evaluation 
 	for _, s := range res.Suppressed {
 		ev.Suppressed = append(ev.Suppressed, fmt.Sprintf("%s on %s: %s", s.Finding.Rule, s.Finding.MilestoneKey, s.Reason))
 	}
-	// A condition that fails at run time counts as not holding; say so
-	// rather than stay silent about a rule that cannot fire.
+	// A rule that fails at run time is not judged: the run reports it and
+	// fails in part, so a notice cannot be missed silently.
 	for _, err := range res.Errors {
-		ev.Suppressed = append(ev.Suppressed, fmt.Sprintf("rule error (counted as not holding): %v", err))
+		f := worker.RuleFailure{Err: err.Error()}
+		var ee *rules.EvalError
+		if errors.As(err, &ee) {
+			f.Rule, f.MilestoneKey = ee.Rule, ee.Milestone
+		}
+		ev.Failed = append(ev.Failed, f)
 	}
 	return ev
 }

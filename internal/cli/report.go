@@ -44,7 +44,10 @@ func PrintReport(w io.Writer, rep worker.Report, targetHint string) {
 		}
 		fmt.Fprintf(w, "NOT JUDGED  %s: %s\n", what, firstLine(f.Err))
 	}
-	if len(rep.Failed) > 0 {
+	for _, f := range rep.RuleFailures {
+		fmt.Fprintf(w, "FAILED RULE  %s on %s: %s\n", f.Rule, f.MilestoneKey, firstLine(f.Err))
+	}
+	if len(rep.Failed) > 0 || len(rep.RuleFailures) > 0 {
 		fmt.Fprintln(w)
 	}
 	counts := map[worker.ActionKind]int{}

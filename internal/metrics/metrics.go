@@ -45,7 +45,7 @@ type Metrics struct {
 }
 
 type milestoneDescs struct {
-	prob, remaining, due, findings, notJudged *prometheus.Desc
+	prob, remaining, due, findings, notJudged, ruleFailures *prometheus.Desc
 }
 
 type milestoneRow struct {
@@ -65,6 +65,7 @@ type snapshot struct {
 	milestones []milestoneRow
 	findings   []findingRow
 	notJudged  int
+	ruleFails  map[string]int // rule → milestones it failed on
 	valid      bool
 }
 
@@ -113,6 +114,9 @@ func New() *Metrics {
 		notJudged: prometheus.NewDesc("forewarn_milestones_not_judged",
 			"Milestones or sources the last run could not read.",
 			nil, nil),
+		ruleFailures: prometheus.NewDesc("forewarn_rule_failures",
+			"Milestones a rule could not be evaluated for in the last run (the expression failed at run time), by rule.",
+			[]string{"rule"}, nil),
 	}
 	m.reg.MustRegister(m.runs, m.runDuration, m.lastSuccess, m.requests, m.rateLimit, m.tickets,
 		(*milestoneCollector)(m),
@@ -187,7 +191,10 @@ func (m *Metrics) RateLimit(tracker string, remaining int) {
 }
 
 func snapshotOf(r worker.Report) snapshot {
-	s := snapshot{valid: true, notJudged: len(r.Failed)}
+	s := snapshot{valid: true, notJudged: len(r.Failed), ruleFails: map[string]int{}}
+	for _, f := range r.RuleFailures {
+		s.ruleFails[f.Rule]++
+	}
 	counts := map[findingRow]int{}
 	seen := map[string]bool{}
 	for _, mr := range r.Milestones {
@@ -232,6 +239,7 @@ func (c *milestoneCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.descs.due
 	ch <- c.descs.findings
 	ch <- c.descs.notJudged
+	ch <- c.descs.ruleFailures
 }
 
 func (c *milestoneCollector) Collect(ch chan<- prometheus.Metric) {
@@ -254,4 +262,7 @@ func (c *milestoneCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.descs.findings, prometheus.GaugeValue, float64(f.n), f.rule, f.severity, f.purpose)
 	}
 	ch <- prometheus.MustNewConstMetric(c.descs.notJudged, prometheus.GaugeValue, float64(s.notJudged))
+	for rule, n := range s.ruleFails {
+		ch <- prometheus.MustNewConstMetric(c.descs.ruleFailures, prometheus.GaugeValue, float64(n), rule)
+	}
 }

@@ -160,6 +160,24 @@ func TestScrapeAfterRun(t *testing.T) {
 	}
 }
 
+// A rule that could not be evaluated makes the run partial and is counted
+// per rule.
+func TestRuleFailures(t *testing.T) {
+	m := metrics.New()
+	r := report(worker.ModeRun)
+	r.Failed, r.Actions = nil, nil
+	r.RuleFailures = []worker.RuleFailure{{Rule: "milestone-at-risk", MilestoneKey: "file:demo#1", Err: "memory budget exceeded"},
+		{Rule: "milestone-at-risk", MilestoneKey: "file:demo#2", Err: "memory budget exceeded"}}
+	m.ObserveReport(r)
+	fams := scrape(t, m)
+	if v, _ := value(fams, "forewarn_rule_failures", map[string]string{"rule": "milestone-at-risk"}); v != 2 {
+		t.Errorf("forewarn_rule_failures{rule=milestone-at-risk} = %v, want 2", v)
+	}
+	if v, _ := value(fams, "forewarn_runs_total", map[string]string{"mode": "run", "outcome": "partial"}); v != 1 {
+		t.Errorf("a run with a failed rule is not partial (runs_total partial = %v)", v)
+	}
+}
+
 func TestPlanCountsNoTickets(t *testing.T) {
 	m := metrics.New()
 	m.ObserveReport(report(worker.ModePlan))

@@ -165,7 +165,7 @@ func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
 			tk.Comment = commentText(lang, f, summary)
 		}
 	}
-	due := v.promised // the date the body's chart is drawn to
+	due := v.promised           // the date the body's chart is drawn to
 	words := chart.Locale(lang) // the reviewer reads the chart in the draft's language
 	svg := chart.SVG(req.Forecast.Burndown, due, req.Forecast, words)
 	tk.Attachments = append(tk.Attachments, model.Attachment{Name: ChartSVG, ContentType: "image/svg+xml", Data: svg})

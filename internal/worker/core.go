@@ -30,6 +30,11 @@ type Firing struct {
 type Evaluation struct {
 	Firings    []Firing
 	Suppressed []string // one line per finding held back (silence, quiet hours, exemption)
+	// Failed are rules whose evaluation broke at run time: not judged, and
+	// the run fails in part.
+	Failed []RuleFailure
+	// Notes are things the rules want said (e.g. the clock ran backwards).
+	Notes []string
 }
 
 // RuleRun is the rules engine for one run, holding its state. Evaluate is

@@ -57,8 +57,10 @@ type Report struct {
 	Finished   time.Time         `json:"finished"`
 	Milestones []MilestoneReport `json:"milestones"`
 	Failed     []FailureReport   `json:"failed,omitempty"`
-	Actions    []Action          `json:"actions"`
-	Notes      []string          `json:"notes,omitempty"`
+	// RuleFailures are rules whose evaluation broke at run time.
+	RuleFailures []RuleFailure `json:"rule_failures,omitempty"`
+	Actions      []Action      `json:"actions"`
+	Notes        []string      `json:"notes,omitempty"`
 }
 
 // FailureReport is a milestone or source that could not be judged.
@@ -69,9 +71,17 @@ type FailureReport struct {
 	Err    string `json:"error"`
 }
 
+// RuleFailure is a rule that could not be evaluated for a milestone (the
+// expression failed at run time): neither holding nor not holding.
+type RuleFailure struct {
+	Rule         string `json:"rule"`
+	MilestoneKey string `json:"milestone_key"`
+	Err          string `json:"error"`
+}
+
 // Partial reports whether the run failed in part (exit code 1).
 func (r Report) Partial() bool {
-	if len(r.Failed) > 0 {
+	if len(r.Failed) > 0 || len(r.RuleFailures) > 0 {
 		return true
 	}
 	for _, a := range r.Actions {

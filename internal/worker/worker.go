@@ -61,7 +61,12 @@ func (w *Worker) Run(ctx context.Context, mode Mode) (Report, error) {
 		return rep, fmt.Errorf("opening rule state: %w", err)
 	}
 	ev := run.Evaluate(now, judged)
+	rep.Notes = append(rep.Notes, ev.Notes...)
 	rep.Notes = append(rep.Notes, ev.Suppressed...)
+	rep.RuleFailures = append(rep.RuleFailures, ev.Failed...)
+	for _, f := range ev.Failed {
+		w.Log.Error().Str("rule", f.Rule).Str("milestone", f.MilestoneKey).Str("error", f.Err).Msg("rule evaluation failed")
+	}
 
 	byKey := make(map[string]int, len(judged))
 	for i, j := range judged {
