@@ -27,7 +27,7 @@ type history struct {
 // have been planned in, or added later). Each lookup costs a request, so
 // they are capped by changelog_budget; results are kept in the snapshot
 // until the issue changes again. It returns a note when the cap was hit.
-func (s *Source) changelogs(ctx context.Context, cloud bool, ms []*milestone, snap *snapshot, failed map[string]error) string {
+func (s *Source) changelogs(ctx context.Context, cloud bool, ms []*milestone, idx members, failed map[string]error) string {
 	budget := 200
 	if s.cfg.ChangelogBudget != nil {
 		budget = *s.cfg.ChangelogBudget
@@ -42,9 +42,8 @@ func (s *Source) changelogs(ctx context.Context, cloud bool, ms []*milestone, sn
 		if m.m.Start.IsZero() || failed[m.m.Key] != nil {
 			continue
 		}
-		for _, r := range snap.Items {
-			in := m.sprint == 0 && slices.Contains(r.Versions, m.version) || m.sprint != 0 && slices.Contains(r.Sprints, m.sprint)
-			if !in || !r.Created.Before(m.m.Start) {
+		for _, r := range idx.in[m.tag()] {
+			if !r.Created.Before(m.m.Start) {
 				continue
 			}
 			if _, ok := r.Joined[m.m.Key]; ok && r.HistoryAt.Equal(r.Updated) {

@@ -130,7 +130,8 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 	if own > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("jira %s: %d of forewarn's own ticket(s) carry a version or sprint; left out of its work items", s.name, own))
 	}
-	budgetNote := s.changelogs(ctx, cloud, ms, snap, failed)
+	idx := index(snap)
+	budgetNote := s.changelogs(ctx, cloud, ms, idx, failed)
 	if budgetNote != "" {
 		res.Notes = append(res.Notes, budgetNote)
 	}
@@ -147,7 +148,7 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 			res.Failed = append(res.Failed, worker.MilestoneFailure{Key: key, Title: m.m.Title, Err: e})
 			continue
 		}
-		m.m.Items = s.items(m, snap)
+		m.m.Items = s.items(m, idx)
 		if m.m.Client == "" && m.sprint != 0 {
 			m.m.Client = s.sprintClient(m.m.Items)
 		}
@@ -462,12 +463,17 @@ func (s *Source) saveSnapshot(snap *snapshot) {
 	s.env.Cache.Put(s.snapshotKey(), connectors.CacheEntry{Body: b})
 }
 
-// chunk is how many milestone ids go into one JQL query.
-const chunk = 50
+// chunk is how many milestone ids (fix versions and sprints together)
+// go into one JQL query: about 1 kB of JQL, well within what the search
+// endpoints take in a GET.
+const chunk = 100
 
 // readIssues searches the milestones' issues and merges them into the
 // snapshot. A full sync replaces the milestones' members; an incremental
 // one asks only for issues updated since the last sync (minus the margin).
+// Fix versions and sprints are read in one union query
+// (`fixVersion in (…) OR sprint in (…)`), so an issue in both is read once
+// and split among its milestones in memory (items).
 // It returns the milestones whose issues could not be read, and how many
 // of forewarn's own tickets it left out.
 //
@@ -491,40 +497,48 @@ func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []
 	}
 	type query struct {
 		jql   string
-		group []*milestone // nil: the whole source
+		group []*milestone
 	}
 	var queries []query
-	add := func(group []*milestone, since string) {
-		var versions []string
-		var sprints []int64
-		for _, m := range group {
-			if m.sprint != 0 {
-				sprints = append(sprints, m.sprint)
-			} else {
-				versions = append(versions, m.version)
+	// union is one query per chunk of milestones; extra joins one more
+	// clause to the first of them (its failure fails every milestone).
+	union := func(group []*milestone, since, extra string) {
+		for i := 0; i < len(group) || (i == 0 && extra != ""); i += chunk {
+			part := group[i:min(i+chunk, len(group))]
+			var versions []string
+			var sprints []int64
+			for _, m := range part {
+				if m.sprint != 0 {
+					sprints = append(sprints, m.sprint)
+				} else {
+					versions = append(versions, m.version)
+				}
 			}
-		}
-		for i := 0; i < len(versions); i += chunk {
-			vs := versions[i:min(i+chunk, len(versions))]
-			queries = append(queries, query{And(In("fixVersion", vs), since),
-				pick(group, func(m *milestone) bool { return m.sprint == 0 && slices.Contains(vs, m.version) })})
-		}
-		for i := 0; i < len(sprints); i += chunk {
-			ss := sprints[i:min(i+chunk, len(sprints))]
-			queries = append(queries, query{And(InIDs("sprint", ss), since),
-				pick(group, func(m *milestone) bool { return m.sprint != 0 && slices.Contains(ss, m.sprint) })})
+			var clauses []string
+			if len(versions) > 0 {
+				clauses = append(clauses, In("fixVersion", versions))
+			}
+			if len(sprints) > 0 {
+				clauses = append(clauses, InIDs("sprint", sprints))
+			}
+			if i == 0 && extra != "" {
+				clauses = append(clauses, extra)
+				part = ms
+			}
+			queries = append(queries, query{And(Or(clauses...), since), part})
 		}
 	}
-	add(fresh, "")
+	union(fresh, "", "")
 	if len(known) > 0 {
 		margin := durationOr(s.cfg.SafetyMargin, 15*time.Minute)
 		since := UpdatedWithin(int64(now.Sub(snap.Synced.Add(-margin)).Minutes()) + 1)
-		add(known, since)
 		// Issues that left every milestone of this source no longer match
 		// the membership clauses; the project clause still sees them.
+		extra := ""
 		if len(s.cfg.Projects) > 0 {
-			queries = append(queries, query{And(In("project", s.cfg.Projects), since), nil})
+			extra = In("project", s.cfg.Projects)
 		}
+		union(known, since, extra)
 	}
 	seen := map[string]bool{}
 	own := map[string]bool{}
@@ -547,11 +561,7 @@ func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []
 			if fatal(err) {
 				return nil, 0, fmt.Errorf("%s: searching issues: %w", s.c.what, err)
 			}
-			group := q.group
-			if group == nil {
-				group = ms
-			}
-			for _, m := range group {
+			for _, m := range q.group {
 				failed[m.m.Key] = fmt.Errorf("searching its issues: %w", err)
 			}
 		}
@@ -605,16 +615,6 @@ func noteLeft(old, cur *record) {
 	for _, sp := range cur.Sprints {
 		delete(cur.Left, "s:"+strconv.FormatInt(sp, 10))
 	}
-}
-
-func pick(ms []*milestone, f func(*milestone) bool) []*milestone {
-	var out []*milestone
-	for _, m := range ms {
-		if f(m) {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 // search runs a JQL query for the milestones' issues with only the fields
@@ -736,14 +736,46 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
-// items builds a milestone's work items from the snapshot.
-func (s *Source) items(m *milestone, snap *snapshot) []model.WorkItem {
-	tag := "v:" + m.version
+// tag names a milestone in record.Left and in a members index.
+func (m *milestone) tag() string {
 	if m.sprint != 0 {
-		tag = "s:" + strconv.FormatInt(m.sprint, 10)
+		return "s:" + strconv.FormatInt(m.sprint, 10)
 	}
-	var out []model.WorkItem
+	return "v:" + m.version
+}
+
+// members indexes the snapshot by milestone tag: the records in a
+// milestone now, and those that left it. Built once a fetch, so splitting
+// the issues among milestones is linear in their memberships rather than
+// milestones × issues.
+type members struct {
+	in, left map[string][]*record
+}
+
+func index(snap *snapshot) members {
+	idx := members{in: map[string][]*record{}, left: map[string][]*record{}}
 	for _, r := range snap.Items {
+		for _, v := range r.Versions {
+			idx.in["v:"+v] = append(idx.in["v:"+v], r)
+		}
+		for _, sp := range r.Sprints {
+			t := "s:" + strconv.FormatInt(sp, 10)
+			idx.in[t] = append(idx.in[t], r)
+		}
+		for t := range r.Left {
+			idx.left[t] = append(idx.left[t], r)
+		}
+	}
+	return idx
+}
+
+// items builds a milestone's work items from the snapshot.
+func (s *Source) items(m *milestone, idx members) []model.WorkItem {
+	tag := m.tag()
+	// Disjoint: noteLeft forgets a departure once the issue is back.
+	rs := append(slices.Clip(idx.in[tag]), idx.left[tag]...)
+	out := make([]model.WorkItem, 0, len(rs))
+	for _, r := range rs {
 		in := m.sprint == 0 && slices.Contains(r.Versions, m.version) || m.sprint != 0 && slices.Contains(r.Sprints, m.sprint)
 		left, wasIn := r.Left[tag]
 		if !in && !wasIn {

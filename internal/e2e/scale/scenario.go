@@ -38,7 +38,6 @@ const (
 	jiraVersions  = 50  // fix versions per page
 	jiraSprints   = 50  // sprints per page
 	jiraSearch    = 100 // issues per search page
-	jiraChunk     = 50  // milestone ids per JQL query
 	ghReviewRepo  = "acme/delivery"
 	jiraReviewKey = "REV"
 )
@@ -437,34 +436,18 @@ func (sc *Scenario) ReadMinimum() Minimum {
 	for _, b := range j.Boards {
 		m.Jira += max(1, pages(perBoard[b], jiraSprints))
 	}
-	// One search per chunk of milestone ids, paged.
-	inVersion := map[string]int{}
-	inSprint := map[int64]int{}
+	// Search pages: the distinct issues of the versions and sprints, 100 a
+	// page (an issue in both is read once).
+	distinct := 0
 	for _, is := range j.Issues {
-		for _, v := range is.FixVersions {
-			inVersion[v]++
-		}
-		for _, s := range is.Sprints {
-			inSprint[s]++
+		if len(is.FixVersions) > 0 || len(is.Sprints) > 0 {
+			distinct++
 		}
 		if len(is.History) > 0 {
 			m.Jira++ // one changelog page
 		}
 	}
-	for i := 0; i < len(j.Versions); i += jiraChunk {
-		n := 0
-		for _, v := range j.Versions[i:min(i+jiraChunk, len(j.Versions))] {
-			n += inVersion[v.ID]
-		}
-		m.Jira += max(1, pages(n, jiraSearch))
-	}
-	for i := 0; i < len(j.Sprints); i += jiraChunk {
-		n := 0
-		for _, s := range j.Sprints[i:min(i+jiraChunk, len(j.Sprints))] {
-			n += inSprint[s.ID]
-		}
-		m.Jira += max(1, pages(n, jiraSearch))
-	}
+	m.Jira += pages(distinct, jiraSearch)
 	return m
 }
 
