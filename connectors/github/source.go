@@ -6,8 +6,10 @@ package github
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strconv"
@@ -169,7 +171,7 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 		}
 	}
 
-	ev := &eventBudget{max: s.joinedMax}
+	ev := &eventBudget{max: s.joinedMax, memo: s.loadJoins(), next: map[string]joinMemo{}, done: map[string]bool{}}
 	stopped := ""
 	var stopErr error
 	for i, rm := range todo {
@@ -213,6 +215,7 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 	if s.env.Cache != nil {
 		s.env.Cache.Put(cursorKey, connectors.CacheEntry{Body: []byte(stopped)})
 	}
+	s.saveJoins(ev)
 	if ev.looked > 0 || ev.skipped > 0 {
 		note := fmt.Sprintf("%s: issue events read for %d issue(s) to date when they joined their milestone (%d requests)",
 			s.name, ev.looked, ev.requests)
@@ -300,6 +303,58 @@ func (s *Source) overBudget() error {
 type eventBudget struct {
 	max, looked, skipped, requests int
 	own                            int // forewarn's own tickets left out of milestones
+	// memo: what earlier runs learnt from the events, by joinKey; next:
+	// what this run knows (kept for the next); done: the milestones
+	// (joinMilestone) whose events this run went through.
+	memo, next map[string]joinMemo
+	done       map[string]bool
+}
+
+// joinMemo is what an issue's events said about when it joined a
+// milestone, as of the issue's updated_at. While the issue is unchanged
+// the events are not read again (GitHub moves updated_at when an issue is
+// milestoned). Joined is zero when the events never show it added, or
+// answered 404.
+type joinMemo struct {
+	Updated time.Time `json:"u"`
+	Joined  time.Time `json:"j,omitzero"`
+}
+
+func joinMilestone(repo string, milestone int) string { return repo + "@" + strconv.Itoa(milestone) }
+
+func joinKey(repo string, milestone int, item string) string {
+	return joinMilestone(repo, milestone) + "#" + item[strings.LastIndexByte(item, '#')+1:]
+}
+
+func (s *Source) joinsKey() string { return "github:joined:v1:" + s.name }
+
+func (s *Source) loadJoins() map[string]joinMemo {
+	memo := map[string]joinMemo{}
+	if s.env.Cache == nil {
+		return memo
+	}
+	if e, ok := s.env.Cache.Get(s.joinsKey()); ok {
+		if err := json.Unmarshal(e.Body, &memo); err != nil {
+			return map[string]joinMemo{}
+		}
+	}
+	return memo
+}
+
+// saveJoins keeps what this run knows, and what it did not reach (a
+// milestone that failed or was left for the next run keeps its memos).
+func (s *Source) saveJoins(ev *eventBudget) {
+	if s.env.Cache == nil {
+		return
+	}
+	for k, v := range ev.memo {
+		if _, ok := ev.next[k]; !ok && !ev.done[k[:strings.LastIndexByte(k, '#')]] {
+			ev.next[k] = v
+		}
+	}
+	if b, err := json.Marshal(ev.next); err == nil {
+		s.env.Cache.Put(s.joinsKey(), connectors.CacheEntry{Body: b})
+	}
 }
 
 // ownTicket reports whether an issue is one of forewarn's tickets, by its
@@ -335,6 +390,7 @@ func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone
 	}
 	opt := &gh.IssueListByRepoOptions{Milestone: strconv.Itoa(m.GetNumber()), State: "all", Sort: "created",
 		Direction: "asc", ListOptions: gh.ListOptions{PerPage: 100}}
+	var updated []time.Time // of each item
 	for {
 		var list []*gh.Issue
 		resp, err := s.c.call(ctx, func() (*gh.Response, error) {
@@ -357,6 +413,7 @@ func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone
 				continue
 			}
 			out.Items = append(out.Items, s.item(rm.repo, is, out.Start))
+			updated = append(updated, is.GetUpdatedAt().Time)
 		}
 		if resp.NextPage == 0 {
 			break
@@ -366,22 +423,33 @@ func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone
 		}
 		opt.Page = resp.NextPage
 	}
-	if err := s.joined(ctx, api, owner, name, &out, ev); err != nil {
+	if err := s.joined(ctx, api, rm.repo, m.GetNumber(), &out, updated, ev); err != nil {
 		return out, err
 	}
+	ev.done[joinMilestone(rm.repo, m.GetNumber())] = true
 	return out, nil
 }
 
-// joined reads issue events where the join date matters and is unknown.
-func (s *Source) joined(ctx context.Context, api *gh.Client, owner, name string, m *model.Milestone, ev *eventBudget) error {
+// joined reads issue events where the join date matters and is unknown:
+// not read yet, or the issue changed since they were read.
+func (s *Source) joined(ctx context.Context, api *gh.Client, repo string, number int, m *model.Milestone, updated []time.Time, ev *eventBudget) error {
 	mode := s.cfg.JoinedEvents
 	if mode == "none" {
 		return nil
 	}
+	owner, name, _ := strings.Cut(repo, "/")
 	for i := range m.Items {
 		it := &m.Items[i]
 		need := mode == "all" || it.Created.Before(m.Start)
 		if !need {
+			continue
+		}
+		key := joinKey(repo, number, it.Key)
+		if j, ok := ev.memo[key]; ok && j.Updated.Equal(updated[i]) {
+			if !j.Joined.IsZero() {
+				it.JoinedAt, it.JoinedKnown = j.Joined, true
+			}
+			ev.next[key] = j
 			continue
 		}
 		if ev.looked >= ev.max {
@@ -405,6 +473,15 @@ func (s *Source) joined(ctx context.Context, api *gh.Client, owner, name string,
 				return resp, err
 			})
 			ev.requests += int(s.c.sent.Load() - before)
+			var er *gh.ErrorResponse
+			if errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound {
+				// The events are not there for this token (the issue was
+				// transferred, or the events hidden): it counts as joined
+				// when created, and is not asked again until it changes.
+				s.env.Log.Warn().Str("issue", it.Key).Msg("github issue events answered 404; the issue counts as joined when created")
+				joined = time.Time{}
+				break
+			}
 			if err != nil {
 				return fmt.Errorf("reading events of %s: %w", it.Key, err)
 			}
@@ -421,6 +498,7 @@ func (s *Source) joined(ctx context.Context, api *gh.Client, owner, name string,
 		if !joined.IsZero() {
 			it.JoinedAt, it.JoinedKnown = joined, true
 		}
+		ev.next[key] = joinMemo{Updated: updated[i], Joined: joined}
 	}
 	return nil
 }

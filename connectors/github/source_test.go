@@ -522,3 +522,46 @@ func TestBudgetRunningOutMidMilestoneResumesThroughTheCache(t *testing.T) {
 		t.Fatalf("second run: read %d milestones, failed %+v", len(res.Milestones), res.Failed)
 	}
 }
+
+// An issue's events are read once: while the issue is unchanged the next
+// runs reuse the join date they gave (no request at all, not even a
+// conditional one), and one answering 404 is not asked again either.
+func TestFetchRemembersJoinDates(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	seed(s)
+	// Issue 6 predates the milestone too; its events answer 404.
+	s.AddIssue("acme/web", fakegh.Issue{Number: 6, Title: "Moved here", Milestone: 1, CreatedAt: day(-90)})
+	s.Inject(fakegh.Fault{Method: "GET", Route: "/repos/{owner}/{repo}/issues/{number}/events", Kind: fakegh.FaultStatus, Status: 404, Skip: 1, Times: 1})
+	cache := newCache()
+	events := func() int { return s.Stats()["GET /repos/{owner}/{repo}/issues/{number}/events"].Requests }
+	check := func(run int, res worker.FetchResult, wantEvents int) {
+		t.Helper()
+		if len(res.Failed) != 0 {
+			t.Fatalf("run %d failed: %+v", run, res.Failed)
+		}
+		items := map[string]model.WorkItem{}
+		for _, it := range res.Milestones[0].Items {
+			items[it.Key] = it
+		}
+		if it := items["acme/web#5"]; !it.JoinedKnown || !it.JoinedAt.Equal(day(-3)) {
+			t.Errorf("run %d: #5 joined %v known=%v, want %v from its milestoned event", run, it.JoinedAt, it.JoinedKnown, day(-3))
+		}
+		if it := items["acme/web#6"]; it.JoinedKnown || !it.JoinedAt.Equal(day(-30)) {
+			t.Errorf("run %d: #6 (events 404) joined %v known=%v, want the milestone's start, unknown", run, it.JoinedAt, it.JoinedKnown)
+		}
+		if n := events(); n != wantEvents {
+			t.Errorf("run %d: %d events requests, want %d\n%s", run, n, wantEvents, s.StatsTable())
+		}
+	}
+	check(1, fetch(t, newSource(t, s, github.SourceConfig{}, cache)), 2)
+	s.ResetLog()
+	check(2, fetch(t, newSource(t, s, github.SourceConfig{}, cache)), 0)
+	// #5 changes: its events are read again (a conditional request).
+	s.Edit("acme/web", 5, func(is *fakegh.Issue) { is.Title = "Old bug (again)" })
+	s.ResetLog()
+	check(3, fetch(t, newSource(t, s, github.SourceConfig{}, cache)), 1)
+	if s.Counted() != 1 { // the changed issue page; the events are unchanged (304)
+		t.Errorf("run 3: %d rate-limited requests, want 1\n%s", s.Counted(), s.StatsTable())
+	}
+}

@@ -2,6 +2,7 @@ package jira
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -26,7 +27,9 @@ type history struct {
 // the milestone has a start and the issue existed before it (so it may
 // have been planned in, or added later). Each lookup costs a request, so
 // they are capped by changelog_budget; results are kept in the snapshot
-// until the issue changes again. It returns a note when the cap was hit.
+// until the issue changes again, and so is a 404 (the issue counts as
+// joined when created) and an empty history (created in the milestone).
+// It returns a note when the cap was hit.
 func (s *Source) changelogs(ctx context.Context, cloud bool, ms []*milestone, idx members, failed map[string]error) string {
 	budget := 200
 	if s.cfg.ChangelogBudget != nil {
@@ -46,7 +49,7 @@ func (s *Source) changelogs(ctx context.Context, cloud bool, ms []*milestone, id
 			if !r.Created.Before(m.m.Start) {
 				continue
 			}
-			if _, ok := r.Joined[m.m.Key]; ok && r.HistoryAt.Equal(r.Updated) {
+			if _, ok := r.Joined[m.m.Key]; (ok || r.NoHistory) && r.HistoryAt.Equal(r.Updated) {
 				continue
 			}
 			n := byKey[r.Key]
@@ -68,8 +71,15 @@ func (s *Source) changelogs(ctx context.Context, cloud bool, ms []*milestone, id
 		hs, err := s.changelog(ctx, cloud, n.r.Key)
 		if err != nil {
 			s.env.Log.Warn().Str("issue", n.r.Key).Err(err).Msg("jira changelog unreadable; the issue counts as joined when created")
+			var ae *APIError
+			if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+				// Not asked again until the issue changes; anything else
+				// (5xx, a lost connection) is tried again next run.
+				n.r.NoHistory, n.r.HistoryAt = true, n.r.Updated
+			}
 			continue
 		}
+		n.r.NoHistory = false
 		if n.r.Joined == nil {
 			n.r.Joined = map[string]time.Time{}
 		}

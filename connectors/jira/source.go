@@ -431,6 +431,10 @@ type record struct {
 	// Joined: milestone key → when it joined, from the changelog.
 	Joined    map[string]time.Time `json:"joined,omitempty"`
 	HistoryAt time.Time            `json:"history_at,omitzero"` // Updated when the changelog was read
+	// NoHistory: the changelog lookup at HistoryAt answered 404 (the issue
+	// hides its history from this account); not asked again until the
+	// issue changes.
+	NoHistory bool `json:"no_history,omitempty"`
 }
 
 func (s *Source) snapshotKey() string { return "jira:snapshot:v1:" + s.c.host + ":" + s.name }
@@ -552,7 +556,7 @@ func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []
 			seen[r.Key] = true
 			old := snap.Items[r.Key]
 			if old != nil {
-				r.Joined, r.HistoryAt, r.Left = old.Joined, old.HistoryAt, old.Left
+				r.Joined, r.HistoryAt, r.NoHistory, r.Left = old.Joined, old.HistoryAt, old.NoHistory, old.Left
 				noteLeft(old, r)
 			}
 			snap.Items[r.Key] = r

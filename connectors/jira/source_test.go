@@ -336,3 +336,51 @@ func TestFetchIncrementalReadsNewMilestonesInFull(t *testing.T) {
 		t.Errorf("queries: %d full (want 1: the new version), %d incremental (want 1)", full, incremental)
 	}
 }
+
+// A changelog that answers 404 is remembered like one that was read: the
+// next run does not ask again until the issue changes. An empty history
+// (WEB-3, WEB-7: created in their milestones) is remembered too.
+func TestFetchChangelogNotFoundIsNotAskedAgain(t *testing.T) {
+	for _, cloud := range []bool{true, false} {
+		s := newSite(t, cloud)
+		s.seed()
+		route := map[bool]string{true: "/rest/api/2/issue/{key}/changelog", false: "/rest/api/2/issue/{key}"}[cloud]
+		lookups := func() int { return s.srv.Count("GET " + route) }
+		s.srv.Inject(fake.Fault{Method: "GET", Route: route, Kind: fake.FaultStatus, Status: http.StatusNotFound, Times: 1})
+		res, err := newSource(t, s, nil).Fetch(context.Background())
+		if err != nil || len(res.Failed) != 0 {
+			t.Fatalf("cloud=%v: %v %+v", cloud, err, res.Failed)
+		}
+		if n := lookups(); n != 3 {
+			t.Fatalf("cloud=%v: first run looked %d changelogs up, want 3 (WEB-1 answered 404)", cloud, n)
+		}
+		host := strings.TrimPrefix(s.srv.URL, "http://")
+		w1, _ := item(byKey(res.Milestones)[jira.VersionKey(host, "WEB", "10100")], "WEB-1")
+		if w1.JoinedKnown || !w1.JoinedAt.Equal(w1.Created) {
+			t.Errorf("cloud=%v: WEB-1 without a changelog: joined %v known %v, want its creation, unknown", cloud, w1.JoinedAt, w1.JoinedKnown)
+		}
+
+		for run, edit := range []bool{false, true} {
+			now = now.Add(time.Hour)
+			t.Cleanup(func() { now = now.Add(-time.Hour) })
+			if edit {
+				s.srv.Edit("WEB-1", func(is *fake.Issue) { is.Summary = "Login page (SSO)" })
+			}
+			s.srv.ResetLog()
+			res, err := newSource(t, s, nil).Fetch(context.Background())
+			if err != nil || len(res.Failed) != 0 {
+				t.Fatalf("cloud=%v: %v %+v", cloud, err, res.Failed)
+			}
+			want := map[bool]int{false: 0, true: 1}[edit]
+			if n := lookups(); n != want {
+				t.Errorf("cloud=%v, run %d (WEB-1 changed: %v): %d changelog lookups, want %d", cloud, run+2, edit, n, want)
+			}
+			if edit {
+				w1, _ := item(byKey(res.Milestones)[jira.VersionKey(host, "WEB", "10100")], "WEB-1")
+				if !w1.JoinedKnown || !w1.JoinedAt.Equal(day("2026-03-04")) {
+					t.Errorf("cloud=%v: WEB-1 changed and its changelog now answers: joined %v known %v", cloud, w1.JoinedAt, w1.JoinedKnown)
+				}
+			}
+		}
+	}
+}
