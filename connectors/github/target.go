@@ -90,8 +90,7 @@ func (t *Target) Find(ctx context.Context, fingerprint string) (*model.TicketRef
 	if err != nil {
 		return nil, err
 	}
-	opt := &gh.IssueListByRepoOptions{State: "all", Labels: []string{fingerprint}, Sort: "created", Direction: "asc",
-		ListOptions: gh.ListOptions{PerPage: 100}}
+	opt := findOptions(fingerprint)
 	for {
 		var list []*gh.Issue
 		resp, err := t.c.call(ctx, func() (*gh.Response, error) {
@@ -215,7 +214,34 @@ func (t *Target) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, 
 				Msg("GitHub dropped forewarn's labels and refused to add them: this ticket cannot be found by its fingerprint; no more tickets are created in this repository until the credentials get triage or write access")
 		}
 	}
+	t.refresh(ctx, api, tk.Fingerprint)
 	return ref, nil
+}
+
+// refresh asks again, right after a write, the labelled list Find sends
+// for the fingerprint, so the conditional-request cache holds the answer
+// that includes the write. Without it the next run's Find would carry the
+// validator of the answer from before the write, get a changed 200 and pay
+// a rate-limit point per ticket written; with it an unchanged re-poll right
+// after the writes answers 304 (free). The point is spent now instead, in
+// the run that wrote. A failure only costs that point on the next run.
+func (t *Target) refresh(ctx context.Context, api *gh.Client, fp string) {
+	if t.env.Cache == nil || fp == "" {
+		return
+	}
+	_, err := t.c.call(ctx, func() (*gh.Response, error) {
+		_, resp, err := api.Issues.ListByRepo(ctx, t.owner, t.repo, findOptions(fp))
+		return resp, err
+	})
+	if err != nil {
+		t.env.Log.Debug().Str("fingerprint", fp).Err(t.c.explain(err)).Msg("could not refresh the cached lookup after a write")
+	}
+}
+
+// findOptions is the first page of Find's labelled list.
+func findOptions(fp string) *gh.IssueListByRepoOptions {
+	return &gh.IssueListByRepoOptions{State: "all", Labels: []string{fp}, Sort: "created", Direction: "asc",
+		ListOptions: gh.ListOptions{PerPage: 100}}
 }
 
 func hasLabel(is *gh.Issue, name string) bool {
@@ -329,6 +355,7 @@ func (t *Target) Update(ctx context.Context, ref model.TicketRef, tk model.Ticke
 			return fmt.Errorf("labelling %s: %w", ref.ID, t.c.explain(err))
 		}
 	}
+	t.refresh(ctx, api, ref.Fingerprint)
 	return nil
 }
 
@@ -349,6 +376,7 @@ func (t *Target) Comment(ctx context.Context, ref model.TicketRef, body string) 
 	if err != nil {
 		return fmt.Errorf("commenting on %s: %w", ref.ID, t.c.explain(err))
 	}
+	t.refresh(ctx, api, ref.Fingerprint)
 	return nil
 }
 
@@ -373,6 +401,7 @@ func (t *Target) Reopen(ctx context.Context, ref model.TicketRef) error {
 	if err != nil {
 		return fmt.Errorf("reopening %s: %w", ref.ID, t.c.explain(err))
 	}
+	t.refresh(ctx, api, ref.Fingerprint)
 	return nil
 }
 
