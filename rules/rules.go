@@ -140,6 +140,11 @@ type Result struct {
 	Errors []error
 	// State is the state to pass to the next evaluation.
 	State State
+	// Rewound is set when now is earlier than the state passed in (a
+	// --now or as_of in the past): the rules were evaluated as a fresh run
+	// would, without that state, and State is the stored one, kept for the
+	// runs after this one. It is the latest moment the stored state knew.
+	Rewound time.Time
 }
 
 // EvalError is a rule that failed at run time on one milestone: its
@@ -309,6 +314,16 @@ type ticketID struct {
 // prev and returns the next state in Result.State; prev is not modified.
 func (s *Set) Evaluate(now time.Time, in []Input, prev State) Result {
 	now = now.UTC()
+	if latest := prev.Latest(); latest.After(now) {
+		// The clock runs backwards relative to the state: firing on it
+		// would judge the past with the future's alerts. Evaluate as a
+		// fresh run and keep the stored state for the runs that follow.
+		res := s.Evaluate(now, in, State{})
+		kept := prev.clone()
+		kept.firing = res.State.firing
+		res.State, res.Rewound = kept, latest
+		return res
+	}
 	next := State{Alerts: make(map[string]map[string]Alert, len(prev.Alerts)), Written: make(map[string]Written, len(prev.Written)),
 		firing: map[string]string{}}
 	for fp, w := range prev.Written {

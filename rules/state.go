@@ -40,7 +40,49 @@ func (s *State) Acted(fingerprint string, at time.Time) {
 	if s.Written == nil {
 		s.Written = map[string]Written{}
 	}
+	if w, ok := s.Written[fingerprint]; ok && w.At.After(at) {
+		return // a later write is already recorded (the clock ran backwards)
+	}
 	s.Written[fingerprint] = Written{At: at.UTC(), Severity: s.firing[fingerprint]}
+}
+
+// Latest is the latest moment the state records (an evaluation or a
+// write); zero for a fresh state.
+func (s State) Latest() time.Time {
+	var t time.Time
+	later := func(u time.Time) {
+		if u.After(t) {
+			t = u
+		}
+	}
+	for _, byRule := range s.Alerts {
+		for _, a := range byRule {
+			later(a.LastSeen)
+			later(a.LastTrue)
+			later(a.FiredAt)
+			later(a.ActiveSince)
+		}
+	}
+	for _, w := range s.Written {
+		later(w.At)
+	}
+	return t
+}
+
+// clone copies the state's maps, so the copy can be changed alone.
+func (s State) clone() State {
+	c := State{Alerts: make(map[string]map[string]Alert, len(s.Alerts)), Written: make(map[string]Written, len(s.Written))}
+	for k, byRule := range s.Alerts {
+		m := make(map[string]Alert, len(byRule))
+		for r, a := range byRule {
+			m[r] = a
+		}
+		c.Alerts[k] = m
+	}
+	for k, w := range s.Written {
+		c.Written[k] = w
+	}
+	return c
 }
 
 // Marshal encodes the state for a store.

@@ -96,6 +96,10 @@ func (r *ruleRun) Evaluate(now time.Time, in []worker.Judged) worker.Evaluation 
 	res := r.set.Evaluate(now, inputs, r.state)
 	r.state = res.State
 	var ev worker.Evaluation
+	if !res.Rewound.IsZero() {
+		ev.Notes = append(ev.Notes, fmt.Sprintf("the clock (%s) is earlier than the stored rule state (%s): rules evaluated as a fresh run would, without that state; the stored state is kept",
+			now.UTC().Format(time.RFC3339), res.Rewound.Format(time.RFC3339)))
+	}
 	for _, f := range res.Findings {
 		ev.Firings = append(ev.Firings, worker.Firing{Finding: f, MayUpdate: res.MayUpdate[f.Fingerprint()]})
 	}

@@ -66,3 +66,56 @@ func TestRuleThatFailsAtRunTimeIsReported(t *testing.T) {
 		t.Errorf("exit %d; the table does not show the failed rule:\n%s", code, stdout)
 	}
 }
+
+// A --now earlier than the stored rule state is judged as a fresh run
+// would be, says so, and leaves the stored state for the runs after it.
+func TestClockEarlierThanRuleStateEvaluatesFresh(t *testing.T) {
+	root, cfg := demotest.Copy(t)
+	appendRule(t, root, `
+  - name: open-for-two-days
+    when: milestone.open
+    for: 2d
+    severity: info
+    action: comment
+    ticket: progress-update
+    repeat: 7d
+`)
+	fired := func(t *testing.T, stdout string) bool {
+		t.Helper()
+		for _, m := range report(t, stdout).Milestones {
+			for _, f := range m.Findings {
+				if f.Rule == "open-for-two-days" {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, at := range []string{"2026-11-20T09:00:00Z", "2026-11-23T09:00:00Z"} {
+		if code, _, stderr := forewarn(t, "run", "--config", cfg, "--now", at, "--json"); code != cli.ExitOK {
+			t.Fatalf("run at %s: exit %d\n%s", at, code, stderr)
+		}
+	}
+	// Held since 20 November, fired on the 23rd. On the 21st a fresh run
+	// has seen it hold for no time at all: it must not fire.
+	code, stdout, stderr := forewarn(t, "run", "--config", cfg, "--now", "2026-11-21T09:00:00Z", "--json")
+	if code != cli.ExitOK {
+		t.Fatalf("run on the 21st: exit %d\n%s", code, stderr)
+	}
+	if fired(t, stdout) {
+		t.Error("on the 21st the rule fired on the state of the 23rd")
+	}
+	var said bool
+	for _, n := range report(t, stdout).Notes {
+		said = said || strings.Contains(n, "earlier than the stored rule state (2026-11-23T09:00:00Z)")
+	}
+	if !said {
+		t.Errorf("the run does not say the clock is behind the stored state; notes: %v", report(t, stdout).Notes)
+	}
+	// The stored state was kept: on the 24th the rule still fires
+	// (it has held since the 20th), as it would have without the detour.
+	code, stdout, stderr = forewarn(t, "plan", "--config", cfg, "--now", "2026-11-24T09:00:00Z", "--json")
+	if code != cli.ExitOK || !fired(t, stdout) {
+		t.Errorf("on the 24th: exit %d, fired %v (the stored state was lost)\n%s", code, fired(t, stdout), stderr)
+	}
+}
