@@ -186,11 +186,17 @@ func (a *App) Summary() string {
 	return b.String()
 }
 
+// storeDriver is the state line of check: the driver and the namespace.
 func (a *App) storeDriver() string {
-	if a.storeCfg.Driver == "" {
-		return "sqlite"
+	d := a.storeCfg.Driver
+	if d == "" {
+		d = "sqlite"
 	}
-	return a.storeCfg.Driver
+	ns := a.storeCfg.Namespace
+	if ns == "" {
+		ns = "(default)"
+	}
+	return d + ", namespace " + ns
 }
 
 // TargetHint tells people where to find the tickets (the outbox folder).

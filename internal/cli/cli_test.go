@@ -312,3 +312,34 @@ func BenchmarkDemo(b *testing.B) {
 		}
 	}
 }
+
+// check names the state's namespace: the default, or the configured one.
+func TestCheckPrintsNamespace(t *testing.T) {
+	_, cfg := demotest.Copy(t)
+	code, stdout, stderr := forewarn(t, "check", "--config", cfg)
+	if code != cli.ExitOK || !strings.Contains(stdout, "state: sqlite, namespace (default)") {
+		t.Fatalf("check: exit %d\n%s%s", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := strings.Replace(string(b), "  path: .forewarn/state.db\n", "  path: .forewarn/state.db\n  namespace: team_a\n", 1)
+	if named == string(b) {
+		t.Fatal("the demo's state section moved; adjust the test")
+	}
+	if err := os.WriteFile(cfg, []byte(named), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = forewarn(t, "check", "--config", cfg)
+	if code != cli.ExitOK || !strings.Contains(stdout, "state: sqlite, namespace team_a") {
+		t.Fatalf("check with a namespace: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.Replace(named, "team_a", "Team-A", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = forewarn(t, "check", "--config", cfg)
+	if code == cli.ExitOK || !strings.Contains(stderr, "forewarn.yaml:") || !strings.Contains(stderr, `namespace "Team-A"`) {
+		t.Fatalf("a bad namespace: exit %d\n%s", code, stderr)
+	}
+}

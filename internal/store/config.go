@@ -37,6 +37,10 @@ type Config struct {
 	// gives up with ErrLocked. Zero means DefaultLockWait; "0s" is not
 	// distinguishable from unset, so use a small value such as 1s to fail fast.
 	LockWait Duration `yaml:"lock_wait"`
+	// Namespace scopes every table (<namespace>__<table>) and every lock
+	// key, so several installations can share one database. Empty (the
+	// default) is plain table names and the historic lock keys.
+	Namespace string `yaml:"namespace"`
 }
 
 // driver returns the configured driver, sqlite when unset.
@@ -100,6 +104,9 @@ func (c Config) Validate() error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("state: unknown driver %q (want sqlite, postgres or none)", c.Driver))
+	}
+	if err := validNamespace(c.Namespace); err != nil {
+		errs = append(errs, err)
 	}
 	if c.LockWait < 0 {
 		errs = append(errs, errors.New("state: lock_wait must not be negative"))

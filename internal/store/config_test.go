@@ -25,6 +25,13 @@ func TestConfigValidate(t *testing.T) {
 		{"postgres with path", Config{Driver: "postgres", DSNEnv: "X", Path: "a.db"}, []string{"path is only used"}},
 		{"sqlite with dsn_env", Config{DSNEnv: "X"}, []string{"dsn_env is only used"}},
 		{"none with path", Config{Driver: "none", Path: "x"}, []string{"keeps nothing"}},
+		{"namespace", Config{Driver: "postgres", DSNEnv: "X", Namespace: "team_a1"}, nil},
+		{"namespace upper case", Config{Namespace: "TeamA"}, []string{`namespace "TeamA" must be lower-case`}},
+		{"namespace with the separator", Config{Namespace: "team__a"}, []string{"single underscores"}},
+		{"namespace ending in _", Config{Namespace: "team_"}, []string{"not end with an underscore"}},
+		{"namespace starting with a digit", Config{Namespace: "1team"}, []string{"start with a letter"}},
+		{"namespace with SQL in it", Config{Namespace: "a; DROP TABLE x"}, []string{"must be lower-case"}},
+		{"namespace too long", Config{Namespace: strings.Repeat("a", 33)}, []string{"at most 32"}},
 		{"negative wait, all reported", Config{Driver: "mysql", LockWait: -1}, []string{"unknown driver", "must not be negative"}},
 	}
 	for _, c := range cases {
@@ -63,7 +70,7 @@ func TestConfigDecodesStrictly(t *testing.T) {
 			Config{Driver: "postgres", DSNEnv: "FOREWARN_STATE_DSN", LockWait: Duration(90 * time.Second)}, ""},
 		{"days", "lock_wait: 1d\n", Config{LockWait: Duration(24 * time.Hour)}, ""},
 		{"bad duration", "driver: sqlite\nlock_wait: soon\n", Config{}, `"soon" is not a duration`},
-		{"unknown key", "driver: sqlite\ndsn: postgres://x\n", Config{}, `state.yaml:2:1: unknown key "dsn" (allowed: driver, dsn_env, lock_wait, path)`},
+		{"unknown key", "driver: sqlite\ndsn: postgres://x\n", Config{}, `state.yaml:2:1: unknown key "dsn" (allowed: driver, dsn_env, lock_wait, namespace, path)`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

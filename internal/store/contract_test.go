@@ -32,6 +32,15 @@ type backend struct {
 	created func(t *testing.T) bool
 }
 
+// table is the name of table t in the backend's namespace.
+func (b backend) table(t string) string { return store.Table(b.cfg.Namespace, t) }
+
+// inNamespace is the backend with its store in namespace ns.
+func (b backend) inNamespace(ns string) backend {
+	b.cfg.Namespace = ns
+	return b
+}
+
 func (b backend) open(t *testing.T) store.Store {
 	t.Helper()
 	s, err := store.Open(context.Background(), b.cfg, func(k string) string { return b.env[k] })
@@ -512,14 +521,14 @@ func testMigrationsTwice(t *testing.T, b backend) {
 	}
 	db := b.raw(t)
 	var n, max int
-	if err := db.QueryRow(`SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &max); err != nil {
+	if err := db.QueryRow(`SELECT COUNT(*), MAX(version) FROM ` + b.table("schema_migrations")).Scan(&n, &max); err != nil {
 		t.Fatal(err)
 	}
 	if n != store.SchemaVersion() || max != store.SchemaVersion() {
 		t.Fatalf("schema_migrations has %d rows up to %d; want %d", n, max, store.SchemaVersion())
 	}
 	// A database from a newer forewarn is refused, not damaged.
-	if _, err := db.Exec(fmt.Sprintf(`INSERT INTO schema_migrations (version, name, applied_ns) VALUES (%d, 'future', 0)`, store.SchemaVersion()+1)); err != nil {
+	if _, err := db.Exec(fmt.Sprintf(`INSERT INTO %s (version, name, applied_ns) VALUES (%d, 'future', 0)`, b.table("schema_migrations"), store.SchemaVersion()+1)); err != nil {
 		t.Fatal(err)
 	}
 	must(t, s2.Close())
@@ -552,7 +561,7 @@ func testConcurrentOpen(t *testing.T, b backend) {
 	}
 	if b.raw != nil {
 		var n int
-		if err := b.raw(t).QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != store.SchemaVersion() {
+		if err := b.raw(t).QueryRow(`SELECT COUNT(*) FROM ` + b.table("schema_migrations")).Scan(&n); err != nil || n != store.SchemaVersion() {
 			t.Fatalf("schema_migrations rows = %d, %v; want %d", n, err, store.SchemaVersion())
 		}
 	}

@@ -17,6 +17,7 @@ import (
 // as it is open, and forgets everything on Close. Each run opens its own,
 // so nothing carries from one run to the next.
 type memStore struct {
+	ns        string
 	mu        sync.Mutex
 	closed    bool
 	rules     []byte
@@ -27,8 +28,9 @@ type memStore struct {
 	runs      []Run
 }
 
-func newMemStore() *memStore {
+func newMemStore(ns string) *memStore {
 	return &memStore{
+		ns:        ns,
 		ledger:    map[string]worker.LedgerEntry{},
 		forecasts: map[string]map[int64]model.ForecastRecord{},
 		snaps:     map[string]map[int64]Snapshot{},
@@ -36,19 +38,36 @@ func newMemStore() *memStore {
 	}
 }
 
-// processLock is driver none's run lock: it keeps two runs in one process
-// (serve mode) apart. Separate processes are not kept apart: with no shared
-// state, use the scheduler's own guard (cron's flock, Kubernetes'
-// concurrencyPolicy: Forbid).
-var processLock = make(chan struct{}, 1)
+// processLocks are driver none's run locks, one per namespace: they keep
+// two runs in one process (serve mode) apart. Separate processes are not
+// kept apart: with no shared state, use the scheduler's own guard (cron's
+// flock, Kubernetes' concurrencyPolicy: Forbid).
+var (
+	processLocksMu sync.Mutex
+	processLocks   = map[string]chan struct{}{}
+)
+
+func processLock(key string) chan struct{} {
+	processLocksMu.Lock()
+	defer processLocksMu.Unlock()
+	c := processLocks[key]
+	if c == nil {
+		c = make(chan struct{}, 1)
+		processLocks[key] = c
+	}
+	return c
+}
 
 func (m *memStore) Driver() string { return DriverNone }
 
+func (m *memStore) Namespace() string { return m.ns }
+
 func (m *memStore) Lock(ctx context.Context, wait time.Duration) (func() error, error) {
+	lock := processLock(m.ns)
 	start := time.Now()
 	ok, err := poll(ctx, wait, func(context.Context) (bool, error) {
 		select {
-		case processLock <- struct{}{}:
+		case lock <- struct{}{}:
 			return true, nil
 		default:
 			return false, nil
@@ -60,7 +79,7 @@ func (m *memStore) Lock(ctx context.Context, wait time.Duration) (func() error, 
 	if !ok {
 		return nil, &LockedError{Driver: DriverNone, Where: "process lock", Waited: time.Since(start)}
 	}
-	return onceFunc(func() error { <-processLock; return nil }), nil
+	return onceFunc(func() error { <-lock; return nil }), nil
 }
 
 func (m *memStore) check() error {

@@ -20,11 +20,11 @@ type migration struct {
 // Never edit a released migration: add a new one.
 var migrations = []migration{
 	{1, "initial schema", []string{
-		`CREATE TABLE rule_state (
+		`CREATE TABLE #rule_state (
 			id {{int}} PRIMARY KEY CHECK (id = 1),
 			state {{blob}} NOT NULL,
 			saved_ns {{int}} NOT NULL)`,
-		`CREATE TABLE ledger (
+		`CREATE TABLE #ledger (
 			fingerprint TEXT PRIMARY KEY,
 			milestone_key TEXT NOT NULL,
 			purpose TEXT NOT NULL,
@@ -36,26 +36,26 @@ var migrations = []migration{
 			updated_ns {{int}},
 			first_fired_ns {{int}},
 			written_ns {{int}} NOT NULL)`,
-		`CREATE INDEX ledger_milestone ON ledger (milestone_key)`,
-		`CREATE TABLE forecasts (
+		`CREATE INDEX #ledger_milestone ON #ledger (milestone_key)`,
+		`CREATE TABLE #forecasts (
 			milestone_key TEXT NOT NULL,
 			as_of_ns {{int}} NOT NULL,
 			record TEXT NOT NULL,
 			PRIMARY KEY (milestone_key, as_of_ns))`,
-		`CREATE TABLE snapshots (
+		`CREATE TABLE #snapshots (
 			milestone_key TEXT NOT NULL,
 			day_ns {{int}} NOT NULL,
 			taken_ns {{int}} NOT NULL,
 			data TEXT NOT NULL,
 			PRIMARY KEY (milestone_key, day_ns))`,
-		`CREATE TABLE http_cache (
+		`CREATE TABLE #http_cache (
 			key TEXT PRIMARY KEY,
 			etag TEXT NOT NULL,
 			last_modified TEXT NOT NULL,
 			header TEXT,
 			body {{blob}} NOT NULL,
 			stored_ns {{int}} NOT NULL)`,
-		`CREATE TABLE runs (
+		`CREATE TABLE #runs (
 			id {{id}},
 			mode TEXT NOT NULL,
 			started_ns {{int}} NOT NULL,
@@ -63,7 +63,7 @@ var migrations = []migration{
 			outcome TEXT NOT NULL,
 			counts TEXT,
 			error TEXT)`,
-		`CREATE INDEX runs_outcome ON runs (outcome)`,
+		`CREATE INDEX #runs_outcome ON #runs (outcome)`,
 	}},
 }
 
@@ -73,8 +73,9 @@ func SchemaVersion() int { return migrations[len(migrations)-1].Version }
 // migrate applies pending migrations. guard, when set, serializes
 // concurrent migrators (PostgreSQL: a transaction-level advisory lock);
 // SQLite transactions are already exclusive (BEGIN IMMEDIATE).
-func migrate(ctx context.Context, db *sql.DB, d dialect, guard string) (applied int, err error) {
-	create := d.types.Replace(`CREATE TABLE IF NOT EXISTS schema_migrations (
+func migrate(ctx context.Context, db *sql.DB, d dialect, n names, guard string) (applied int, err error) {
+	q := func(s string) string { return d.rebind(n.Replace(d.types.Replace(s))) }
+	create := q(`CREATE TABLE IF NOT EXISTS #schema_migrations (
 		version {{int}} PRIMARY KEY,
 		name TEXT NOT NULL,
 		applied_ns {{int}} NOT NULL)`)
@@ -95,7 +96,7 @@ func migrate(ctx context.Context, db *sql.DB, d dialect, guard string) (applied 
 	}
 
 	var newest sql.NullInt64
-	if err := db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&newest); err != nil {
+	if err := db.QueryRowContext(ctx, q(`SELECT MAX(version) FROM #schema_migrations`)).Scan(&newest); err != nil {
 		return 0, fmt.Errorf("reading the schema version: %w", err)
 	}
 	if newest.Valid && int(newest.Int64) > SchemaVersion() {
@@ -111,7 +112,7 @@ func migrate(ctx context.Context, db *sql.DB, d dialect, guard string) (applied 
 				}
 			}
 			var one int
-			err := tx.QueryRowContext(ctx, d.rebind(`SELECT 1 FROM schema_migrations WHERE version = ?`), m.Version).Scan(&one)
+			err := tx.QueryRowContext(ctx, q(`SELECT 1 FROM #schema_migrations WHERE version = ?`), m.Version).Scan(&one)
 			if err == nil {
 				return nil // applied already (perhaps by a concurrent process)
 			}
@@ -119,11 +120,11 @@ func migrate(ctx context.Context, db *sql.DB, d dialect, guard string) (applied 
 				return err
 			}
 			for _, st := range m.Stmts {
-				if _, err := tx.ExecContext(ctx, d.types.Replace(st)); err != nil {
+				if _, err := tx.ExecContext(ctx, q(st)); err != nil {
 					return err
 				}
 			}
-			if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO schema_migrations (version, name, applied_ns) VALUES (?, ?, ?)`),
+			if _, err := tx.ExecContext(ctx, q(`INSERT INTO #schema_migrations (version, name, applied_ns) VALUES (?, ?, ?)`),
 				m.Version, m.Name, time.Now().UnixNano()); err != nil {
 				return err
 			}
@@ -155,16 +156,16 @@ func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
 // checkSchema reports whether the database has a schema (exists: a query
 // counting the schema_migrations table) and fails unless it is exactly the
 // version this build writes. Used by read-only opens, which never migrate.
-func checkSchema(ctx context.Context, db *sql.DB, exists string) (bool, error) {
-	var n int
-	if err := db.QueryRowContext(ctx, exists).Scan(&n); err != nil {
+func checkSchema(ctx context.Context, db *sql.DB, n names, exists string) (bool, error) {
+	var count int
+	if err := db.QueryRowContext(ctx, exists).Scan(&count); err != nil {
 		return false, fmt.Errorf("reading the schema version: %w", err)
 	}
-	if n == 0 {
+	if count == 0 {
 		return false, nil
 	}
 	var v sql.NullInt64
-	if err := db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+	if err := db.QueryRowContext(ctx, n.Replace(`SELECT MAX(version) FROM #schema_migrations`)).Scan(&v); err != nil {
 		return false, fmt.Errorf("reading the schema version: %w", err)
 	}
 	switch {

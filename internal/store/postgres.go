@@ -51,13 +51,13 @@ func rebindDollar(q string) string {
 
 // openPostgres connects with the DSN and migrates. The DSN and its password
 // never appear in an error: every error text goes through the scrubber.
-func openPostgres(ctx context.Context, dsn, envName string) (*sqlStore, error) {
-	s, err := connectPostgres(ctx, dsn, envName, false)
+func openPostgres(ctx context.Context, dsn, envName, ns string) (*sqlStore, error) {
+	s, err := connectPostgres(ctx, dsn, envName, ns, false)
 	if err != nil {
 		return nil, err
 	}
-	guard := fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrateLockKey)
-	if _, err := migrate(ctx, s.db, pgDialect, guard); err != nil {
+	guard := fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", lockKey(ns, migrateLockKey, "migrate"))
+	if _, err := migrate(ctx, s.db, pgDialect, s.n, guard); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("state: migrating the PostgreSQL schema: %w", redact(s.scrub, err))
 	}
@@ -69,12 +69,12 @@ func openPostgres(ctx context.Context, dsn, envName string) (*sqlStore, error) {
 
 // openPostgresRO connects with every transaction read-only (enforced by the
 // server) and checks the schema; ok is false when there is no schema yet.
-func openPostgresRO(ctx context.Context, dsn, envName string) (*sqlStore, bool, error) {
-	s, err := connectPostgres(ctx, dsn, envName, true)
+func openPostgresRO(ctx context.Context, dsn, envName, ns string) (*sqlStore, bool, error) {
+	s, err := connectPostgres(ctx, dsn, envName, ns, true)
 	if err != nil {
 		return nil, false, err
 	}
-	ok, err := checkSchema(ctx, s.db, `SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_schema = ANY (current_schemas(false))`)
+	ok, err := checkSchema(ctx, s.db, s.n, s.n.Replace(`SELECT COUNT(*) FROM information_schema.tables WHERE table_name = '#schema_migrations' AND table_schema = ANY (current_schemas(false))`))
 	if err != nil || !ok {
 		s.db.Close()
 		if err != nil {
@@ -86,7 +86,7 @@ func openPostgresRO(ctx context.Context, dsn, envName string) (*sqlStore, bool, 
 }
 
 // connectPostgres opens the pool and checks the connection.
-func connectPostgres(ctx context.Context, dsn, envName string, readOnly bool) (*sqlStore, error) {
+func connectPostgres(ctx context.Context, dsn, envName, ns string, readOnly bool) (*sqlStore, error) {
 	scrub := scrubber(dsn)
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
@@ -105,7 +105,7 @@ func connectPostgres(ctx context.Context, dsn, envName string, readOnly bool) (*
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &sqlStore{db: db, d: pgDialect, log: *zerolog.Ctx(ctx), scrub: scrub}
+	s := &sqlStore{db: db, d: pgDialect, ns: ns, n: newNames(ns), log: *zerolog.Ctx(ctx), scrub: scrub}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("state: connecting to PostgreSQL (DSN from $%s): %w", envName, redact(scrub, err))
@@ -121,10 +121,11 @@ func (s *sqlStore) advisoryLock(ctx context.Context, wait time.Duration) (func()
 	if err != nil {
 		return nil, s.wrap("taking the run lock", err)
 	}
+	key := lockKey(s.ns, runLockKey, "run")
 	start := time.Now()
 	ok, err := poll(ctx, wait, func(ctx context.Context) (bool, error) {
 		var got bool
-		err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, runLockKey).Scan(&got)
+		err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got)
 		return got, err
 	})
 	if err != nil {
@@ -133,13 +134,13 @@ func (s *sqlStore) advisoryLock(ctx context.Context, wait time.Duration) (func()
 	}
 	if !ok {
 		conn.Close()
-		return nil, &LockedError{Driver: DriverPostgres, Where: fmt.Sprintf("advisory lock %d", runLockKey), Waited: time.Since(start)}
+		return nil, &LockedError{Driver: DriverPostgres, Where: fmt.Sprintf("advisory lock %d", key), Waited: time.Since(start)}
 	}
 	return onceFunc(func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		var released bool
-		err := conn.QueryRowContext(ctx, `SELECT pg_advisory_unlock($1)`, runLockKey).Scan(&released)
+		err := conn.QueryRowContext(ctx, `SELECT pg_advisory_unlock($1)`, key).Scan(&released)
 		if err != nil || !released {
 			// The session may still hold the lock: end it rather than
 			// hand the connection back to the pool.

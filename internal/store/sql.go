@@ -32,6 +32,8 @@ type dialect struct {
 type sqlStore struct {
 	db      *sql.DB
 	d       dialect
+	ns      string // the namespace ("" by default)
+	n       names  // its table names
 	log     zerolog.Logger
 	scrub   func(string) string // removes secrets from error text
 	lock    func(ctx context.Context, wait time.Duration) (func() error, error)
@@ -45,6 +47,8 @@ type sqlStore struct {
 const cacheTimeout = 10 * time.Second
 
 func (s *sqlStore) Driver() string { return s.d.name }
+
+func (s *sqlStore) Namespace() string { return s.ns }
 
 func (s *sqlStore) Lock(ctx context.Context, wait time.Duration) (func() error, error) {
 	return s.lock(ctx, wait)
@@ -95,8 +99,11 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.cause }
 
+// q fills in the namespace's table names and the driver's placeholders.
+func (s *sqlStore) q(query string) string { return s.d.rebind(s.n.Replace(query)) }
+
 func (s *sqlStore) exec(ctx context.Context, q string, args ...any) error {
-	_, err := s.db.ExecContext(ctx, s.d.rebind(q), args...)
+	_, err := s.db.ExecContext(ctx, s.q(q), args...)
 	return err
 }
 
@@ -120,7 +127,7 @@ func fromNS(v sql.NullInt64) time.Time {
 
 func (s *sqlStore) RuleState(ctx context.Context) ([]byte, error) {
 	var b []byte
-	err := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT state FROM rule_state WHERE id = 1`)).Scan(&b)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT state FROM #rule_state WHERE id = 1`)).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -134,7 +141,7 @@ func (s *sqlStore) SaveRuleState(ctx context.Context, state []byte) error {
 	if state == nil {
 		state = []byte{}
 	}
-	err := s.exec(ctx, `INSERT INTO rule_state (id, state, saved_ns) VALUES (1, ?, ?)
+	err := s.exec(ctx, `INSERT INTO #rule_state (id, state, saved_ns) VALUES (1, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET state = excluded.state, saved_ns = excluded.saved_ns`, state, time.Now().UnixNano())
 	return s.wrap("saving rule state", err)
 }
@@ -147,8 +154,8 @@ func (s *sqlStore) LedgerGet(ctx context.Context, fp string) (worker.LedgerEntry
 		purpose, ref              string
 		created, updated, firstAt sql.NullInt64
 	)
-	err := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT fingerprint, milestone_key, purpose, target, state, ref, digest, created_ns, updated_ns, first_fired_ns
-		FROM ledger WHERE fingerprint = ?`), fp).
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT fingerprint, milestone_key, purpose, target, state, ref, digest, created_ns, updated_ns, first_fired_ns
+		FROM #ledger WHERE fingerprint = ?`), fp).
 		Scan(&e.Fingerprint, &e.MilestoneKey, &purpose, &e.Target, &e.State, &ref, &e.Digest, &created, &updated, &firstAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return worker.LedgerEntry{}, false, nil
@@ -177,7 +184,7 @@ func (s *sqlStore) LedgerPut(ctx context.Context, e worker.LedgerEntry) error {
 	if err != nil {
 		return fmt.Errorf("ledger: encoding ticket reference: %w", err)
 	}
-	err = s.exec(ctx, `INSERT INTO ledger (fingerprint, milestone_key, purpose, target, state, ref, digest, created_ns, updated_ns, first_fired_ns, written_ns)
+	err = s.exec(ctx, `INSERT INTO #ledger (fingerprint, milestone_key, purpose, target, state, ref, digest, created_ns, updated_ns, first_fired_ns, written_ns)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (fingerprint) DO UPDATE SET milestone_key = excluded.milestone_key, purpose = excluded.purpose,
 			target = excluded.target, state = excluded.state, ref = excluded.ref, digest = excluded.digest,
@@ -197,13 +204,13 @@ func (s *sqlStore) AppendForecast(ctx context.Context, key string, r model.Forec
 	if err != nil {
 		return fmt.Errorf("encoding forecast of %s: %w", key, err)
 	}
-	err = s.exec(ctx, `INSERT INTO forecasts (milestone_key, as_of_ns, record) VALUES (?, ?, ?)
+	err = s.exec(ctx, `INSERT INTO #forecasts (milestone_key, as_of_ns, record) VALUES (?, ?, ?)
 		ON CONFLICT (milestone_key, as_of_ns) DO UPDATE SET record = excluded.record`, key, r.AsOf.UnixNano(), string(b))
 	return s.wrap("recording the forecast of "+key, err)
 }
 
 func (s *sqlStore) Forecasts(ctx context.Context, key string) ([]model.ForecastRecord, error) {
-	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT record FROM forecasts WHERE milestone_key = ? ORDER BY as_of_ns`), key)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT record FROM #forecasts WHERE milestone_key = ? ORDER BY as_of_ns`), key)
 	if err != nil {
 		return nil, s.wrap("reading the forecasts of "+key, err)
 	}
@@ -235,14 +242,14 @@ func (s *sqlStore) PutSnapshot(ctx context.Context, snap Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("encoding snapshot of %s: %w", snap.MilestoneKey, err)
 	}
-	err = s.exec(ctx, `INSERT INTO snapshots (milestone_key, day_ns, taken_ns, data) VALUES (?, ?, ?, ?)
+	err = s.exec(ctx, `INSERT INTO #snapshots (milestone_key, day_ns, taken_ns, data) VALUES (?, ?, ?, ?)
 		ON CONFLICT (milestone_key, day_ns) DO UPDATE SET taken_ns = excluded.taken_ns, data = excluded.data`,
 		snap.MilestoneKey, snap.Day().UnixNano(), snap.Taken.UnixNano(), string(b))
 	return s.wrap("recording the snapshot of "+snap.MilestoneKey, err)
 }
 
 func (s *sqlStore) Snapshots(ctx context.Context, key string) ([]Snapshot, error) {
-	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT data FROM snapshots WHERE milestone_key = ? ORDER BY day_ns`), key)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT data FROM #snapshots WHERE milestone_key = ? ORDER BY day_ns`), key)
 	if err != nil {
 		return nil, s.wrap("reading the snapshots of "+key, err)
 	}
@@ -289,11 +296,11 @@ func (s *sqlStore) StartRun(ctx context.Context, mode string, started time.Time)
 		return 0, s.wrap("starting the run log entry", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE runs SET outcome = ? WHERE outcome = ?`), OutcomeAbandoned, OutcomeRunning); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE #runs SET outcome = ? WHERE outcome = ?`), OutcomeAbandoned, OutcomeRunning); err != nil {
 		return 0, s.wrap("starting the run log entry", err)
 	}
 	var id int64
-	err = tx.QueryRowContext(ctx, s.d.rebind(`INSERT INTO runs (mode, started_ns, outcome) VALUES (?, ?, ?) RETURNING id`),
+	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO #runs (mode, started_ns, outcome) VALUES (?, ?, ?) RETURNING id`),
 		mode, started.UnixNano(), OutcomeRunning).Scan(&id)
 	if err != nil {
 		return 0, s.wrap("starting the run log entry", err)
@@ -309,7 +316,7 @@ func (s *sqlStore) FinishRun(ctx context.Context, id int64, r RunResult) error {
 	if err != nil {
 		return fmt.Errorf("run log: encoding counts: %w", err)
 	}
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE runs SET ended_ns = ?, outcome = ?, counts = ?, error = ? WHERE id = ?`),
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE #runs SET ended_ns = ?, outcome = ?, counts = ?, error = ? WHERE id = ?`),
 		ns(r.Ended), r.Outcome, string(counts), cut(r.Error, 2000), id)
 	if err != nil {
 		return s.wrap(fmt.Sprintf("finishing run %d in the run log", id), err)
@@ -324,7 +331,7 @@ func (s *sqlStore) Runs(ctx context.Context, limit int) ([]Run, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT id, mode, started_ns, ended_ns, outcome, counts, error FROM runs ORDER BY id DESC LIMIT ?`), limit)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, mode, started_ns, ended_ns, outcome, counts, error FROM #runs ORDER BY id DESC LIMIT ?`), limit)
 	if err != nil {
 		return nil, s.wrap("reading the run log", err)
 	}
@@ -372,7 +379,7 @@ func (s *sqlStore) Get(key string) (connectors.CacheEntry, bool) {
 		e      connectors.CacheEntry
 		header sql.NullString
 	)
-	err := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT etag, last_modified, header, body FROM http_cache WHERE key = ?`), key).
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT etag, last_modified, header, body FROM #http_cache WHERE key = ?`), key).
 		Scan(&e.ETag, &e.LastModified, &header, &e.Body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return connectors.CacheEntry{}, false
@@ -413,7 +420,7 @@ func (s *sqlStore) Put(key string, e connectors.CacheEntry) {
 	if body == nil {
 		body = []byte{}
 	}
-	err := s.exec(ctx, `INSERT INTO http_cache (key, etag, last_modified, header, body, stored_ns) VALUES (?, ?, ?, ?, ?, ?)
+	err := s.exec(ctx, `INSERT INTO #http_cache (key, etag, last_modified, header, body, stored_ns) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
 			header = excluded.header, body = excluded.body, stored_ns = excluded.stored_ns`,
 		key, e.ETag, e.LastModified, header, body, time.Now().UnixNano())

@@ -30,7 +30,7 @@ const busyTimeout = 15 * time.Second
 
 // openSQLite opens the file in WAL mode with a busy timeout, creating it
 // (and its directory, private to the user) when missing.
-func openSQLite(ctx context.Context, path string) (*sqlStore, error) {
+func openSQLite(ctx context.Context, path, ns string) (*sqlStore, error) {
 	if err := checkPath(path); err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func openSQLite(ctx context.Context, path string) (*sqlStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: opening %s: %w", path, err)
 	}
-	s := &sqlStore{db: db, d: sqliteDialect, log: *zerolog.Ctx(ctx)}
+	s := &sqlStore{db: db, d: sqliteDialect, ns: ns, n: newNames(ns), log: *zerolog.Ctx(ctx)}
 	if err := connect(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("state: opening %s: %w", path, err)
@@ -65,11 +65,11 @@ func openSQLite(ctx context.Context, path string) (*sqlStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("state: %s is not in WAL mode (got %q, %v); is it on a network file system?", path, mode, err)
 	}
-	if _, err := migrate(ctx, db, sqliteDialect, ""); err != nil {
+	if _, err := migrate(ctx, db, sqliteDialect, s.n, ""); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("state: migrating %s: %w", path, err)
 	}
-	lockPath := path + ".lock"
+	lockPath := sqliteLockPath(path, ns)
 	s.lock = func(ctx context.Context, wait time.Duration) (func() error, error) {
 		return lockFile(ctx, lockPath, wait)
 	}
@@ -105,7 +105,7 @@ func checkPath(path string) error {
 
 // openSQLiteRO opens an existing file read-only for a plan; ok is false
 // when there is no state yet (no file, or no schema in it).
-func openSQLiteRO(ctx context.Context, path string) (s *sqlStore, ok bool, err error) {
+func openSQLiteRO(ctx context.Context, path, ns string) (s *sqlStore, ok bool, err error) {
 	if err := checkPath(path); err != nil {
 		return nil, false, err
 	}
@@ -117,7 +117,8 @@ func openSQLiteRO(ctx context.Context, path string) (s *sqlStore, ok bool, err e
 	if err != nil {
 		return nil, false, fmt.Errorf("state: opening %s read-only: %w", path, err)
 	}
-	ok, err = checkSchema(ctx, db, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`)
+	n := newNames(ns)
+	ok, err = checkSchema(ctx, db, n, n.Replace(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '#schema_migrations'`))
 	if err != nil || !ok {
 		db.Close()
 		if err != nil {
@@ -125,7 +126,15 @@ func openSQLiteRO(ctx context.Context, path string) (s *sqlStore, ok bool, err e
 		}
 		return nil, false, err
 	}
-	return &sqlStore{db: db, d: sqliteDialect, log: *zerolog.Ctx(ctx)}, true, nil
+	return &sqlStore{db: db, d: sqliteDialect, ns: ns, n: n, log: *zerolog.Ctx(ctx)}, true, nil
+}
+
+// sqliteLockPath is the run lock file: <path>.lock, or <path>.<namespace>.lock.
+func sqliteLockPath(path, ns string) string {
+	if ns == "" {
+		return path + ".lock"
+	}
+	return path + "." + ns + ".lock"
 }
 
 // lockFile takes an exclusive flock(2) on path. The kernel drops it when

@@ -50,6 +50,9 @@ type Store interface {
 
 	// Driver names the backend ("sqlite", "postgres", "none").
 	Driver() string
+	// Namespace is the namespace the store's tables and locks are in (""
+	// for the default).
+	Namespace() string
 }
 
 // Snapshot is a milestone at one moment: its burn-down point, its dates and
@@ -133,9 +136,9 @@ func Open(ctx context.Context, c Config, getenv func(string) string) (Store, err
 	}
 	switch c.driver() {
 	case DriverNone:
-		return newMemStore(), nil
+		return newMemStore(c.Namespace), nil
 	case DriverSQLite:
-		return openSQLite(ctx, c.path())
+		return openSQLite(ctx, c.path(), c.Namespace)
 	case DriverPostgres:
 		if getenv == nil {
 			return nil, errors.New("store: no getenv function")
@@ -144,7 +147,7 @@ func Open(ctx context.Context, c Config, getenv func(string) string) (Store, err
 		if dsn == "" {
 			return nil, fmt.Errorf("state: environment variable %s (state.dsn_env) is empty or unset; it must hold the PostgreSQL connection string", c.DSNEnv)
 		}
-		return openPostgres(ctx, dsn, c.DSNEnv)
+		return openPostgres(ctx, dsn, c.DSNEnv, c.Namespace)
 	}
 	return nil, fmt.Errorf("state: unknown driver %q", c.Driver)
 }
@@ -168,9 +171,9 @@ func OpenReadOnly(ctx context.Context, c Config, getenv func(string) string) (St
 	)
 	switch c.driver() {
 	case DriverNone:
-		return readOnly{newMemStore()}, nil
+		return readOnly{newMemStore(c.Namespace)}, nil
 	case DriverSQLite:
-		s, ok, err = openSQLiteRO(ctx, c.path())
+		s, ok, err = openSQLiteRO(ctx, c.path(), c.Namespace)
 	case DriverPostgres:
 		dsn := ""
 		if getenv != nil {
@@ -179,13 +182,13 @@ func OpenReadOnly(ctx context.Context, c Config, getenv func(string) string) (St
 		if dsn == "" {
 			return nil, fmt.Errorf("state: environment variable %s (state.dsn_env) is empty or unset; it must hold the PostgreSQL connection string", c.DSNEnv)
 		}
-		s, ok, err = openPostgresRO(ctx, dsn, c.DSNEnv)
+		s, ok, err = openPostgresRO(ctx, dsn, c.DSNEnv, c.Namespace)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return readOnly{newMemStore()}, nil
+		return readOnly{newMemStore(c.Namespace)}, nil
 	}
 	return readOnly{s}, nil
 }
