@@ -54,10 +54,10 @@ func NewTarget(c TargetConfig, env connectors.Env) (*Outbox, error) {
 // Dir is where the drafts land.
 func (o *Outbox) Dir() string { return o.dir }
 
-// Name implements worker.Target.
+// Name implements tracker.Target.
 func (o *Outbox) Name() string { return "outbox" }
 
-// Format implements worker.Target.
+// Format implements tracker.Target.
 func (o *Outbox) Format() model.Format { return model.FormatMarkdown }
 
 // frontMatter is the header of each draft file.
@@ -86,7 +86,7 @@ func validFP(fp string) error {
 	return nil
 }
 
-// Find implements worker.Target.
+// Find implements tracker.Target.
 func (o *Outbox) Find(ctx context.Context, fp string) (*model.TicketRef, error) {
 	if err := validFP(fp); err != nil {
 		return nil, err
@@ -151,7 +151,7 @@ func (o *Outbox) render(fm frontMatter, body string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Create implements worker.Target. The file appears atomically and never
+// Create implements tracker.Target. The file appears atomically and never
 // replaces an existing one, so two racing runs cannot both create.
 func (o *Outbox) Create(ctx context.Context, t model.Ticket) (model.TicketRef, error) {
 	if err := validFP(t.Fingerprint); err != nil {
@@ -180,7 +180,7 @@ func (o *Outbox) Create(ctx context.Context, t model.Ticket) (model.TicketRef, e
 	return *o.ref(t.Fingerprint, fm), nil
 }
 
-// Update implements worker.Target: the body is replaced, the state kept.
+// Update implements tracker.Target: the body is replaced, the state kept.
 func (o *Outbox) Update(ctx context.Context, ref model.TicketRef, t model.Ticket) error {
 	fm, _, err := o.read(ref.Fingerprint)
 	if err != nil {
@@ -202,7 +202,7 @@ func (o *Outbox) Update(ctx context.Context, ref model.TicketRef, t model.Ticket
 	return o.writeIndex()
 }
 
-// Comment implements worker.Target.
+// Comment implements tracker.Target.
 func (o *Outbox) Comment(ctx context.Context, ref model.TicketRef, body string) error {
 	p := filepath.Join(o.dir, ref.Fingerprint+".comments.md")
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
@@ -218,7 +218,7 @@ func (o *Outbox) Comment(ctx context.Context, ref model.TicketRef, body string) 
 	return f.Sync()
 }
 
-// Reopen implements worker.Target.
+// Reopen implements tracker.Target.
 func (o *Outbox) Reopen(ctx context.Context, ref model.TicketRef) error {
 	fm, body, err := o.read(ref.Fingerprint)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/forewarn/forewarn/connectors"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // SourceConfig is the `file:` section of a source.
@@ -55,18 +55,18 @@ func NewSource(name string, c SourceConfig, env connectors.Env) (*Source, error)
 	return s, nil
 }
 
-// Name implements worker.Source.
+// Name implements tracker.Source.
 func (s *Source) Name() string { return s.name }
 
-// Fetch implements worker.Source: the whole export is one read, so a broken
+// Fetch implements tracker.Source: the whole export is one read, so a broken
 // file fails the source as a whole.
-func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
+func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	if err := ctx.Err(); err != nil {
-		return worker.FetchResult{}, err
+		return tracker.FetchResult{}, err
 	}
 	data, err := os.ReadFile(s.path)
 	if err != nil {
-		return worker.FetchResult{}, fmt.Errorf("reading export of source %s: %w", s.name, err)
+		return tracker.FetchResult{}, fmt.Errorf("reading export of source %s: %w", s.name, err)
 	}
 	var shift time.Duration
 	if !s.asOf.IsZero() {
@@ -83,9 +83,9 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 	if err != nil {
 		// On one line with the first problem, so the report's NOT JUDGED
 		// line (which shows the first line) says what is wrong.
-		return worker.FetchResult{}, fmt.Errorf("export of source %s is invalid: %w", s.name, err)
+		return tracker.FetchResult{}, fmt.Errorf("export of source %s is invalid: %w", s.name, err)
 	}
-	res := worker.FetchResult{}
+	res := tracker.FetchResult{}
 	for _, m := range exp.Milestones {
 		m.Source = s.name
 		m.Key = "file:" + s.name + "/" + m.Key

@@ -10,11 +10,12 @@ import (
 	"github.com/forewarn/forewarn/connectors/github"
 	"github.com/forewarn/forewarn/internal/model"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
+	"github.com/forewarn/forewarn/internal/tracker"
 	"github.com/forewarn/forewarn/internal/worker"
 )
 
 // itemCounts is the number of work items of each judged milestone.
-func itemCounts(rep worker.Report) map[string]int {
+func itemCounts(rep tracker.Report) map[string]int {
 	out := map[string]int{}
 	for _, m := range rep.Milestones {
 		out[m.Milestone.Key] = len(m.Milestone.Items)
@@ -38,11 +39,11 @@ func TestOwnTicketsInASourceRepositoryAreNeverWorkItems(t *testing.T) {
 		w.Target = newTarget(t, s, github.TargetConfig{Repo: "acme/web", Labels: []string{"client-comms"}}, cache)
 		return w
 	}
-	first, err := mk().Run(ctx, worker.ModeRun)
+	first, err := mk().Run(ctx, tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := kinds(first); k[worker.ActionCreate] != 2 || k["error"] != 0 {
+	if k := kinds(first); k[tracker.ActionCreate] != 2 || k["error"] != 0 {
 		t.Fatalf("first run actions %v: want 2 creates", k)
 	}
 	before := itemCounts(first)
@@ -75,7 +76,7 @@ func TestOwnTicketsInASourceRepositoryAreNeverWorkItems(t *testing.T) {
 			w = newWorker(t, s, pass.cache)
 			w.Target = newTarget(t, s, github.TargetConfig{Repo: "acme/web", Labels: []string{"client-comms"}}, pass.cache)
 		}
-		rep, err := w.Run(ctx, worker.ModeRun)
+		rep, err := w.Run(ctx, tracker.ModeRun)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +95,7 @@ func TestOwnTicketsInASourceRepositoryAreNeverWorkItems(t *testing.T) {
 			}
 		}
 		for _, a := range rep.Actions {
-			if a.Kind != worker.ActionNone || a.Reason != "up to date" {
+			if a.Kind != tracker.ActionNone || a.Reason != "up to date" {
 				t.Errorf("%s: %s %s: %s %q, want up to date", pass.name, a.MilestoneKey, a.Purpose, a.Kind, a.Reason)
 			}
 		}

@@ -21,7 +21,7 @@ import (
 
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // ErrBudget is the error of milestones left unread because the run's
@@ -47,7 +47,7 @@ type Source struct {
 	sizeDefault  float64
 }
 
-var _ worker.Source = (*Source)(nil)
+var _ tracker.Source = (*Source)(nil)
 
 // NewSource builds a GitHub source. It reads no secret and does no I/O:
 // the client is built on the first Fetch.
@@ -96,7 +96,7 @@ func lower(given []string, def ...string) []string {
 	return out
 }
 
-// Name implements worker.Source.
+// Name implements tracker.Source.
 func (s *Source) Name() string { return s.name }
 
 // Requests is the number of requests this source has sent that counted
@@ -110,9 +110,9 @@ type repoMilestone struct {
 
 func (rm repoMilestone) key() string { return fmt.Sprintf("github:%s#%d", rm.repo, rm.m.GetNumber()) }
 
-// Fetch implements worker.Source.
-func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
-	var res worker.FetchResult
+// Fetch implements tracker.Source.
+func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
+	var res tracker.FetchResult
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	api, err := s.c.api()
@@ -140,7 +140,7 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 			if errors.As(err, &ae) || errors.As(err, &le) {
 				return res, err
 			}
-			res.Failed = append(res.Failed, worker.MilestoneFailure{Key: "github:" + repo, Title: repo,
+			res.Failed = append(res.Failed, tracker.MilestoneFailure{Key: "github:" + repo, Title: repo,
 				Err: fmt.Errorf("listing milestones of %s: %w", repo, err)})
 			continue
 		}
@@ -176,7 +176,7 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 	var stopErr error
 	for i, rm := range todo {
 		if stopErr != nil {
-			res.Failed = append(res.Failed, worker.MilestoneFailure{Key: rm.key(), Title: rm.m.GetTitle(), Err: stopErr})
+			res.Failed = append(res.Failed, tracker.MilestoneFailure{Key: rm.key(), Title: rm.m.GetTitle(), Err: stopErr})
 			continue
 		}
 		if spent() >= s.budget {
@@ -184,7 +184,7 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 			stopped = rm.key()
 			res.Notes = append(res.Notes, fmt.Sprintf("%s: operations budget of %d requests spent after %d of %d milestones; the next run starts at %s",
 				s.name, s.budget, i, len(todo), stopped))
-			res.Failed = append(res.Failed, worker.MilestoneFailure{Key: rm.key(), Title: rm.m.GetTitle(), Err: stopErr})
+			res.Failed = append(res.Failed, tracker.MilestoneFailure{Key: rm.key(), Title: rm.m.GetTitle(), Err: stopErr})
 			continue
 		}
 		m, err := s.milestone(ctx, api, rm, ev, now)
@@ -206,7 +206,7 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 				res.Notes = append(res.Notes, fmt.Sprintf("%s: stopped after %d of %d milestones: %v; the next run starts at %s",
 					s.name, i, len(todo), err, stopped))
 			}
-			res.Failed = append(res.Failed, worker.MilestoneFailure{Key: rm.key(), Title: rm.m.GetTitle(),
+			res.Failed = append(res.Failed, tracker.MilestoneFailure{Key: rm.key(), Title: rm.m.GetTitle(),
 				Err: fmt.Errorf("reading %s: %w", rm.key(), err)})
 			continue
 		}

@@ -17,7 +17,7 @@ import (
 	"github.com/forewarn/forewarn/connectors/github"
 	"github.com/forewarn/forewarn/internal/model"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 func newSource(t *testing.T, s *fakegh.Server, cfg github.SourceConfig, cache *memCache) *github.Source {
@@ -35,7 +35,7 @@ func newSource(t *testing.T, s *fakegh.Server, cfg github.SourceConfig, cache *m
 	return src
 }
 
-func fetch(t *testing.T, src *github.Source) worker.FetchResult {
+func fetch(t *testing.T, src *github.Source) tracker.FetchResult {
 	t.Helper()
 	res, err := src.Fetch(context.Background())
 	if err != nil {
@@ -535,7 +535,7 @@ func TestFetchRemembersJoinDates(t *testing.T) {
 	s.Inject(fakegh.Fault{Method: "GET", Route: "/repos/{owner}/{repo}/issues/{number}/events", Kind: fakegh.FaultStatus, Status: 404, Skip: 1, Times: 1})
 	cache := newCache()
 	events := func() int { return s.Stats()["GET /repos/{owner}/{repo}/issues/{number}/events"].Requests }
-	check := func(run int, res worker.FetchResult, wantEvents int) {
+	check := func(run int, res tracker.FetchResult, wantEvents int) {
 		t.Helper()
 		if len(res.Failed) != 0 {
 			t.Fatalf("run %d failed: %+v", run, res.Failed)

@@ -16,7 +16,7 @@ import (
 
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // maxBody is GitHub's limit on an issue body, in characters.
@@ -60,7 +60,7 @@ type Target struct {
 	noLabelAt time.Time // when GitHub last refused forewarn's labels here
 }
 
-var _ worker.Target = (*Target)(nil)
+var _ tracker.Target = (*Target)(nil)
 
 // NewTarget builds a GitHub target. It reads no secret and does no I/O.
 func NewTarget(c TargetConfig, env connectors.Env) (*Target, error) {
@@ -72,16 +72,16 @@ func NewTarget(c TargetConfig, env connectors.Env) (*Target, error) {
 		c: newConn(fmt.Sprintf("github target %s", c.Repo), c.AuthConfig, env)}, nil
 }
 
-// Name implements worker.Target.
+// Name implements tracker.Target.
 func (t *Target) Name() string { return "github:" + t.cfg.Repo }
 
-// Format implements worker.Target.
+// Format implements tracker.Target.
 func (t *Target) Format() model.Format { return model.FormatMarkdown }
 
 // Requests is the number of requests sent that counted against the rate limit.
 func (t *Target) Requests() int64 { return t.c.sent.Load() }
 
-// Find implements worker.Target. It lists the repository's issues carrying
+// Find implements tracker.Target. It lists the repository's issues carrying
 // the fingerprint label, in every state, and checks the hidden marker in
 // each body. Unlike search, a labelled list sees an issue created a moment
 // ago; with the ETag cache an unchanged answer costs nothing.
@@ -155,7 +155,7 @@ func (t *Target) ref(fp string, is *gh.Issue) model.TicketRef {
 	return ref
 }
 
-// Create implements worker.Target. The POST is sent once: the HTTP stack
+// Create implements tracker.Target. The POST is sent once: the HTTP stack
 // repeats it only after a rate-limit refusal (the server did not act), and
 // an ambiguous failure (5xx, reset, timeout) is returned for the worker to
 // Find. A 422 naming the assignees (a login that cannot be assigned) is
@@ -327,7 +327,7 @@ func (t *Target) number(ref model.TicketRef) (int, error) {
 	return n, nil
 }
 
-// Update implements worker.Target: it replaces the title and body, and
+// Update implements tracker.Target: it replaces the title and body, and
 // adds forewarn's labels without removing any a person added.
 func (t *Target) Update(ctx context.Context, ref model.TicketRef, tk model.Ticket) error {
 	api, err := t.c.api()
@@ -359,7 +359,7 @@ func (t *Target) Update(ctx context.Context, ref model.TicketRef, tk model.Ticke
 	return nil
 }
 
-// Comment implements worker.Target.
+// Comment implements tracker.Target.
 func (t *Target) Comment(ctx context.Context, ref model.TicketRef, body string) error {
 	api, err := t.c.api()
 	if err != nil {
@@ -380,7 +380,7 @@ func (t *Target) Comment(ctx context.Context, ref model.TicketRef, body string) 
 	return nil
 }
 
-// Reopen implements worker.Target. It refuses a ticket closed as not
+// Reopen implements tracker.Target. It refuses a ticket closed as not
 // planned, whatever the caller thinks.
 func (t *Target) Reopen(ctx context.Context, ref model.TicketRef) error {
 	if ref.WontDo {

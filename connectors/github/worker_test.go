@@ -11,6 +11,7 @@ import (
 	"github.com/forewarn/forewarn/connectors/github"
 	"github.com/forewarn/forewarn/internal/model"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
+	"github.com/forewarn/forewarn/internal/tracker"
 	"github.com/forewarn/forewarn/internal/worker"
 )
 
@@ -61,14 +62,14 @@ func (plainDrafter) Draft(r worker.DraftRequest, f model.Format) (model.Ticket, 
 func newWorker(t *testing.T, s *fakegh.Server, cache *memCache) *worker.Worker {
 	src := newSource(t, s, github.SourceConfig{}, cache)
 	tg := newTarget(t, s, github.TargetConfig{Labels: []string{"client-comms"}}, cache)
-	return &worker.Worker{Sources: []worker.Source{src}, Target: tg, Forecast: func(m model.Milestone, now time.Time) model.Forecast {
+	return &worker.Worker{Sources: []tracker.Source{src}, Target: tg, Forecast: func(m model.Milestone, now time.Time) model.Forecast {
 		return model.Forecast{MilestoneKey: m.Key, AsOf: now, Status: model.ForecastOK}
 	}, Rules: everyMilestone{}, Drafter: plainDrafter{}, Client: func(string) model.Client { return model.Client{} },
 		ReopenWithin: 14 * 24 * time.Hour, Now: func() time.Time { return now }, Log: zerolog.Nop()}
 }
 
-func kinds(rep worker.Report) map[worker.ActionKind]int {
-	out := map[worker.ActionKind]int{}
+func kinds(rep tracker.Report) map[tracker.ActionKind]int {
+	out := map[tracker.ActionKind]int{}
 	for _, a := range rep.Actions {
 		out[a.Kind]++
 		if a.Err != "" {
@@ -86,11 +87,11 @@ func TestWorkerRunCreatesTheRightTicketsOnce(t *testing.T) {
 	cache := newCache()
 	ctx := context.Background()
 
-	rep, err := newWorker(t, s, cache).Run(ctx, worker.ModeRun)
+	rep, err := newWorker(t, s, cache).Run(ctx, tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := kinds(rep); k[worker.ActionCreate] != 2 || k["error"] != 0 {
+	if k := kinds(rep); k[tracker.ActionCreate] != 2 || k["error"] != 0 {
 		t.Fatalf("first run actions %v: want 2 creates", k)
 	}
 	iss := s.Issues("acme/delivery")
@@ -116,11 +117,11 @@ func TestWorkerRunCreatesTheRightTicketsOnce(t *testing.T) {
 	// Run twice (a fresh process with the cache the store keeps): nothing
 	// new, nothing rewritten (the digest in the body says it is current).
 	s.ResetLog()
-	rep, err = newWorker(t, s, cache).Run(ctx, worker.ModeRun)
+	rep, err = newWorker(t, s, cache).Run(ctx, tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := kinds(rep); k[worker.ActionCreate] != 0 || k[worker.ActionUpdate] != 0 || k[worker.ActionNone] != 2 {
+	if k := kinds(rep); k[tracker.ActionCreate] != 0 || k[tracker.ActionUpdate] != 0 || k[tracker.ActionNone] != 2 {
 		t.Fatalf("second run actions %v: want 2 unchanged", k)
 	}
 	if n := len(s.Issues("acme/delivery")); n != 2 {
@@ -133,7 +134,7 @@ func TestWorkerRunCreatesTheRightTicketsOnce(t *testing.T) {
 	}
 	t.Logf("second run, per route:\n%s", s.StatsTable())
 	s.ResetLog()
-	if _, err := newWorker(t, s, cache).Run(ctx, worker.ModeRun); err != nil {
+	if _, err := newWorker(t, s, cache).Run(ctx, tracker.ModeRun); err != nil {
 		t.Fatal(err)
 	}
 	if n := s.Counted(); n != 0 || len(s.Issues("acme/delivery")) != 2 {
@@ -150,7 +151,7 @@ func TestWorkerLostCreateResponseMakesNoDuplicate(t *testing.T) {
 	s.Inject(fakegh.Fault{Method: "POST", Route: "/repos/{owner}/{repo}/issues", Kind: fakegh.FaultLoseResponse})
 	ctx := context.Background()
 	for run := 1; run <= 2; run++ {
-		rep, err := newWorker(t, s, nil).Run(ctx, worker.ModeRun)
+		rep, err := newWorker(t, s, nil).Run(ctx, tracker.ModeRun)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,11 +174,11 @@ func TestWorkerRateLimitMidRunCompletes(t *testing.T) {
 	s.AddRepo("acme/delivery")
 	// The budget runs dry between the reads and the writes.
 	s.SetRateLimit(5000, 5, 2*time.Second)
-	rep, err := newWorker(t, s, nil).Run(context.Background(), worker.ModeRun)
+	rep, err := newWorker(t, s, nil).Run(context.Background(), tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := kinds(rep); k[worker.ActionCreate] != 2 || k["error"] != 0 || len(rep.Failed) != 0 {
+	if k := kinds(rep); k[tracker.ActionCreate] != 2 || k["error"] != 0 || len(rep.Failed) != 0 {
 		t.Fatalf("actions %v failed %+v", k, rep.Failed)
 	}
 	if n := len(s.Issues("acme/delivery")); n != 2 {

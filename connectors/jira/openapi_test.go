@@ -16,7 +16,7 @@ import (
 
 	"github.com/forewarn/forewarn/connectors/jira"
 	fake "github.com/forewarn/forewarn/internal/testserver/jira"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // Every request forewarn sends is checked against Atlassian's OpenAPI
@@ -278,7 +278,7 @@ func TestRequestsMatchTheOpenAPISpecs(t *testing.T) {
 		s := newSite(t, cloud)
 		s.seed()
 		ctx := context.Background()
-		if _, err := newWorker(t, s).Run(ctx, worker.ModeRun); err != nil {
+		if _, err := newWorker(t, s).Run(ctx, tracker.ModeRun); err != nil {
 			t.Fatal(err)
 		}
 		tg := newTarget(t, s, nil)

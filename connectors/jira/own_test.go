@@ -9,11 +9,12 @@ import (
 	"github.com/forewarn/forewarn/connectors/jira"
 	"github.com/forewarn/forewarn/internal/model"
 	fake "github.com/forewarn/forewarn/internal/testserver/jira"
+	"github.com/forewarn/forewarn/internal/tracker"
 	"github.com/forewarn/forewarn/internal/worker"
 )
 
 // itemCounts is the number of work items of each judged milestone.
-func itemCounts(rep worker.Report) map[string]int {
+func itemCounts(rep tracker.Report) map[string]int {
 	out := map[string]int{}
 	for _, m := range rep.Milestones {
 		out[m.Milestone.Key] = len(m.Milestone.Items)
@@ -38,15 +39,15 @@ func TestOwnTicketsInASourceProjectAreNeverWorkItems(t *testing.T) {
 				w := newWorker(t, s)
 				w.Target = newTarget(t, s, func(c *jira.TargetConfig) { c.Project = "WEB"; c.Link = "auto" })
 				if full {
-					w.Sources = []worker.Source{newSource(t, s, func(c *jira.SourceConfig) { c.FullSyncEvery = "0" })}
+					w.Sources = []tracker.Source{newSource(t, s, func(c *jira.SourceConfig) { c.FullSyncEvery = "0" })}
 				}
 				return w
 			}
-			first, err := mk(false).Run(ctx, worker.ModeRun)
+			first, err := mk(false).Run(ctx, tracker.ModeRun)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if k := kinds(first); k[worker.ActionCreate] != 4 || k["error"] != 0 {
+			if k := kinds(first); k[tracker.ActionCreate] != 4 || k["error"] != 0 {
 				t.Fatalf("first run actions %v: want 4 creates", k)
 			}
 			before := itemCounts(first)
@@ -70,7 +71,7 @@ func TestOwnTicketsInASourceProjectAreNeverWorkItems(t *testing.T) {
 				name string
 				full bool
 			}{{"incremental re-poll", false}, {"full sync", true}} {
-				rep, err := mk(pass.full).Run(ctx, worker.ModeRun)
+				rep, err := mk(pass.full).Run(ctx, tracker.ModeRun)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -86,7 +87,7 @@ func TestOwnTicketsInASourceProjectAreNeverWorkItems(t *testing.T) {
 					}
 				}
 				for _, a := range rep.Actions {
-					if a.Kind != worker.ActionNone || a.Reason != "up to date" {
+					if a.Kind != tracker.ActionNone || a.Reason != "up to date" {
 						t.Errorf("%s: %s %s: %s %q, want up to date", pass.name, a.MilestoneKey, a.Purpose, a.Kind, a.Reason)
 					}
 				}

@@ -17,7 +17,7 @@ import (
 
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // Source reads fix versions and sprints with their issues from one Jira site.
@@ -28,7 +28,7 @@ type Source struct {
 	c    *conn
 }
 
-var _ worker.Source = (*Source)(nil)
+var _ tracker.Source = (*Source)(nil)
 
 // NewSource builds a Jira source. It reads no secret and does no I/O.
 func NewSource(name string, c SourceConfig, env connectors.Env) (*Source, error) {
@@ -38,7 +38,7 @@ func NewSource(name string, c SourceConfig, env connectors.Env) (*Source, error)
 	return &Source{name: name, cfg: c, env: env, c: newConn(fmt.Sprintf("jira source %q", name), c.ConnConfig, env)}, nil
 }
 
-// Name implements worker.Source.
+// Name implements tracker.Source.
 func (s *Source) Name() string { return s.name }
 
 // Requests is the number of requests answered by the server so far.
@@ -67,9 +67,9 @@ type milestone struct {
 	sprint  int64  // sprint id
 }
 
-// Fetch implements worker.Source.
-func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
-	var res worker.FetchResult
+// Fetch implements tracker.Source.
+func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
+	var res tracker.FetchResult
 	if s.cfg.Timeout != "" {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, durationOr(s.cfg.Timeout, 10*time.Minute))
@@ -97,7 +97,7 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 				if fatal(err) {
 					return res, fmt.Errorf("%s: fix versions of %s: %w", s.c.what, p, err)
 				}
-				res.Failed = append(res.Failed, worker.MilestoneFailure{Key: "jira:" + s.c.host + "/" + p,
+				res.Failed = append(res.Failed, tracker.MilestoneFailure{Key: "jira:" + s.c.host + "/" + p,
 					Title: "fix versions of " + p, Err: fmt.Errorf("listing fix versions of %s: %w", p, err)})
 				continue
 			}
@@ -112,7 +112,7 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 				if fatal(err) {
 					return res, fmt.Errorf("%s: sprints of board %d: %w", s.c.what, b, err)
 				}
-				res.Failed = append(res.Failed, worker.MilestoneFailure{Key: fmt.Sprintf("jira:%s:board:%d", s.c.host, b),
+				res.Failed = append(res.Failed, tracker.MilestoneFailure{Key: fmt.Sprintf("jira:%s:board:%d", s.c.host, b),
 					Title: fmt.Sprintf("sprints of board %d", b), Err: fmt.Errorf("listing sprints of board %d: %w", b, err)})
 				continue
 			}
@@ -145,7 +145,7 @@ func (s *Source) Fetch(ctx context.Context) (worker.FetchResult, error) {
 	for _, m := range ms {
 		key := m.m.Key
 		if e, ok := failed[key]; ok {
-			res.Failed = append(res.Failed, worker.MilestoneFailure{Key: key, Title: m.m.Title, Err: e})
+			res.Failed = append(res.Failed, tracker.MilestoneFailure{Key: key, Title: m.m.Title, Err: e})
 			continue
 		}
 		m.m.Items = s.items(m, idx)

@@ -12,7 +12,7 @@ import (
 	"github.com/forewarn/forewarn/connectors/jira"
 	"github.com/forewarn/forewarn/internal/model"
 	fake "github.com/forewarn/forewarn/internal/testserver/jira"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 func byKey(ms []model.Milestone) map[string]model.Milestone {
@@ -295,7 +295,7 @@ func TestFetchErrors(t *testing.T) {
 	})
 }
 
-var _ worker.Source = (*jira.Source)(nil)
+var _ tracker.Source = (*jira.Source)(nil)
 
 // A version that appears after the first sync is read in full, even in an
 // incremental sync: its issues may not have changed since.

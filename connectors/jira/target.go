@@ -20,7 +20,7 @@ import (
 
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // maxDescription is Jira's limit on a text field, in characters.
@@ -61,7 +61,7 @@ type Target struct {
 	created  []int // ids created by this process, for Cloud's search reconciliation
 }
 
-var _ worker.Target = (*Target)(nil)
+var _ tracker.Target = (*Target)(nil)
 
 // NewTarget builds a Jira target. It reads no secret and does no I/O.
 func NewTarget(c TargetConfig, env connectors.Env) (*Target, error) {
@@ -71,10 +71,10 @@ func NewTarget(c TargetConfig, env connectors.Env) (*Target, error) {
 	return &Target{cfg: c, env: env, c: newConn("jira target "+c.Project, c.ConnConfig, env)}, nil
 }
 
-// Name implements worker.Target.
+// Name implements tracker.Target.
 func (t *Target) Name() string { return "jira:" + t.c.host + "/" + t.cfg.Project }
 
-// Format implements worker.Target: wiki markup for REST API v2.
+// Format implements tracker.Target: wiki markup for REST API v2.
 func (t *Target) Format() model.Format { return model.FormatJiraWiki }
 
 // Requests is the number of requests answered by the server so far.
@@ -82,7 +82,7 @@ func (t *Target) Requests() int64 { return t.c.sent.Load() }
 
 var findFields = []string{"summary", "status", "resolution", "resolutiondate", "description", "labels", "created"}
 
-// Find implements worker.Target: a JQL search of the review project for
+// Find implements tracker.Target: a JQL search of the review project for
 // the fingerprint label, then (when labels could not be set, or nothing
 // carries the label) a text search for the fingerprint. Every hit is
 // checked for the marker or the label; the oldest wins.
@@ -117,7 +117,7 @@ func (t *Target) Find(ctx context.Context, fp string) (*model.TicketRef, error) 
 	return &ref, nil
 }
 
-// FindMany implements worker.BatchFinder: one search per fifty
+// FindMany implements tracker.BatchFinder: one search per fifty
 // fingerprints, by label (`labels in (…)`), oldest ticket first. Tickets
 // that carry only the marker (labels refused on the create screen) are
 // not returned here; the worker's Find still finds them.
@@ -228,7 +228,7 @@ type created struct {
 	Self string `json:"self"`
 }
 
-// Create implements worker.Target. The POST is sent once: the HTTP stack
+// Create implements tracker.Target. The POST is sent once: the HTTP stack
 // repeats it only after a rate-limit refusal (the server did not act); an
 // ambiguous failure (5xx, reset, timeout) is returned for the worker to
 // Find. A 400 naming one field (labels not on the create screen, an
@@ -410,7 +410,7 @@ func (t *Target) linkMilestone(ctx context.Context, key, milestone string) {
 	}
 }
 
-// Update implements worker.Target: summary, description and labels, then
+// Update implements tracker.Target: summary, description and labels, then
 // the fresh chart.
 func (t *Target) Update(ctx context.Context, ref model.TicketRef, tk model.Ticket) error {
 	fields := map[string]any{"summary": summary(tk.Title), "description": description(tk)}
@@ -434,7 +434,7 @@ func (t *Target) Update(ctx context.Context, ref model.TicketRef, tk model.Ticke
 	return nil
 }
 
-// Comment implements worker.Target.
+// Comment implements tracker.Target.
 func (t *Target) Comment(ctx context.Context, ref model.TicketRef, body string) error {
 	if err := t.c.do(ctx, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(ref.ID)+"/comment", map[string]string{"body": body}, nil); err != nil {
 		return fmt.Errorf("commenting on %s: %w", ref.ID, err)
@@ -455,7 +455,7 @@ type transition struct {
 
 var defaultReopen = []string{"Reopen", "Reopen Issue", "Back to To Do", "To Do", "Back to in progress"}
 
-// Reopen implements worker.Target through the workflow: the first
+// Reopen implements tracker.Target through the workflow: the first
 // configured transition available, else any leading to a status that is
 // not done. The worker never calls it for won't-do tickets.
 func (t *Target) Reopen(ctx context.Context, ref model.TicketRef) error {

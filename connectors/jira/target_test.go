@@ -12,7 +12,7 @@ import (
 	"github.com/forewarn/forewarn/connectors/jira"
 	"github.com/forewarn/forewarn/internal/model"
 	fake "github.com/forewarn/forewarn/internal/testserver/jira"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 func newTarget(t *testing.T, s *site, mod func(*jira.TargetConfig)) *jira.Target {
@@ -278,7 +278,7 @@ func TestTargetUnauthorized(t *testing.T) {
 	}
 }
 
-var _ worker.Target = (*jira.Target)(nil)
+var _ tracker.Target = (*jira.Target)(nil)
 
 func TestTargetJQLErrorBody(t *testing.T) {
 	s := newSite(t, true)

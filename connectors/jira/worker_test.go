@@ -12,6 +12,7 @@ import (
 	"github.com/forewarn/forewarn/connectors/jira"
 	"github.com/forewarn/forewarn/internal/model"
 	fake "github.com/forewarn/forewarn/internal/testserver/jira"
+	"github.com/forewarn/forewarn/internal/tracker"
 	"github.com/forewarn/forewarn/internal/worker"
 )
 
@@ -61,15 +62,15 @@ func (plainDrafter) Draft(r worker.DraftRequest, f model.Format) (model.Ticket, 
 }
 
 func newWorker(t *testing.T, s *site) *worker.Worker {
-	return &worker.Worker{Sources: []worker.Source{newSource(t, s, nil)}, Target: newTarget(t, s, nil),
+	return &worker.Worker{Sources: []tracker.Source{newSource(t, s, nil)}, Target: newTarget(t, s, nil),
 		Forecast: func(m model.Milestone, now time.Time) model.Forecast {
 			return model.Forecast{MilestoneKey: m.Key, AsOf: now, Status: model.ForecastOK}
 		}, Rules: everyMilestone{}, Drafter: plainDrafter{}, Client: func(string) model.Client { return model.Client{} },
 		ReopenWithin: 14 * 24 * time.Hour, Now: func() time.Time { return now }, Log: zerolog.Nop()}
 }
 
-func kinds(rep worker.Report) map[worker.ActionKind]int {
-	out := map[worker.ActionKind]int{}
+func kinds(rep tracker.Report) map[tracker.ActionKind]int {
+	out := map[tracker.ActionKind]int{}
 	for _, a := range rep.Actions {
 		out[a.Kind]++
 		if a.Err != "" {
@@ -88,12 +89,12 @@ func TestWorkerRunCreatesTheRightTicketsOnce(t *testing.T) {
 			s := newSite(t, cloud)
 			s.seed()
 			ctx := context.Background()
-			rep, err := newWorker(t, s).Run(ctx, worker.ModeRun)
+			rep, err := newWorker(t, s).Run(ctx, tracker.ModeRun)
 			if err != nil {
 				t.Fatal(err)
 			}
 			// 1.0, 2.0 and sprint 7 open: notices; sprint 6 closed: a post-mortem.
-			if k := kinds(rep); k[worker.ActionCreate] != 4 || k["error"] != 0 {
+			if k := kinds(rep); k[tracker.ActionCreate] != 4 || k["error"] != 0 {
 				t.Fatalf("first run actions %v (%+v): want 4 creates", k, rep.Actions)
 			}
 			iss := s.srv.Issues("REV")
@@ -112,11 +113,11 @@ func TestWorkerRunCreatesTheRightTicketsOnce(t *testing.T) {
 			}
 
 			s.srv.ResetLog()
-			rep, err = newWorker(t, s).Run(ctx, worker.ModeRun)
+			rep, err = newWorker(t, s).Run(ctx, tracker.ModeRun)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if k := kinds(rep); k[worker.ActionCreate] != 0 || k[worker.ActionUpdate] != 0 || k[worker.ActionNone] != 4 {
+			if k := kinds(rep); k[tracker.ActionCreate] != 0 || k[tracker.ActionUpdate] != 0 || k[tracker.ActionNone] != 4 {
 				t.Fatalf("second run actions %v: want 4 unchanged (the digest in the description says current)", k)
 			}
 			if n := len(s.srv.Issues("REV")); n != 4 {
@@ -135,18 +136,18 @@ func TestWorkerLostCreateResponseNoDuplicate(t *testing.T) {
 		s := newSite(t, cloud)
 		s.seed()
 		s.srv.Inject(fake.Fault{Method: "POST", Route: "/rest/api/2/issue", Kind: fake.FaultLoseResponse, Times: -1})
-		rep, err := newWorker(t, s).Run(context.Background(), worker.ModeRun)
+		rep, err := newWorker(t, s).Run(context.Background(), tracker.ModeRun)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if k := kinds(rep); k[worker.ActionCreate] != 4 || k["error"] != 0 {
+		if k := kinds(rep); k[tracker.ActionCreate] != 4 || k["error"] != 0 {
 			t.Fatalf("cloud=%v: actions %v: every lost create should be found and recorded", cloud, k)
 		}
 		if n := s.srv.Count("POST /rest/api/2/issue"); n != 4 {
 			t.Errorf("cloud=%v: %d creates sent for 4 tickets", cloud, n)
 		}
 		s.srv.ClearFaults()
-		if _, err := newWorker(t, s).Run(context.Background(), worker.ModeRun); err != nil {
+		if _, err := newWorker(t, s).Run(context.Background(), tracker.ModeRun); err != nil {
 			t.Fatal(err)
 		}
 		seen := map[string]bool{}

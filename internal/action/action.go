@@ -20,7 +20,7 @@ import (
 
 	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/logx"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // Exit codes, the same as the CLI's.
@@ -32,7 +32,7 @@ const (
 
 // Runner is a loaded forewarn: *app.App satisfies it.
 type Runner interface {
-	Run(ctx context.Context, mode worker.Mode) (worker.Report, error)
+	Run(ctx context.Context, mode tracker.Mode) (tracker.Report, error)
 	Close() error
 }
 
@@ -51,7 +51,7 @@ type Loader func(ctx context.Context, o LoadOptions) (Runner, error)
 type Inputs struct {
 	Config   string // INPUT_CONFIG (default forewarn.yaml)
 	Rules    string // INPUT_RULES (default: the config's rules file)
-	Mode     worker.Mode
+	Mode     tracker.Mode
 	Token    string // INPUT_TOKEN; never printed
 	PlanFile string // INPUT_PLAN_FILE (default $RUNNER_TEMP/forewarn-plan.json)
 	LogLevel string // INPUT_LOG_LEVEL (default info)
@@ -62,7 +62,7 @@ func ReadInputs(getenv func(string) string) (Inputs, error) {
 	in := Inputs{
 		Config:   strings.TrimSpace(getenv("INPUT_CONFIG")),
 		Rules:    strings.TrimSpace(getenv("INPUT_RULES")),
-		Mode:     worker.Mode(strings.ToLower(strings.TrimSpace(getenv("INPUT_MODE")))),
+		Mode:     tracker.Mode(strings.ToLower(strings.TrimSpace(getenv("INPUT_MODE")))),
 		Token:    strings.TrimSpace(getenv("INPUT_TOKEN")),
 		PlanFile: strings.TrimSpace(getenv("INPUT_PLAN_FILE")),
 		LogLevel: strings.TrimSpace(getenv("INPUT_LOG_LEVEL")),
@@ -72,8 +72,8 @@ func ReadInputs(getenv func(string) string) (Inputs, error) {
 	}
 	switch in.Mode {
 	case "":
-		in.Mode = worker.ModePlan
-	case worker.ModePlan, worker.ModeRun:
+		in.Mode = tracker.ModePlan
+	case tracker.ModePlan, tracker.ModeRun:
 	default:
 		return in, fmt.Errorf("input mode: %q is neither plan nor run", in.Mode)
 	}
@@ -187,7 +187,7 @@ func finish(getenv func(string) string, stderr io.Writer, red *logx.Redactor, s 
 	return code
 }
 
-func failedActions(r worker.Report) int {
+func failedActions(r tracker.Report) int {
 	n := 0
 	for _, a := range r.Actions {
 		if a.Err != "" {
@@ -197,7 +197,7 @@ func failedActions(r worker.Report) int {
 	return n
 }
 
-func writePlan(path string, rep worker.Report) error {
+func writePlan(path string, rep tracker.Report) error {
 	data, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding the report: %w", err)

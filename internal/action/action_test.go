@@ -16,7 +16,7 @@ import (
 	"github.com/forewarn/forewarn/internal/action"
 	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -35,11 +35,11 @@ func burndown() []model.BurndownPoint {
 	return ps
 }
 
-func sampleReport(mode worker.Mode) worker.Report {
-	done := mode == worker.ModeRun
-	return worker.Report{
+func sampleReport(mode tracker.Mode) tracker.Report {
+	done := mode == tracker.ModeRun
+	return tracker.Report{
 		Mode: mode, Started: day(11, 20).Add(9 * time.Hour), Finished: day(11, 20).Add(9*time.Hour + 4*time.Second),
-		Milestones: []worker.MilestoneReport{
+		Milestones: []tracker.MilestoneReport{
 			{
 				Milestone: model.Milestone{Source: "demo", Key: "file:checkout-redesign", Title: "Checkout | redesign <beta>", Client: "acme",
 					URL: "https://tracker.example/checkout-redesign", Due: day(12, 4), State: model.StateOpen},
@@ -69,13 +69,13 @@ func sampleReport(mode worker.Mode) worker.Report {
 				Forecast:  model.Forecast{Status: model.ForecastDone, ScopeItems: 15},
 			},
 		},
-		Failed: []worker.FailureReport{{Source: "github", Key: "github:acme/app#3", Title: "App 2.0", Err: "listing issues: 502 Bad Gateway"}},
-		Actions: []worker.Action{
-			{Kind: worker.ActionCreate, Purpose: model.PurposeClientNotice, MilestoneKey: "file:checkout-redesign", Target: "outbox",
+		Failed: []tracker.FailureReport{{Source: "github", Key: "github:acme/app#3", Title: "App 2.0", Err: "listing issues: 502 Bad Gateway"}},
+		Actions: []tracker.Action{
+			{Kind: tracker.ActionCreate, Purpose: model.PurposeClientNotice, MilestoneKey: "file:checkout-redesign", Target: "outbox",
 				Title: "Checkout redesign: the 4 December date is at risk", Done: done,
 				Ref: model.TicketRef{ID: "2026-11-20-checkout-redesign-client-notice.md"}},
-			{Kind: worker.ActionNone, Purpose: model.PurposeProgressUpdate, MilestoneKey: "file:loyalty", Target: "outbox", Title: "Loyalty: progress"},
-			{Kind: worker.ActionUpdate, Purpose: model.PurposeProgressUpdate, MilestoneKey: "file:checkout-redesign", Target: "outbox",
+			{Kind: tracker.ActionNone, Purpose: model.PurposeProgressUpdate, MilestoneKey: "file:loyalty", Target: "outbox", Title: "Loyalty: progress"},
+			{Kind: tracker.ActionUpdate, Purpose: model.PurposeProgressUpdate, MilestoneKey: "file:checkout-redesign", Target: "outbox",
 				Title: "Checkout redesign: progress", Done: done, Ref: model.TicketRef{ID: "acme/web#41", URL: "https://github.com/acme/web/issues/41"}},
 		},
 		Notes: []string{"changelog lookups capped at 200; 12 items fell back to creation time"},
@@ -85,19 +85,19 @@ func sampleReport(mode worker.Mode) worker.Report {
 // fakeRunner records how it was loaded and run.
 type fakeRunner struct {
 	opts   action.LoadOptions
-	mode   worker.Mode
-	rep    worker.Report
+	mode   tracker.Mode
+	rep    tracker.Report
 	err    error
 	closed bool
 }
 
-func (f *fakeRunner) Run(ctx context.Context, mode worker.Mode) (worker.Report, error) {
+func (f *fakeRunner) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, error) {
 	f.mode = mode
 	// A careless connector logging its credentials at debug level.
 	f.opts.Log.Debug().Str("authorization", "Bearer "+f.opts.Getenv("MY_GH_TOKEN")).Msg("request")
 	f.opts.Log.Error().Msgf("auth failed with %s", f.opts.Getenv("GITHUB_TOKEN"))
 	if f.err != nil {
-		return worker.Report{}, f.err
+		return tracker.Report{}, f.err
 	}
 	r := f.rep
 	r.Mode = mode
@@ -125,7 +125,7 @@ func newEnv(t *testing.T, mode string) *env {
 		"GITHUB_OUTPUT": filepath.Join(dir, "output"), "GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary.md"),
 		"RUNNER_TEMP": filepath.Join(dir, "tmp"),
 	}}
-	e.runner = &fakeRunner{rep: sampleReport(worker.Mode(mode))}
+	e.runner = &fakeRunner{rep: sampleReport(tracker.Mode(mode))}
 	return e
 }
 
@@ -193,7 +193,7 @@ func TestPlan(t *testing.T) {
 	if code := e.main(t); code != action.ExitPartial {
 		t.Fatalf("exit code %d, want %d (one milestone was not judged)\nstderr: %s", code, action.ExitPartial, e.stderr.String())
 	}
-	if e.runner.mode != worker.ModePlan {
+	if e.runner.mode != tracker.ModePlan {
 		t.Errorf("ran in mode %q, want plan", e.runner.mode)
 	}
 	if !e.runner.closed {
@@ -219,11 +219,11 @@ func TestPlan(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("outputs = %v, want exactly %v", got, want)
 	}
-	var rep worker.Report
+	var rep tracker.Report
 	if err := json.Unmarshal([]byte(e.read(t, got["plan-file"])), &rep); err != nil {
 		t.Fatalf("plan file: %v", err)
 	}
-	if rep.Mode != worker.ModePlan || len(rep.Actions) != 3 {
+	if rep.Mode != tracker.ModePlan || len(rep.Actions) != 3 {
 		t.Errorf("plan file holds mode %q with %d actions, want plan with 3", rep.Mode, len(rep.Actions))
 	}
 	golden(t, "summary-plan.md", e.read(t, e.vars["GITHUB_STEP_SUMMARY"]))
@@ -242,7 +242,7 @@ func TestRun(t *testing.T) {
 	if code := e.main(t); code != action.ExitOK {
 		t.Fatalf("exit code %d, want 0\nstdout: %s", code, e.stdout.String())
 	}
-	if e.runner.mode != worker.ModeRun {
+	if e.runner.mode != tracker.ModeRun {
 		t.Errorf("ran in mode %q, want run", e.runner.mode)
 	}
 	golden(t, "summary-run.md", e.read(t, e.vars["GITHUB_STEP_SUMMARY"]))
@@ -254,7 +254,7 @@ func TestRun(t *testing.T) {
 func TestRuleFailureIsLoud(t *testing.T) {
 	e := newEnv(t, "run")
 	e.runner.rep.Failed = nil
-	e.runner.rep.RuleFailures = []worker.RuleFailure{{Rule: "milestone-at-risk", MilestoneKey: "file:checkout-redesign",
+	e.runner.rep.RuleFailures = []tracker.RuleFailure{{Rule: "milestone-at-risk", MilestoneKey: "file:checkout-redesign",
 		Err: `rule "milestone-at-risk" on file:checkout-redesign: memory budget exceeded`}}
 	if code := e.main(t); code != action.ExitPartial {
 		t.Fatalf("exit code %d, want %d", code, action.ExitPartial)
@@ -277,7 +277,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.Config != "forewarn.yaml" || in.Mode != worker.ModePlan || in.PlanFile != "/rt/forewarn-plan.json" || in.LogLevel != "info" {
+	if in.Config != "forewarn.yaml" || in.Mode != tracker.ModePlan || in.PlanFile != "/rt/forewarn-plan.json" || in.LogLevel != "info" {
 		t.Fatalf("defaults = %+v", in)
 	}
 }

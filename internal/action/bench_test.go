@@ -4,12 +4,12 @@ import (
 	"testing"
 
 	"github.com/forewarn/forewarn/internal/action"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 func BenchmarkSummaryMarkdown(b *testing.B) {
-	rep := sampleReport(worker.ModeRun)
-	s := &action.Summary{Mode: worker.ModeRun, Report: &rep}
+	rep := sampleReport(tracker.ModeRun)
+	s := &action.Summary{Mode: tracker.ModeRun, Report: &rep}
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = s.Markdown()

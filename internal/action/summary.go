@@ -8,7 +8,7 @@ import (
 
 	"github.com/forewarn/forewarn/internal/chart"
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // AtRiskBelow is the on-time likelihood under which a milestone counts as
@@ -18,16 +18,16 @@ const AtRiskBelow = 0.5
 
 // Summary is the job summary of one Action run.
 type Summary struct {
-	Mode     worker.Mode
+	Mode     tracker.Mode
 	Config   string
-	Report   *worker.Report // nil when the run did not happen
-	Problems []string       // configuration problems or the run's error
+	Report   *tracker.Report // nil when the run did not happen
+	Problems []string        // configuration problems or the run's error
 }
 
 // AtRisk reports whether a milestone is shown as at risk: a rule fired
 // for it that is more than a routine progress update (a client notice or a
 // post-mortem), or it is open with a forecast under AtRiskBelow.
-func AtRisk(m worker.MilestoneReport) bool {
+func AtRisk(m tracker.MilestoneReport) bool {
 	for _, f := range m.Findings {
 		if f.Purpose != model.PurposeProgressUpdate {
 			return true
@@ -37,7 +37,7 @@ func AtRisk(m worker.MilestoneReport) bool {
 }
 
 // missed: the promised day is over and work remains.
-func missed(m worker.MilestoneReport, now time.Time) bool {
+func missed(m tracker.MilestoneReport, now time.Time) bool {
 	due := m.Milestone.EffectiveDue()
 	return !due.IsZero() && now.After(due.AddDate(0, 0, 1)) && m.Forecast.Status != model.ForecastDone && m.Milestone.State != model.StateClosed
 }
@@ -63,10 +63,10 @@ func (s *Summary) Outputs() map[string]string {
 	out["at-risk"] = itoa(risk)
 	out["findings"] = itoa(findings)
 	out["not-judged"] = itoa(len(r.Failed))
-	out["created"] = itoa(r.Count(worker.ActionCreate))
-	out["updated"] = itoa(r.Count(worker.ActionUpdate))
-	out["commented"] = itoa(r.Count(worker.ActionComment))
-	out["reopened"] = itoa(r.Count(worker.ActionReopen))
+	out["created"] = itoa(r.Count(tracker.ActionCreate))
+	out["updated"] = itoa(r.Count(tracker.ActionUpdate))
+	out["commented"] = itoa(r.Count(tracker.ActionComment))
+	out["reopened"] = itoa(r.Count(tracker.ActionReopen))
 	out["failed-writes"] = itoa(failedActions(*r))
 	out["failed-rules"] = itoa(len(r.RuleFailures))
 	return out
@@ -91,7 +91,7 @@ func (s *Summary) Markdown() string {
 	}
 	outs := s.Outputs()
 	fmt.Fprintf(&b, "## forewarn %s: %s of %d milestones at risk\n\n", r.Mode, outs["at-risk"], len(r.Milestones))
-	if r.Mode == worker.ModePlan {
+	if r.Mode == tracker.ModePlan {
 		fmt.Fprintf(&b, "Plan only, nothing was written. A run would create %s, update %s, comment on %s and reopen %s tickets.\n\n",
 			outs["created"], outs["updated"], outs["commented"], outs["reopened"])
 	} else {
@@ -112,7 +112,7 @@ func (s *Summary) Markdown() string {
 	}
 	if acts := visible(r.Actions); len(acts) > 0 {
 		title := "Tickets"
-		if r.Mode == worker.ModePlan {
+		if r.Mode == tracker.ModePlan {
 			title = "Planned tickets"
 		}
 		fmt.Fprintf(&b, "### %s\n\n| Action | Purpose | Milestone | Title | Ticket |\n|---|---|---|---|---|\n", title)
@@ -184,17 +184,17 @@ func (s *Summary) Markdown() string {
 }
 
 // visible leaves out tickets that are up to date.
-func visible(as []worker.Action) []worker.Action {
-	var out []worker.Action
+func visible(as []tracker.Action) []tracker.Action {
+	var out []tracker.Action
 	for _, a := range as {
-		if a.Kind != worker.ActionNone {
+		if a.Kind != tracker.ActionNone {
 			out = append(out, a)
 		}
 	}
 	return out
 }
 
-func icon(m worker.MilestoneReport) string {
+func icon(m tracker.MilestoneReport) string {
 	switch {
 	case AtRisk(m):
 		return "🔴"

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/forewarn/forewarn/internal/action"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // unescapedPipes counts | not preceded by an odd run of backslashes.
@@ -34,7 +34,7 @@ func FuzzSummary(f *testing.F) {
 	f.Add("```", "\\|", "[x](javascript:alert(1))", "a\r\nb", "*", "<script>")
 	f.Add("", "", "", "", "", "")
 	f.Fuzz(func(t *testing.T, title, client, key, ticket, rule, summary string) {
-		rep := sampleReport(worker.ModePlan)
+		rep := sampleReport(tracker.ModePlan)
 		m := &rep.Milestones[0]
 		m.Milestone.Title, m.Milestone.Client, m.Milestone.Key = title, client, key
 		m.Findings[0].Rule = rule
@@ -42,7 +42,7 @@ func FuzzSummary(f *testing.F) {
 		rep.Actions[0].Title, rep.Actions[0].MilestoneKey = ticket, key
 		rep.Failed[0].Err = summary
 		rep.Notes = []string{summary}
-		s := &action.Summary{Mode: worker.ModePlan, Report: &rep}
+		s := &action.Summary{Mode: tracker.ModePlan, Report: &rep}
 		md := s.Markdown()
 
 		inFence := false

@@ -25,6 +25,7 @@ import (
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/notice"
 	"github.com/forewarn/forewarn/internal/store"
+	"github.com/forewarn/forewarn/internal/tracker"
 	"github.com/forewarn/forewarn/internal/worker"
 	"github.com/forewarn/forewarn/internal/yamlx"
 	"github.com/forewarn/forewarn/rules"
@@ -54,8 +55,8 @@ type App struct {
 	storeCfg store.Config
 	forecast forecast.Options
 	drafts   *notice.Renderer
-	sources  []worker.Source
-	target   worker.Target
+	sources  []tracker.Source
+	target   tracker.Target
 	cache    *cacheProxy
 }
 
@@ -213,26 +214,26 @@ func (a *App) Close() error { return nil }
 // Run performs one pass. In run mode it opens the state store and holds
 // its lock for the whole pass, so overlapping runs never act at once; a
 // plan opens the store read-only (creating nothing) and takes no lock.
-func (a *App) Run(ctx context.Context, mode worker.Mode) (rep worker.Report, err error) {
+func (a *App) Run(ctx context.Context, mode tracker.Mode) (rep tracker.Report, err error) {
 	ctx = a.opts.Log.WithContext(ctx)
 	open := store.Open
-	if mode == worker.ModePlan {
+	if mode == tracker.ModePlan {
 		open = store.OpenReadOnly
 	}
 	st, err := open(ctx, a.storeCfg, a.opts.Getenv)
 	if err != nil {
-		return worker.Report{}, fmt.Errorf("opening the state store: %w", err)
+		return tracker.Report{}, fmt.Errorf("opening the state store: %w", err)
 	}
 	defer st.Close()
-	if mode == worker.ModeRun {
+	if mode == tracker.ModeRun {
 		unlock, err := st.Lock(ctx, a.storeCfg.Wait())
 		if err != nil {
-			return worker.Report{}, &LockedError{Err: err}
+			return tracker.Report{}, &LockedError{Err: err}
 		}
 		defer unlock()
 		runID, err := st.StartRun(ctx, string(mode), a.opts.Now().UTC())
 		if err != nil {
-			return worker.Report{}, fmt.Errorf("opening the run log: %w", err)
+			return tracker.Report{}, fmt.Errorf("opening the run log: %w", err)
 		}
 		defer func() { a.finishRun(ctx, st, runID, rep, err) }()
 	}
@@ -252,7 +253,7 @@ func (a *App) Run(ctx context.Context, mode worker.Mode) (rep worker.Report, err
 		Log:          a.opts.Log,
 	}
 	rep, err = w.Run(ctx, mode)
-	if err == nil && mode == worker.ModeRun {
+	if err == nil && mode == tracker.ModeRun {
 		for _, m := range rep.Milestones {
 			if perr := st.PutSnapshot(ctx, store.SnapshotOf(m.Milestone, rep.Started)); perr != nil {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("could not record the snapshot of %s: %v", m.Milestone.Key, perr))
@@ -263,11 +264,11 @@ func (a *App) Run(ctx context.Context, mode worker.Mode) (rep worker.Report, err
 }
 
 // finishRun closes the run log entry with the outcome and counts.
-func (a *App) finishRun(ctx context.Context, st store.Store, id int64, rep worker.Report, err error) {
+func (a *App) finishRun(ctx context.Context, st store.Store, id int64, rep tracker.Report, err error) {
 	res := store.RunResult{Ended: a.opts.Now().UTC(), Outcome: store.OutcomeOK, Counts: map[string]int{
 		"milestones": len(rep.Milestones), "not_judged": len(rep.Failed),
-		"created": rep.Count(worker.ActionCreate), "updated": rep.Count(worker.ActionUpdate),
-		"commented": rep.Count(worker.ActionComment), "reopened": rep.Count(worker.ActionReopen),
+		"created": rep.Count(tracker.ActionCreate), "updated": rep.Count(tracker.ActionUpdate),
+		"commented": rep.Count(tracker.ActionComment), "reopened": rep.Count(tracker.ActionReopen),
 	}}
 	switch {
 	case err != nil:

@@ -10,6 +10,7 @@ import (
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/notice"
+	"github.com/forewarn/forewarn/internal/tracker"
 	"github.com/forewarn/forewarn/internal/worker"
 	"github.com/forewarn/forewarn/rules"
 )
@@ -109,7 +110,7 @@ func (r *ruleRun) Evaluate(now time.Time, in []worker.Judged) worker.Evaluation 
 	// A rule that fails at run time is not judged: the run reports it and
 	// fails in part, so a notice cannot be missed silently.
 	for _, err := range res.Errors {
-		f := worker.RuleFailure{Err: err.Error()}
+		f := tracker.RuleFailure{Err: err.Error()}
 		var ee *rules.EvalError
 		if errors.As(err, &ee) {
 			f.Rule, f.MilestoneKey = ee.Rule, ee.Milestone

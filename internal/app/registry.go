@@ -10,7 +10,7 @@ import (
 	"github.com/forewarn/forewarn/connectors/github"
 	"github.com/forewarn/forewarn/connectors/jira"
 	"github.com/forewarn/forewarn/internal/diag"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 	"github.com/forewarn/forewarn/internal/yamlx"
 )
 
@@ -43,12 +43,12 @@ type build struct {
 }
 
 type (
-	sourceFactory func(b build) worker.Source
-	targetFactory func(b build) worker.Target
+	sourceFactory func(b build) tracker.Source
+	targetFactory func(b build) tracker.Target
 )
 
-func source[C any, S worker.Source](newFn func(string, C, connectors.Env) (S, error)) sourceFactory {
-	return func(b build) worker.Source {
+func source[C any, S tracker.Source](newFn func(string, C, connectors.Env) (S, error)) sourceFactory {
+	return func(b build) tracker.Source {
 		var c C
 		if !decode(b, &c) {
 			return nil
@@ -62,8 +62,8 @@ func source[C any, S worker.Source](newFn func(string, C, connectors.Env) (S, er
 	}
 }
 
-func target[C any, T worker.Target](newFn func(C, connectors.Env) (T, error)) targetFactory {
-	return func(b build) worker.Target {
+func target[C any, T tracker.Target](newFn func(C, connectors.Env) (T, error)) targetFactory {
+	return func(b build) tracker.Target {
 		var c C
 		if !decode(b, &c) {
 			return nil

@@ -16,7 +16,7 @@ import (
 	"github.com/forewarn/forewarn/internal/config"
 	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/logx"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // Exit codes.
@@ -164,9 +164,9 @@ func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr i
 		fmt.Fprintln(stdout, a.Summary())
 		return ExitOK
 	}
-	mode := worker.ModeRun
+	mode := tracker.ModeRun
 	if cmd == "plan" {
-		mode = worker.ModePlan
+		mode = tracker.ModePlan
 	}
 	rep, err := a.Run(ctx, mode)
 	if err != nil {

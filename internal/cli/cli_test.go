@@ -12,7 +12,7 @@ import (
 
 	"github.com/forewarn/forewarn/internal/cli"
 	"github.com/forewarn/forewarn/internal/demotest"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 func noEnv(string) string { return "" }
@@ -27,9 +27,9 @@ func forewarn(t *testing.T, args ...string) (int, string, string) {
 
 const now = "2026-11-20T09:00:00Z"
 
-func report(t *testing.T, stdout string) worker.Report {
+func report(t *testing.T, stdout string) tracker.Report {
 	t.Helper()
-	var r worker.Report
+	var r tracker.Report
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, stdout)
 	}
@@ -82,7 +82,7 @@ func TestDemoRunDraftsForAtRiskAndMissedOnly(t *testing.T) {
 	created := map[string]bool{}
 	for _, a := range run.Actions {
 		k := a.MilestoneKey + " " + string(a.Purpose)
-		if a.Kind != worker.ActionCreate || !a.Done {
+		if a.Kind != tracker.ActionCreate || !a.Done {
 			t.Errorf("first run did something other than create: %+v", a)
 			continue
 		}
@@ -132,7 +132,7 @@ func TestDemoRunDraftsForAtRiskAndMissedOnly(t *testing.T) {
 		t.Fatalf("second run exit %d\n%s", code, stderr)
 	}
 	again := report(t, stdout)
-	if n := again.Count(worker.ActionCreate); n != 0 {
+	if n := again.Count(tracker.ActionCreate); n != 0 {
 		t.Fatalf("second run created %d tickets: %+v", n, again.Actions)
 	}
 	// Same data, same clock: every draft comes out as it was written.

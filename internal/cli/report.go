@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // PrintReport writes a run or a plan for people to read.
-func PrintReport(w io.Writer, rep worker.Report, targetHint string) {
-	verb := map[worker.Mode]string{worker.ModeRun: "run", worker.ModePlan: "plan"}[rep.Mode]
+func PrintReport(w io.Writer, rep tracker.Report, targetHint string) {
+	verb := map[tracker.Mode]string{tracker.ModeRun: "run", tracker.ModePlan: "plan"}[rep.Mode]
 	fmt.Fprintf(w, "forewarn %s: %d milestone(s) judged, %d not judged\n\n", verb, len(rep.Milestones), len(rep.Failed))
 	if len(rep.Milestones) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -50,7 +50,7 @@ func PrintReport(w io.Writer, rep worker.Report, targetHint string) {
 	if len(rep.Failed) > 0 || len(rep.RuleFailures) > 0 {
 		fmt.Fprintln(w)
 	}
-	counts := map[worker.ActionKind]int{}
+	counts := map[tracker.ActionKind]int{}
 	if len(rep.Actions) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, a := range rep.Actions {
@@ -63,7 +63,7 @@ func PrintReport(w io.Writer, rep worker.Report, targetHint string) {
 			detail := a.Ref.ID
 			if a.Err != "" {
 				detail = firstLine(a.Err)
-			} else if a.Reason != "" && a.Kind != worker.ActionCreate {
+			} else if a.Reason != "" && a.Kind != tracker.ActionCreate {
 				detail = strings.TrimSpace(strings.Join([]string{a.Ref.ID, "(" + firstLine(a.Reason) + ")"}, " "))
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", kind, a.Purpose, a.MilestoneKey, quoteTitle(a.Title), detail)
@@ -74,13 +74,13 @@ func PrintReport(w io.Writer, rep worker.Report, targetHint string) {
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
-	if rep.Mode == worker.ModePlan {
+	if rep.Mode == tracker.ModePlan {
 		fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to comment, %d to reopen, %d unchanged. Nothing was written.\n",
-			counts[worker.ActionCreate], counts[worker.ActionUpdate], counts[worker.ActionComment], counts[worker.ActionReopen], counts[worker.ActionNone])
+			counts[tracker.ActionCreate], counts[tracker.ActionUpdate], counts[tracker.ActionComment], counts[tracker.ActionReopen], counts[tracker.ActionNone])
 		return
 	}
 	fmt.Fprintf(w, "Done: %d created, %d updated, %d commented, %d reopened, %d unchanged.",
-		counts[worker.ActionCreate], counts[worker.ActionUpdate], counts[worker.ActionComment], counts[worker.ActionReopen], counts[worker.ActionNone])
+		counts[tracker.ActionCreate], counts[tracker.ActionUpdate], counts[tracker.ActionComment], counts[tracker.ActionReopen], counts[tracker.ActionNone])
 	if targetHint != "" {
 		fmt.Fprintf(w, " Tickets: %s", targetHint)
 	}

@@ -8,15 +8,15 @@ import (
 
 	"github.com/forewarn/forewarn/internal/metrics"
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // bigReport is an installation with n milestones, each with a finding.
-func bigReport(n int) worker.Report {
-	r := report(worker.ModeRun)
+func bigReport(n int) tracker.Report {
+	r := report(tracker.ModeRun)
 	r.Milestones = nil
 	for i := range n {
-		r.Milestones = append(r.Milestones, worker.MilestoneReport{
+		r.Milestones = append(r.Milestones, tracker.MilestoneReport{
 			Milestone: model.Milestone{Source: "github", Key: fmt.Sprintf("github:acme/repo%d#%d", i%40, i), Client: "acme"},
 			Forecast:  model.Forecast{Status: model.ForecastOK, ProbOnTime: float64(i%100) / 100, RemainingItems: i % 50},
 			Findings:  []model.Finding{{Rule: "milestone-at-risk", Severity: "warning", Purpose: model.PurposeClientNotice}},

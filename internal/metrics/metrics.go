@@ -16,7 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // Run outcomes (the outcome label of forewarn_runs_total).
@@ -137,7 +137,7 @@ func (m *Metrics) Handler() http.Handler {
 // per-milestone likelihoods and the findings (replacing the last run's),
 // and the tickets written. A plan records its run and forecasts but
 // counts no tickets: nothing was written.
-func (m *Metrics) ObserveReport(r worker.Report) {
+func (m *Metrics) ObserveReport(r tracker.Report) {
 	mode := string(r.Mode)
 	outcome := OutcomeOK
 	if r.Partial() {
@@ -150,7 +150,7 @@ func (m *Metrics) ObserveReport(r worker.Report) {
 	if !r.Finished.IsZero() {
 		m.lastSuccess.Set(float64(r.Finished.UnixNano()) / 1e9)
 	}
-	if r.Mode == worker.ModeRun {
+	if r.Mode == tracker.ModeRun {
 		for _, a := range r.Actions {
 			if !a.Done || a.Err != "" {
 				continue
@@ -163,15 +163,15 @@ func (m *Metrics) ObserveReport(r worker.Report) {
 	m.setSnapshot(snapshotOf(r))
 }
 
-var ticketAction = map[worker.ActionKind]string{
-	worker.ActionCreate:  "created",
-	worker.ActionUpdate:  "updated",
-	worker.ActionComment: "commented",
-	worker.ActionReopen:  "reopened",
+var ticketAction = map[tracker.ActionKind]string{
+	tracker.ActionCreate:  "created",
+	tracker.ActionUpdate:  "updated",
+	tracker.ActionComment: "commented",
+	tracker.ActionReopen:  "reopened",
 }
 
 // ObserveFailure records a run that failed as a whole (no report).
-func (m *Metrics) ObserveFailure(mode worker.Mode, took time.Duration) {
+func (m *Metrics) ObserveFailure(mode tracker.Mode, took time.Duration) {
 	m.runs.WithLabelValues(string(mode), OutcomeFailed).Inc()
 	if took >= 0 {
 		m.runDuration.WithLabelValues(string(mode)).Observe(took.Seconds())
@@ -190,7 +190,7 @@ func (m *Metrics) RateLimit(tracker string, remaining int) {
 	m.rateLimit.WithLabelValues(tracker).Set(float64(remaining))
 }
 
-func snapshotOf(r worker.Report) snapshot {
+func snapshotOf(r tracker.Report) snapshot {
 	s := snapshot{valid: true, notJudged: len(r.Failed), ruleFails: map[string]int{}}
 	for _, f := range r.RuleFailures {
 		s.ruleFails[f.Rule]++

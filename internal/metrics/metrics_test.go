@@ -12,16 +12,16 @@ import (
 
 	"github.com/forewarn/forewarn/internal/metrics"
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 var t0 = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 
-func report(mode worker.Mode) worker.Report {
+func report(mode tracker.Mode) tracker.Report {
 	due := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
-	return worker.Report{
+	return tracker.Report{
 		Mode: mode, Started: t0, Finished: t0.Add(3 * time.Second),
-		Milestones: []worker.MilestoneReport{
+		Milestones: []tracker.MilestoneReport{
 			{
 				Milestone: model.Milestone{Source: "demo", Key: "file:demo#1", Client: "acme", Due: due},
 				Forecast:  model.Forecast{Status: model.ForecastOK, ProbOnTime: 0.23, RemainingItems: 14},
@@ -40,12 +40,12 @@ func report(mode worker.Mode) worker.Report {
 				Forecast:  model.Forecast{Status: model.ForecastInsufficient, RemainingItems: 3},
 			},
 		},
-		Failed: []worker.FailureReport{{Source: "gh", Key: "github:acme/web#9", Err: "boom"}},
-		Actions: []worker.Action{
-			{Kind: worker.ActionCreate, Purpose: model.PurposeClientNotice, Target: "outbox", Done: mode == worker.ModeRun},
-			{Kind: worker.ActionCreate, Purpose: model.PurposeProgressUpdate, Target: "outbox", Err: "502"},
-			{Kind: worker.ActionUpdate, Purpose: model.PurposeProgressUpdate, Target: "outbox", Done: mode == worker.ModeRun},
-			{Kind: worker.ActionNone, Purpose: model.PurposeProgressUpdate, Target: "outbox", Done: mode == worker.ModeRun},
+		Failed: []tracker.FailureReport{{Source: "gh", Key: "github:acme/web#9", Err: "boom"}},
+		Actions: []tracker.Action{
+			{Kind: tracker.ActionCreate, Purpose: model.PurposeClientNotice, Target: "outbox", Done: mode == tracker.ModeRun},
+			{Kind: tracker.ActionCreate, Purpose: model.PurposeProgressUpdate, Target: "outbox", Err: "502"},
+			{Kind: tracker.ActionUpdate, Purpose: model.PurposeProgressUpdate, Target: "outbox", Done: mode == tracker.ModeRun},
+			{Kind: tracker.ActionNone, Purpose: model.PurposeProgressUpdate, Target: "outbox", Done: mode == tracker.ModeRun},
 		},
 	}
 }
@@ -105,7 +105,7 @@ next:
 
 func TestScrapeAfterRun(t *testing.T) {
 	m := metrics.New()
-	m.ObserveReport(report(worker.ModeRun))
+	m.ObserveReport(report(tracker.ModeRun))
 	m.Observe("github", "GET", "/repos/{owner}/{repo}/milestones", 200)
 	m.Observe("github", "GET", "/repos/{owner}/{repo}/milestones", 200)
 	m.Observe("jira", "POST", "/rest/api/2/issue", 0)
@@ -164,9 +164,9 @@ func TestScrapeAfterRun(t *testing.T) {
 // per rule.
 func TestRuleFailures(t *testing.T) {
 	m := metrics.New()
-	r := report(worker.ModeRun)
+	r := report(tracker.ModeRun)
 	r.Failed, r.Actions = nil, nil
-	r.RuleFailures = []worker.RuleFailure{{Rule: "milestone-at-risk", MilestoneKey: "file:demo#1", Err: "memory budget exceeded"},
+	r.RuleFailures = []tracker.RuleFailure{{Rule: "milestone-at-risk", MilestoneKey: "file:demo#1", Err: "memory budget exceeded"},
 		{Rule: "milestone-at-risk", MilestoneKey: "file:demo#2", Err: "memory budget exceeded"}}
 	m.ObserveReport(r)
 	fams := scrape(t, m)
@@ -180,7 +180,7 @@ func TestRuleFailures(t *testing.T) {
 
 func TestPlanCountsNoTickets(t *testing.T) {
 	m := metrics.New()
-	m.ObserveReport(report(worker.ModePlan))
+	m.ObserveReport(report(tracker.ModePlan))
 	fams := scrape(t, m)
 	if v, ok := value(fams, "forewarn_tickets_total", nil); ok {
 		t.Fatalf("a plan wrote nothing, yet forewarn_tickets_total = %v", v)
@@ -195,8 +195,8 @@ func TestNextRunReplacesMilestones(t *testing.T) {
 	if _, ok := value(scrape(t, m), "forewarn_milestones_not_judged", nil); ok {
 		t.Fatal("before any run, run-derived gauges must be absent, not zero")
 	}
-	m.ObserveReport(report(worker.ModeRun))
-	r := report(worker.ModeRun)
+	m.ObserveReport(report(tracker.ModeRun))
+	r := report(tracker.ModeRun)
 	r.Milestones = r.Milestones[1:] // milestone 1 closed or was exempted
 	r.Failed, r.Actions = nil, nil
 	m.ObserveReport(r)
@@ -217,7 +217,7 @@ func TestNextRunReplacesMilestones(t *testing.T) {
 
 func TestFailure(t *testing.T) {
 	m := metrics.New()
-	m.ObserveFailure(worker.ModeRun, 2*time.Second)
+	m.ObserveFailure(tracker.ModeRun, 2*time.Second)
 	fams := scrape(t, m)
 	if v, _ := value(fams, "forewarn_runs_total", map[string]string{"outcome": "failed"}); v != 1 {
 		t.Fatalf("failed runs = %v, want 1", v)
@@ -229,7 +229,7 @@ func TestFailure(t *testing.T) {
 
 func TestDuplicateKeysDoNotBreakTheScrape(t *testing.T) {
 	m := metrics.New()
-	r := report(worker.ModeRun)
+	r := report(tracker.ModeRun)
 	r.Milestones = append(r.Milestones, r.Milestones[0])
 	m.ObserveReport(r)
 	if v, ok := value(scrape(t, m), "forewarn_milestone_on_time_probability", map[string]string{"milestone": "file:demo#1"}); !ok || v != 0.23 {

@@ -20,7 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/forewarn/forewarn/internal/metrics"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // Runner performs one pass: poll, forecast, evaluate, reconcile.
@@ -28,7 +28,7 @@ import (
 // cancelled and release everything it holds (the store lock) before it
 // returns.
 type Runner interface {
-	Run(ctx context.Context, mode worker.Mode) (worker.Report, error)
+	Run(ctx context.Context, mode tracker.Mode) (tracker.Report, error)
 }
 
 // Options configure Serve. Zero values take the defaults noted.
@@ -36,7 +36,7 @@ type Options struct {
 	Addr     string        // listen address (default ":9464")
 	Interval time.Duration // time between the end of one run and the start of the next (default 15m)
 	Jitter   time.Duration // up to this much random delay is added to each wait (default Interval/10)
-	Mode     worker.Mode   // run (default) or plan
+	Mode     tracker.Mode  // run (default) or plan
 
 	// RunTimeout bounds one run (default 2×Interval, at least 10m).
 	RunTimeout time.Duration
@@ -83,7 +83,7 @@ func (o Options) withDefaults() Options {
 		o.Jitter = o.Interval / 10
 	}
 	if o.Mode == "" {
-		o.Mode = worker.ModeRun
+		o.Mode = tracker.ModeRun
 	}
 	if o.RunTimeout <= 0 {
 		o.RunTimeout = max(2*o.Interval, 10*time.Minute)
@@ -235,7 +235,7 @@ func runOnce(ctx context.Context, r Runner, o Options, reg *metrics.Metrics, st 
 	log.Info().Str("mode", string(o.Mode)).Msg("run started")
 
 	type result struct {
-		rep worker.Report
+		rep tracker.Report
 		err error
 	}
 	done := make(chan result, 1)
@@ -281,7 +281,7 @@ func runOnce(ctx context.Context, r Runner, o Options, reg *metrics.Metrics, st 
 		reg.ObserveReport(timed)
 		log.Info().Str("outcome", outcome).Dur("took", took).
 			Int("milestones", len(res.rep.Milestones)).Int("not_judged", len(res.rep.Failed)).
-			Int("created", res.rep.Count(worker.ActionCreate)).Int("updated", res.rep.Count(worker.ActionUpdate)).
+			Int("created", res.rep.Count(tracker.ActionCreate)).Int("updated", res.rep.Count(tracker.ActionUpdate)).
 			Msg("run finished")
 	}
 	st.mu.Lock()

@@ -21,7 +21,7 @@ import (
 	"github.com/forewarn/forewarn/internal/metrics"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/serve"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // fakeStore is a store whose writes are transactions: a write begins,
@@ -53,7 +53,7 @@ type fakeRunner struct {
 	cancelled bool // the current run's context was cancelled
 }
 
-func (f *fakeRunner) Run(ctx context.Context, mode worker.Mode) (worker.Report, error) {
+func (f *fakeRunner) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, error) {
 	f.mu.Lock()
 	n := f.runs
 	f.runs++
@@ -70,7 +70,7 @@ func (f *fakeRunner) Run(ctx context.Context, mode worker.Mode) (worker.Report, 
 	f.st.mu.Lock()
 	if f.st.locked {
 		f.st.mu.Unlock()
-		return worker.Report{}, errors.New("overlapping runs")
+		return tracker.Report{}, errors.New("overlapping runs")
 	}
 	f.st.locked = true
 	f.st.mu.Unlock()
@@ -80,7 +80,7 @@ func (f *fakeRunner) Run(ctx context.Context, mode worker.Mode) (worker.Report, 
 		f.started <- struct{}{}
 	}
 	start := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	rep := worker.Report{Mode: mode, Started: start}
+	rep := tracker.Report{Mode: mode, Started: start}
 	for i := range f.writes {
 		switch {
 		case f.deaf && f.next != nil:
@@ -108,13 +108,13 @@ func (f *fakeRunner) Run(ctx context.Context, mode worker.Mode) (worker.Report, 
 		f.st.committed = append(f.st.committed, rec)
 		f.st.begun = ""
 		f.st.mu.Unlock()
-		rep.Actions = append(rep.Actions, worker.Action{Kind: worker.ActionCreate, Purpose: model.PurposeClientNotice, Target: "outbox", Done: true})
+		rep.Actions = append(rep.Actions, tracker.Action{Kind: tracker.ActionCreate, Purpose: model.PurposeClientNotice, Target: "outbox", Done: true})
 	}
 	if n < len(f.fail) && f.fail[n] {
-		return worker.Report{}, errors.New("tracker unreachable")
+		return tracker.Report{}, errors.New("tracker unreachable")
 	}
 	rep.Finished = start.Add(2 * time.Second)
-	rep.Milestones = []worker.MilestoneReport{{
+	rep.Milestones = []tracker.MilestoneReport{{
 		Milestone: model.Milestone{Source: "demo", Key: "file:demo#1", Client: "acme", Due: start.AddDate(0, 0, 7)},
 		Forecast:  model.Forecast{Status: model.ForecastOK, ProbOnTime: 0.4, RemainingItems: 9},
 	}}

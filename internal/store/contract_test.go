@@ -15,7 +15,7 @@ import (
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/store"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // backend is one isolated database for one contract test.
@@ -100,10 +100,10 @@ func testRuleState(t *testing.T, b backend) {
 	}
 }
 
-func ledgerEntry(fp string) worker.LedgerEntry {
-	return worker.LedgerEntry{
+func ledgerEntry(fp string) tracker.LedgerEntry {
+	return tracker.LedgerEntry{
 		Fingerprint: fp, MilestoneKey: "github:acme/web#12", Purpose: model.PurposeClientNotice,
-		Target: "github", State: "pending", FirstFired: day0,
+		Target: "github", State: tracker.LedgerPending, FirstFired: day0,
 	}
 }
 
@@ -121,7 +121,7 @@ func testLedger(t *testing.T, b backend) {
 		t.Fatalf("LedgerGet after pending = %+v, %v, %v; want %+v", got, ok, err, pending)
 	}
 	created := pending
-	created.State = "created"
+	created.State = tracker.LedgerCreated
 	created.Ref = model.TicketRef{Fingerprint: "fw-0001", Target: "github", ID: "acme/web#40",
 		URL: "https://github.example/acme/web/issues/40", Open: true, Digest: "abc123"}
 	created.Digest, created.Created, created.Updated = "abc123", day0.Add(time.Minute), day0.Add(2*time.Minute)
@@ -144,10 +144,10 @@ func testLedger(t *testing.T, b backend) {
 	if err := s.LedgerPut(ctx, other); err != nil {
 		t.Fatal(err)
 	}
-	if got, _, _ := s.LedgerGet(ctx, "fw-0001"); got.State != "created" {
+	if got, _, _ := s.LedgerGet(ctx, "fw-0001"); got.State != tracker.LedgerCreated {
 		t.Fatalf("writing fw-0002 changed fw-0001: %+v", got)
 	}
-	if err := s.LedgerPut(ctx, worker.LedgerEntry{State: "pending"}); err == nil {
+	if err := s.LedgerPut(ctx, tracker.LedgerEntry{State: tracker.LedgerPending}); err == nil {
 		t.Fatal("LedgerPut without a fingerprint succeeded; want an error")
 	}
 }
@@ -467,7 +467,7 @@ func testConcurrentWrites(t *testing.T, b backend) {
 func testPersistence(t *testing.T, b backend) {
 	s := b.open(t)
 	entry := ledgerEntry("fw-persist")
-	entry.State = "created"
+	entry.State = tracker.LedgerCreated
 	entry.Ref = model.TicketRef{Fingerprint: "fw-persist", Target: "jira", ID: "ACME-7", Open: true}
 	must(t, s.SaveRuleState(ctx, []byte("rules-v1")))
 	must(t, s.LedgerPut(ctx, entry))
@@ -521,7 +521,7 @@ func testMigrationsTwice(t *testing.T, b backend) {
 	}
 	db := b.raw(t)
 	var n, max int
-	if err := db.QueryRow(`SELECT COUNT(*), MAX(version) FROM ` + b.table("schema_migrations")).Scan(&n, &max); err != nil {
+	if err := db.QueryRow(`SELECT COUNT(*), MAX(version) FROM `+b.table("schema_migrations")).Scan(&n, &max); err != nil {
 		t.Fatal(err)
 	}
 	if n != store.SchemaVersion() || max != store.SchemaVersion() {

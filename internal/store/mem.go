@@ -10,7 +10,7 @@ import (
 
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // memStore is driver "none": it behaves like the other stores for as long
@@ -21,7 +21,7 @@ type memStore struct {
 	mu        sync.Mutex
 	closed    bool
 	rules     []byte
-	ledger    map[string]worker.LedgerEntry
+	ledger    map[string]tracker.LedgerEntry
 	forecasts map[string]map[int64]model.ForecastRecord
 	snaps     map[string]map[int64]Snapshot
 	cache     map[string]connectors.CacheEntry
@@ -31,7 +31,7 @@ type memStore struct {
 func newMemStore(ns string) *memStore {
 	return &memStore{
 		ns:        ns,
-		ledger:    map[string]worker.LedgerEntry{},
+		ledger:    map[string]tracker.LedgerEntry{},
 		forecasts: map[string]map[int64]model.ForecastRecord{},
 		snaps:     map[string]map[int64]Snapshot{},
 		cache:     map[string]connectors.CacheEntry{},
@@ -118,17 +118,17 @@ func (m *memStore) SaveRuleState(_ context.Context, b []byte) error {
 	return nil
 }
 
-func (m *memStore) LedgerGet(_ context.Context, fp string) (worker.LedgerEntry, bool, error) {
+func (m *memStore) LedgerGet(_ context.Context, fp string) (tracker.LedgerEntry, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.check(); err != nil {
-		return worker.LedgerEntry{}, false, err
+		return tracker.LedgerEntry{}, false, err
 	}
 	e, ok := m.ledger[fp]
 	return e, ok, nil
 }
 
-func (m *memStore) LedgerPut(_ context.Context, e worker.LedgerEntry) error {
+func (m *memStore) LedgerPut(_ context.Context, e tracker.LedgerEntry) error {
 	if e.Fingerprint == "" {
 		return errors.New("ledger: an entry needs a fingerprint")
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // dialect is what differs between SQLite and PostgreSQL.
@@ -148,25 +148,25 @@ func (s *sqlStore) SaveRuleState(ctx context.Context, state []byte) error {
 
 // --- ledger ---
 
-func (s *sqlStore) LedgerGet(ctx context.Context, fp string) (worker.LedgerEntry, bool, error) {
+func (s *sqlStore) LedgerGet(ctx context.Context, fp string) (tracker.LedgerEntry, bool, error) {
 	var (
-		e                         worker.LedgerEntry
-		purpose, ref              string
+		e                         tracker.LedgerEntry
+		purpose, ref, state       string
 		created, updated, firstAt sql.NullInt64
 	)
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT fingerprint, milestone_key, purpose, target, state, ref, digest, created_ns, updated_ns, first_fired_ns
 		FROM #ledger WHERE fingerprint = ?`), fp).
-		Scan(&e.Fingerprint, &e.MilestoneKey, &purpose, &e.Target, &e.State, &ref, &e.Digest, &created, &updated, &firstAt)
+		Scan(&e.Fingerprint, &e.MilestoneKey, &purpose, &e.Target, &state, &ref, &e.Digest, &created, &updated, &firstAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return worker.LedgerEntry{}, false, nil
+		return tracker.LedgerEntry{}, false, nil
 	}
 	if err != nil {
-		return worker.LedgerEntry{}, false, s.wrap("reading the ledger entry "+fp, err)
+		return tracker.LedgerEntry{}, false, s.wrap("reading the ledger entry "+fp, err)
 	}
-	e.Purpose = model.Purpose(purpose)
+	e.Purpose, e.State = model.Purpose(purpose), tracker.LedgerState(state)
 	if ref != "" {
 		if err := json.Unmarshal([]byte(ref), &e.Ref); err != nil {
-			return worker.LedgerEntry{}, false, fmt.Errorf("reading the ledger entry %s: corrupt ticket reference: %w", fp, err)
+			return tracker.LedgerEntry{}, false, fmt.Errorf("reading the ledger entry %s: corrupt ticket reference: %w", fp, err)
 		}
 	}
 	e.Ref.ClosedAt = utc(e.Ref.ClosedAt)
@@ -176,7 +176,7 @@ func (s *sqlStore) LedgerGet(ctx context.Context, fp string) (worker.LedgerEntry
 
 // LedgerPut is one upsert statement: atomic on both backends, so a crash
 // leaves either the old record or the new one, never neither.
-func (s *sqlStore) LedgerPut(ctx context.Context, e worker.LedgerEntry) error {
+func (s *sqlStore) LedgerPut(ctx context.Context, e tracker.LedgerEntry) error {
 	if e.Fingerprint == "" {
 		return errors.New("ledger: an entry needs a fingerprint")
 	}
@@ -190,7 +190,7 @@ func (s *sqlStore) LedgerPut(ctx context.Context, e worker.LedgerEntry) error {
 			target = excluded.target, state = excluded.state, ref = excluded.ref, digest = excluded.digest,
 			created_ns = excluded.created_ns, updated_ns = excluded.updated_ns, first_fired_ns = excluded.first_fired_ns,
 			written_ns = excluded.written_ns`,
-		e.Fingerprint, e.MilestoneKey, string(e.Purpose), e.Target, e.State, string(ref), e.Digest,
+		e.Fingerprint, e.MilestoneKey, string(e.Purpose), e.Target, string(e.State), string(ref), e.Digest,
 		ns(e.Created), ns(e.Updated), ns(e.FirstFired), time.Now().UnixNano())
 	return s.wrap("recording ledger entry "+e.Fingerprint, err)
 }

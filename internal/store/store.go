@@ -15,13 +15,13 @@ import (
 
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // Store is the state of one installation. Methods are safe for concurrent
 // use. Times come back in UTC.
 type Store interface {
-	worker.Store
+	tracker.Store
 	connectors.Cache
 
 	// Lock takes the run lock: a file lock beside the SQLite file, a
@@ -199,11 +199,11 @@ type readOnly struct{ Store }
 func (readOnly) Lock(context.Context, time.Duration) (func() error, error) {
 	return func() error { return nil }, nil
 }
-func (readOnly) SaveRuleState(context.Context, []byte) error         { return ErrReadOnly }
-func (readOnly) LedgerPut(context.Context, worker.LedgerEntry) error { return ErrReadOnly }
-func (readOnly) PutSnapshot(context.Context, Snapshot) error         { return ErrReadOnly }
-func (readOnly) Put(string, connectors.CacheEntry)                   {}
-func (readOnly) FinishRun(context.Context, int64, RunResult) error   { return ErrReadOnly }
+func (readOnly) SaveRuleState(context.Context, []byte) error          { return ErrReadOnly }
+func (readOnly) LedgerPut(context.Context, tracker.LedgerEntry) error { return ErrReadOnly }
+func (readOnly) PutSnapshot(context.Context, Snapshot) error          { return ErrReadOnly }
+func (readOnly) Put(string, connectors.CacheEntry)                    {}
+func (readOnly) FinishRun(context.Context, int64, RunResult) error    { return ErrReadOnly }
 func (readOnly) AppendForecast(context.Context, string, model.ForecastRecord) error {
 	return ErrReadOnly
 }

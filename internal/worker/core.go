@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // The pure core, as the worker needs it. internal/app adapts the forecast,
@@ -32,7 +33,7 @@ type Evaluation struct {
 	Suppressed []string // one line per finding held back (silence, quiet hours, exemption)
 	// Failed are rules whose evaluation broke at run time: not judged, and
 	// the run fails in part.
-	Failed []RuleFailure
+	Failed []tracker.RuleFailure
 	// Notes are things the rules want said (e.g. the clock ran backwards).
 	Notes []string
 }

@@ -16,13 +16,14 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // Worker wires sources, the pure core and a target together.
 type Worker struct {
-	Sources  []Source
-	Target   Target
-	Store    Store // nil: no state between runs (the trackers carry the fingerprints)
+	Sources  []tracker.Source
+	Target   tracker.Target
+	Store    tracker.Store // nil: no state between runs (the trackers carry the fingerprints)
 	Forecast Forecaster
 	Rules    Rules
 	Drafter  Drafter
@@ -39,14 +40,14 @@ type Worker struct {
 
 // Run performs one pass. The error is for failures of the run as a whole
 // (state unreadable); partial failures are in the report.
-func (w *Worker) Run(ctx context.Context, mode Mode) (Report, error) {
+func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, error) {
 	now := w.Now().UTC()
-	rep := Report{Mode: mode, Started: now}
+	rep := tracker.Report{Mode: mode, Started: now}
 	st := w.Store
 	if st == nil {
 		st = noStore{}
 	}
-	if mode == ModePlan {
+	if mode == tracker.ModePlan {
 		st = readOnly{st}
 	}
 
@@ -71,7 +72,7 @@ func (w *Worker) Run(ctx context.Context, mode Mode) (Report, error) {
 	byKey := make(map[string]int, len(judged))
 	for i, j := range judged {
 		byKey[j.Milestone.Key] = i
-		rep.Milestones = append(rep.Milestones, MilestoneReport{Milestone: j.Milestone, Forecast: j.Forecast})
+		rep.Milestones = append(rep.Milestones, tracker.MilestoneReport{Milestone: j.Milestone, Forecast: j.Forecast})
 	}
 	for _, f := range ev.Firings {
 		if i, ok := byKey[f.Finding.MilestoneKey]; ok {
@@ -109,27 +110,27 @@ func (w *Worker) Run(ctx context.Context, mode Mode) (Report, error) {
 		seen[fp] = true
 		j := judged[byKey[f.Finding.MilestoneKey]]
 		if budget > 0 && ops >= budget {
-			rep.Actions = append(rep.Actions, Action{Kind: ActionDeferred, Fingerprint: fp, MilestoneKey: j.Milestone.Key,
+			rep.Actions = append(rep.Actions, tracker.Action{Kind: tracker.ActionDeferred, Fingerprint: fp, MilestoneKey: j.Milestone.Key,
 				Purpose: f.Finding.Purpose, Rule: f.Finding.Rule, Target: w.Target.Name(),
 				Reason: fmt.Sprintf("operations budget of %d reached; left for the next run", budget)})
 			continue
 		}
 		a := w.reconcile(ctx, mode, st, run, f, j, now, known[fp])
 		delete(known, fp) // a second firing on the ticket looks it up afresh
-		if a.Kind != ActionNone && a.Kind != ActionDeferred {
+		if a.Kind != tracker.ActionNone && a.Kind != tracker.ActionDeferred {
 			ops += a.ops
 		}
 		rep.Actions = append(rep.Actions, a.Action)
 	}
 
-	if mode == ModeRun {
+	if mode == tracker.ModeRun {
 		blob, err := run.State()
 		if err == nil {
 			err = st.SaveRuleState(ctx, blob)
 		}
 		if err != nil {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("could not save rule state: %v", err))
-			rep.Failed = append(rep.Failed, FailureReport{Source: "state", Err: err.Error()})
+			rep.Failed = append(rep.Failed, tracker.FailureReport{Source: "state", Err: err.Error()})
 		}
 	}
 	rep.Finished = w.Now().UTC()
@@ -149,8 +150,8 @@ func purposeOrder(p model.Purpose) int {
 
 // poll reads every source concurrently, then prepares and forecasts every
 // milestone. Unreadable milestones are reported and not judged.
-func (w *Worker) poll(ctx context.Context, now time.Time, rep *Report) []Judged {
-	results := make([]FetchResult, len(w.Sources))
+func (w *Worker) poll(ctx context.Context, now time.Time, rep *tracker.Report) []Judged {
+	results := make([]tracker.FetchResult, len(w.Sources))
 	errs := make([]error, len(w.Sources))
 	var wg sync.WaitGroup
 	for i, s := range w.Sources {
@@ -164,12 +165,12 @@ func (w *Worker) poll(ctx context.Context, now time.Time, rep *Report) []Judged 
 	for i, s := range w.Sources {
 		if errs[i] != nil {
 			w.Log.Error().Str("source", s.Name()).Err(errs[i]).Msg("source could not be read")
-			rep.Failed = append(rep.Failed, FailureReport{Source: s.Name(), Err: errs[i].Error()})
+			rep.Failed = append(rep.Failed, tracker.FailureReport{Source: s.Name(), Err: errs[i].Error()})
 			continue
 		}
 		for _, f := range results[i].Failed {
 			w.Log.Warn().Str("source", s.Name()).Str("milestone", f.Key).Err(f.Err).Msg("milestone skipped: data unreadable")
-			rep.Failed = append(rep.Failed, FailureReport{Source: s.Name(), Key: f.Key, Title: f.Title, Err: errString(f.Err)})
+			rep.Failed = append(rep.Failed, tracker.FailureReport{Source: s.Name(), Key: f.Key, Title: f.Title, Err: errString(f.Err)})
 		}
 		rep.Notes = append(rep.Notes, results[i].Notes...)
 		for _, m := range results[i].Milestones {
@@ -223,7 +224,7 @@ func errString(err error) string {
 	return err.Error()
 }
 
-func (w *Worker) remember(ctx context.Context, st Store, f model.Forecast) error {
+func (w *Worker) remember(ctx context.Context, st tracker.Store, f model.Forecast) error {
 	past, err := st.Forecasts(ctx, f.MilestoneKey)
 	if err != nil {
 		return err
@@ -242,14 +243,14 @@ func sameDay(a, b time.Time) bool {
 
 // outcome is an action and the number of writes it took.
 type outcome struct {
-	Action
+	tracker.Action
 	ops int
 }
 
 // prefetch looks every firing's ticket up in one go when the target can
 // (BatchFinder). A failure only costs the searches it would have saved.
 func (w *Worker) prefetch(ctx context.Context, firings []Firing) map[string]*model.TicketRef {
-	bf, ok := w.Target.(BatchFinder)
+	bf, ok := w.Target.(tracker.BatchFinder)
 	if !ok || len(firings) < 2 {
 		return nil
 	}
@@ -271,11 +272,11 @@ func (w *Worker) prefetch(ctx context.Context, firings []Firing) map[string]*mod
 // once: find by fingerprint, create only when nothing is found, and after
 // a create that failed ambiguously, find again instead of retrying.
 // known is the ticket a batch lookup found for it, if any.
-func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun, f Firing, j Judged, now time.Time, known *model.TicketRef) outcome {
+func (w *Worker) reconcile(ctx context.Context, mode tracker.Mode, st tracker.Store, run RuleRun, f Firing, j Judged, now time.Time, known *model.TicketRef) outcome {
 	fp := f.Finding.Fingerprint()
-	a := Action{Fingerprint: fp, MilestoneKey: j.Milestone.Key, Purpose: f.Finding.Purpose, Rule: f.Finding.Rule, Target: w.Target.Name()}
+	a := tracker.Action{Fingerprint: fp, MilestoneKey: j.Milestone.Key, Purpose: f.Finding.Purpose, Rule: f.Finding.Rule, Target: w.Target.Name()}
 	log := w.Log.With().Str("fingerprint", fp).Str("milestone", j.Milestone.Key).Str("purpose", string(f.Finding.Purpose)).Logger()
-	fail := func(kind ActionKind, err error) outcome {
+	fail := func(kind tracker.ActionKind, err error) outcome {
 		a.Kind, a.Err = kind, err.Error()
 		log.Error().Err(err).Str("action", string(kind)).Msg("ticket action failed")
 		return outcome{Action: a}
@@ -283,43 +284,43 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 
 	entry, haveEntry, err := st.LedgerGet(ctx, fp)
 	if err != nil {
-		return fail(ActionCreate, fmt.Errorf("reading the ledger: %w", err))
+		return fail(tracker.ActionCreate, fmt.Errorf("reading the ledger: %w", err))
 	}
 	hist, err := w.history(ctx, st, f, j, entry, haveEntry)
 	if err != nil {
-		return fail(ActionCreate, err)
+		return fail(tracker.ActionCreate, err)
 	}
 	ticket, err := w.Drafter.Draft(DraftRequest{Finding: f.Finding, Milestone: j.Milestone, Forecast: j.Forecast,
 		Client: j.Client, History: hist, Now: now}, w.Target.Format())
 	if err != nil {
-		return fail(ActionCreate, fmt.Errorf("drafting: %w", err))
+		return fail(tracker.ActionCreate, fmt.Errorf("drafting: %w", err))
 	}
 	a.Title = ticket.Title
 
 	ref := known
 	if ref == nil {
 		if ref, err = w.Target.Find(ctx, fp); err != nil {
-			return fail(ActionCreate, fmt.Errorf("looking for the existing ticket: %w", err))
+			return fail(tracker.ActionCreate, fmt.Errorf("looking for the existing ticket: %w", err))
 		}
 	}
 
 	if ref == nil {
 		if f.Finding.CommentOnly {
-			a.Kind, a.Reason = ActionNone, "no ticket to comment on yet"
+			a.Kind, a.Reason = tracker.ActionNone, "no ticket to comment on yet"
 			return outcome{Action: a}
 		}
-		a.Kind = ActionCreate
-		if mode == ModePlan {
+		a.Kind = tracker.ActionCreate
+		if mode == tracker.ModePlan {
 			return outcome{Action: a}
 		}
 		firstFired := f.Finding.FiredAt
 		if haveEntry && !entry.FirstFired.IsZero() {
 			firstFired = entry.FirstFired
 		}
-		pending := LedgerEntry{Fingerprint: fp, MilestoneKey: j.Milestone.Key, Purpose: f.Finding.Purpose,
-			Target: w.Target.Name(), State: "pending", FirstFired: firstFired}
+		pending := tracker.LedgerEntry{Fingerprint: fp, MilestoneKey: j.Milestone.Key, Purpose: f.Finding.Purpose,
+			Target: w.Target.Name(), State: tracker.LedgerPending, FirstFired: firstFired}
 		if err := st.LedgerPut(ctx, pending); err != nil {
-			return fail(ActionCreate, fmt.Errorf("recording the intent to create: %w", err))
+			return fail(tracker.ActionCreate, fmt.Errorf("recording the intent to create: %w", err))
 		}
 		created, cerr := w.Target.Create(ctx, ticket)
 		writes := 1
@@ -328,7 +329,7 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 			// Never send it again blindly: look for it instead.
 			found, ferr := w.Target.Find(ctx, fp)
 			if ferr != nil || found == nil {
-				return fail(ActionCreate, fmt.Errorf("creating the ticket: %w (it will be looked for before any new attempt)", cerr))
+				return fail(tracker.ActionCreate, fmt.Errorf("creating the ticket: %w (it will be looked for before any new attempt)", cerr))
 			}
 			log.Warn().Err(cerr).Str("ticket", found.ID).Msg("create reported an error but the ticket exists; recorded it")
 			created = *found
@@ -341,15 +342,15 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 				if perr := st.LedgerPut(ctx, pending); perr != nil {
 					log.Warn().Err(perr).Msg("could not record the ticket found after a failed create")
 				}
-				return fail(ActionCreate, fmt.Errorf("ticket %s exists but could not be completed: %w (the next run completes it)", created.ID, uerr))
+				return fail(tracker.ActionCreate, fmt.Errorf("ticket %s exists but could not be completed: %w (the next run completes it)", created.ID, uerr))
 			}
 			writes++
 		}
-		pending.State, pending.Ref, pending.Digest, pending.Created, pending.Updated = "created", created, ticket.Digest(), now, now
+		pending.State, pending.Ref, pending.Digest, pending.Created, pending.Updated = tracker.LedgerCreated, created, ticket.Digest(), now, now
 		if err := st.LedgerPut(ctx, pending); err != nil {
 			// The ticket exists and carries its fingerprint: the next run
 			// finds it, so nothing is duplicated; report the failure.
-			return fail(ActionCreate, fmt.Errorf("ticket %s created but not recorded: %w", created.ID, err))
+			return fail(tracker.ActionCreate, fmt.Errorf("ticket %s created but not recorded: %w", created.ID, err))
 		}
 		run.Acted(fp, now)
 		a.Ref, a.Done = created, true
@@ -365,8 +366,8 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 		// change is reported once.
 		digest = entry.Digest
 	}
-	rec := LedgerEntry{Fingerprint: fp, MilestoneKey: j.Milestone.Key, Purpose: f.Finding.Purpose, Target: w.Target.Name(),
-		State: "created", Ref: *ref, Digest: digest, Created: entry.Created, Updated: entry.Updated, FirstFired: entry.FirstFired}
+	rec := tracker.LedgerEntry{Fingerprint: fp, MilestoneKey: j.Milestone.Key, Purpose: f.Finding.Purpose, Target: w.Target.Name(),
+		State: tracker.LedgerCreated, Ref: *ref, Digest: digest, Created: entry.Created, Updated: entry.Updated, FirstFired: entry.FirstFired}
 	if !haveEntry {
 		rec.FirstFired = f.Finding.FiredAt
 	}
@@ -375,18 +376,18 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 	if !ref.Open {
 		switch {
 		case ref.WontDo:
-			a.Kind, a.Reason = ActionNone, "closed as won't do: never reopened"
+			a.Kind, a.Reason = tracker.ActionNone, "closed as won't do: never reopened"
 			return outcome{Action: a}
 		case ref.ClosedAt.IsZero() || now.Sub(ref.ClosedAt) > w.ReopenWithin:
-			a.Kind, a.Reason = ActionNone, "closed: the rule fires again, but not within the reopen window"
+			a.Kind, a.Reason = tracker.ActionNone, "closed: the rule fires again, but not within the reopen window"
 			return outcome{Action: a}
 		}
-		a.Kind, a.Reason = ActionReopen, fmt.Sprintf("closed %s ago and the rule fires again", now.Sub(ref.ClosedAt).Round(time.Hour))
-		if mode == ModePlan {
+		a.Kind, a.Reason = tracker.ActionReopen, fmt.Sprintf("closed %s ago and the rule fires again", now.Sub(ref.ClosedAt).Round(time.Hour))
+		if mode == tracker.ModePlan {
 			return outcome{Action: a}
 		}
 		if err := w.Target.Reopen(ctx, *ref); err != nil {
-			return fail(ActionReopen, fmt.Errorf("reopening %s: %w", ref.ID, err))
+			return fail(tracker.ActionReopen, fmt.Errorf("reopening %s: %w", ref.ID, err))
 		}
 		ops++
 		rec.Ref.Open = true
@@ -395,13 +396,13 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 	// A run created this ticket and did not live to record it (killed
 	// between the create and the ledger, or it could not complete it):
 	// the chart or labels may be missing, so write it once in full.
-	if haveEntry && entry.State == "pending" && !f.Finding.CommentOnly {
-		a.Kind, a.Reason = ActionUpdate, "completing a create that was interrupted"
-		if mode == ModePlan {
+	if haveEntry && entry.State == tracker.LedgerPending && !f.Finding.CommentOnly {
+		a.Kind, a.Reason = tracker.ActionUpdate, "completing a create that was interrupted"
+		if mode == tracker.ModePlan {
 			return outcome{Action: a}
 		}
 		if err := w.Target.Update(ctx, *ref, ticket); err != nil {
-			return fail(ActionUpdate, fmt.Errorf("completing %s: %w", ref.ID, err))
+			return fail(tracker.ActionUpdate, fmt.Errorf("completing %s: %w", ref.ID, err))
 		}
 		if rec.Created.IsZero() {
 			rec.Created = now
@@ -414,22 +415,22 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 	switch {
 	case f.Finding.CommentOnly:
 		if ticket.Comment == "" || !f.MayUpdate {
-			a.Kind, a.Reason = kindOr(ops, ActionNone), "nothing new to say"
+			a.Kind, a.Reason = kindOr(ops, tracker.ActionNone), "nothing new to say"
 			return w.finish(ctx, st, run, a, rec, ops, now, false)
 		}
-		a.Kind = ActionComment
-		if mode == ModePlan {
+		a.Kind = tracker.ActionComment
+		if mode == tracker.ModePlan {
 			return outcome{Action: a}
 		}
 		if err := w.Target.Comment(ctx, *ref, ticket.Comment); err != nil {
-			return fail(ActionComment, fmt.Errorf("commenting on %s: %w", ref.ID, err))
+			return fail(tracker.ActionComment, fmt.Errorf("commenting on %s: %w", ref.ID, err))
 		}
 		return w.finish(ctx, st, run, a, rec, ops+1, now, true)
 	case !changed:
-		a.Kind, a.Reason = kindOr(ops, ActionNone), "up to date"
+		a.Kind, a.Reason = kindOr(ops, tracker.ActionNone), "up to date"
 		return w.finish(ctx, st, run, a, rec, ops, now, false)
 	case !f.MayUpdate:
-		a.Kind, a.Reason = kindOr(ops, ActionNone), "changed, but the rule's repeat interval has not passed"
+		a.Kind, a.Reason = kindOr(ops, tracker.ActionNone), "changed, but the rule's repeat interval has not passed"
 		return w.finish(ctx, st, run, a, rec, ops, now, false)
 	}
 	if ref.Edited {
@@ -438,37 +439,37 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 		rec.Digest = ticket.Digest()
 		switch {
 		case ticket.Comment == "":
-			a.Kind, a.Reason = kindOr(ops, ActionNone), "edited by a person: left as it is (the change is not material)"
+			a.Kind, a.Reason = kindOr(ops, tracker.ActionNone), "edited by a person: left as it is (the change is not material)"
 			return w.finish(ctx, st, run, a, rec, ops, now, false)
 		case !haveEntry:
 			// Without a ledger (state: none, or state lost) nothing would
 			// remember the comment, and every run would post it again.
-			a.Kind, a.Reason = kindOr(ops, ActionNone), "edited by a person: left as it is (no state store to remember a comment)"
+			a.Kind, a.Reason = kindOr(ops, tracker.ActionNone), "edited by a person: left as it is (no state store to remember a comment)"
 			return w.finish(ctx, st, run, a, rec, ops, now, false)
 		}
-		a.Kind, a.Reason = ActionComment, "edited by a person: not overwritten; the change is in a comment"
-		if mode == ModePlan {
+		a.Kind, a.Reason = tracker.ActionComment, "edited by a person: not overwritten; the change is in a comment"
+		if mode == tracker.ModePlan {
 			return outcome{Action: a}
 		}
 		if err := w.Target.Comment(ctx, *ref, ticket.Comment); err != nil {
-			return fail(ActionComment, fmt.Errorf("commenting on %s: %w", ref.ID, err))
+			return fail(tracker.ActionComment, fmt.Errorf("commenting on %s: %w", ref.ID, err))
 		}
 		return w.finish(ctx, st, run, a, rec, ops+1, now, true)
 	}
-	a.Kind, a.Reason = ActionUpdate, "the draft changed"
+	a.Kind, a.Reason = tracker.ActionUpdate, "the draft changed"
 	if ticket.Comment != "" {
 		a.Reason = ticket.Comment
 	}
-	if mode == ModePlan {
+	if mode == tracker.ModePlan {
 		return outcome{Action: a}
 	}
 	if err := w.Target.Update(ctx, *ref, ticket); err != nil {
-		return fail(ActionUpdate, fmt.Errorf("updating %s: %w", ref.ID, err))
+		return fail(tracker.ActionUpdate, fmt.Errorf("updating %s: %w", ref.ID, err))
 	}
 	ops++
 	if ticket.Comment != "" {
 		if err := w.Target.Comment(ctx, *ref, ticket.Comment); err != nil {
-			return fail(ActionComment, fmt.Errorf("commenting on %s: %w", ref.ID, err))
+			return fail(tracker.ActionComment, fmt.Errorf("commenting on %s: %w", ref.ID, err))
 		}
 		ops++
 	}
@@ -476,15 +477,15 @@ func (w *Worker) reconcile(ctx context.Context, mode Mode, st Store, run RuleRun
 	return w.finish(ctx, st, run, a, rec, ops, now, true)
 }
 
-func kindOr(ops int, k ActionKind) ActionKind {
+func kindOr(ops int, k tracker.ActionKind) tracker.ActionKind {
 	if ops > 0 {
-		return ActionReopen
+		return tracker.ActionReopen
 	}
 	return k
 }
 
 // finish records the ticket in the ledger after a successful step.
-func (w *Worker) finish(ctx context.Context, st Store, run RuleRun, a Action, rec LedgerEntry, ops int, now time.Time, wrote bool) outcome {
+func (w *Worker) finish(ctx context.Context, st tracker.Store, run RuleRun, a tracker.Action, rec tracker.LedgerEntry, ops int, now time.Time, wrote bool) outcome {
 	if wrote {
 		rec.Updated = now
 		run.Acted(a.Fingerprint, now)
@@ -497,7 +498,7 @@ func (w *Worker) finish(ctx context.Context, st Store, run RuleRun, a Action, re
 }
 
 // history gathers what the drafts need to know about the past.
-func (w *Worker) history(ctx context.Context, st Store, f Firing, j Judged, entry LedgerEntry, haveEntry bool) (DraftHistory, error) {
+func (w *Worker) history(ctx context.Context, st tracker.Store, f Firing, j Judged, entry tracker.LedgerEntry, haveEntry bool) (DraftHistory, error) {
 	h := DraftHistory{AgreedDates: w.Agreed[j.Milestone.Key]}
 	recs, err := st.Forecasts(ctx, j.Milestone.Key)
 	if err != nil {
@@ -538,17 +539,17 @@ type noStore struct{}
 
 func (noStore) RuleState(context.Context) ([]byte, error)   { return nil, nil }
 func (noStore) SaveRuleState(context.Context, []byte) error { return nil }
-func (noStore) LedgerGet(context.Context, string) (LedgerEntry, bool, error) {
-	return LedgerEntry{}, false, nil
+func (noStore) LedgerGet(context.Context, string) (tracker.LedgerEntry, bool, error) {
+	return tracker.LedgerEntry{}, false, nil
 }
-func (noStore) LedgerPut(context.Context, LedgerEntry) error                       { return nil }
+func (noStore) LedgerPut(context.Context, tracker.LedgerEntry) error               { return nil }
 func (noStore) AppendForecast(context.Context, string, model.ForecastRecord) error { return nil }
 func (noStore) Forecasts(context.Context, string) ([]model.ForecastRecord, error)  { return nil, nil }
 func (noStore) Close() error                                                       { return nil }
 
 // readOnly lets a plan read state and silently keeps it from writing.
-type readOnly struct{ Store }
+type readOnly struct{ tracker.Store }
 
 func (readOnly) SaveRuleState(context.Context, []byte) error                        { return nil }
-func (readOnly) LedgerPut(context.Context, LedgerEntry) error                       { return nil }
+func (readOnly) LedgerPut(context.Context, tracker.LedgerEntry) error               { return nil }
 func (readOnly) AppendForecast(context.Context, string, model.ForecastRecord) error { return nil }

@@ -16,6 +16,7 @@ import (
 	"github.com/forewarn/forewarn/connectors/file"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/store"
+	"github.com/forewarn/forewarn/internal/tracker"
 	"github.com/forewarn/forewarn/internal/worker"
 )
 
@@ -24,13 +25,13 @@ var now = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 type fakeSource struct {
 	name   string
 	ms     []model.Milestone
-	failed []worker.MilestoneFailure
+	failed []tracker.MilestoneFailure
 	err    error
 }
 
 func (s fakeSource) Name() string { return s.name }
-func (s fakeSource) Fetch(context.Context) (worker.FetchResult, error) {
-	return worker.FetchResult{Milestones: s.ms, Failed: s.failed}, s.err
+func (s fakeSource) Fetch(context.Context) (tracker.FetchResult, error) {
+	return tracker.FetchResult{Milestones: s.ms, Failed: s.failed}, s.err
 }
 
 // atRisk fires a client notice for every milestone with work remaining.
@@ -93,7 +94,7 @@ func milestone(key string, open int) model.Milestone {
 	return m
 }
 
-func newWorker(t *testing.T, dir string, srcs ...worker.Source) (*worker.Worker, *file.Outbox) {
+func newWorker(t *testing.T, dir string, srcs ...tracker.Source) (*worker.Worker, *file.Outbox) {
 	t.Helper()
 	out, err := file.NewTarget(file.TargetConfig{Dir: dir}, connectors.Env{Now: func() time.Time { return now }})
 	if err != nil {
@@ -114,22 +115,22 @@ func TestRunCreatesOnceAndPlanWritesNothing(t *testing.T) {
 	src := fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3), milestone("b", 0), milestone("c", 1)}}
 	w, _ := newWorker(t, dir, src)
 
-	plan, err := w.Run(context.Background(), worker.ModePlan)
+	plan, err := w.Run(context.Background(), tracker.ModePlan)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := plan.Count(worker.ActionCreate); got != 2 {
+	if got := plan.Count(tracker.ActionCreate); got != 2 {
 		t.Fatalf("plan: %d creates, want 2: %+v", got, plan.Actions)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Fatalf("plan wrote %d files", len(entries))
 	}
 
-	first, err := w.Run(context.Background(), worker.ModeRun)
+	first, err := w.Run(context.Background(), tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := first.Count(worker.ActionCreate); got != 2 || len(files(t, dir)) != 2 {
+	if got := first.Count(tracker.ActionCreate); got != 2 || len(files(t, dir)) != 2 {
 		t.Fatalf("run: %d creates, %d files; want 2 and 2", got, len(files(t, dir)))
 	}
 	for i, a := range first.Actions {
@@ -138,11 +139,11 @@ func TestRunCreatesOnceAndPlanWritesNothing(t *testing.T) {
 		}
 	}
 
-	second, err := w.Run(context.Background(), worker.ModeRun)
+	second, err := w.Run(context.Background(), tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.Count(worker.ActionCreate) != 0 || second.Count(worker.ActionNone) != 2 || len(files(t, dir)) != 2 {
+	if second.Count(tracker.ActionCreate) != 0 || second.Count(tracker.ActionNone) != 2 || len(files(t, dir)) != 2 {
 		t.Fatalf("second run: %+v", second.Actions)
 	}
 }
@@ -150,15 +151,15 @@ func TestRunCreatesOnceAndPlanWritesNothing(t *testing.T) {
 func TestChangedDraftUpdatesInPlace(t *testing.T) {
 	dir := t.TempDir()
 	w, _ := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3)}})
-	if _, err := w.Run(context.Background(), worker.ModeRun); err != nil {
+	if _, err := w.Run(context.Background(), tracker.ModeRun); err != nil {
 		t.Fatal(err)
 	}
 	w.Drafter = drafter{"v2"}
-	rep, err := w.Run(context.Background(), worker.ModeRun)
+	rep, err := w.Run(context.Background(), tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Count(worker.ActionUpdate) != 1 || len(files(t, dir)) != 1 {
+	if rep.Count(tracker.ActionUpdate) != 1 || len(files(t, dir)) != 1 {
 		t.Fatalf("want one update and one file: %+v", rep.Actions)
 	}
 	data, _ := os.ReadFile(files(t, dir)[0])
@@ -170,7 +171,7 @@ func TestChangedDraftUpdatesInPlace(t *testing.T) {
 // lossy creates the ticket, then reports a failure, as when the response
 // of a successful create is lost on the way back.
 type lossy struct {
-	worker.Target
+	tracker.Target
 	creates int
 }
 
@@ -187,14 +188,14 @@ func TestLostCreateResponseIsNotRetried(t *testing.T) {
 	w, out := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3)}})
 	l := &lossy{Target: out}
 	w.Target = l
-	rep, err := w.Run(context.Background(), worker.ModeRun)
+	rep, err := w.Run(context.Background(), tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if l.creates != 1 || rep.Partial() || !rep.Actions[0].Done {
 		t.Fatalf("creates=%d partial=%v actions=%+v", l.creates, rep.Partial(), rep.Actions)
 	}
-	rep, _ = w.Run(context.Background(), worker.ModeRun)
+	rep, _ = w.Run(context.Background(), tracker.ModeRun)
 	if l.creates != 1 || len(files(t, dir)) != 1 {
 		t.Fatalf("second run created again: creates=%d files=%d", l.creates, len(files(t, dir)))
 	}
@@ -203,14 +204,14 @@ func TestLostCreateResponseIsNotRetried(t *testing.T) {
 func TestUnreadableMilestonesAreReportedNotJudged(t *testing.T) {
 	dir := t.TempDir()
 	good := fakeSource{name: "a", ms: []model.Milestone{milestone("ok", 2)},
-		failed: []worker.MilestoneFailure{{Key: "broken", Err: errors.New("page 2: unexpected EOF")}}}
+		failed: []tracker.MilestoneFailure{{Key: "broken", Err: errors.New("page 2: unexpected EOF")}}}
 	bad := fakeSource{name: "b", err: errors.New("401 Unauthorized")}
 	w, _ := newWorker(t, dir, good, bad)
-	rep, err := w.Run(context.Background(), worker.ModeRun)
+	rep, err := w.Run(context.Background(), tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Partial() || len(rep.Failed) != 2 || len(rep.Milestones) != 1 || rep.Count(worker.ActionCreate) != 1 {
+	if !rep.Partial() || len(rep.Failed) != 2 || len(rep.Milestones) != 1 || rep.Count(tracker.ActionCreate) != 1 {
 		t.Fatalf("partial=%v failed=%+v judged=%d actions=%+v", rep.Partial(), rep.Failed, len(rep.Milestones), rep.Actions)
 	}
 }
@@ -219,12 +220,12 @@ func TestBudgetDefersTheRest(t *testing.T) {
 	dir := t.TempDir()
 	w, _ := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 1), milestone("b", 1), milestone("c", 1)}})
 	w.Rules = &atRisk{budget: 2}
-	rep, _ := w.Run(context.Background(), worker.ModeRun)
-	if rep.Count(worker.ActionCreate) != 2 || rep.Count(worker.ActionDeferred) != 1 || rep.Partial() {
+	rep, _ := w.Run(context.Background(), tracker.ModeRun)
+	if rep.Count(tracker.ActionCreate) != 2 || rep.Count(tracker.ActionDeferred) != 1 || rep.Partial() {
 		t.Fatalf("actions: %+v", rep.Actions)
 	}
-	rep, _ = w.Run(context.Background(), worker.ModeRun)
-	if rep.Count(worker.ActionCreate) != 1 || len(files(t, dir)) != 3 {
+	rep, _ = w.Run(context.Background(), tracker.ModeRun)
+	if rep.Count(tracker.ActionCreate) != 1 || len(files(t, dir)) != 3 {
 		t.Fatalf("next run should finish the deferred one: %+v", rep.Actions)
 	}
 }
@@ -233,16 +234,16 @@ func TestClosedTickets(t *testing.T) {
 	for _, tc := range []struct {
 		name, state string
 		closedAgo   time.Duration
-		want        worker.ActionKind
+		want        tracker.ActionKind
 	}{
-		{"won't do is never reopened", "wontdo", time.Hour, worker.ActionNone},
-		{"closed recently is reopened", "closed", 24 * time.Hour, worker.ActionReopen},
-		{"closed long ago stays closed", "closed", 30 * 24 * time.Hour, worker.ActionNone},
+		{"won't do is never reopened", "wontdo", time.Hour, tracker.ActionNone},
+		{"closed recently is reopened", "closed", 24 * time.Hour, tracker.ActionReopen},
+		{"closed long ago stays closed", "closed", 30 * 24 * time.Hour, tracker.ActionNone},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			w, _ := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 1)}})
-			if _, err := w.Run(context.Background(), worker.ModeRun); err != nil {
+			if _, err := w.Run(context.Background(), tracker.ModeRun); err != nil {
 				t.Fatal(err)
 			}
 			p := files(t, dir)[0]
@@ -250,7 +251,7 @@ func TestClosedTickets(t *testing.T) {
 			closed := now.Add(-tc.closedAgo).Format(time.RFC3339)
 			data = []byte(strings.Replace(string(data), "state: open", "state: "+tc.state+"\nclosed_at: \""+closed+"\"", 1))
 			os.WriteFile(p, data, 0o644)
-			rep, _ := w.Run(context.Background(), worker.ModeRun)
+			rep, _ := w.Run(context.Background(), tracker.ModeRun)
 			if len(rep.Actions) != 1 || rep.Actions[0].Kind != tc.want {
 				t.Fatalf("got %+v, want %s", rep.Actions, tc.want)
 			}
@@ -263,7 +264,7 @@ func TestClosedTickets(t *testing.T) {
 
 // counting counts the updates a target receives.
 type counting struct {
-	worker.Target
+	tracker.Target
 	updates int
 }
 
@@ -280,14 +281,14 @@ func TestLostCreateResponseIsCompletedByUpdate(t *testing.T) {
 	c := &counting{Target: out}
 	l := &lossy{Target: c}
 	w.Target = l
-	if _, err := w.Run(context.Background(), worker.ModeRun); err != nil {
+	if _, err := w.Run(context.Background(), tracker.ModeRun); err != nil {
 		t.Fatal(err)
 	}
 	if l.creates != 1 || c.updates != 1 {
 		t.Fatalf("creates=%d updates=%d, want 1 and 1", l.creates, c.updates)
 	}
-	rep, _ := w.Run(context.Background(), worker.ModeRun)
-	if l.creates != 1 || c.updates != 1 || rep.Count(worker.ActionUpdate) != 0 {
+	rep, _ := w.Run(context.Background(), tracker.ModeRun)
+	if l.creates != 1 || c.updates != 1 || rep.Count(tracker.ActionUpdate) != 0 {
 		t.Fatalf("second run: creates=%d updates=%d actions=%+v", l.creates, c.updates, rep.Actions)
 	}
 }
@@ -309,8 +310,8 @@ func TestInterruptedCreateIsCompletedOnce(t *testing.T) {
 	// What the killed run left: the intent recorded, the ticket created
 	// (here without its body's final text), nothing more.
 	fp := model.Fingerprint("a", model.PurposeClientNotice)
-	if err := st.LedgerPut(ctx, worker.LedgerEntry{Fingerprint: fp, MilestoneKey: "a", Purpose: model.PurposeClientNotice,
-		Target: out.Name(), State: "pending"}); err != nil {
+	if err := st.LedgerPut(ctx, tracker.LedgerEntry{Fingerprint: fp, MilestoneKey: "a", Purpose: model.PurposeClientNotice,
+		Target: out.Name(), State: tracker.LedgerPending}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := out.Create(ctx, model.Ticket{Fingerprint: fp, Purpose: model.PurposeClientNotice, MilestoneKey: "a",
@@ -318,15 +319,15 @@ func TestInterruptedCreateIsCompletedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	plan, err := w.Run(ctx, worker.ModePlan)
-	if err != nil || len(plan.Actions) != 1 || plan.Actions[0].Kind != worker.ActionUpdate {
+	plan, err := w.Run(ctx, tracker.ModePlan)
+	if err != nil || len(plan.Actions) != 1 || plan.Actions[0].Kind != tracker.ActionUpdate {
 		t.Fatalf("plan: %v %+v", err, plan.Actions)
 	}
-	rep, err := w.Run(ctx, worker.ModeRun)
+	rep, err := w.Run(ctx, tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Actions) != 1 || rep.Actions[0].Kind != worker.ActionUpdate || !rep.Actions[0].Done || c.updates != 1 {
+	if len(rep.Actions) != 1 || rep.Actions[0].Kind != tracker.ActionUpdate || !rep.Actions[0].Done || c.updates != 1 {
 		t.Fatalf("want one completing update: updates=%d %+v", c.updates, rep.Actions)
 	}
 	if got := files(t, filepath.Join(dir, "outbox")); len(got) != 1 {
@@ -335,11 +336,11 @@ func TestInterruptedCreateIsCompletedOnce(t *testing.T) {
 		t.Fatalf("ticket not completed:\n%s", data)
 	}
 	e, ok, err := st.LedgerGet(ctx, fp)
-	if err != nil || !ok || e.State != "created" {
+	if err != nil || !ok || e.State != tracker.LedgerCreated {
 		t.Fatalf("ledger after completing: %+v %v %v", e, ok, err)
 	}
-	rep, _ = w.Run(ctx, worker.ModeRun)
-	if c.updates != 1 || rep.Count(worker.ActionCreate) != 0 {
+	rep, _ = w.Run(ctx, tracker.ModeRun)
+	if c.updates != 1 || rep.Count(tracker.ActionCreate) != 0 {
 		t.Fatalf("third run wrote again: updates=%d %+v", c.updates, rep.Actions)
 	}
 }
@@ -367,7 +368,7 @@ func TestEditedTicketIsCommentedNotOverwritten(t *testing.T) {
 	outbox := filepath.Join(dir, "outbox")
 	w, _ := newWorker(t, outbox, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3)}})
 	w.Store = st
-	if _, err := w.Run(ctx, worker.ModeRun); err != nil {
+	if _, err := w.Run(ctx, tracker.ModeRun); err != nil {
 		t.Fatal(err)
 	}
 	file := files(t, outbox)[0]
@@ -379,15 +380,15 @@ func TestEditedTicketIsCommentedNotOverwritten(t *testing.T) {
 	}
 
 	w.Drafter = noting{drafter{"v2"}}
-	plan, _ := w.Run(ctx, worker.ModePlan)
-	if len(plan.Actions) != 1 || plan.Actions[0].Kind != worker.ActionComment {
+	plan, _ := w.Run(ctx, tracker.ModePlan)
+	if len(plan.Actions) != 1 || plan.Actions[0].Kind != tracker.ActionComment {
 		t.Fatalf("plan for an edited ticket: %+v", plan.Actions)
 	}
-	rep, err := w.Run(ctx, worker.ModeRun)
+	rep, err := w.Run(ctx, tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Actions) != 1 || rep.Actions[0].Kind != worker.ActionComment || !rep.Actions[0].Done {
+	if len(rep.Actions) != 1 || rep.Actions[0].Kind != tracker.ActionComment || !rep.Actions[0].Done {
 		t.Fatalf("want one comment: %+v", rep.Actions)
 	}
 	now, _ := os.ReadFile(file)
@@ -400,17 +401,17 @@ func TestEditedTicketIsCommentedNotOverwritten(t *testing.T) {
 	}
 
 	// The same change is reported once.
-	rep, _ = w.Run(ctx, worker.ModeRun)
-	if rep.Count(worker.ActionComment) != 0 || rep.Count(worker.ActionUpdate) != 0 {
+	rep, _ = w.Run(ctx, tracker.ModeRun)
+	if rep.Count(tracker.ActionComment) != 0 || rep.Count(tracker.ActionUpdate) != 0 {
 		t.Fatalf("third run wrote again: %+v", rep.Actions)
 	}
 	// An untouched ticket is still updated in place.
 	w2, _ := newWorker(t, filepath.Join(dir, "other"), fakeSource{name: "demo", ms: []model.Milestone{milestone("b", 2)}})
-	if _, err := w2.Run(ctx, worker.ModeRun); err != nil {
+	if _, err := w2.Run(ctx, tracker.ModeRun); err != nil {
 		t.Fatal(err)
 	}
 	w2.Drafter = noting{drafter{"v2"}}
-	if rep, _ := w2.Run(ctx, worker.ModeRun); rep.Count(worker.ActionUpdate) != 1 {
+	if rep, _ := w2.Run(ctx, tracker.ModeRun); rep.Count(tracker.ActionUpdate) != 1 {
 		t.Fatalf("an unedited ticket was not updated: %+v", rep.Actions)
 	}
 }
@@ -421,7 +422,7 @@ func TestEditedTicketWithoutStateIsLeftAlone(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	w, _ := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3)}})
-	if _, err := w.Run(ctx, worker.ModeRun); err != nil {
+	if _, err := w.Run(ctx, tracker.ModeRun); err != nil {
 		t.Fatal(err)
 	}
 	file := files(t, dir)[0]
@@ -429,11 +430,11 @@ func TestEditedTicketWithoutStateIsLeftAlone(t *testing.T) {
 	os.WriteFile(file, []byte(strings.Replace(string(data), "3 remain v1", "3 remain v1 — checked by Sam", 1)), 0o644)
 	w.Drafter = noting{drafter{"v2"}}
 	for i := range 3 {
-		rep, err := w.Run(ctx, worker.ModeRun)
+		rep, err := w.Run(ctx, tracker.ModeRun)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Count(worker.ActionComment)+rep.Count(worker.ActionUpdate) != 0 {
+		if rep.Count(tracker.ActionComment)+rep.Count(tracker.ActionUpdate) != 0 {
 			t.Fatalf("run %d wrote to an edited ticket without state: %+v", i, rep.Actions)
 		}
 	}
@@ -442,10 +443,10 @@ func TestEditedTicketWithoutStateIsLeftAlone(t *testing.T) {
 	}
 }
 
-// batching looks tickets up in one go (worker.BatchFinder) and counts the
+// batching looks tickets up in one go (tracker.BatchFinder) and counts the
 // one-by-one lookups.
 type batching struct {
-	worker.Target
+	tracker.Target
 	batches, finds int
 }
 
@@ -473,21 +474,21 @@ func TestBatchLookupSparesSearches(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	w, out := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3), milestone("b", 2)}})
-	if _, err := w.Run(ctx, worker.ModeRun); err != nil {
+	if _, err := w.Run(ctx, tracker.ModeRun); err != nil {
 		t.Fatal(err)
 	}
 	b := &batching{Target: out}
 	w.Target = b
-	w.Sources = []worker.Source{fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3), milestone("b", 2), milestone("c", 4)}}}
+	w.Sources = []tracker.Source{fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3), milestone("b", 2), milestone("c", 4)}}}
 	w.Drafter = drafter{"v2"}
-	rep, err := w.Run(ctx, worker.ModeRun)
+	rep, err := w.Run(ctx, tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if b.batches != 1 || b.finds != 1 {
 		t.Fatalf("batches=%d finds=%d, want 1 and 1 (only the new ticket looked up singly)", b.batches, b.finds)
 	}
-	if rep.Count(worker.ActionUpdate) != 2 || rep.Count(worker.ActionCreate) != 1 || len(files(t, dir)) != 3 {
+	if rep.Count(tracker.ActionUpdate) != 2 || rep.Count(tracker.ActionCreate) != 1 || len(files(t, dir)) != 3 {
 		t.Fatalf("want 2 updates and 1 create: %+v", rep.Actions)
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/forewarn/forewarn/internal/app"
 	"github.com/forewarn/forewarn/internal/model"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 const token = "ghp_E2Etoken000000000000000000000000000000"
@@ -114,11 +114,11 @@ func TestAppAgainstFakeGitHub(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 
-	rep, err := load(t, s, dir, now).Run(ctx, worker.ModeRun)
+	rep, err := load(t, s, dir, now).Run(ctx, tracker.ModeRun)
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	created := rep.Count(worker.ActionCreate)
+	created := rep.Count(tracker.ActionCreate)
 	iss := s.Issues("acme/delivery")
 	if created == 0 || len(iss) != created {
 		t.Fatalf("created %d, issues %d: want at least one ticket, one issue each\n%+v", created, len(iss), rep.Actions)
@@ -145,11 +145,11 @@ func TestAppAgainstFakeGitHub(t *testing.T) {
 
 	// Run again, a new process on the same state: no duplicate.
 	s.ResetLog()
-	rep, err = load(t, s, dir, now.Add(time.Hour)).Run(ctx, worker.ModeRun)
+	rep, err = load(t, s, dir, now.Add(time.Hour)).Run(ctx, tracker.ModeRun)
 	if err != nil {
 		t.Fatalf("second run: %v", err)
 	}
-	if n := rep.Count(worker.ActionCreate); n != 0 || len(s.Issues("acme/delivery")) != created {
+	if n := rep.Count(tracker.ActionCreate); n != 0 || len(s.Issues("acme/delivery")) != created {
 		t.Fatalf("second run created %d; issues now %d, want %d", n, len(s.Issues("acme/delivery")), created)
 	}
 	t.Logf("second run:\n%s", s.StatsTable())
@@ -163,7 +163,7 @@ func TestAppLostCreateResponseNoDuplicate(t *testing.T) {
 	s.Inject(fakegh.Fault{Method: "POST", Route: "/repos/{owner}/{repo}/issues", Kind: fakegh.FaultLoseResponse})
 	dir := t.TempDir()
 	for run := 0; run < 2; run++ {
-		if _, err := load(t, s, dir, now.Add(time.Duration(run)*time.Hour)).Run(context.Background(), worker.ModeRun); err != nil {
+		if _, err := load(t, s, dir, now.Add(time.Duration(run)*time.Hour)).Run(context.Background(), tracker.ModeRun); err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
 	}
@@ -185,7 +185,7 @@ func TestAppUnauthorizedNamesSourceNotToken(t *testing.T) {
 	defer s.Close()
 	now := time.Now().UTC()
 	seed(s, now)
-	rep, err := load(t, s, t.TempDir(), now).Run(context.Background(), worker.ModeRun)
+	rep, err := load(t, s, t.TempDir(), now).Run(context.Background(), tracker.ModeRun)
 	msg := ""
 	if err != nil {
 		msg = err.Error()

@@ -17,7 +17,7 @@ import (
 	"github.com/forewarn/forewarn/internal/app"
 	"github.com/forewarn/forewarn/internal/model"
 	fake "github.com/forewarn/forewarn/internal/testserver/jira"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 const (
@@ -123,11 +123,11 @@ func TestAppAgainstFakeJira(t *testing.T) {
 			dir := t.TempDir()
 			ctx := context.Background()
 
-			rep, err := load(t, s, dir, now).Run(ctx, worker.ModeRun)
+			rep, err := load(t, s, dir, now).Run(ctx, tracker.ModeRun)
 			if err != nil {
 				t.Fatalf("run: %v", err)
 			}
-			created := rep.Count(worker.ActionCreate)
+			created := rep.Count(tracker.ActionCreate)
 			iss := s.Issues("REV")
 			if created == 0 || len(iss) != created {
 				t.Fatalf("created %d, issues %d: want at least one ticket, one issue each\n%+v\n%+v", created, len(iss), rep.Actions, rep.Failed)
@@ -150,11 +150,11 @@ func TestAppAgainstFakeJira(t *testing.T) {
 			}
 
 			s.ResetLog()
-			rep, err = load(t, s, dir, now.Add(time.Hour)).Run(ctx, worker.ModeRun)
+			rep, err = load(t, s, dir, now.Add(time.Hour)).Run(ctx, tracker.ModeRun)
 			if err != nil {
 				t.Fatalf("second run: %v", err)
 			}
-			if n := rep.Count(worker.ActionCreate); n != 0 || len(s.Issues("REV")) != created {
+			if n := rep.Count(tracker.ActionCreate); n != 0 || len(s.Issues("REV")) != created {
 				t.Fatalf("second run created %d; issues now %d, want %d", n, len(s.Issues("REV")), created)
 			}
 			t.Logf("%s second run:\n%s", name, s.StatsTable())
@@ -170,7 +170,7 @@ func TestAppLostCreateResponseNoDuplicate(t *testing.T) {
 	s.Inject(fake.Fault{Method: "POST", Route: "/rest/api/2/issue", Kind: fake.FaultLoseResponse})
 	dir := t.TempDir()
 	for run := 0; run < 2; run++ {
-		if _, err := load(t, s, dir, now.Add(time.Duration(run)*time.Hour)).Run(context.Background(), worker.ModeRun); err != nil {
+		if _, err := load(t, s, dir, now.Add(time.Duration(run)*time.Hour)).Run(context.Background(), tracker.ModeRun); err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
 	}
@@ -192,7 +192,7 @@ func TestAppUnauthorizedNamesSourceNotToken(t *testing.T) {
 	s := fake.New(fake.Options{Cloud: false, PAT: "someone-else"})
 	defer s.Close()
 	seed(s, now)
-	rep, err := load(t, s, t.TempDir(), now).Run(context.Background(), worker.ModeRun)
+	rep, err := load(t, s, t.TempDir(), now).Run(context.Background(), tracker.ModeRun)
 	msg := ""
 	if err != nil {
 		msg = err.Error()

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // TestOverlappingRuns starts two runs on the same state at the same moment
@@ -93,7 +93,7 @@ func overlapOnce(t *testing.T, mk func() world, lockWait string, delay time.Dura
 	if exits != wantExits {
 		t.Errorf("exit codes %v, want %v\n--- run 0\n%s\n--- run 1\n%s", exits, wantExits, res[0], res[1])
 	}
-	created := res[0].rep.Count(worker.ActionCreate) + res[1].rep.Count(worker.ActionCreate)
+	created := res[0].rep.Count(tracker.ActionCreate) + res[1].rep.Count(tracker.ActionCreate)
 	if created != len(want) {
 		t.Errorf("the two runs created %d tickets between them, want %d", created, len(want))
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/forewarn/forewarn/internal/model"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
 	fakejira "github.com/forewarn/forewarn/internal/testserver/jira"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // now is the frozen clock of every run (--now), so forecasts and findings
@@ -543,7 +543,7 @@ type result struct {
 	code   int
 	stdout string
 	stderr string
-	rep    worker.Report
+	rep    tracker.Report
 	dur    time.Duration
 }
 

@@ -17,7 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // maxTitle is the longest ticket title forewarn writes (notice.MaxTitle,
@@ -221,13 +221,13 @@ func TestHostileTrackerTextIsSafeInTheOutbox(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run: exit %d\n%s", code, stderr)
 	}
-	var rep worker.Report
+	var rep tracker.Report
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
 	drafts := readOutbox(t, dir)
-	if len(drafts) < 4 || len(drafts) != rep.Count(worker.ActionCreate) {
-		t.Fatalf("%d drafts for %d creates", len(drafts), rep.Count(worker.ActionCreate))
+	if len(drafts) < 4 || len(drafts) != rep.Count(tracker.ActionCreate) {
+		t.Fatalf("%d drafts for %d creates", len(drafts), rep.Count(tracker.ActionCreate))
 	}
 	hostileSeen := false
 	for _, d := range drafts {
@@ -290,7 +290,7 @@ func TestInvalidDatesAreReportedNotJudged(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("run: exit %d, want 1 (one source not judged)", code)
 	}
-	var rep worker.Report
+	var rep tracker.Report
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // The large scenario, generated once per process (seed 1).
@@ -89,7 +89,7 @@ func raw(ctx context.Context, f *fakes, t traffic) error {
 // Each iteration also fetches the same pages raw (untimed by the
 // benchmark, timed by the wall clock) and reports the ratio.
 func BenchmarkEndToEnd(b *testing.B) {
-	for _, mode := range []worker.Mode{worker.ModePlan, worker.ModeRun} {
+	for _, mode := range []tracker.Mode{tracker.ModePlan, tracker.ModeRun} {
 		b.Run(string(mode), func(b *testing.B) {
 			sc := largeScenario()
 			ctx := context.Background()
@@ -116,11 +116,11 @@ func BenchmarkEndToEnd(b *testing.B) {
 					b.Fatalf("partial run: %+v", rep.Failed)
 				}
 				last = f.measure()
-				if mode == worker.ModeRun {
+				if mode == tracker.ModeRun {
 					byPurpose = checkTickets(b, f, rep)
 					tickets = len(f.jr.Issues(jiraReviewKey))
 				} else {
-					tickets = rep.Count(worker.ActionCreate)
+					tickets = rep.Count(tracker.ActionCreate)
 				}
 				start = time.Now()
 				if err := raw(ctx, f, last); err != nil {
@@ -155,7 +155,7 @@ func BenchmarkRawFetch(b *testing.B) {
 	defer f.Close()
 	dir := b.TempDir()
 	ctx := context.Background()
-	if _, err := run(ctx, writeConfig(b, dir, sc, f, writeRules(b, dir)), sc.Now, worker.ModePlan); err != nil {
+	if _, err := run(ctx, writeConfig(b, dir, sc, f, writeRules(b, dir)), sc.Now, tracker.ModePlan); err != nil {
 		b.Fatal(err)
 	}
 	t := f.measure()
@@ -178,7 +178,7 @@ func BenchmarkRepoll(b *testing.B) {
 	dir := b.TempDir()
 	cfg := writeConfig(b, dir, sc, f, writeRules(b, dir))
 	ctx := context.Background()
-	if _, err := run(ctx, cfg, sc.Now, worker.ModeRun); err != nil {
+	if _, err := run(ctx, cfg, sc.Now, tracker.ModeRun); err != nil {
 		b.Fatal(err)
 	}
 	tickets := len(f.jr.Issues(jiraReviewKey))
@@ -189,12 +189,12 @@ func BenchmarkRepoll(b *testing.B) {
 		f.ResetLog()
 		i++
 		b.StartTimer()
-		rep, err := run(ctx, cfg, sc.Now.Add(time.Hour+time.Duration(i)*time.Minute), worker.ModeRun)
+		rep, err := run(ctx, cfg, sc.Now.Add(time.Hour+time.Duration(i)*time.Minute), tracker.ModeRun)
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)
 		}
-		if n := rep.Count(worker.ActionCreate); n != 0 || len(f.jr.Issues(jiraReviewKey)) != tickets {
+		if n := rep.Count(tracker.ActionCreate); n != 0 || len(f.jr.Issues(jiraReviewKey)) != tickets {
 			b.Fatalf("re-poll created %d tickets", n)
 		}
 		t = f.measure()

@@ -19,7 +19,7 @@ import (
 	"github.com/forewarn/forewarn/internal/model"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
 	fakejira "github.com/forewarn/forewarn/internal/testserver/jira"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 const (
@@ -175,7 +175,7 @@ clients:
 // A non-nil clock sits under the connectors (app.Options.Transport, over
 // the same pooled transport they use by default) and notes when the
 // sources' last page arrived.
-func run(ctx context.Context, cfgPath string, now time.Time, mode worker.Mode, clock ...*fetchClock) (worker.Report, error) {
+func run(ctx context.Context, cfgPath string, now time.Time, mode tracker.Mode, clock ...*fetchClock) (tracker.Report, error) {
 	opt := app.Options{ConfigPath: cfgPath, Log: zerolog.Nop(), Getenv: getenv, Now: func() time.Time { return now }}
 	if len(clock) > 0 {
 		clock[0].next = cleanhttp.DefaultPooledTransport()
@@ -183,7 +183,7 @@ func run(ctx context.Context, cfgPath string, now time.Time, mode worker.Mode, c
 	}
 	a, err := app.Load(ctx, opt)
 	if err != nil {
-		return worker.Report{}, fmt.Errorf("load: %w", err)
+		return tracker.Report{}, fmt.Errorf("load: %w", err)
 	}
 	defer a.Close()
 	return a.Run(ctx, mode)
@@ -263,15 +263,15 @@ func (f *fakes) measure() traffic {
 
 // checkTickets asserts exactly one ticket per (milestone, purpose) in the
 // review project, each one a ticket the report says was created.
-func checkTickets(tb testing.TB, f *fakes, rep worker.Report) map[model.Purpose]int {
+func checkTickets(tb testing.TB, f *fakes, rep tracker.Report) map[model.Purpose]int {
 	tb.Helper()
-	created := map[string]worker.Action{}
+	created := map[string]tracker.Action{}
 	pairs := map[string]bool{}
 	for _, a := range rep.Actions {
 		if a.Err != "" {
 			tb.Errorf("action %s %s failed: %s", a.Kind, a.Fingerprint, a.Err)
 		}
-		if a.Kind != worker.ActionCreate {
+		if a.Kind != tracker.ActionCreate {
 			continue
 		}
 		pair := a.MilestoneKey + " " + string(a.Purpose)

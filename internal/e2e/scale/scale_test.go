@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/forewarn/forewarn/internal/model"
-	"github.com/forewarn/forewarn/internal/worker"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 var testNow = time.Date(2026, 3, 4, 10, 30, 0, 0, time.UTC)
@@ -67,7 +67,7 @@ func TestScenarioShape(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, sc, f, writeRules(t, dir))
 	ctx := context.Background()
-	rep, err := run(ctx, cfg, sc.Now, worker.ModeRun)
+	rep, err := run(ctx, cfg, sc.Now, tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,11 +124,11 @@ func TestScenarioShape(t *testing.T) {
 	// An unchanged re-poll an hour later on the same state.
 	f.ResetLog()
 	tickets := len(f.jr.Issues(jiraReviewKey))
-	rep, err = run(ctx, cfg, sc.Now.Add(time.Hour), worker.ModeRun)
+	rep, err = run(ctx, cfg, sc.Now.Add(time.Hour), tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := rep.Count(worker.ActionCreate); n != 0 || len(f.jr.Issues(jiraReviewKey)) != tickets {
+	if n := rep.Count(tracker.ActionCreate); n != 0 || len(f.jr.Issues(jiraReviewKey)) != tickets {
 		t.Fatalf("second run created %d; tickets %d, were %d", n, len(f.jr.Issues(jiraReviewKey)), tickets)
 	}
 	again := f.measure()

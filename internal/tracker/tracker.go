@@ -1,8 +1,12 @@
-package worker
+// Package tracker holds the ports between the worker and everything it
+// drives: the Source a milestone is read from, the Target a ticket is
+// written to, the ledger Store that remembers them, and the Report a run
+// produces. Connectors, the store and metrics import this package (and
+// model), never the worker; the worker imports them all.
+package tracker
 
 import (
 	"context"
-	"time"
 
 	"github.com/forewarn/forewarn/internal/model"
 )
@@ -61,37 +65,4 @@ type Target interface {
 // so absence is always confirmed one by one.
 type BatchFinder interface {
 	FindMany(ctx context.Context, fingerprints []string) (map[string]*model.TicketRef, error)
-}
-
-// Store keeps what forewarn remembers between runs. The worker works with
-// no store at all (state: none): trackers carry the fingerprints then.
-type Store interface {
-	// RuleState returns the rules engine's state blob from the last run.
-	RuleState(ctx context.Context) ([]byte, error)
-	SaveRuleState(ctx context.Context, state []byte) error
-
-	// Ledger maps fingerprints to tickets.
-	LedgerGet(ctx context.Context, fingerprint string) (LedgerEntry, bool, error)
-	LedgerPut(ctx context.Context, e LedgerEntry) error
-
-	// Forecast history per milestone (for updates and post-mortems).
-	AppendForecast(ctx context.Context, milestoneKey string, r model.ForecastRecord) error
-	Forecasts(ctx context.Context, milestoneKey string) ([]model.ForecastRecord, error)
-
-	Close() error
-}
-
-// LedgerEntry records the ticket for a fingerprint. Pending entries are
-// written before a create is attempted, so a crash leaves a trace.
-type LedgerEntry struct {
-	Fingerprint  string
-	MilestoneKey string
-	Purpose      model.Purpose
-	Target       string
-	State        string // "pending" before a create, "created" after
-	Ref          model.TicketRef
-	Digest       string    // digest of the content last written
-	Created      time.Time // when the ticket was created
-	Updated      time.Time // when it was last updated or commented on
-	FirstFired   time.Time // when a rule first fired for it
 }

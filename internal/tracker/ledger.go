@@ -1,0 +1,52 @@
+package tracker
+
+import (
+	"context"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// Store keeps what forewarn remembers between runs. The worker works with
+// no store at all (state: none): trackers carry the fingerprints then.
+type Store interface {
+	// RuleState returns the rules engine's state blob from the last run.
+	RuleState(ctx context.Context) ([]byte, error)
+	SaveRuleState(ctx context.Context, state []byte) error
+
+	// Ledger maps fingerprints to tickets.
+	LedgerGet(ctx context.Context, fingerprint string) (LedgerEntry, bool, error)
+	LedgerPut(ctx context.Context, e LedgerEntry) error
+
+	// Forecast history per milestone (for updates and post-mortems).
+	AppendForecast(ctx context.Context, milestoneKey string, r model.ForecastRecord) error
+	Forecasts(ctx context.Context, milestoneKey string) ([]model.ForecastRecord, error)
+
+	Close() error
+}
+
+// LedgerEntry records the ticket for a fingerprint. Pending entries are
+// written before a create is attempted, so a crash leaves a trace.
+type LedgerEntry struct {
+	Fingerprint  string
+	MilestoneKey string
+	Purpose      model.Purpose
+	Target       string
+	State        LedgerState
+	Ref          model.TicketRef
+	Digest       string    // digest of the content last written
+	Created      time.Time // when the ticket was created
+	Updated      time.Time // when it was last updated or commented on
+	FirstFired   time.Time // when a rule first fired for it
+}
+
+// LedgerState is where a ledger entry is in the create protocol.
+type LedgerState string
+
+const (
+	// LedgerPending is written before a create is attempted: a crash
+	// leaves it, and the next run looks the ticket up instead of creating.
+	LedgerPending LedgerState = "pending"
+	// LedgerCreated is written once the ticket exists and is known.
+	LedgerCreated LedgerState = "created"
+)
