@@ -18,6 +18,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/forewarn/forewarn/internal/config"
 	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/logx"
 	"github.com/forewarn/forewarn/internal/tracker"
@@ -97,9 +98,13 @@ func Main(ctx context.Context, getenv func(string) string, stdout, stderr io.Wri
 
 // MainWith runs the Action with the given loader.
 func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, load Loader) int {
-	red := &logx.Redactor{}
 	in, err := ReadInputs(getenv)
+	// Every secret is known, and registered with the runner, before
+	// anything is printed.
+	names := TokenEnvNames(in.Config)
+	red := config.Redactor(in.Config, getenv, names...)
 	red.Add(in.Token)
+	addMasks(stdout, red)
 	safeOut, safeErr := red.Writer(stdout), red.Writer(stderr)
 	summary := &Summary{Mode: in.Mode, Config: in.Config}
 	if err != nil {
@@ -113,9 +118,6 @@ func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io
 		return finish(getenv, safeErr, red, summary, nil, ExitUsage)
 	}
 
-	names := TokenEnvNames(in.Config)
-	red.AddFromEnv(getenv, SecretEnvNames(in.Config)...)
-	red.AddFromEnv(getenv, names...)
 	env := func(k string) string {
 		if in.Token != "" {
 			for _, n := range names {
@@ -150,7 +152,7 @@ func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io
 	}
 	summary.Report = &rep
 	out := map[string]string{}
-	if err := writePlan(in.PlanFile, rep); err != nil {
+	if err := writePlan(in.PlanFile, rep, red); err != nil {
 		fmt.Fprintf(safeOut, "::warning::could not write the plan file: %s\n", escapeData(err.Error()))
 	} else {
 		out["plan-file"] = in.PlanFile
@@ -162,6 +164,19 @@ func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io
 			in.Mode, len(rep.Failed), failedActions(rep), len(rep.RuleFailures))
 	}
 	return finish(getenv, safeErr, red, summary, out, code)
+}
+
+// addMasks registers every form of every secret with the runner
+// (::add-mask::), so that the runner hides it in the log even if it
+// reached the log some way forewarn does not control. A secret of several
+// lines is masked line by line, as the runner matches lines.
+func addMasks(stdout io.Writer, red *logx.Redactor) {
+	for _, s := range red.Secrets() {
+		if strings.ContainsAny(s, "\r\n") {
+			continue // its lines are forms of their own
+		}
+		fmt.Fprintf(stdout, "::add-mask::%s\n", escapeData(s))
+	}
 }
 
 // finish writes the outputs and the summary; failures to write them are
@@ -197,11 +212,14 @@ func failedActions(r tracker.Report) int {
 	return n
 }
 
-func writePlan(path string, rep tracker.Report) error {
+// writePlan writes the report as JSON, scrubbed of every secret (the
+// documented workflow uploads it as an artifact).
+func writePlan(path string, rep tracker.Report, red *logx.Redactor) error {
 	data, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding the report: %w", err)
 	}
+	data = []byte(red.String(string(data)))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,7 +174,7 @@ func (e *env) read(t *testing.T, path string) string {
 // noCanary checks that the token appears nowhere the Action writes.
 func (e *env) noCanary(t *testing.T) {
 	t.Helper()
-	places := map[string]string{"stdout": e.stdout.String(), "stderr": e.stderr.String()}
+	places := map[string]string{"stdout": afterMasks(t, e.stdout.String()), "stderr": e.stderr.String()}
 	for _, k := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"} {
 		if b, err := os.ReadFile(e.vars[k]); err == nil {
 			places[k] = string(b)
@@ -185,6 +187,40 @@ func (e *env) noCanary(t *testing.T) {
 		if strings.Contains(text, canary) || strings.Contains(text, canary[4:20]) {
 			t.Errorf("the token appears in %s:\n%s", where, text)
 		}
+	}
+}
+
+// afterMasks checks that the ::add-mask:: commands come before anything
+// else on stdout and returns what follows them: the one place a secret may
+// be written is the command that tells the runner to hide it.
+func afterMasks(t *testing.T, stdout string) string {
+	t.Helper()
+	lines := strings.SplitAfter(stdout, "\n")
+	i := 0
+	for i < len(lines) && strings.HasPrefix(lines[i], "::add-mask::") {
+		i++
+	}
+	rest := strings.Join(lines[i:], "")
+	if strings.Contains(rest, "::add-mask::") {
+		t.Errorf("an ::add-mask:: command comes after other output:\n%s", stdout)
+	}
+	return rest
+}
+
+// TestMasksFirst: every form of the token the Action could send — raw,
+// base64, URL-encoded — is registered with the runner before the first
+// line of output.
+func TestMasksFirst(t *testing.T) {
+	e := newEnv(t, "plan")
+	e.main(t)
+	out := e.stdout.String()
+	for _, form := range []string{canary, base64.StdEncoding.EncodeToString([]byte(canary)), url.QueryEscape(canary)} {
+		if !strings.Contains(out, "::add-mask::"+form+"\n") {
+			t.Errorf("no ::add-mask:: for %q in:\n%s", form, out)
+		}
+	}
+	if rest := afterMasks(t, out); rest == "" {
+		t.Errorf("nothing printed after the masks:\n%s", out)
 	}
 }
 
@@ -422,7 +458,7 @@ func TestOtherSecretsFromTheConfigAreScrubbed(t *testing.T) {
 	if code := e.main(t); code != action.ExitPartial {
 		t.Fatalf("exit %d", code)
 	}
-	for where, text := range map[string]string{"stdout": e.stdout.String(), "summary": e.read(t, e.vars["GITHUB_STEP_SUMMARY"])} {
+	for where, text := range map[string]string{"stdout": afterMasks(t, e.stdout.String()), "summary": e.read(t, e.vars["GITHUB_STEP_SUMMARY"])} {
 		if strings.Contains(text, "CANARY") {
 			t.Errorf("a secret named by the config appears in %s:\n%s", where, text)
 		}

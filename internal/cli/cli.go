@@ -123,9 +123,8 @@ func (c *common) clock() (func() time.Time, error) {
 // configuration names (a key ending in _env) is scrubbed from the log and
 // from what the command prints: red wraps stdout and stderr.
 func (c *common) options(stderr io.Writer, getenv func(string) string) (app.Options, *logx.Redactor, error) {
-	red := &logx.Redactor{}
 	// GITHUB_TOKEN too: a GitHub section without token_env reads it.
-	red.AddFromEnv(getenv, append(config.SecretEnvNames(c.config), "GITHUB_TOKEN")...)
+	red := config.Redactor(c.config, getenv, "GITHUB_TOKEN")
 	log, err := logx.NewRedacted(stderr, c.logLevel, red)
 	if err != nil {
 		return app.Options{}, red, fmt.Errorf("--log-level: %w", err)

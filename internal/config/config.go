@@ -18,6 +18,7 @@ import (
 
 	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/duration"
+	"github.com/forewarn/forewarn/internal/logx"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/yamlx"
 )
@@ -358,29 +359,77 @@ func ParseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// Redactor returns a redactor that knows every secret the configuration at
+// path reads from the environment (see SecretEnvNames), the basic-auth
+// headers built from them (BasicAuthEnvs), and the values of the extra
+// variables named (GITHUB_TOKEN, which a GitHub section without token_env
+// reads).
+func Redactor(path string, getenv func(string) string, extra ...string) *logx.Redactor {
+	red := &logx.Redactor{}
+	red.AddFromEnv(getenv, append(SecretEnvNames(path), extra...)...)
+	for _, p := range BasicAuthEnvs(path) {
+		red.AddBasic(strings.TrimSpace(getenv(p[0])), strings.TrimSpace(getenv(p[1])))
+	}
+	return red
+}
+
+// BasicAuthEnvs returns the pairs of environment variables the
+// configuration at path names for HTTP basic authentication: email_env and
+// token_env in the same section (Jira Cloud). The Authorization header
+// carries base64(email:token), which is scrubbed too.
+func BasicAuthEnvs(path string) [][2]string {
+	var out [][2]string
+	walkSecretEnvs(path, func(m map[string]string) {
+		if m["email_env"] != "" && m["token_env"] != "" {
+			out = append(out, [2]string{m["email_env"], m["token_env"]})
+		}
+	})
+	return out
+}
+
 // SecretEnvNames returns every environment variable the configuration at
 // path names for a secret: the value of any key ending in _env (token_env,
 // private_key_env, dsn_env, ...), anywhere in the file. Their values are
 // scrubbed from logs and output. A file that cannot be read or parsed
 // gives none; loading it reports the problem.
 func SecretEnvNames(path string) []string {
+	names := map[string]bool{}
+	walkSecretEnvs(path, func(m map[string]string) {
+		for _, v := range m {
+			names[v] = true
+		}
+	})
+	out := make([]string, 0, len(names))
+	for n := range names {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// walkSecretEnvs calls f with the keys ending in _env (and their values) of
+// every mapping of the file at path that has any.
+func walkSecretEnvs(path string, f func(map[string]string)) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil
+		return
 	}
 	var root yaml.Node
 	if yaml.Unmarshal(data, &root) != nil {
-		return nil
+		return
 	}
-	names := map[string]bool{}
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
 		if n.Kind == yaml.MappingNode {
+			m := map[string]string{}
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
 				if strings.HasSuffix(k.Value, "_env") && v.Kind == yaml.ScalarNode && v.Value != "" {
-					names[v.Value] = true
+					m[k.Value] = v.Value
 				}
+			}
+			if len(m) > 0 {
+				f(m)
 			}
 		}
 		for _, c := range n.Content {
@@ -388,10 +437,4 @@ func SecretEnvNames(path string) []string {
 		}
 	}
 	walk(&root)
-	out := make([]string, 0, len(names))
-	for n := range names {
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -3,9 +3,11 @@ package logx_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -211,4 +213,48 @@ func TestProgressOffTerminalLogs(t *testing.T) {
 		t.Fatalf("%d progress lines, want 1:\n%s", n, buf.String())
 	}
 	logx.ProgressFrom(context.Background()).Update("x", 1, 2) // no display: no panic
+}
+
+// TestRedactorEveryEncoding: a secret is scrubbed in each form forewarn
+// sends it (basic-auth base64, bearer, URL-encoded, JSON-escaped), and
+// credentials forewarn never held as a value (a minted installation token,
+// a JWT, a PEM key) are scrubbed by shape when a server quotes them back.
+func TestRedactorEveryEncoding(t *testing.T) {
+	const email, token, pat = "pm@example.com", "ATATT3x/CANARY+tok=en", `pat"CANARY\x`
+	r := &logx.Redactor{}
+	r.AddBasic(email, token)
+	r.Add(pat)
+	basic := base64.StdEncoding.EncodeToString([]byte(email + ":" + token))
+	jpat, _ := json.Marshal(pat)
+	for name, text := range map[string]string{
+		"basic header":       "Authorization: Basic " + basic,
+		"basic in json":      `{"Authorization":["Basic ` + basic + `"]}`,
+		"basic alone":        "echo " + basic + " echo",
+		"token raw":          "token=" + token,
+		"token query":        "?t=" + url.QueryEscape(token),
+		"token path":         "/x/" + url.PathEscape(token),
+		"token base64url":    base64.URLEncoding.EncodeToString([]byte(token)),
+		"pat bearer":         "Bearer " + pat,
+		"pat json":           `{"p":` + string(jpat) + `}`,
+		"installation token": `{"Authorization":["token ghs_fake7000000000000000000000000001001"]}`,
+		"short echoed":       `you sent Authorization: token ghs_x1; ok`,
+		"jwt":                "Bearer eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiI0MjQyIn0.c2lnbmF0dXJlc2lnbmF0dXJl",
+		"pem":                "key: -----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
+	} {
+		got := r.String(text)
+		if !strings.Contains(got, logx.Redacted) {
+			t.Errorf("%s: nothing redacted in %q", name, got)
+		}
+		for _, leak := range []string{basic, token, url.QueryEscape(token), "CANARY", "ghs_fake", "ghs_x1", "eyJ", "MIIEpA"} {
+			if strings.Contains(got, leak) {
+				t.Errorf("%s: %q survives in %q", name, leak, got)
+			}
+		}
+	}
+	// Ordinary words next to a scheme are left alone.
+	for _, text := range []string{"Basic auth with token_env", "no GitHub token: JIRA_TOKEN is unset", "the Bearer token was refused"} {
+		if got := r.String(text); got != text {
+			t.Errorf("ordinary text changed: %q → %q", text, got)
+		}
+	}
 }

@@ -6,7 +6,10 @@
 // and no stdout, stderr, log line, ticket on the fakes, outbox file, state
 // database, plan file, job summary or output carries a canary in any form:
 // as written, JSON-escaped, URL-encoded, or base64 (alone, inside a Basic
-// authorization header, at any alignment).
+// authorization header, at any alignment). echo_test.go puts a server
+// between forewarn and the fakes that quotes every request header back, in
+// error bodies and in response headers (GitHub token and App key, Jira
+// basic auth and PAT), and looks for every credential it was sent.
 package secrets
 
 import (
@@ -502,7 +505,7 @@ func TestCanaryAction(t *testing.T) {
 			"GITHUB_OUTPUT":       filepath.Join(dir, "github-output"),
 			"GITHUB_STEP_SUMMARY": filepath.Join(dir, "step-summary.md"),
 		})
-		if code, stdout, stderr := e.cli(t, getenv, "action"); code != 0 {
+		if code, stdout, stderr := e.cliMasked(t, getenv, "action"); code != 0 {
 			t.Fatalf("action %d (%s): exit %d\n%s%s", i, mode, code, stdout, stderr)
 		}
 	}
@@ -519,7 +522,7 @@ func TestCanaryAction(t *testing.T) {
 		"INPUT_LOG_LEVEL": "debug", "RUNNER_TEMP": dir2,
 		"GITHUB_OUTPUT": filepath.Join(dir2, "github-output"), "GITHUB_STEP_SUMMARY": filepath.Join(dir2, "step-summary.md"),
 	})
-	if code, _, _ := e.cli(t, getenv, "action"); code != 1 {
+	if code, _, _ := e.cliMasked(t, getenv, "action"); code != 1 {
 		t.Fatalf("failing action: exit %d, want 1", code)
 	}
 	for _, d := range []string{dir, dir2} {

@@ -606,7 +606,9 @@ func (s *Server) mintToken(r *http.Request, p map[string]string) answer {
 		return errAnswer(401, "'Issuer' claim ('iss') must be an Integer", "https://docs.github.com/rest")
 	}
 	s.nextID++
-	tok := fmt.Sprintf("ghs_fake%s_%d", p["id"], s.nextID)
+	// Real installation tokens are ghs_ and 36 letters and digits.
+	tok := fmt.Sprintf("ghs_fake%s", p["id"])
+	tok += fmt.Sprintf("%0*d", 40-len(tok), s.nextID)
 	s.tokens[tok] = true
 	return jsonAnswer(201, map[string]any{"token": tok, "expires_at": s.now().Add(time.Hour).UTC().Format(time.RFC3339),
 		"permissions": map[string]string{"issues": "write", "metadata": "read"}})
