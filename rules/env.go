@@ -51,6 +51,14 @@ type MilestoneEnv struct {
 	ClosedLate bool    `expr:"closed_late"` // closed after the end of the due day
 	Items      int     `expr:"items"`       // work items currently in the milestone
 	OpenItems  int     `expr:"open_items"`
+	// UnfinishedAtClose counts, for a closed milestone, the items that were
+	// in it when it closed and not done by then: a sprint's committed work
+	// Jira carried over to the next sprint, a version released or a GitHub
+	// milestone closed with issues open. 0 while open.
+	UnfinishedAtClose int `expr:"unfinished_at_close"`
+	// DaysSinceClosed is the time since the milestone closed, in days
+	// (0 while open).
+	DaysSinceClosed float64 `expr:"days_since_closed"`
 	// ElapsedShare is the share of the time from start to the end of the
 	// due day that has passed (0 when the start is unknown; above 1 once past).
 	ElapsedShare float64 `expr:"elapsed_share"`
@@ -142,6 +150,10 @@ func (e *Env) fill(now time.Time, in *Input, loc *time.Location) {
 		AddedAfterStart: f.AddedAfterStart, RemovedAfterStart: f.RemovedAfterStart,
 		P50: f.P50, P85: f.P85, P95: f.P95, ProbOnTime: f.ProbOnTime, LinearDate: f.LinearDate,
 		PaceNeeded: f.PaceNeeded, PaceObserved: f.PaceObserved,
+	}
+	if m.State == model.StateClosed && !m.ClosedAt.IsZero() {
+		e.Milestone.UnfinishedAtClose = model.UnfinishedAt(m.Items, m.ClosedAt)
+		e.Milestone.DaysSinceClosed = max(float64(now.Sub(m.ClosedAt))/float64(day), 0)
 	}
 	if !m.Start.IsZero() && endOfDue.After(m.Start) {
 		e.Milestone.ElapsedShare = max(float64(now.Sub(m.Start))/float64(endOfDue.Sub(m.Start)), 0)

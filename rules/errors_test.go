@@ -66,7 +66,7 @@ func TestShippedRulesLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"milestone-at-risk", "milestone-very-likely-late", "second-slip", "milestone-missed",
-		"weekly-progress-update", "insufficient-data", "work-stalled"}
+		"weekly-progress-update", "insufficient-data", "insufficient-data-sprint", "work-stalled"}
 	if got := s.Rules(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("rules %v", got)
 	}

@@ -371,15 +371,16 @@ func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone
 	owner, name, _ := strings.Cut(rm.repo, "/")
 	m := rm.m
 	out := model.Milestone{
-		Source: s.name,
-		Key:    rm.key(),
-		Kind:   model.KindMilestone,
-		Title:  m.GetTitle(),
-		URL:    m.GetHTMLURL(),
-		Client: s.cfg.Client,
-		Start:  m.GetCreatedAt().Time.UTC(),
-		Due:    dueDate(m.GetDueOn().Time),
-		State:  model.StateOpen,
+		Source:    s.name,
+		Key:       rm.key(),
+		Kind:      model.KindMilestone,
+		Title:     m.GetTitle(),
+		Container: rm.repo,
+		URL:       m.GetHTMLURL(),
+		Client:    s.cfg.Client,
+		Start:     m.GetCreatedAt().Time.UTC(),
+		Due:       dueDate(m.GetDueOn().Time),
+		State:     model.StateOpen,
 	}
 	if c, ok := s.cfg.Clients[rm.repo]; ok {
 		out.Client = c

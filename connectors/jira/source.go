@@ -149,8 +149,16 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 			continue
 		}
 		m.m.Items = s.items(m, idx)
+		if m.sprint == 0 && m.m.State == model.StateClosed {
+			m.m.ClosedAt = releasedAt(m.m)
+		}
 		if m.m.Client == "" && m.sprint != 0 {
 			m.m.Client = s.sprintClient(m.m.Items)
+		}
+		if m.sprint != 0 {
+			if p := soleProject(m.m.Items); p != "" {
+				m.m.Container = p // else its board
+			}
 		}
 		res.Milestones = append(res.Milestones, m.m)
 	}
@@ -158,6 +166,20 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 		res.Notes = append(res.Notes, fmt.Sprintf("jira %s: full sync of %d milestones", s.name, len(ms)))
 	}
 	return res, nil
+}
+
+// releasedAt is when a released version shipped, as far as the tracker
+// shows: Jira keeps no release time, only the planned release date, so a
+// version whose last issue was resolved after that date is taken to have
+// shipped then (released late); otherwise on its date.
+func releasedAt(m model.Milestone) time.Time {
+	at := m.ClosedAt
+	for _, it := range m.Items {
+		if it.RemovedAt.IsZero() && it.Closed.After(at) && !it.Closed.Before(m.Due.Add(24*time.Hour)) {
+			at = it.Closed
+		}
+	}
+	return at
 }
 
 // fatal reports whether an error means the whole source is unreadable.
@@ -255,7 +277,7 @@ func (s *Source) versions(ctx context.Context, project string, now time.Time, lo
 				continue // no promise, nothing to forecast
 			}
 			m := model.Milestone{Source: s.name, Key: VersionKey(s.c.host, project, v.ID), Kind: model.KindFixVersion,
-				Title: project + " " + v.Name, URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/projects/" + project + "/versions/" + v.ID,
+				Title: project + " " + v.Name, Container: project, URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/projects/" + project + "/versions/" + v.ID,
 				Due: due, State: model.StateOpen, Client: s.client(project)}
 			if st, ok := parseDate(v.StartDate); ok {
 				m.Start = st
@@ -312,7 +334,8 @@ func (s *Source) sprints(ctx context.Context, board int, now time.Time, lookback
 				continue
 			}
 			m := model.Milestone{Source: s.name, Key: SprintKey(s.c.host, sp.ID), Kind: model.KindSprint,
-				Title: sp.Name, Due: dateOf(end), State: model.StateOpen, Client: s.cfg.Client}
+				Title: sp.Name, Container: fmt.Sprintf("board %d", board), Due: dateOf(end), State: model.StateOpen, Client: s.cfg.Client,
+				URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/secure/GHGoToBoard.jspa?sprintId=" + strconv.FormatInt(sp.ID, 10)}
 			if st, ok := parseDateTime(sp.StartDate); ok {
 				m.Start = st.UTC()
 			}
@@ -362,6 +385,19 @@ func (s *Source) sprintClient(items []model.WorkItem) string {
 		return found
 	}
 	return s.cfg.Client
+}
+
+// soleProject is the project key all of a sprint's items share, or "".
+func soleProject(items []model.WorkItem) string {
+	found := ""
+	for _, it := range items {
+		p, _, _ := strings.Cut(it.Key, "-")
+		if found != "" && p != found {
+			return ""
+		}
+		found = p
+	}
+	return found
 }
 
 // parseDate reads a platform API date ("2026-03-01") or an Agile API

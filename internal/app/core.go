@@ -28,6 +28,8 @@ func (d drafter) Draft(req worker.DraftRequest, f model.Format) (model.Ticket, e
 		History: notice.History{
 			FirstDetected: req.History.FirstDetected,
 			NoticeDrafted: req.History.NoticeDrafted,
+			NoticeID:      req.History.NoticeID,
+			NoticeURL:     req.History.NoticeURL,
 			Forecasts:     req.History.Forecasts,
 			LastWritten:   req.History.LastWritten,
 			AgreedDates:   req.History.AgreedDates,

@@ -5,6 +5,7 @@ package model
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"time"
 )
 
@@ -30,21 +31,36 @@ const (
 // Due is a calendar date: midnight UTC of the day the work is due, meaning
 // "done by the end of that day". Start is zero when the tracker does not say.
 type Milestone struct {
-	Source   string    `json:"source"` // name of the configured source it came from
-	Key      string    `json:"key"`    // stable across runs, e.g. "github:acme/web#12"
-	Kind     Kind      `json:"kind"`
-	Title    string    `json:"title"`
-	URL      string    `json:"url,omitempty"`
-	Client   string    `json:"client,omitempty"` // id of a client in the config
-	Labels   []string  `json:"labels,omitempty"`
-	Start    time.Time `json:"start,omitzero"`
-	Due      time.Time `json:"due"`
-	State    State     `json:"state"`
-	ClosedAt time.Time `json:"closed_at,omitzero"`
+	Source string `json:"source"` // name of the configured source it came from
+	Key    string `json:"key"`    // stable across runs, e.g. "github:acme/web#12"
+	Kind   Kind   `json:"kind"`
+	Title  string `json:"title"`
+	// Container names where the milestone lives, for titles: the GitHub
+	// repository ("acme/web"), the Jira project ("WEB"), or for a sprint its
+	// items' project or its board ("board 3"). Milestone titles repeat
+	// across repositories ("v1.6"); the container tells them apart.
+	Container string    `json:"container,omitempty"`
+	URL       string    `json:"url,omitempty"`
+	Client    string    `json:"client,omitempty"` // id of a client in the config
+	Labels    []string  `json:"labels,omitempty"`
+	Start     time.Time `json:"start,omitzero"`
+	Due       time.Time `json:"due"`
+	State     State     `json:"state"`
+	ClosedAt  time.Time `json:"closed_at,omitzero"`
 	// AgreedDue is a re-baselined due date agreed with the client after a
 	// notice (zero when none). Rules and forecasts track it like Due.
 	AgreedDue time.Time  `json:"agreed_due,omitzero"`
 	Items     []WorkItem `json:"items,omitempty"`
+}
+
+// DisplayName is the milestone as a title names it: its container, then
+// its title (the container once, when the title already starts with it).
+func (m Milestone) DisplayName() string {
+	c := strings.TrimSpace(m.Container)
+	if c == "" || strings.HasPrefix(m.Title, c+" ") || m.Title == c {
+		return m.Title
+	}
+	return c + " " + m.Title
 }
 
 // EffectiveDue is the date the milestone is currently promised for: the
@@ -110,6 +126,19 @@ func (w WorkItem) InMilestoneAt(t time.Time) bool {
 		return false
 	}
 	return w.RemovedAt.IsZero() || w.RemovedAt.After(t)
+}
+
+// UnfinishedAt counts the items that were part of a milestone at t and
+// not done by then (for a closed milestone, t is when it closed). An item
+// closed as won't do / not planned counts as finished: it was settled.
+func UnfinishedAt(items []WorkItem, t time.Time) int {
+	n := 0
+	for _, it := range items {
+		if it.InMilestoneAt(t) && !it.DoneAt(t) {
+			n++
+		}
+	}
+	return n
 }
 
 // Client is a client of the agency, as configured.

@@ -66,6 +66,10 @@ var (
 	markerRe      = regexp.MustCompile(`forewarn:fingerprint=`)
 	liveMentionRe = regexp.MustCompile(`@[\p{L}\p{N}_]`)
 	mdLinkRe      = regexp.MustCompile(`(^|[^\\])\]\(`)
+	// ownLinkRe: the links a draft makes itself, to the fixture's
+	// milestone, issues and client-notice ticket (addresses forewarn
+	// checked; their text is escaped tracker text or a plain reference).
+	ownLinkRe = regexp.MustCompile(`\]\(https://github\.com/acme/(web/milestone|web/issues|delivery/issues)/[0-9]+\)`)
 )
 
 // checkSafe asserts what must hold for any rendered ticket, whatever the
@@ -121,7 +125,7 @@ func checkSafe(t *testing.T, tk model.Ticket, fp string, f model.Format) {
 		if n := strings.Count(tk.Body, "<"); n != 1 { // the marker's comment
 			t.Fatalf("%d raw '<' in the Markdown body, want only the marker's", n)
 		}
-		if mdLinkRe.MatchString(tk.Body) {
+		if mdLinkRe.MatchString(ownLinkRe.ReplaceAllString(tk.Body, "")) {
 			t.Fatalf("a Markdown link survived")
 		}
 	}

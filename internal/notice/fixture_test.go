@@ -51,7 +51,7 @@ func fixtureItems() []model.WorkItem {
 	items := make([]model.WorkItem, len(specs))
 	for i, s := range specs {
 		items[i] = model.WorkItem{
-			Key: fmt.Sprintf("acme/web#%d", 101+i), Title: s.title, Status: s.status,
+			Key: fmt.Sprintf("acme/web#%d", 101+i), URL: fmt.Sprintf("https://github.com/acme/web/issues/%d", 101+i), Title: s.title, Status: s.status,
 			Created: s.joined, JoinedAt: s.joined, JoinedKnown: true, Closed: s.closed, Started: s.start,
 			Points: s.points, Estimated: i != 21 && i != 22 && i != 23, Rank: s.rank,
 		}
@@ -97,7 +97,7 @@ func fixture(lang string, purpose model.Purpose) Request {
 	items := fixtureItems()
 	now := time.Date(2026, 11, 16, 9, 30, 0, 0, time.UTC)
 	ms := model.Milestone{Source: "github", Key: "github:acme/web#12", Kind: model.KindMilestone,
-		Title: "Webshop relaunch", URL: "https://github.com/acme/web/milestone/12", Client: "northwind",
+		Title: "Webshop relaunch", Container: "acme/web", URL: "https://github.com/acme/web/milestone/12", Client: "northwind",
 		Start: day(10, 5), Due: day(12, 4), State: model.StateOpen, Items: items}
 	fc := model.Forecast{
 		MilestoneKey: ms.Key, AsOf: now, Status: model.ForecastOK,
@@ -137,6 +137,7 @@ func fixture(lang string, purpose model.Purpose) Request {
 		last := h.Forecasts[1]
 		req.History.LastWritten = &last
 		req.History.NoticeDrafted = time.Date(2026, 11, 13, 8, 0, 5, 0, time.UTC)
+		req.History.NoticeID, req.History.NoticeURL = "acme/delivery#7", "https://github.com/acme/delivery/issues/7"
 	case model.PurposePostMortem:
 		// Three days after the due date, still open.
 		req.Now = time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)

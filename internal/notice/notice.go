@@ -65,6 +65,8 @@ const (
 type History struct {
 	FirstDetected time.Time              // when a rule first fired for this milestone
 	NoticeDrafted time.Time              // when the client notice was created (zero if none)
+	NoticeID      string                 // the client-notice ticket ("REV-12", "acme/delivery#4"), "" if none
+	NoticeURL     string                 // its address in the target
 	Forecasts     []model.ForecastRecord // earlier forecasts, oldest first
 	LastWritten   *model.ForecastRecord  // forecast when this ticket was last written (nil: first write)
 	AgreedDates   []time.Time            // re-baselined dates agreed so far, oldest first

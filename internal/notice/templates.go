@@ -73,10 +73,14 @@ func funcs(f model.Format) template.FuncMap {
 		},
 		// item formats a work item on one line: its title, then its key.
 		"item": func(it Item) string {
-			if it.Key == "" {
+			ref := it.Ref
+			if ref == "" {
+				ref = it.Key
+			}
+			if ref == "" {
 				return it.Title
 			}
-			return it.Title + " (" + it.Key + ")"
+			return it.Title + " (" + ref + ")"
 		},
 		// count writes "1 item" or "3 items" (words given by the template).
 		"count": func(n int, one, many string) string {

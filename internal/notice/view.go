@@ -21,7 +21,10 @@ const (
 
 // Item is a work item as a template sees it: escaped for the target.
 type Item struct {
-	Key    string
+	Key string
+	// Ref names the item in the target's markup: a GitHub reference as a
+	// link to the issue, a Jira key as the key (trusted markup).
+	Ref    string
 	Title  string
 	Status string // todo, in_progress, done
 	Points string
@@ -71,12 +74,22 @@ type View struct {
 	Severity string // escaped; raised one step on a second slip
 	sev      string
 
-	Milestone    string
-	MilestoneKey string
-	Client       string
-	Contact      string
-	Owner        string
-	Concession   string
+	Milestone string // its title, as the client knows it
+	// MilestoneFull names it unambiguously, for ticket titles and
+	// headings: its container (repository, Jira project or board), then
+	// its title ("acme/web v1.6").
+	MilestoneFull string
+	MilestoneKey  string
+	// MilestoneLink is the milestone as a link to it in its tracker
+	// (trusted markup; the name alone when there is no usable address).
+	MilestoneLink string
+	// NoticeLink is the client-notice ticket of the milestone as a link,
+	// "" when none exists (trusted markup).
+	NoticeLink string
+	Client     string
+	Contact    string
+	Owner      string
+	Concession string
 
 	Today        string
 	Detected     string
@@ -90,7 +103,15 @@ type View struct {
 	SecondSlip   bool   // an agreed date will be (or was) missed again
 	Overdue      bool   // the promised date has passed with work open
 	Closed       string // when the milestone closed, if it did
-	Start        string
+	ClosedLate   bool   // it closed after the end of the promised day
+	// Items in the milestone when it closed and not done by then (a
+	// sprint's work Jira carried over, a version released with issues
+	// open); ScopeAtClose is how many items it held then.
+	CarriedOver      []Item
+	CarriedOverCount int
+	MoreCarriedOver  int
+	ScopeAtClose     int
+	Start            string
 
 	HasForecast  bool   // the forecast is usable
 	ForecastNote string // why it is not, when it is not
@@ -139,15 +160,22 @@ type View struct {
 	Stale                    int
 	UnestimatedShare         string // "" when every item had an estimate
 	PlannedWorkdays          int    // working days from start to the original due date
-	PlanPace                 string // items per working day the plan needed
-	EstimateIssue            bool
-	PlannedDays, ActualDays  int
-	ActualIsForecast         bool
-	EstimateRatio            string
-	LateStarted              []Item
-	Snapshots                []Snapshot
-	Trials                   int
-	WindowDays               int
+	PlannedScope             int    // items in the milestone at its start
+	PlanPace                 string // items per working day the plan needed for PlannedScope
+	// PaceMet: the team finished at least the plan's pace, yet the date
+	// was missed; the draft then says why (scope added, a late start) or
+	// leaves the comparison out.
+	PaceMet                 bool
+	LateStartDays           int    // working days from the start to the first item finished, when late
+	FirstDone               string // when the first item was finished
+	EstimateIssue           bool
+	PlannedDays, ActualDays int
+	ActualIsForecast        bool
+	EstimateRatio           string
+	LateStarted             []Item
+	Snapshots               []Snapshot
+	Trials                  int
+	WindowDays              int
 
 	// Timeline is the post-mortem's chronology, oldest first.
 	Timeline []Event
@@ -200,7 +228,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	v := View{
 		Lang: l.lang, Jira: f == model.FormatJiraWiki, Purpose: string(req.Purpose),
 		Rule:      e(req.Finding.Rule, 80),
-		Milestone: e(m.Title, 200), MilestoneKey: e(m.Key, 120),
+		Milestone: e(m.Title, 200), MilestoneFull: e(m.DisplayName(), 200), MilestoneKey: e(m.Key, 120),
 		Client: e(firstNonEmpty(c.Name, c.ID, m.Client), 120), Contact: e(c.Contact, 120), Owner: e(c.Owner, 120),
 		Concession: e(c.Concession, 600),
 		Today:      l.long(today),
@@ -230,6 +258,10 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	}
 	if !m.Start.IsZero() {
 		v.Start = l.long(calendar(m.Start))
+	}
+	v.MilestoneLink = link(v.MilestoneFull, m.URL, f)
+	if h.NoticeID != "" {
+		v.NoticeLink = refLink(h.NoticeID, h.NoticeURL, f, esc)
 	}
 	if !m.ClosedAt.IsZero() {
 		v.Closed = l.long(l.day(m.ClosedAt))
@@ -296,7 +328,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		v.Scope, v.Done, v.Remaining = len(done)+len(remaining), len(done), len(remaining)
 	}
 	item := func(it model.WorkItem) Item {
-		x := Item{Key: e(it.Key, maxKeyLen), Title: e(it.Title, maxTextLen), Status: string(it.Status), Blocked: it.Blocked}
+		x := Item{Key: e(it.Key, maxKeyLen), Ref: itemRef(it, f, esc), Title: e(it.Title, maxTextLen), Status: string(it.Status), Blocked: it.Blocked}
 		if it.BlockedDays > 0 {
 			x.BlockedDays = l.num(it.BlockedDays)
 		}
@@ -323,6 +355,21 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		}
 	}
 	v.CutLine, v.MoreCutLine = list(cut, item)
+	if m.State == model.StateClosed && !m.ClosedAt.IsZero() {
+		v.ClosedLate = !m.ClosedAt.Before(promised.Add(24 * time.Hour))
+		var carried []model.WorkItem
+		for _, it := range m.Items {
+			if it.InMilestoneAt(m.ClosedAt) {
+				v.ScopeAtClose++
+				if !it.DoneAt(m.ClosedAt) {
+					carried = append(carried, it)
+				}
+			}
+		}
+		sortRemaining(carried)
+		v.CarriedOverCount = len(carried)
+		v.CarriedOver, v.MoreCarriedOver = list(carried, item)
+	}
 	for _, k := range fc.QuickWins {
 		if it, ok := byKey[k]; ok && it.Status != model.StatusDone {
 			x := item(it)
@@ -417,8 +464,25 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 		start := calendar(m.Start)
 		v.PlannedDays = daysBetween(start, calendar(m.Due))
 		v.PlannedWorkdays = workdays(start, calendar(m.Due))
-		if v.PlannedWorkdays > 0 && fc.ScopeItems > 0 {
-			v.PlanPace = l.num(float64(fc.ScopeItems) / float64(v.PlannedWorkdays))
+		v.PlannedScope = fc.ScopeItems - fc.AddedAfterStart + fc.RemovedAfterStart
+		if v.PlannedWorkdays > 0 && v.PlannedScope > 0 {
+			plan := float64(v.PlannedScope) / float64(v.PlannedWorkdays)
+			v.PlanPace = l.num(plan)
+			// The pace achieved beat the plan's and the date was still
+			// missed: only scope added or a late start can explain it.
+			v.PaceMet = fc.PaceObserved > 0 && fc.PaceObserved >= plan*0.995
+		}
+		first := time.Time{}
+		for _, it := range done {
+			if !it.Closed.IsZero() && (first.IsZero() || it.Closed.Before(first)) {
+				first = it.Closed
+			}
+		}
+		if !first.IsZero() {
+			v.FirstDone = l.long(l.day(first))
+			if n := workdays(start, calendar(first)) - 1; v.PlannedWorkdays > 0 && n*5 >= v.PlannedWorkdays {
+				v.LateStartDays = n // a fifth of the planned time or more went by before anything was done
+			}
 		}
 		switch {
 		case !m.ClosedAt.IsZero():

@@ -62,9 +62,11 @@ type Rules interface {
 type DraftHistory struct {
 	FirstDetected time.Time
 	NoticeDrafted time.Time
-	Forecasts     []model.ForecastRecord
-	LastWritten   *model.ForecastRecord
-	AgreedDates   []time.Time
+	// NoticeID and NoticeURL name the client-notice ticket, when one exists.
+	NoticeID, NoticeURL string
+	Forecasts           []model.ForecastRecord
+	LastWritten         *model.ForecastRecord
+	AgreedDates         []time.Time
 }
 
 // DraftRequest is everything a draft is written from.

@@ -519,6 +519,9 @@ func (w *Worker) history(ctx context.Context, st tracker.Store, f Firing, j Judg
 			h.FirstDetected = notice.FirstFired
 		}
 		h.NoticeDrafted = notice.Created
+		if notice.State == "created" && notice.Ref.ID != "" {
+			h.NoticeID, h.NoticeURL = notice.Ref.ID, notice.Ref.URL
+		}
 	}
 	if haveEntry && !entry.Updated.IsZero() {
 		// The forecast as it stood when this ticket was last written.
