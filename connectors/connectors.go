@@ -24,6 +24,9 @@ type Env struct {
 	Observe func(tracker, method, route string, status int)
 	// RateLimit is called when a tracker reports its remaining budget.
 	RateLimit func(tracker string, remaining int)
+	// KnownClient says whether a client id is configured (nil: not
+	// checked), so a connector can place an unknown one in its input.
+	KnownClient func(id string) bool
 }
 
 // Clock returns the env's clock or time.Now.

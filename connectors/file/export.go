@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,12 +82,47 @@ func (t *Time) UnmarshalYAML(n *yaml.Node) error {
 			return nil
 		}
 	}
+	// A year past 9999 is a date all the same (time.Parse takes four
+	// digits): read it so the milestone is refused at its place for the
+	// year (model.CheckDate), not the whole file for its syntax.
+	if m := bigYear.FindStringSubmatch(n.Value); m != nil {
+		y, _ := strconv.Atoi(m[1])
+		mo, _ := strconv.Atoi(m[2])
+		d, _ := strconv.Atoi(m[3])
+		if mo >= 1 && mo <= 12 && d >= 1 && d <= 31 {
+			t.Time = time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+			return nil
+		}
+	}
 	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a date (YYYY-MM-DD) or an RFC 3339 timestamp", n.Line, n.Value)}}
 }
+
+var bigYear = regexp.MustCompile(`^(\d{5,9})-(\d\d)-(\d\d)(?:[T ].*)?$`)
 
 // Export is a decoded export.
 type Export struct {
 	Milestones []model.Milestone
+	// Invalid are milestones whose data forewarn cannot judge (a date out
+	// of range, a due date before the start, bad points, an unknown client):
+	// each with its problems as a *diag.List at file:line:col. The others
+	// are judged.
+	Invalid []Invalid
+}
+
+// Invalid is a milestone of the export that is refused.
+type Invalid struct {
+	Key, Title string
+	Err        error
+}
+
+// ExportOption adjusts ParseExport.
+type ExportOption func(*exportOptions)
+
+type exportOptions struct{ knownClient func(string) bool }
+
+// KnownClients refuses milestones whose client id known does not know.
+func KnownClients(known func(id string) bool) ExportOption {
+	return func(o *exportOptions) { o.knownClient = known }
 }
 
 // LoadExport reads an export file; problems come back as a *diag.List.
@@ -99,7 +136,11 @@ func LoadExport(path string) (Export, error) {
 
 // ParseExport decodes an export. shift moves every timestamp by that much
 // (replaying an old export as if it were taken today).
-func ParseExport(path string, data []byte, shift time.Duration) (Export, error) {
+func ParseExport(path string, data []byte, shift time.Duration, opts ...ExportOption) (Export, error) {
+	var o exportOptions
+	for _, f := range opts {
+		f(&o)
+	}
 	root, err := yamlx.Parse(path, data)
 	if err != nil {
 		return Export{}, err
@@ -144,6 +185,23 @@ func ParseExport(path string, data []byte, shift time.Duration) (Export, error) 
 		default:
 			l.Add(path, orNode(child(n, "state"), n), "", "%s: state must be open or closed (got %q)", where, md.State)
 		}
+		// What the model refuses (model.Validate), placed in the file:
+		// these refuse the milestone alone.
+		bad := &diag.List{}
+		check := func(node *yaml.Node, what string, err error) {
+			if err != nil {
+				bad.Add(path, orNode(node, n), "", "%s (%s): %s %v", where, md.Key, what, err)
+			}
+		}
+		check(child(n, "start"), "start", model.CheckDate(md.Start.Time))
+		check(child(n, "due"), "due", model.CheckDate(md.Due.Time))
+		check(child(n, "closed_at"), "closed_at", model.CheckDate(md.ClosedAt.Time))
+		if err := model.CheckSpan(md.Start.Time, md.Due.Time); err != nil {
+			bad.Add(path, orNode(child(n, "due"), n), "", "%s (%s): %v", where, md.Key, err)
+		}
+		if md.Client != "" && o.knownClient != nil && !o.knownClient(md.Client) {
+			bad.Add(path, orNode(child(n, "client"), n), "", "%s (%s): client %q is not in the configuration's clients", where, md.Key, md.Client)
+		}
 		m := model.Milestone{Key: md.Key, Kind: kind, Title: md.Title, URL: md.URL, Client: md.Client,
 			Labels: md.Labels, Start: sh(md.Start, shift), Due: day(sh(md.Due, shift)), State: state, ClosedAt: sh(md.ClosedAt, shift)}
 		iseq := child(n, "items")
@@ -163,6 +221,17 @@ func ParseExport(path string, data []byte, shift time.Duration) (Export, error) 
 			if !it.Closed.IsZero() && it.Closed.Before(it.Created.Time) {
 				l.Add(path, orNode(child(in, "closed"), in), "", "%s (%s): closed is before created", iw, it.Key)
 			}
+			for _, d := range []struct {
+				name string
+				t    Time
+			}{{"created", it.Created}, {"joined", it.Joined}, {"started", it.Started}, {"closed", it.Closed},
+				{"removed", it.Removed}, {"blocked_since", it.BlockedSince}} {
+				check(child(in, d.name), fmt.Sprintf("item %s: %s", it.Key, d.name), model.CheckDate(d.t.Time))
+			}
+			if it.Points != nil {
+				check(child(in, "points"), fmt.Sprintf("item %s: points", it.Key), model.CheckAmount(*it.Points))
+			}
+			check(child(in, "blocked_days"), fmt.Sprintf("item %s: blocked_days", it.Key), model.CheckAmount(it.BlockedDays))
 			w := model.WorkItem{Key: it.Key, Title: it.Title, URL: it.URL, Created: sh(it.Created, shift),
 				Started: sh(it.Started, shift), Closed: sh(it.Closed, shift), RemovedAt: sh(it.Removed, shift),
 				Labels: it.Labels, Assignees: it.Assignees, Blocked: it.Blocked, BlockedSince: sh(it.BlockedSince, shift),
@@ -190,6 +259,10 @@ func ParseExport(path string, data []byte, shift time.Duration) (Export, error) 
 				l.Add(path, orNode(child(in, "status"), in), "", "%s (%s): status must be todo, in_progress or done (got %q)", iw, it.Key, it.Status)
 			}
 			m.Items = append(m.Items, w)
+		}
+		if bad.Len() > 0 {
+			out.Invalid = append(out.Invalid, Invalid{Key: md.Key, Title: md.Title, Err: bad.Err()})
+			continue
 		}
 		out.Milestones = append(out.Milestones, m)
 	}

@@ -79,13 +79,20 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 			shift -= week
 		}
 	}
-	exp, err := ParseExport(s.path, data, shift)
+	var opts []ExportOption
+	if s.env.KnownClient != nil {
+		opts = append(opts, KnownClients(s.env.KnownClient))
+	}
+	exp, err := ParseExport(s.path, data, shift, opts...)
 	if err != nil {
 		// On one line with the first problem, so the report's NOT JUDGED
 		// line (which shows the first line) says what is wrong.
 		return tracker.FetchResult{}, fmt.Errorf("export of source %s is invalid: %w", s.name, err)
 	}
 	res := tracker.FetchResult{}
+	for _, bad := range exp.Invalid {
+		res.Failed = append(res.Failed, tracker.MilestoneFailure{Key: "file:" + s.name + "/" + bad.Key, Title: bad.Title, Err: bad.Err})
+	}
 	for _, m := range exp.Milestones {
 		m.Source = s.name
 		m.Key = "file:" + s.name + "/" + m.Key

@@ -133,7 +133,7 @@ func Load(ctx context.Context, o Options) (*App, error) {
 	}
 
 	env := connectors.Env{Log: o.Log, Dir: cfg.Dir, Getenv: o.Getenv, Cache: a.cache, Now: o.Now,
-		Transport: o.Transport, Observe: o.Observe, RateLimit: o.RateLimit}
+		Transport: o.Transport, Observe: o.Observe, RateLimit: o.RateLimit, KnownClient: cfg.KnownClient}
 	for i, s := range cfg.Sources {
 		f, ok := sourceKinds[s.Kind]
 		what := fmt.Sprintf("sources[%d] (%s): %s", i, s.Name, s.Kind)
@@ -247,6 +247,7 @@ func (a *App) Run(ctx context.Context, mode tracker.Mode) (rep tracker.Report, e
 		Rules:        ruleAdapter{a.Rules},
 		Drafter:      drafter{a.drafts},
 		Client:       a.Config.Client,
+		KnownClient:  a.Config.KnownClient,
 		Agreed:       a.Config.Agreed,
 		ReopenWithin: a.Config.ReopenWithin,
 		Now:          a.opts.Now,

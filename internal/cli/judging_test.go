@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,5 +118,93 @@ func TestClockEarlierThanRuleStateEvaluatesFresh(t *testing.T) {
 	code, stdout, stderr = forewarn(t, "plan", "--config", cfg, "--now", "2026-11-24T09:00:00Z", "--json")
 	if code != cli.ExitOK || !fired(t, stdout) {
 		t.Errorf("on the 24th: exit %d, fired %v (the stored state was lost)\n%s", code, fired(t, stdout), stderr)
+	}
+}
+
+// Bad data in an export is refused at its place, milestone by milestone:
+// the others are still judged and written, the run exits 1, and the JSON
+// report is whole.
+func TestBadExportDataIsRefusedNotJudged(t *testing.T) {
+	root, cfg := demotest.Copy(t)
+	export := filepath.Join(root, "examples", "demo", "export.yaml")
+	data, err := os.ReadFile(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := strings.Count(string(data), "\n")
+	bad := `  - key: nan-points
+    client: acme
+    due: "2026-12-18"
+    items:
+      - key: "X-1"
+        created: "2026-11-02"
+        points: .nan
+  - key: nobodys
+    client: acmee
+    due: "2026-12-18"
+  - key: backwards
+    client: acme
+    start: "2026-11-10"
+    due: "2026-11-01"
+  - key: year-one
+    client: acme
+    due: "2026-12-18"
+    items:
+      - key: "X-2"
+        created: "0001-03-04"
+        points: -2
+  - key: year-10000
+    client: acme
+    due: "10000-01-01"
+  - key: infinite
+    client: acme
+    due: "2026-12-18"
+    items:
+      - key: "X-3"
+        created: "2026-11-02"
+        blocked_days: .inf
+`
+	if err := os.WriteFile(export, append(data, bad...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	at := func(line, col int) string { return fmt.Sprintf("%s:%d:%d: ", export, base+line, col) }
+	want := map[string][]string{
+		"file:demo/nan-points": {at(7, 17) + "milestones[4] (nan-points): item X-1: points is NaN, want a number of at least 0"},
+		"file:demo/nobodys":    {at(9, 13) + `milestones[5] (nobodys): client "acmee" is not in the configuration's clients`},
+		"file:demo/backwards":  {at(14, 10) + "milestones[6] (backwards): due 2026-11-01 is before the start 2026-11-10"},
+		"file:demo/year-one": {at(20, 18) + "milestones[7] (year-one): item X-2: created 0001-03-04T00:00:00Z is outside the years 1900–9999",
+			at(21, 17) + "milestones[7] (year-one): item X-2: points is -2, want a number of at least 0"},
+		"file:demo/year-10000": {at(24, 10) + "milestones[8] (year-10000): due 10000-01-01T00:00:00Z is outside the years 1900–9999"},
+		"file:demo/infinite":   {at(31, 23) + "milestones[9] (infinite): item X-3: blocked_days is +Inf, want a finite number"},
+	}
+
+	for _, mode := range []string{"plan", "run"} {
+		code, stdout, stderr := forewarn(t, mode, "--config", cfg, "--now", now, "--json")
+		if code != cli.ExitPartial {
+			t.Fatalf("%s: exit %d, want %d\n%s", mode, code, cli.ExitPartial, stderr)
+		}
+		rep := report(t, stdout)
+		got := map[string]string{}
+		for _, f := range rep.Failed {
+			got[f.Key] = f.Err
+		}
+		for key, lines := range want {
+			if got[key] != strings.Join(lines, "\n") {
+				t.Errorf("%s: %s reported as\n%s\nwant\n%s", mode, key, got[key], strings.Join(lines, "\n"))
+			}
+		}
+		if len(rep.Failed) != len(want) {
+			t.Errorf("%s: %d not judged, want %d: %+v", mode, len(rep.Failed), len(want), rep.Failed)
+		}
+		if len(rep.Milestones) != 4 {
+			t.Errorf("%s: %d milestones judged, want the demo's 4", mode, len(rep.Milestones))
+		}
+		if mode == "run" && rep.Count("create") == 0 {
+			t.Error("nothing was written for the valid milestones")
+		}
+	}
+	code, stdout, _ := forewarn(t, "plan", "--config", cfg, "--now", now)
+	if code != cli.ExitPartial || !strings.Contains(stdout, "NOT JUDGED  demo file:demo/nan-points: "+at(7, 17)) {
+		t.Errorf("exit %d; the table does not place the problem:\n%s", code, stdout)
 	}
 }

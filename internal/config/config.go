@@ -302,6 +302,12 @@ func Parse(path string, data []byte) (*Config, error) {
 	return c, nil
 }
 
+// KnownClient reports whether id is a configured client.
+func (c *Config) KnownClient(id string) bool {
+	_, ok := c.Clients[id]
+	return ok
+}
+
 // Client returns the configured client, or a minimal one named after the id.
 func (c *Config) Client(id string) model.Client {
 	if cl, ok := c.Clients[id]; ok {

@@ -7,6 +7,7 @@ package worker
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -29,6 +30,9 @@ type Worker struct {
 	Drafter  Drafter
 	// Client returns the configured client of a milestone.
 	Client func(id string) model.Client
+	// KnownClient says whether a client id is configured; a milestone
+	// naming another is not judged. nil: every id is accepted.
+	KnownClient func(id string) bool
 	// Agreed holds re-baselined due dates per milestone key, oldest first.
 	Agreed map[string][]time.Time
 	// ReopenWithin: a closed ticket is reopened when its rule fires again
@@ -180,6 +184,13 @@ func (w *Worker) poll(ctx context.Context, now time.Time, rep *tracker.Report) [
 			if dates := w.Agreed[m.Key]; len(dates) > 0 {
 				m.AgreedDue = dates[len(dates)-1]
 			}
+			if err := w.validate(m); err != nil {
+				// Bad data is refused, not judged: a notice drafted from
+				// it would be wrong (a NaN forecast, "Dear nobody").
+				w.Log.Warn().Str("source", s.Name()).Str("milestone", m.Key).Err(err).Msg("milestone skipped: invalid data")
+				rep.Failed = append(rep.Failed, tracker.FailureReport{Source: s.Name(), Key: m.Key, Title: m.Title, Err: err.Error()})
+				continue
+			}
 			prepared, skip := w.Rules.Prepare(m)
 			if skip {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("%s is exempt (forewarn:ignore)", m.Key))
@@ -208,6 +219,16 @@ func (w *Worker) poll(ctx context.Context, now time.Time, rep *tracker.Report) [
 	close(next)
 	fw.Wait()
 	return out
+}
+
+// validate is the one check every source's milestones pass before they are
+// judged: the model's (dates, span, amounts) and a configured client.
+func (w *Worker) validate(m model.Milestone) error {
+	err := m.Validate()
+	if m.Client != "" && w.KnownClient != nil && !w.KnownClient(m.Client) {
+		err = errors.Join(err, fmt.Errorf("milestone %s: client %q is not in the configuration's clients", m.Key, m.Client))
+	}
+	return err
 }
 
 func (w *Worker) client(id string) model.Client {
