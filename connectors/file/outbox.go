@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -23,14 +25,35 @@ import (
 // TargetConfig is the `outbox:` section of the target.
 type TargetConfig struct {
 	Dir string `yaml:"dir" desc:"Directory the drafts are written to, relative to the config file."`
+	// FileMode is the permission of the files written, as octal text.
+	FileMode string `yaml:"file_mode" desc:"Permission of the files written, in octal (default 0644: readable by the group and others; 0600 keeps them to the user)."`
 }
+
+// defaultFileMode: drafts are for people to read, and a reviewer's group
+// usually needs to (os.CreateTemp alone would leave 0600).
+const defaultFileMode fs.FileMode = 0o644
 
 // Validate reports every problem with the section.
 func (c TargetConfig) Validate() error {
+	var errs []error
 	if c.Dir == "" {
-		return errors.New("dir is required")
+		errs = append(errs, errors.New("dir is required"))
 	}
-	return nil
+	if _, err := c.mode(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (c TargetConfig) mode() (fs.FileMode, error) {
+	if c.FileMode == "" {
+		return defaultFileMode, nil
+	}
+	v, err := strconv.ParseUint(c.FileMode, 8, 32)
+	if err != nil || v > 0o777 || v&0o600 != 0o600 {
+		return 0, fmt.Errorf("file_mode: %q is not an octal permission the user can read and write (e.g. 0644, 0640, 0600)", c.FileMode)
+	}
+	return fs.FileMode(v), nil
 }
 
 // Outbox writes each ticket as <fingerprint>.md with a YAML front matter,
@@ -38,8 +61,12 @@ func (c TargetConfig) Validate() error {
 // index.json listing every ticket by fingerprint. A reviewer closes a draft
 // by setting `state: closed` (or `wontdo`) in its front matter.
 type Outbox struct {
-	dir string
-	env connectors.Env
+	dir  string
+	mode fs.FileMode
+	env  connectors.Env
+
+	ready sync.Once // the directory exists and a killed run's temporary files are gone
+	err   error
 }
 
 // ErrExists is returned by Create when a ticket with the fingerprint is
@@ -48,7 +75,36 @@ var ErrExists = errors.New("a ticket with this fingerprint already exists")
 
 // NewTarget builds the outbox; it writes nothing until asked to.
 func NewTarget(c TargetConfig, env connectors.Env) (*Outbox, error) {
-	return &Outbox{dir: resolve(env.Dir, c.Dir), env: env}, nil
+	mode, err := c.mode()
+	if err != nil {
+		return nil, err
+	}
+	return &Outbox{dir: resolve(env.Dir, c.Dir), mode: mode, env: env}, nil
+}
+
+// orphanAge is how old a temporary file must be before a run removes it:
+// a live run's last a few milliseconds, a killed run's stay for good.
+const orphanAge = time.Minute
+
+// prepare makes the outbox directory and, once per run, removes the
+// temporary files a killed run left behind. Only writes call it, so a
+// plan changes nothing.
+func (o *Outbox) prepare() error {
+	o.ready.Do(func() {
+		if err := os.MkdirAll(o.dir, 0o755); err != nil {
+			o.err = fmt.Errorf("creating outbox: %w", err)
+			return
+		}
+		tmps, _ := filepath.Glob(filepath.Join(o.dir, ".tmp-*"))
+		for _, p := range tmps {
+			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > orphanAge {
+				if err := os.Remove(p); err == nil {
+					o.env.Log.Info().Str("file", filepath.Base(p)).Msg("removed a temporary file left by an interrupted run")
+				}
+			}
+		}
+	})
+	return o.err
 }
 
 // Dir is where the drafts land.
@@ -157,8 +213,8 @@ func (o *Outbox) Create(ctx context.Context, t model.Ticket) (model.TicketRef, e
 	if err := validFP(t.Fingerprint); err != nil {
 		return model.TicketRef{}, err
 	}
-	if err := os.MkdirAll(o.dir, 0o755); err != nil {
-		return model.TicketRef{}, fmt.Errorf("creating outbox: %w", err)
+	if err := o.prepare(); err != nil {
+		return model.TicketRef{}, err
 	}
 	now := o.env.Clock().UTC().Format(time.RFC3339)
 	fm := frontMatter{Title: t.Title, Fingerprint: t.Fingerprint, Purpose: string(t.Purpose), Milestone: t.MilestoneKey,
@@ -171,7 +227,7 @@ func (o *Outbox) Create(ctx context.Context, t model.Ticket) (model.TicketRef, e
 	if err := o.writeAttachments(t); err != nil {
 		return model.TicketRef{}, err
 	}
-	if err := writeExclusive(o.path(t.Fingerprint), data); err != nil {
+	if err := writeExclusive(o.path(t.Fingerprint), data, o.mode); err != nil {
 		return model.TicketRef{}, err
 	}
 	if err := o.writeIndex(); err != nil {
@@ -182,6 +238,9 @@ func (o *Outbox) Create(ctx context.Context, t model.Ticket) (model.TicketRef, e
 
 // Update implements tracker.Target: the body is replaced, the state kept.
 func (o *Outbox) Update(ctx context.Context, ref model.TicketRef, t model.Ticket) error {
+	if err := o.prepare(); err != nil {
+		return err
+	}
 	fm, _, err := o.read(ref.Fingerprint)
 	if err != nil {
 		return fmt.Errorf("updating %s: %w", ref.ID, err)
@@ -196,7 +255,7 @@ func (o *Outbox) Update(ctx context.Context, ref model.TicketRef, t model.Ticket
 	if err := o.writeAttachments(t); err != nil {
 		return err
 	}
-	if err := writeAtomic(o.path(ref.Fingerprint), data); err != nil {
+	if err := writeAtomic(o.path(ref.Fingerprint), data, o.mode); err != nil {
 		return err
 	}
 	return o.writeIndex()
@@ -204,12 +263,18 @@ func (o *Outbox) Update(ctx context.Context, ref model.TicketRef, t model.Ticket
 
 // Comment implements tracker.Target.
 func (o *Outbox) Comment(ctx context.Context, ref model.TicketRef, body string) error {
+	if err := o.prepare(); err != nil {
+		return err
+	}
 	p := filepath.Join(o.dir, ref.Fingerprint+".comments.md")
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, o.mode)
 	if err != nil {
 		return fmt.Errorf("commenting on %s: %w", ref.ID, err)
 	}
 	defer f.Close()
+	if err := f.Chmod(o.mode); err != nil { // the umask may have taken bits away
+		return fmt.Errorf("commenting on %s: %w", ref.ID, err)
+	}
 	w := bufio.NewWriter(f)
 	fmt.Fprintf(w, "## %s\n\n%s\n\n", o.env.Clock().UTC().Format(time.RFC3339), strings.TrimSpace(body))
 	if err := w.Flush(); err != nil {
@@ -220,6 +285,9 @@ func (o *Outbox) Comment(ctx context.Context, ref model.TicketRef, body string) 
 
 // Reopen implements tracker.Target.
 func (o *Outbox) Reopen(ctx context.Context, ref model.TicketRef) error {
+	if err := o.prepare(); err != nil {
+		return err
+	}
 	fm, body, err := o.read(ref.Fingerprint)
 	if err != nil {
 		return fmt.Errorf("reopening %s: %w", ref.ID, err)
@@ -230,7 +298,7 @@ func (o *Outbox) Reopen(ctx context.Context, ref model.TicketRef) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(o.path(ref.Fingerprint), data); err != nil {
+	if err := writeAtomic(o.path(ref.Fingerprint), data, o.mode); err != nil {
 		return err
 	}
 	return o.writeIndex()
@@ -243,7 +311,7 @@ func (o *Outbox) writeAttachments(t model.Ticket) error {
 		if err != nil {
 			return fmt.Errorf("attachment %s: %w", name, err)
 		}
-		if err := writeAtomic(filepath.Join(o.dir, t.Fingerprint+"."+name), data); err != nil {
+		if err := writeAtomic(filepath.Join(o.dir, t.Fingerprint+"."+name), data, o.mode); err != nil {
 			return fmt.Errorf("writing attachment %s: %w", name, err)
 		}
 	}
@@ -296,12 +364,17 @@ func (o *Outbox) writeIndex() error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(o.dir, "index.json"), append(data, '\n'))
+	return writeAtomic(filepath.Join(o.dir, "index.json"), append(data, '\n'), o.mode)
 }
 
-func tempFile(dst string, data []byte) (string, error) {
+func tempFile(dst string, data []byte, mode fs.FileMode) (string, error) {
 	f, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*")
 	if err != nil {
+		return "", err
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		os.Remove(f.Name())
 		return "", err
 	}
 	if _, err := f.Write(data); err != nil {
@@ -322,8 +395,8 @@ func tempFile(dst string, data []byte) (string, error) {
 }
 
 // writeAtomic replaces dst with data in one rename.
-func writeAtomic(dst string, data []byte) error {
-	tmp, err := tempFile(dst, data)
+func writeAtomic(dst string, data []byte, mode fs.FileMode) error {
+	tmp, err := tempFile(dst, data, mode)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", dst, err)
 	}
@@ -336,8 +409,8 @@ func writeAtomic(dst string, data []byte) error {
 
 // writeExclusive makes dst appear whole, failing with ErrExists if it is
 // already there (a hard link never replaces its target).
-func writeExclusive(dst string, data []byte) error {
-	tmp, err := tempFile(dst, data)
+func writeExclusive(dst string, data []byte, mode fs.FileMode) error {
+	tmp, err := tempFile(dst, data, mode)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", dst, err)
 	}
