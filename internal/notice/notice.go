@@ -127,6 +127,11 @@ func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
 	if !ok {
 		return model.Ticket{}, fmt.Errorf("rendering %s: no template for purpose %q", req.Milestone.Key, p)
 	}
+	if m := req.Milestone; m.State == model.StateClosed && !m.ClosedAt.IsZero() {
+		// The burn-down of a closed milestone ends when it closed, so its
+		// drafts do not change every day after.
+		req.Forecast.Burndown = burndownUpTo(req.Forecast.Burndown, m.ClosedAt)
+	}
 	fin := req.Finding
 	if fin.Purpose == "" {
 		fin.Purpose = p
@@ -265,4 +270,15 @@ func commentText(lang string, f model.Format, summary string) string {
 		return bold("Prognose bijgewerkt:") + " " + summary + " De beschrijving is bijgewerkt."
 	}
 	return bold("Forecast updated:") + " " + summary + " The description has been updated to match."
+}
+
+// burndownUpTo keeps the points up to the calendar day of t.
+func burndownUpTo(pts []model.BurndownPoint, t time.Time) []model.BurndownPoint {
+	end := calendar(t)
+	for i, p := range pts {
+		if calendar(p.Day).After(end) {
+			return pts[:i:i]
+		}
+	}
+	return pts
 }

@@ -433,8 +433,16 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 func (r *Renderer) measures(v *View, req Request, l locale, today, promised time.Time,
 	remaining, done []model.WorkItem, item func(model.WorkItem) Item) {
 	m, fc, h := req.Milestone, req.Forecast, req.History
-	v.PaceNeeded, v.PaceObserved = l.num(fc.PaceNeeded), l.num(fc.PaceObserved)
-	v.PaceShort = fc.PaceNeeded > 0 && fc.PaceObserved < fc.PaceNeeded
+	observed := fc.PaceObserved
+	if m.State == model.StateClosed && !m.ClosedAt.IsZero() && !m.Start.IsZero() {
+		// A closed milestone's pace is the one it had while it ran, not
+		// the team's since (which moves every day after the close).
+		if n := workdays(calendar(m.Start), l.day(m.ClosedAt)); n > 0 {
+			observed = math.Round(float64(v.ScopeAtClose-v.CarriedOverCount)/float64(n)*100) / 100
+		}
+	}
+	v.PaceNeeded, v.PaceObserved = l.num(fc.PaceNeeded), l.num(observed)
+	v.PaceShort = fc.PaceNeeded > 0 && observed < fc.PaceNeeded
 	v.Added, v.Removed = fc.AddedAfterStart, fc.RemovedAfterStart
 	share := fc.Signals.ScopeCreep
 	if share == 0 && fc.ScopeItems > 0 {
@@ -470,7 +478,7 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 			v.PlanPace = l.num(plan)
 			// The pace achieved beat the plan's and the date was still
 			// missed: only scope added or a late start can explain it.
-			v.PaceMet = fc.PaceObserved > 0 && fc.PaceObserved >= plan*0.995
+			v.PaceMet = observed > 0 && observed >= plan*0.995
 		}
 		first := time.Time{}
 		for _, it := range done {
