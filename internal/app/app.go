@@ -24,6 +24,7 @@ import (
 	"github.com/forewarn/forewarn/internal/forecast"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/notice"
+	"github.com/forewarn/forewarn/internal/report"
 	"github.com/forewarn/forewarn/internal/store"
 	"github.com/forewarn/forewarn/internal/tracker"
 	"github.com/forewarn/forewarn/internal/worker"
@@ -55,6 +56,7 @@ type App struct {
 	storeCfg store.Config
 	forecast forecast.Options
 	drafts   *notice.Renderer
+	report   report.Options
 	sources  []tracker.Source
 	target   tracker.Target
 	cache    *cacheProxy
@@ -116,6 +118,10 @@ func Load(ctx context.Context, o Options) (*App, error) {
 	section(cfg.Forecast, &a.forecast)
 	section(cfg.State, &a.storeCfg)
 	a.storeCfg = a.storeCfg.Resolve(cfg.Dir)
+	section(cfg.Report, &a.report)
+	if a.report.Path != "" && !filepath.IsAbs(a.report.Path) {
+		a.report.Path = filepath.Join(cfg.Dir, a.report.Path)
+	}
 	var dopts notice.Options
 	section(cfg.Drafts, &dopts)
 	if dopts.TemplateDir != "" && !filepath.IsAbs(dopts.TemplateDir) {
@@ -214,7 +220,48 @@ func (a *App) Close() error { return nil }
 // Run performs one pass. In run mode it opens the state store and holds
 // its lock for the whole pass, so overlapping runs never act at once; a
 // plan opens the store read-only (creating nothing) and takes no lock.
-func (a *App) Run(ctx context.Context, mode tracker.Mode) (rep tracker.Report, err error) {
+func (a *App) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, error) {
+	return a.run(ctx, mode, nil)
+}
+
+// RunPortfolio is Run plus the portfolio page's data: the report with the
+// forecast each milestone had a week earlier, read from the store while
+// the run holds it open.
+func (a *App) RunPortfolio(ctx context.Context, mode tracker.Mode) (tracker.Report, report.Portfolio, error) {
+	var p report.Portfolio
+	rep, err := a.run(ctx, mode, func(ctx context.Context, st store.Store, rep *tracker.Report) {
+		p = a.portfolio(ctx, st, rep)
+	})
+	return rep, p, err
+}
+
+// Report is the report: section (Path made absolute; empty when unset).
+func (a *App) Report() report.Options { return a.report }
+
+// portfolio reads each milestone's forecast of a week earlier: the latest
+// one made before the start of the calendar day report.WeekAgo-1 days
+// back, so a daily run a week ago counts whatever its hour. A history that
+// cannot be read leaves the change column empty and a note in the report;
+// the page is still written.
+func (a *App) portfolio(ctx context.Context, st store.Store, rep *tracker.Report) report.Portfolio {
+	y, m, d := rep.Started.UTC().Date()
+	cutoff := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -(report.WeekAgo - 1)).Add(-time.Nanosecond)
+	past := make(map[string]model.ForecastRecord, len(rep.Milestones))
+	for _, mr := range rep.Milestones {
+		r, ok, err := st.ForecastAt(ctx, mr.Milestone.Key, cutoff)
+		if err != nil {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("portfolio page: could not read the forecasts of a week ago: %v", err))
+			past = nil
+			break
+		}
+		if ok {
+			past[mr.Milestone.Key] = r
+		}
+	}
+	return report.Build(report.Input{Report: *rep, Client: a.Config.Client, WeekAgo: past, Locale: a.report.Locale})
+}
+
+func (a *App) run(ctx context.Context, mode tracker.Mode, after func(context.Context, store.Store, *tracker.Report)) (rep tracker.Report, err error) {
 	ctx = a.opts.Log.WithContext(ctx)
 	open := store.Open
 	if mode == tracker.ModePlan {
@@ -260,6 +307,9 @@ func (a *App) Run(ctx context.Context, mode tracker.Mode) (rep tracker.Report, e
 				rep.Notes = append(rep.Notes, fmt.Sprintf("could not record the snapshot of %s: %v", m.Milestone.Key, perr))
 			}
 		}
+	}
+	if err == nil && after != nil {
+		after(ctx, st, &rep)
 	}
 	return rep, err
 }

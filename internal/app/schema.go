@@ -9,6 +9,7 @@ import (
 	"github.com/forewarn/forewarn/internal/config"
 	"github.com/forewarn/forewarn/internal/forecast"
 	"github.com/forewarn/forewarn/internal/notice"
+	"github.com/forewarn/forewarn/internal/report"
 	"github.com/forewarn/forewarn/internal/schema"
 	"github.com/forewarn/forewarn/internal/store"
 )
@@ -21,6 +22,7 @@ func init() {
 	schema.RegisterField(file_, "forecast", reflect.TypeOf(forecast.Options{}))
 	schema.RegisterField(file_, "state", reflect.TypeOf(store.Config{}))
 	schema.RegisterField(file_, "drafts", reflect.TypeOf(notice.Options{}))
+	schema.RegisterField(file_, "report", reflect.TypeOf(report.Options{}))
 	src := reflect.TypeOf(config.SourceSpec{})
 	schema.RegisterField(src, "file", reflect.TypeOf(file.SourceConfig{}))
 	schema.RegisterField(src, "github", reflect.TypeOf(github.SourceConfig{}))

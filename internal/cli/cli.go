@@ -16,6 +16,7 @@ import (
 	"github.com/forewarn/forewarn/internal/config"
 	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/logx"
+	"github.com/forewarn/forewarn/internal/report"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
@@ -47,6 +48,7 @@ Flags of run, plan, check and serve:
   --log-level LEVEL  debug, info, warn or error (default info)
   --now TIME         freeze the clock (YYYY-MM-DD or RFC 3339), to reproduce a run
   --json             print the report as JSON
+  --report FILE      (run, plan) also write the portfolio page: one self-contained HTML file
 
 Exit codes: 0 ok, 1 the run failed in part, 2 bad usage, configuration or rules.
 `
@@ -141,6 +143,10 @@ func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr i
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs, getenv)
+	var reportPath string
+	if cmd != "check" {
+		fs.StringVar(&reportPath, "report", "", "write the portfolio page (one self-contained HTML file) to FILE")
+	}
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
@@ -167,12 +173,29 @@ func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr i
 	if cmd == "plan" {
 		mode = tracker.ModePlan
 	}
-	rep, err := a.Run(ctx, mode)
+	if reportPath == "" {
+		reportPath = a.Report().Path
+	}
+	var (
+		rep       tracker.Report
+		portfolio report.Portfolio
+	)
+	if reportPath != "" {
+		rep, portfolio, err = a.RunPortfolio(ctx, mode)
+	} else {
+		rep, err = a.Run(ctx, mode)
+	}
 	if err != nil {
 		// A held lock is a run that did not happen: exit 1 like any
 		// failed run, so cron and CI notice it.
 		fmt.Fprintf(stderr, "forewarn %s: %v\n", cmd, err)
 		return ExitPartial
+	}
+	if reportPath != "" {
+		if err := report.WriteFile(reportPath, portfolio); err != nil {
+			fmt.Fprintf(stderr, "forewarn %s: %v\n", cmd, err)
+			return ExitPartial
+		}
 	}
 	if c.json {
 		enc := json.NewEncoder(stdout)

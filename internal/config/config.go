@@ -34,6 +34,7 @@ type File struct {
 	State    yaml.Node    `yaml:"state" desc:"Where forewarn keeps state between runs (driver: sqlite, postgres or none)."`
 	Forecast yaml.Node    `yaml:"forecast" desc:"Forecast options (trials, seed, window, working days, holidays)."`
 	Drafts   yaml.Node    `yaml:"drafts" desc:"Draft options (template_dir, confidence, check_in_days)."`
+	Report   yaml.Node    `yaml:"report" desc:"The portfolio page: one HTML file of every milestone, written after each run and plan (path, locale)."`
 	Sources  []SourceSpec `yaml:"sources" desc:"Trackers to read milestones from."`
 	Target   TargetSpec   `yaml:"target" desc:"Where tickets are written: exactly one of outbox, github or jira."`
 	Clients  []ClientSpec `yaml:"clients" desc:"The clients milestones are delivered to."`
@@ -101,7 +102,7 @@ type Config struct {
 	Target       Section
 	// The sections other packages decode, with their positions (nil when
 	// absent).
-	State, Forecast, Drafts *yaml.Node
+	State, Forecast, Drafts, Report *yaml.Node
 }
 
 // Source is one configured source: its name, kind and section.
@@ -156,7 +157,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	key := func(name string) *yaml.Node { return valueNode(root, name) }
 	// Sections are taken from the node tree itself, which keeps their
 	// positions for the packages that decode them.
-	c.State, c.Forecast, c.Drafts = key("state"), key("forecast"), key("drafts")
+	c.State, c.Forecast, c.Drafts, c.Report = key("state"), key("forecast"), key("drafts"), key("report")
 	if f.Version != Version {
 		l.Add(path, orNode(key("version"), root), "", "version must be %d (got %d)", Version, f.Version)
 	}

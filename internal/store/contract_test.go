@@ -185,6 +185,27 @@ func testForecasts(t *testing.T, b backend) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Forecasts =\n %+v\nwant\n %+v", got, want)
 	}
+	// ForecastAt: the latest record at or before a moment, none before the first.
+	for _, c := range []struct {
+		name string
+		at   time.Time
+		want model.ForecastRecord
+		ok   bool
+	}{
+		{"before the first", day0.Add(-time.Nanosecond), model.ForecastRecord{}, false},
+		{"exactly the first", day0, rec(0, 0.9), true},
+		{"between two", day0.AddDate(0, 0, 1).Add(-time.Hour), rec(0, 0.9), true},
+		{"the replaced one", day0.AddDate(0, 0, 1).Add(time.Hour), again, true},
+		{"after the last", day0.AddDate(1, 0, 0), rec(2, 0.5), true},
+	} {
+		r, ok, err := s.ForecastAt(ctx, key, c.at)
+		if err != nil || ok != c.ok || !reflect.DeepEqual(r, c.want) {
+			t.Errorf("ForecastAt(%s) = %+v, %v, %v; want %+v, %v", c.name, r, ok, err, c.want, c.ok)
+		}
+	}
+	if _, ok, err := s.ForecastAt(ctx, "never-forecast", day0.AddDate(1, 0, 0)); ok || err != nil {
+		t.Errorf("ForecastAt of an unknown milestone = %v, %v; want none", ok, err)
+	}
 }
 
 func dayOf(t time.Time) time.Time {

@@ -171,6 +171,19 @@ func (m *memStore) Forecasts(_ context.Context, key string) ([]model.ForecastRec
 	return out, nil
 }
 
+func (m *memStore) ForecastAt(ctx context.Context, key string, t time.Time) (model.ForecastRecord, bool, error) {
+	recs, err := m.Forecasts(ctx, key)
+	if err != nil {
+		return model.ForecastRecord{}, false, err
+	}
+	for i := len(recs) - 1; i >= 0; i-- {
+		if !recs[i].AsOf.After(t) {
+			return recs[i], true, nil
+		}
+	}
+	return model.ForecastRecord{}, false, nil
+}
+
 func (m *memStore) PutSnapshot(_ context.Context, s Snapshot) error {
 	if s.MilestoneKey == "" || s.Taken.IsZero() {
 		return errors.New("snapshot: needs a milestone key and the time it was taken")

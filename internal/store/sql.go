@@ -231,6 +231,24 @@ func (s *sqlStore) Forecasts(ctx context.Context, key string) ([]model.ForecastR
 	return out, s.wrap("reading the forecasts of "+key, rows.Err())
 }
 
+func (s *sqlStore) ForecastAt(ctx context.Context, key string, t time.Time) (model.ForecastRecord, bool, error) {
+	var b string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT record FROM #forecasts WHERE milestone_key = ? AND as_of_ns <= ?
+		ORDER BY as_of_ns DESC LIMIT 1`), key, t.UnixNano()).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.ForecastRecord{}, false, nil
+	}
+	if err != nil {
+		return model.ForecastRecord{}, false, s.wrap("reading the forecast of "+key, err)
+	}
+	var r model.ForecastRecord
+	if err := json.Unmarshal([]byte(b), &r); err != nil {
+		return model.ForecastRecord{}, false, fmt.Errorf("reading the forecast of %s: corrupt record: %w", key, err)
+	}
+	r.AsOf, r.P50, r.P85, r.P95 = utc(r.AsOf), utc(r.P50), utc(r.P85), utc(r.P95)
+	return r, true, nil
+}
+
 // --- snapshots ---
 
 func (s *sqlStore) PutSnapshot(ctx context.Context, snap Snapshot) error {

@@ -48,6 +48,11 @@ type Store interface {
 	// Runs returns up to limit run log entries, newest first.
 	Runs(ctx context.Context, limit int) ([]Run, error)
 
+	// ForecastAt returns the latest forecast of a milestone made at or
+	// before t, and false when there is none (the portfolio page's "since
+	// a week ago").
+	ForecastAt(ctx context.Context, milestoneKey string, t time.Time) (model.ForecastRecord, bool, error)
+
 	// Driver names the backend ("sqlite", "postgres", "none").
 	Driver() string
 	// Namespace is the namespace the store's tables and locks are in (""
