@@ -22,7 +22,7 @@ type words struct {
 	Purposes                                            map[string]string
 	Months                                              [12]string
 	DoneOf                                              string
-	AtRiskLabel, OfClient                               string
+	AtRiskLabel, OfClient, RuleFailed                   string
 }
 
 var lang = map[string]*words{
@@ -51,7 +51,7 @@ var lang = map[string]*words{
 		Summary:     "Summary",
 		Purposes:    map[string]string{"client-notice": "Client notice", "progress-update": "Progress update", "post-mortem": "Post-mortem"},
 		Months:      [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
-		DoneOf:      "%d of %d done", AtRiskLabel: "At risk", OfClient: "%d of %d at risk",
+		DoneOf:      "%d of %d done", AtRiskLabel: "At risk", OfClient: "%d of %d at risk", RuleFailed: "rule failed",
 	},
 	"nl": {
 		Title: "Klantdeadlines", AsOf: "Stand van", PlanNote: "Plan: er is niets geschreven; de concepten zijn wat een run zou schrijven.",
@@ -78,7 +78,7 @@ var lang = map[string]*words{
 		Summary:     "Samenvatting",
 		Purposes:    map[string]string{"client-notice": "Klantbericht", "progress-update": "Voortgangsupdate", "post-mortem": "Post-mortem"},
 		Months:      [12]string{"jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"},
-		DoneOf:      "%d van %d klaar", AtRiskLabel: "In gevaar", OfClient: "%d van %d in gevaar",
+		DoneOf:      "%d van %d klaar", AtRiskLabel: "In gevaar", OfClient: "%d van %d in gevaar", RuleFailed: "regel mislukt",
 	},
 }
 

@@ -141,7 +141,10 @@ type Point struct {
 type Finding struct {
 	Rule     string `json:"rule"`
 	Severity string `json:"severity"`
-	Purpose  string `json:"purpose"`
+	Purpose  string `json:"purpose,omitempty"`
+	// Error is set for a rule that could not be evaluated (neither
+	// holding nor not holding).
+	Error string `json:"error,omitempty"`
 }
 
 // Ticket is a ticket forewarn opened (or, in a plan, would open).
@@ -189,10 +192,14 @@ func Build(in Input) Portfolio {
 		}
 	}
 
+	ruleFailures := map[string][]tracker.RuleFailure{}
+	for _, rf := range rep.RuleFailures {
+		ruleFailures[rf.MilestoneKey] = append(ruleFailures[rf.MilestoneKey], rf)
+	}
 	groups := map[string]*Group{}
 	var order []string
 	for _, mr := range rep.Milestones {
-		row := milestone(mr, now, in.WeekAgo, tickets[mr.Milestone.Key])
+		row := milestone(mr, now, in.WeekAgo, tickets[mr.Milestone.Key], ruleFailures)
 		id := mr.Milestone.Client
 		g, ok := groups[id]
 		if !ok {
@@ -244,7 +251,7 @@ func Build(in Input) Portfolio {
 	return p
 }
 
-func milestone(mr tracker.MilestoneReport, now time.Time, weekAgo map[string]model.ForecastRecord, tickets []Ticket) Milestone {
+func milestone(mr tracker.MilestoneReport, now time.Time, weekAgo map[string]model.ForecastRecord, tickets []Ticket, ruleFailures map[string][]tracker.RuleFailure) Milestone {
 	m, f := mr.Milestone, mr.Forecast
 	row := Milestone{Key: clean(m.Key), Title: clean(m.Title), URL: webURL(m.URL), Source: clean(m.Source),
 		Kind: string(m.Kind), State: string(m.State), Due: m.EffectiveDue().UTC(),
@@ -296,6 +303,9 @@ func milestone(mr tracker.MilestoneReport, now time.Time, weekAgo map[string]mod
 	}
 	for _, fd := range mr.Findings {
 		row.Findings = append(row.Findings, Finding{Rule: clean(fd.Rule), Severity: clean(fd.Severity), Purpose: string(fd.Purpose)})
+	}
+	for _, rf := range ruleFailures[m.Key] {
+		row.Findings = append(row.Findings, Finding{Rule: clean(rf.Rule), Error: clean(firstLine(rf.Err))})
 	}
 	row.Burndown = burndown(f.Burndown)
 	return row
