@@ -61,6 +61,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		return reportLoadError(stderr, "serve", err)
 	}
 	defer a.Close()
+	so.ReportPath = a.Report().Path
 	if err := serve.Serve(ctx, a, *so, m, opts.Log); err != nil {
 		fmt.Fprintf(stderr, "forewarn serve: %v\n", err)
 		return ExitPartial

@@ -2,9 +2,11 @@ package serve_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/common/expfmt"
@@ -46,6 +48,16 @@ func TestServeDemo(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == 200
 	})
+	// The portfolio page of the run: the demo's four milestones.
+	page, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if page.StatusCode != 200 || strings.Count(string(body), `<tr class="ms row-`) != 4 || !strings.Contains(string(body), "Checkout redesign") {
+		t.Errorf("GET /: %d, %d milestone rows; want 200 and the demo's 4", page.StatusCode, strings.Count(string(body), `<tr class="ms row-`))
+	}
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)

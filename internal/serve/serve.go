@@ -1,11 +1,13 @@
 // Package serve is `forewarn serve`: it runs forewarn on an interval (with
-// jitter) and serves /healthz, /readyz and Prometheus /metrics until its
+// jitter) and serves the portfolio page at / (its data at
+// /api/portfolio.json), /healthz, /readyz and Prometheus /metrics until its
 // context is cancelled (SIGTERM), then lets the run in progress finish —
 // or, past a grace period, cancels it so it stops between two writes — and
 // returns.
 package serve
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +22,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/forewarn/forewarn/internal/metrics"
+	"github.com/forewarn/forewarn/internal/report"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
@@ -29,6 +32,13 @@ import (
 // returns.
 type Runner interface {
 	Run(ctx context.Context, mode tracker.Mode) (tracker.Report, error)
+}
+
+// PortfolioRunner is a Runner that also builds the portfolio page's data
+// (*app.App does). Serve then serves the latest page at / and its data at
+// /api/portfolio.json.
+type PortfolioRunner interface {
+	RunPortfolio(ctx context.Context, mode tracker.Mode) (tracker.Report, report.Portfolio, error)
 }
 
 // Options configure Serve. Zero values take the defaults noted.
@@ -52,6 +62,10 @@ type Options struct {
 	// (default 3×Interval+RunTimeout).
 	StaleAfter time.Duration
 
+	// ReportPath, when set, is where the portfolio page is also written
+	// after each run (the configuration's report.path).
+	ReportPath string
+
 	// Listener, when set, is used instead of listening on Addr (tests).
 	Listener net.Listener
 	// Now, Rand and After are the clock, the jitter source and the timer
@@ -65,7 +79,7 @@ type Options struct {
 // returns the options they fill in.
 func RegisterFlags(fs *flag.FlagSet) *Options {
 	o := &Options{}
-	fs.StringVar(&o.Addr, "addr", ":9464", "listen address of /healthz, /readyz and /metrics")
+	fs.StringVar(&o.Addr, "addr", ":9464", "listen address of the portfolio page (/), /api/portfolio.json, /healthz, /readyz and /metrics")
 	fs.DurationVar(&o.Interval, "interval", 15*time.Minute, "time between runs")
 	fs.DurationVar(&o.Jitter, "jitter", 0, "largest random delay added to each wait (default interval/10)")
 	fs.DurationVar(&o.Grace, "grace", 30*time.Second, "how long a run may go on after SIGTERM before it is cancelled")
@@ -126,6 +140,9 @@ type status struct {
 	lastOutcome  string
 	lastSuccess  time.Time
 	stopping     bool
+	// page and pageJSON are the latest portfolio page and its data (nil
+	// until a run of a PortfolioRunner has finished).
+	page, pageJSON []byte
 }
 
 type statusJSON struct {
@@ -173,6 +190,8 @@ func Serve(ctx context.Context, r Runner, o Options, reg *metrics.Metrics, log z
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { st.health(w, o) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) { st.ready(w, o) })
 	mux.Handle("GET /metrics", reg.Handler())
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) { st.portfolio(w, false) })
+	mux.HandleFunc("GET /api/portfolio.json", func(w http.ResponseWriter, _ *http.Request) { st.portfolio(w, true) })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	srvErr := make(chan error, 1)
 	go func() {
@@ -182,7 +201,7 @@ func Serve(ctx context.Context, r Runner, o Options, reg *metrics.Metrics, log z
 		close(srvErr)
 	}()
 	log.Info().Str("addr", ln.Addr().String()).Dur("interval", o.Interval).Dur("jitter", o.Jitter).
-		Str("mode", string(o.Mode)).Msg("serving /healthz, /readyz and /metrics")
+		Str("mode", string(o.Mode)).Msg("serving the portfolio page at /, /api/portfolio.json, /healthz, /readyz and /metrics")
 
 	loopErr := loop(ctx, r, o, reg, st, log, srvErr)
 
@@ -235,13 +254,19 @@ func runOnce(ctx context.Context, r Runner, o Options, reg *metrics.Metrics, st 
 	log.Info().Str("mode", string(o.Mode)).Msg("run started")
 
 	type result struct {
-		rep tracker.Report
-		err error
+		rep       tracker.Report
+		portfolio *report.Portfolio
+		err       error
 	}
 	done := make(chan result, 1)
 	go func() {
+		if pr, ok := r.(PortfolioRunner); ok {
+			rep, p, err := pr.RunPortfolio(runCtx, o.Mode)
+			done <- result{rep, &p, err}
+			return
+		}
 		rep, err := r.Run(runCtx, o.Mode)
-		done <- result{rep, err}
+		done <- result{rep, nil, err}
 	}()
 
 	var res result
@@ -284,7 +309,14 @@ func runOnce(ctx context.Context, r Runner, o Options, reg *metrics.Metrics, st 
 			Int("created", res.rep.Count(tracker.ActionCreate)).Int("updated", res.rep.Count(tracker.ActionUpdate)).
 			Msg("run finished")
 	}
+	var page, pageJSON []byte
+	if res.err == nil && res.portfolio != nil {
+		page, pageJSON = publish(*res.portfolio, o.ReportPath, log)
+	}
 	st.mu.Lock()
+	if page != nil {
+		st.page, st.pageJSON = page, pageJSON
+	}
 	st.running = false
 	st.runs++
 	st.lastFinished, st.lastOutcome = o.Now(), outcome
@@ -334,6 +366,54 @@ func (s *status) ready(w http.ResponseWriter, o Options) {
 		j.Status, code = "not ready", http.StatusServiceUnavailable
 	}
 	writeJSON(w, code, j)
+}
+
+// publish renders the page of a run (and writes it to path when set). A
+// page that cannot be made is logged; the previous one stays served.
+func publish(p report.Portfolio, path string, log zerolog.Logger) (page, data []byte) {
+	var b bytes.Buffer
+	if err := report.Render(&b, p); err != nil {
+		log.Error().Err(err).Msg("portfolio page")
+		return nil, nil
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		log.Error().Err(err).Msg("portfolio data")
+		return nil, nil
+	}
+	if path != "" {
+		if err := report.WriteFile(path, p); err != nil {
+			log.Error().Err(err).Msg("writing the portfolio page")
+		}
+	}
+	return b.Bytes(), data
+}
+
+// portfolio serves the latest page, or its data, or 503 before the first
+// run has finished.
+func (s *status) portfolio(w http.ResponseWriter, asJSON bool) {
+	s.mu.Lock()
+	page, data := s.page, s.pageJSON
+	s.mu.Unlock()
+	h := w.Header()
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	if page == nil {
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		h.Set("Retry-After", "60")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "The portfolio page appears when the first run has finished.")
+		return
+	}
+	if asJSON {
+		h.Set("Content-Type", "application/json")
+		_, _ = w.Write(data)
+		return
+	}
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", report.ContentSecurityPolicy)
+	_, _ = w.Write(page)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -9,8 +9,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +23,7 @@ import (
 
 	"github.com/forewarn/forewarn/internal/metrics"
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/report"
 	"github.com/forewarn/forewarn/internal/serve"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
@@ -516,5 +520,87 @@ func TestRegisterFlags(t *testing.T) {
 	}
 	if o.Addr != ":9464" || o.Interval != 15*time.Minute || o.Grace != 30*time.Second {
 		t.Fatalf("defaults = %+v", *o)
+	}
+}
+
+// portfolioRunner is a PortfolioRunner whose runs wait for release.
+type portfolioRunner struct {
+	release chan struct{}
+	runs    atomic.Int32
+}
+
+func (p *portfolioRunner) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, error) {
+	rep, _, err := p.RunPortfolio(ctx, mode)
+	return rep, err
+}
+
+func (p *portfolioRunner) RunPortfolio(ctx context.Context, mode tracker.Mode) (tracker.Report, report.Portfolio, error) {
+	<-p.release
+	n := p.runs.Add(1)
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	rep := tracker.Report{Mode: mode, Started: at, Milestones: []tracker.MilestoneReport{{
+		Milestone: model.Milestone{Key: fmt.Sprintf("run-%d", n), Title: "<b>Checkout</b>", Due: at.AddDate(0, 0, 14), State: model.StateOpen},
+		Forecast:  model.Forecast{Status: model.ForecastOK, P50: at.AddDate(0, 0, 10), P85: at.AddDate(0, 0, 20), P95: at.AddDate(0, 0, 30), ProbOnTime: 0.3},
+	}}}
+	return rep, report.Build(report.Input{Report: rep}), nil
+}
+
+func TestPortfolioEndpoints(t *testing.T) {
+	r := &portfolioRunner{release: make(chan struct{})}
+	tm := newTimers()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	path := filepath.Join(t.TempDir(), "portfolio.html")
+	s := start(t, ctx, r, serve.Options{After: tm.after, ReportPath: path})
+
+	fetch := func(p string) (*http.Response, string) {
+		resp, err := http.Get(s.base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	if resp, body := fetch("/"); resp.StatusCode != 503 || !strings.Contains(body, "first run") {
+		t.Errorf("before the first run: %d %q; want 503", resp.StatusCode, body)
+	}
+	if resp, _ := fetch("/api/portfolio.json"); resp.StatusCode != 503 {
+		t.Errorf("JSON before the first run: %d; want 503", resp.StatusCode)
+	}
+	r.release <- struct{}{}
+	waitFor(t, "the first run is recorded", func() bool { c, _ := s.get(t, "/readyz"); return c == 200 })
+
+	resp, page := fetch("/")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" ||
+		resp.Header.Get("Content-Security-Policy") != report.ContentSecurityPolicy {
+		t.Errorf("GET /: %d, %v", resp.StatusCode, resp.Header)
+	}
+	if !strings.Contains(page, `data-key="run-1"`) || !strings.Contains(page, "&lt;b&gt;Checkout&lt;/b&gt;") || strings.Contains(page, "<b>Checkout") {
+		t.Errorf("the page does not show run 1's milestone, escaped")
+	}
+	var data report.Portfolio
+	resp, body := fetch("/api/portfolio.json")
+	if err := json.Unmarshal([]byte(body), &data); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /api/portfolio.json: %d %v", resp.StatusCode, err)
+	}
+	if data.AtRisk != 1 || len(data.Clients) != 1 || data.Clients[0].Milestones[0].Key != "run-1" {
+		t.Errorf("portfolio data %+v", data)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != page {
+		t.Errorf("report.path: %v; the file differs from the page served", err)
+	}
+	if resp, _ := fetch("/nothing-here"); resp.StatusCode != 404 {
+		t.Errorf("GET /nothing-here: %d, want 404", resp.StatusCode)
+	}
+
+	// The next run replaces the page.
+	tm.fire(interval)
+	r.release <- struct{}{}
+	waitFor(t, "the second page is served", func() bool { _, p := fetch("/"); return strings.Contains(p, `data-key="run-2"`) })
+	cancel()
+	close(r.release)
+	if err := s.wait(t); err != nil {
+		t.Fatal(err)
 	}
 }
