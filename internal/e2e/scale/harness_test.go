@@ -218,6 +218,9 @@ type traffic struct {
 	// raw are the source reads in the order sent, per tracker: the pages
 	// the raw-fetch baseline replays.
 	ghRaw, jiraRaw []string
+	// writes are the POSTs and PUTs in the order sent (both trackers):
+	// the raw-write baseline replays them.
+	writes []write
 	// The fakes' per-route tables.
 	ghTable, jiraTable string
 }
@@ -225,6 +228,15 @@ type traffic struct {
 func (t traffic) String() string {
 	return fmt.Sprintf("github: %d reads, %d writes, %d rate-limited; jira: %d reads, %d finds, %d writes",
 		t.ghReads, t.ghWrites, t.ghCounted, t.jiraReads, t.jiraFinds, t.jiraWrites)
+}
+
+// write is one write request as sent.
+type write struct {
+	github      bool
+	method      string
+	path        string
+	body        []byte
+	contentType string
 }
 
 // measure reads the fakes' request logs. Jira searches of the review
@@ -242,6 +254,7 @@ func (f *fakes) measure() traffic {
 		}
 		if r.Method != http.MethodGet {
 			t.ghWrites++
+			t.writes = append(t.writes, write{github: true, method: r.Method, path: r.Path, body: r.Body, contentType: r.ContentType})
 			continue
 		}
 		t.ghReads++
@@ -251,6 +264,7 @@ func (f *fakes) measure() traffic {
 		switch {
 		case r.Method != http.MethodGet:
 			t.jiraWrites++
+			t.writes = append(t.writes, write{method: r.Method, path: r.Path, body: r.Body, contentType: r.Header.Get("Content-Type")})
 		case isFind(r.Query.Get("jql")):
 			t.jiraFinds++
 		default:

@@ -141,6 +141,10 @@ type Request struct {
 	Counted     bool   // counted against the primary rate limit
 	NotModified bool
 	Fault       string
+	// Body and ContentType of a write (not kept for GETs), so a benchmark
+	// can replay the same writes.
+	Body        []byte
+	ContentType string
 }
 
 // RouteStats are the counters of one route ("GET /repos/{owner}/{repo}/issues").
@@ -401,6 +405,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/api/v3")
 	route, params := match(r.Method, path)
 	rec := Request{Method: r.Method, Route: route, Path: r.URL.RequestURI()}
+	if r.Method != http.MethodGet {
+		rec.Body, rec.ContentType = body, r.Header.Get("Content-Type")
+	}
 
 	s.mu.Lock()
 	f := s.fault(r.Method, route)

@@ -194,6 +194,11 @@ type Server struct {
 	nextID   int
 	nextAtt  int
 	counters map[string]int
+	// cursors hold the results of enhanced searches being paged, by the id
+	// their nextPageToken carries: a search is evaluated once, like Jira
+	// walking its index, not once per page.
+	cursors    map[int][]*Issue
+	nextCursor int
 
 	// LabelsOnScreen is false when the create and edit screens lack the
 	// Labels field: Jira then refuses labels with a 400.
@@ -899,19 +904,27 @@ func (s *Server) searchJQL(q url.Values) answer {
 	if strings.TrimSpace(jql) == "" {
 		return errAnswer(400, []string{"Unbounded JQL queries are not allowed here. Please add a search restriction to your query."}, nil)
 	}
-	res, bad := s.query(jql)
-	if bad != nil {
-		return *bad
-	}
-	start := 0
+	start, cursor := 0, 0
+	var res []*Issue
 	if tok := q.Get("nextPageToken"); tok != "" {
 		b, err := base64.RawURLEncoding.DecodeString(tok)
-		parts := strings.SplitN(string(b), "|", 2)
-		n, aerr := strconv.Atoi(parts[0])
-		if err != nil || aerr != nil || len(parts) != 2 || parts[1] != jql {
+		parts := strings.SplitN(string(b), "|", 3)
+		var n, c int
+		var aerr, cerr error
+		if len(parts) == 3 {
+			n, aerr = strconv.Atoi(parts[0])
+			c, cerr = strconv.Atoi(parts[1])
+		}
+		kept, ok := s.cursors[c]
+		if err != nil || aerr != nil || cerr != nil || len(parts) != 3 || parts[2] != jql || !ok {
 			return errAnswer(400, []string{"The provided next page token is invalid or expired."}, nil)
 		}
-		start = n
+		start, cursor, res = n, c, kept
+	} else {
+		var bad *answer
+		if res, bad = s.query(jql); bad != nil {
+			return *bad
+		}
 	}
 	size := intParam(q, "maxResults", 50)
 	if size == 0 || size > s.opt.PageMax {
@@ -924,7 +937,18 @@ func (s *Server) searchJQL(q url.Values) answer {
 	}
 	out := map[string]any{"issues": issues, "isLast": start+size >= len(res)}
 	if start+size < len(res) {
-		out["nextPageToken"] = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(start+size) + "|" + jql))
+		if cursor == 0 {
+			s.nextCursor++
+			cursor = s.nextCursor
+			if s.cursors == nil {
+				s.cursors = map[int][]*Issue{}
+			}
+			s.cursors[cursor] = res
+			// A page may be asked again (a retry after a lost answer), so
+			// cursors are kept, the 32 newest.
+			delete(s.cursors, cursor-32)
+		}
+		out["nextPageToken"] = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(start+size) + "|" + strconv.Itoa(cursor) + "|" + jql))
 	}
 	return jsonAnswer(200, out)
 }
