@@ -234,7 +234,8 @@ type jiraErrorBody struct {
 }
 
 // do sends a request built by go-jira and decodes a 2xx JSON answer into v
-// (nil: discard). Any other answer becomes an *APIError with Jira's body.
+// (nil: discard; a *[]byte gets the body as it came). Any other answer
+// becomes an *APIError with Jira's body.
 func (c *conn) do(ctx context.Context, method, path string, body, v any) error {
 	jc, err := c.api()
 	if err != nil {
@@ -271,6 +272,10 @@ func (c *conn) send(req *http.Request, v any) error {
 	}
 	if rerr != nil {
 		return &APIError{Status: resp.StatusCode, Err: fmt.Errorf("reading the answer: %w", rerr)}
+	}
+	if p, ok := v.(*[]byte); ok {
+		*p = data // the caller decodes
+		return nil
 	}
 	if v != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, v); err != nil {

@@ -7,13 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	gojira "github.com/andygrunwald/go-jira"
 
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/internal/model"
@@ -655,116 +652,6 @@ func noteLeft(old, cur *record) {
 	for _, sp := range cur.Sprints {
 		delete(cur.Left, "s:"+strconv.FormatInt(sp, 10))
 	}
-}
-
-// search runs a JQL query for the milestones' issues with only the fields
-// forewarn reads.
-func (s *Source) search(ctx context.Context, cloud bool, ids fieldIDs, jql string, each func(*record)) error {
-	fields := []string{"summary", "status", "resolution", "resolutiondate", "created", "updated", "labels", "fixVersions", "issuelinks", "assignee"}
-	for _, f := range []string{ids.points, ids.sprint, ids.flagged} {
-		if f != "" {
-			fields = append(fields, f)
-		}
-	}
-	return s.c.search(ctx, cloud, jql, fields, s.cfg.PageSize, nil, func(is *gojira.Issue) { each(s.toRecord(is, ids)) })
-}
-
-var sprintIDRe = regexp.MustCompile(`[\[,]id=(\d+)[,\]]`)
-
-// toRecord maps a go-jira issue to forewarn's memory of it.
-func (s *Source) toRecord(is *gojira.Issue, ids fieldIDs) *record {
-	r := &record{Key: is.Key}
-	f := is.Fields
-	if f == nil {
-		return r
-	}
-	r.Summary = f.Summary
-	r.Created = time.Time(f.Created).UTC()
-	r.Updated = time.Time(f.Updated).UTC()
-	r.Resolved = time.Time(f.Resolutiondate).UTC()
-	if f.Status != nil {
-		r.Status = f.Status.StatusCategory.Key
-	}
-	if f.Resolution != nil {
-		r.Resolution = f.Resolution.Name
-	}
-	r.Labels = f.Labels
-	if f.Assignee != nil {
-		r.Assignee = firstNonEmpty(f.Assignee.DisplayName, f.Assignee.Name, f.Assignee.AccountID)
-	}
-	for _, v := range f.FixVersions {
-		if v != nil {
-			r.Versions = append(r.Versions, v.ID)
-		}
-	}
-	if ids.points != "" {
-		if v, ok := f.Unknowns[ids.points]; ok && v != nil {
-			switch n := v.(type) {
-			case float64:
-				r.Points = &n
-			case string:
-				if p, err := strconv.ParseFloat(n, 64); err == nil {
-					r.Points = &p
-				}
-			}
-		}
-	}
-	if ids.sprint != "" {
-		if list, ok := f.Unknowns[ids.sprint].([]any); ok {
-			for _, e := range list {
-				switch v := e.(type) {
-				case map[string]any: // Cloud, and Data Center 8+
-					if id, ok := v["id"].(float64); ok {
-						r.Sprints = append(r.Sprints, int64(id))
-					}
-				case string: // Data Center's legacy form: "…Sprint@1e5[…,id=8]"
-					if m := sprintIDRe.FindStringSubmatch(v); m != nil {
-						if id, err := strconv.ParseInt(m[1], 10, 64); err == nil {
-							r.Sprints = append(r.Sprints, id)
-						}
-					}
-				}
-			}
-		}
-	}
-	r.Blocked = s.blocked(f, ids)
-	return r
-}
-
-func (s *Source) blocked(f *gojira.IssueFields, ids fieldIDs) bool {
-	if (s.cfg.Blocked.Flag == nil || *s.cfg.Blocked.Flag) && ids.flagged != "" {
-		if v, ok := f.Unknowns[ids.flagged].([]any); ok && len(v) > 0 {
-			return true
-		}
-	}
-	labels := s.cfg.Blocked.Labels
-	if labels == nil {
-		labels = []string{"blocked"}
-	}
-	for _, l := range f.Labels {
-		for _, b := range labels {
-			if strings.EqualFold(l, b) {
-				return true
-			}
-		}
-	}
-	types := s.cfg.Blocked.LinkTypes
-	if types == nil {
-		types = []string{"is blocked by"}
-	}
-	for _, l := range f.IssueLinks {
-		if l == nil || l.InwardIssue == nil {
-			continue
-		}
-		if !slices.ContainsFunc(types, func(t string) bool { return strings.EqualFold(t, l.Type.Inward) }) {
-			continue
-		}
-		other := l.InwardIssue.Fields
-		if other == nil || other.Status == nil || other.Status.StatusCategory.Key != "done" {
-			return true
-		}
-	}
-	return false
 }
 
 func firstNonEmpty(ss ...string) string {

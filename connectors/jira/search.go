@@ -1,0 +1,315 @@
+package jira
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The source's issue search. It does not go through go-jira's issue type:
+// go-jira decodes each issue's fields twice (once into its struct, once
+// into a map to collect the custom fields), and the read phase of a large
+// site spent more time decoding than transferring. Here each page is
+// decoded once into the fields forewarn asked for, and the next page is
+// requested while the current one is decoded.
+
+// searchPage is one page of either search endpoint.
+type searchPage struct {
+	NextPageToken string        `json:"nextPageToken"` // Cloud
+	IsLast        bool          `json:"isLast"`        // Cloud
+	StartAt       int           `json:"startAt"`       // Data Center
+	Total         int           `json:"total"`         // Data Center
+	Issues        []searchIssue `json:"issues"`
+}
+
+// searchCursor is the part of a page needed to ask for the next one.
+type searchCursor struct {
+	NextPageToken string `json:"nextPageToken"`
+	IsLast        bool   `json:"isLast"`
+	StartAt       int    `json:"startAt"`
+	Total         int    `json:"total"`
+}
+
+type searchIssue struct {
+	Key    string      `json:"key"`
+	Fields issueFields `json:"fields"`
+}
+
+// issueFields are the fields the source asks for; custom fields (story
+// points, sprint, flagged) are read from raw by their site-specific ids.
+type issueFields struct {
+	Summary        string       `json:"summary"`
+	Created        string       `json:"created"`
+	Updated        string       `json:"updated"`
+	Resolutiondate string       `json:"resolutiondate"`
+	Status         *issueStatus `json:"status"`
+	Resolution     *struct {
+		Name string `json:"name"`
+	} `json:"resolution"`
+	Labels      []string `json:"labels"`
+	FixVersions []struct {
+		ID string `json:"id"`
+	} `json:"fixVersions"`
+	IssueLinks []struct {
+		Type struct {
+			Inward string `json:"inward"`
+		} `json:"type"`
+		InwardIssue *struct {
+			Fields struct {
+				Status *issueStatus `json:"status"`
+			} `json:"fields"`
+		} `json:"inwardIssue"`
+	} `json:"issuelinks"`
+	Assignee *struct {
+		DisplayName string `json:"displayName"`
+		Name        string `json:"name"`
+		AccountID   string `json:"accountId"`
+	} `json:"assignee"`
+	raw map[string]json.RawMessage
+}
+
+type issueStatus struct {
+	StatusCategory struct {
+		Key string `json:"key"`
+	} `json:"statusCategory"`
+}
+
+// UnmarshalJSON decodes the known fields and keeps the raw text of the
+// custom fields only. The custom ids are not known at compile time, so
+// the object is split into raw members once and each member decoded once.
+func (f *issueFields) UnmarshalJSON(b []byte) error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(b, &members); err != nil {
+		return err
+	}
+	for k, v := range members {
+		var err error
+		switch k {
+		case "summary":
+			err = json.Unmarshal(v, &f.Summary)
+		case "created":
+			err = json.Unmarshal(v, &f.Created)
+		case "updated":
+			err = json.Unmarshal(v, &f.Updated)
+		case "resolutiondate":
+			err = json.Unmarshal(v, &f.Resolutiondate)
+		case "status":
+			err = json.Unmarshal(v, &f.Status)
+		case "resolution":
+			err = json.Unmarshal(v, &f.Resolution)
+		case "labels":
+			err = json.Unmarshal(v, &f.Labels)
+		case "fixVersions":
+			err = json.Unmarshal(v, &f.FixVersions)
+		case "issuelinks":
+			err = json.Unmarshal(v, &f.IssueLinks)
+		case "assignee":
+			err = json.Unmarshal(v, &f.Assignee)
+		default:
+			if strings.HasPrefix(k, "customfield_") {
+				if f.raw == nil {
+					f.raw = map[string]json.RawMessage{}
+				}
+				f.raw[k] = v
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("field %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// search runs a JQL query for the milestones' issues with only the fields
+// forewarn reads, through the site's search endpoint: Cloud's enhanced
+// search (/rest/api/2/search/jql, nextPageToken until isLast) or Data
+// Center's /rest/api/2/search (startAt until total). One page is in
+// flight while the previous one is decoded.
+func (s *Source) search(ctx context.Context, cloud bool, ids fieldIDs, jql string, each func(*record)) error {
+	fields := []string{"summary", "status", "resolution", "resolutiondate", "created", "updated", "labels", "fixVersions", "issuelinks", "assignee"}
+	for _, f := range []string{ids.points, ids.sprint, ids.flagged} {
+		if f != "" {
+			fields = append(fields, f)
+		}
+	}
+	size := s.cfg.PageSize
+	if size <= 0 {
+		size = 100
+	}
+	path := "rest/api/2/search"
+	if cloud {
+		path += "/jql"
+	}
+	query := func(token string, start int) string {
+		q := url.Values{"jql": {jql}, "maxResults": {strconv.Itoa(size)}, "fields": {strings.Join(fields, ",")}}
+		if cloud && token != "" {
+			q.Set("nextPageToken", token)
+		} else if !cloud {
+			q.Set("startAt", strconv.Itoa(start))
+		}
+		return path + "?" + q.Encode()
+	}
+	type fetched struct {
+		body []byte
+		err  error
+	}
+	get := func(p string) <-chan fetched {
+		ch := make(chan fetched, 1)
+		go func() {
+			var body []byte
+			err := s.c.do(ctx, http.MethodGet, p, nil, &body)
+			ch <- fetched{body, err}
+		}()
+		return ch
+	}
+	pending := get(query("", 0))
+	for {
+		page := <-pending
+		if page.err != nil {
+			return page.err
+		}
+		// Where the next page starts is read first (a cheap pass), so it
+		// is on its way while this one is decoded.
+		var cur searchCursor
+		if err := json.Unmarshal(page.body, &cur); err != nil {
+			return &APIError{Status: http.StatusOK, Err: fmt.Errorf("decoding the answer: %w", err)}
+		}
+		pending = nil
+		var next int
+		if cloud {
+			if !cur.IsLast && cur.NextPageToken != "" {
+				pending = get(query(cur.NextPageToken, 0))
+			}
+		}
+		var p searchPage
+		if err := json.Unmarshal(page.body, &p); err != nil {
+			if pending != nil {
+				<-pending
+			}
+			return &APIError{Status: http.StatusOK, Err: fmt.Errorf("decoding the answer: %w", err)}
+		}
+		if !cloud {
+			next = cur.StartAt + len(p.Issues)
+			if len(p.Issues) > 0 && next < cur.Total {
+				pending = get(query("", next))
+			}
+		}
+		for i := range p.Issues {
+			each(s.toRecord(&p.Issues[i], ids))
+		}
+		if pending == nil || len(p.Issues) == 0 {
+			if pending != nil {
+				<-pending
+			}
+			return nil
+		}
+	}
+}
+
+var sprintIDRe = regexp.MustCompile(`[\[,]id=(\d+)[,\]]`)
+
+// toRecord maps a searched issue to forewarn's memory of it.
+func (s *Source) toRecord(is *searchIssue, ids fieldIDs) *record {
+	r := &record{Key: is.Key}
+	f := &is.Fields
+	r.Summary = f.Summary
+	if t, ok := parseDateTime(f.Created); ok {
+		r.Created = t.UTC()
+	}
+	if t, ok := parseDateTime(f.Updated); ok {
+		r.Updated = t.UTC()
+	}
+	if t, ok := parseDateTime(f.Resolutiondate); ok {
+		r.Resolved = t.UTC()
+	}
+	if f.Status != nil {
+		r.Status = f.Status.StatusCategory.Key
+	}
+	if f.Resolution != nil {
+		r.Resolution = f.Resolution.Name
+	}
+	r.Labels = f.Labels
+	if f.Assignee != nil {
+		r.Assignee = firstNonEmpty(f.Assignee.DisplayName, f.Assignee.Name, f.Assignee.AccountID)
+	}
+	for _, v := range f.FixVersions {
+		r.Versions = append(r.Versions, v.ID)
+	}
+	if raw, ok := f.raw[ids.points]; ok && ids.points != "" {
+		var v any
+		if json.Unmarshal(raw, &v) == nil {
+			switch n := v.(type) {
+			case float64:
+				r.Points = &n
+			case string:
+				if p, err := strconv.ParseFloat(n, 64); err == nil {
+					r.Points = &p
+				}
+			}
+		}
+	}
+	if raw, ok := f.raw[ids.sprint]; ok && ids.sprint != "" {
+		var list []any
+		if json.Unmarshal(raw, &list) == nil {
+			for _, e := range list {
+				switch v := e.(type) {
+				case map[string]any: // Cloud, and Data Center 8+
+					if id, ok := v["id"].(float64); ok {
+						r.Sprints = append(r.Sprints, int64(id))
+					}
+				case string: // Data Center's legacy form: "…Sprint@1e5[…,id=8]"
+					if m := sprintIDRe.FindStringSubmatch(v); m != nil {
+						if id, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+							r.Sprints = append(r.Sprints, id)
+						}
+					}
+				}
+			}
+		}
+	}
+	r.Blocked = s.blocked(f, ids)
+	return r
+}
+
+func (s *Source) blocked(f *issueFields, ids fieldIDs) bool {
+	if (s.cfg.Blocked.Flag == nil || *s.cfg.Blocked.Flag) && ids.flagged != "" {
+		var v []any
+		if raw, ok := f.raw[ids.flagged]; ok && json.Unmarshal(raw, &v) == nil && len(v) > 0 {
+			return true
+		}
+	}
+	labels := s.cfg.Blocked.Labels
+	if labels == nil {
+		labels = []string{"blocked"}
+	}
+	for _, l := range f.Labels {
+		for _, b := range labels {
+			if strings.EqualFold(l, b) {
+				return true
+			}
+		}
+	}
+	types := s.cfg.Blocked.LinkTypes
+	if types == nil {
+		types = []string{"is blocked by"}
+	}
+	for _, l := range f.IssueLinks {
+		if l.InwardIssue == nil {
+			continue
+		}
+		if !slices.ContainsFunc(types, func(t string) bool { return strings.EqualFold(t, l.Type.Inward) }) {
+			continue
+		}
+		st := l.InwardIssue.Fields.Status
+		if st == nil || st.StatusCategory.Key != "done" {
+			return true
+		}
+	}
+	return false
+}
