@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	gh "github.com/google/go-github/v62/github"
-
 	"github.com/forewarn/forewarn/connectors"
 )
 
@@ -22,8 +20,12 @@ func FuzzItemLabels(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
-		is := &gh.Issue{Number: gh.Int(1), Title: gh.String("x"), State: gh.String("open"),
-			Labels: []*gh.Label{{Name: gh.String(a)}, {Name: gh.String(b)}}}
+		is := &listedIssue{Number: 1, Title: "x", State: "open"}
+		is.Labels = append(is.Labels, struct {
+			Name string `json:"name"`
+		}{a}, struct {
+			Name string `json:"name"`
+		}{b})
 		w := s.item("a/b", is, time.Unix(0, 0))
 		if math.IsNaN(w.Points) || math.IsInf(w.Points, 0) || w.Points < 0 {
 			t.Fatalf("labels %q %q give size %v", a, b, w.Points)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -357,14 +358,54 @@ func (s *Source) saveJoins(ev *eventBudget) {
 	}
 }
 
-// ownTicket reports whether an issue is one of forewarn's tickets, by its
+// listedIssue is an issue of a milestone's list with the fields the
+// source reads. go-github's Issue has some forty fields, most of them
+// pointers and nested objects (user, milestone, reactions…), each
+// allocated while decoding; the read phase spent more time there than
+// on the transfer.
+type listedIssue struct {
+	Number      int        `json:"number"`
+	Title       string     `json:"title"`
+	HTMLURL     string     `json:"html_url"`
+	State       string     `json:"state"`
+	StateReason string     `json:"state_reason"`
+	Body        string     `json:"body"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	ClosedAt    *time.Time `json:"closed_at"`
+	Labels      []struct {
+		Name string `json:"name"`
+	} `json:"labels"`
+	Assignees []struct {
+		Login string `json:"login"`
+	} `json:"assignees"`
+	PullRequest *struct{} `json:"pull_request"`
+}
+
+// listIssues is IssuesService.ListByRepo decoding into listedIssue: the
+// same request (so the same URL, cache key and pagination), through the
+// client's Do, which keeps go-github's rate-limit handling.
+func listIssues(ctx context.Context, api *gh.Client, owner, repo string, opt *gh.IssueListByRepoOptions, out *[]*listedIssue) (*gh.Response, error) {
+	q := url.Values{"state": {opt.State}, "sort": {opt.Sort}, "direction": {opt.Direction},
+		"milestone": {opt.Milestone}, "per_page": {strconv.Itoa(opt.PerPage)}}
+	if opt.Page > 0 {
+		q.Set("page", strconv.Itoa(opt.Page))
+	}
+	req, err := api.NewRequest(http.MethodGet, fmt.Sprintf("repos/%v/%v/issues?%s", owner, repo, q.Encode()), nil)
+	if err != nil {
+		return nil, err
+	}
+	return api.Do(ctx, req, out)
+}
+
+// own reports whether an issue is one of forewarn's tickets, by its
 // labels or the marker in its body.
-func ownTicket(is *gh.Issue) bool {
+func (is *listedIssue) own() bool {
 	labels := make([]string, len(is.Labels))
 	for i, l := range is.Labels {
-		labels[i] = l.GetName()
+		labels[i] = l.Name
 	}
-	return model.OwnTicket(labels, is.GetBody())
+	return model.OwnTicket(labels, is.Body)
 }
 
 func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone, ev *eventBudget, now time.Time) (model.Milestone, error) {
@@ -393,28 +434,26 @@ func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone
 		Direction: "asc", ListOptions: gh.ListOptions{PerPage: 100}}
 	var updated []time.Time // of each item
 	for {
-		var list []*gh.Issue
+		var list []*listedIssue
 		resp, err := s.c.call(ctx, func() (*gh.Response, error) {
-			var resp *gh.Response
-			var err error
-			list, resp, err = api.Issues.ListByRepo(ctx, owner, name, opt)
-			return resp, err
+			list = nil
+			return listIssues(ctx, api, owner, name, opt, &list)
 		})
 		if err != nil {
 			return out, fmt.Errorf("listing issues of milestone %d: %w", m.GetNumber(), err)
 		}
 		for _, is := range list {
-			if is.IsPullRequest() && !s.cfg.IncludePullRequests {
+			if is.PullRequest != nil && !s.cfg.IncludePullRequests {
 				continue
 			}
-			if ownTicket(is) {
+			if is.own() {
 				// forewarn's own ticket (the review repository is also a
 				// source): never a work item, whatever milestone it carries.
 				ev.own++
 				continue
 			}
 			out.Items = append(out.Items, s.item(rm.repo, is, out.Start))
-			updated = append(updated, is.GetUpdatedAt().Time)
+			updated = append(updated, is.UpdatedAt)
 		}
 		if resp.NextPage == 0 {
 			break
@@ -504,12 +543,12 @@ func (s *Source) joined(ctx context.Context, api *gh.Client, repo string, number
 	return nil
 }
 
-func (s *Source) item(repo string, is *gh.Issue, start time.Time) model.WorkItem {
+func (s *Source) item(repo string, is *listedIssue, start time.Time) model.WorkItem {
 	w := model.WorkItem{
-		Key:     fmt.Sprintf("%s#%d", repo, is.GetNumber()),
-		Title:   is.GetTitle(),
-		URL:     is.GetHTMLURL(),
-		Created: is.GetCreatedAt().Time.UTC(),
+		Key:     fmt.Sprintf("%s#%d", repo, is.Number),
+		Title:   is.Title,
+		URL:     is.HTMLURL,
+		Created: is.CreatedAt.UTC(),
 		Status:  model.StatusTodo,
 		Points:  s.sizeDefault,
 	}
@@ -520,7 +559,7 @@ func (s *Source) item(repo string, is *gh.Issue, start time.Time) model.WorkItem
 		w.JoinedAt = start
 	}
 	for _, l := range is.Labels {
-		name := l.GetName()
+		name := l.Name
 		w.Labels = append(w.Labels, name)
 		ln := strings.ToLower(name)
 		if slices.Contains(s.inProgress, ln) {
@@ -542,12 +581,14 @@ func (s *Source) item(repo string, is *gh.Issue, start time.Time) model.WorkItem
 		}
 	}
 	for _, a := range is.Assignees {
-		w.Assignees = append(w.Assignees, a.GetLogin())
+		w.Assignees = append(w.Assignees, a.Login)
 	}
-	if is.GetState() == "closed" {
+	if is.State == "closed" {
 		w.Status = model.StatusDone
-		w.Closed = is.GetClosedAt().Time.UTC()
-		w.Resolution = is.GetStateReason()
+		if is.ClosedAt != nil {
+			w.Closed = is.ClosedAt.UTC()
+		}
+		w.Resolution = is.StateReason
 		w.Blocked = false
 	}
 	return w
