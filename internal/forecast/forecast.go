@@ -39,6 +39,7 @@ type item struct {
 	done        bool  // done at now
 	inProgress  bool  // started and open at now
 	startedTime time.Time
+	started     int64 // day it was started, never if unknown or not yet
 }
 
 // Compute forecasts milestone m as of now. It fills every field of
@@ -68,7 +69,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		if joinT.After(now) {
 			continue // not part of the milestone yet
 		}
-		it := item{w: w, join: s.dayOf(joinT), removed: never, doneDay: never}
+		it := item{w: w, join: s.dayOf(joinT), removed: never, doneDay: never, started: never}
 		if !w.JoinedKnown {
 			unknownJoin++
 		}
@@ -105,7 +106,8 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		}
 		startDay = min(startDay, it.join)
 		if !w.Started.IsZero() && !w.Started.After(now) {
-			workStart = min(workStart, s.dayOf(w.Started))
+			it.started = s.dayOf(w.Started)
+			workStart = min(workStart, it.started)
 		}
 		if it.closeKnown {
 			workStart = min(workStart, it.doneDay)
@@ -113,15 +115,31 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		}
 		items = append(items, it)
 	}
-	if !m.Start.IsZero() {
+	committed := !m.Start.IsZero() && m.StartBasis != model.StartCreated
+	switch {
+	case committed:
 		startDay = dayNum(m.Start)
 		workStart = startDay
-	} else if len(items) > 0 {
+	case !m.Start.IsZero():
+		startDay = dayNum(m.Start)
+		if workStart != never {
+			workStart = max(workStart, startDay)
+		}
+	case len(items) > 0:
 		note("milestone start unknown: the day the first item joined (%s) is used", dayTime(startDay).Format(time.DateOnly))
 	}
 	if startDay == never {
 		startDay = today
 	}
+	commitDay, basis := startDay, ""
+	if committed {
+		basis = committedBasis(m)
+	} else {
+		commitDay, basis = inferCommitment(items, startDay, today, m.Start.IsZero())
+	}
+	f.Explanation.Commitment = dayTime(commitDay)
+	f.Explanation.CommitmentBasis = basis
+	note("commitment point %s: %s", dayTime(commitDay).Format(time.DateOnly), basis)
 	if unknownJoin > 0 {
 		note("joined-at unknown for %d items: creation time used", unknownJoin)
 	}
@@ -134,16 +152,16 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 	for i := range items {
 		it := &items[i]
 		w := it.w
-		if it.join > startDay {
+		if it.join > commitDay {
 			f.AddedAfterStart++
 		}
-		if it.removed != never && it.removed > startDay {
+		if it.removed != never && it.removed > commitDay {
 			f.RemovedAfterStart++
 		}
 		if !it.inScope {
 			continue
 		}
-		if it.join > startDay {
+		if it.join > commitDay {
 			addedInScope++
 		}
 		f.ScopeItems++
@@ -183,7 +201,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		f.Signals.DaysSinceLastDone = int(today - lastDone)
 	}
 
-	f.Burndown = burndown(items, startDay, today)
+	f.Burndown = burndown(items, startDay, commitDay, today)
 
 	// Throughput samples: working days in the window since work started,
 	// excluding today (it is not over).
@@ -194,7 +212,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 	var samples, netSamples []int32
 	windowDone := 0
 	if workStart != never && winStart < today {
-		samples, netSamples, windowDone = throughput(items, &s, winStart, today, startDay)
+		samples, netSamples, windowDone = throughput(items, &s, winStart, today, commitDay)
 	}
 	f.Explanation.Samples = make([]int, len(samples))
 	var sum int
@@ -288,17 +306,36 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 	horizonEnd := dayTime(today + int64(s.horizon))
 	dueSteps = min(dueSteps, maxSteps)
 
-	net := samples
-	if s.growth {
-		net = netSamples
-		var added int
-		for i := range samples {
-			added += int(samples[i] - netSamples[i])
-		}
-		note("scope growth modelled: %+d items net over the window (%.2f per working day), resampled with each day's throughput",
-			added, float64(added)/float64(len(samples)))
-	} else {
+	// Scope growth over the window: items that joined after the commitment
+	// point, less unfinished items that left, per item done.
+	var addedNet int
+	for i := range samples {
+		addedNet += int(samples[i] - netSamples[i])
+	}
+	f.AddedInWindow, f.DoneInWindow = addedNet, windowDone
+	in := simInput{trials: s.trials, seed: s.seed, remaining: f.RemainingItems, net: samples, maxSteps: maxSteps}
+	switch {
+	case !s.growth:
 		note("scope growth not modelled (scope_growth: false)")
+	case s.resampledGrowth:
+		in.net = netSamples
+		note("scope growth modelled: %+d items net over the window (%.2f per working day), resampled with each day's throughput (growth_model: resampled)",
+			addedNet, float64(addedNet)/float64(len(samples)))
+	case dueSteps == 0:
+		note("scope growth not modelled: no working days left before the due date (growth tapers to none at the due date)")
+	default:
+		g := max(float64(addedNet), 0) / float64(windowDone)
+		f.Explanation.GrowthPerDone = round(min(g, MaxGrowthPerDone), 3)
+		// Growth tapers linearly from today's rate to none at the due
+		// date: the sum of the taper over the working days left.
+		in.growth = f.Explanation.GrowthPerDone
+		in.growthSteps = float64(dueSteps+1) / 2
+		bound := ""
+		if g > MaxGrowthPerDone {
+			bound = fmt.Sprintf(" (observed %.2f, bounded at %.0f)", g, MaxGrowthPerDone)
+		}
+		note("scope growth modelled: %d items added and %d done over the window, so %.2f items added per item done%s, tapering to none at the due date",
+			addedNet, windowDone, f.Explanation.GrowthPerDone, bound)
 	}
 
 	bagged := newResamples(len(samples), s.resamples, s.seed)
@@ -307,13 +344,14 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 	} else {
 		note("%d trials over the %d observed days as they are (resamples: 1)", s.trials, len(samples))
 	}
-	res := simulateBagged(simInput{trials: s.trials, seed: s.seed, remaining: f.RemainingItems,
-		net: net, maxSteps: maxSteps}, bagged)
+	res := simulateBagged(in, bagged)
+	beyond := false
 	date := func(q float64) time.Time {
 		k := res.quantileStep(q, s.trials)
 		if k < 0 {
-			note("P%02.0f is beyond the %d-day horizon: shown as %s", q*100, s.horizon, horizonEnd.Format(time.DateOnly))
-			return horizonEnd
+			note("P%02.0f is beyond the %d-day horizon (%s): no date is given", q*100, s.horizon, horizonEnd.Format(time.DateOnly))
+			beyond = beyond || q <= 0.85
+			return time.Time{}
 		}
 		return dayTime(stepDay[k])
 	}
@@ -325,13 +363,11 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		f.ProbOnTime = round(res.finishedBy(dueSteps, s.trials), 4)
 	}
 
-	// Straight line: remaining / observed pace.
+	// Straight line: remaining / observed pace (no date beyond the horizon).
 	if f.PaceObserved > 0 {
 		k := int(math.Ceil(float64(f.RemainingItems) / (float64(sum) / float64(len(samples)))))
 		if k <= maxSteps {
 			f.LinearDate = dayTime(stepDay[k])
-		} else {
-			f.LinearDate = horizonEnd
 		}
 	}
 
@@ -368,7 +404,70 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 			}
 		}
 	}
+	if beyond {
+		return finish(model.ForecastDiverging, fmt.Sprintf(
+			"P85 is beyond the %d-day horizon: %d items remain; over the last %d working days %d items were added and %d done (%.2f done a working day)",
+			s.horizon, f.RemainingItems, len(samples), addedNet, windowDone, f.PaceObserved))
+	}
 	return finish(model.ForecastOK, "")
+}
+
+// committedBasis says which commitment point a tracker-given start is.
+func committedBasis(m model.Milestone) string {
+	switch {
+	case m.StartBasis == model.StartDescription:
+		return "the start given in the milestone's description"
+	case m.Kind == model.KindSprint:
+		return "the sprint's start"
+	case m.Kind == model.KindFixVersion:
+		return "the version's start date"
+	}
+	return "the milestone's start date"
+}
+
+// earnestEvents is how many items must have been started or finished before
+// work on a milestone without a start date counts as started in earnest.
+const earnestEvents = 3
+
+// inferCommitment finds the commitment point of a milestone that has no
+// start date of its own (a GitHub milestone: only when it was created): the
+// day work started in earnest, when the third item was started or finished
+// (a single early item does not commit a team). Items filed before it are
+// planned scope, not growth. It is never before the start day nor after today.
+func inferCommitment(items []item, startDay, today int64, noStart bool) (int64, string) {
+	var events []int64
+	for i := range items {
+		it := &items[i]
+		switch {
+		case it.started != never && it.closeKnown:
+			events = append(events, min(it.started, it.doneDay))
+		case it.started != never:
+			events = append(events, it.started)
+		case it.closeKnown:
+			events = append(events, it.doneDay)
+		}
+	}
+	what := "only its creation date is known"
+	if noStart {
+		what = "its start is unknown"
+	}
+	if len(events) == 0 {
+		return today, fmt.Sprintf("inferred: the milestone has no start date (%s) and no work has started, so nothing counts as added yet", what)
+	}
+	slices.Sort(events)
+	k := min(earnestEvents, len(events))
+	d := min(max(events[k-1], startDay), today)
+	return d, fmt.Sprintf("inferred: the milestone has no start date (%s); work started in earnest when the %s item was started or finished, and items filed before then are planned scope", what, ordinal(k))
+}
+
+func ordinal(k int) string {
+	switch k {
+	case 1:
+		return "first"
+	case 2:
+		return "second"
+	}
+	return "third"
 }
 
 // cutOrder orders the remaining items the way a team works through them:
@@ -405,7 +504,7 @@ func cutOrder(items []item) []*item {
 // throughput counts, per working day in [from, to), items completed and items
 // completed minus net scope added after the start day. Work on a non-working
 // day counts toward the working day before it (or the first one).
-func throughput(items []item, s *settings, from, to, startDay int64) (done, net []int32, total int) {
+func throughput(items []item, s *settings, from, to, commitDay int64) (done, net []int32, total int) {
 	span := int(to - from)
 	slot := make([]int32, span)
 	n := int32(-1)
@@ -427,10 +526,10 @@ func throughput(items []item, s *settings, from, to, startDay int64) (done, net 
 			net[slot[it.doneDay-from]]++
 			total++
 		}
-		if it.join > startDay && it.join >= from && it.join < to {
+		if it.join > commitDay && it.join >= from && it.join < to {
 			net[slot[it.join-from]]--
 		}
-		if it.removed != never && it.removed > startDay && it.removed >= from && it.removed < to && it.doneDay == never {
+		if it.removed != never && it.removed > commitDay && it.removed >= from && it.removed < to && it.doneDay == never {
 			// an unfinished item left the milestone: scope shrank
 			net[slot[it.removed-from]]++
 		}
@@ -438,8 +537,9 @@ func throughput(items []item, s *settings, from, to, startDay int64) (done, net 
 	return done, net, total
 }
 
-// burndown is the state at the end of each day from the start day to today.
-func burndown(items []item, startDay, today int64) []model.BurndownPoint {
+// burndown is the state at the end of each day from the start day to today;
+// items joining or leaving after the commitment day count as added or removed.
+func burndown(items []item, startDay, commitDay, today int64) []model.BurndownPoint {
 	from := max(startDay, today-burndownMaxDays+1)
 	if from > today {
 		from = today
@@ -460,10 +560,10 @@ func burndown(items []item, startDay, today int64) []model.BurndownPoint {
 		if it.removed != never {
 			r = idx(it.removed)
 		}
-		if it.join > startDay && it.join >= from {
+		if it.join > commitDay && it.join >= from {
 			d[j].added++
 		}
-		if it.removed != never && it.removed > startDay && it.removed >= from {
+		if it.removed != never && it.removed > commitDay && it.removed >= from {
 			d[r].removed++
 		}
 		if r <= j {

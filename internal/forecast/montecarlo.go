@@ -1,6 +1,9 @@
 package forecast
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 // The simulation. Each trial replays the future one working day at a time,
 // each day a copy of a day drawn at random (with replacement) from the
@@ -200,6 +203,11 @@ type simInput struct {
 	remaining int
 	net       []int32 // per observed working day: completions minus net additions (growth on), or completions
 	maxSteps  int     // simulated working days before giving up
+	// Converging growth: each resampled history adds growth × its mean
+	// daily completions × growthSteps items to the remaining work (growth
+	// per item done, tapering to none at the due date; growthSteps is the
+	// sum of the taper over the working days left).
+	growth, growthSteps float64
 }
 
 // simResult holds histograms, never per-trial data.
@@ -444,6 +452,13 @@ func simulateBagged(in simInput, r *resamples) simResult {
 		r.apply(k, in.net, net)
 		sub := in
 		sub.net = net
+		if in.growth > 0 {
+			var sum int
+			for _, v := range net {
+				sum += int(v)
+			}
+			sub.remaining += int(math.Round(in.growth * float64(sum) / float64(len(net)) * in.growthSteps))
+		}
 		sub.trials = left / (r.count() - k)
 		left -= sub.trials
 		sub.seed = in.seed + int64(k)*0x9e3779b9

@@ -17,6 +17,12 @@ type Options struct {
 	Holidays    []string `yaml:"holidays" desc:"Non-working dates, YYYY-MM-DD."`
 	ScopeGrowth *bool    `yaml:"scope_growth" desc:"Model scope growth at the observed rate (default true)."`
 	Confidence  float64  `yaml:"confidence" desc:"Confidence for the cut line and quick wins, 0.5-0.99 (default 0.85)."`
+	// GrowthModel is how scope growth is modelled: "converging" (items
+	// added per item done, at most one, tapering to none at the due date)
+	// or "resampled" (each simulated day brings the additions of the
+	// observed day it copies; kept to compare, it can run past the horizon
+	// when issues are filed as fast as they are closed).
+	GrowthModel string `yaml:"growth_model" desc:"Scope growth model: converging or resampled (default converging)."`
 
 	// TimeZone is the team's IANA time zone: an instant counts on the
 	// calendar day it falls on there (default UTC).
@@ -57,6 +63,18 @@ const (
 	DefaultQuickWinPoints = 2
 	DefaultResamples      = 4
 )
+
+// Growth models (Options.GrowthModel).
+const (
+	GrowthConverging = "converging"
+	GrowthResampled  = "resampled"
+)
+
+// MaxGrowthPerDone bounds the converging growth model: at most one item
+// added per item done, tapering to none at the due date. So the modelled
+// growth is at most half the items done between now and the due date, and
+// growth alone never pushes a team with a steady pace past the horizon.
+const MaxGrowthPerDone = 1.0
 
 // FieldError is one problem with the options, naming its yaml key.
 type FieldError struct {
@@ -128,6 +146,11 @@ func (o Options) Validate() error {
 	if o.HorizonDays < 0 || (o.HorizonDays > 0 && o.HorizonDays < 30) || o.HorizonDays > 3660 {
 		bad("horizon_days", "must be between 30 and 3660 calendar days (got %d)", o.HorizonDays)
 	}
+	switch o.GrowthModel {
+	case "", GrowthConverging, GrowthResampled:
+	default:
+		bad("growth_model", "%q is not a growth model; use converging or resampled", o.GrowthModel)
+	}
 	if o.QuickWinPoints < 0 {
 		bad("quick_win_points", "must not be negative (got %g)", o.QuickWinPoints)
 	}
@@ -142,6 +165,7 @@ type settings struct {
 	workNames                      []string
 	holidays                       []int64 // sorted day numbers
 	growth                         bool
+	resampledGrowth                bool
 	confidence                     float64
 	minHistory, minDone, staleDays int
 	horizon                        int
@@ -171,6 +195,7 @@ func (o Options) resolve() settings {
 	if o.ScopeGrowth != nil {
 		s.growth = *o.ScopeGrowth
 	}
+	s.resampledGrowth = o.GrowthModel == GrowthResampled
 	if s.confidence <= 0 || s.confidence >= 1 {
 		s.confidence = DefaultConfidence
 	}

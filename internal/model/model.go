@@ -44,9 +44,14 @@ type Milestone struct {
 	Client    string    `json:"client,omitempty"` // id of a client in the config
 	Labels    []string  `json:"labels,omitempty"`
 	Start     time.Time `json:"start,omitzero"`
-	Due       time.Time `json:"due"`
-	State     State     `json:"state"`
-	ClosedAt  time.Time `json:"closed_at,omitzero"`
+	// StartBasis says what Start is: the team's commitment (a sprint's
+	// start, a version's start date, a start given in the export) or, for
+	// trackers that have no start date, only when the milestone was created
+	// or a start written in its description.
+	StartBasis StartBasis `json:"start_basis,omitempty"`
+	Due        time.Time  `json:"due"`
+	State      State      `json:"state"`
+	ClosedAt   time.Time  `json:"closed_at,omitzero"`
 	// AgreedDue is a re-baselined due date agreed with the client after a
 	// notice (zero when none). Rules and forecasts track it like Due.
 	AgreedDue time.Time  `json:"agreed_due,omitzero"`
@@ -71,6 +76,24 @@ func (m Milestone) EffectiveDue() time.Time {
 	}
 	return m.Due
 }
+
+// StartBasis says where a milestone's Start comes from. The forecast counts
+// items that joined after the commitment point as scope growth; with
+// StartCreated it infers the commitment point from the data instead.
+type StartBasis string
+
+const (
+	// StartTracker: the tracker's own start (a sprint's start, a version's
+	// start date, the start of an exported milestone): the team committed then.
+	StartTracker StartBasis = ""
+	// StartDescription: an explicit `start: YYYY-MM-DD` line in the
+	// milestone's description (GitHub milestones have no start date).
+	StartDescription StartBasis = "description"
+	// StartCreated: Start is only when the milestone was created; issues
+	// are often filed into it over its life, so the commitment point is
+	// inferred (see docs/forecasting.md).
+	StartCreated StartBasis = "created"
+)
 
 // StatusCategory is the tracker-neutral status of a work item.
 type StatusCategory string
@@ -180,6 +203,9 @@ const (
 	ForecastOK           ForecastStatus = "ok"
 	ForecastInsufficient ForecastStatus = "insufficient_data"
 	ForecastDone         ForecastStatus = "done" // nothing remains
+	// ForecastDiverging: the confidence date is not reached within the
+	// horizon; Reason gives the numbers and no date is offered.
+	ForecastDiverging ForecastStatus = "diverging"
 )
 
 // Forecast is the outcome of forecasting one milestone at one moment.
@@ -188,7 +214,7 @@ type Forecast struct {
 	MilestoneKey string         `json:"milestone_key"`
 	AsOf         time.Time      `json:"as_of"`
 	Status       ForecastStatus `json:"status"`
-	Reason       string         `json:"reason,omitempty"` // why the data is insufficient
+	Reason       string         `json:"reason,omitempty"` // why the data is insufficient or the forecast diverges
 
 	ScopeItems        int     `json:"scope_items"`
 	DoneItems         int     `json:"done_items"`
@@ -196,8 +222,12 @@ type Forecast struct {
 	ScopePoints       float64 `json:"scope_points"`
 	DonePoints        float64 `json:"done_points"`
 	RemainingPoints   float64 `json:"remaining_points"`
-	AddedAfterStart   int     `json:"added_after_start"`
-	RemovedAfterStart int     `json:"removed_after_start"`
+	AddedAfterStart   int     `json:"added_after_start"`   // joined after the commitment point
+	RemovedAfterStart int     `json:"removed_after_start"` // left after the commitment point
+	// Over the throughput window: items added after the commitment point
+	// (net of unfinished items that left) and items done.
+	AddedInWindow int `json:"added_in_window"`
+	DoneInWindow  int `json:"done_in_window"`
 
 	P50        time.Time `json:"p50,omitzero"`
 	P85        time.Time `json:"p85,omitzero"`
@@ -260,9 +290,16 @@ type Explanation struct {
 	WindowEnd    time.Time `json:"window_end,omitzero"`
 	WindowDays   int       `json:"window_days"`
 	Samples      []int     `json:"samples,omitempty"` // items done per working day in the window
-	Trials       int       `json:"trials"`
-	Seed         int64     `json:"seed"`
-	Assumptions  []string  `json:"assumptions,omitempty"`
+	// Commitment is the day the team committed to the scope; items that
+	// joined later are growth. CommitmentBasis says which point it is and why.
+	Commitment      time.Time `json:"commitment,omitzero"`
+	CommitmentBasis string    `json:"commitment_basis,omitempty"`
+	// GrowthPerDone is the modelled scope growth: items added per item done
+	// (observed over the window, at most 1), tapering to none at the due date.
+	GrowthPerDone float64  `json:"growth_per_done"`
+	Trials        int      `json:"trials"`
+	Seed          int64    `json:"seed"`
+	Assumptions   []string `json:"assumptions,omitempty"`
 }
 
 // ForecastRecord is a forecast as remembered between runs.

@@ -1,0 +1,175 @@
+package forecast_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/forecast"
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// filedOverTime is a GitHub-shaped milestone: created on 1 March 2026 (only
+// its creation date is known), one issue filed each calendar day from then
+// to the day before now, each closed six days after it was filed while the
+// team keeps up. Issues filed in the last few days are still open.
+func filedOverTime(now, due time.Time, n int) model.Milestone {
+	created := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	m := model.Milestone{Key: "github:acme/web#7", Kind: model.KindMilestone, Start: created,
+		StartBasis: model.StartCreated, Due: due}
+	for i := 0; i < n; i++ {
+		filed := created.AddDate(0, 0, i).Add(2 * time.Hour)
+		w := model.WorkItem{Key: fmt.Sprintf("#%d", i+1), Created: filed, JoinedAt: filed, JoinedKnown: true, Status: model.StatusTodo}
+		if c := filed.AddDate(0, 0, 6); c.Before(now) {
+			w.Started, w.Closed, w.Status = filed.AddDate(0, 0, 1), c, model.StatusDone
+		}
+		m.Items = append(m.Items, w)
+	}
+	return m
+}
+
+func TestCommitmentGrowthDiverging(t *testing.T) {
+	now := at(16, 12) // Monday 16 March, noon
+	tests := []struct {
+		name  string
+		m     func() model.Milestone
+		now   time.Time
+		opts  forecast.Options
+		check func(t *testing.T, f model.Forecast)
+	}{
+		{
+			name: "tracker start: the sprint's start is the commitment point",
+			m: func() model.Milestone {
+				m := steady(d(27))
+				m.Kind = model.KindSprint
+				return m
+			},
+			check: func(t *testing.T, f model.Forecast) {
+				eq(t, "commitment", f.Explanation.Commitment, d(2))
+				eq(t, "basis", f.Explanation.CommitmentBasis, "the sprint's start")
+			},
+		},
+		{
+			name: "explicit start in the description is the commitment point",
+			m: func() model.Milestone {
+				m := steady(d(27))
+				m.StartBasis = model.StartDescription
+				m.Start = d(4)
+				return m
+			},
+			check: func(t *testing.T, f model.Forecast) {
+				eq(t, "commitment", f.Explanation.Commitment, d(4))
+				eq(t, "basis", f.Explanation.CommitmentBasis, "the start given in the milestone's description")
+			},
+		},
+		{
+			name: "creation date only: commitment when the third item was started; earlier filings are planned scope",
+			m: func() model.Milestone {
+				m := steady(d(27)) // items started 2 a day from Monday 2 March: the third on Tuesday 3
+				m.StartBasis = model.StartCreated
+				m.Start = d(1)
+				for i, j := range []time.Time{at(3, 8), at(4, 10), at(9, 10)} { // the first is planned scope
+					m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", i), Created: j, JoinedAt: j, JoinedKnown: true, Status: model.StatusTodo})
+				}
+				return m
+			},
+			check: func(t *testing.T, f model.Forecast) {
+				eq(t, "commitment", f.Explanation.Commitment, d(3))
+				if !strings.HasPrefix(f.Explanation.CommitmentBasis, "inferred: the milestone has no start date (only its creation date is known); work started in earnest when the third item") {
+					t.Errorf("basis %q", f.Explanation.CommitmentBasis)
+				}
+				eq(t, "added after the commitment point", f.AddedAfterStart, 2)
+				eq(t, "burn-down starts at creation", f.Burndown[0].Day, d(1))
+			},
+		},
+		{
+			name: "growth above one item per item done is bounded at one",
+			m: func() model.Milestone {
+				m := steady(d(27))
+				for i := 0; i < 30; i++ {
+					m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", i), Created: at(9, 10), JoinedAt: at(9, 10), JoinedKnown: true, Status: model.StatusTodo})
+				}
+				return m
+			},
+			check: func(t *testing.T, f model.Forecast) {
+				wantStatus(t, f, model.ForecastOK)
+				eq(t, "added in window", f.AddedInWindow, 30)
+				eq(t, "done in window", f.DoneInWindow, 20)
+				eq(t, "growth per done", f.Explanation.GrowthPerDone, 1.0)
+				wantNote(t, f, "1.00 items added per item done (observed 1.50, bounded at 1)")
+				// 40 remaining + at most 1 × 2 a day × (10+1)/2 = 11 added, at 2 a day: about 26 working days.
+				if f.P85.IsZero() || f.P85.Before(d(27)) || f.P85.After(time.Date(2026, 5, 15, 0, 0, 0, 0, time.UTC)) {
+					t.Errorf("P85 %s, want a date after the due date and within about two months", f.P85)
+				}
+			},
+		},
+		{
+			name: "no growth past the due date",
+			m: func() model.Milestone {
+				m := steady(d(13))
+				m.Items = append(m.Items, model.WorkItem{Key: "N-1", Created: at(9, 10), JoinedAt: at(9, 10), JoinedKnown: true, Status: model.StatusTodo})
+				return m
+			},
+			check: func(t *testing.T, f model.Forecast) {
+				eq(t, "growth per done", f.Explanation.GrowthPerDone, 0.0)
+				wantNote(t, f, "scope growth not modelled: no working days left before the due date")
+			},
+		},
+		{
+			name: "diverging: the P85 date lies beyond the horizon; no date, the reason in numbers",
+			m: func() model.Milestone {
+				m := steady(d(27))
+				for i := 0; i < 200; i++ {
+					m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("P-%d", i), Created: at(1, 9), JoinedAt: at(1, 9), JoinedKnown: true, Status: model.StatusTodo})
+				}
+				return m
+			},
+			opts: forecast.Options{HorizonDays: 60},
+			check: func(t *testing.T, f model.Forecast) {
+				wantStatus(t, f, model.ForecastDiverging)
+				eq(t, "P50", f.P50, time.Time{})
+				eq(t, "P85", f.P85, time.Time{})
+				eq(t, "P95", f.P95, time.Time{})
+				eq(t, "straight line", f.LinearDate, time.Time{})
+				eq(t, "reason", f.Reason, "P85 is beyond the 60-day horizon: 210 items remain; over the last 10 working days 0 items were added and 20 done (2.00 done a working day)")
+				eq(t, "prob on time", f.ProbOnTime, 0.0)
+			},
+		},
+		{
+			name: "filed over time, 28 of 33 done a month before due: the old model runs into the horizon",
+			m:    func() model.Milestone { return filedOverTime(time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC), d(31).AddDate(0, 1, 2), 33) },
+			now:  time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC),
+			opts: forecast.Options{GrowthModel: forecast.GrowthResampled},
+			check: func(t *testing.T, f model.Forecast) {
+				eq(t, "done", f.DoneItems, 28)
+				wantStatus(t, f, model.ForecastDiverging)
+			},
+		},
+		{
+			name: "filed over time, 28 of 33 done a month before due: converging growth, P85 on or before due",
+			m:    func() model.Milestone { return filedOverTime(time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC), d(31).AddDate(0, 1, 2), 33) },
+			now:  time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC),
+			check: func(t *testing.T, f model.Forecast) {
+				wantStatus(t, f, model.ForecastOK)
+				eq(t, "done", f.DoneItems, 28)
+				eq(t, "commitment: the third item started", f.Explanation.Commitment, time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC))
+				if f.P85.IsZero() || f.P85.After(f.AsOf.AddDate(0, 0, 31)) {
+					t.Errorf("P85 %s, want on or before the due date 2026-05-03", f.P85)
+				}
+				if f.ProbOnTime < 0.85 {
+					t.Errorf("probability on time %.2f, want at least 0.85", f.ProbOnTime)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := tt.now
+			if n.IsZero() {
+				n = now
+			}
+			tt.check(t, forecast.Compute(tt.m(), n, tt.opts))
+		})
+	}
+}
