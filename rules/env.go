@@ -66,9 +66,14 @@ type MilestoneEnv struct {
 
 // ForecastEnv is the forecast as expressions see it.
 type ForecastEnv struct {
-	Status            string    `expr:"status"` // ok, insufficient_data, done
-	OK                bool      `expr:"ok"`
-	Insufficient      bool      `expr:"insufficient"`
+	Status       string `expr:"status"` // ok, insufficient_data, diverging, done
+	OK           bool   `expr:"ok"`
+	Insufficient bool   `expr:"insufficient"`
+	// Diverging: the P85 date lies beyond the horizon; no date is given and
+	// reason, added_in_window and done_in_window say why.
+	Diverging         bool      `expr:"diverging"`
+	AddedInWindow     int       `expr:"added_in_window"`
+	DoneInWindow      int       `expr:"done_in_window"`
 	Done              bool      `expr:"done"`
 	Reason            string    `expr:"reason"`
 	ScopeItems        int       `expr:"scope_items"`
@@ -144,7 +149,8 @@ func (e *Env) fill(now time.Time, in *Input, loc *time.Location) {
 	}
 	e.Forecast = ForecastEnv{
 		Status: string(f.Status), OK: f.Status == model.ForecastOK, Insufficient: f.Status == model.ForecastInsufficient,
-		Done: f.Status == model.ForecastDone, Reason: f.Reason,
+		Done: f.Status == model.ForecastDone, Reason: f.Reason, Diverging: f.Status == model.ForecastDiverging,
+		AddedInWindow: f.AddedInWindow, DoneInWindow: f.DoneInWindow,
 		ScopeItems: f.ScopeItems, DoneItems: f.DoneItems, RemainingItems: f.RemainingItems,
 		ScopePoints: f.ScopePoints, DonePoints: f.DonePoints, RemainingPoints: f.RemainingPoints,
 		AddedAfterStart: f.AddedAfterStart, RemovedAfterStart: f.RemovedAfterStart,

@@ -65,7 +65,7 @@ func TestShippedRulesLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"milestone-at-risk", "milestone-very-likely-late", "second-slip", "milestone-missed",
+	want := []string{"milestone-at-risk", "milestone-very-likely-late", "milestone-diverging", "second-slip", "milestone-missed",
 		"weekly-progress-update", "insufficient-data", "insufficient-data-sprint", "work-stalled"}
 	if got := s.Rules(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("rules %v", got)

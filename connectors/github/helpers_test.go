@@ -71,7 +71,8 @@ func seed(s *fakegh.Server) {
 	s.AddMilestone("acme/web", fakegh.Milestone{Number: 1, Title: "Checkout v2", DueOn: pacificMidnight(2026, 12, 4),
 		CreatedAt: day(-30)})
 	s.AddMilestone("acme/web", fakegh.Milestone{Number: 2, Title: "Search", DueOn: pacificMidnight(2026, 11, 1),
-		CreatedAt: day(-60), State: "closed", ClosedAt: day(-7)})
+		CreatedAt: day(-60), State: "closed", ClosedAt: day(-7),
+		Description: "Search for the shop.\n\n- **Start:** 2026-10-05\n"})
 	s.AddMilestone("acme/web", fakegh.Milestone{Number: 3, Title: "Ancient", DueOn: pacificMidnight(2024, 1, 1),
 		CreatedAt: day(-900), State: "closed", ClosedAt: day(-800)})
 	s.AddMilestone("acme/web", fakegh.Milestone{Number: 4, Title: "Someday", CreatedAt: day(-10)})

@@ -420,8 +420,12 @@ func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone
 		URL:       m.GetHTMLURL(),
 		Client:    s.cfg.Client,
 		Start:     m.GetCreatedAt().Time.UTC(),
-		Due:       dueDate(m.GetDueOn().Time),
-		State:     model.StateOpen,
+		// A GitHub milestone has no start date, only when it was created:
+		// the forecast infers the commitment point (or reads it from a
+		// `start:` line in the description, set below).
+		StartBasis: model.StartCreated,
+		Due:        dueDate(m.GetDueOn().Time),
+		State:      model.StateOpen,
 	}
 	if c, ok := s.cfg.Clients[rm.repo]; ok {
 		out.Client = c
@@ -467,7 +471,27 @@ func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone
 		return out, err
 	}
 	ev.done[joinMilestone(rm.repo, m.GetNumber())] = true
+	if st, ok := descriptionStart(m.GetDescription()); ok {
+		out.Start, out.StartBasis = st, model.StartDescription
+	}
 	return out, nil
+}
+
+// descriptionStart reads an explicit commitment date from a milestone's
+// description: a line `start: YYYY-MM-DD` (case-insensitive, surrounding
+// spaces and a leading list marker or bold markup ignored).
+func descriptionStart(desc string) (time.Time, bool) {
+	for _, line := range strings.Split(desc, "\n") {
+		line = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "-*> "))
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "start") {
+			continue
+		}
+		if t, err := time.Parse(time.DateOnly, strings.Trim(strings.TrimSpace(v), "*` ")); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // joined reads issue events where the join date matters and is unknown:

@@ -68,8 +68,11 @@ func TestFetchReadsMilestonesAndItems(t *testing.T) {
 	if want := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC); !m.Due.Equal(want) {
 		t.Errorf("due %v, want %v (due_on is midnight US Pacific: a date)", m.Due, want)
 	}
-	if !m.Start.Equal(day(-30)) {
-		t.Errorf("start %v, want the milestone's creation %v", m.Start, day(-30))
+	if !m.Start.Equal(day(-30)) || m.StartBasis != model.StartCreated {
+		t.Errorf("start %v (%q), want the milestone's creation %v (created)", m.Start, m.StartBasis, day(-30))
+	}
+	if c := res.Milestones[1]; !c.Start.Equal(time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)) || c.StartBasis != model.StartDescription {
+		t.Errorf("start %v (%q), want 2026-10-05 from the description's start: line", c.Start, c.StartBasis)
 	}
 	items := map[string]model.WorkItem{}
 	for _, it := range m.Items {

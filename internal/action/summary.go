@@ -33,7 +33,8 @@ func AtRisk(m tracker.MilestoneReport) bool {
 			return true
 		}
 	}
-	return m.Milestone.State != model.StateClosed && m.Forecast.Status == model.ForecastOK && m.Forecast.ProbOnTime < AtRiskBelow
+	return m.Milestone.State != model.StateClosed && (m.Forecast.Status == model.ForecastDiverging ||
+		m.Forecast.Status == model.ForecastOK && m.Forecast.ProbOnTime < AtRiskBelow)
 }
 
 // missed: the promised day is over and work remains.
@@ -213,6 +214,8 @@ func likelihood(f model.Forecast) string {
 		return fmt.Sprintf("%.0f %%", f.ProbOnTime*100)
 	case model.ForecastDone:
 		return "done"
+	case model.ForecastDiverging:
+		return "no date (diverging: the work does not finish within the horizon at the current pace)"
 	default:
 		return "not enough data"
 	}

@@ -24,6 +24,8 @@ func PrintReport(w io.Writer, rep tracker.Report, targetHint string) {
 			switch f.Status {
 			case model.ForecastInsufficient:
 				p85, prob = "insufficient data", "-"
+			case model.ForecastDiverging:
+				p85 = "diverging (no date)"
 			case model.ForecastDone:
 				p85 = "done"
 			}

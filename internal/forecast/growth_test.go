@@ -138,7 +138,9 @@ func TestCommitmentGrowthDiverging(t *testing.T) {
 		},
 		{
 			name: "filed over time, 28 of 33 done a month before due: the old model runs into the horizon",
-			m:    func() model.Milestone { return filedOverTime(time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC), d(31).AddDate(0, 1, 2), 33) },
+			m: func() model.Milestone {
+				return filedOverTime(time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC), d(31).AddDate(0, 1, 2), 33)
+			},
 			now:  time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC),
 			opts: forecast.Options{GrowthModel: forecast.GrowthResampled},
 			check: func(t *testing.T, f model.Forecast) {
@@ -148,8 +150,10 @@ func TestCommitmentGrowthDiverging(t *testing.T) {
 		},
 		{
 			name: "filed over time, 28 of 33 done a month before due: converging growth, P85 on or before due",
-			m:    func() model.Milestone { return filedOverTime(time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC), d(31).AddDate(0, 1, 2), 33) },
-			now:  time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC),
+			m: func() model.Milestone {
+				return filedOverTime(time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC), d(31).AddDate(0, 1, 2), 33)
+			},
+			now: time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC),
 			check: func(t *testing.T, f model.Forecast) {
 				wantStatus(t, f, model.ForecastOK)
 				eq(t, "done", f.DoneItems, 28)

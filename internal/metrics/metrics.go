@@ -206,7 +206,7 @@ func snapshotOf(r tracker.Report) snapshot {
 		row := milestoneRow{key: ms.Key, source: ms.Source, client: ms.Client,
 			remaining: f.RemainingItems, due: ms.EffectiveDue()}
 		switch f.Status {
-		case model.ForecastOK:
+		case model.ForecastOK, model.ForecastDiverging:
 			row.prob, row.hasProb = f.ProbOnTime, true
 		case model.ForecastDone:
 			row.prob, row.hasProb = 1, true

@@ -48,6 +48,11 @@ func change(prev model.ForecastRecord, cur model.Forecast, q float64, l locale) 
 				return true, "alle onderdelen zijn afgerond."
 			}
 			return true, "all items are now done."
+		case cur.Status == model.ForecastDiverging:
+			if nl {
+				return true, "de prognose geeft geen datum meer: er komen ongeveer even snel onderdelen bij als er klaar zijn; de datum in dit concept is niet meer onderbouwd."
+			}
+			return true, "the forecast no longer gives a date: items are being added about as fast as they are done; the date in this draft is no longer backed by data."
 		case cur.Status == model.ForecastInsufficient:
 			if nl {
 				return true, "er zijn te weinig gegevens voor een betrouwbare prognose; de datum in dit concept is niet meer onderbouwd."

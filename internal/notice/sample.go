@@ -8,7 +8,7 @@ import (
 
 // sampleRequests are what templates are test-rendered with at load: every
 // branch a template is likely to have (rich data, bare data, a second slip,
-// no usable forecast, a closed milestone).
+// no usable forecast, a diverging one, a closed milestone).
 func sampleRequests(p model.Purpose, lang string) []Request {
 	d := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 0, 0, 0, 0, time.UTC) }
 	items := []model.WorkItem{
@@ -48,9 +48,14 @@ func sampleRequests(p model.Purpose, lang string) []Request {
 	none.Forecast.Reason = "no items finished yet"
 	none.Forecast.P50, none.Forecast.P85, none.Forecast.P95 = time.Time{}, time.Time{}, time.Time{}
 
+	div := none
+	div.Forecast.Status = model.ForecastDiverging
+	div.Forecast.Reason = "P85 is beyond the 730-day horizon"
+	div.Forecast.AddedInWindow, div.Forecast.DoneInWindow = 12, 5
+
 	closed := rich
 	closed.Milestone.State = model.StateClosed
 	closed.Milestone.ClosedAt = d(12, 10)
 	closed.Forecast.Status = model.ForecastDone
-	return []Request{rich, bare, slip, none, closed}
+	return []Request{rich, bare, slip, none, div, closed}
 }

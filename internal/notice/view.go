@@ -115,14 +115,19 @@ type View struct {
 
 	HasForecast  bool   // the forecast is usable
 	ForecastNote string // why it is not, when it is not
-	Conf         string // "P85"
-	ConfPct      string // "85%"
-	NewDate      string // forecast date at Conf
-	NewDateShort string
-	DaysLate     int // new date minus the promised date, in days
-	P50, P85     string
-	P95          string
-	ProbOnTime   string
+	// Diverging: the forecast gives no date because the work does not
+	// finish within its horizon; the numbers behind it (items added and
+	// done over the last DivergeDays working days). No date is proposed.
+	Diverging                              bool
+	DivergeAdded, DivergeDone, DivergeDays int
+	Conf                                   string // "P85"
+	ConfPct                                string // "85%"
+	NewDate                                string // forecast date at Conf
+	NewDateShort                           string
+	DaysLate                               int // new date minus the promised date, in days
+	P50, P85                               string
+	P95                                    string
+	ProbOnTime                             string
 
 	Scope, Done, Remaining int
 	RemainingPoints        string
@@ -302,6 +307,10 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		v.P50, v.P85, v.P95 = l.long(calendar(fc.P50)), l.long(calendar(fc.P85)), l.long(calendar(fc.P95))
 	} else {
 		v.ForecastNote = e(fc.Reason, 300)
+	}
+	if fc.Status == model.ForecastDiverging {
+		v.Diverging = true
+		v.DivergeAdded, v.DivergeDone, v.DivergeDays = fc.AddedInWindow, fc.DoneInWindow, len(fc.Explanation.Samples)
 	}
 	v.SecondSlip = len(agreed) > 0 && open && (v.Overdue || (v.HasForecast && newDate.After(promised)))
 	v.sev = req.Finding.Severity

@@ -1,0 +1,75 @@
+package notice
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// diverging is the fixture with a forecast that gives no date: items are
+// added about as fast as they are done and the P85 date lies beyond the
+// horizon.
+func diverging(lang string, p model.Purpose) Request {
+	req := fixture(lang, p)
+	f := &req.Forecast
+	f.Status = model.ForecastDiverging
+	f.Reason = "P85 is beyond the 730-day horizon: 11 items remain; over the last 22 working days 12 items were added and 5 done (0.23 done a working day)"
+	f.P50, f.P85, f.P95, f.LinearDate = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	f.ProbOnTime = 0.02
+	f.AddedInWindow, f.DoneInWindow = 12, 5
+	f.Explanation.Samples = make([]int, 22)
+	f.CutLine, f.QuickWins = nil, nil
+	return req
+}
+
+// TestDivergingDraftProposesNoDate drafts the client notice and the progress
+// update for a diverging milestone in both languages: no date is proposed
+// (no date after the promised one appears anywhere), the numbers are given,
+// and the reviewer is asked to agree a date with the team.
+func TestDivergingDraftProposesNoDate(t *testing.T) {
+	r := newRenderer(t)
+	want := map[string][]string{
+		"client-notice.en":   {"No date is proposed: over the last 22 working days 12 items were added and 5 done", "agree one with the team", "no date can be proposed"},
+		"client-notice.nl":   {"Er wordt geen datum voorgesteld: in de laatste 22 werkdagen kwamen er 12 onderdelen bij en werden er 5 afgerond", "spreek er een af met het team"},
+		"progress-update.en": {"The forecast gives no date: over the last 22 working days 12 items were added and 5 done", "Agree a date with the team", "we cannot give a dependable date at the moment"},
+		"progress-update.nl": {"De prognose geeft geen datum", "Spreek met het team een datum af", "we kunnen op dit moment geen betrouwbare datum geven"},
+	}
+	// Any December date after the due date (4 December) would be a proposed date.
+	later := regexp.MustCompile(`(?i)\b([5-9]|[12][0-9]|3[01]) (December|december|Dec|dec\.) 2026|December ([5-9]|[12][0-9]|3[01]), 2026|\b20(27|28)\b`)
+	for _, p := range []model.Purpose{model.PurposeClientNotice, model.PurposeProgressUpdate} {
+		for _, lang := range languages {
+			name := string(p) + "." + lang
+			t.Run(name, func(t *testing.T) {
+				tk, err := r.Render(diverging(lang, p), model.FormatMarkdown)
+				if err != nil {
+					t.Fatalf("Render: %v", err)
+				}
+				got := "TITLE: " + tk.Title + "\n\n" + tk.Body
+				path := filepath.Join("testdata", "golden", "diverging."+name+".md")
+				if *update {
+					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				} else if golden, err := os.ReadFile(path); err != nil || string(golden) != got {
+					t.Errorf("differs from %s (run with -update and review): %v\n%s", path, err, got)
+				}
+				if m := later.FindString(got); m != "" {
+					t.Errorf("a date after the promised one appears (%q): a diverging draft must propose none", m)
+				}
+				for _, w := range want[name] {
+					if !strings.Contains(got, w) {
+						t.Errorf("missing %q", w)
+					}
+				}
+				if strings.Contains(tk.Title, "new date") || strings.Contains(tk.Title, "nieuwe datum") {
+					t.Errorf("title %q proposes a date", tk.Title)
+				}
+			})
+		}
+	}
+}
