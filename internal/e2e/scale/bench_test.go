@@ -165,7 +165,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 				last = f.measure()
 				if mode == tracker.ModeRun {
 					byPurpose = checkTickets(b, f, rep)
-					tickets = len(f.jr.Issues(jiraReviewKey))
+					tickets = len(f.tickets())
 				} else {
 					tickets = rep.Count(tracker.ActionCreate)
 				}
@@ -245,7 +245,7 @@ func BenchmarkRepoll(b *testing.B) {
 	if _, err := run(ctx, cfg, sc.Now, tracker.ModeRun); err != nil {
 		b.Fatal(err)
 	}
-	tickets := len(f.jr.Issues(jiraReviewKey))
+	tickets := len(f.tickets())
 	var t traffic
 	i := 0
 	for b.Loop() {
@@ -258,7 +258,7 @@ func BenchmarkRepoll(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if n := rep.Count(tracker.ActionCreate); n != 0 || len(f.jr.Issues(jiraReviewKey)) != tickets {
+		if n := rep.Count(tracker.ActionCreate); n != 0 || len(f.tickets()) != tickets {
 			b.Fatalf("re-poll created %d tickets", n)
 		}
 		t = f.measure()
@@ -311,7 +311,7 @@ func BenchmarkBinaryPeakRSS(b *testing.B) {
 		if _, serr := fmt.Sscanf(string(res), "maxrss_kib=%d exit=%d vmhwm_kib=%d", &kib, &code, &hwm); err != nil || serr != nil || code != 0 {
 			b.Fatalf("forewarn run (through the helper): %v %q exit %d\n%s", err, res, code, out.String())
 		}
-		if len(f.jr.Issues(jiraReviewKey)) == 0 {
+		if len(f.tickets()) == 0 {
 			b.Fatalf("the binary created no ticket\n%s", out.String())
 		}
 		if hwm > 0 {

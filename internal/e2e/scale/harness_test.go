@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -300,12 +301,8 @@ func checkTickets(tb testing.TB, f *fakes, rep tracker.Report) map[model.Purpose
 	}
 	seen := map[string]bool{}
 	byPurpose := map[model.Purpose]int{}
-	for _, is := range f.jr.Issues(jiraReviewKey) {
-		fp, ok := model.ParseMarker(is.Description)
-		if !ok {
-			tb.Errorf("%s has no marker", is.Key)
-			continue
-		}
+	for _, is := range f.tickets() {
+		fp, _ := model.ParseMarker(is.Description)
 		if seen[fp] {
 			tb.Errorf("%s: a second ticket for %s", is.Key, fp)
 		}
@@ -336,4 +333,64 @@ func routes(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
 	}
 	return strings.Join(parts, "; ")
+}
+
+// tickets are forewarn's tickets in the review project, which also holds
+// client work (the issues without a marker).
+func (f *fakes) tickets() []fakejira.Issue {
+	var out []fakejira.Issue
+	for _, is := range f.jr.Issues(jiraReviewKey) {
+		if _, ok := model.ParseMarker(is.Description); ok {
+			out = append(out, is)
+		}
+	}
+	return out
+}
+
+// checkOwnAndMissed is issue 14 on the scenario: no ticket of forewarn's
+// is an item of any milestone (though some carry the version they are
+// about), and each sprint that missed has exactly one post-mortem, no
+// other sprint any. It logs both figures.
+func checkOwnAndMissed(tb testing.TB, sc *Scenario, f *fakes, rep tracker.Report) {
+	tb.Helper()
+	tickets := map[string]bool{}
+	versioned := 0
+	for _, is := range f.tickets() {
+		tickets[is.Key] = true
+		if len(is.FixVersions) > 0 {
+			versioned++
+		}
+	}
+	own := 0
+	for _, m := range rep.Milestones {
+		for _, it := range m.Milestone.Items {
+			if tickets[it.Key] {
+				own++
+				tb.Errorf("ticket %s is counted as an item of %s", it.Key, m.Milestone.Key)
+			}
+		}
+	}
+	host := strings.TrimPrefix(f.jr.URL, "http://")
+	missed := sc.MissedSprints()
+	postMortems := map[string]int{}
+	for _, is := range f.tickets() {
+		fp, _ := model.ParseMarker(is.Description)
+		postMortems[fp]++
+	}
+	withPM := 0
+	for _, sp := range sc.Jira.Sprints {
+		n := postMortems[model.Fingerprint(fmt.Sprintf("jira:%s:sprint:%d", host, sp.ID), model.PurposePostMortem)]
+		switch {
+		case slices.Contains(missed, sp.ID) && n != 1:
+			tb.Errorf("sprint %d %q missed: %d post-mortems, want 1", sp.ID, sp.Name, n)
+		case !slices.Contains(missed, sp.ID) && n != 0:
+			tb.Errorf("sprint %d %q did not miss: %d post-mortems, want 0", sp.ID, sp.Name, n)
+		}
+		withPM += n
+	}
+	if len(missed) == 0 || versioned == 0 {
+		tb.Errorf("the scenario lost its missed sprints (%d) or its tickets in versions (%d)", len(missed), versioned)
+	}
+	tb.Logf("review project %s is a source: %d tickets, %d in the version they are about; own tickets counted as items: %d; "+
+		"missed sprints: %d, post-mortems for sprints: %d", jiraReviewKey, len(tickets), versioned, own, len(missed), withPM)
 }

@@ -41,7 +41,7 @@ func TestScenarioShape(t *testing.T) {
 	c := sc.Counts()
 	want := Counts{GHMilestones: Small.Repos * Small.MilestonesPerRepo, GHEvents: Small.Repos * Small.MilestonesPerRepo,
 		JiraVersions: Small.Projects * Small.VersionsPerProject, JiraSprints: Small.Boards * Small.SprintsPerBoard,
-		JiraChangelogs: Small.Projects*Small.VersionsPerProject + Small.Boards*Small.SprintsPerBoard}
+		JiraChangelogs: Small.Projects*Small.VersionsPerProject + Small.Boards*Small.SprintsPerBoard + carried(sc)}
 	want.GHIssues, want.JiraIssues = c.GHIssues, c.JiraIssues
 	if c != want {
 		t.Fatalf("counts %+v, want %+v", c, want)
@@ -123,16 +123,18 @@ func TestScenarioShape(t *testing.T) {
 
 	// An unchanged re-poll an hour later on the same state.
 	f.ResetLog()
-	tickets := len(f.jr.Issues(jiraReviewKey))
+	tickets := len(f.tickets())
 	rep, err = run(ctx, cfg, sc.Now.Add(time.Hour), tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := rep.Count(tracker.ActionCreate); n != 0 || len(f.jr.Issues(jiraReviewKey)) != tickets {
-		t.Fatalf("second run created %d; tickets %d, were %d", n, len(f.jr.Issues(jiraReviewKey)), tickets)
+	if n := rep.Count(tracker.ActionCreate); n != 0 || len(f.tickets()) != tickets {
+		t.Fatalf("second run created %d; tickets %d, were %d", n, len(f.tickets()), tickets)
 	}
 	again := f.measure()
 	t.Logf("re-poll: %s", again)
+	checkOwnAndMissed(t, sc, f, rep)
+	checkUpToDate(t, rep)
 	if again.ghCounted != 0 {
 		t.Errorf("re-poll: %d GitHub requests counted against the rate limit, want 0 (all conditional)\n%s", again.ghCounted, f.gh.StatsTable())
 	}
@@ -142,3 +144,54 @@ func TestScenarioShape(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// checkUpToDate asserts a re-poll found every ticket as it left it.
+func checkUpToDate(tb testing.TB, rep tracker.Report) {
+	tb.Helper()
+	reasons := map[string]int{}
+	for _, a := range rep.Actions {
+		reasons[string(a.Kind)+": "+a.Reason]++
+		if a.Kind != tracker.ActionNone || a.Reason != "up to date" || a.Err != "" {
+			tb.Errorf("re-poll: %s %s %s: %s %s", a.Kind, a.Purpose, a.MilestoneKey, a.Reason, a.Err)
+		}
+	}
+	tb.Logf("re-poll actions: %v", reasons)
+}
+
+// TestLargeScenarioOwnTicketsAndMissedSprints runs the large scenario (the
+// benchmarks' 220 milestones, 20,000 items) twice: the review project is
+// also a source project, and some closed sprints missed (issue 14).
+func TestLargeScenarioOwnTicketsAndMissedSprints(t *testing.T) {
+	sc := largeScenario()
+	f := newFakes(sc)
+	defer f.Close()
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, sc, f, writeRules(t, dir))
+	ctx := context.Background()
+	rep, err := run(ctx, cfg, sc.Now, tracker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Failed) > 0 {
+		t.Fatalf("failures: %+v", rep.Failed)
+	}
+	t.Logf("first run: %d tickets %v", len(f.tickets()), checkTickets(t, f, rep))
+	rep, err = run(ctx, cfg, sc.Now.Add(time.Hour), tracker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOwnAndMissed(t, sc, f, rep)
+	checkUpToDate(t, rep)
+}
+
+// carried counts the issues Jira carried over from a closed sprint to the
+// next: their changelog is read to date when they joined it.
+func carried(sc *Scenario) int {
+	n := 0
+	for _, is := range sc.Jira.Issues {
+		if len(is.Sprints) > 1 {
+			n++
+		}
+	}
+	return n
+}

@@ -10,6 +10,7 @@ package scale
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -187,6 +188,12 @@ func Generate(size Size, seed uint64, now time.Time) *Scenario {
 	}
 	for p := range size.Projects {
 		proj := string(rune('A'+p)) + "PP"
+		if p == 0 {
+			// The review project is also a source project (issue 14): it
+			// holds client work in fix versions and forewarn's tickets,
+			// which get the version they are about (`link: auto`).
+			proj = jiraReviewKey
+		}
 		jd.Projects = append(jd.Projects, proj)
 		sc.Clients[proj] = clients[(p+1)%len(clients)]
 		for v := range size.VersionsPerProject {
@@ -219,17 +226,38 @@ func Generate(size Size, seed uint64, now time.Time) *Scenario {
 				Start: start, End: start.Add(14 * 24 * time.Hour)}
 			spID++
 			t := timeline{profile: Healthy, start: sp.Start, due: dayOf(sp.End)}
+			// The last closed sprint of every other board ended on its
+			// date with a tenth of its work not done: Jira carried those
+			// issues over to the next sprint (their sprint field keeps
+			// both), so that sprint missed (issue 14).
+			carry := back == 1 && b%2 == 0
 			if back > 0 {
 				sp.State, sp.Completed = "closed", sp.End.Add(time.Duration(k%2)*26*time.Hour)
+				if carry {
+					sp.Completed = sp.End
+				}
 				t.profile, t.closed = Closed, sp.Completed
 			} else if b%3 == 1 {
 				t.profile = AtRisk
 			}
 			ms++
 			jd.Sprints = append(jd.Sprints, sp)
-			for _, it := range sc.items(t, rng) {
+			for i, it := range sc.items(t, rng) {
+				carried := carry && i%10 == 1
+				if carried {
+					it.closed, it.started = time.Time{}, false
+				}
 				addIssue(jd.SprintProject, it, func(is *fakejira.Issue) {
 					is.Sprints = []int64{sp.ID}
+					if carried {
+						// The next sprint is the board's next id; Jira's
+						// changelog says the issue joined it at the close.
+						next := sp.ID + 1
+						is.Sprints = []int64{sp.ID, next}
+						is.History = append(is.History, fakejira.Change{At: sp.Completed, Field: "Sprint", FieldID: fakejira.CloudSprintField,
+							From: strconv.FormatInt(sp.ID, 10), To: fmt.Sprintf("%d, %d", sp.ID, next),
+							FromString: sp.Name, ToString: sp.Name + ", " + fmt.Sprintf("Team %d sprint %d", b+1, k+2)})
+					}
 					if !it.joined.IsZero() {
 						is.History = []fakejira.Change{{At: it.joined, Field: "Sprint", FieldID: fakejira.CloudSprintField,
 							To: strconv.FormatInt(sp.ID, 10), ToString: sp.Name}}
@@ -452,3 +480,25 @@ func (sc *Scenario) ReadMinimum() Minimum {
 }
 
 func pages(n, per int) int { return (n + per - 1) / per }
+
+// MissedSprints are the sprints the shipped rules must open a post-mortem
+// for: closed at most 14 days before now, and closed after the end of
+// their last day or with issues not done when they closed.
+func (sc *Scenario) MissedSprints() []int64 {
+	var out []int64
+	for _, sp := range sc.Jira.Sprints {
+		if sp.State != "closed" || sc.Now.Sub(sp.Completed) > 14*24*time.Hour {
+			continue
+		}
+		missed := !sp.Completed.Before(dayOf(sp.End).Add(24 * time.Hour))
+		for _, is := range sc.Jira.Issues {
+			if slices.Contains(is.Sprints, sp.ID) && (is.Resolved.IsZero() || is.Resolved.After(sp.Completed)) {
+				missed = true
+			}
+		}
+		if missed {
+			out = append(out, sp.ID)
+		}
+	}
+	return out
+}
