@@ -62,6 +62,9 @@ type ScopeSpec struct {
 // unit, units w, d, h, m, s (e.g. 2d, 1w, 36h, 1d12h).
 type Duration string
 
+// YAMLWant says what a duration looks like, for type errors.
+func (Duration) YAMLWant() string { return "a duration (such as 2d)" }
+
 // JSONSchema describes Duration for `forewarn schema`.
 func (Duration) JSONSchema() map[string]any {
 	return map[string]any{"type": "string", "pattern": durationPattern,

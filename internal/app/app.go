@@ -75,9 +75,16 @@ func Load(ctx context.Context, o Options) (*App, error) {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
+	l := &diag.List{}
 	cfg, err := config.Load(o.ConfigPath)
 	if err != nil {
-		return nil, err
+		var dl *diag.List
+		if cfg == nil || !errors.As(err, &dl) {
+			return nil, err
+		}
+		// The file is YAML but has problems: check its sections too, so
+		// every problem is reported at once.
+		l.Items = append(l.Items, dl.Items...)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -89,7 +96,6 @@ func Load(ctx context.Context, o Options) (*App, error) {
 		cfg.RulesPath = o.RulesPath
 	}
 	a := &App{Config: cfg, opts: o, cache: &cacheProxy{}}
-	l := &diag.List{}
 
 	// Rules: their own file, their own diagnostics, merged into one report.
 	if rs, err := rules.Load(cfg.RulesPath); err != nil {
@@ -102,28 +108,33 @@ func Load(ctx context.Context, o Options) (*App, error) {
 		a.Rules = rs
 	}
 
-	section := func(n *yaml.Node, out any) {
+	section := func(key string, n *yaml.Node, out any) {
 		if n == nil || n.Kind == 0 {
 			return
 		}
-		yamlx.Decode(cfg.Path, n, out, "", l)
+		yamlx.DecodeAt(cfg.Path, n, out, "", key, l)
 		if v, ok := out.(interface{ Validate() error }); ok {
 			if err := v.Validate(); err != nil {
 				for _, e := range split(err) {
-					l.Add(cfg.Path, n, "", "%v", e)
+					at, msg := keyOf(n, e)
+					l.Add(cfg.Path, at, "", "%s%s", key, msg)
 				}
 			}
 		}
 	}
-	section(cfg.Forecast, &a.forecast)
-	section(cfg.State, &a.storeCfg)
+	section("forecast", cfg.Forecast, &a.forecast)
+	explicitZeros(cfg.Path, "forecast", cfg.Forecast, &a.forecast, l)
+	section("state", cfg.State, &a.storeCfg)
 	a.storeCfg = a.storeCfg.Resolve(cfg.Dir)
 	section(cfg.Report, &a.report)
 	if a.report.Path != "" && !filepath.IsAbs(a.report.Path) {
 		a.report.Path = filepath.Join(cfg.Dir, a.report.Path)
 	}
 	var dopts notice.Options
-	section(cfg.Drafts, &dopts)
+	before := l.Len()
+	section("drafts", cfg.Drafts, &dopts)
+	explicitZeros(cfg.Path, "drafts", cfg.Drafts, &dopts, l)
+	draftsBad := l.Len() > before
 	if dopts.TemplateDir != "" && !filepath.IsAbs(dopts.TemplateDir) {
 		dopts.TemplateDir = filepath.Join(cfg.Dir, dopts.TemplateDir)
 	}
@@ -131,7 +142,7 @@ func Load(ctx context.Context, o Options) (*App, error) {
 		var dl *diag.List
 		if errors.As(err, &dl) {
 			l.Items = append(l.Items, dl.Items...)
-		} else {
+		} else if !draftsBad { // else: Validate said it already
 			l.Add(cfg.Path, orRoot(cfg.Drafts), "", "drafts: %v", err)
 		}
 	} else {
@@ -149,7 +160,7 @@ func Load(ctx context.Context, o Options) (*App, error) {
 		}
 		senv := env
 		senv.Log = o.Log.With().Str("source", s.Name).Logger()
-		if src := f(build{file: cfg.Path, what: what, name: s.Name, node: s.Node, env: senv, diags: l}); src != nil {
+		if src := f(build{file: cfg.Path, what: what, key: fmt.Sprintf("sources[%d].%s", i, s.Kind), name: s.Name, node: s.Node, env: senv, diags: l}); src != nil {
 			a.sources = append(a.sources, src)
 		}
 	}
@@ -158,7 +169,7 @@ func Load(ctx context.Context, o Options) (*App, error) {
 		what := "target: " + cfg.Target.Kind
 		if !ok {
 			l.Add(cfg.Path, cfg.Target.Node, "", "%s: %v (this build knows: %s)", what, errUnknownKind, known(targetKinds))
-		} else if t := f(build{file: cfg.Path, what: what, node: cfg.Target.Node, env: env, diags: l}); t != nil {
+		} else if t := f(build{file: cfg.Path, what: what, key: "target." + cfg.Target.Kind, node: cfg.Target.Node, env: env, diags: l}); t != nil {
 			a.target = t
 		}
 	}

@@ -36,6 +36,7 @@ var (
 type build struct {
 	file  string     // config file, for messages
 	what  string     // "sources[0] (demo): file" or "target: outbox"
+	key   string     // the section's key path: "sources[0].file", "target.outbox"
 	name  string     // source name
 	node  *yaml.Node // the connector's section
 	env   connectors.Env
@@ -77,22 +78,22 @@ func target[C any, T tracker.Target](newFn func(C, connectors.Env) (T, error)) t
 	}
 }
 
-// decode reads a section strictly into c and runs its Validate method.
+// decode reads a section strictly into c and runs its Validate method
+// (also after a type error, so every problem is reported at once; the
+// checks a mistyped value fails are dropped by diag.List). Each problem
+// is placed at the key it names.
 func decode(b build, c any) bool {
 	before := b.diags.Len()
-	yamlx.Decode(b.file, b.node, c, "", b.diags)
-	if b.diags.Len() > before {
-		return false
-	}
+	yamlx.DecodeAt(b.file, b.node, c, "", b.key, b.diags)
 	if v, ok := c.(interface{ Validate() error }); ok {
 		if err := v.Validate(); err != nil {
 			for _, e := range split(err) {
-				b.diags.Add(b.file, b.node, "", "%s: %v", b.what, e)
+				at, _ := keyOf(b.node, e)
+				b.diags.Add(b.file, at, "", "%s: %v", b.what, e)
 			}
-			return false
 		}
 	}
-	return true
+	return b.diags.Len() == before
 }
 
 // split undoes errors.Join so each problem gets its own line.

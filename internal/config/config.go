@@ -7,6 +7,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -120,14 +121,36 @@ type Section struct {
 
 // Load reads and validates the configuration at path. Problems come back
 // as a *diag.List, all of them at once.
+// A file larger than MaxSize is refused unread.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path)
 	if err != nil {
 		l := &diag.List{}
 		l.AddAt(path, 0, 0, "", "cannot read configuration: %v", unwrapPathErr(err))
 		return nil, l.Err()
 	}
 	return Parse(path, data)
+}
+
+// MaxSize is the largest configuration file forewarn reads (1 MiB): a
+// real one is a few kilobytes, and a larger one is a mistake (a log or a
+// data file given as --config) or hostile.
+const MaxSize = 1 << 20
+
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("the file is larger than %d KiB; a configuration is a few kilobytes (is this the right file?)", MaxSize>>10)
+	}
+	return data, nil
 }
 
 func unwrapPathErr(err error) error {
@@ -140,7 +163,10 @@ func unwrapPathErr(err error) error {
 var idRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // Parse validates configuration text; path names it in messages and
-// anchors relative paths.
+// anchors relative paths. When the text is YAML but has problems, the
+// *diag.List comes with what could be read of the configuration, so the
+// caller can check its sections too and report everything at once; the
+// configuration is unusable.
 func Parse(path string, data []byte) (*Config, error) {
 	root, err := yamlx.Parse(path, data)
 	if err != nil {
@@ -148,8 +174,9 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	l := &diag.List{}
 	var f File
-	yamlx.Decode(path, root, &f, "", l)
-	if l.Len() > 0 {
+	// Values of the wrong type are reported with the checks below: a
+	// file's problems come all at once.
+	if !yamlx.Decode(path, root, &f, "", l) {
 		return nil, l.Err()
 	}
 	c := &Config{Path: path, Dir: filepath.Dir(path), File: f, Clients: map[string]model.Client{}, Agreed: map[string][]time.Time{}}
@@ -198,9 +225,9 @@ func Parse(path string, data []byte) (*Config, error) {
 			n = srcSeq.Content[i]
 		}
 		if !idRe.MatchString(s.Name) {
-			l.Add(path, orNode(valueNode(n, "name"), n), "", "sources[%d]: name must be letters, digits, '.', '_' or '-' (got %q)", i, s.Name)
+			l.Add(path, orNode(valueNode(n, "name"), n), "", "sources[%d].name: must be letters, digits, '.', '_' or '-' (got %q)", i, s.Name)
 		} else if names[s.Name] {
-			l.Add(path, valueNode(n, "name"), "", "sources[%d]: name %q is used twice", i, s.Name)
+			l.Add(path, valueNode(n, "name"), "", "sources[%d].name: %q is used twice", i, s.Name)
 		}
 		names[s.Name] = true
 		var kinds []Source
@@ -240,26 +267,26 @@ func Parse(path string, data []byte) (*Config, error) {
 		cl := model.Client{ID: cs.ID, Name: cs.Name, Contact: cs.Contact, Owner: cs.Owner, Tracker: cs.TrackerID,
 			Locale: cs.Locale, TimeZone: cs.TimeZone, Concession: cs.Concession, Confidence: cs.Confidence}
 		if !idRe.MatchString(cs.ID) {
-			l.Add(path, at("id"), "", "clients[%d]: id must be letters, digits, '.', '_' or '-' (got %q)", i, cs.ID)
+			l.Add(path, at("id"), "", "clients[%d].id: must be letters, digits, '.', '_' or '-' (got %q)", i, cs.ID)
 		} else if _, dup := c.Clients[cs.ID]; dup {
-			l.Add(path, at("id"), "", "clients[%d]: id %q is used twice", i, cs.ID)
+			l.Add(path, at("id"), "", "clients[%d].id: %q is used twice", i, cs.ID)
 		}
 		if cs.Name == "" {
-			l.Add(path, at("name"), "", "clients[%d] (%s): name is required", i, cs.ID)
+			l.Add(path, at("name"), "", "clients[%d].name (%s): required", i, cs.ID)
 		}
 		if cl.Locale == "" {
 			cl.Locale = "en"
 		}
 		if !slices.Contains([]string{"en", "nl"}, cl.Locale) {
-			l.Add(path, at("locale"), "", "clients[%d] (%s): locale must be en or nl (got %q)", i, cs.ID, cs.Locale)
+			l.Add(path, at("locale"), "", "clients[%d].locale (%s): must be en or nl (got %q)", i, cs.ID, cs.Locale)
 		}
 		if cs.TimeZone != "" {
 			if _, err := time.LoadLocation(cs.TimeZone); err != nil {
-				l.Add(path, at("time_zone"), "", "clients[%d] (%s): unknown time zone %q", i, cs.ID, cs.TimeZone)
+				l.Add(path, at("time_zone"), "", "clients[%d].time_zone (%s): unknown time zone %q", i, cs.ID, cs.TimeZone)
 			}
 		}
 		if cs.Confidence != 0 && (cs.Confidence < 0.5 || cs.Confidence >= 1) {
-			l.Add(path, at("confidence"), "", "clients[%d] (%s): confidence must be at least 0.5 and below 1 (got %g)", i, cs.ID, cs.Confidence)
+			l.Add(path, at("confidence"), "", "clients[%d].confidence (%s): must be at least 0.5 and below 1 (got %g)", i, cs.ID, cs.Confidence)
 		}
 		dseq := valueNode(n, "dates")
 		for j, d := range cs.Dates {
@@ -269,7 +296,7 @@ func Parse(path string, data []byte) (*Config, error) {
 			}
 			t, err := ParseDate(d.Date)
 			if err != nil {
-				l.Add(path, dn, "", "clients[%d] (%s): dates[%d]: %v", i, cs.ID, j, err)
+				l.Add(path, dn, "", "clients[%d].dates[%d].date (%s): %v", i, j, cs.ID, err)
 				continue
 			}
 			cl.Dates = append(cl.Dates, model.ClientDate{Name: d.Name, Date: t})
@@ -284,11 +311,11 @@ func Parse(path string, data []byte) (*Config, error) {
 			n = agSeq.Content[i]
 		}
 		if a.Milestone == "" {
-			l.Add(path, n, "", "agreed_dates[%d]: milestone is required", i)
+			l.Add(path, n, "", "agreed_dates[%d].milestone: required", i)
 		}
 		t, err := ParseDate(a.Date)
 		if err != nil {
-			l.Add(path, orNode(valueNode(n, "date"), n), "", "agreed_dates[%d]: %v", i, err)
+			l.Add(path, orNode(valueNode(n, "date"), n), "", "agreed_dates[%d].date: %v", i, err)
 			continue
 		}
 		c.Agreed[a.Milestone] = append(c.Agreed[a.Milestone], t)
@@ -298,7 +325,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 
 	if err := l.Err(); err != nil {
-		return nil, err
+		return c, err
 	}
 	return c, nil
 }

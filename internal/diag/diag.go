@@ -18,6 +18,10 @@ type Diagnostic struct {
 	Col  int
 	Rule string // rule name, when the problem is inside a rule
 	Msg  string
+	// Type marks a value of the wrong type: a problem found later at the
+	// same place (the zero value the bad one left behind failing a check)
+	// is not reported on top of it.
+	Type bool
 }
 
 func (d Diagnostic) String() string {
@@ -53,6 +57,12 @@ func (l *List) AddAt(file string, line, col int, rule, format string, args ...an
 	l.Items = append(l.Items, Diagnostic{File: file, Line: line, Col: col, Rule: rule, Msg: fmt.Sprintf(format, args...)})
 }
 
+// AddType records a value of the wrong type at a node.
+func (l *List) AddType(file string, n *yaml.Node, rule, format string, args ...any) {
+	l.Add(file, n, rule, format, args...)
+	l.Items[len(l.Items)-1].Type = true
+}
+
 // Len is the number of problems recorded.
 func (l *List) Len() int { return len(l.Items) }
 
@@ -61,6 +71,23 @@ func (l *List) Len() int { return len(l.Items) }
 func (l *List) Err() error {
 	if len(l.Items) == 0 {
 		return nil
+	}
+	// A check that failed on the zero value a mistyped value left behind
+	// says nothing new: drop it.
+	typed := map[Diagnostic]bool{}
+	for _, d := range l.Items {
+		if d.Type {
+			typed[Diagnostic{File: d.File, Line: d.Line, Col: d.Col}] = true
+		}
+	}
+	if len(typed) > 0 {
+		kept := l.Items[:0]
+		for _, d := range l.Items {
+			if d.Type || !typed[Diagnostic{File: d.File, Line: d.Line, Col: d.Col}] {
+				kept = append(kept, d)
+			}
+		}
+		l.Items = kept
 	}
 	sort.SliceStable(l.Items, func(i, j int) bool {
 		a, b := l.Items[i], l.Items[j]

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -74,23 +75,46 @@ func locate(data []byte, msg string) (line, col int) {
 
 // Decode decodes n into out (a pointer) and records every problem in l:
 // unknown keys (with the keys that are allowed), duplicate keys and values
-// that do not fit the field's type. rule names the rule for messages.
-func Decode(file string, n *yaml.Node, out any, rule string, l *diag.List) {
+// that do not fit the field's type, each of those naming its key. rule
+// names the rule for messages. What fits is decoded even when something
+// else does not, so the caller can go on checking values and report
+// everything at once. It returns false when nothing could be decoded (a
+// key given twice): checking the values then says nothing.
+func Decode(file string, n *yaml.Node, out any, rule string, l *diag.List) bool {
+	return DecodeAt(file, n, out, rule, "", l)
+}
+
+// DecodeAt is Decode for a section of a larger file: path ("forecast",
+// "sources[0].github") prefixes the keys named in messages.
+func DecodeAt(file string, n *yaml.Node, out any, rule, path string, l *diag.List) bool {
 	before := l.Len()
-	checkKeys(file, n, reflect.TypeOf(out).Elem(), rule, l)
-	if l.Len() > before {
-		return
+	checkKeys(file, n, reflect.TypeOf(out).Elem(), rule, path, l)
+	reported := map[int]bool{}
+	for _, d := range l.Items[before:] {
+		reported[d.Line] = true
 	}
 	if err := n.Decode(out); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
+			decoded := true
 			for _, e := range te.Errors {
-				l.AddAt(file, lineOf(e, n.Line), colFor(n, lineOf(e, n.Line)), rule, "%s", cleanMsg(e))
+				if strings.Contains(e, "already defined") {
+					decoded = false // a key given twice: yaml decodes nothing
+				}
+				line := lineOf(e, n.Line)
+				if !reported[line] {
+					l.AddAt(file, line, colFor(n, line), rule, "%s", cleanMsg(e))
+					l.Items[len(l.Items)-1].Type = true
+				}
 			}
-			return
+			return decoded
 		}
-		l.Add(file, n, rule, "%s", cleanMsg(err.Error()))
+		if l.Len() == before {
+			l.Add(file, n, rule, "%s", cleanMsg(err.Error()))
+		}
+		return false
 	}
+	return true
 }
 
 func lineOf(msg string, def int) int {
@@ -129,14 +153,23 @@ func cleanMsg(s string) string {
 	return s
 }
 
-var nodeType = reflect.TypeOf(yaml.Node{})
+var (
+	nodeType     = reflect.TypeOf(yaml.Node{})
+	durationType = reflect.TypeOf(time.Duration(0))
+)
+
+// Wanted is implemented by types that say what a value of theirs looks
+// like, for messages ("want a duration (such as 2d), got a list").
+type Wanted interface{ YAMLWant() string }
 
 // checkKeys walks the node against the Go type and reports unknown or
-// duplicate mapping keys with their positions.
-func checkKeys(file string, n *yaml.Node, t reflect.Type, rule string, l *diag.List) {
+// duplicate mapping keys and values of the wrong type with their
+// positions, naming the key by its path.
+func checkKeys(file string, n *yaml.Node, t reflect.Type, rule, path string, l *diag.List) {
 	if n == nil {
 		return
 	}
+	at := n // problems are reported where the value is written
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -146,17 +179,44 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, rule string, l *diag.L
 	if t == nodeType {
 		return
 	}
-	// Types that decode themselves (durations, dates, enums) are checked by them.
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return // the zero value
+	}
+	// Types that decode themselves (durations, dates, enums) are checked
+	// by them; their complaint is reported here, at the value, naming it.
 	if reflect.PointerTo(t).Implements(reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()) {
+		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			msg := cleanMsg(err.Error())
+			var te *yaml.TypeError
+			if errors.As(err, &te) && len(te.Errors) > 0 {
+				msg = cleanMsg(te.Errors[0])
+			}
+			last := path[strings.LastIndexAny(path, ".]")+1:]
+			msg = strings.TrimPrefix(strings.TrimPrefix(msg, last+" "), last+": ")
+			l.AddType(file, at, rule, "%s%s", keyed(path), msg)
+		}
+		return
+	}
+	bad := func(want string) {
+		if w, ok := reflect.Zero(t).Interface().(Wanted); ok {
+			want = w.YAMLWant()
+		}
+		l.AddType(file, at, rule, "%swant %s, got %s", keyed(path), want, describe(n))
+	}
+	if t == durationType {
+		if n.Kind != yaml.ScalarNode {
+			bad("a duration (such as 90s or 2h)")
+		}
 		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			if n.Tag == "!!null" {
-				return
+			if path == "" {
+				l.AddType(file, at, rule, "expected a mapping, got %s", describe(n))
+			} else {
+				bad("a mapping")
 			}
-			l.Add(file, n, rule, "expected a mapping, got %s", describe(n))
 			return
 		}
 		fields := structFields(t)
@@ -173,21 +233,60 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, rule string, l *diag.L
 				l.Add(file, k, rule, "unknown key %q (allowed: %s)", k.Value, allowed(fields))
 				continue
 			}
-			checkKeys(file, v, f, rule, l)
+			checkKeys(file, v, f, rule, join(path, k.Value), l)
 		}
 	case reflect.Slice, reflect.Array:
-		if n.Kind == yaml.SequenceNode {
-			for _, c := range n.Content {
-				checkKeys(file, c, t.Elem(), rule, l)
+		if n.Kind != yaml.SequenceNode {
+			if t.Elem().Kind() == reflect.Uint8 && n.Kind == yaml.ScalarNode {
+				return // []byte from a string
 			}
+			bad("a list")
+			return
+		}
+		for i, c := range n.Content {
+			checkKeys(file, c, t.Elem(), rule, fmt.Sprintf("%s[%d]", path, i), l)
 		}
 	case reflect.Map:
-		if n.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				checkKeys(file, n.Content[i+1], t.Elem(), rule, l)
-			}
+		if n.Kind != yaml.MappingNode {
+			bad("a mapping")
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			checkKeys(file, n.Content[i+1], t.Elem(), rule, join(path, n.Content[i].Value), l)
+		}
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			bad("a string")
+		}
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
+			bad("true or false")
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+			bad("an integer")
+		}
+	case reflect.Float32, reflect.Float64:
+		if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && n.ShortTag() != "!!float") {
+			bad("a number")
 		}
 	}
+}
+
+// keyed is "path: " for a message, or nothing at the top.
+func keyed(path string) string {
+	if path == "" {
+		return ""
+	}
+	return path + ": "
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }
 
 func structFields(t reflect.Type) map[string]reflect.Type {
@@ -229,6 +328,8 @@ func describe(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.SequenceNode:
 		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
 	case yaml.ScalarNode:
 		return fmt.Sprintf("%q", n.Value)
 	default:

@@ -54,7 +54,7 @@ func TestDecodeReportsEveryProblemWithItsPosition(t *testing.T) {
 			}},
 		{"duplicate key", "name: a\nname: b\n", []string{`f.yaml:2:1: key "name" appears twice`}},
 		{"wrong type", "inner:\n  count: many\n", []string{`f.yaml:2:10: `}},
-		{"mapping expected", "inner: [1, 2]\n", []string{`f.yaml:1:8: expected a mapping, got a list`}},
+		{"mapping expected", "inner: [1, 2]\n", []string{`f.yaml:1:8: inner: want a mapping, got a list`}},
 		{"two documents", "name: a\n---\nname: b\n", []string{`f.yaml:2:1: only one YAML document is allowed`}},
 		{"syntax error", "name: [a\n", []string{`f.yaml:`}},
 	}

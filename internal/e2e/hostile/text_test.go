@@ -299,10 +299,10 @@ func TestInvalidDatesAreReportedNotJudged(t *testing.T) {
 	}
 	msg := normalize(rep.Failed[0].Err, dir)
 	for _, want := range []string{
-		`$DIR/bad-dates.yaml:9:18: "2026-02-30" is not a date`,
-		`$DIR/bad-dates.yaml:12:18: "2026-11-01T10:00:00+25:00" is not a date`,
-		`$DIR/bad-dates.yaml:15:17: "2026-11-20T10:00:00 Europe/Mars" is not a date`,
-		`$DIR/bad-dates.yaml:18:10: "20/12/2026" is not a date`,
+		`$DIR/bad-dates.yaml:9:18: milestones[0].items[0].created: "2026-02-30" is not a date`,
+		`$DIR/bad-dates.yaml:12:18: milestones[0].items[1].created: "2026-11-01T10:00:00+25:00" is not a date`,
+		`$DIR/bad-dates.yaml:15:17: milestones[0].items[2].closed: "2026-11-20T10:00:00 Europe/Mars" is not a date`,
+		`$DIR/bad-dates.yaml:18:10: milestones[1].due: "20/12/2026" is not a date`,
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
