@@ -126,7 +126,7 @@ func Load(ctx context.Context, o Options) (*App, error) {
 	explicitZeros(cfg.Path, "forecast", cfg.Forecast, &a.forecast, l)
 	section("state", cfg.State, &a.storeCfg)
 	a.storeCfg = a.storeCfg.Resolve(cfg.Dir)
-	section(cfg.Report, &a.report)
+	section("report", cfg.Report, &a.report)
 	if a.report.Path != "" && !filepath.IsAbs(a.report.Path) {
 		a.report.Path = filepath.Join(cfg.Dir, a.report.Path)
 	}
