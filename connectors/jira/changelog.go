@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -63,35 +64,55 @@ func (s *Source) changelogs(ctx context.Context, cloud bool, ms []*milestone, id
 	}
 	slices.SortFunc(needs, func(a, b *need) int { return compareKeys(a.r.Key, b.r.Key) })
 	skipped := 0
-	for i, n := range needs {
-		if i >= budget {
-			skipped = len(needs) - i
-			break
-		}
-		hs, err := s.changelog(ctx, cloud, n.r.Key)
-		if err != nil {
-			s.env.Log.Warn().Str("issue", n.r.Key).Err(err).Msg("jira changelog unreadable; the issue counts as joined when created")
-			var ae *APIError
-			if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
-				// Not asked again until the issue changes; anything else
-				// (5xx, a lost connection) is tried again next run.
-				n.r.NoHistory, n.r.HistoryAt = true, n.r.Updated
-			}
-			continue
-		}
-		n.r.NoHistory = false
-		if n.r.Joined == nil {
-			n.r.Joined = map[string]time.Time{}
-		}
-		for _, m := range n.ms {
-			n.r.Joined[m.m.Key] = joinedAt(hs, m, n.r.Created)
-		}
-		n.r.HistoryAt = n.r.Updated
+	if len(needs) > budget {
+		skipped = len(needs) - budget
+		needs = needs[:budget]
 	}
+	// Each lookup touches only its own record, so up to concurrency of
+	// them are in flight at once.
+	workers := max(1, min(s.cfg.Concurrency, 4))
+	next := make(chan *need)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for n := range next {
+				s.lookUp(ctx, cloud, n.r, n.ms)
+			}
+		})
+	}
+	for _, n := range needs {
+		next <- n
+	}
+	close(next)
+	wg.Wait()
 	if skipped > 0 {
 		return fmt.Sprintf("jira %s: changelog lookups capped at %d; %d issues fell back to their creation time (raise changelog_budget, or the next runs catch up)", s.name, budget, skipped)
 	}
 	return ""
+}
+
+// lookUp reads one issue's changelog and records when it joined each of
+// the milestones.
+func (s *Source) lookUp(ctx context.Context, cloud bool, r *record, ms []*milestone) {
+	hs, err := s.changelog(ctx, cloud, r.Key)
+	if err != nil {
+		s.env.Log.Warn().Str("issue", r.Key).Err(err).Msg("jira changelog unreadable; the issue counts as joined when created")
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+			// Not asked again until the issue changes; anything else
+			// (5xx, a lost connection) is tried again next run.
+			r.NoHistory, r.HistoryAt = true, r.Updated
+		}
+		return
+	}
+	r.NoHistory = false
+	if r.Joined == nil {
+		r.Joined = map[string]time.Time{}
+	}
+	for _, m := range ms {
+		r.Joined[m.m.Key] = joinedAt(hs, m, r.Created)
+	}
+	r.HistoryAt = r.Updated
 }
 
 // joinedAt is the last time the issue was added to the milestone, or its

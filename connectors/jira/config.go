@@ -112,6 +112,7 @@ type SourceConfig struct {
 	SafetyMargin    string `yaml:"safety_margin" desc:"Incremental sync asks for items updated since the last sync minus this margin (default 15m)."`
 	FullSyncEvery   string `yaml:"full_sync_every" desc:"A full read replaces the incremental one this often, catching deleted items (default 24h; 0: always full)."`
 	PageSize        int    `yaml:"page_size" desc:"Issues per search page (default 100, at most 1000)."`
+	Concurrency     int    `yaml:"concurrency" desc:"Changelog lookups sent at once (default 1, at most 4: Jira Cloud limits request rate per site, and every forewarn source and person shares it)."`
 }
 
 // Validate reports every problem, each naming its yaml key.
@@ -138,6 +139,9 @@ func (c SourceConfig) Validate() error {
 			errs = append(errs, fmt.Errorf("boards[%d]: %d is listed twice", i, b))
 		}
 		seenB[b] = true
+	}
+	if c.Concurrency < 0 || c.Concurrency > 4 {
+		errs = append(errs, fmt.Errorf("concurrency: %d is out of range (1 to 4; 0 means 1)", c.Concurrency))
 	}
 	if c.Sprints != nil && *c.Sprints && len(c.Boards) == 0 {
 		errs = append(errs, errors.New("sprints: true needs boards (sprints are read through the boards)"))

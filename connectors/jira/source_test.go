@@ -384,3 +384,26 @@ func TestFetchChangelogNotFoundIsNotAskedAgain(t *testing.T) {
 		}
 	}
 }
+
+// With concurrency the changelog lookups overlap and give the same join
+// dates as one at a time.
+func TestFetchChangelogsConcurrently(t *testing.T) {
+	s := newSite(t, true)
+	s.seed()
+	res, err := newSource(t, s, func(c *jira.SourceConfig) { c.Concurrency = 3 }).Fetch(context.Background())
+	if err != nil || len(res.Failed) != 0 {
+		t.Fatalf("%v %+v", err, res.Failed)
+	}
+	if n := s.srv.Count("GET /rest/api/2/issue/{key}/changelog"); n != 3 {
+		t.Errorf("%d changelog lookups, want 3", n)
+	}
+	host := strings.TrimPrefix(s.srv.URL, "http://")
+	w1, _ := item(byKey(res.Milestones)[jira.VersionKey(host, "WEB", "10100")], "WEB-1")
+	if !w1.JoinedKnown || !w1.JoinedAt.Equal(day("2026-03-04")) {
+		t.Errorf("WEB-1 joined %v known %v, want 2026-03-04", w1.JoinedAt, w1.JoinedKnown)
+	}
+	bad := jira.SourceConfig{ConnConfig: s.conn, Projects: []string{"WEB"}, Concurrency: 9}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "concurrency: 9") {
+		t.Errorf("concurrency 9: %v", err)
+	}
+}

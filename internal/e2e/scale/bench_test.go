@@ -29,6 +29,17 @@ func largeScenario() *Scenario {
 	return large
 }
 
+// The ten-times scenario, generated when a benchmark first asks for it.
+var (
+	hugeOnce sync.Once
+	huge     *Scenario
+)
+
+func hugeScenario() *Scenario {
+	hugeOnce.Do(func() { huge = Generate(Huge, 1, testNow) })
+	return huge
+}
+
 // raw fetches the pages the sources read, with plain GETs, the way the
 // connectors fetch them: the two trackers at once (the worker runs one
 // goroutine per source), each tracker's pages one after the other (both
@@ -135,10 +146,17 @@ func rawWrites(ctx context.Context, f *fakes, ws []write) error {
 // Each iteration also fetches the same pages raw and, for "run", sends
 // the same writes raw (untimed by the benchmark, timed by the wall clock)
 // and reports the ratio to their sum.
-func BenchmarkEndToEnd(b *testing.B) {
+func BenchmarkEndToEnd(b *testing.B) { endToEnd(b, largeScenario) }
+
+// BenchmarkEndToEnd10x is BenchmarkEndToEnd on the ten-times scenario
+// (Huge): its time over the large scenario's says whether the app grows
+// linearly.
+func BenchmarkEndToEnd10x(b *testing.B) { endToEnd(b, hugeScenario) }
+
+func endToEnd(b *testing.B, scenario func() *Scenario) {
 	for _, mode := range []tracker.Mode{tracker.ModePlan, tracker.ModeRun} {
 		b.Run(string(mode), func(b *testing.B) {
-			sc := largeScenario()
+			sc := scenario()
 			ctx := context.Background()
 			var e2e, fetch, rawTime, rawWriteTime time.Duration
 			var last traffic
@@ -275,6 +293,11 @@ func BenchmarkRepoll(b *testing.B) {
 // sync of the large scenario and reports the child's peak resident set.
 // The scenario is dated from the wall clock: the binary reads it.
 func BenchmarkBinaryPeakRSS(b *testing.B) {
+	b.Run("large", func(b *testing.B) { binaryPeakRSS(b, Large) })
+	b.Run("10x", func(b *testing.B) { binaryPeakRSS(b, Huge) })
+}
+
+func binaryPeakRSS(b *testing.B, size Size) {
 	// FOREWARN_SCALE_BIN measures a binary built elsewhere (a release, or
 	// another commit) instead of this tree's.
 	bin := os.Getenv("FOREWARN_SCALE_BIN")
@@ -286,7 +309,7 @@ func BenchmarkBinaryPeakRSS(b *testing.B) {
 			b.Fatalf("go build: %v\n%s", err, out)
 		}
 	}
-	sc := Generate(Large, 1, time.Now())
+	sc := Generate(size, 1, time.Now())
 	var peak int64
 	for b.Loop() {
 		b.StopTimer()

@@ -123,6 +123,11 @@ sources:
     github:
       base_url: %s
       repos: [%s]
+      # Caps a run's reads (defaults 2,000 requests, 200 event lookups);
+      # raised so the ten-times scenario reads all of it in one run, as
+      # the large one does under the defaults.
+      budget: 100000
+      joined_events_max: 100000
       client: acme
       clients:
 %s
@@ -133,6 +138,7 @@ sources:
       auth: {email_env: JIRA_EMAIL, token_env: JIRA_TOKEN}
       projects: [%s]
       boards: [%s]
+      changelog_budget: 100000
       client: initech
       clients:
 %s

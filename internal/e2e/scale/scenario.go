@@ -30,6 +30,11 @@ type Size struct {
 // 60 fix versions, 40 sprints) and 20,000 items or more.
 var Large = Size{Repos: 6, MilestonesPerRepo: 20, Projects: 2, VersionsPerProject: 30, Boards: 8, SprintsPerBoard: 5, ItemsPerMilestone: 93}
 
+// Huge is ten times Large: 2,200 milestones (1,200 GitHub milestones,
+// 600 fix versions, 400 sprints), about 200,000 items. It measures that
+// time and memory grow linearly with the agency.
+var Huge = Size{Repos: 60, MilestonesPerRepo: 20, Projects: 20, VersionsPerProject: 30, Boards: 80, SprintsPerBoard: 5, ItemsPerMilestone: 93}
+
 // Small is the same shape at a size plain `go test` runs in a second.
 var Small = Size{Repos: 2, MilestonesPerRepo: 5, Projects: 1, VersionsPerProject: 5, Boards: 1, SprintsPerBoard: 3, ItemsPerMilestone: 24}
 
