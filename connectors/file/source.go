@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
@@ -93,10 +94,25 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	for _, bad := range exp.Invalid {
 		res.Failed = append(res.Failed, tracker.MilestoneFailure{Key: "file:" + s.name + "/" + bad.Key, Title: bad.Title, Err: bad.Err})
 	}
+	own := 0
 	for _, m := range exp.Milestones {
 		m.Source = s.name
 		m.Key = "file:" + s.name + "/" + m.Key
+		// An export made from a tracker whose review project is also a
+		// source may hold forewarn's own tickets: never work items.
+		kept := m.Items[:0:0]
+		for _, it := range m.Items {
+			if model.OwnTicket(it.Labels, "") {
+				own++
+				continue
+			}
+			kept = append(kept, it)
+		}
+		m.Items = kept
 		res.Milestones = append(res.Milestones, m)
+	}
+	if own > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%s: %d of forewarn's own ticket(s) in the export left out of its work items", s.name, own))
 	}
 	return res, nil
 }
