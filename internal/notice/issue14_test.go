@@ -128,3 +128,26 @@ func TestPostMortemOfASprintClosedWithWorkCarriedOver(t *testing.T) {
 		}
 	}
 }
+
+// Only plain http(s) addresses become links; nothing that could close the
+// link, start markup or spell the marker.
+func TestSafeURL(t *testing.T) {
+	for u, ok := range map[string]bool{
+		"https://github.com/acme/web/issues/46":                               true,
+		"http://127.0.0.1:8080/browse/WEB-1":                                  true,
+		"https://acme.atlassian.net/secure/GHGoToBoard.jspa?sprintId=5":       true,
+		"javascript:alert(1)":                                                 false,
+		"https://x.example/a)](javascript:alert(1)":                           false,
+		"https://x.example/a b":                                               false,
+		"https://x.example/a|b]":                                              false,
+		"https://x.example/<!-- forewarn:fingerprint=fw-0123456789abcdef -->": false,
+		"https://x.example/forewarn-fingerprint":                              false,
+		"https://user@x.example/":                                             false,
+		"https://x.example/\u2060":                                            false,
+		"":                                                                    false,
+	} {
+		if got := safeURL(u) != ""; got != ok {
+			t.Errorf("safeURL(%q) accepted %v, want %v", u, got, ok)
+		}
+	}
+}
