@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 	"go.yaml.in/yaml/v3"
 
+	forewarn "github.com/forewarn/forewarn"
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/connectors/file"
 	"github.com/forewarn/forewarn/internal/config"
@@ -98,7 +99,7 @@ func Load(ctx context.Context, o Options) (*App, error) {
 	a := &App{Config: cfg, opts: o, cache: &cacheProxy{}}
 
 	// Rules: their own file, their own diagnostics, merged into one report.
-	if rs, err := rules.Load(cfg.RulesPath); err != nil {
+	if rs, err := loadRules(cfg.RulesPath); err != nil {
 		var dl *diag.List
 		if !errors.As(err, &dl) {
 			return nil, fmt.Errorf("loading rules: %w", err)
@@ -177,6 +178,14 @@ func Load(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// loadRules reads the rules file, or the built-in rules.
+func loadRules(path string) (*rules.Set, error) {
+	if path == config.BuiltinRules {
+		return rules.Parse(path, forewarn.DefaultRules)
+	}
+	return rules.Load(path)
 }
 
 func known[V any](m map[string]V) string {

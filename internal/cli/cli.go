@@ -36,6 +36,7 @@ Usage:
   forewarn run      [flags]   poll, forecast, evaluate the rules and write tickets
   forewarn plan     [flags]   the same computation; prints what run would do, writes nothing
   forewarn check    [flags]   validate the configuration, rules and templates
+  forewarn init     TRACKER...  write a commented starter forewarn.yaml (github, jira, file)
   forewarn test     FILE...   run rule unit tests
   forewarn schema   [config|rules]  print JSON Schema for the configuration or rules file
   forewarn backtest [flags]   replay histories and score the forecasting methods
@@ -51,6 +52,8 @@ Flags of run, plan, check and serve:
   --report FILE      (run, plan) also write the portfolio page: one self-contained HTML file
 
 Exit codes: 0 ok, 1 the run failed in part, 2 bad usage, configuration or rules.
+forewarn help COMMAND (or forewarn COMMAND --help) describes one command.
+NO_COLOR or TERM=dumb turn colour off.
 `
 
 // Run executes forewarn with args (without the program name).
@@ -60,6 +63,17 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return ExitUsage
 	}
 	cmd, rest := args[0], args[1:]
+	if cmd == "help" && len(rest) > 0 {
+		if !printHelp(stdout, rest[0], getenv) {
+			fmt.Fprintf(stderr, "forewarn help: unknown command %q\n\n%s", rest[0], usage)
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	if _, known := helps[cmd]; known && cmd != "help" && wantsHelp(rest) {
+		printHelp(stdout, cmd, getenv)
+		return ExitOK
+	}
 	if h, ok := extra[cmd]; ok {
 		return h(ctx, rest, stdout, stderr, getenv)
 	}
@@ -104,10 +118,10 @@ func (c *common) register(fs *flag.FlagSet, getenv func(string) string) {
 	if def == "" {
 		def = "forewarn.yaml"
 	}
-	fs.StringVar(&c.config, "config", def, "configuration file")
-	fs.StringVar(&c.logLevel, "log-level", "info", "log level")
-	fs.StringVar(&c.now, "now", "", "freeze the clock (YYYY-MM-DD or RFC 3339)")
-	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
+	fs.StringVar(&c.config, "config", def, "configuration `file`")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+	fs.StringVar(&c.now, "now", "", "freeze the clock at `time` (YYYY-MM-DD or RFC 3339), to reproduce a run")
+	fs.BoolVar(&c.json, "json", false, "print the report (check: the summary) as JSON")
 }
 
 func (c *common) clock() (func() time.Time, error) {
@@ -127,7 +141,7 @@ func (c *common) clock() (func() time.Time, error) {
 func (c *common) options(stderr io.Writer, getenv func(string) string) (app.Options, *logx.Redactor, error) {
 	// GITHUB_TOKEN too: a GitHub section without token_env reads it.
 	red := config.Redactor(c.config, getenv, "GITHUB_TOKEN")
-	log, err := logx.NewRedacted(stderr, c.logLevel, red)
+	log, err := logx.NewFor(stderr, c.logLevel, red, getenv)
 	if err != nil {
 		return app.Options{}, red, fmt.Errorf("--log-level: %w", err)
 	}
@@ -138,18 +152,42 @@ func (c *common) options(stderr io.Writer, getenv func(string) string) (app.Opti
 	return app.Options{ConfigPath: c.config, Log: log, Getenv: getenv, Now: now}, red, nil
 }
 
-func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+// runArgs are the parsed flags of run, plan and check.
+type runArgs struct {
+	common
+	report string // run, plan: the portfolio page
+	strict bool   // check: warnings are errors
+}
+
+// runFlags is the FlagSet of run, plan or check (help prints it too).
+func runFlags(cmd string, getenv func(string) string) (*flag.FlagSet, *runArgs) {
 	fs := flag.NewFlagSet("forewarn "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c common
-	c.register(fs, getenv)
-	var reportPath string
-	if cmd != "check" {
-		fs.StringVar(&reportPath, "report", "", "write the portfolio page (one self-contained HTML file) to FILE")
+	var r runArgs
+	r.register(fs, getenv)
+	if cmd == "check" {
+		fs.BoolVar(&r.strict, "strict", false, "exit 2 on warnings too (a secret variable unset or empty)")
+	} else {
+		fs.StringVar(&r.report, "report", "", "write the portfolio page (one self-contained HTML `file`) to FILE")
 	}
+	return fs, &r
+}
+
+func init() {
+	for _, cmd := range []string{"run", "plan", "check"} {
+		h := helps[cmd]
+		h.flags = func(getenv func(string) string) *flag.FlagSet { fs, _ := runFlags(cmd, getenv); return fs }
+		helps[cmd] = h
+	}
+}
+
+func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs, r := runFlags(cmd, getenv)
+	fs.SetOutput(stderr)
+	c := &r.common
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
+	reportPath := r.report
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "forewarn %s: unexpected argument %q\n", cmd, fs.Arg(0))
 		return ExitUsage
@@ -166,8 +204,7 @@ func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr i
 	}
 	defer a.Close()
 	if cmd == "check" {
-		fmt.Fprintln(stdout, a.Summary())
-		return ExitOK
+		return check(stdout, stderr, a, c.json, r.strict)
 	}
 	mode := tracker.ModeRun
 	if cmd == "plan" {
@@ -208,6 +245,30 @@ func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr i
 	}
 	if rep.Partial() {
 		return ExitPartial
+	}
+	return ExitOK
+}
+
+// check prints what check found: the summary (or, with asJSON, the
+// summary as JSON) on stdout, warnings on stderr. With strict, a warning
+// is exit 2.
+func check(stdout, stderr io.Writer, a *app.App, asJSON, strict bool) int {
+	rep := a.Check()
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return ExitPartial
+		}
+	} else {
+		fmt.Fprintln(stdout, a.Summary())
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(stderr, "forewarn check: warning: %s\n", w)
+	}
+	if strict && len(rep.Warnings) > 0 {
+		fmt.Fprintf(stderr, "forewarn check: %d warning(s) and --strict: exit 2\n", len(rep.Warnings))
+		return ExitUsage
 	}
 	return ExitOK
 }

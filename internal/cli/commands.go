@@ -30,22 +30,34 @@ func init() {
 		return action.Main(ctx, getenv, stdout, stderr)
 	}
 	extra["serve"] = serveCommand
+	h := helps["serve"]
+	h.flags = func(getenv func(string) string) *flag.FlagSet { fs, _, _ := serveFlags(getenv); return fs }
+	helps["serve"] = h
+}
+
+// serveFlags is the FlagSet of serve (help prints it too).
+func serveFlags(getenv func(string) string) (*flag.FlagSet, *common, *serve.Options) {
+	fs := flag.NewFlagSet("forewarn serve", flag.ContinueOnError)
+	var c common
+	c.register(fs, getenv)
+	return fs, &c, serve.RegisterFlags(fs)
 }
 
 // serveCommand runs forever on an interval (until SIGTERM) with the
 // health and metrics endpoints; connectors report requests and rate
 // limits to the metrics.
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fs := flag.NewFlagSet("forewarn serve", flag.ContinueOnError)
+	fs, c, so := serveFlags(getenv)
 	fs.SetOutput(stderr)
-	var c common
-	c.register(fs, getenv)
-	so := serve.RegisterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "forewarn serve: unexpected argument %q\n", fs.Arg(0))
+		return ExitUsage
+	}
+	if err := serve.CheckFlags(fs, so); err != nil {
+		fmt.Fprintf(stderr, "forewarn serve: %v\n", err)
 		return ExitUsage
 	}
 	opts, red, err := c.options(stderr, getenv)

@@ -24,14 +24,19 @@ import (
 	"github.com/forewarn/forewarn/internal/yamlx"
 )
 
+// BuiltinRules is the RulesPath of a configuration that leaves rules: out:
+// the default rules built into the binary.
+const BuiltinRules = "(built-in rules)"
+
 // Version is the only configuration format version there is.
 const Version = 1
 
 // File is the configuration file as written by the user.
 type File struct {
 	Version int `yaml:"version" desc:"Format version; must be 1."`
-	// Rules is the rules file, relative to this file. Default "rules.yaml".
-	Rules    string       `yaml:"rules" desc:"Path of the rules file, relative to this file (default rules.yaml)."`
+	// Rules is the rules file, relative to this file. Default: the rules
+	// built into the binary (BuiltinRules).
+	Rules    string       `yaml:"rules" desc:"Path of the rules file, relative to this file (default: the rules built into forewarn)."`
 	State    yaml.Node    `yaml:"state" desc:"Where forewarn keeps state between runs (driver: sqlite, postgres or none)."`
 	Forecast yaml.Node    `yaml:"forecast" desc:"Forecast options (trials, seed, window, working days, holidays)."`
 	Drafts   yaml.Node    `yaml:"drafts" desc:"Draft options (template_dir, confidence, check_in_days)."`
@@ -190,9 +195,8 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	c.RulesPath = f.Rules
 	if c.RulesPath == "" {
-		c.RulesPath = "rules.yaml"
-	}
-	if !filepath.IsAbs(c.RulesPath) {
+		c.RulesPath = BuiltinRules
+	} else if !filepath.IsAbs(c.RulesPath) {
 		c.RulesPath = filepath.Join(c.Dir, c.RulesPath)
 	}
 

@@ -50,7 +50,7 @@ func TestParseValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.RulesPath != "/etc/forewarn/rules.yaml" || c.ReopenWithin != 14*24*time.Hour || c.Client("b").Locale != "en" {
+	if c.RulesPath != config.BuiltinRules || c.ReopenWithin != 14*24*time.Hour || c.Client("b").Locale != "en" {
 		t.Errorf("defaults: rules %q, reopen %v, locale %q", c.RulesPath, c.ReopenWithin, c.Client("b").Locale)
 	}
 }

@@ -7,12 +7,48 @@ package logx
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 )
+
+func init() {
+	// Durations carry their unit: "took":"1.52s", never a bare 1520.
+	zerolog.DurationFieldFormat = zerolog.DurationFormatString
+}
+
+// Levels are the names --log-level accepts.
+var Levels = []string{"debug", "info", "warn", "error"}
+
+// ParseLevel reads a --log-level value; the error is one line naming the
+// accepted values.
+func ParseLevel(s string) (zerolog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "":
+		return zerolog.InfoLevel, nil
+	case "trace":
+		return zerolog.TraceLevel, nil
+	case "debug":
+		return zerolog.DebugLevel, nil
+	case "info":
+		return zerolog.InfoLevel, nil
+	case "warn", "warning":
+		return zerolog.WarnLevel, nil
+	case "error":
+		return zerolog.ErrorLevel, nil
+	}
+	return zerolog.NoLevel, fmt.Errorf("unknown level %q (want %s)", s, strings.Join(Levels, ", "))
+}
+
+// ColorOff reports whether the environment asks for no colour: NO_COLOR
+// set to anything (no-color.org) or TERM=dumb.
+func ColorOff(getenv func(string) string) bool {
+	return getenv("NO_COLOR") != "" || getenv("TERM") == "dumb"
+}
 
 // New returns a logger writing to w at the given level ("debug", "info",
 // "warn", "error"). Console output is used when w is a terminal.
@@ -23,17 +59,18 @@ func New(w io.Writer, level string) (zerolog.Logger, error) {
 // NewRedacted is New with every line scrubbed of the redactor's secrets
 // (nil: none).
 func NewRedacted(w io.Writer, level string, r *Redactor) (zerolog.Logger, error) {
-	lvl := zerolog.InfoLevel
-	if level != "" {
-		l, err := zerolog.ParseLevel(level)
-		if err != nil {
-			return zerolog.Nop(), err
-		}
-		lvl = l
+	return NewFor(w, level, r, os.Getenv)
+}
+
+// NewFor is NewRedacted reading NO_COLOR and TERM through getenv.
+func NewFor(w io.Writer, level string, r *Redactor, getenv func(string) string) (zerolog.Logger, error) {
+	lvl, err := ParseLevel(level)
+	if err != nil {
+		return zerolog.Nop(), err
 	}
 	out := r.Writer(w)
 	if IsTerminal(w) {
-		out = zerolog.ConsoleWriter{Out: out, TimeFormat: "15:04:05"}
+		out = zerolog.ConsoleWriter{Out: out, TimeFormat: "15:04:05", NoColor: ColorOff(getenv)}
 	}
 	return zerolog.New(out).Level(lvl).With().Timestamp().Logger(), nil
 }

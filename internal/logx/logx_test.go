@@ -258,3 +258,29 @@ func TestRedactorEveryEncoding(t *testing.T) {
 		}
 	}
 }
+
+// TestColorOffAndLevels: NO_COLOR (any value) and TERM=dumb turn colour
+// off; an unknown level is one line naming the accepted ones; durations
+// carry their unit.
+func TestColorOffAndLevels(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for m, want := range map[*map[string]string]bool{
+		{"TERM": "xterm-256color"}: false, {"TERM": "dumb"}: true, {"NO_COLOR": "1", "TERM": "xterm"}: true, {}: false,
+	} {
+		if got := logx.ColorOff(env(*m)); got != want {
+			t.Errorf("%v: ColorOff = %v, want %v", *m, got, want)
+		}
+	}
+	if _, err := logx.ParseLevel("loud"); err == nil || err.Error() != `unknown level "loud" (want debug, info, warn, error)` {
+		t.Errorf("ParseLevel(loud) = %v", err)
+	}
+	var buf bytes.Buffer
+	log, err := logx.New(&buf, "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info().Dur("took", 1520*time.Millisecond).Send()
+	if !strings.Contains(buf.String(), `"took":"1.52s"`) {
+		t.Errorf("duration without its unit: %s", buf.String())
+	}
+}

@@ -45,7 +45,7 @@ type PortfolioRunner interface {
 type Options struct {
 	Addr     string        // listen address (default ":9464")
 	Interval time.Duration // time between the end of one run and the start of the next (default 15m)
-	Jitter   time.Duration // up to this much random delay is added to each wait (default Interval/10)
+	Jitter   time.Duration // up to this much random delay is added to each wait (0: Interval/10; negative: none)
 	Mode     tracker.Mode  // run (default) or plan
 
 	// RunTimeout bounds one run (default 2×Interval, at least 10m).
@@ -79,11 +79,32 @@ type Options struct {
 // returns the options they fill in.
 func RegisterFlags(fs *flag.FlagSet) *Options {
 	o := &Options{}
-	fs.StringVar(&o.Addr, "addr", ":9464", "listen address of the portfolio page (/), /api/portfolio.json, /healthz, /readyz and /metrics")
+	fs.StringVar(&o.Addr, "addr", ":9464", "listen `address` of the portfolio page (/), /api/portfolio.json, /healthz, /readyz and /metrics")
 	fs.DurationVar(&o.Interval, "interval", 15*time.Minute, "time between runs")
-	fs.DurationVar(&o.Jitter, "jitter", 0, "largest random delay added to each wait (default interval/10)")
+	fs.DurationVar(&o.Jitter, "jitter", 0, "largest random delay added to each wait (default interval/10; 0 for none)")
 	fs.DurationVar(&o.Grace, "grace", 30*time.Second, "how long a run may go on after SIGTERM before it is cancelled")
 	return o
+}
+
+// CheckFlags validates the flags RegisterFlags added, after parsing:
+// --interval must be positive, --jitter not negative, and --jitter 0
+// means no jitter (left out, it is interval/10).
+func CheckFlags(fs *flag.FlagSet, o *Options) error {
+	if o.Interval <= 0 {
+		return fmt.Errorf("--interval must be a positive duration such as 15m (got %s)", o.Interval)
+	}
+	if o.Jitter < 0 {
+		return fmt.Errorf("--jitter must not be negative (got %s); 0 means no jitter", o.Jitter)
+	}
+	if o.Grace < 0 {
+		return fmt.Errorf("--grace must not be negative (got %s)", o.Grace)
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "jitter" && o.Jitter == 0 {
+			o.Jitter = -1 // asked for none
+		}
+	})
+	return nil
 }
 
 func (o Options) withDefaults() Options {
@@ -93,8 +114,10 @@ func (o Options) withDefaults() Options {
 	if o.Interval <= 0 {
 		o.Interval = 15 * time.Minute
 	}
-	if o.Jitter <= 0 {
+	if o.Jitter == 0 {
 		o.Jitter = o.Interval / 10
+	} else if o.Jitter < 0 {
+		o.Jitter = 0
 	}
 	if o.Mode == "" {
 		o.Mode = tracker.ModeRun

@@ -604,3 +604,56 @@ func TestPortfolioEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestJitterZeroMeansNone: --jitter 0s asks for no jitter (the first run
+// at once, then exactly every interval), not for the default interval/10.
+func TestJitterZeroMeansNone(t *testing.T) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	o := serve.RegisterFlags(fs)
+	if err := fs.Parse([]string{"--interval", "10m", "--jitter", "0s"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.CheckFlags(fs, o); err != nil {
+		t.Fatal(err)
+	}
+	st := &fakeStore{}
+	r := &fakeRunner{st: st, writes: 1, started: make(chan struct{}, 1)}
+	tm := newTimers()
+	ctx, cancel := context.WithCancel(context.Background())
+	opts := *o
+	opts.After, opts.Rand = tm.after, func() float64 { return 0.5 }
+	s := start(t, ctx, r, opts)
+	tm.fire(0)
+	<-r.started
+	tm.fire(10 * time.Minute)
+	<-r.started
+	cancel()
+	if err := s.wait(t); err != nil {
+		t.Fatal(err)
+	}
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	if len(tm.asked) < 2 || tm.asked[0] != 0 || tm.asked[1] != 10*time.Minute {
+		t.Fatalf("waits asked for = %v, want [0s 10m0s ...]", tm.asked)
+	}
+}
+
+// TestCheckFlagsRefusesNonsense: a zero or negative interval and a
+// negative jitter are usage errors, not silently 15 minutes.
+func TestCheckFlagsRefusesNonsense(t *testing.T) {
+	for args, want := range map[string]string{
+		"--interval 0s":  "--interval must be a positive duration",
+		"--interval -5m": "--interval must be a positive duration",
+		"--jitter -1s":   "--jitter must not be negative",
+		"--grace -1s":    "--grace must not be negative",
+	} {
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		o := serve.RegisterFlags(fs)
+		if err := fs.Parse(strings.Fields(args)); err != nil {
+			t.Fatal(err)
+		}
+		if err := serve.CheckFlags(fs, o); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", args, err, want)
+		}
+	}
+}
