@@ -189,11 +189,14 @@ type Server struct {
 	sprints  map[int64]*Sprint
 	issues   []*Issue
 	byKey    map[string]*Issue
-	faults   []*Fault
-	log      []Request
-	nextID   int
-	nextAtt  int
-	counters map[string]int
+	// byProject holds each project's issues in creation order, so a query
+	// restricted to projects (the target's lookups) scans only theirs.
+	byProject map[string][]*Issue
+	faults    []*Fault
+	log       []Request
+	nextID    int
+	nextAtt   int
+	counters  map[string]int
 	// cursors hold the results of enhanced searches being paged, by the id
 	// their nextPageToken carries: a search is evaluated once, like Jira
 	// walking its index, not once per page.
@@ -310,6 +313,10 @@ func (s *Server) add(is *Issue) *Issue {
 	}
 	s.issues = append(s.issues, is)
 	s.byKey[is.Key] = is
+	if s.byProject == nil {
+		s.byProject = map[string][]*Issue{}
+	}
+	s.byProject[is.Project] = append(s.byProject[is.Project], is)
 	return is
 }
 
@@ -856,7 +863,7 @@ func (s *Server) query(jql string) ([]*Issue, *answer) {
 	}
 	now := s.opt.Now()
 	var out []*Issue
-	for _, is := range s.issues {
+	for _, is := range s.candidates(pq.Where) {
 		if s.match(pq.Where, is, now) {
 			out = append(out, is)
 		}
@@ -895,6 +902,39 @@ func fieldsParam(q url.Values) []string {
 		}
 	}
 	return out
+}
+
+// candidates are the issues a query can match: those of its projects when
+// it is a conjunction with a `project = X` or `project in (…)` clause
+// naming known projects, else every issue. In creation order either way.
+func (s *Server) candidates(w *Expr) []*Issue {
+	var kids []*Expr
+	switch {
+	case w == nil:
+		return s.issues
+	case w.Op == "and":
+		kids = w.Kids
+	default:
+		kids = []*Expr{w}
+	}
+	for _, k := range kids {
+		c := k.Clause
+		if k.Op != "" || c == nil || c.Field != "project" || (c.Op != "=" && c.Op != "in") {
+			continue
+		}
+		var out []*Issue
+		for _, v := range c.Values {
+			if _, ok := s.projects[v.Text]; !ok {
+				return s.issues
+			}
+			out = append(out, s.byProject[v.Text]...)
+		}
+		if len(c.Values) > 1 {
+			sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+		}
+		return out
+	}
+	return s.issues
 }
 
 // searchJQL is Cloud's enhanced search: token paging, isLast, no total;
