@@ -253,17 +253,36 @@ func BenchmarkRawFetch(b *testing.B) {
 // BenchmarkRepoll is an unchanged re-poll an hour after the first run, on
 // the same state: what it costs and how many requests GitHub counts
 // against the rate limit (conditional requests answered 304 do not count).
+// The first iteration is the second run, the one right after the
+// creates. "jira-target" opens the tickets in the Jira project REV;
+// "github-target" in the GitHub repository acme/delivery, whose lookups
+// are conditional requests too.
 func BenchmarkRepoll(b *testing.B) {
+	for _, gh := range []bool{false, true} {
+		b.Run(map[bool]string{false: "jira-target", true: "github-target"}[gh], func(b *testing.B) { repoll(b, gh) })
+	}
+}
+
+func repoll(b *testing.B, ghTarget bool) {
 	sc := largeScenario()
 	f := newFakes(sc)
 	defer f.Close()
 	dir := b.TempDir()
-	cfg := writeConfig(b, dir, sc, f, writeRules(b, dir))
+	cfg := writeConfigTarget(b, dir, sc, f, writeRules(b, dir), ghTarget)
 	ctx := context.Background()
+	count := func() int {
+		if ghTarget {
+			return len(f.gh.Issues(ghReviewRepo))
+		}
+		return len(f.tickets())
+	}
 	if _, err := run(ctx, cfg, sc.Now, tracker.ModeRun); err != nil {
 		b.Fatal(err)
 	}
-	tickets := len(f.tickets())
+	tickets := count()
+	if tickets == 0 {
+		b.Fatal("the first run created no ticket")
+	}
 	var t traffic
 	i := 0
 	for b.Loop() {
@@ -276,16 +295,20 @@ func BenchmarkRepoll(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if n := rep.Count(tracker.ActionCreate); n != 0 || len(f.tickets()) != tickets {
+		if n := rep.Count(tracker.ActionCreate); n != 0 || count() != tickets {
 			b.Fatalf("re-poll created %d tickets", n)
 		}
 		t = f.measure()
+		if t.ghCounted != 0 {
+			b.Fatalf("re-poll %d: %d GitHub requests counted against the rate limit, want 0\n%s", i, t.ghCounted, t.ghTable)
+		}
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(t.ghCounted), "gh-rate-limited/op")
 	b.ReportMetric(float64(t.ghReads+t.ghWrites), "gh-req/op")
 	b.ReportMetric(float64(t.jiraReads+t.jiraFinds+t.jiraWrites), "jira-req/op")
-	b.ReportMetric(float64(t.jiraWrites), "jira-writes/op")
+	b.ReportMetric(float64(t.jiraWrites+t.ghWrites), "writes/op")
+	b.ReportMetric(float64(tickets), "tickets")
 	b.Logf("re-poll: %s\n%s\n%s", t, t.ghTable, t.jiraTable)
 }
 

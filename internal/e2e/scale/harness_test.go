@@ -102,6 +102,13 @@ func writeRules(tb testing.TB, dir string) string {
 // and board of the scenario and opens tickets in the Jira project REV.
 func writeConfig(tb testing.TB, dir string, sc *Scenario, f *fakes, rulesPath string) string {
 	tb.Helper()
+	return writeConfigTarget(tb, dir, sc, f, rulesPath, false)
+}
+
+// writeConfigTarget is writeConfig with the tickets opened in the GitHub
+// repository acme/delivery instead when github is true.
+func writeConfigTarget(tb testing.TB, dir string, sc *Scenario, f *fakes, rulesPath string, github bool) string {
+	tb.Helper()
 	var repos, ghClients, boards, jiraClients []string
 	for _, r := range sc.GitHub {
 		repos = append(repos, r.Name)
@@ -171,6 +178,11 @@ clients:
 `, rulesPath, f.gh.URL, strings.Join(repos, ", "), strings.Join(ghClients, "\n"),
 		f.jr.URL, strings.Join(sc.Jira.Projects, ", "), strings.Join(boards, ", "), strings.Join(jiraClients, "\n"),
 		f.jr.URL, jiraReviewKey)
+	if github {
+		i := strings.Index(cfg, "target:\n")
+		j := strings.Index(cfg, "clients:\n  - id:")
+		cfg = cfg[:i] + fmt.Sprintf("target:\n  github:\n    base_url: %s\n    repo: %s\n    labels: [client-comms]\n", f.gh.URL, ghReviewRepo) + cfg[j:]
+	}
 	path := filepath.Join(dir, "forewarn.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		tb.Fatal(err)
