@@ -65,6 +65,13 @@ func TestProgressUpdateLinksTheNoticeOnlyWhenItExists(t *testing.T) {
 	without := render(t, r, req, model.FormatMarkdown).Body
 	mustContain(t, without, "no client notice has been drafted for it")
 	mustNotContain(t, without, "client-notice ticket", "send that first")
+	// The same when the forecast gives no date at all.
+	dv := diverging(langEN, model.PurposeProgressUpdate)
+	mustContain(t, render(t, r, dv, model.FormatMarkdown).Body, "send that first: [acme/delivery#7](https://github.com/acme/delivery/issues/7).")
+	dv.History.NoticeID = ""
+	dvBody := render(t, r, dv, model.FormatMarkdown).Body
+	mustContain(t, dvBody, "no client notice has been drafted for it")
+	mustNotContain(t, dvBody, "client-notice ticket", "send that first")
 	nl := fixture(langNL, model.PurposeProgressUpdate)
 	nl.History.NoticeID = ""
 	mustContain(t, render(t, r, nl, model.FormatJiraWiki).Body, "er is nog geen klantbericht voor opgesteld")

@@ -213,3 +213,29 @@ func TestSprintsAndVersionsThatMissedGetTheirPostMortem(t *testing.T) {
 		}
 	}
 }
+
+// Issue 14, item 7: the progress update of a milestone whose client notice
+// was drafted names that ticket by its key, which Jira links (created
+// earlier in the same run), and never "the client-notice ticket" vaguely.
+func TestProgressUpdateLinksTheClientNoticeTicket(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	s := fake.New(fake.Options{Cloud: true, Email: email, APIToken: token})
+	defer s.Close()
+	seed(s, now)
+	if _, err := load(t, s, t.TempDir(), now).Run(context.Background(), tracker.ModeRun); err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(s.URL, "http://")
+	key := "jira:" + host + "/WEB:version:10100"
+	tickets := ticketsIn(s, "REV")
+	notice, ok := tickets[model.Fingerprint(key, model.PurposeClientNotice)]
+	pu, ok2 := tickets[model.Fingerprint(key, model.PurposeProgressUpdate)]
+	if !ok || !ok2 {
+		t.Fatalf("want a client notice and a progress update for %s; tickets %d", key, len(tickets))
+	}
+	// A Jira key in Jira wiki markup stays a key: Jira links it itself.
+	link := "send that first: " + notice.Key + "."
+	if !strings.Contains(pu.Description, link) || strings.Contains(pu.Description, "client-notice ticket") {
+		t.Errorf("the progress update does not link the client notice %s (%q):\n%s", notice.Key, link, pu.Description)
+	}
+}
