@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/logx"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
@@ -95,7 +96,11 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 		res.Failed = append(res.Failed, tracker.MilestoneFailure{Key: "file:" + s.name + "/" + bad.Key, Title: bad.Title, Err: bad.Err})
 	}
 	own := 0
+	prog, task := logx.ProgressFrom(ctx), logx.TaskFrom(ctx)
 	for _, m := range exp.Milestones {
+		if task != "" {
+			prog.Add(task, "items", len(m.Items)) // a large export counts up
+		}
 		m.Source = s.name
 		m.Key = "file:" + s.name + "/" + m.Key
 		// An export made from a tracker whose review project is also a

@@ -162,7 +162,7 @@ func Load(ctx context.Context, o Options) (*App, error) {
 		senv := env
 		senv.Log = o.Log.With().Str("source", s.Name).Logger()
 		if src := f(build{file: cfg.Path, what: what, key: fmt.Sprintf("sources[%d].%s", i, s.Kind), name: s.Name, node: s.Node, env: senv, diags: l}); src != nil {
-			a.sources = append(a.sources, src)
+			a.sources = append(a.sources, progressSource{src})
 		}
 	}
 	if cfg.Target.Kind != "" {

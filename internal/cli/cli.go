@@ -192,6 +192,11 @@ func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr i
 		fmt.Fprintf(stderr, "forewarn %s: unexpected argument %q\n", cmd, fs.Arg(0))
 		return ExitUsage
 	}
+	// On a terminal, a line per source and one for the tickets, redrawn
+	// in place while the run goes on (log lines go through it, so they are
+	// never drawn over); nothing elsewhere.
+	prog, stderr := logx.NewProgress(stderr, logx.IsTerminal(stderr))
+	ctx = logx.WithProgress(ctx, prog)
 	opts, red, err := c.options(stderr, getenv)
 	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
 	if err != nil {

@@ -48,6 +48,8 @@ import (
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
 	"github.com/rs/zerolog"
+
+	"github.com/forewarn/forewarn/internal/logx"
 )
 
 // Options configure one tracker's HTTP stack. Zero values mean the defaults.
@@ -195,9 +197,18 @@ func (t *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 	status := 0
 	if err == nil && resp != nil {
 		status = resp.StatusCode
-		if t.o.RateLimit != nil {
-			if rem, perr := strconv.Atoi(resp.Header.Get("X-RateLimit-Remaining")); perr == nil {
+		// The progress line of the source this request reads for (on a
+		// terminal): pages read and the requests left in the budget.
+		task, prog := logx.TaskFrom(req.Context()), logx.ProgressFrom(req.Context())
+		if task != "" && isRead(req.Method) && status < 400 {
+			prog.Add(task, "pages", 1)
+		}
+		if rem, perr := strconv.Atoi(resp.Header.Get("X-RateLimit-Remaining")); perr == nil {
+			if t.o.RateLimit != nil {
 				t.o.RateLimit(t.o.Tracker, rem)
+			}
+			if task != "" {
+				prog.Set(task, "requests left", rem)
 			}
 		}
 	}

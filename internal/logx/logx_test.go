@@ -2,6 +2,7 @@ package logx_test
 
 import (
 	"bytes"
+	"io"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -186,33 +187,40 @@ func TestTerminalProgress(t *testing.T) {
 	p := logx.NewTerminalProgress(&buf, func() time.Time { return now })
 	ctx := logx.WithProgress(context.Background(), p)
 	pr := logx.ProgressFrom(ctx)
-	pr.Update("github acme/web", 10, 400)
-	pr.Update("github acme/web", 20, 400) // within 100 ms: not drawn
+	pr.Add("acme-gh", "pages", 1)         // first update: drawn
+	pr.Set("acme-gh", "requests left", 4999) // within 100 ms: not drawn
 	now = now.Add(150 * time.Millisecond)
-	pr.Update("jira SHOP", 5, 0)
-	pr.Done("github acme/web")
-	want := "\r\033[Kgithub acme/web: 10/400 items (2 %)" +
-		"\r\033[Kgithub acme/web: 20/400 items (5 %) · jira SHOP: 5 items" +
-		"\r\033[Kgithub acme/web: 20/400 items (5 %), done\n" +
-		"\r\033[Kjira SHOP: 5 items"
+	pr.Add("shop-jira", "pages", 2)
+	pr.Set("acme-gh", "milestones", 4)
+	pr.Done("acme-gh")
+	pr.Set("write", "written", 0)
+	pr.Set("write", "of planned", 3)
+	now = now.Add(150 * time.Millisecond)
+	pr.Add("write", "written", 1)
+	want := "\033[2Kacme-gh: 1 pages\n" +
+		"\033[1F\033[2Kacme-gh: 1 pages, 4999 requests left\n\033[2Kshop-jira: 2 pages\n" +
+		"\033[2F\033[2Kacme-gh: 1 pages, 4999 requests left, 4 milestones, done\n\033[2Kshop-jira: 2 pages\n" +
+		"\033[2F\033[2Kacme-gh: 1 pages, 4999 requests left, 4 milestones, done\n\033[2Kshop-jira: 2 pages\n\033[2Kwrite: 1 written of 3 planned\n"
 	if got := buf.String(); got != want {
 		t.Fatalf("drawn:\n%q\nwant:\n%q", got, want)
 	}
 }
 
-func TestProgressOffTerminalLogs(t *testing.T) {
+func TestProgressOffTerminalIsSilent(t *testing.T) {
 	var buf bytes.Buffer
-	log := zerolog.New(&buf)
-	p := logx.NewProgress(&buf, log) // a buffer is no terminal
-	p.Update("github acme/web", 1, 10)
-	p.Update("github acme/web", 2, 10) // within 30 s: dropped
-	if strings.Contains(buf.String(), "\r") {
-		t.Fatal("carriage returns written to a non-terminal")
+	p, w := logx.NewProgress(&buf, false)
+	if w != io.Writer(&buf) {
+		t.Fatal("off a terminal, the writer is not passed through")
 	}
-	if n := strings.Count(buf.String(), `"message":"progress"`); n != 1 {
-		t.Fatalf("%d progress lines, want 1:\n%s", n, buf.String())
+	p.Add("github acme/web", "pages", 1)
+	p.Done("github acme/web")
+	if buf.Len() != 0 {
+		t.Fatalf("wrote to a non-terminal: %q", buf.String())
 	}
-	logx.ProgressFrom(context.Background()).Update("x", 1, 2) // no display: no panic
+	logx.ProgressFrom(context.Background()).Add("x", "pages", 1) // no display: no panic
+	if logx.TaskFrom(logx.WithTask(context.Background(), "src")) != "src" {
+		t.Fatal("task lost")
+	}
 }
 
 // TestRedactorEveryEncoding: a secret is scrubbed in each form forewarn

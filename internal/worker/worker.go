@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/logx"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
@@ -100,6 +101,14 @@ func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, er
 	})
 	known := w.prefetch(ctx, firings)
 	budget := w.Rules.Budget()
+	// The write phase's progress line (on a terminal): tickets handled of
+	// those the rules call for.
+	prog := logx.ProgressFrom(ctx)
+	if len(firings) > 0 {
+		prog.Set("tickets", "written", 0)
+		prog.Set("tickets", "of planned", len(firings))
+		defer prog.Done("tickets")
+	}
 	ops := 0
 	seen := map[string]bool{}
 	for _, f := range firings {
@@ -125,6 +134,7 @@ func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, er
 			ops += a.ops
 		}
 		rep.Actions = append(rep.Actions, a.Action)
+		prog.Add("tickets", "written", 1)
 	}
 
 	if mode == tracker.ModeRun {
