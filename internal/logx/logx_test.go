@@ -2,12 +2,12 @@ package logx_test
 
 import (
 	"bytes"
-	"io"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -187,7 +187,7 @@ func TestTerminalProgress(t *testing.T) {
 	p := logx.NewTerminalProgress(&buf, func() time.Time { return now })
 	ctx := logx.WithProgress(context.Background(), p)
 	pr := logx.ProgressFrom(ctx)
-	pr.Add("acme-gh", "pages", 1)         // first update: drawn
+	pr.Add("acme-gh", "pages", 1)            // first update: drawn
 	pr.Set("acme-gh", "requests left", 4999) // within 100 ms: not drawn
 	now = now.Add(150 * time.Millisecond)
 	pr.Add("shop-jira", "pages", 2)

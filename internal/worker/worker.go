@@ -16,8 +16,8 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/logx"
+	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
