@@ -6,8 +6,19 @@
 # The build line below is the one CI runs outside Docker (deploy/validate
 # TestStaticBuild extracts it and checks the binary is static): keep it on
 # one line.
+#
+# Base images are named in full (registry/repository:tag), so docker build,
+# podman build and buildah bud resolve them without a registries
+# configuration, and pinned: the Go image by its exact release; distroless
+# publishes no version tags, so it is named by its :nonroot tag and, once a
+# digest has been verified, pinned with @sha256:<digest> after the tag. To
+# refresh (run where the registry is reachable, then commit the result):
+#   crane digest gcr.io/distroless/static-debian12:nonroot
+#   docker buildx imagetools inspect docker.io/library/golang:1.26.8-bookworm
+# deploy/validate TestDockerfile checks the names and pins; TestImageBuilds
+# builds the image when a builder with an engine is at hand.
 
-FROM golang:1.26-bookworm AS build
+FROM docker.io/library/golang:1.26.8-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

@@ -166,6 +166,29 @@ func Check(objs []Object) error {
 	return errors.Join(errs...)
 }
 
+// pinnedImage: a digest, or a tag other than latest.
+func pinnedImage(image string) bool {
+	if strings.Contains(image, "@sha256:") {
+		return true
+	}
+	name := image[strings.LastIndex(image, "/")+1:]
+	_, tag, ok := strings.Cut(name, ":")
+	return ok && tag != "" && tag != "latest"
+}
+
+// AppliedSecrets returns the Secrets among objs that carry values:
+// `kubectl apply -f deploy/kubernetes/` must apply none, or it would
+// overwrite the real credentials with placeholders.
+func AppliedSecrets(objs []Object) []string {
+	var out []string
+	for _, o := range objs {
+		if s, ok := o.Obj.(*corev1.Secret); ok && (len(s.Data) > 0 || len(s.StringData) > 0) {
+			out = append(out, o.where()+": Secret "+s.Name)
+		}
+	}
+	return out
+}
+
 func subset(sel, labels map[string]string) bool {
 	if len(sel) == 0 {
 		return false
@@ -198,9 +221,26 @@ func checkPod(o Object, path string, spec corev1.PodSpec, names map[string]map[s
 			fail(o, "volume %s: PersistentVolumeClaim %q is not among the manifests", v.Name, v.PersistentVolumeClaim.ClaimName)
 		}
 	}
+	emptyDirs := map[string]bool{}
+	for _, v := range spec.Volumes {
+		if v.EmptyDir != nil {
+			emptyDirs[v.Name] = true
+		}
+	}
 	for _, c := range spec.Containers {
 		if c.Image == "" {
 			fail(o, "container %s: no image", c.Name)
+		} else if !pinnedImage(c.Image) {
+			fail(o, "container %s: image %q is not pinned: give a release tag (not latest) or a digest", c.Name, c.Image)
+		}
+		if sc := c.SecurityContext; sc != nil && sc.ReadOnlyRootFilesystem != nil && *sc.ReadOnlyRootFilesystem {
+			tmp := false
+			for _, m := range c.VolumeMounts {
+				tmp = tmp || (m.MountPath == "/tmp" && emptyDirs[m.Name])
+			}
+			if !tmp {
+				fail(o, "container %s: the root filesystem is read-only but no emptyDir is mounted at /tmp", c.Name)
+			}
 		}
 		if c.SecurityContext == nil || c.SecurityContext.AllowPrivilegeEscalation == nil || *c.SecurityContext.AllowPrivilegeEscalation {
 			fail(o, "container %s: securityContext.allowPrivilegeEscalation must be false", c.Name)

@@ -18,11 +18,27 @@ import (
 
 const manifests = "../kubernetes"
 
+// exampleSecret is the Secret kept outside the applied set.
+const exampleSecret = "../secret.example.yaml"
+
 func TestManifests(t *testing.T) {
 	objs, err := validate.Load(manifests)
 	if err != nil {
 		t.Fatalf("decoding the manifests:\n%v", err)
 	}
+	// `kubectl apply -f deploy/kubernetes/` applies no Secret with values.
+	if s := validate.AppliedSecrets(objs); len(s) > 0 {
+		t.Fatalf("a Secret with values is in the applied set (it would overwrite the real one): %v", s)
+	}
+	data, err := os.ReadFile(exampleSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := validate.Decode("secret.example.yaml", data)
+	if err != nil || len(validate.AppliedSecrets(ex)) != 1 {
+		t.Fatalf("the example Secret: %v (%d objects)", err, len(ex))
+	}
+	objs = append(objs, ex...)
 	if err := validate.Check(objs); err != nil {
 		t.Fatalf("checking the manifests:\n%v", err)
 	}
@@ -51,7 +67,7 @@ spec:
           securityContext: {runAsNonRoot: true}
           containers:
             - name: forewarn
-              image: forewarn
+              image: forewarn:v1.0.0
               securityContext: {allowPrivilegeEscalation: false}
               resources: {limits: {memory: 256Mi}}
               envFrom: [{secretRef: {name: forewarn-secrets}}]
@@ -79,7 +95,7 @@ spec:
       securityContext: {runAsNonRoot: true}
       containers:
         - name: forewarn
-          image: forewarn
+          image: forewarn:v1.0.0
           securityContext: {allowPrivilegeEscalation: false}
           resources: {limits: {memory: 256Mi}}
           livenessProbe: {httpGet: {path: /healthz, port: 9464}}
@@ -108,6 +124,11 @@ func TestMistakesAreCaught(t *testing.T) {
 		{"bad name", func(s string) string {
 			return strings.Replace(s, "name: forewarn}\nspec:\n  schedule", "name: Forewarn_Job}\nspec:\n  schedule", 1)
 		}, "metadata.name \"Forewarn_Job\""},
+		{"latest image", func(s string) string { return strings.Replace(s, "forewarn:v1.0.0", "forewarn:latest", 1) }, `image "forewarn:latest" is not pinned`},
+		{"untagged image", func(s string) string { return strings.Replace(s, "forewarn:v1.0.0", "ghcr.io/forewarn/forewarn", 1) }, "is not pinned"},
+		{"read-only root without /tmp", func(s string) string {
+			return strings.Replace(s, "{allowPrivilegeEscalation: false}", "{allowPrivilegeEscalation: false, readOnlyRootFilesystem: true}", 1)
+		}, "no emptyDir is mounted at /tmp"},
 		{"bad schedule", func(s string) string { return strings.Replace(s, `"*/30 * * * *"`, `"every 30 minutes"`, 1) }, "has 3 fields"},
 	}
 	for _, tc := range tests {
@@ -233,6 +254,9 @@ func TestDockerfile(t *testing.T) {
 	if len(froms) < 2 {
 		t.Fatalf("want a multi-stage build, found %d FROM lines", len(froms))
 	}
+	for _, f := range froms {
+		checkBaseImage(t, f[1])
+	}
 	final := froms[len(froms)-1][1]
 	if !strings.HasPrefix(final, "gcr.io/distroless/static") && final != "scratch" {
 		t.Errorf("final image %s: want distroless static or scratch", final)
@@ -240,6 +264,81 @@ func TestDockerfile(t *testing.T) {
 	users := regexp.MustCompile(`(?m)^USER (\S+)`).FindAllStringSubmatch(s, -1)
 	if len(users) == 0 || strings.HasPrefix(users[len(users)-1][1], "root") || strings.HasPrefix(users[len(users)-1][1], "0") {
 		t.Errorf("the final image must run as a non-root user, got %v", users)
+	}
+}
+
+// checkBaseImage: a base image is named in full (a registry host, then the
+// repository) and pinned — the Go image to an exact release of the Go
+// version go.mod asks for, distroless to its nonroot tag — and a digest,
+// when there is one, is well formed.
+func checkBaseImage(t *testing.T, image string) {
+	t.Helper()
+	ref, digest, hasDigest := strings.Cut(image, "@")
+	if hasDigest && !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(digest) {
+		t.Errorf("%s: malformed digest %q", image, digest)
+	}
+	host, _, _ := strings.Cut(ref, "/")
+	if !strings.Contains(host, ".") && host != "localhost" {
+		t.Errorf("%s: not fully qualified (want registry/repository:tag, e.g. docker.io/library/golang:…)", image)
+	}
+	repo, tag, ok := strings.Cut(ref[strings.LastIndex(ref, "/")+1:], ":")
+	if !ok || tag == "" || tag == "latest" {
+		t.Errorf("%s: no pinned tag", image)
+		return
+	}
+	switch {
+	case repo == "golang":
+		m := regexp.MustCompile(`^(\d+)\.(\d+)\.(\d+)-`).FindStringSubmatch(tag)
+		if m == nil {
+			t.Errorf("%s: the Go image must be an exact release (1.26.8-bookworm), not %q", image, tag)
+			return
+		}
+		mod, _ := os.ReadFile(filepath.Join(repoRoot(t), "go.mod"))
+		want := regexp.MustCompile(`(?m)^go (\d+)\.(\d+)`).FindStringSubmatch(string(mod))
+		if want == nil || m[1] != want[1] || m[2] != want[2] {
+			t.Errorf("%s: Go %s.%s, but go.mod asks for %v", image, m[1], m[2], want)
+		}
+	case strings.HasPrefix(repo, "static-debian") || strings.HasPrefix(repo, "static"):
+		if tag != "nonroot" {
+			t.Errorf("%s: distroless must be its nonroot tag", image)
+		}
+	}
+}
+
+// TestImageBuilds builds the image and runs its version command when a
+// builder with a running engine is at hand (docker or podman); where none
+// is, it says so and passes: the names and pins are still checked above.
+func TestImageBuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the image")
+	}
+	var builder string
+	var why []string
+	for _, b := range []string{"docker", "podman"} {
+		if _, err := exec.LookPath(b); err != nil {
+			why = append(why, b+": not installed")
+			continue
+		}
+		if out, err := exec.Command(b, "info").CombinedOutput(); err != nil {
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			why = append(why, b+": no engine ("+strings.TrimSpace(lines[len(lines)-1])+")")
+			continue
+		}
+		builder = b
+		break
+	}
+	if builder == "" {
+		t.Logf("no image builder with a running engine here (%s): the image was not built", strings.Join(why, "; "))
+		return
+	}
+	tag := "forewarn:validate-test"
+	out, err := exec.Command(builder, "build", "-t", tag, "--build-arg", "VERSION=v0.0.0-imagetest", repoRoot(t)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s build: %v\n%s", builder, err, out)
+	}
+	out, err = exec.Command(builder, "run", "--rm", tag, "version").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "forewarn v0.0.0-imagetest" {
+		t.Fatalf("the image's version = %q, %v; want the stamped one", out, err)
 	}
 }
 
