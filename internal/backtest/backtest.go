@@ -21,8 +21,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -49,12 +51,16 @@ type Case struct {
 	KnownUntil time.Time
 	// Points are fixed snapshots (the sprint dataset); used when History is nil.
 	Points []Checkpoint
+	// Group is the project the case belongs to (scores are also given per
+	// group); empty for single-group inputs.
+	Group string
 }
 
 // Checkpoint is a moment at which the milestone is judged.
 type Checkpoint struct {
-	At time.Time
-	M  model.Milestone
+	At    time.Time
+	M     model.Milestone
+	Label string // e.g. "30 %" (share of the planned time), for the predictions file
 }
 
 // Config is how a backtest runs.
@@ -65,40 +71,98 @@ type Config struct {
 	NaiveDays  int // naive rule: fewer than this many calendar days left ...
 	NaiveItems int // ... and more than this many items open
 	Workers    int
+	// Predictions, when set, receives one CSV row per judged checkpoint
+	// and method (see writePredictions).
+	Predictions io.Writer
 }
 
-// method is one way of saying "will miss".
+// method is one way of saying "will miss". prob, when set, is its
+// probability of finishing on time at a checkpoint and score its warning
+// score (higher: more likely to miss); either may be NaN where the method
+// has nothing to say.
 type method struct {
-	name string
-	warn func(f model.Forecast, c *Case, at time.Time, cfg Config) bool
-	date func(f model.Forecast) time.Time // the date whose calibration is reported, or nil
+	name  string
+	warn  func(f model.Forecast, c *Case, at time.Time, cfg Config) bool
+	date  func(f model.Forecast) time.Time // the date whose calibration is reported, or nil
+	prob  func(f model.Forecast, c *Case, at time.Time) float64
+	score func(f model.Forecast, c *Case, at time.Time) float64
 }
+
+// hasDate: the forecast speaks (ok, or diverging: no date within the horizon).
+func hasProb(f model.Forecast) bool {
+	return f.Status == model.ForecastOK || f.Status == model.ForecastDiverging
+}
+
+func mcProb(f model.Forecast, _ *Case, _ time.Time) float64 {
+	if !hasProb(f) {
+		return math.NaN()
+	}
+	return f.ProbOnTime
+}
+
+func missScore(prob func(model.Forecast, *Case, time.Time) float64) func(model.Forecast, *Case, time.Time) float64 {
+	return func(f model.Forecast, c *Case, at time.Time) float64 { return 1 - prob(f, c, at) }
+}
+
+// lateDays scores a date against the due date: days late (a forecast with
+// no date within the horizon scores above any date).
+func lateDays(date func(model.Forecast) time.Time) func(model.Forecast, *Case, time.Time) float64 {
+	return func(f model.Forecast, c *Case, _ time.Time) float64 {
+		switch {
+		case f.Status == model.ForecastDiverging || (f.Status == model.ForecastOK && date(f).IsZero()):
+			return 1e6
+		case f.Status != model.ForecastOK:
+			return math.NaN()
+		}
+		return date(f).Sub(c.Due).Hours() / 24
+	}
+}
+
+// The logistic warning score's methods: filled in after judging, once the
+// model is fitted (see logistic.go).
+const (
+	LogisticSeen  = "Logistic warning score (fitted on this data)"
+	LogisticCross = "Logistic warning score (fitted on the other projects)"
+)
+
+func fitted(model.Forecast, *Case, time.Time, Config) bool { return false }
+func fittedNaN(model.Forecast, *Case, time.Time) float64   { return math.NaN() }
+
+// DefaultMethod is the method whose reliability table is printed.
+const DefaultMethod = "Monte Carlo: P(on time) < 50 %"
 
 var methods = []method{
-	{name: "Monte Carlo: P(on time) < 50 %",
+	{name: DefaultMethod,
 		warn: func(f model.Forecast, _ *Case, _ time.Time, _ Config) bool {
-			return f.Status == model.ForecastOK && f.ProbOnTime < 0.5
+			return hasProb(f) && f.ProbOnTime < 0.5
 		},
-		date: func(f model.Forecast) time.Time { return f.P85 }},
+		date:  func(f model.Forecast) time.Time { return f.P85 },
+		prob:  mcProb,
+		score: missScore(mcProb)},
 	{name: "Monte Carlo: P85 after due",
 		warn: func(f model.Forecast, c *Case, _ time.Time, _ Config) bool {
-			return f.Status == model.ForecastOK && f.P85.After(c.Due)
+			return f.Status == model.ForecastDiverging || f.Status == model.ForecastOK && f.P85.After(c.Due)
 		},
-		date: func(f model.Forecast) time.Time { return f.P85 }},
+		date:  func(f model.Forecast) time.Time { return f.P85 },
+		score: lateDays(func(f model.Forecast) time.Time { return f.P85 })},
 	{name: "Straight line after due",
 		warn: func(f model.Forecast, c *Case, _ time.Time, _ Config) bool {
-			return f.Status == model.ForecastOK && f.LinearDate.After(c.Due)
+			return f.Status == model.ForecastDiverging || f.Status == model.ForecastOK && (f.LinearDate.IsZero() || f.LinearDate.After(c.Due))
 		},
-		date: func(f model.Forecast) time.Time { return f.LinearDate }},
+		date:  func(f model.Forecast) time.Time { return f.LinearDate },
+		score: lateDays(func(f model.Forecast) time.Time { return f.LinearDate })},
 	{name: "Behind a straight burn-down",
-		warn: func(f model.Forecast, c *Case, at time.Time, _ Config) bool { return behind(f, c, at) }},
+		warn:  func(f model.Forecast, c *Case, at time.Time, _ Config) bool { return behindBy(f, c, at) > 0 },
+		score: behindBy},
 	{name: "Monte Carlo, else burn-down on insufficient data",
 		warn: func(f model.Forecast, c *Case, at time.Time, _ Config) bool {
 			if f.Status == model.ForecastInsufficient {
-				return behind(f, c, at)
+				return behindBy(f, c, at) > 0
 			}
-			return f.Status == model.ForecastOK && f.ProbOnTime < 0.5
+			return hasProb(f) && f.ProbOnTime < 0.5
 		}},
+	{name: LogisticSeen, warn: fitted, prob: fittedNaN, score: fittedNaN},
+	{name: LogisticCross, warn: fitted, prob: fittedNaN, score: fittedNaN},
 	{name: "Naive rule",
 		warn: func(f model.Forecast, c *Case, at time.Time, cfg Config) bool {
 			left := c.Due.Sub(at.UTC().Truncate(24*time.Hour)).Hours() / 24
@@ -106,13 +170,14 @@ var methods = []method{
 		}},
 }
 
-// behind: the share of scope done is below the share of time elapsed.
-func behind(f model.Forecast, c *Case, at time.Time) bool {
+// behindBy is the share of start→due time elapsed minus the share of scope
+// done: above zero, behind a straight burn-down. NaN without scope.
+func behindBy(f model.Forecast, c *Case, at time.Time) float64 {
 	if f.ScopeItems == 0 || !c.Due.After(c.Start) {
-		return false
+		return math.NaN()
 	}
 	elapsed := at.Sub(c.Start).Hours() / c.Due.Add(24*time.Hour).Sub(c.Start).Hours()
-	return float64(f.DoneItems)/float64(f.ScopeItems) < elapsed
+	return elapsed - float64(f.DoneItems)/float64(f.ScopeItems)
 }
 
 // Row is one method's result on one input.
@@ -128,21 +193,45 @@ type Row struct {
 	Calibration float64 // share of judged checkpoints finishing on or before the method's date (NaN: n/a)
 	CalN        int
 	Judged      float64 // share of checkpoints with a forecast status "ok"
+
+	// Proper scores (NaN where they do not apply): Brier score of the
+	// probability of finishing on time and its skill against the base
+	// rate (over BrierN checkpoints), ROC AUC of the warning score and the
+	// precision at recall 0.8 (over ScoreN checkpoints).
+	Brier, BrierSkill float64
+	BrierN            int
+	AUC, PrecAt80     float64
+	ScoreN            int
+	Reliability       []Bin // deciles of P(on time); only for methods with a probability
 }
 
 // Result is the outcome of a backtest on one input.
 type Result struct {
 	Input       string
+	Group       string // "" for all the input's cases; else a project
 	Milestones  int
 	Missed      int
 	Checkpoints int
 	Rows        []Row
+	// Skipped counts input rows left out, by reason.
+	Skipped map[string]int
+	// Groups are the same scores per project (sprints), when there are several.
+	Groups []Result
+	// Diverging: checkpoints whose forecast gave no date (P85 beyond the
+	// horizon), in all and among milestones that finished on time.
+	Diverging, DivergingOnTime int
+	// OnTimeCheckpoints of milestones that finished on time, and how many
+	// of them had a P85 on or before the due date.
+	OnTimeCheckpoints, OnTimeP85ByDue int
 }
 
 type judged struct {
-	at   time.Time
-	f    model.Forecast
-	warn []bool
+	at           time.Time
+	label        string // the checkpoint's name ("30 %"), when it has one
+	f            model.Forecast
+	warn         []bool
+	prob, scores []float64
+	x            []float64 // features of the logistic warning score
 }
 
 // Run replays every case and scores every method.
@@ -179,7 +268,35 @@ feed:
 	if err != nil {
 		return Result{}, fmt.Errorf("backtest of %s interrupted: %w", input, err)
 	}
-	return score(input, cases, out), nil
+	addLogistic(cases, out, slices.IndexFunc(methods, func(m method) bool { return m.name == LogisticSeen }),
+		slices.IndexFunc(methods, func(m method) bool { return m.name == LogisticCross }))
+	res := score(input, cases, out)
+	var groups []string
+	for i := range cases {
+		if g := cases[i].Group; g != "" && !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	if len(groups) > 1 {
+		for _, g := range groups {
+			var cs []Case
+			var os [][]judged
+			for i := range cases {
+				if cases[i].Group == g {
+					cs, os = append(cs, cases[i]), append(os, out[i])
+				}
+			}
+			r := score(input, cs, os)
+			r.Group = g
+			res.Groups = append(res.Groups, r)
+		}
+	}
+	if cfg.Predictions != nil {
+		if err := writePredictions(cfg.Predictions, cases, out); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
 
 // checkpoints lists the moments a case is judged at.
@@ -195,7 +312,7 @@ func checkpoints(c *Case, cfg Config) []Checkpoint {
 		if !c.KnownUntil.IsZero() && at.After(c.KnownUntil) {
 			break
 		}
-		cps = append(cps, Checkpoint{At: at, M: *c.History})
+		cps = append(cps, Checkpoint{At: at, M: *c.History, Label: fmt.Sprintf("%.0f %%", 100*at.Sub(c.Start).Hours()/c.Due.Add(24*time.Hour).Sub(c.Start).Hours())})
 	}
 	return cps
 }
@@ -207,9 +324,18 @@ func judge(c *Case, cfg Config) []judged {
 		if f.Status == model.ForecastDone {
 			continue
 		}
-		j := judged{at: cp.At, f: f, warn: make([]bool, len(methods))}
+		j := judged{at: cp.At, label: cp.Label, f: f, warn: make([]bool, len(methods)),
+			prob: make([]float64, len(methods)), scores: make([]float64, len(methods))}
+		j.x = features(f, c, cp.At)
 		for k, m := range methods {
 			j.warn[k] = m.warn(f, c, cp.At, cfg)
+			j.prob[k], j.scores[k] = math.NaN(), math.NaN()
+			if m.prob != nil {
+				j.prob[k] = m.prob(f, c, cp.At)
+			}
+			if m.score != nil {
+				j.scores[k] = m.score(f, c, cp.At)
+			}
 		}
 		js = append(js, j)
 	}
@@ -226,11 +352,29 @@ func score(input string, cases []Case, out [][]judged) Result {
 				res.Missed++
 			}
 		}
+		for _, j := range out[i] {
+			div := j.f.Status == model.ForecastDiverging
+			if div {
+				res.Diverging++
+			}
+			if cases[i].Missed {
+				continue
+			}
+			res.OnTimeCheckpoints++
+			if div {
+				res.DivergingOnTime++
+			}
+			if j.f.Status == model.ForecastOK && !j.f.P85.After(cases[i].Due) {
+				res.OnTimeP85ByDue++
+			}
+		}
 	}
 	for k, m := range methods {
 		r := Row{Method: m.name, Calibration: math.NaN()}
 		var leads []float64
 		var ok, calIn int
+		var probs, scores []float64
+		var ys []bool
 		for i := range cases {
 			c := &cases[i]
 			js := out[i]
@@ -238,6 +382,9 @@ func score(input string, cases []Case, out [][]judged) Result {
 				continue
 			}
 			for _, j := range js {
+				if j.prob != nil {
+					probs, scores, ys = append(probs, j.prob[k]), append(scores, j.scores[k]), append(ys, c.Missed)
+				}
 				switch w := j.warn[k]; {
 				case w && c.Missed:
 					r.TP++
@@ -286,6 +433,19 @@ func score(input string, cases []Case, out [][]judged) Result {
 			r.Calibration = float64(calIn) / float64(r.CalN)
 		}
 		r.Judged = ratio(ok, res.Checkpoints)
+		r.Brier, r.BrierSkill, r.BrierN = brier(probs, ys)
+		r.AUC, r.PrecAt80 = auc(scores, ys), precisionAtRecall(scores, ys, 0.8)
+		for _, x := range scores {
+			if !math.IsNaN(x) {
+				r.ScoreN++
+			}
+		}
+		if m.prob != nil {
+			r.Reliability = reliability(probs, ys)
+		}
+		if m.score == nil {
+			r.AUC, r.PrecAt80 = math.NaN(), math.NaN()
+		}
 		res.Rows = append(res.Rows, r)
 	}
 	return res
@@ -310,22 +470,90 @@ func median(xs []float64) float64 {
 	return (xs[n/2-1] + xs[n/2]) / 2
 }
 
-// Markdown renders results as one table per input.
+// Markdown renders results as tables per input: the warnings, the proper
+// scores, the reliability of the default method, and the same per project.
 func Markdown(w io.Writer, results []Result, cfg Config) {
 	for _, r := range results {
-		fmt.Fprintf(w, "### %s\n\n%d milestones (%d missed), %d checkpoints.\n\n", r.Input, r.Milestones, r.Missed, r.Checkpoints)
-		fmt.Fprintln(w, "| Method | Precision | Recall | Missed caught (warning stayed) | Median lead (days) | Date calibration | Judged |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
-		for _, row := range r.Rows {
-			name := row.Method
-			if name == "Naive rule" {
-				name = fmt.Sprintf("Naive: < %d days left and > %d open", cfg.NaiveDays, cfg.NaiveItems)
+		markdownOne(w, r, cfg, "### "+r.Input)
+		for _, g := range r.Groups {
+			markdownOne(w, g, cfg, "#### "+r.Input+": "+g.Group)
+		}
+	}
+}
+
+func markdownOne(w io.Writer, r Result, cfg Config, title string) {
+	fmt.Fprintf(w, "%s\n\n%d milestones (%d missed), %d checkpoints.", title, r.Milestones, r.Missed, r.Checkpoints)
+	if len(r.Skipped) > 0 {
+		var keys []string
+		for k := range r.Skipped {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		fmt.Fprint(w, " Rows skipped:")
+		for i, k := range keys {
+			sep := ","
+			if i == len(keys)-1 {
+				sep = "."
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %d / %d | %s | %s | %s |\n", name, pct(row.Precision), pct(row.Recall),
-				row.Caught, row.Missed, num(row.MedianLead), calib(row), pct(row.Judged))
+			fmt.Fprintf(w, " %d %s%s", r.Skipped[k], k, sep)
+		}
+	}
+	fmt.Fprint(w, "\n\n")
+	if r.OnTimeCheckpoints > 0 {
+		fmt.Fprintf(w, "Forecasts with no date (diverging): %d of %d checkpoints, %d of them of milestones that finished on time. Milestones that finished on time had P85 on or before the due date at %s of their checkpoints.\n\n",
+			r.Diverging, r.Checkpoints, r.DivergingOnTime, pct(ratio(r.OnTimeP85ByDue, r.OnTimeCheckpoints)))
+	}
+	fmt.Fprintln(w, "| Method | Precision | Recall | Missed caught (warning stayed) | Median lead (days) | Date calibration | Judged |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+	for _, row := range r.Rows {
+		fmt.Fprintf(w, "| %s | %s | %s | %d / %d | %s | %s | %s |\n", methodName(row.Method, cfg), pct(row.Precision), pct(row.Recall),
+			row.Caught, row.Missed, num(row.MedianLead), calib(row), pct(row.Judged))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| Method | Brier | Brier skill vs base rate | ROC AUC of the warning score | Precision at recall 0.8 | Scored |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
+	for _, row := range r.Rows {
+		if row.BrierN == 0 && row.ScoreN == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d |\n", methodName(row.Method, cfg), dec(row.Brier), signed(row.BrierSkill),
+			dec(row.AUC), pct(row.PrecAt80), max(row.BrierN, row.ScoreN))
+	}
+	fmt.Fprintln(w)
+	for _, row := range r.Rows {
+		if (row.Method != DefaultMethod && row.Method != LogisticSeen) || row.BrierN == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "Reliability of P(on time) (%s):\n\n| P(on time) | Checkpoints | Mean P | Observed on time |\n|---|---:|---:|---:|\n", row.Method)
+		for _, b := range row.Reliability {
+			if b.N == 0 {
+				continue
+			}
+			fmt.Fprintf(w, "| %.1f–%.1f | %d | %s | %s |\n", b.Lo, b.Hi, b.N, pct(b.MeanP), pct(b.OnTime))
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+func methodName(name string, cfg Config) string {
+	if name == "Naive rule" {
+		return fmt.Sprintf("Naive: < %d days left and > %d open", cfg.NaiveDays, cfg.NaiveItems)
+	}
+	return name
+}
+
+func dec(x float64) string {
+	if math.IsNaN(x) {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f", x)
+}
+
+func signed(x float64) string {
+	if math.IsNaN(x) {
+		return "—"
+	}
+	return fmt.Sprintf("%+.3f", x)
 }
 
 func calib(r Row) string {
@@ -353,7 +581,7 @@ func num(x float64) string {
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("backtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	inputs := fs.String("input", "generated", "comma-separated inputs: generated, demo, sprints")
+	inputs := fs.String("input", "generated", "comma-separated inputs: generated, filed (issues filed one a day over each milestone's life), demo, sprints")
 	n := fs.Int("n", 200, "generated: number of milestones")
 	genSeed := fs.Int64("gen-seed", 1, "generated: generator seed")
 	export := fs.String("export", "", "demo: tracker export to replay (default examples/demo/export.yaml in the repository)")
@@ -368,6 +596,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	noGrowth := fs.Bool("no-growth", false, "forecast without scope growth")
 	window := fs.Int("window", 0, "forecast window_days (default: the forecast's default)")
 	resamples := fs.Int("resamples", 0, "forecast resamples; 1 turns resampling off (default: the forecast's default)")
+	growthModel := fs.String("growth-model", "", "forecast growth_model: converging or resampled (default: converging)")
+	at := fs.String("at", "", "sprints: judge only at these shares of the planned time, e.g. 30 or 30,50 (default: 30,50,80)")
+	predictions := fs.String("predictions", "", "write one CSV row per judged checkpoint and method to this file")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: forewarn backtest [flags]\n\nReplays histories with known outcomes and scores the forecast methods.\n\n")
 		fs.PrintDefaults()
@@ -383,7 +614,17 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg := Config{StepDays: *step, NaiveDays: *naiveDays, NaiveItems: *naiveItems,
-		Forecast: forecast.Options{Trials: *trials, Seed: *seed, MinHistoryDays: *minHistory, MinCompletions: *minDone, WindowDays: *window, Resamples: *resamples}}
+		Forecast: forecast.Options{Trials: *trials, Seed: *seed, MinHistoryDays: *minHistory, MinCompletions: *minDone, WindowDays: *window, Resamples: *resamples,
+			GrowthModel: *growthModel}}
+	if *predictions != "" {
+		pf, err := os.Create(*predictions)
+		if err != nil {
+			fmt.Fprintf(stderr, "backtest: -predictions: %v\n", err)
+			return 1
+		}
+		defer pf.Close()
+		cfg.Predictions = pf
+	}
 	if *noGrowth {
 		g := false
 		cfg.Forecast.ScopeGrowth = &g
@@ -396,15 +637,21 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, in := range strings.Split(*inputs, ",") {
 		in = strings.TrimSpace(in)
 		var cases []Case
+		var skipped map[string]int
 		var err error
 		c := cfg
 		switch in {
 		case "generated":
 			cases = Generate(GenParams{Milestones: *n, Seed: *genSeed})
+		case "filed":
+			cases = Generate(GenParams{Milestones: *n, Seed: *genSeed, Filed: true})
 		case "demo":
 			cases, err = DemoCases(*export)
 		case "sprints":
-			cases, err = SprintCases(*datasets)
+			cases, skipped, err = SprintCasesSkipped(*datasets)
+			if err == nil && *at != "" {
+				cases, err = onlyAt(cases, *at, skipped)
+			}
 			// Sprints are short and the data has no weekends: judge from the
 			// second day, on any completion, over all seven days.
 			if *minHistory == 0 {
@@ -415,7 +662,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 			c.Forecast.WorkingDays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 		default:
-			fmt.Fprintf(stderr, "backtest: unknown input %q (want generated, demo or sprints)\n", in)
+			fmt.Fprintf(stderr, "backtest: unknown input %q (want generated, filed, demo or sprints)\n", in)
 			return 2
 		}
 		if err != nil {
@@ -427,10 +674,40 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "backtest: %v\n", err)
 			return 1
 		}
+		r.Skipped = skipped
 		results = append(results, r)
 	}
 	fmt.Fprintf(stdout, "forewarn backtest: trials %d, seed %d, checkpoints every %d days, naive rule < %d days and > %d open\n\n",
 		*trials, *seed, *step, *naiveDays, *naiveItems)
 	Markdown(stdout, results, cfg)
 	return 0
+}
+
+// onlyAt keeps the sprint checkpoints at the listed shares of the planned
+// time ("30" or "30,50"); the others are counted as skipped.
+func onlyAt(cases []Case, list string, skipped map[string]int) ([]Case, error) {
+	want := map[string]bool{}
+	for _, p := range strings.Split(list, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || v <= 0 || v >= 100 {
+			return nil, fmt.Errorf("-at: %q is not a share of the planned time between 1 and 99", p)
+		}
+		want[fmt.Sprintf("%d %%", v)] = true
+	}
+	var out []Case
+	for _, c := range cases {
+		var keep []Checkpoint
+		for _, cp := range c.Points {
+			if want[cp.Label] {
+				keep = append(keep, cp)
+			} else {
+				skipped["not at -at "+list+" %"]++
+			}
+		}
+		if len(keep) > 0 {
+			c.Points = keep
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }

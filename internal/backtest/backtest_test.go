@@ -3,6 +3,7 @@ package backtest_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -179,5 +180,94 @@ func TestBadArguments(t *testing.T) {
 		if code == 0 || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q, want failure mentioning %q", tc.args, code, stderr, tc.want)
 		}
+	}
+}
+
+// The sprint backtest at 30 % gives the proper scores per project and
+// pooled, says which rows it skipped and why, and writes one predictions
+// row per checkpoint and method that rescores to the table's AUC.
+func TestSprintScoresPerProjectAndPredictions(t *testing.T) {
+	dir := sharedDatasets(t)
+	pred := filepath.Join(t.TempDir(), "pred.csv")
+	out, stderr, code := runMain(t, "-input", "sprints", "-datasets", dir, "-trials", "500", "-at", "30", "-predictions", pred)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"#### sprints: apache", "#### sprints: jboss", "#### sprints: jira",
+		"| Method | Brier | Brier skill vs base rate | ROC AUC of the warning score | Precision at recall 0.8 | Scored |",
+		"Rows skipped:", "planned length outside 2–366 days", "sprint without items", "not at -at 30 %",
+		"Reliability of P(on time) (Monte Carlo: P(on time) < 50 %)", "| Logistic warning score (fitted on the other projects) |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	data, err := os.ReadFile(pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if lines[0] != "project,milestone,checkpoint,share,method,prob_on_time,score,warned,missed" {
+		t.Fatalf("header %q", lines[0])
+	}
+	m := regexp.MustCompile(`### sprints\n\n\d+ milestones \(\d+ missed\), (\d+) checkpoints`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no summary:\n%s", out)
+	}
+	cps, _ := strconv.Atoi(m[1])
+	if got, want := len(lines)-1, cps*8; got != want {
+		t.Errorf("%d prediction rows, want %d (8 methods × %d checkpoints)", got, want, cps)
+	}
+	// Rescore the pooled AUC of the Monte Carlo probability from the file.
+	var pos, neg []float64
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		if f[4] != "Monte Carlo: P(on time) < 50 %" || f[6] == "" || f[3] != "30 %" {
+			continue
+		}
+		s, _ := strconv.ParseFloat(f[6], 64)
+		if f[8] == "1" {
+			pos = append(pos, s)
+		} else {
+			neg = append(neg, s)
+		}
+	}
+	var wins float64
+	for _, a := range pos {
+		for _, b := range neg {
+			switch {
+			case a > b:
+				wins++
+			case a == b:
+				wins += 0.5
+			}
+		}
+	}
+	rescored := fmt.Sprintf("%.3f", wins/float64(len(pos)*len(neg)))
+	if !strings.Contains(out, "| Monte Carlo: P(on time) < 50 % | ") || !regexp.MustCompile(`(?m)^\| Monte Carlo: P\(on time\) < 50 % \| [0-9.]+ \| [-+0-9.]+ \| `+regexp.QuoteMeta(rescored)+` \|`).MatchString(out) {
+		t.Errorf("the predictions file rescores to AUC %s, not in the pooled table:\n%s", rescored, out[:min(len(out), 3000)])
+	}
+}
+
+// Generated histories with issues filed one a day over each milestone's
+// life (the GitHub shape): no forecast runs into the horizon for a
+// milestone that finished on time, and P85 holds about 85 % of the time.
+func TestFiledOverTimeBacktest(t *testing.T) {
+	out, stderr, code := runMain(t, "-input", "filed", "-n", "60", "-trials", "2000")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m := regexp.MustCompile(`Forecasts with no date \(diverging\): (\d+) of \d+ checkpoints, (\d+) of them of milestones that finished on time`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no diverging line:\n%s", out)
+	}
+	if m[2] != "0" {
+		t.Errorf("%s diverging forecasts for milestones that finished on time, want 0", m[2])
+	}
+	cal := regexp.MustCompile(`(?m)^\| Monte Carlo: P85 after due \|.*\| (\d+) % \(n=\d+\) \|`).FindStringSubmatch(out)
+	if cal == nil {
+		t.Fatalf("no calibration:\n%s", out)
+	}
+	if c, _ := strconv.Atoi(cal[1]); c < 78 || c > 92 {
+		t.Errorf("P85 calibration %d %% on filed-over-time histories, want 78-92 %%\n%s", c, out)
 	}
 }

@@ -39,6 +39,16 @@ type GenParams struct {
 	// InterruptRate (0.03), lasts a geometric number of working days with
 	// mean InterruptDays (3), and multiplies the pace by InterruptFactor (0.2).
 	InterruptRate, InterruptDays, InterruptFactor float64
+
+	// Filed: the "filed over time" shape of GitHub milestones. The
+	// milestone has no start date (only its creation, StartBasis created);
+	// one issue is filed into it each calendar day from its creation until
+	// FiledUntil (0.85) of its life, and none before. The team's mean pace
+	// is the pace those issues need over the planned working days, times
+	// PlanBias and the PlanSlack factor as above; drift and interruptions
+	// as above; scope growth (GrowthMax) is not drawn: the filings are it.
+	Filed      bool
+	FiledUntil float64
 }
 
 func (p GenParams) withDefaults() GenParams {
@@ -67,6 +77,7 @@ func (p GenParams) withDefaults() GenParams {
 	deff(&p.InterruptRate, 0.03)
 	deff(&p.InterruptDays, 3)
 	deff(&p.InterruptFactor, 0.2)
+	deff(&p.FiledUntil, 0.85)
 	p.MaxScope = max(p.MaxScope, p.MinScope)
 	p.MaxDays = max(p.MaxDays, p.MinDays)
 	return p
@@ -115,6 +126,9 @@ func poisson(rnd *rand.Rand, lambda float64) int {
 }
 
 func generateOne(rnd *rand.Rand, p GenParams, idx int) Case {
+	if p.Filed {
+		return generateFiled(rnd, p, idx)
+	}
 	scope := p.MinScope + rnd.IntN(p.MaxScope-p.MinScope+1)
 	days := p.MinDays + rnd.IntN(p.MaxDays-p.MinDays+1)
 	start := genBase.AddDate(0, 0, 7*(idx%52))
@@ -182,5 +196,71 @@ func generateOne(rnd *rand.Rand, p GenParams, idx int) Case {
 	c.Missed = finished.IsZero() || finished.After(due)
 	c.History = &m
 	c.Start = start
+	return c
+}
+
+// generateFiled is the "filed over time" shape: one issue filed each
+// calendar day from the milestone's creation to FiledUntil of its life.
+func generateFiled(rnd *rand.Rand, p GenParams, idx int) Case {
+	days := p.MinDays + rnd.IntN(p.MaxDays-p.MinDays+1)
+	start := genBase.AddDate(0, 0, 7*(idx%52))
+	due := addWorkingDays(start, days-1)
+	life := int(due.Sub(start).Hours() / 24)
+	fileDays := max(1, int(math.Round(float64(life)*p.FiledUntil)))
+	total := fileDays + 1 // filed on calendar days 0..fileDays
+	pace := float64(total) / float64(days) * p.PlanBias * (1 - p.PlanSlack + 2*p.PlanSlack*rnd.Float64())
+	m := model.Milestone{Source: "generated", Key: fmt.Sprintf("filed-%03d", idx), Kind: model.KindMilestone,
+		Title: fmt.Sprintf("Filed-over-time milestone %d", idx), Start: start, StartBasis: model.StartCreated,
+		Due: due, State: model.StateOpen}
+	filed := 0
+	fileUpTo := func(day time.Time) { // file every issue due by the end of day
+		for ; filed < total && !start.AddDate(0, 0, filed).After(day); filed++ {
+			j := start.AddDate(0, 0, filed).Add(time.Duration(8+rnd.IntN(9)) * time.Hour)
+			pts := []float64{1, 2, 3, 5, 8}[rnd.IntN(5)]
+			m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("F%03d-%d", idx, filed+1), Title: "issue",
+				Created: j, JoinedAt: j, Status: model.StatusTodo, Points: pts, Estimated: rnd.Float64() < 0.5, Rank: filed + 1})
+		}
+	}
+	next := 0
+	drift, interrupted := 1.0, 0
+	day := start
+	var finished time.Time
+	for w := 0; w < days*5; w++ {
+		if w > 0 {
+			day = addWorkingDays(day, 1)
+		}
+		fileUpTo(day)
+		drift = math.Min(1.5, math.Max(0.5, drift*math.Exp(p.Drift*rnd.NormFloat64())))
+		if interrupted == 0 && rnd.Float64() < p.InterruptRate {
+			interrupted = 1 + int(math.Floor(math.Log(rnd.Float64())/math.Log(1-1/p.InterruptDays)))
+		}
+		factor := 1.0
+		if interrupted > 0 {
+			factor = p.InterruptFactor
+			interrupted--
+		}
+		for k := poisson(rnd, pace*drift*factor); k > 0 && next < len(m.Items); k-- {
+			it := &m.Items[next]
+			it.Closed = day.Add(time.Duration(17*60+rnd.IntN(6*60)) * time.Minute)
+			it.Started = it.Closed.Add(-time.Duration(4+rnd.IntN(30)) * time.Hour)
+			if it.Started.Before(it.JoinedAt) {
+				it.Started = it.JoinedAt
+			}
+			if it.Closed.Before(it.Started) {
+				it.Closed = it.Started.Add(time.Hour)
+			}
+			it.Status = model.StatusDone
+			next++
+		}
+		if filed == total && next == len(m.Items) {
+			finished = day
+			break
+		}
+	}
+	c := Case{Key: m.Key, Start: start, Due: due, Finished: finished, History: &m}
+	if finished.IsZero() {
+		c.FinishedAfter = day
+	}
+	c.Missed = finished.IsZero() || finished.After(due)
 	return c
 }

@@ -120,24 +120,39 @@ func day(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
 // days, and completions fall on elapsed days drawn at random (seeded by the
 // sprint). A sprint missed when it delivered fewer points than committed.
 func SprintCases(dir string) ([]Case, error) {
+	cases, _, err := SprintCasesSkipped(dir)
+	return cases, err
+}
+
+// SprintCasesSkipped is SprintCases, also counting the rows left out by
+// reason.
+func SprintCasesSkipped(dir string) ([]Case, map[string]int, error) {
 	if dir == "" {
 		root, err := repoRoot()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		dir = filepath.Join(root, "..", "shared", "datasets")
 	}
 	path := filepath.Join(dir, "tse2017-sprints", "iterations_long.csv")
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("opening the sprint dataset: %w", err)
+		return nil, nil, fmt.Errorf("opening the sprint dataset: %w", err)
 	}
 	defer f.Close()
-	return parseSprints(path, f)
+	skipped := map[string]int{}
+	cases, err := parseSprintsSkipped(path, f, skipped)
+	return cases, skipped, err
 }
 
 // parseSprints reads the sprint snapshots; errors name path:line.
 func parseSprints(path string, in io.Reader) ([]Case, error) {
+	return parseSprintsSkipped(path, in, map[string]int{})
+}
+
+// parseSprintsSkipped reads the sprint snapshots, counting rows left out in
+// skipped by reason; errors name path:line.
+func parseSprintsSkipped(path string, in io.Reader, skipped map[string]int) ([]Case, error) {
 	r := csv.NewReader(in)
 	header, err := r.Read()
 	if err != nil {
@@ -188,23 +203,35 @@ func parseSprints(path string, in io.Reader) ([]Case, error) {
 				return nil, fmt.Errorf("%s:%d: value %d out of range (field %d)", path, line, x, i+1)
 			}
 		}
-		if pct == 0 || pct >= 100 || plan < 2 || plan > 366 || todo+inprog+done == 0 || start+added-removed != todo+inprog+done {
-			continue // nothing to judge yet, or an inconsistent row
+		switch {
+		case pct == 0 || pct >= 100:
+			skipped["at 0 % (nothing to judge yet)"]++
+			continue
+		case plan < 2 || plan > 366:
+			skipped["planned length outside 2–366 days"]++
+			continue
+		case todo+inprog+done == 0:
+			skipped["sprint without items"]++
+			continue
+		case start+added-removed != todo+inprog+done:
+			skipped["counts do not balance (committed + added − removed ≠ to do + in progress + done)"]++
+			continue
 		}
 		key := rec[col["project"]] + "/" + rec[col["boardid"]] + "/" + rec[col["sprintid"]]
 		c, ok := byKey[key]
 		if !ok {
 			s := sprintBase
-			c = &Case{Key: key, Start: s, Due: s.AddDate(0, 0, plan-1), Missed: missed == 1}
+			c = &Case{Key: key, Start: s, Due: s.AddDate(0, 0, plan-1), Missed: missed == 1, Group: rec[col["project"]]}
 			byKey[key] = c
 			order = append(order, key)
 		}
 		at := c.Start.AddDate(0, 0, max(1, (pct*plan+50)/100))
 		if !at.Before(c.Due) {
+			skipped["checkpoint on or after the due day"]++
 			continue
 		}
 		m := sprintSnapshot(key, pct, c.Start, c.Due, at, start, added, removed, todo, inprog, done)
-		c.Points = append(c.Points, Checkpoint{At: at, M: m})
+		c.Points = append(c.Points, Checkpoint{At: at, M: m, Label: fmt.Sprintf("%d %%", pct)})
 	}
 	out := make([]Case, 0, len(order))
 	for _, k := range order {

@@ -322,19 +322,19 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		note("scope growth modelled: %+d items net over the window (%.2f per working day), resampled with each day's throughput (growth_model: resampled)",
 			addedNet, float64(addedNet)/float64(len(samples)))
 	case dueSteps == 0:
-		note("scope growth not modelled: no working days left before the due date (growth tapers to none at the due date)")
+		note("scope growth not modelled: no working days left before the due date (growth stops at the due date)")
 	default:
 		g := max(float64(addedNet), 0) / float64(windowDone)
 		f.Explanation.GrowthPerDone = round(min(g, MaxGrowthPerDone), 3)
-		// Growth tapers linearly from today's rate to none at the due
-		// date: the sum of the taper over the working days left.
+		// Growth goes on at today's rate per item done until the due
+		// date, and stops there.
 		in.growth = f.Explanation.GrowthPerDone
-		in.growthSteps = float64(dueSteps+1) / 2
+		in.growthSteps = float64(dueSteps)
 		bound := ""
 		if g > MaxGrowthPerDone {
 			bound = fmt.Sprintf(" (observed %.2f, bounded at %.0f)", g, MaxGrowthPerDone)
 		}
-		note("scope growth modelled: %d items added and %d done over the window, so %.2f items added per item done%s, tapering to none at the due date",
+		note("scope growth modelled: %d items added and %d done over the window, so %.2f items added per item done%s, until the due date",
 			addedNet, windowDone, f.Explanation.GrowthPerDone, bound)
 	}
 

@@ -201,7 +201,7 @@ func TestComputeHandChecked(t *testing.T) {
 					t.Errorf("P50 %s P85 %s, want P85 after 2026-03-25 with growth modelled", f.P50.Format(time.DateOnly), f.P85.Format(time.DateOnly))
 				}
 				eq(t, "growth per done 5/20", f.Explanation.GrowthPerDone, 0.25)
-				wantNote(t, f, "5 items added and 20 done over the window, so 0.25 items added per item done, tapering to none at the due date")
+				wantNote(t, f, "5 items added and 20 done over the window, so 0.25 items added per item done, until the due date")
 			},
 		},
 		{

@@ -205,8 +205,8 @@ type simInput struct {
 	maxSteps  int     // simulated working days before giving up
 	// Converging growth: each resampled history adds growth × its mean
 	// daily completions × growthSteps items to the remaining work (growth
-	// per item done, tapering to none at the due date; growthSteps is the
-	// sum of the taper over the working days left).
+	// per item done until the due date; growthSteps is the working days
+	// left before it).
 	growth, growthSteps float64
 }
 

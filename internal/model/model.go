@@ -295,7 +295,7 @@ type Explanation struct {
 	Commitment      time.Time `json:"commitment,omitzero"`
 	CommitmentBasis string    `json:"commitment_basis,omitempty"`
 	// GrowthPerDone is the modelled scope growth: items added per item done
-	// (observed over the window, at most 1), tapering to none at the due date.
+	// (observed over the window, at most 2), until the due date.
 	GrowthPerDone float64  `json:"growth_per_done"`
 	Trials        int      `json:"trials"`
 	Seed          int64    `json:"seed"`

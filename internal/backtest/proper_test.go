@@ -1,0 +1,69 @@
+package backtest
+
+import (
+	"math"
+	"testing"
+)
+
+func near(t *testing.T, what string, got, want float64) {
+	t.Helper()
+	if math.IsNaN(want) != math.IsNaN(got) || (!math.IsNaN(want) && math.Abs(got-want) > 1e-9) {
+		t.Errorf("%s = %v, want %v", what, got, want)
+	}
+}
+
+// Hand-checked proper scores on four checkpoints: two missed, two on time.
+func TestProperScoresHandChecked(t *testing.T) {
+	nan := math.NaN()
+	missed := []bool{true, true, false, false, false}
+	// P(on time): the fifth has none and is left out.
+	p := []float64{0.1, 0.6, 0.7, 1.0, nan}
+	bs, skill, n := brier(p, missed)
+	// (0.1-0)² + (0.6-0)² + (0.7-1)² + (1-1)² = 0.01 + 0.36 + 0.09 + 0 = 0.46; /4
+	near(t, "brier", bs, 0.115)
+	if n != 4 {
+		t.Errorf("n = %d, want 4", n)
+	}
+	// Base rate of on time 0.5: reference 0.25; skill 1 − 0.115/0.25.
+	near(t, "skill", skill, 1-0.115/0.25)
+
+	// Scores: 0.9 and 0.4 missed, 0.3 and 0.0 on time, and a tie case.
+	s := []float64{0.9, 0.4, 0.3, 0.0, nan}
+	near(t, "auc perfect ranking", auc(s, missed), 1)
+	near(t, "auc with a tie", auc([]float64{0.9, 0.3, 0.3, 0.0}, missed[:4]), 0.875) // pairs: 1,1,0.5,1 of 4
+	near(t, "auc reversed", auc([]float64{0, 0.1, 0.8, 0.9}, missed[:4]), 0)
+	near(t, "auc without positives", auc(s[2:4], missed[2:4]), nan)
+
+	// Precision at recall 0.8: both misses must be caught (0.5 is not
+	// enough). Scores 0.9 (miss), 0.5 (on time), 0.4 (miss): warn down to 0.4.
+	near(t, "precision at recall 0.8", precisionAtRecall([]float64{0.9, 0.4, 0.5, 0.0}, missed[:4], 0.8), 2.0/3)
+	// A miss without a score can never be caught: recall 0.8 is out of reach.
+	near(t, "unreachable recall", precisionAtRecall([]float64{0.9, nan, 0.5, 0.0}, missed[:4], 0.8), nan)
+
+	bins := reliability(p, missed)
+	if bins[1].N != 1 || bins[6].N != 1 || bins[7].N != 1 || bins[9].N != 1 {
+		t.Fatalf("bins %+v", bins)
+	}
+	near(t, "decile 0.9-1.0 observed", bins[9].OnTime, 1)
+	near(t, "decile 0.6-0.7 observed", bins[6].OnTime, 0)
+	near(t, "decile 0.6-0.7 mean", bins[6].MeanP, 0.6)
+}
+
+// The logistic fit separates a cleanly separable feature and stays finite
+// (the penalty keeps the weights bounded).
+func TestFitLogisticLearnsTheSign(t *testing.T) {
+	var xs [][]float64
+	var ys []bool
+	for i := 0; i < 200; i++ {
+		x := make([]float64, nFeatures)
+		x[0], x[1] = 1, float64(i%10)/10 // elapsed-like feature
+		xs, ys = append(xs, x), append(ys, i%10 >= 5)
+	}
+	w := fitLogistic(xs, ys, logisticLambda)
+	if !(w[1] > 1) || math.IsNaN(w[0]) || math.Abs(w[1]) > 100 {
+		t.Fatalf("weights %v: want a clearly positive, finite weight on the separating feature", w)
+	}
+	if p := sigmoid(dot(w, xs[9])); p < 0.7 {
+		t.Errorf("P(miss) at 0.9 = %.2f, want high", p)
+	}
+}
