@@ -115,6 +115,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		}
 		items = append(items, it)
 	}
+	firstWork := workStart // the first day an item was started or finished
 	committed := !m.Start.IsZero() && m.StartBasis != model.StartCreated
 	switch {
 	case committed:
@@ -212,7 +213,14 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 	var samples, netSamples []int32
 	windowDone := 0
 	if workStart != never && winStart < today {
-		samples, netSamples, windowDone = throughput(items, &s, winStart, today, commitDay)
+		// The growth rate counts items that joined once work was under way:
+		// a backlog filled in during the first days after the commitment,
+		// before anything was started, is a one-off, not a rate to project.
+		growthFrom := commitDay
+		if firstWork != never {
+			growthFrom = max(commitDay, firstWork)
+		}
+		samples, netSamples, windowDone = throughput(items, &s, winStart, today, growthFrom)
 	}
 	f.Explanation.Samples = make([]int, len(samples))
 	var sum int

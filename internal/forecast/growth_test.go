@@ -105,6 +105,19 @@ func TestCommitmentGrowthDiverging(t *testing.T) {
 			},
 		},
 		{
+			name: "items filed after the commitment but before work started are added scope, not a growth rate",
+			m: func() model.Milestone {
+				m := steady(d(27)) // all 30 items joined Sunday 1 March; work starts Monday 2
+				m.Start = time.Date(2026, 2, 27, 0, 0, 0, 0, time.UTC)
+				return m
+			},
+			check: func(t *testing.T, f model.Forecast) {
+				eq(t, "added after the commitment point", f.AddedAfterStart, 30)
+				eq(t, "added in window (once work was under way)", f.AddedInWindow, 0)
+				eq(t, "growth per done", f.Explanation.GrowthPerDone, 0.0)
+			},
+		},
+		{
 			name: "no growth past the due date",
 			m: func() model.Milestone {
 				m := steady(d(13))
