@@ -506,6 +506,9 @@ func markdownOne(w io.Writer, r Result, cfg Config, title string) {
 	fmt.Fprintln(w, "| Method | Precision | Recall | Missed caught (warning stayed) | Median lead (days) | Date calibration | Judged |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
 	for _, row := range r.Rows {
+		if row.Method == LogisticCross && row.BrierN == 0 {
+			continue // a single project: nothing to fit on the others
+		}
 		fmt.Fprintf(w, "| %s | %s | %s | %d / %d | %s | %s | %s |\n", methodName(row.Method, cfg), pct(row.Precision), pct(row.Recall),
 			row.Caught, row.Missed, num(row.MedianLead), calib(row), pct(row.Judged))
 	}
