@@ -54,6 +54,11 @@ type Case struct {
 	// Group is the project the case belongs to (scores are also given per
 	// group); empty for single-group inputs.
 	Group string
+	// Record is the team's own record before this milestone: the share of
+	// its earlier milestones (the last RecordCount that ended before this
+	// one started) that missed, with one miss and one hit added as a prior;
+	// 0.5 when unknown. Never uses the outcome of this or a later milestone.
+	Record float64
 }
 
 // Checkpoint is a moment at which the milestone is judged.

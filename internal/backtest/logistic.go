@@ -18,12 +18,14 @@ import (
 //	mc        logit of the forecast's P(on time), clamped to [0.02, 0.98],
 //	          when the forecast gives one (ok or diverging), else 0
 //	hasMC     1 when it does
+//	record    the team's record (share of its earlier milestones missed,
+//	          Case.Record) − 0.5; 0 when unknown
 //
 // The backtest fits it on the checkpoints of an input (seen data) and,
 // where an input has several projects, on all projects but one and scores
 // the one left out (cross-project): the honest figure for a team whose
 // history the model has not seen.
-const nFeatures = 7 // including the intercept
+const nFeatures = 8 // including the intercept
 
 func features(f model.Forecast, c *Case, at time.Time) []float64 {
 	x := make([]float64, nFeatures)
@@ -40,6 +42,9 @@ func features(f model.Forecast, c *Case, at time.Time) []float64 {
 		p := min(max(f.ProbOnTime, 0.02), 0.98)
 		x[5] = math.Log(p / (1 - p))
 		x[6] = 1
+	}
+	if c.Record > 0 {
+		x[7] = c.Record - 0.5
 	}
 	return x
 }

@@ -1,6 +1,7 @@
 package backtest
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -66,4 +67,36 @@ func TestFitLogisticLearnsTheSign(t *testing.T) {
 	if p := sigmoid(dot(w, xs[9])); p < 0.7 {
 		t.Errorf("P(miss) at 0.9 = %.2f, want high", p)
 	}
+}
+
+// The team record uses only earlier sprints of the same board, at most
+// RecordCount of them, with a one-miss-one-hit prior; never the sprint's
+// own outcome or a later one.
+func TestTeamRecordHasNoLookAhead(t *testing.T) {
+	cases := []Case{
+		{Key: "p/1/30", Missed: true},
+		{Key: "p/1/10", Missed: true},
+		{Key: "p/1/20", Missed: false},
+		{Key: "p/2/5", Missed: true},  // another board
+		{Key: "q/1/15", Missed: true}, // same board id, another project
+	}
+	teamRecord(cases)
+	want := map[string]float64{
+		"p/1/10": 0.5,     // nothing earlier: (0+1)/(0+2)
+		"p/1/20": 2.0 / 3, // sprint 10 missed: (1+1)/(1+2)
+		"p/1/30": 2.0 / 4, // 10 missed, 20 on time: (1+1)/(2+2); its own miss is not counted
+		"p/2/5":  0.5,
+		"q/1/15": 0.5,
+	}
+	for _, c := range cases {
+		near(t, c.Key, c.Record, want[c.Key])
+	}
+	// Only the last RecordCount earlier sprints count.
+	var long []Case
+	for i := 0; i < RecordCount+5; i++ {
+		long = append(long, Case{Key: fmt.Sprintf("p/1/%d", i+1), Missed: i < 5})
+	}
+	teamRecord(long)
+	// The last of 15 sees sprints 5-14: one miss (the fifth) and nine hits.
+	near(t, "after 5 misses then 10 hits", long[len(long)-1].Record, 2.0/12)
 }

@@ -8,7 +8,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/forewarn/forewarn/connectors/file"
@@ -237,7 +239,48 @@ func parseSprintsSkipped(path string, in io.Reader, skipped map[string]int) ([]C
 	for _, k := range order {
 		out = append(out, *byKey[k])
 	}
+	teamRecord(out)
 	return out, nil
+}
+
+// RecordCount is how many of a team's earlier sprints its record counts.
+const RecordCount = 10
+
+// teamRecord sets each sprint's Record from the earlier sprints of the same
+// board (project/board). The data has no dates: sprint ids grow with time
+// on a board, so an earlier id is an earlier sprint; sprints overlap rarely
+// on one board, and a sprint's own outcome and later ones are never used.
+func teamRecord(cases []Case) {
+	type ref struct {
+		id  int
+		idx int
+	}
+	boards := map[string][]ref{}
+	for i, c := range cases {
+		parts := strings.Split(c.Key, "/")
+		if len(parts) != 3 {
+			continue
+		}
+		id, err := strconv.Atoi(parts[2])
+		if err != nil {
+			continue
+		}
+		b := parts[0] + "/" + parts[1]
+		boards[b] = append(boards[b], ref{id, i})
+	}
+	for _, rs := range boards {
+		slices.SortFunc(rs, func(a, b ref) int { return a.id - b.id })
+		for k, r := range rs {
+			missed, n := 0, 0
+			for _, p := range rs[max(0, k-RecordCount):k] {
+				n++
+				if cases[p.idx].Missed {
+					missed++
+				}
+			}
+			cases[r.idx].Record = float64(missed+1) / float64(n+2)
+		}
+	}
 }
 
 // sprintBase is the start given to every rebuilt sprint (the data has no dates).
