@@ -586,29 +586,92 @@ func num(x float64) string {
 }
 
 // Main is `forewarn backtest ARGS...`.
-func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+type flagVals struct {
+	inputs      *string
+	n           *int
+	genSeed     *int64
+	export      *string
+	datasets    *string
+	trials      *int
+	seed        *int64
+	minHistory  *int
+	minDone     *int
+	step        *int
+	naiveDays   *int
+	naiveItems  *int
+	noGrowth    *bool
+	window      *int
+	resamples   *int
+	growthModel *string
+	at          *string
+	predictions *string
+	sprintFiles *string
+}
+
+// About is the text of `forewarn backtest -h` above the flags.
+const About = `Replays histories with known outcomes and scores the forecast methods.
+
+Inputs: generated and filed (generated histories), demo (a tracker export,
+-export), sprints (the TSE 2017 sprint snapshots: -datasets DIR reads
+DIR/tse2017-sprints/iterations_long.csv; -sprint-files reads the long file
+or the per-project files as published, <project>_iteration_<t>.csv).
+Formats and scores: docs/forecasting.md.`
+
+// FlagSet is the backtest's flags (for help); Main parses the same set.
+func FlagSet() *flag.FlagSet {
+	fs, _ := newFlagSet()
+	return fs
+}
+
+func newFlagSet() (*flag.FlagSet, flagVals) {
 	fs := flag.NewFlagSet("backtest", flag.ContinueOnError)
+	var v flagVals
+	v.inputs = fs.String("input", "generated", "comma-separated inputs: generated, filed (issues filed one a day over each milestone's life), demo, sprints")
+	v.n = fs.Int("n", 200, "generated: number of milestones")
+	v.genSeed = fs.Int64("gen-seed", 1, "generated: generator seed")
+	v.export = fs.String("export", "", "demo: tracker export to replay (default examples/demo/export.yaml in the repository)")
+	v.datasets = fs.String("datasets", "", "sprints: directory of the shared datasets (default ../shared/datasets beside the repository)")
+	v.trials = fs.Int("trials", forecast.DefaultTrials, "Monte Carlo trials per forecast")
+	v.seed = fs.Int64("seed", forecast.DefaultSeed, "forecast seed")
+	v.minHistory = fs.Int("min-history", 0, "forecast min_history_days (default: the forecast's default; sprints use 2)")
+	v.minDone = fs.Int("min-completions", 0, "forecast min_completions (default: the forecast's default; sprints use 1)")
+	v.step = fs.Int("step", 2, "calendar days between checkpoints of a history")
+	v.naiveDays = fs.Int("naive-days", 10, "naive rule: fewer than this many calendar days left")
+	v.naiveItems = fs.Int("naive-items", 5, "naive rule: more than this many items open")
+	v.noGrowth = fs.Bool("no-growth", false, "forecast without scope growth")
+	v.window = fs.Int("window", 0, "forecast window_days (default: the forecast's default)")
+	v.resamples = fs.Int("resamples", 0, "forecast resamples; 1 turns resampling off (default: the forecast's default)")
+	v.growthModel = fs.String("growth-model", "", "forecast growth_model: converging or resampled (default: converging)")
+	v.at = fs.String("at", "", "sprints: judge only at these shares of the planned time, e.g. 30 or 30,50 (default: 30,50,80)")
+	v.predictions = fs.String("predictions", "", "write one CSV row per judged checkpoint and method to this file")
+	v.sprintFiles = fs.String("sprint-files", "", "sprints: comma-separated sprint files instead of -datasets: the long file (project, pred_time_pct, …, missed) or per-project files as published (<project>_iteration_<t>.csv, outcome from vel_diff < 0)")
+	return fs, v
+}
+
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, v := newFlagSet()
 	fs.SetOutput(stderr)
-	inputs := fs.String("input", "generated", "comma-separated inputs: generated, filed (issues filed one a day over each milestone's life), demo, sprints")
-	n := fs.Int("n", 200, "generated: number of milestones")
-	genSeed := fs.Int64("gen-seed", 1, "generated: generator seed")
-	export := fs.String("export", "", "demo: tracker export to replay (default examples/demo/export.yaml in the repository)")
-	datasets := fs.String("datasets", "", "sprints: directory of the shared datasets (default ../shared/datasets beside the repository)")
-	trials := fs.Int("trials", forecast.DefaultTrials, "Monte Carlo trials per forecast")
-	seed := fs.Int64("seed", forecast.DefaultSeed, "forecast seed")
-	minHistory := fs.Int("min-history", 0, "forecast min_history_days (default: the forecast's default; sprints use 2)")
-	minDone := fs.Int("min-completions", 0, "forecast min_completions (default: the forecast's default; sprints use 1)")
-	step := fs.Int("step", 2, "calendar days between checkpoints of a history")
-	naiveDays := fs.Int("naive-days", 10, "naive rule: fewer than this many calendar days left")
-	naiveItems := fs.Int("naive-items", 5, "naive rule: more than this many items open")
-	noGrowth := fs.Bool("no-growth", false, "forecast without scope growth")
-	window := fs.Int("window", 0, "forecast window_days (default: the forecast's default)")
-	resamples := fs.Int("resamples", 0, "forecast resamples; 1 turns resampling off (default: the forecast's default)")
-	growthModel := fs.String("growth-model", "", "forecast growth_model: converging or resampled (default: converging)")
-	at := fs.String("at", "", "sprints: judge only at these shares of the planned time, e.g. 30 or 30,50 (default: 30,50,80)")
-	predictions := fs.String("predictions", "", "write one CSV row per judged checkpoint and method to this file")
+	inputs := v.inputs
+	n := v.n
+	genSeed := v.genSeed
+	export := v.export
+	datasets := v.datasets
+	trials := v.trials
+	seed := v.seed
+	minHistory := v.minHistory
+	minDone := v.minDone
+	step := v.step
+	naiveDays := v.naiveDays
+	naiveItems := v.naiveItems
+	noGrowth := v.noGrowth
+	window := v.window
+	resamples := v.resamples
+	growthModel := v.growthModel
+	at := v.at
+	predictions := v.predictions
+	sprintFiles := v.sprintFiles
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: forewarn backtest [flags]\n\nReplays histories with known outcomes and scores the forecast methods.\n\n")
+		fmt.Fprintf(stderr, "usage: forewarn backtest [flags]\n\n%s\n\n", About)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -619,6 +682,33 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "backtest: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	// Flags that only apply to some inputs are refused when none of those is chosen.
+	chosen := map[string]bool{}
+	for _, in := range strings.Split(*inputs, ",") {
+		chosen[strings.TrimSpace(in)] = true
+	}
+	appliesTo := map[string][]string{"n": {"generated", "filed"}, "gen-seed": {"generated", "filed"}, "export": {"demo"},
+		"datasets": {"sprints"}, "sprint-files": {"sprints"}, "at": {"sprints"}}
+	var refused error
+	fs.Visit(func(f *flag.Flag) {
+		ins, ok := appliesTo[f.Name]
+		if !ok || refused != nil {
+			return
+		}
+		for _, in := range ins {
+			if chosen[in] {
+				return
+			}
+		}
+		refused = fmt.Errorf("-%s applies only to -input %s", f.Name, strings.Join(ins, " or "))
+	})
+	if refused == nil && *datasets != "" && *sprintFiles != "" {
+		refused = errors.New("-datasets and -sprint-files are alternatives: give one")
+	}
+	if refused != nil {
+		fmt.Fprintf(stderr, "backtest: %v\n", refused)
 		return 2
 	}
 	cfg := Config{StepDays: *step, NaiveDays: *naiveDays, NaiveItems: *naiveItems,
@@ -656,7 +746,16 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case "demo":
 			cases, err = DemoCases(*export)
 		case "sprints":
-			cases, skipped, err = SprintCasesSkipped(*datasets)
+			flagName := "-datasets"
+			if *sprintFiles != "" {
+				flagName = "-sprint-files"
+				cases, skipped, err = SprintFiles(strings.Split(*sprintFiles, ","))
+			} else {
+				cases, skipped, err = SprintCasesSkipped(*datasets)
+			}
+			if err != nil {
+				err = fmt.Errorf("%s: %w", flagName, err)
+			}
 			if err == nil && *at != "" {
 				cases, err = onlyAt(cases, *at, skipped)
 			}

@@ -173,7 +173,13 @@ func TestBadArguments(t *testing.T) {
 		{[]string{"-input", "nope"}, `unknown input "nope"`},
 		{[]string{"-trials", "-5"}, "trials: must be between 1 and 1000000"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
-		{[]string{"-input", "sprints", "-datasets", "/nonexistent"}, "opening the sprint dataset"},
+		{[]string{"-input", "sprints", "-datasets", "/nonexistent"}, "-datasets: opening the sprint dataset"},
+		{[]string{"-input", "sprints", "-sprint-files", "/nonexistent/apache_iteration_30.csv"}, "-sprint-files: opening the sprint dataset"},
+		{[]string{"-input", "generated", "-at", "30"}, "-at applies only to -input sprints"},
+		{[]string{"-input", "sprints", "-n", "10"}, "-n applies only to -input generated or filed"},
+		{[]string{"-input", "generated", "-export", "x.yaml"}, "-export applies only to -input demo"},
+		{[]string{"-input", "sprints", "-datasets", "d", "-sprint-files", "f.csv"}, "-datasets and -sprint-files are alternatives"},
+		{[]string{"-input", "sprints", "-at", "100"}, "-at: \"100\" is not a share of the planned time"},
 	}
 	for _, tc := range tests {
 		_, stderr, code := runMain(t, tc.args...)
@@ -269,5 +275,24 @@ func TestFiledOverTimeBacktest(t *testing.T) {
 	}
 	if c, _ := strconv.Atoi(cal[1]); c < 78 || c > 92 {
 		t.Errorf("P85 calibration %d %% on filed-over-time histories, want 78-92 %%\n%s", c, out)
+	}
+}
+
+// The per-project files as published give the same sprints as the long file.
+func TestPublishedSprintFilesThroughMain(t *testing.T) {
+	dir := filepath.Join(sharedDatasets(t), "tse2017-sprints")
+	var files []string
+	for _, p := range []string{"apache", "jboss", "jira"} {
+		files = append(files, filepath.Join(dir, p+"_iteration_30.csv"))
+	}
+	out, stderr, code := runMain(t, "-input", "sprints", "-sprint-files", strings.Join(files, ","), "-trials", "300")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	long, _, _ := runMain(t, "-input", "sprints", "-datasets", sharedDatasets(t), "-at", "30", "-trials", "300")
+	re := regexp.MustCompile(`### sprints\n\n(\d+ milestones \(\d+ missed\), \d+ checkpoints)`)
+	a, b := re.FindStringSubmatch(out), re.FindStringSubmatch(long)
+	if a == nil || b == nil || a[1] != b[1] {
+		t.Errorf("published files: %v; long file at 30 %%: %v; want the same sprints", a, b)
 	}
 }

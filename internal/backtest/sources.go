@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -136,43 +138,94 @@ func SprintCasesSkipped(dir string) ([]Case, map[string]int, error) {
 		}
 		dir = filepath.Join(root, "..", "shared", "datasets")
 	}
-	path := filepath.Join(dir, "tse2017-sprints", "iterations_long.csv")
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("opening the sprint dataset: %w", err)
+	return SprintFiles([]string{filepath.Join(dir, "tse2017-sprints", "iterations_long.csv")})
+}
+
+// SprintFiles reads sprint snapshots from files in either published form:
+// the long file (columns project, pred_time_pct, …, missed) or the
+// per-project files as published (<project>_iteration_<t>.csv: the project
+// and t come from the name, the outcome from vel_diff < 0). Rows whose
+// unquoted name holds commas are read by joining the extra fields into the
+// name. It returns the cases and the rows left out, by reason.
+func SprintFiles(paths []string) ([]Case, map[string]int, error) {
+	sr := &sprintReader{byKey: map[string]*Case{}, skipped: map[string]int{}}
+	for _, path := range paths {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("opening the sprint dataset: %w", err)
+		}
+		err = sr.read(path, f)
+		f.Close()
+		if err != nil {
+			return nil, nil, err
+		}
 	}
-	defer f.Close()
-	skipped := map[string]int{}
-	cases, err := parseSprintsSkipped(path, f, skipped)
-	return cases, skipped, err
+	return sr.cases(), sr.skipped, nil
 }
 
-// parseSprints reads the sprint snapshots; errors name path:line.
+// parseSprints reads one file of sprint snapshots; errors name path:line.
 func parseSprints(path string, in io.Reader) ([]Case, error) {
-	return parseSprintsSkipped(path, in, map[string]int{})
+	sr := &sprintReader{byKey: map[string]*Case{}, skipped: map[string]int{}}
+	if err := sr.read(path, in); err != nil {
+		return nil, err
+	}
+	return sr.cases(), nil
 }
 
-// parseSprintsSkipped reads the sprint snapshots, counting rows left out in
-// skipped by reason; errors name path:line.
-func parseSprintsSkipped(path string, in io.Reader, skipped map[string]int) ([]Case, error) {
+type sprintReader struct {
+	byKey   map[string]*Case
+	order   []string
+	skipped map[string]int
+}
+
+var publishedName = regexp.MustCompile(`^([A-Za-z0-9-]+)_iteration_(\d+)\.csv$`)
+
+func (sr *sprintReader) cases() []Case {
+	out := make([]Case, 0, len(sr.order))
+	for _, k := range sr.order {
+		out = append(out, *sr.byKey[k])
+	}
+	teamRecord(out)
+	return out
+}
+
+// read reads one file; errors name path:line and the column.
+func (sr *sprintReader) read(path string, in io.Reader) error {
 	r := csv.NewReader(in)
+	r.FieldsPerRecord = -1 // unquoted commas in names are handled below
 	header, err := r.Read()
+	if err == io.EOF {
+		return fmt.Errorf("%s:1: the file is empty", path)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%s:1: reading the header: %w", path, err)
+		return fmt.Errorf("%s:1: reading the header: %w", path, err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
-		col[h] = i
+		col[strings.TrimSpace(h)] = i
 	}
-	for _, need := range []string{"project", "pred_time_pct", "boardid", "sprintid", "planday", "no_issue_starttime",
-		"no_issue_added", "no_issue_removed", "no_issuetodo", "no_issueinprogress", "no_issuedone", "missed"} {
-		if _, ok := col[need]; !ok {
-			return nil, fmt.Errorf("%s:1: column %q is missing", path, need)
+	project, pctName := "", ""
+	if _, ok := col["project"]; !ok {
+		m := publishedName.FindStringSubmatch(filepath.Base(path))
+		if m == nil {
+			return fmt.Errorf("%s:1: column \"project\" is missing, and the name is not <project>_iteration_<t>.csv (the per-project files as published)", path)
+		}
+		project, pctName = strings.ToLower(m[1]), m[2]
+	}
+	need := []string{"boardid", "sprintid", "planday", "no_issue_starttime", "no_issue_added", "no_issue_removed",
+		"no_issuetodo", "no_issueinprogress", "no_issuedone"}
+	if project == "" {
+		need = append(need, "pred_time_pct", "missed")
+	} else {
+		need = append(need, "vel_diff")
+	}
+	for _, n := range need {
+		if _, ok := col[n]; !ok {
+			return fmt.Errorf("%s:1: column %q is missing", path, n)
 		}
 	}
-	byKey := map[string]*Case{}
-	var order []string
-	line := 1
+	nameCol, hasName := col["name"]
+	line, rows := 1, 0
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -180,67 +233,87 @@ func parseSprintsSkipped(path string, in io.Reader, skipped map[string]int) ([]C
 		}
 		line++
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+			return fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		rows++
+		if extra := len(rec) - len(header); extra > 0 && hasName {
+			// An unquoted name with commas: its pieces are the extra fields.
+			joined := strings.Join(rec[nameCol:nameCol+extra+1], ",")
+			rec = append(append(rec[:nameCol:nameCol], joined), rec[nameCol+extra+1:]...)
 		}
 		if len(rec) != len(header) {
-			return nil, fmt.Errorf("%s:%d: %d fields, the header has %d", path, line, len(rec), len(header))
+			return fmt.Errorf("%s:%d: %d fields, the header has %d", path, line, len(rec), len(header))
 		}
 		num := func(name string) (int, error) {
-			v, err := strconv.ParseFloat(rec[col[name]], 64)
-			if err != nil {
-				return 0, fmt.Errorf("%s:%d: column %s: %w", path, line, name, err)
+			v, err := strconv.ParseFloat(strings.TrimSpace(rec[col[name]]), 64)
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+				return 0, fmt.Errorf("%s:%d: column %s: %q is not a number", path, line, name, rec[col[name]])
+			}
+			if name != "vel_diff" && (v < 0 || v > 100000) {
+				return 0, fmt.Errorf("%s:%d: column %s: %v is out of range (0-100000)", path, line, name, v)
 			}
 			return int(v), nil
 		}
 		var v [10]int
-		for i, name := range []string{"pred_time_pct", "planday", "no_issue_starttime", "no_issue_added", "no_issue_removed",
-			"no_issuetodo", "no_issueinprogress", "no_issuedone", "missed", "sprintid"} {
+		names := []string{"pred_time_pct", "planday", "no_issue_starttime", "no_issue_added", "no_issue_removed",
+			"no_issuetodo", "no_issueinprogress", "no_issuedone", "missed", "sprintid"}
+		if project != "" {
+			names[0], names[8] = "", "vel_diff"
+		}
+		for i, name := range names {
+			if name == "" {
+				continue
+			}
 			if v[i], err = num(name); err != nil {
-				return nil, err
+				return err
+			}
+		}
+		proj := project
+		if proj == "" {
+			proj = rec[col["project"]]
+		} else {
+			v[0], _ = strconv.Atoi(pctName)
+			if v[8] < 0 { // vel_diff = delivered − committed points
+				v[8] = 1
+			} else {
+				v[8] = 0
 			}
 		}
 		pct, plan, start, added, removed, todo, inprog, done, missed := v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]
-		for i, x := range v[:9] {
-			if x < 0 || x > 100000 {
-				return nil, fmt.Errorf("%s:%d: value %d out of range (field %d)", path, line, x, i+1)
-			}
-		}
 		switch {
 		case pct == 0 || pct >= 100:
-			skipped["at 0 % (nothing to judge yet)"]++
+			sr.skipped["at 0 % (nothing to judge yet)"]++
 			continue
 		case plan < 2 || plan > 366:
-			skipped["planned length outside 2–366 days"]++
+			sr.skipped["planned length outside 2–366 days"]++
 			continue
 		case todo+inprog+done == 0:
-			skipped["sprint without items"]++
+			sr.skipped["sprint without items"]++
 			continue
 		case start+added-removed != todo+inprog+done:
-			skipped["counts do not balance (committed + added − removed ≠ to do + in progress + done)"]++
+			sr.skipped["counts do not balance (committed + added − removed ≠ to do + in progress + done)"]++
 			continue
 		}
-		key := rec[col["project"]] + "/" + rec[col["boardid"]] + "/" + rec[col["sprintid"]]
-		c, ok := byKey[key]
+		key := proj + "/" + rec[col["boardid"]] + "/" + rec[col["sprintid"]]
+		c, ok := sr.byKey[key]
 		if !ok {
 			s := sprintBase
-			c = &Case{Key: key, Start: s, Due: s.AddDate(0, 0, plan-1), Missed: missed == 1, Group: rec[col["project"]]}
-			byKey[key] = c
-			order = append(order, key)
+			c = &Case{Key: key, Start: s, Due: s.AddDate(0, 0, plan-1), Missed: missed == 1, Group: proj}
+			sr.byKey[key] = c
+			sr.order = append(sr.order, key)
 		}
 		at := c.Start.AddDate(0, 0, max(1, (pct*plan+50)/100))
 		if !at.Before(c.Due) {
-			skipped["checkpoint on or after the due day"]++
+			sr.skipped["checkpoint on or after the due day"]++
 			continue
 		}
 		m := sprintSnapshot(key, pct, c.Start, c.Due, at, start, added, removed, todo, inprog, done)
 		c.Points = append(c.Points, Checkpoint{At: at, M: m, Label: fmt.Sprintf("%d %%", pct)})
 	}
-	out := make([]Case, 0, len(order))
-	for _, k := range order {
-		out = append(out, *byKey[k])
+	if rows == 0 {
+		return fmt.Errorf("%s:1: only a header, no rows", path)
 	}
-	teamRecord(out)
-	return out, nil
+	return nil
 }
 
 // RecordCount is how many of a team's earlier sprints its record counts.

@@ -79,3 +79,37 @@ func FuzzParseSprints(f *testing.F) {
 		}
 	})
 }
+
+// The per-project files as published: project and t from the name, the
+// outcome from vel_diff < 0, a name with unquoted commas read whole.
+func TestParsePublishedSprintFile(t *testing.T) {
+	data := "boardid,sprintid,name,vel_diff,planday,no_issue_starttime,vel_starttime,no_issue_added,vel_added,no_issue_removed,vel_removed,no_issuetodo,vel_todo,no_issueinprogress,vel_inprogress,no_issuedone,vel_done,no_admin,no_teammember\n" +
+		"1,150,Sprint 6, the big one, really,-33,14,8,33,6,18,0,0,5,17,6,20,3,6,3,9\n" +
+		"2,7,S1,0,10,4,8,0,0,1,2,1,2,0,0,2,4,1,3\n"
+	sr := &sprintReader{byKey: map[string]*Case{}, skipped: map[string]int{}}
+	if err := sr.read("dir/apache_iteration_30.csv", strings.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	cases := sr.cases()
+	if len(cases) != 2 || cases[0].Key != "apache/1/150" || cases[0].Group != "apache" || !cases[0].Missed || cases[1].Missed {
+		t.Fatalf("cases %+v", cases)
+	}
+	if l := cases[0].Points[0].Label; l != "30 %" {
+		t.Errorf("label %q, want 30 %% from the file name", l)
+	}
+}
+
+func TestSprintFileErrorsNameLineAndColumn(t *testing.T) {
+	for _, tc := range []struct{ name, data, want string }{
+		{"x.csv", sprintHeader, "x.csv:1: only a header, no rows"},
+		{"x.csv", "", "x.csv:1: the file is empty"},
+		{"x.csv", strings.Replace(sprintHeader, "no_issuetodo", "todo", 1) + "a\n", `x.csv:1: column "no_issuetodo" is missing`},
+		{"x.csv", sprintHeader + "apache,30,1,150,S6,-33,14,8,33,6,18,0,0,five,17,6,20,3,6,3,9,1\n", `x.csv:2: column no_issuetodo: "five" is not a number`},
+		{"sprints.csv", "boardid,sprintid\n1,2\n", `column "project" is missing, and the name is not <project>_iteration_<t>.csv`},
+	} {
+		_, err := parseSprints(tc.name, strings.NewReader(tc.data))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.data[:min(len(tc.data), 30)], err, tc.want)
+		}
+	}
+}

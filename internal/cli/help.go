@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/forewarn/forewarn/internal/backtest"
 )
 
 // A command's help: what it does, and — for the commands whose flags live
@@ -37,8 +39,7 @@ default rules are used; --rules also writes a copy of them to edit.`, nil},
 the rules must (and must not) call for.`, nil},
 	"schema": {"forewarn schema [config|rules]", `Prints the JSON Schema of the configuration (default) or of the rules file,
 for editors that complete and check YAML.`, nil},
-	"backtest": {"forewarn backtest [flags]", `Replays recorded histories and scores the forecasting methods.
-Run forewarn backtest -h for its flags.`, nil},
+	"backtest": {"forewarn backtest [flags]", backtest.About, func(func(string) string) *flag.FlagSet { return backtest.FlagSet() }},
 	"action": {"forewarn action", `The entry point of the GitHub Action (action.yml). It takes no flags: it
 reads its inputs from INPUT_CONFIG, INPUT_RULES, INPUT_MODE (plan or run),
 INPUT_TOKEN, INPUT_PLAN_FILE and INPUT_LOG_LEVEL, writes the outputs to
