@@ -21,6 +21,7 @@ import (
 	"github.com/forewarn/forewarn/internal/config"
 	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/logx"
+	"github.com/forewarn/forewarn/internal/table"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
@@ -106,7 +107,8 @@ func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io
 	red.Add(in.Token)
 	addMasks(stdout, red)
 	safeOut, safeErr := red.Writer(stdout), red.Writer(stderr)
-	summary := &Summary{Mode: in.Mode, Config: in.Config}
+	fmt.Fprintf(safeOut, "forewarn %s (action)\n", Version)
+	summary := &Summary{Mode: in.Mode, Config: in.Config, Version: Version}
 	if err != nil {
 		fmt.Fprintf(safeOut, "::error::%s\n", escapeData(err.Error()))
 		summary.Problems = []string{err.Error()}
@@ -157,6 +159,13 @@ func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io
 	} else {
 		out["plan-file"] = in.PlanFile
 	}
+	// The step log: the same table and notes the CLI prints, then an
+	// annotation for each thing that went wrong, so it shows on the run's
+	// page without opening the log.
+	table.Print(safeOut, rep, "")
+	for _, a := range annotations(rep) {
+		fmt.Fprintln(safeOut, a)
+	}
 	code := ExitOK
 	if rep.Partial() {
 		code = ExitPartial
@@ -164,6 +173,33 @@ func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io
 			in.Mode, len(rep.Failed), failedActions(rep), len(rep.RuleFailures))
 	}
 	return finish(getenv, safeErr, red, summary, out, code)
+}
+
+// Version is forewarn's version, stamped into the step log and the job
+// summary (the CLI sets it from its build stamp before calling Main).
+var Version = "dev"
+
+// annotations are the workflow commands for what went wrong: a warning per
+// milestone or source not judged, an error per failed ticket write and per
+// rule that could not be evaluated.
+func annotations(rep tracker.Report) []string {
+	var out []string
+	for _, f := range rep.Failed {
+		what := f.Source
+		if f.Key != "" {
+			what += " " + f.Key
+		}
+		out = append(out, fmt.Sprintf("::warning title=forewarn: not judged::%s", escapeData(what+": "+f.Err)))
+	}
+	for _, a := range rep.Actions {
+		if a.Err != "" {
+			out = append(out, fmt.Sprintf("::error title=forewarn: %s failed::%s", a.Kind, escapeData(fmt.Sprintf("%s %s (%s): %s", a.Purpose, a.MilestoneKey, a.Title, a.Err))))
+		}
+	}
+	for _, f := range rep.RuleFailures {
+		out = append(out, fmt.Sprintf("::error title=forewarn: rule failed::%s", escapeData(fmt.Sprintf("rule %q on %s: %s", f.Rule, f.MilestoneKey, f.Err))))
+	}
+	return out
 }
 
 // addMasks registers every form of every secret with the runner

@@ -470,3 +470,26 @@ func TestOtherSecretsFromTheConfigAreScrubbed(t *testing.T) {
 		t.Errorf("SecretEnvNames = %v", got)
 	}
 }
+
+// TestStepLogTalks: the step log shows the version, the run's table and
+// notes, and an annotation per milestone not judged and per failed write.
+func TestStepLogTalks(t *testing.T) {
+	e := newEnv(t, "run")
+	e.runner.rep.Actions = append(e.runner.rep.Actions, tracker.Action{Kind: tracker.ActionCreate, Purpose: "client-notice",
+		MilestoneKey: "github:acme/web#9", Title: "Client notice draft", Err: "HTTP 502: bad gateway"})
+	e.main(t)
+	out := afterMasks(t, e.stdout.String())
+	for _, want := range []string{
+		"forewarn dev (action)\n",
+		"forewarn run: ", "MILESTONE", // the table
+		"::warning title=forewarn: not judged::",
+		"::error title=forewarn: create failed::client-notice github:acme/web#9 (Client notice draft): HTTP 502: bad gateway",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the step log lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(e.read(t, e.vars["GITHUB_STEP_SUMMARY"]), "<sub>forewarn dev</sub>") {
+		t.Error("the job summary does not name the version")
+	}
+}

@@ -3,6 +3,7 @@ package action_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -22,9 +23,11 @@ type actionYML struct {
 	Runs struct {
 		Using string `yaml:"using"`
 		Steps []struct {
-			ID  string            `yaml:"id"`
-			Env map[string]string `yaml:"env"`
-			Run string            `yaml:"run"`
+			ID   string            `yaml:"id"`
+			Env  map[string]string `yaml:"env"`
+			Run  string            `yaml:"run"`
+			If   string            `yaml:"if"`
+			Uses string            `yaml:"uses"`
 		} `yaml:"steps"`
 	} `yaml:"runs"`
 }
@@ -61,9 +64,24 @@ func TestActionYML(t *testing.T) {
 	if !built {
 		t.Error("no static build step (CGO_ENABLED=0 go build -trimpath)")
 	}
+	// A released binary first; the source build is the fallback; a
+	// third-party action is pinned by commit.
+	fetch, fallback := false, 0
+	for _, s := range a.Runs.Steps {
+		fetch = fetch || (s.ID == "release" && strings.Contains(s.Run, "gh release download"))
+		if strings.Contains(s.If, "steps.release.outputs.found != 'true'") {
+			fallback++
+		}
+		if s.Uses != "" && !regexp.MustCompile(`@[0-9a-f]{40}( |$)`).MatchString(s.Uses) {
+			t.Errorf("step uses %q: pin third-party actions by commit SHA", s.Uses)
+		}
+	}
+	if !fetch || fallback != 2 {
+		t.Errorf("want a release download step and setup-go + build only when it found nothing (release %v, fallback steps %d)", fetch, fallback)
+	}
 	for name := range a.Inputs {
-		if name == "go-version" {
-			continue // used by the build step only
+		if name == "go-version" || name == "version" {
+			continue // used to get the binary (release or build) only
 		}
 		v := "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 		if env[v] != "${{ inputs."+name+" }}" {

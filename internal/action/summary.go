@@ -22,6 +22,7 @@ type Summary struct {
 	Config   string
 	Report   *tracker.Report // nil when the run did not happen
 	Problems []string        // configuration problems or the run's error
+	Version  string          // forewarn's version, in a footer ("" none)
 }
 
 // AtRisk reports whether a milestone is shown as at risk: a rule fired
@@ -77,6 +78,14 @@ func (s *Summary) Outputs() map[string]string {
 // the configuration is escaped, so a title cannot break a table or inject
 // HTML.
 func (s *Summary) Markdown() string {
+	md := s.markdown()
+	if s.Version != "" {
+		md += fmt.Sprintf("<sub>forewarn %s</sub>\n", text(s.Version))
+	}
+	return md
+}
+
+func (s *Summary) markdown() string {
 	var b strings.Builder
 	r := s.Report
 	if r == nil {

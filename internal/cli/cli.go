@@ -17,6 +17,7 @@ import (
 	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/logx"
 	"github.com/forewarn/forewarn/internal/report"
+	"github.com/forewarn/forewarn/internal/table"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
@@ -246,7 +247,7 @@ func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr i
 			return ExitPartial
 		}
 	} else {
-		PrintReport(stdout, rep, a.TargetHint())
+		table.Print(stdout, rep, a.TargetHint())
 	}
 	if rep.Partial() {
 		return ExitPartial

@@ -27,6 +27,7 @@ func init() {
 		return backtest.Main(ctx, args, stdout, stderr)
 	}
 	extra["action"] = func(ctx context.Context, _ []string, stdout, stderr io.Writer, getenv func(string) string) int {
+		action.Version = version()
 		return action.Main(ctx, getenv, stdout, stderr)
 	}
 	extra["serve"] = serveCommand

@@ -1,4 +1,6 @@
-package cli
+// Package table prints a run or a plan for people to read: the table the
+// CLI prints and the Action writes to its step log.
+package table
 
 import (
 	"fmt"
@@ -11,8 +13,8 @@ import (
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
-// PrintReport writes a run or a plan for people to read.
-func PrintReport(w io.Writer, rep tracker.Report, targetHint string) {
+// Print writes a run or a plan for people to read.
+func Print(w io.Writer, rep tracker.Report, targetHint string) {
 	verb := map[tracker.Mode]string{tracker.ModeRun: "run", tracker.ModePlan: "plan"}[rep.Mode]
 	fmt.Fprintf(w, "forewarn %s: %d milestone(s) judged, %d not judged\n\n", verb, len(rep.Milestones), len(rep.Failed))
 	if len(rep.Milestones) > 0 {
