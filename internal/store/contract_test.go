@@ -70,6 +70,7 @@ func runContract(t *testing.T, newBackend func(t *testing.T) backend) {
 		{"concurrent writers", testConcurrentWrites},
 		{"persistence across Close and Open", testPersistence},
 		{"migrations applied twice are a no-op", testMigrationsTwice},
+		{"a version-1 ledger's created records become complete", testLedgerStateMigration},
 		{"concurrent first opens migrate once", testConcurrentOpen},
 		{"read-only open for a plan", testReadOnly},
 	}
@@ -121,7 +122,7 @@ func testLedger(t *testing.T, b backend) {
 		t.Fatalf("LedgerGet after pending = %+v, %v, %v; want %+v", got, ok, err, pending)
 	}
 	created := pending
-	created.State = tracker.LedgerCreated
+	created.State = tracker.LedgerComplete
 	created.Ref = model.TicketRef{Fingerprint: "fw-0001", Target: "github", ID: "acme/web#40",
 		URL: "https://github.example/acme/web/issues/40", Open: true, Digest: "abc123"}
 	created.Digest, created.Created, created.Updated = "abc123", day0.Add(time.Minute), day0.Add(2*time.Minute)
@@ -144,7 +145,7 @@ func testLedger(t *testing.T, b backend) {
 	if err := s.LedgerPut(ctx, other); err != nil {
 		t.Fatal(err)
 	}
-	if got, _, _ := s.LedgerGet(ctx, "fw-0001"); got.State != tracker.LedgerCreated {
+	if got, _, _ := s.LedgerGet(ctx, "fw-0001"); got.State != tracker.LedgerComplete {
 		t.Fatalf("writing fw-0002 changed fw-0001: %+v", got)
 	}
 	if err := s.LedgerPut(ctx, tracker.LedgerEntry{State: tracker.LedgerPending}); err == nil {
@@ -488,7 +489,7 @@ func testConcurrentWrites(t *testing.T, b backend) {
 func testPersistence(t *testing.T, b backend) {
 	s := b.open(t)
 	entry := ledgerEntry("fw-persist")
-	entry.State = tracker.LedgerCreated
+	entry.State = tracker.LedgerComplete
 	entry.Ref = model.TicketRef{Fingerprint: "fw-persist", Target: "jira", ID: "ACME-7", Open: true}
 	must(t, s.SaveRuleState(ctx, []byte("rules-v1")))
 	must(t, s.LedgerPut(ctx, entry))
@@ -526,6 +527,38 @@ func testPersistence(t *testing.T, b backend) {
 		len(snaps) != 1 || !cached || len(runs) != 1 || runs[0].Outcome != store.OutcomeOK {
 		t.Fatalf("state lost across Close/Open: rules=%q ledger=%v/%+v forecasts=%d snapshots=%d cached=%v runs=%+v",
 			blob, ok, ledger, len(fcs), len(snaps), cached, runs)
+	}
+}
+
+// Version 1 called a ticket written in full "created"; version 2 calls it
+// "complete" and keeps "created" for a ticket found but not yet completed.
+// Reading a version-1 ledger as version 2 without the migration would
+// rewrite every recorded ticket once (and overwrite reviewers' edits).
+func testLedgerStateMigration(t *testing.T, b backend) {
+	if b.raw == nil {
+		t.Skip("driver none has no schema")
+	}
+	s := b.open(t)
+	must(t, s.LedgerPut(ctx, ledgerEntry("fw-old")))
+	pending := ledgerEntry("fw-pending")
+	pending.State = tracker.LedgerPending
+	must(t, s.LedgerPut(ctx, pending))
+	must(t, s.Close())
+	db := b.raw(t)
+	// Back to what version 1 wrote.
+	for _, q := range []string{
+		`UPDATE ` + b.table("ledger") + ` SET state = 'created' WHERE fingerprint = 'fw-old'`,
+		`DELETE FROM ` + b.table("schema_migrations") + ` WHERE version = 2`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s2 := b.open(t)
+	for fp, want := range map[string]tracker.LedgerState{"fw-old": tracker.LedgerComplete, "fw-pending": tracker.LedgerPending} {
+		if e, ok, err := s2.LedgerGet(ctx, fp); err != nil || !ok || e.State != want {
+			t.Errorf("%s after migrating: state %q, %v, %v; want %q", fp, e.State, ok, err, want)
+		}
 	}
 }
 

@@ -65,6 +65,12 @@ var migrations = []migration{
 			error TEXT)`,
 		`CREATE INDEX #runs_outcome ON #runs (outcome)`,
 	}},
+	// The ledger's states became pending → created → complete: what
+	// version 1 called "created" is a ticket written in full, now
+	// "complete"; "created" now means found but not yet written in full.
+	{2, "ledger state complete", []string{
+		`UPDATE #ledger SET state = 'complete' WHERE state = 'created'`,
+	}},
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -49,7 +49,7 @@ func TestLockHelperProcess(t *testing.T) {
 				fmt.Println("put:", err)
 				os.Exit(2)
 			}
-			e.State, e.Ref = tracker.LedgerCreated, model.TicketRef{ID: fmt.Sprintf("ACME-%d", i), Target: "jira"}
+			e.State, e.Ref = tracker.LedgerComplete, model.TicketRef{ID: fmt.Sprintf("ACME-%d", i), Target: "jira"}
 			if err := s.LedgerPut(context.Background(), e); err != nil {
 				fmt.Println("put:", err)
 				os.Exit(2)
@@ -186,12 +186,12 @@ func testLedgerSurvivesCrash(t *testing.T, b backend) {
 	s := b.open(t)
 	for _, fp := range acked {
 		e, ok, err := s.LedgerGet(ctx, fp)
-		if err != nil || !ok || e.State != tracker.LedgerCreated || e.Ref.ID == "" {
+		if err != nil || !ok || e.State != tracker.LedgerComplete || e.Ref.ID == "" {
 			t.Fatalf("acknowledged %s after the crash: %+v ok=%v err=%v", fp, e, ok, err)
 		}
 	}
 	next := fmt.Sprintf("fw-crash-%d", len(acked))
-	if e, ok, err := s.LedgerGet(ctx, next); err != nil || (ok && e.State != tracker.LedgerPending && e.State != tracker.LedgerCreated) {
+	if e, ok, err := s.LedgerGet(ctx, next); err != nil || (ok && e.State != tracker.LedgerPending && e.State != tracker.LedgerCreated && e.State != tracker.LedgerComplete) {
 		t.Fatalf("the entry in flight is damaged: %+v ok=%v err=%v", e, ok, err)
 	}
 	if b.raw != nil && b.cfg.Driver == "sqlite" {

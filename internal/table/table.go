@@ -70,6 +70,9 @@ func Print(w io.Writer, rep tracker.Report, targetHint string) {
 			} else if a.Reason != "" && a.Kind != tracker.ActionCreate {
 				detail = strings.TrimSpace(strings.Join([]string{a.Ref.ID, "(" + firstLine(a.Reason) + ")"}, " "))
 			}
+			if len(a.Ops) > 1 {
+				detail = strings.TrimSpace(detail + " [" + strings.Join(a.Ops, " → ") + "]")
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", kind, a.Purpose, a.MilestoneKey, quoteTitle(a.Title), detail)
 		}
 		tw.Flush()

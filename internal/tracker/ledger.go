@@ -26,7 +26,8 @@ type Store interface {
 }
 
 // LedgerEntry records the ticket for a fingerprint. Pending entries are
-// written before a create is attempted, so a crash leaves a trace.
+// written before a create is attempted, so a crash leaves a trace; only a
+// complete entry means the ticket holds forewarn's last write.
 type LedgerEntry struct {
 	Fingerprint  string
 	MilestoneKey string
@@ -40,13 +41,18 @@ type LedgerEntry struct {
 	FirstFired   time.Time // when a rule first fired for it
 }
 
-// LedgerState is where a ledger entry is in the create protocol.
+// LedgerState is where a ledger entry is in the create protocol:
+// pending → created → complete, never backwards.
 type LedgerState string
 
 const (
 	// LedgerPending is written before a create is attempted: a crash
 	// leaves it, and the next run looks the ticket up instead of creating.
 	LedgerPending LedgerState = "pending"
-	// LedgerCreated is written once the ticket exists and is known.
+	// LedgerCreated: the ticket exists and is known (Ref), but was not yet
+	// written in full — found after a create whose answer was lost. The
+	// next step (this run or the next) writes it once in full.
 	LedgerCreated LedgerState = "created"
+	// LedgerComplete: the ticket exists and holds what forewarn wrote.
+	LedgerComplete LedgerState = "complete"
 )

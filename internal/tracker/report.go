@@ -39,8 +39,11 @@ type Action struct {
 	Title        string          `json:"title"`
 	Ref          model.TicketRef `json:"ref,omitzero"`
 	Reason       string          `json:"reason,omitempty"` // why an update or a skip
-	Err          string          `json:"error,omitempty"`  // set when the action failed
-	Done         bool            `json:"done"`             // applied (run mode) and succeeded
+	// Ops are the steps the action takes in order, when there are several
+	// (reopen, update, comment); one step is said by Kind alone.
+	Ops  []string `json:"ops,omitempty"`
+	Err  string   `json:"error,omitempty"` // set when the action failed
+	Done bool     `json:"done"`            // applied (run mode) and succeeded
 }
 
 // MilestoneReport is one judged milestone.

@@ -300,232 +300,204 @@ func (w *Worker) prefetch(ctx context.Context, firings []Firing) map[string]*mod
 }
 
 // reconcile makes the target hold the ticket a firing asks for, exactly
-// once: find by fingerprint, create only when nothing is found, and after
-// a create that failed ambiguously, find again instead of retrying.
-// known is the ticket a batch lookup found for it, if any.
+// once. It gathers the situation (ledger, draft, the ticket found by
+// fingerprint; known is what a batch lookup found), asks Decide what to do
+// and, in a run, performs the ops; a plan reports them without a write.
 func (w *Worker) reconcile(ctx context.Context, mode tracker.Mode, st tracker.Store, run RuleRun, f Firing, j Judged, now time.Time, known *model.TicketRef) outcome {
 	fp := f.Finding.Fingerprint()
-	a := tracker.Action{Fingerprint: fp, MilestoneKey: j.Milestone.Key, Purpose: f.Finding.Purpose, Rule: f.Finding.Rule, Target: w.Target.Name()}
-	log := w.Log.With().Str("fingerprint", fp).Str("milestone", j.Milestone.Key).Str("purpose", string(f.Finding.Purpose)).Logger()
-	fail := func(kind tracker.ActionKind, err error) outcome {
-		a.Kind, a.Err = kind, err.Error()
-		log.Error().Err(err).Str("action", string(kind)).Msg("ticket action failed")
-		return outcome{Action: a}
-	}
+	x := executor{w: w, st: st, run: run, f: f, j: j, now: now, fp: fp,
+		a:   tracker.Action{Fingerprint: fp, MilestoneKey: j.Milestone.Key, Purpose: f.Finding.Purpose, Rule: f.Finding.Rule, Target: w.Target.Name()},
+		log: w.Log.With().Str("fingerprint", fp).Str("milestone", j.Milestone.Key).Str("purpose", string(f.Finding.Purpose)).Logger()}
 
 	entry, haveEntry, err := st.LedgerGet(ctx, fp)
 	if err != nil {
-		return fail(tracker.ActionCreate, fmt.Errorf("reading the ledger: %w", err))
+		return x.fail(tracker.ActionCreate, fmt.Errorf("reading the ledger: %w", err))
 	}
 	hist, err := w.history(ctx, st, f, j, entry, haveEntry)
 	if err != nil {
-		return fail(tracker.ActionCreate, err)
+		return x.fail(tracker.ActionCreate, err)
 	}
 	ticket, err := w.Drafter.Draft(DraftRequest{Finding: f.Finding, Milestone: j.Milestone, Forecast: j.Forecast,
 		Client: j.Client, History: hist, Now: now}, w.Target.Format())
 	if err != nil {
-		return fail(tracker.ActionCreate, fmt.Errorf("drafting: %w", err))
+		return x.fail(tracker.ActionCreate, fmt.Errorf("drafting: %w", err))
 	}
-	a.Title = ticket.Title
+	x.a.Title = ticket.Title
 
 	ref := known
 	if ref == nil {
 		if ref, err = w.Target.Find(ctx, fp); err != nil {
-			return fail(tracker.ActionCreate, fmt.Errorf("looking for the existing ticket: %w", err))
+			return x.fail(tracker.ActionCreate, fmt.Errorf("looking for the existing ticket: %w", err))
 		}
 	}
-
-	if ref == nil {
-		if f.Finding.CommentOnly {
-			a.Kind, a.Reason = tracker.ActionNone, "no ticket to comment on yet"
-			return outcome{Action: a}
-		}
-		a.Kind = tracker.ActionCreate
-		if mode == tracker.ModePlan {
-			return outcome{Action: a}
-		}
-		firstFired := f.Finding.FiredAt
-		if haveEntry && !entry.FirstFired.IsZero() {
-			firstFired = entry.FirstFired
-		}
-		pending := tracker.LedgerEntry{Fingerprint: fp, MilestoneKey: j.Milestone.Key, Purpose: f.Finding.Purpose,
-			Target: w.Target.Name(), State: tracker.LedgerPending, FirstFired: firstFired}
-		if err := st.LedgerPut(ctx, pending); err != nil {
-			return fail(tracker.ActionCreate, fmt.Errorf("recording the intent to create: %w", err))
-		}
-		created, cerr := w.Target.Create(ctx, ticket)
-		writes := 1
-		if cerr != nil {
-			// The create may have happened even though we got no answer.
-			// Never send it again blindly: look for it instead.
-			found, ferr := w.Target.Find(ctx, fp)
-			if ferr != nil || found == nil {
-				return fail(tracker.ActionCreate, fmt.Errorf("creating the ticket: %w (it will be looked for before any new attempt)", cerr))
-			}
-			log.Warn().Err(cerr).Str("ticket", found.ID).Msg("create reported an error but the ticket exists; recorded it")
-			created = *found
-			// The target may have stopped after the issue itself and
-			// before its chart or labels: write it once in full (an
-			// update, never a second create). If that fails the ledger
-			// stays pending and the next run completes it.
-			if uerr := w.Target.Update(ctx, created, ticket); uerr != nil {
-				pending.Ref = created
-				if perr := st.LedgerPut(ctx, pending); perr != nil {
-					log.Warn().Err(perr).Msg("could not record the ticket found after a failed create")
-				}
-				return fail(tracker.ActionCreate, fmt.Errorf("ticket %s exists but could not be completed: %w (the next run completes it)", created.ID, uerr))
-			}
-			writes++
-		}
-		pending.State, pending.Ref, pending.Digest, pending.Created, pending.Updated = tracker.LedgerCreated, created, ticket.Digest(), now, now
-		if err := st.LedgerPut(ctx, pending); err != nil {
-			// The ticket exists and carries its fingerprint: the next run
-			// finds it, so nothing is duplicated; report the failure.
-			return fail(tracker.ActionCreate, fmt.Errorf("ticket %s created but not recorded: %w", created.ID, err))
-		}
-		run.Acted(fp, now)
-		a.Ref, a.Done = created, true
-		log.Info().Str("ticket", created.ID).Msg("ticket created")
-		return outcome{Action: a, ops: writes}
+	sit := Situation{Firing: f, Found: ref, Draft: ticket}
+	if haveEntry {
+		sit.Entry = &entry
 	}
-
-	a.Ref = *ref
-	digest := ref.Digest
-	if (digest == "" || ref.Edited) && haveEntry && entry.Digest != "" {
-		// An edited ticket still carries the digest of forewarn's last
-		// write; the ledger knows the last draft it considered, so one
-		// change is reported once.
-		digest = entry.Digest
-	}
-	rec := tracker.LedgerEntry{Fingerprint: fp, MilestoneKey: j.Milestone.Key, Purpose: f.Finding.Purpose, Target: w.Target.Name(),
-		State: tracker.LedgerCreated, Ref: *ref, Digest: digest, Created: entry.Created, Updated: entry.Updated, FirstFired: entry.FirstFired}
-	if !haveEntry {
-		rec.FirstFired = f.Finding.FiredAt
-	}
-	ops := 0
-
-	if !ref.Open {
-		switch {
-		case ref.WontDo:
-			a.Kind, a.Reason = tracker.ActionNone, "closed as won't do: never reopened"
-			return outcome{Action: a}
-		case ref.ClosedAt.IsZero() || now.Sub(ref.ClosedAt) > w.ReopenWithin:
-			a.Kind, a.Reason = tracker.ActionNone, "closed: the rule fires again, but not within the reopen window"
-			return outcome{Action: a}
-		}
-		a.Kind, a.Reason = tracker.ActionReopen, fmt.Sprintf("closed %s ago and the rule fires again", now.Sub(ref.ClosedAt).Round(time.Hour))
-		if mode == tracker.ModePlan {
-			return outcome{Action: a}
-		}
-		if err := w.Target.Reopen(ctx, *ref); err != nil {
-			return fail(tracker.ActionReopen, fmt.Errorf("reopening %s: %w", ref.ID, err))
-		}
-		ops++
-		rec.Ref.Open = true
-	}
-
-	// A run created this ticket and did not live to record it (killed
-	// between the create and the ledger, or it could not complete it):
-	// the chart or labels may be missing, so write it once in full.
-	if haveEntry && entry.State == tracker.LedgerPending && !f.Finding.CommentOnly {
-		a.Kind, a.Reason = tracker.ActionUpdate, "completing a create that was interrupted"
-		if mode == tracker.ModePlan {
-			return outcome{Action: a}
-		}
-		if err := w.Target.Update(ctx, *ref, ticket); err != nil {
-			return fail(tracker.ActionUpdate, fmt.Errorf("completing %s: %w", ref.ID, err))
-		}
-		if rec.Created.IsZero() {
-			rec.Created = now
-		}
-		rec.Digest = ticket.Digest()
-		return w.finish(ctx, st, run, a, rec, ops+1, now, true)
-	}
-
-	changed := digest != ticket.Digest()
-	switch {
-	case f.Finding.CommentOnly:
-		if ticket.Comment == "" || !f.MayUpdate {
-			a.Kind, a.Reason = kindOr(ops, tracker.ActionNone), "nothing new to say"
-			return w.finish(ctx, st, run, a, rec, ops, now, false)
-		}
-		a.Kind = tracker.ActionComment
-		if mode == tracker.ModePlan {
-			return outcome{Action: a}
-		}
-		if err := w.Target.Comment(ctx, *ref, ticket.Comment); err != nil {
-			return fail(tracker.ActionComment, fmt.Errorf("commenting on %s: %w", ref.ID, err))
-		}
-		return w.finish(ctx, st, run, a, rec, ops+1, now, true)
-	case !changed:
-		a.Kind, a.Reason = kindOr(ops, tracker.ActionNone), "up to date"
-		return w.finish(ctx, st, run, a, rec, ops, now, false)
-	case !f.MayUpdate:
-		a.Kind, a.Reason = kindOr(ops, tracker.ActionNone), "changed, but the rule's repeat interval has not passed"
-		return w.finish(ctx, st, run, a, rec, ops, now, false)
-	}
-	if ref.Edited {
-		// A person has worked on this ticket (the notice asks them to):
-		// never overwrite their words. Say what changed in a comment.
-		rec.Digest = ticket.Digest()
-		switch {
-		case ticket.Comment == "":
-			a.Kind, a.Reason = kindOr(ops, tracker.ActionNone), "edited by a person: left as it is (the change is not material)"
-			return w.finish(ctx, st, run, a, rec, ops, now, false)
-		case !haveEntry:
-			// Without a ledger (state: none, or state lost) nothing would
-			// remember the comment, and every run would post it again.
-			a.Kind, a.Reason = kindOr(ops, tracker.ActionNone), "edited by a person: left as it is (no state store to remember a comment)"
-			return w.finish(ctx, st, run, a, rec, ops, now, false)
-		}
-		a.Kind, a.Reason = tracker.ActionComment, "edited by a person: not overwritten; the change is in a comment"
-		if mode == tracker.ModePlan {
-			return outcome{Action: a}
-		}
-		if err := w.Target.Comment(ctx, *ref, ticket.Comment); err != nil {
-			return fail(tracker.ActionComment, fmt.Errorf("commenting on %s: %w", ref.ID, err))
-		}
-		return w.finish(ctx, st, run, a, rec, ops+1, now, true)
-	}
-	a.Kind, a.Reason = tracker.ActionUpdate, "the draft changed"
-	if ticket.Comment != "" {
-		a.Reason = ticket.Comment
+	ops := Decide(sit, now, w.ReopenWithin)
+	x.a.Kind, x.a.Reason = summary(ops)
+	x.a.Ops = opNames(ops)
+	if ref != nil {
+		x.a.Ref = *ref
 	}
 	if mode == tracker.ModePlan {
-		return outcome{Action: a}
+		// The writes a run would make count against the budget alike.
+		return outcome{Action: x.a, ops: writesIn(ops)}
 	}
-	if err := w.Target.Update(ctx, *ref, ticket); err != nil {
-		return fail(tracker.ActionUpdate, fmt.Errorf("updating %s: %w", ref.ID, err))
-	}
-	ops++
-	if ticket.Comment != "" {
-		if err := w.Target.Comment(ctx, *ref, ticket.Comment); err != nil {
-			return fail(tracker.ActionComment, fmt.Errorf("commenting on %s: %w", ref.ID, err))
+	return x.execute(ctx, sit, ops)
+}
+
+func writesIn(ops []Op) int {
+	n := 0
+	for _, op := range ops {
+		if op.Kind != OpLeave {
+			n++
 		}
-		ops++
 	}
-	rec.Digest = ticket.Digest()
-	return w.finish(ctx, st, run, a, rec, ops, now, true)
+	return n
 }
 
-func kindOr(ops int, k tracker.ActionKind) tracker.ActionKind {
-	if ops > 0 {
-		return tracker.ActionReopen
+func opNames(ops []Op) []string {
+	if len(ops) < 2 {
+		return nil // the action's kind says it all
 	}
-	return k
+	names := make([]string, len(ops))
+	for i, op := range ops {
+		names[i] = string(op.Kind)
+	}
+	return names
 }
 
-// finish records the ticket in the ledger after a successful step.
-func (w *Worker) finish(ctx context.Context, st tracker.Store, run RuleRun, a tracker.Action, rec tracker.LedgerEntry, ops int, now time.Time, wrote bool) outcome {
+// executor performs one firing's ops in order and moves its ledger entry
+// through pending → created → complete.
+type executor struct {
+	w   *Worker
+	st  tracker.Store
+	run RuleRun
+	f   Firing
+	j   Judged
+	now time.Time
+	fp  string
+	a   tracker.Action
+	log zerolog.Logger
+}
+
+func (x *executor) fail(kind tracker.ActionKind, err error) outcome {
+	x.a.Kind, x.a.Err = kind, err.Error()
+	x.log.Error().Err(err).Str("action", string(kind)).Msg("ticket action failed")
+	return outcome{Action: x.a}
+}
+
+func (x *executor) execute(ctx context.Context, s Situation, ops []Op) outcome {
+	if len(ops) == 1 && ops[0].Kind == OpCreate {
+		return x.create(ctx, s)
+	}
+	if s.Found == nil || ops[len(ops)-1].Kind == OpLeave && !ops[len(ops)-1].Record {
+		return outcome{Action: x.a} // nothing to write, nothing to record
+	}
+	ref := *s.Found
+	var entry tracker.LedgerEntry
+	if s.Entry != nil {
+		entry = *s.Entry
+	}
+	rec := tracker.LedgerEntry{Fingerprint: x.fp, MilestoneKey: x.j.Milestone.Key, Purpose: x.f.Finding.Purpose, Target: x.w.Target.Name(),
+		State: tracker.LedgerComplete, Ref: ref, Created: entry.Created, Updated: entry.Updated, FirstFired: entry.FirstFired}
+	if s.Entry == nil {
+		rec.FirstFired = x.f.Finding.FiredAt
+	}
+	writes, wrote := 0, false
+	for _, op := range ops {
+		var err error
+		switch op.Kind {
+		case OpReopen:
+			if err = x.w.Target.Reopen(ctx, ref); err != nil {
+				return x.fail(tracker.ActionReopen, fmt.Errorf("reopening %s: %w", ref.ID, err))
+			}
+			rec.Ref.Open = true
+		case OpUpdate:
+			if err = x.w.Target.Update(ctx, ref, s.Draft); err != nil {
+				what := "updating"
+				if s.Entry != nil && s.Entry.State != tracker.LedgerComplete {
+					what = "completing"
+				}
+				return x.fail(tracker.ActionUpdate, fmt.Errorf("%s %s: %w", what, ref.ID, err))
+			}
+			if rec.Created.IsZero() && s.Entry != nil && s.Entry.State != tracker.LedgerComplete {
+				rec.Created = x.now
+			}
+			wrote = true
+		case OpComment:
+			if err = x.w.Target.Comment(ctx, ref, s.Draft.Comment); err != nil {
+				return x.fail(tracker.ActionComment, fmt.Errorf("commenting on %s: %w", ref.ID, err))
+			}
+			wrote = true
+		case OpLeave:
+			continue
+		default:
+			return x.fail(actionKind[op.Kind], fmt.Errorf("op %s cannot follow others", op.Kind))
+		}
+		writes++
+	}
+	rec.Digest = ops[len(ops)-1].Digest
 	if wrote {
-		rec.Updated = now
-		run.Acted(a.Fingerprint, now)
+		rec.Updated = x.now
+		x.run.Acted(x.fp, x.now)
 	}
-	if err := st.LedgerPut(ctx, rec); err != nil {
-		a.Err = fmt.Sprintf("recording %s in the ledger: %v", rec.Ref.ID, err)
+	if err := x.st.LedgerPut(ctx, rec); err != nil {
+		x.a.Err = fmt.Sprintf("recording %s in the ledger: %v", rec.Ref.ID, err)
 	}
-	a.Done = ops > 0 && a.Err == ""
-	return outcome{Action: a, ops: ops}
+	x.a.Done = writes > 0 && x.a.Err == ""
+	return outcome{Action: x.a, ops: writes}
+}
+
+// create is the exactly-once protocol: record the intent (pending), create
+// once, and after a create that failed without a clear answer, look for the
+// ticket instead of trying again; a ticket found that way is recorded
+// (created) and written once in full before it is complete.
+func (x *executor) create(ctx context.Context, s Situation) outcome {
+	firstFired := x.f.Finding.FiredAt
+	if s.Entry != nil && !s.Entry.FirstFired.IsZero() {
+		firstFired = s.Entry.FirstFired
+	}
+	rec := tracker.LedgerEntry{Fingerprint: x.fp, MilestoneKey: x.j.Milestone.Key, Purpose: x.f.Finding.Purpose,
+		Target: x.w.Target.Name(), State: tracker.LedgerPending, FirstFired: firstFired}
+	if err := x.st.LedgerPut(ctx, rec); err != nil {
+		return x.fail(tracker.ActionCreate, fmt.Errorf("recording the intent to create: %w", err))
+	}
+	created, cerr := x.w.Target.Create(ctx, s.Draft)
+	writes := 1
+	if cerr != nil {
+		// The create may have happened even though we got no answer.
+		// Never send it again blindly: look for it instead.
+		found, ferr := x.w.Target.Find(ctx, x.fp)
+		if ferr != nil || found == nil {
+			return x.fail(tracker.ActionCreate, fmt.Errorf("creating the ticket: %w (it will be looked for before any new attempt)", cerr))
+		}
+		x.log.Warn().Err(cerr).Str("ticket", found.ID).Msg("create reported an error but the ticket exists; recorded it")
+		created = *found
+		// The target may have stopped after the issue itself and before
+		// its chart or labels: write it once in full (an update, never a
+		// second create). If that fails the ledger stays at created and
+		// the next run completes it.
+		rec.State, rec.Ref = tracker.LedgerCreated, created
+		if perr := x.st.LedgerPut(ctx, rec); perr != nil {
+			x.log.Warn().Err(perr).Msg("could not record the ticket found after a failed create")
+		}
+		if uerr := x.w.Target.Update(ctx, created, s.Draft); uerr != nil {
+			return x.fail(tracker.ActionCreate, fmt.Errorf("ticket %s exists but could not be completed: %w (the next run completes it)", created.ID, uerr))
+		}
+		writes++
+	}
+	rec.State, rec.Ref, rec.Digest, rec.Created, rec.Updated = tracker.LedgerComplete, created, s.Draft.Digest(), x.now, x.now
+	if err := x.st.LedgerPut(ctx, rec); err != nil {
+		// The ticket exists and carries its fingerprint: the next run
+		// finds it, so nothing is duplicated; report the failure.
+		return x.fail(tracker.ActionCreate, fmt.Errorf("ticket %s created but not recorded: %w", created.ID, err))
+	}
+	x.run.Acted(x.fp, x.now)
+	x.a.Ref, x.a.Done = created, true
+	x.log.Info().Str("ticket", created.ID).Msg("ticket created")
+	return outcome{Action: x.a, ops: writes}
 }
 
 // history gathers what the drafts need to know about the past.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -336,7 +337,7 @@ func TestInterruptedCreateIsCompletedOnce(t *testing.T) {
 		t.Fatalf("ticket not completed:\n%s", data)
 	}
 	e, ok, err := st.LedgerGet(ctx, fp)
-	if err != nil || !ok || e.State != tracker.LedgerCreated {
+	if err != nil || !ok || e.State != tracker.LedgerComplete {
 		t.Fatalf("ledger after completing: %+v %v %v", e, ok, err)
 	}
 	rep, _ = w.Run(ctx, tracker.ModeRun)
@@ -490,5 +491,48 @@ func TestBatchLookupSparesSearches(t *testing.T) {
 	}
 	if rep.Count(tracker.ActionUpdate) != 2 || rep.Count(tracker.ActionCreate) != 1 || len(files(t, dir)) != 3 {
 		t.Fatalf("want 2 updates and 1 create: %+v", rep.Actions)
+	}
+}
+
+// A plan reports the very ops a run then performs: a recently closed
+// ticket whose draft changed is reopened and updated, and plan says so
+// (kind, reason and ops) before run does it.
+func TestPlanReportsTheOpsRunPerforms(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	w, _ := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3)}})
+	if _, err := w.Run(ctx, tracker.ModeRun); err != nil {
+		t.Fatal(err)
+	}
+	p := files(t, dir)[0]
+	data, _ := os.ReadFile(p)
+	closed := now.Add(-48 * time.Hour).Format(time.RFC3339)
+	os.WriteFile(p, []byte(strings.Replace(string(data), "state: open", "state: closed\nclosed_at: \""+closed+"\"", 1)), 0o644)
+	w.Drafter = drafter{"v2"}
+
+	plan, err := w.Run(ctx, tracker.ModePlan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.ReadFile(p); strings.Contains(string(after), "v2") || !strings.Contains(string(after), "state: closed") {
+		t.Fatalf("plan wrote to the ticket:\n%s", after)
+	}
+	run, err := w.Run(ctx, tracker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Actions) != 1 || len(run.Actions) != 1 {
+		t.Fatalf("plan %+v, run %+v", plan.Actions, run.Actions)
+	}
+	pa, ra := plan.Actions[0], run.Actions[0]
+	want := []string{"reopen", "update"}
+	if pa.Kind != tracker.ActionUpdate || !slices.Equal(pa.Ops, want) || pa.Done {
+		t.Fatalf("plan: %+v; want an update with ops %v, not done", pa, want)
+	}
+	if ra.Kind != pa.Kind || ra.Reason != pa.Reason || !slices.Equal(ra.Ops, pa.Ops) || !ra.Done || ra.Err != "" {
+		t.Fatalf("run %+v differs from plan %+v", ra, pa)
+	}
+	if after, _ := os.ReadFile(p); !strings.Contains(string(after), "3 remain v2") || !strings.Contains(string(after), "state: open") {
+		t.Fatalf("run did not reopen and update:\n%s", after)
 	}
 }

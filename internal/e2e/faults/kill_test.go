@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/forewarn/forewarn/internal/store"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // killStats add up the iterations of one (tracker, point) pair.
@@ -146,9 +147,9 @@ func killIteration(t *testing.T, mk func() world, p point, rng *rand.Rand, s *ki
 	return r.dur
 }
 
-// pendingRecords counts ledger records a killed run left in state
-// "pending": proof that the kill fell between deciding to create and
-// recording the result.
+// pendingRecords counts ledger records a killed run left short of
+// "complete" (pending, or created but not yet written in full): proof that
+// the kill fell between deciding to create and recording the result.
 func pendingRecords(t *testing.T, dir string, fps []string) int {
 	t.Helper()
 	ctx := context.Background()
@@ -165,7 +166,7 @@ func pendingRecords(t *testing.T, dir string, fps []string) int {
 			t.Logf("reading the ledger after a kill: %v", err)
 			return n
 		}
-		if ok && e.State == "pending" {
+		if ok && e.State != tracker.LedgerComplete {
 			n++
 		}
 	}
