@@ -1,10 +1,10 @@
-package cli_test
+package table_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/forewarn/forewarn/internal/cli"
+	"github.com/forewarn/forewarn/internal/table"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
@@ -18,7 +18,7 @@ func TestPlanPrintsTheOps(t *testing.T) {
 		{Kind: tracker.ActionCreate, Purpose: model.PurposePostMortem, MilestoneKey: "jira:ACME/2", Title: "Post-mortem"},
 	}}
 	var b strings.Builder
-	cli.PrintReport(&b, rep, "")
+	table.Print(&b, rep, "")
 	out := b.String()
 	if !strings.Contains(out, "ACME-7 (the draft changed) [reopen → update]") {
 		t.Fatalf("the ops of a several-step action are missing:\n%s", out)
