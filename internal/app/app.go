@@ -364,3 +364,25 @@ func orRoot(n *yaml.Node) *yaml.Node {
 	}
 	return &yaml.Node{Line: 1, Column: 1}
 }
+
+// Milestones reads every configured source once, for `forewarn backtest
+// -config`: the milestones as the sources report them (closed ones
+// included, as far as each source returns them), the moment they were read,
+// the configured forecast options, and a note per milestone or source that
+// could not be read. It writes nothing and opens no state.
+func (a *App) Milestones(ctx context.Context) ([]model.Milestone, time.Time, forecast.Options, []string, error) {
+	var ms []model.Milestone
+	var notes []string
+	for _, s := range a.sources {
+		res, err := s.Fetch(ctx)
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("source %s not read: %v", s.Name(), err))
+			continue
+		}
+		ms = append(ms, res.Milestones...)
+		for _, f := range res.Failed {
+			notes = append(notes, fmt.Sprintf("%s %s not read: %v", s.Name(), f.Key, f.Err))
+		}
+	}
+	return ms, a.opts.Now(), a.forecast, notes, nil
+}

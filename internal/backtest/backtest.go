@@ -79,6 +79,9 @@ type Config struct {
 	// Predictions, when set, receives one CSV row per judged checkpoint
 	// and method (see writePredictions).
 	Predictions io.Writer
+	// Shares, when set, judges each history at these shares of its
+	// start→due time (0.3, 0.5, 0.8) instead of every StepDays.
+	Shares []float64
 }
 
 // method is one way of saying "will miss". prob, when set, is its
@@ -310,6 +313,18 @@ func checkpoints(c *Case, cfg Config) []Checkpoint {
 		return c.Points
 	}
 	var cps []Checkpoint
+	if len(cfg.Shares) > 0 {
+		life := c.Due.Add(24 * time.Hour).Sub(c.Start)
+		for _, sh := range cfg.Shares {
+			at := c.Start.Add(time.Duration(sh * float64(life))).Truncate(24 * time.Hour)
+			if !at.After(c.Start) || !at.Before(c.Due) || (!c.Finished.IsZero() && !at.Before(c.Finished)) ||
+				(!c.KnownUntil.IsZero() && at.After(c.KnownUntil)) {
+				continue
+			}
+			cps = append(cps, Checkpoint{At: at, M: *c.History, Label: fmt.Sprintf("%.0f %%", 100*sh)})
+		}
+		return cps
+	}
 	for at := c.Start.AddDate(0, 0, cfg.FirstDays); at.Before(c.Due); at = at.AddDate(0, 0, cfg.StepDays) {
 		if !c.Finished.IsZero() && !at.Before(c.Finished) {
 			break // already done: nothing to predict
@@ -587,6 +602,7 @@ func num(x float64) string {
 
 // Main is `forewarn backtest ARGS...`.
 type flagVals struct {
+	configPath  *string
 	inputs      *string
 	n           *int
 	genSeed     *int64
@@ -644,11 +660,27 @@ func newFlagSet() (*flag.FlagSet, flagVals) {
 	v.growthModel = fs.String("growth-model", "", "forecast growth_model: converging or resampled (default: converging)")
 	v.at = fs.String("at", "", "sprints: judge only at these shares of the planned time, e.g. 30 or 30,50 (default: 30,50,80)")
 	v.predictions = fs.String("predictions", "", "write one CSV row per judged checkpoint and method to this file")
+	v.configPath = fs.String("config", "", "replay your own milestones: the configured sources' milestones whose outcome is known, judged at 30, 50 and 80 % of their life with the configured forecast (instead of -input)")
 	v.sprintFiles = fs.String("sprint-files", "", "sprints: comma-separated sprint files instead of -datasets: the long file (project, pred_time_pct, …, missed) or per-project files as published (<project>_iteration_<t>.csv, outcome from vel_diff < 0)")
 	return fs, v
 }
 
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return MainWith(ctx, args, stdout, stderr, nil)
+}
+
+// Loader reads the user's configuration (-config) and returns its
+// milestones as the sources report them now, the moment they were read, the
+// configured forecast options and notes (milestones that could not be
+// read). The CLI provides it; the backtest itself does no tracker I/O.
+type Loader func(ctx context.Context, path string) (ms []model.Milestone, now time.Time, o forecast.Options, notes []string, err error)
+
+// ConfigShares are the moments a user's own milestones are judged at:
+// 30, 50 and 80 % of each one's life.
+var ConfigShares = []float64{0.3, 0.5, 0.8}
+
+// MainWith is Main with a Loader for -config.
+func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load Loader) int {
 	fs, v := newFlagSet()
 	fs.SetOutput(stderr)
 	inputs := v.inputs
@@ -670,6 +702,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	at := v.at
 	predictions := v.predictions
 	sprintFiles := v.sprintFiles
+	configPath := v.configPath
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: forewarn backtest [flags]\n\n%s\n\n", About)
 		fs.PrintDefaults()
@@ -704,6 +737,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		refused = fmt.Errorf("-%s applies only to -input %s", f.Name, strings.Join(ins, " or "))
 	})
+	if refused == nil && *configPath != "" {
+		fs.Visit(func(f *flag.Flag) {
+			if refused == nil && (f.Name == "input" || appliesTo[f.Name] != nil) {
+				refused = fmt.Errorf("-%s does not apply with -config (your own milestones are the input)", f.Name)
+			}
+		})
+	}
 	if refused == nil && *datasets != "" && *sprintFiles != "" {
 		refused = errors.New("-datasets and -sprint-files are alternatives: give one")
 	}
@@ -732,6 +772,57 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var results []Result
+	if *configPath != "" {
+		if load == nil {
+			fmt.Fprintln(stderr, "backtest: -config: not available here")
+			return 2
+		}
+		ms, now, fo, notes, err := load(ctx, *configPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "backtest: -config: %v\n", err)
+			return 1
+		}
+		fs.Visit(func(f *flag.Flag) { // flags given override the configured forecast
+			switch f.Name {
+			case "trials":
+				fo.Trials = *trials
+			case "seed":
+				fo.Seed = *seed
+			case "resamples":
+				fo.Resamples = *resamples
+			case "window":
+				fo.WindowDays = *window
+			case "growth-model":
+				fo.GrowthModel = *growthModel
+			case "min-history":
+				fo.MinHistoryDays = *minHistory
+			case "min-completions":
+				fo.MinCompletions = *minDone
+			}
+		})
+		if *noGrowth {
+			g := false
+			fo.ScopeGrowth = &g
+		}
+		c := cfg
+		c.Forecast, c.Shares = fo, ConfigShares
+		cases := CasesFromMilestones(ms, now)
+		r, err := Run(ctx, "your milestones ("+*configPath+")", cases, c)
+		if err != nil {
+			fmt.Fprintf(stderr, "backtest: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "forewarn backtest: how forewarn would have warned on your last %d milestone(s) with a known outcome (judged at 30, 50 and 80 %% of their life), as of %s\n\n",
+			r.Milestones, now.UTC().Format(time.DateOnly))
+		for _, n := range notes {
+			fmt.Fprintf(stdout, "Note: %s\n", n)
+		}
+		if len(notes) > 0 {
+			fmt.Fprintln(stdout)
+		}
+		Markdown(stdout, []Result{r}, cfg)
+		return 0
+	}
 	for _, in := range strings.Split(*inputs, ",") {
 		in = strings.TrimSpace(in)
 		var cases []Case

@@ -53,19 +53,29 @@ func DemoCases(path string) ([]Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", path, err)
 	}
-	var taken time.Time
-	for _, m := range exp.Milestones {
-		for _, w := range m.Items {
-			for _, t := range []time.Time{w.Created, w.JoinedAt, w.Started, w.Closed, w.RemovedAt, w.BlockedSince} {
-				if t.After(taken) {
-					taken = t
+	return CasesFromMilestones(exp.Milestones, time.Time{}), nil
+}
+
+// CasesFromMilestones makes cases of the milestones whose outcome is known
+// at taken (zero: the latest timestamp in their items): finished (every
+// item in it done; the day the last was done), or overdue and still open
+// (missed). Replays stop at taken. Milestones without a due date, or whose
+// outcome is not known yet, are left out.
+func CasesFromMilestones(ms []model.Milestone, taken time.Time) []Case {
+	if taken.IsZero() {
+		for _, m := range ms {
+			for _, w := range m.Items {
+				for _, t := range []time.Time{w.Created, w.JoinedAt, w.Started, w.Closed, w.RemovedAt, w.BlockedSince} {
+					if t.After(taken) {
+						taken = t
+					}
 				}
 			}
 		}
 	}
 	var cases []Case
-	for i := range exp.Milestones {
-		m := exp.Milestones[i]
+	for i := range ms {
+		m := ms[i]
 		if m.Due.IsZero() {
 			continue
 		}
@@ -79,7 +89,7 @@ func DemoCases(path string) ([]Case, error) {
 			if !w.InMilestoneAt(taken) {
 				continue
 			}
-			if w.Closed.IsZero() {
+			if w.Closed.IsZero() || w.Closed.After(taken) {
 				open++
 			} else if w.Closed.After(last) {
 				last = w.Closed
@@ -96,7 +106,7 @@ func DemoCases(path string) ([]Case, error) {
 		}
 		cases = append(cases, c)
 	}
-	return cases, nil
+	return cases
 }
 
 func earliestJoin(m model.Milestone) time.Time {

@@ -5,11 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/forewarn/forewarn/internal/action"
 	"github.com/forewarn/forewarn/internal/app"
 	"github.com/forewarn/forewarn/internal/backtest"
+	"github.com/forewarn/forewarn/internal/forecast"
 	"github.com/forewarn/forewarn/internal/metrics"
+	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/schema"
 	"github.com/forewarn/forewarn/internal/serve"
 	"github.com/forewarn/forewarn/rules/ruletest"
@@ -23,8 +28,18 @@ func init() {
 	extra["schema"] = func(_ context.Context, args []string, stdout, stderr io.Writer, _ func(string) string) int {
 		return schema.Main(args, stdout, stderr)
 	}
-	extra["backtest"] = func(ctx context.Context, args []string, stdout, stderr io.Writer, _ func(string) string) int {
-		return backtest.Main(ctx, args, stdout, stderr)
+	extra["backtest"] = func(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+		// -config replays the user's own milestones: the app reads the
+		// configured sources once (no state, no writes, no logs).
+		load := func(ctx context.Context, path string) ([]model.Milestone, time.Time, forecast.Options, []string, error) {
+			a, err := app.Load(ctx, app.Options{ConfigPath: path, Getenv: getenv, Log: zerolog.Nop()})
+			if err != nil {
+				return nil, time.Time{}, forecast.Options{}, nil, err
+			}
+			defer a.Close()
+			return a.Milestones(ctx)
+		}
+		return backtest.MainWith(ctx, args, stdout, stderr, load)
 	}
 	extra["action"] = func(ctx context.Context, _ []string, stdout, stderr io.Writer, getenv func(string) string) int {
 		action.Version = version()
