@@ -311,7 +311,6 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		}
 	}
 	maxSteps := len(stepDay) - 1
-	horizonEnd := dayTime(today + int64(s.horizon))
 	dueSteps = min(dueSteps, maxSteps)
 
 	// Scope growth over the window: items that joined after the commitment
@@ -357,7 +356,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 	date := func(q float64) time.Time {
 		k := res.quantileStep(q, s.trials)
 		if k < 0 {
-			note("P%02.0f is beyond the %d-day horizon (%s): no date is given", q*100, s.horizon, horizonEnd.Format(time.DateOnly))
+			note("P%02.0f is beyond the %d-day horizon: no date is given", q*100, s.horizon)
 			beyond = beyond || q <= 0.85
 			return time.Time{}
 		}

@@ -1,11 +1,15 @@
 package table_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/forewarn/forewarn/internal/table"
+	"github.com/forewarn/forewarn/internal/forecast"
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/table"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
@@ -28,5 +32,38 @@ func TestPlanPrintsTheOps(t *testing.T) {
 	}
 	if !strings.Contains(out, "Plan: 1 to create, 1 to update, 0 to comment, 0 to reopen, 0 unchanged. Nothing was written.") {
 		t.Fatalf("plan counts:\n%s", out)
+	}
+}
+
+// A diverging forecast (P85 beyond the horizon) shows plainly in the table
+// and in the JSON report: no date, never the horizon date.
+func TestDivergingForecastShowsNoDate(t *testing.T) {
+	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	m := model.Milestone{Key: "github:acme/web#7", Start: start, Due: start.AddDate(0, 1, 0)}
+	for i := 0; i < 600; i++ { // one done a working day for two weeks, 590 left
+		w := model.WorkItem{Key: fmt.Sprintf("#%d", i), Created: start, JoinedAt: start, JoinedKnown: true, Status: model.StatusTodo}
+		if i < 10 {
+			d := start.AddDate(0, 0, i+2*(i/5)).Add(15 * time.Hour)
+			w.Started, w.Closed, w.Status = d.Add(-time.Hour), d, model.StatusDone
+		}
+		m.Items = append(m.Items, w)
+	}
+	f := forecast.Compute(m, start.AddDate(0, 0, 14).Add(9*time.Hour), forecast.Options{Trials: 2000})
+	if f.Status != model.ForecastDiverging {
+		t.Fatalf("status %s (%s), want diverging", f.Status, f.Reason)
+	}
+	rep := tracker.Report{Mode: tracker.ModePlan, Milestones: []tracker.MilestoneReport{{Milestone: m, Forecast: f}}}
+	var b strings.Builder
+	table.Print(&b, rep, "")
+	if out := b.String(); !strings.Contains(out, "diverging (no date)") || strings.Contains(out, "2028") {
+		t.Errorf("table:\n%s", out)
+	}
+	js, err := json.Marshal(rep.Milestones[0].Forecast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(js); !strings.Contains(s, `"status":"diverging"`) || strings.Contains(s, `"p85"`) || strings.Contains(s, "2028") ||
+		!strings.Contains(s, `"reason":"P85 is beyond the 730-day horizon: 590 items remain`) {
+		t.Errorf("JSON does not show the diverging forecast plainly: %.600s", s)
 	}
 }
