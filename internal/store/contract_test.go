@@ -267,12 +267,12 @@ func testRunLog(t *testing.T, b backend) {
 	if runs, err := s.Runs(ctx, 10); err != nil || len(runs) != 0 {
 		t.Fatalf("empty run log: %v, %v", runs, err)
 	}
-	id1, err := s.StartRun(ctx, "run", day0)
+	id1, err := s.StartRun(ctx, "run", "", day0)
 	if err != nil {
 		t.Fatalf("StartRun: %v", err)
 	}
 	// A second start while the first never finished: the first was abandoned.
-	id2, err := s.StartRun(ctx, "plan", day0.Add(time.Hour))
+	id2, err := s.StartRun(ctx, "plan", "", day0.Add(time.Hour))
 	if err != nil || id2 == id1 {
 		t.Fatalf("StartRun 2: id %d (first %d), %v", id2, id1, err)
 	}
@@ -281,7 +281,7 @@ func testRunLog(t *testing.T, b backend) {
 	if err := s.FinishRun(ctx, id2, res); err != nil {
 		t.Fatalf("FinishRun: %v", err)
 	}
-	id3, err := s.StartRun(ctx, "run", day0.Add(2*time.Hour))
+	id3, err := s.StartRun(ctx, "run", "", day0.Add(2*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,14 +336,14 @@ func otherRun(t *testing.T, b backend) store.Store { return b.open(t) }
 
 func testLockTimeout(t *testing.T, b backend) {
 	s1, s2 := b.open(t), otherRun(t, b)
-	unlock, err := s1.Lock(ctx, 0)
+	unlock, err := lock(s1, ctx, 0)
 	if err != nil {
 		t.Fatalf("first Lock: %v", err)
 	}
 	defer unlock()
 	const wait = 300 * time.Millisecond
 	start := time.Now()
-	u2, err := s2.Lock(ctx, wait)
+	u2, err := lock(s2, ctx, wait)
 	took := time.Since(start)
 	if err == nil {
 		u2()
@@ -360,7 +360,7 @@ func testLockTimeout(t *testing.T, b backend) {
 		t.Fatalf("message is not clear: %q", err)
 	}
 	// Zero wait: one try, immediate answer.
-	if _, err := s2.Lock(ctx, 0); !errors.Is(err, store.ErrLocked) {
+	if _, err := lock(s2, ctx, 0); !errors.Is(err, store.ErrLocked) {
 		t.Fatalf("Lock(0) while held = %v; want ErrLocked", err)
 	}
 	if err := unlock(); err != nil {
@@ -369,7 +369,7 @@ func testLockTimeout(t *testing.T, b backend) {
 	if err := unlock(); err != nil {
 		t.Fatalf("second unlock: %v", err)
 	}
-	u2, err = s2.Lock(ctx, 0)
+	u2, err = lock(s2, ctx, 0)
 	if err != nil {
 		t.Fatalf("Lock after release: %v", err)
 	}
@@ -378,7 +378,7 @@ func testLockTimeout(t *testing.T, b backend) {
 
 func testLockWaits(t *testing.T, b backend) {
 	s1, s2 := b.open(t), otherRun(t, b)
-	unlock, err := s1.Lock(ctx, 0)
+	unlock, err := lock(s1, ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +388,7 @@ func testLockWaits(t *testing.T, b backend) {
 	}
 	got := make(chan result, 1)
 	go func() {
-		u, err := s2.Lock(ctx, 20*time.Second)
+		u, err := lock(s2, ctx, 20*time.Second)
 		r := result{time.Now(), err}
 		if err == nil {
 			defer u()
@@ -419,14 +419,14 @@ func testLockWaits(t *testing.T, b backend) {
 
 func testLockCancel(t *testing.T, b backend) {
 	s1, s2 := b.open(t), otherRun(t, b)
-	unlock, err := s1.Lock(ctx, 0)
+	unlock, err := lock(s1, ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
 	c, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
-	_, err = s2.Lock(c, time.Minute)
+	_, err = lock(s2, c, time.Minute)
 	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, store.ErrLocked) {
 		t.Fatalf("cancelled wait = %v; want the context's error, not ErrLocked", err)
 	}
@@ -496,7 +496,7 @@ func testPersistence(t *testing.T, b backend) {
 	must(t, s.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0, Status: model.ForecastOK, ProbOnTime: 0.4}))
 	must(t, s.PutSnapshot(ctx, snapshot(0, "a")))
 	s.Put("etag-key", connectors.CacheEntry{ETag: `"1"`, Body: []byte("body")})
-	id, err := s.StartRun(ctx, "run", day0)
+	id, err := s.StartRun(ctx, "run", "", day0)
 	must(t, err)
 	must(t, s.FinishRun(ctx, id, store.RunResult{Ended: day0.Add(time.Second), Outcome: store.OutcomeOK}))
 	must(t, s.Close())
@@ -652,7 +652,7 @@ func testReadOnly(t *testing.T, b backend) {
 	must(t, rw.LedgerPut(ctx, ledgerEntry("fw-1")))
 	must(t, rw.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0}))
 	rw.Put("k", connectors.CacheEntry{ETag: `"1"`, Body: []byte("b")})
-	unlock, err := rw.Lock(ctx, 0)
+	unlock, err := lock(rw, ctx, 0)
 	must(t, err)
 	defer unlock()
 
@@ -677,7 +677,7 @@ func testReadOnly(t *testing.T, b backend) {
 		"PutSnapshot":    ro.PutSnapshot(ctx, snapshot(0, "a")),
 		"FinishRun":      ro.FinishRun(ctx, 1, store.RunResult{Outcome: store.OutcomeOK}),
 	}
-	_, writes["StartRun"] = ro.StartRun(ctx, "plan", day0)
+	_, writes["StartRun"] = ro.StartRun(ctx, "plan", "", day0)
 	for name, err := range writes {
 		if !errors.Is(err, store.ErrReadOnly) {
 			t.Errorf("%s on a read-only store = %v; want ErrReadOnly", name, err)
@@ -691,9 +691,18 @@ func testReadOnly(t *testing.T, b backend) {
 		t.Fatalf("rule state changed to %q", blob)
 	}
 	// A plan does not wait for the run that holds the lock.
-	u, err := ro.Lock(ctx, 0)
+	u, err := lock(ro, ctx, 0)
 	if err != nil {
 		t.Fatalf("read-only Lock while a run holds the lock: %v", err)
 	}
 	must(t, u())
+}
+
+// lock takes the whole installation's lock and returns its release.
+func lock(s store.Store, c context.Context, wait time.Duration) (func() error, error) {
+	l, err := s.Lock(c, wait)
+	if err != nil {
+		return nil, err
+	}
+	return l.Release, nil
 }

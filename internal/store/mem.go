@@ -20,7 +20,7 @@ type memStore struct {
 	ns        string
 	mu        sync.Mutex
 	closed    bool
-	rules     []byte
+	rules     map[string][]byte // by scope
 	ledger    map[string]tracker.LedgerEntry
 	forecasts map[string]map[int64]model.ForecastRecord
 	snaps     map[string]map[int64]Snapshot
@@ -31,6 +31,7 @@ type memStore struct {
 func newMemStore(ns string) *memStore {
 	return &memStore{
 		ns:        ns,
+		rules:     map[string][]byte{},
 		ledger:    map[string]tracker.LedgerEntry{},
 		forecasts: map[string]map[int64]model.ForecastRecord{},
 		snaps:     map[string]map[int64]Snapshot{},
@@ -62,24 +63,44 @@ func (m *memStore) Driver() string { return DriverNone }
 
 func (m *memStore) Namespace() string { return m.ns }
 
-func (m *memStore) Lock(ctx context.Context, wait time.Duration) (func() error, error) {
-	lock := processLock(m.ns)
+func (m *memStore) Lock(ctx context.Context, wait time.Duration, units ...string) (*Lease, error) {
+	units = unitList(units)
+	if len(units) == 0 {
+		units = []string{""}
+	}
 	start := time.Now()
-	ok, err := poll(ctx, wait, func(context.Context) (bool, error) {
-		select {
-		case lock <- struct{}{}:
-			return true, nil
-		default:
-			return false, nil
+	deadline := start.Add(wait)
+	var held []chan struct{}
+	releaseAll := func() error {
+		for _, c := range held {
+			<-c
 		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("taking the run lock: %w", err)
+		return nil
 	}
-	if !ok {
-		return nil, &LockedError{Driver: DriverNone, Where: "process lock", Waited: time.Since(start)}
+	for _, u := range units {
+		lock := processLock(m.ns + "\x00" + u)
+		ok, err := poll(ctx, time.Until(deadline), func(context.Context) (bool, error) {
+			select {
+			case lock <- struct{}{}:
+				return true, nil
+			default:
+				return false, nil
+			}
+		})
+		if err != nil || !ok {
+			releaseAll()
+			if err != nil {
+				return nil, fmt.Errorf("taking the run lock: %w", err)
+			}
+			where := "process lock"
+			if u != "" {
+				where += " of unit " + u
+			}
+			return nil, &LockedError{Driver: DriverNone, Where: where, Waited: time.Since(start)}
+		}
+		held = append(held, lock)
 	}
-	return onceFunc(func() error { <-lock; return nil }), nil
+	return newLocalLease("none\x00"+m.ns, releaseAll), nil
 }
 
 func (m *memStore) check() error {
@@ -96,26 +117,50 @@ func (m *memStore) Close() error {
 	return nil
 }
 
-func (m *memStore) RuleState(context.Context) ([]byte, error) {
+func (m *memStore) RuleState(ctx context.Context) ([]byte, error) {
+	b, _, err := m.ScopeRuleState(ctx, "")
+	return b, err
+}
+
+func (m *memStore) SaveRuleState(ctx context.Context, b []byte) error {
+	return m.SaveScopeRuleState(ctx, "", b)
+}
+
+func (m *memStore) ScopeRuleState(_ context.Context, scope string) ([]byte, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.check(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return clone(m.rules), nil
+	b, ok := m.rules[scope]
+	return clone(b), ok, nil
 }
 
-func (m *memStore) SaveRuleState(_ context.Context, b []byte) error {
+func (m *memStore) SaveScopeRuleState(_ context.Context, scope string, b []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.check(); err != nil {
 		return err
 	}
-	m.rules = clone(b)
-	if m.rules == nil {
-		m.rules = []byte{}
+	b = clone(b)
+	if b == nil {
+		b = []byte{}
 	}
+	m.rules[scope] = b
 	return nil
+}
+
+func (m *memStore) RuleStates(context.Context) ([][]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	for _, b := range m.rules {
+		out = append(out, clone(b))
+	}
+	return out, nil
 }
 
 func (m *memStore) LedgerGet(_ context.Context, fp string) (tracker.LedgerEntry, bool, error) {
@@ -215,19 +260,19 @@ func (m *memStore) Snapshots(_ context.Context, key string) ([]Snapshot, error) 
 	return out, nil
 }
 
-func (m *memStore) StartRun(_ context.Context, mode string, started time.Time) (int64, error) {
+func (m *memStore) StartRun(_ context.Context, mode, scope string, started time.Time) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.check(); err != nil {
 		return 0, err
 	}
 	for i := range m.runs {
-		if m.runs[i].Outcome == OutcomeRunning {
+		if m.runs[i].Outcome == OutcomeRunning && m.runs[i].Scope == scope {
 			m.runs[i].Outcome = OutcomeAbandoned
 		}
 	}
 	id := int64(len(m.runs) + 1)
-	m.runs = append(m.runs, Run{ID: id, Mode: mode, Started: utc(started), Outcome: OutcomeRunning})
+	m.runs = append(m.runs, Run{ID: id, Mode: mode, Scope: scope, Started: utc(started), Outcome: OutcomeRunning})
 	return id, nil
 }
 

@@ -71,6 +71,13 @@ var migrations = []migration{
 	{2, "ledger state complete", []string{
 		`UPDATE #ledger SET state = 'complete' WHERE state = 'created'`,
 	}},
+	{3, "rule state and run log per scope (shards)", []string{
+		`CREATE TABLE #scope_rule_state (
+			scope TEXT PRIMARY KEY,
+			state {{blob}} NOT NULL,
+			saved_ns {{int}} NOT NULL)`,
+		`ALTER TABLE #runs ADD COLUMN scope TEXT NOT NULL DEFAULT ''`,
+	}},
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -16,7 +16,7 @@ import (
 // tables are every table (and index) the migrations create, longest first
 // so that no name is replaced inside a longer one.
 var tables = []string{
-	"schema_migrations", "ledger_milestone", "scope_rule_state", "runs_outcome", "runs_scope",
+	"schema_migrations", "ledger_milestone", "scope_rule_state", "runs_outcome",
 	"rule_state", "http_cache", "forecasts", "snapshots", "ledger", "runs",
 }
 

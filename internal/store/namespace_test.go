@@ -59,18 +59,18 @@ func testNamespaces(t *testing.T, b backend) {
 	}
 
 	// Locks: one per namespace.
-	unlock, err := sDef.Lock(ctx, 0)
+	unlock, err := lock(sDef, ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
-	ua, err := sA.Lock(ctx, 0)
+	ua, err := lock(sA, ctx, 0)
 	if err != nil {
 		t.Fatalf("team_a's lock is taken by the default installation's run: %v", err)
 	}
 	defer ua()
 	sA2 := a.open(t)
-	if _, err := sA2.Lock(ctx, 0); !errors.Is(err, store.ErrLocked) {
+	if _, err := lock(sA2, ctx, 0); !errors.Is(err, store.ErrLocked) {
 		t.Fatalf("second team_a run: %v; want ErrLocked", err)
 	}
 

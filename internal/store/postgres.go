@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -61,9 +60,7 @@ func openPostgres(ctx context.Context, dsn, envName, ns string) (*sqlStore, erro
 		s.db.Close()
 		return nil, fmt.Errorf("state: migrating the PostgreSQL schema: %w", redact(s.scrub, err))
 	}
-	s.lock = func(ctx context.Context, wait time.Duration) (func() error, error) {
-		return s.advisoryLock(ctx, wait)
-	}
+	s.lock = s.advisoryLock
 	return s, nil
 }
 
@@ -113,44 +110,61 @@ func connectPostgres(ctx context.Context, dsn, envName, ns string, readOnly bool
 	return s, nil
 }
 
-// advisoryLock takes a session-level advisory lock on a connection held
-// for the lock's lifetime. PostgreSQL drops it when the session ends, so a
-// crashed run leaves no stale lock.
-func (s *sqlStore) advisoryLock(ctx context.Context, wait time.Duration) (func() error, error) {
+// advisoryLock takes session-level advisory locks, one per unit (the
+// installation's run lock when there are none), on a connection held for
+// the lease's lifetime; claims are advisory locks on the same session, in
+// the two-key space (namespace, milestone). PostgreSQL drops them all when
+// the session ends, so a crashed worker leaves no stale lock or claim.
+func (s *sqlStore) advisoryLock(ctx context.Context, wait time.Duration, units []string) (*Lease, error) {
+	type target struct {
+		key  int64
+		what string
+	}
+	var targets []target
+	if len(units) == 0 {
+		k := lockKey(s.ns, runLockKey, "run")
+		targets = append(targets, target{k, fmt.Sprintf("advisory lock %d", k)})
+	}
+	for _, u := range units {
+		k := int64(hash64("forewarn", "unit", s.ns, u))
+		targets = append(targets, target{k, fmt.Sprintf("advisory lock %d of unit %s", k, u)})
+	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, s.wrap("taking the run lock", err)
 	}
-	key := lockKey(s.ns, runLockKey, "run")
 	start := time.Now()
-	ok, err := poll(ctx, wait, func(ctx context.Context) (bool, error) {
-		var got bool
-		err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got)
-		return got, err
-	})
-	if err != nil {
-		discard(conn)
-		return nil, s.wrap("taking the run lock", err)
+	deadline := start.Add(wait)
+	for _, t := range targets {
+		ok, err := poll(ctx, time.Until(deadline), func(ctx context.Context) (bool, error) {
+			var got bool
+			err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, t.key).Scan(&got)
+			return got, err
+		})
+		if err != nil {
+			discard(conn)
+			return nil, s.wrap("taking the run lock", err)
+		}
+		if !ok {
+			discard(conn) // ends the session: the locks taken so far go with it
+			return nil, &LockedError{Driver: DriverPostgres, Where: t.what, Waited: time.Since(start)}
+		}
 	}
-	if !ok {
-		conn.Close()
-		return nil, &LockedError{Driver: DriverPostgres, Where: fmt.Sprintf("advisory lock %d", key), Waited: time.Since(start)}
-	}
-	return onceFunc(func() error {
+	class := hash32("forewarn", "claim", s.ns)
+	return newLease(func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		var released bool
-		err := conn.QueryRowContext(ctx, `SELECT pg_advisory_unlock($1)`, key).Scan(&released)
-		if err != nil || !released {
-			// The session may still hold the lock: end it rather than
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock_all()`); err != nil {
+			// The session may still hold the locks: end it rather than
 			// hand the connection back to the pool.
 			discard(conn)
-			if err == nil {
-				err = errors.New("the lock was not held")
-			}
 			return s.wrap("releasing the run lock", err)
 		}
 		return conn.Close()
+	}, func(ctx context.Context, key string) (bool, error) {
+		var got bool
+		err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1::int4, $2::int4)`, class, hash32(key)).Scan(&got)
+		return got, s.wrap("claiming "+key, err)
 	}), nil
 }
 

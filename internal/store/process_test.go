@@ -35,12 +35,25 @@ func TestLockHelperProcess(t *testing.T) {
 	}
 	switch mode {
 	case "hold": // take the lock, say so, hold it until killed
-		if _, err := s.Lock(context.Background(), 0); err != nil {
+		if _, err := lock(s, context.Background(), 0); err != nil {
 			fmt.Println("lock:", err)
 			os.Exit(2)
 		}
 		fmt.Println("locked")
 		io.Copy(io.Discard, os.Stdin) // blocks until the parent kills us
+		os.Exit(0)
+	case "hold-unit": // take a unit's lock and a claim, hold them until killed
+		l, err := s.Lock(context.Background(), 0, "gh#1/3")
+		if err != nil {
+			fmt.Println("lock:", err)
+			os.Exit(2)
+		}
+		if ok, err := l.Claim(context.Background(), "github:acme/web#7"); !ok || err != nil {
+			fmt.Println("claim:", ok, err)
+			os.Exit(2)
+		}
+		fmt.Println("locked")
+		io.Copy(io.Discard, os.Stdin)
 		os.Exit(0)
 	case "write": // write ledger entries until killed, printing each one acknowledged
 		for i := 0; ; i++ {
@@ -57,7 +70,7 @@ func TestLockHelperProcess(t *testing.T) {
 			fmt.Println(e.Fingerprint)
 		}
 	case "try": // try for 300ms; exit 3 with the message when locked out
-		_, err := s.Lock(context.Background(), 300*time.Millisecond)
+		_, err := lock(s, context.Background(), 300*time.Millisecond)
 		if errors.Is(err, store.ErrLocked) {
 			fmt.Println(err)
 			os.Exit(3)
@@ -103,7 +116,7 @@ func testLockAcrossProcesses(t *testing.T, b backend) {
 	}
 
 	s := b.open(t)
-	if _, err := s.Lock(ctx, 300*time.Millisecond); !errors.Is(err, store.ErrLocked) {
+	if _, err := lock(s, ctx, 300*time.Millisecond); !errors.Is(err, store.ErrLocked) {
 		t.Fatalf("Lock while another process holds it = %v; want ErrLocked", err)
 	}
 
@@ -114,7 +127,7 @@ func testLockAcrossProcesses(t *testing.T, b backend) {
 		t.Fatal(err)
 	}
 	hold.Wait()
-	unlock, err := s.Lock(ctx, 10*time.Second)
+	unlock, err := lock(s, ctx, 10*time.Second)
 	if err != nil {
 		t.Fatalf("Lock after the holder died: %v", err)
 	}
@@ -145,6 +158,60 @@ func TestSQLiteLockAcrossProcesses(t *testing.T) {
 
 func TestPostgresLockAcrossProcesses(t *testing.T) {
 	testLockAcrossProcesses(t, pgBackend(t, pgDSN(t)))
+}
+
+// A worker killed while it holds a unit and a claim releases both with its
+// session: another worker gets them at once.
+func TestPostgresUnitDiesWithItsWorker(t *testing.T) {
+	b := pgBackend(t, pgDSN(t))
+	hold := helper(t, "hold-unit", b)
+	stdin, err := hold.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := hold.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hold.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	defer hold.Process.Kill()
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || strings.TrimSpace(line) != "locked" {
+		t.Fatalf("helper: %q %v", line, err)
+	}
+	s := b.open(t)
+	if _, err := s.Lock(ctx, 0, "gh#1/3"); !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("unit held by a live worker: %v; want ErrLocked", err)
+	}
+	other, err := s.Lock(ctx, 0, "gh#2/3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Release()
+	if ok, err := other.Claim(ctx, "github:acme/web#7"); ok || err != nil {
+		t.Fatalf("claim held by a live worker: %v, %v; want false", ok, err)
+	}
+	must(t, hold.Process.Kill())
+	hold.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ok, err := other.Claim(ctx, "github:acme/web#7")
+		must(t, err)
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the dead worker's claim lingered for 5s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	l, err := s.Lock(ctx, 5*time.Second, "gh#1/3")
+	if err != nil {
+		t.Fatalf("the dead worker's unit: %v", err)
+	}
+	must(t, l.Release())
 }
 
 // A run killed in the middle of writing the ledger loses nothing it was

@@ -36,7 +36,7 @@ type sqlStore struct {
 	n       names  // its table names
 	log     zerolog.Logger
 	scrub   func(string) string // removes secrets from error text
-	lock    func(ctx context.Context, wait time.Duration) (func() error, error)
+	lock    func(ctx context.Context, wait time.Duration, units []string) (*Lease, error)
 	closeFn func() error
 	once    sync.Once
 	cerr    error
@@ -50,8 +50,8 @@ func (s *sqlStore) Driver() string { return s.d.name }
 
 func (s *sqlStore) Namespace() string { return s.ns }
 
-func (s *sqlStore) Lock(ctx context.Context, wait time.Duration) (func() error, error) {
-	return s.lock(ctx, wait)
+func (s *sqlStore) Lock(ctx context.Context, wait time.Duration, units ...string) (*Lease, error) {
+	return s.lock(ctx, wait, unitList(units))
 }
 
 func (s *sqlStore) Close() error {
@@ -126,24 +126,66 @@ func fromNS(v sql.NullInt64) time.Time {
 // --- rule state ---
 
 func (s *sqlStore) RuleState(ctx context.Context) ([]byte, error) {
-	var b []byte
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT state FROM #rule_state WHERE id = 1`)).Scan(&b)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, s.wrap("reading rule state", err)
-	}
-	return b, nil
+	b, _, err := s.ScopeRuleState(ctx, "")
+	return b, err
 }
 
 func (s *sqlStore) SaveRuleState(ctx context.Context, state []byte) error {
+	return s.SaveScopeRuleState(ctx, "", state)
+}
+
+// ScopeRuleState reads the rule state of a scope: the installation's one
+// row for "", else the scope's row.
+func (s *sqlStore) ScopeRuleState(ctx context.Context, scope string) ([]byte, bool, error) {
+	var b []byte
+	var err error
+	if scope == "" {
+		err = s.db.QueryRowContext(ctx, s.q(`SELECT state FROM #rule_state WHERE id = 1`)).Scan(&b)
+	} else {
+		err = s.db.QueryRowContext(ctx, s.q(`SELECT state FROM #scope_rule_state WHERE scope = ?`), scope).Scan(&b)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, s.wrap("reading rule state", err)
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	return b, true, nil
+}
+
+func (s *sqlStore) SaveScopeRuleState(ctx context.Context, scope string, state []byte) error {
 	if state == nil {
 		state = []byte{}
 	}
-	err := s.exec(ctx, `INSERT INTO #rule_state (id, state, saved_ns) VALUES (1, ?, ?)
+	var err error
+	if scope == "" {
+		err = s.exec(ctx, `INSERT INTO #rule_state (id, state, saved_ns) VALUES (1, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET state = excluded.state, saved_ns = excluded.saved_ns`, state, time.Now().UnixNano())
+	} else {
+		err = s.exec(ctx, `INSERT INTO #scope_rule_state (scope, state, saved_ns) VALUES (?, ?, ?)
+		ON CONFLICT (scope) DO UPDATE SET state = excluded.state, saved_ns = excluded.saved_ns`, scope, state, time.Now().UnixNano())
+	}
 	return s.wrap("saving rule state", err)
+}
+
+func (s *sqlStore) RuleStates(ctx context.Context) ([][]byte, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT state FROM #rule_state UNION ALL SELECT state FROM #scope_rule_state`))
+	if err != nil {
+		return nil, s.wrap("reading rule states", err)
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, s.wrap("reading rule states", err)
+		}
+		out = append(out, b)
+	}
+	return out, s.wrap("reading rule states", rows.Err())
 }
 
 // --- ledger ---
@@ -308,18 +350,18 @@ func normSnapshot(s Snapshot) Snapshot {
 
 // --- run log ---
 
-func (s *sqlStore) StartRun(ctx context.Context, mode string, started time.Time) (int64, error) {
+func (s *sqlStore) StartRun(ctx context.Context, mode, scope string, started time.Time) (int64, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, s.wrap("starting the run log entry", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE #runs SET outcome = ? WHERE outcome = ?`), OutcomeAbandoned, OutcomeRunning); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE #runs SET outcome = ? WHERE outcome = ? AND scope = ?`), OutcomeAbandoned, OutcomeRunning, scope); err != nil {
 		return 0, s.wrap("starting the run log entry", err)
 	}
 	var id int64
-	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO #runs (mode, started_ns, outcome) VALUES (?, ?, ?) RETURNING id`),
-		mode, started.UnixNano(), OutcomeRunning).Scan(&id)
+	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO #runs (mode, scope, started_ns, outcome) VALUES (?, ?, ?, ?) RETURNING id`),
+		mode, scope, started.UnixNano(), OutcomeRunning).Scan(&id)
 	if err != nil {
 		return 0, s.wrap("starting the run log entry", err)
 	}
@@ -349,7 +391,7 @@ func (s *sqlStore) Runs(ctx context.Context, limit int) ([]Run, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, mode, started_ns, ended_ns, outcome, counts, error FROM #runs ORDER BY id DESC LIMIT ?`), limit)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, mode, scope, started_ns, ended_ns, outcome, counts, error FROM #runs ORDER BY id DESC LIMIT ?`), limit)
 	if err != nil {
 		return nil, s.wrap("reading the run log", err)
 	}
@@ -361,7 +403,7 @@ func (s *sqlStore) Runs(ctx context.Context, limit int) ([]Run, error) {
 			started, ended sql.NullInt64
 			counts, msg    sql.NullString
 		)
-		if err := rows.Scan(&r.ID, &r.Mode, &started, &ended, &r.Outcome, &counts, &msg); err != nil {
+		if err := rows.Scan(&r.ID, &r.Mode, &r.Scope, &started, &ended, &r.Outcome, &counts, &msg); err != nil {
 			return nil, s.wrap("reading the run log", err)
 		}
 		r.Started, r.Ended, r.Error = fromNS(started), fromNS(ended), msg.String

@@ -69,9 +69,8 @@ func openSQLite(ctx context.Context, path, ns string) (*sqlStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("state: migrating %s: %w", path, err)
 	}
-	lockPath := sqliteLockPath(path, ns)
-	s.lock = func(ctx context.Context, wait time.Duration) (func() error, error) {
-		return lockFile(ctx, lockPath, wait)
+	s.lock = func(ctx context.Context, wait time.Duration, units []string) (*Lease, error) {
+		return lockFiles(ctx, path, ns, units, wait)
 	}
 	return s, nil
 }
@@ -129,12 +128,54 @@ func openSQLiteRO(ctx context.Context, path, ns string) (s *sqlStore, ok bool, e
 	return &sqlStore{db: db, d: sqliteDialect, ns: ns, n: n, log: *zerolog.Ctx(ctx)}, true, nil
 }
 
-// sqliteLockPath is the run lock file: <path>.lock, or <path>.<namespace>.lock.
-func sqliteLockPath(path, ns string) string {
-	if ns == "" {
-		return path + ".lock"
+// sqliteLockPath is the lock file of the whole installation (unit ""):
+// <path>.lock, or <path>.<namespace>.lock; a unit of work has its own,
+// <path>[.<namespace>].unit-<hash>.lock.
+func sqliteLockPath(path, ns, unit string) string {
+	p := path
+	if ns != "" {
+		p += "." + ns
 	}
-	return path + "." + ns + ".lock"
+	if unit != "" {
+		p += fmt.Sprintf(".unit-%016x", hash64(unit))
+	}
+	return p + ".lock"
+}
+
+// lockFiles takes the lock file of every unit (of the installation when
+// there are none) within one wait; on failure it holds none.
+func lockFiles(ctx context.Context, path, ns string, units []string, wait time.Duration) (*Lease, error) {
+	if len(units) == 0 {
+		units = []string{""}
+	}
+	start := time.Now()
+	deadline := start.Add(wait)
+	var held []func() error
+	releaseAll := func() error {
+		var first error
+		for i := len(held) - 1; i >= 0; i-- {
+			if err := held[i](); err != nil && first == nil {
+				first = err
+			}
+		}
+		return first
+	}
+	for _, u := range units {
+		unlock, err := lockFile(ctx, sqliteLockPath(path, ns, u), time.Until(deadline))
+		if err != nil {
+			releaseAll()
+			var le *LockedError
+			if errors.As(err, &le) {
+				le.Waited = time.Since(start)
+				if u != "" {
+					le.Where = fmt.Sprintf("lock file %s of unit %s", sqliteLockPath(path, ns, u), u)
+				}
+			}
+			return nil, err
+		}
+		held = append(held, unlock)
+	}
+	return newLocalLease("sqlite\x00"+path+"\x00"+ns, releaseAll), nil
 }
 
 // lockFile takes an exclusive flock(2) on path. The kernel drops it when

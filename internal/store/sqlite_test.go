@@ -13,7 +13,7 @@ import (
 func TestSQLiteFile(t *testing.T) {
 	b := sqliteBackend(t)
 	s := b.open(t)
-	unlock, err := s.Lock(ctx, 0)
+	unlock, err := lock(s, ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,12 +24,15 @@ type Store interface {
 	tracker.Store
 	connectors.Cache
 
-	// Lock takes the run lock: a file lock beside the SQLite file, a
-	// session-level advisory lock on PostgreSQL, a process-wide lock with
-	// driver none. It waits up to wait (zero: one try) and then returns an
-	// error matching ErrLocked (a *LockedError). unlock releases the lock
-	// and is safe to call more than once.
-	Lock(ctx context.Context, wait time.Duration) (unlock func() error, err error)
+	// Lock takes the locks of the units of work a run judges (a source, or
+	// one shard of a source: "agency-gh#1/3"); with no units, the one lock
+	// of the whole installation (an unsharded run). A lock is a file lock
+	// beside the SQLite file, a session-level advisory lock on PostgreSQL,
+	// a process-wide lock with driver none. Lock waits up to wait for all
+	// of them (zero: one try each) and then returns an error matching
+	// ErrLocked (a *LockedError), holding none. The Lease also takes the
+	// claims on milestones; Release gives everything up.
+	Lock(ctx context.Context, wait time.Duration, units ...string) (*Lease, error)
 
 	// PutSnapshot records a milestone as it stood on s.Taken. There is one
 	// snapshot per milestone and UTC day: a later one the same day replaces
@@ -39,10 +42,20 @@ type Store interface {
 	// and Rebaselines read history out of them.
 	Snapshots(ctx context.Context, milestoneKey string) ([]Snapshot, error)
 
+	// ScopeRuleState returns the rule state saved by the runs of one scope
+	// (a shard, "1/3"; "" is the installation's, as RuleState); ok is false
+	// when none was saved yet.
+	ScopeRuleState(ctx context.Context, scope string) (state []byte, ok bool, err error)
+	SaveScopeRuleState(ctx context.Context, scope string, state []byte) error
+	// RuleStates returns every saved rule state (the installation's and
+	// each scope's): a scope with none yet starts from them.
+	RuleStates(ctx context.Context) ([][]byte, error)
+
 	// StartRun opens an entry in the run log and returns its id. Entries of
-	// earlier runs that never finished are marked abandoned (call it while
-	// holding the lock, so no other run is still going).
-	StartRun(ctx context.Context, mode string, started time.Time) (int64, error)
+	// earlier runs of the same scope ("" unsharded, "1/3" a shard) that
+	// never finished are marked abandoned (call it while holding the
+	// scope's locks, so no other run of it is still going).
+	StartRun(ctx context.Context, mode, scope string, started time.Time) (int64, error)
 	// FinishRun closes a run log entry.
 	FinishRun(ctx context.Context, id int64, r RunResult) error
 	// Runs returns up to limit run log entries, newest first.
@@ -107,6 +120,7 @@ type RunResult struct {
 type Run struct {
 	ID      int64          `json:"id"`
 	Mode    string         `json:"mode"`
+	Scope   string         `json:"scope,omitempty"` // the shard ("1/3"); empty for an unsharded run
 	Started time.Time      `json:"started"`
 	Ended   time.Time      `json:"ended,omitzero"`
 	Outcome string         `json:"outcome"`
@@ -201,8 +215,8 @@ func OpenReadOnly(ctx context.Context, c Config, getenv func(string) string) (St
 // readOnly refuses writes. Reads go to the store underneath.
 type readOnly struct{ Store }
 
-func (readOnly) Lock(context.Context, time.Duration) (func() error, error) {
-	return func() error { return nil }, nil
+func (readOnly) Lock(context.Context, time.Duration, ...string) (*Lease, error) {
+	return newLease(func() error { return nil }, func(context.Context, string) (bool, error) { return true, nil }), nil
 }
 func (readOnly) SaveRuleState(context.Context, []byte) error          { return ErrReadOnly }
 func (readOnly) LedgerPut(context.Context, tracker.LedgerEntry) error { return ErrReadOnly }
@@ -212,6 +226,7 @@ func (readOnly) FinishRun(context.Context, int64, RunResult) error    { return E
 func (readOnly) AppendForecast(context.Context, string, model.ForecastRecord) error {
 	return ErrReadOnly
 }
-func (readOnly) StartRun(context.Context, string, time.Time) (int64, error) {
+func (readOnly) SaveScopeRuleState(context.Context, string, []byte) error { return ErrReadOnly }
+func (readOnly) StartRun(context.Context, string, string, time.Time) (int64, error) {
 	return 0, ErrReadOnly
 }
