@@ -46,6 +46,9 @@ type Source struct {
 	sizePrefix   []string
 	sizeLabels   map[string]float64
 	sizeDefault  float64
+	// keep, when set, selects the repositories this source reads (one
+	// shard of them: see Only).
+	keep func(scope string) bool
 }
 
 var _ tracker.Source = (*Source)(nil)
@@ -128,6 +131,9 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	repos, err := s.repos(ctx, api)
 	if err != nil {
 		return res, s.c.explain(err)
+	}
+	if s.keep != nil {
+		repos = slices.DeleteFunc(slices.Clone(repos), func(r string) bool { return !s.keep(RepoScope(r)) })
 	}
 
 	var todo []repoMilestone

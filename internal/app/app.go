@@ -47,6 +47,9 @@ type Options struct {
 	RateLimit func(tracker string, remaining int)
 	// Transport is the innermost HTTP transport of the connectors (tests).
 	Transport http.RoundTripper
+	// Shard is this worker's part of the work when several share one
+	// state (--shard i/N); zero: all of it.
+	Shard Shard
 }
 
 // App is a loaded configuration, ready to run any number of times.
@@ -59,6 +62,7 @@ type App struct {
 	drafts   *notice.Renderer
 	report   report.Options
 	sources  []tracker.Source
+	parts    []part // the sources cut to the shard (sharded only)
 	target   tracker.Target
 	cache    *cacheProxy
 }
@@ -177,6 +181,12 @@ func Load(ctx context.Context, o Options) (*App, error) {
 	if err := l.Err(); err != nil {
 		return nil, err
 	}
+	if o.Shard.sharded() {
+		a.parts = o.Shard.split(a.sources)
+		// Each shard keeps its own conditional-request cache entries and
+		// connector sync snapshots: they describe its repositories only.
+		a.cache.prefix = "shard " + o.Shard.String() + "|"
+	}
 	return a, nil
 }
 
@@ -209,6 +219,16 @@ func (a *App) Summary() string {
 		fmt.Fprintf(&b, "%s: %s", s.Name, s.Kind)
 	}
 	fmt.Fprintf(&b, ")\n  target: %s\n  clients: %d\n  state: %s\n", a.Config.Target.Kind, len(a.Config.Clients), a.storeDriver())
+	if a.opts.Shard.sharded() {
+		var units []string
+		for _, p := range a.parts {
+			units = append(units, p.unit)
+		}
+		if len(units) == 0 {
+			units = []string{"none: nothing in this shard"}
+		}
+		fmt.Fprintf(&b, "  shard: %s (units: %s)\n", a.opts.Shard, strings.Join(units, ", "))
+	}
 	fmt.Fprintf(&b, "%s: ok\n%s", a.Config.RulesPath, strings.TrimRight(a.Rules.Summary(), "\n"))
 	return b.String()
 }
@@ -238,8 +258,11 @@ func (a *App) TargetHint() string {
 func (a *App) Close() error { return nil }
 
 // Run performs one pass. In run mode it opens the state store and holds
-// its lock for the whole pass, so overlapping runs never act at once; a
-// plan opens the store read-only (creating nothing) and takes no lock.
+// the locks of its units of work for the whole pass — the installation's
+// one lock when unsharded, one per source's share of the shard otherwise —
+// and claims every milestone before judging it, so no two workers ever act
+// on one milestone; a plan opens the store read-only (creating nothing)
+// and takes no lock.
 func (a *App) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, error) {
 	return a.run(ctx, mode, nil)
 }
@@ -287,18 +310,40 @@ func (a *App) run(ctx context.Context, mode tracker.Mode, after func(context.Con
 	if mode == tracker.ModePlan {
 		open = store.OpenReadOnly
 	}
+	sources, units, scope := a.sources, []string(nil), a.opts.Shard.String()
+	if a.opts.Shard.sharded() {
+		sources = nil
+		for _, p := range a.parts {
+			sources = append(sources, p.src)
+			units = append(units, p.unit)
+		}
+		if len(units) == 0 {
+			now := a.opts.Now().UTC()
+			return tracker.Report{Mode: mode, Started: now, Finished: now,
+				Notes: []string{fmt.Sprintf("shard %s holds no repository, project or board: nothing to judge", scope)}}, nil
+		}
+	}
 	st, err := open(ctx, a.storeCfg, a.opts.Getenv)
 	if err != nil {
 		return tracker.Report{}, fmt.Errorf("opening the state store: %w", err)
 	}
 	defer st.Close()
+	var ws tracker.Store = st
+	if scope != "" {
+		ws = scopedRules{st, scope}
+	}
 	if mode == tracker.ModeRun {
-		unlock, err := st.Lock(ctx, a.storeCfg.Wait())
+		lease, err := st.Lock(ctx, a.storeCfg.Wait(), units...)
 		if err != nil {
 			return tracker.Report{}, &LockedError{Err: err}
 		}
-		defer unlock()
-		runID, err := st.StartRun(ctx, string(mode), a.opts.Now().UTC())
+		defer lease.Release()
+		claimed := make([]tracker.Source, len(sources))
+		for i, s := range sources {
+			claimed[i] = claiming{s, lease}
+		}
+		sources = claimed
+		runID, err := st.StartRun(ctx, string(mode), scope, a.opts.Now().UTC())
 		if err != nil {
 			return tracker.Report{}, fmt.Errorf("opening the run log: %w", err)
 		}
@@ -307,9 +352,9 @@ func (a *App) run(ctx context.Context, mode tracker.Mode, after func(context.Con
 	a.cache.set(st)
 	defer a.cache.set(nil)
 	w := &worker.Worker{
-		Sources:      a.sources,
+		Sources:      sources,
 		Target:       a.target,
-		Store:        st,
+		Store:        ws,
 		Forecast:     a.forecaster(),
 		Rules:        ruleAdapter{a.Rules},
 		Drafter:      drafter{a.drafts},

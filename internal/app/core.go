@@ -44,6 +44,8 @@ func (d drafter) Draft(req worker.DraftRequest, f model.Format) (model.Ticket, e
 type cacheProxy struct {
 	mu sync.RWMutex
 	c  connectors.Cache
+	// prefix is put before every key: a shard's entries are its own.
+	prefix string
 }
 
 func (p *cacheProxy) set(c connectors.Cache) {
@@ -58,14 +60,14 @@ func (p *cacheProxy) Get(key string) (connectors.CacheEntry, bool) {
 	if p.c == nil {
 		return connectors.CacheEntry{}, false
 	}
-	return p.c.Get(key)
+	return p.c.Get(p.prefix + key)
 }
 
 func (p *cacheProxy) Put(key string, e connectors.CacheEntry) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.c != nil {
-		p.c.Put(key, e)
+		p.c.Put(p.prefix+key, e)
 	}
 }
 

@@ -112,6 +112,7 @@ type common struct {
 	logLevel string
 	now      string
 	json     bool
+	shard    string
 }
 
 func (c *common) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -123,6 +124,7 @@ func (c *common) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&c.now, "now", "", "freeze the clock at `time` (YYYY-MM-DD or RFC 3339), to reproduce a run")
 	fs.BoolVar(&c.json, "json", false, "print the report (check: the summary) as JSON")
+	fs.StringVar(&c.shard, "shard", "", "judge only part `i/N` of the repositories, projects and boards (e.g. 0/3), beside other workers sharing the state")
 }
 
 func (c *common) clock() (func() time.Time, error) {
@@ -150,7 +152,11 @@ func (c *common) options(stderr io.Writer, getenv func(string) string) (app.Opti
 	if err != nil {
 		return app.Options{}, red, err
 	}
-	return app.Options{ConfigPath: c.config, Log: log, Getenv: getenv, Now: now}, red, nil
+	shard, err := app.ParseShard(c.shard)
+	if err != nil {
+		return app.Options{}, red, err
+	}
+	return app.Options{ConfigPath: c.config, Log: log, Getenv: getenv, Now: now, Shard: shard}, red, nil
 }
 
 // runArgs are the parsed flags of run, plan and check.
