@@ -217,7 +217,7 @@ func TestMultiWorkerKillLoop(t *testing.T) {
 	rng := mrand.New(mrand.NewPCG(uint64(seed), 19))
 	db := pgDB(t, dsn)
 	var s multiStats
-	typical := time.Second
+	typical := 600 * time.Millisecond
 	for i := range iterations {
 		typical = multiIteration(t, dsn, db, rng, &s, typical)
 		if t.Failed() {
@@ -245,6 +245,7 @@ func multiIteration(t *testing.T, dsn string, db *sql.DB, rng *mrand.Rand, s *mu
 	want := w.expected()
 	s.iterations++
 	var longest time.Duration
+	var killed [workers]int // SIGKILLs per shard so far
 	for cycle := 1; cycle <= 2; cycle++ {
 		judged := map[string][]int{} // milestone → the shards that judged it
 		var runs [workers]int
@@ -287,6 +288,7 @@ func multiIteration(t *testing.T, dsn string, db *sql.DB, rng *mrand.Rand, s *mu
 			switch {
 			case d.r.code == -int(syscall.SIGKILL):
 				s.kills++
+				killed[d.idx]++
 				s.pending += multiPending(t, dsn, ns, want)
 				s.dups += multiCheckOnce(t, w)
 				start(d.idx) // the index is retried
@@ -341,16 +343,17 @@ func multiIteration(t *testing.T, dsn string, db *sql.DB, rng *mrand.Rand, s *mu
 			}
 			s.expected += len(want)
 		}
-		checkRunLog(t, dsn, ns, cycle)
+		checkRunLog(t, dsn, ns, cycle, killed)
 	}
 	s.creates += w.jr.Count("POST /rest/api/2/issue")
 	return max(typical/2, longest)
 }
 
-// checkRunLog: each shard has exactly `cycle` finished runs (one per
-// cycle); every other run of it was killed (abandoned, or still marked
-// running when the kill was its shard's last).
-func checkRunLog(t *testing.T, dsn, ns string, cycle int) {
+// checkRunLog: each shard has a finished run in every cycle; more only
+// where a run of that shard was killed after it had recorded its end (the
+// index is retried and judges its shard again: the same shard, never
+// another worker's).
+func checkRunLog(t *testing.T, dsn, ns string, cycle int, killed [workers]int) {
 	t.Helper()
 	st, err := store.OpenReadOnly(context.Background(), store.Config{Driver: "postgres", DSNEnv: "DSN", Namespace: ns},
 		func(string) string { return dsn })
@@ -370,8 +373,8 @@ func checkRunLog(t *testing.T, dsn, ns string, cycle int) {
 	}
 	for i := range workers {
 		scope := fmt.Sprintf("%d/%d", i, workers)
-		if ok[scope] != cycle {
-			t.Errorf("run log after cycle %d: shard %s has %d finished runs; want %d", cycle, scope, ok[scope], cycle)
+		if ok[scope] < cycle || ok[scope] > cycle+killed[i] {
+			t.Errorf("run log after cycle %d: shard %s has %d finished runs; want %d (+ at most its %d killed runs)", cycle, scope, ok[scope], cycle, killed[i])
 		}
 	}
 }
