@@ -321,6 +321,17 @@ func multiIteration(t *testing.T, dsn string, db *sql.DB, rng *mrand.Rand, s *mu
 				t.Errorf("cycle %d: %s judged by workers %v", cycle, key, judged[key])
 			}
 		}
+		// The split is by repository and project, not by source: the
+		// GitHub source's repositories are spread over several workers.
+		ghShards := map[int]bool{}
+		for key, by := range judged {
+			if strings.HasPrefix(key, "github:") && len(by) > 0 {
+				ghShards[by[0]] = true
+			}
+		}
+		if len(ghShards) < 2 {
+			t.Errorf("cycle %d: the GitHub repositories were judged by %d worker(s); want them split", cycle, len(ghShards))
+		}
 		for key := range judged {
 			if !slices.Contains(w.milestones(), key) {
 				t.Errorf("cycle %d: unknown milestone %s judged", cycle, key)
