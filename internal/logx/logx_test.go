@@ -250,6 +250,9 @@ func TestRedactorEveryEncoding(t *testing.T) {
 		"pem":                "key: -----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
 	} {
 		got := r.String(text)
+		if strings.Contains(got, logx.Redacted+"]") || strings.Contains(got, "["+logx.Redacted) {
+			t.Errorf("%s: redacted twice over: %q", name, got)
+		}
 		if !strings.Contains(got, logx.Redacted) {
 			t.Errorf("%s: nothing redacted in %q", name, got)
 		}

@@ -145,7 +145,7 @@ var shapes = []struct {
 	// A PEM block (a private key quoted whole).
 	{regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----`), Redacted},
 	// An Authorization header quoted back, however short its credential.
-	{regexp.MustCompile(`(?i)(authorization\W{0,6}\s*)(Basic|Bearer|token)(\s+)[^\s"',;\]\\]+`), "${1}${2}${3}" + Redacted},
+	{regexp.MustCompile(`(?i)(authorization\W{0,6}\s*)(Basic|Bearer|token)(\s+)[^\s"',;\[\]\\]+`), "${1}${2}${3}" + Redacted},
 	// The credential of an Authorization header: Basic, Bearer, token.
 	{regexp.MustCompile(`(?i)\b(Basic|Bearer|token)(\s+|%20|\+)[A-Za-z0-9\-._~+/]{16,}=*`), "${1}${2}" + Redacted},
 	// A JSON web token.
