@@ -166,6 +166,69 @@ func Check(objs []Object) error {
 	return errors.Join(errs...)
 }
 
+// CheckWorkers checks the multi-worker form (deploy/kubernetes/multi-worker):
+// every pod check of Check, and for each CronJob an Indexed Job whose
+// completions, parallelism and the N of every container's --shard i/N are
+// one number, with i from JOB_COMPLETION_INDEX; and a configuration whose
+// state is PostgreSQL (several processes share it).
+func CheckWorkers(objs []Object) error {
+	var errs []error
+	fail := func(o Object, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", o.where(), fmt.Sprintf(format, args...)))
+	}
+	names := map[string]map[string]bool{"ConfigMap": {}, "Secret": {}, "PersistentVolumeClaim": {}}
+	jobs, postgres := 0, false
+	for _, o := range objs {
+		switch v := o.Obj.(type) {
+		case *corev1.ConfigMap:
+			names["ConfigMap"][v.Name] = true
+			postgres = postgres || strings.Contains(v.Data["forewarn.yaml"], "driver: postgres")
+		case *corev1.Secret:
+			names["Secret"][v.Name] = true
+		}
+	}
+	if !postgres {
+		errs = append(errs, errors.New("no ConfigMap's forewarn.yaml uses driver: postgres; several workers need a shared PostgreSQL state"))
+	}
+	for _, o := range objs {
+		cj, ok := o.Obj.(*batchv1.CronJob)
+		if !ok {
+			continue
+		}
+		jobs++
+		js := cj.Spec.JobTemplate.Spec
+		if cj.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
+			fail(o, "CronJob %s: spec.concurrencyPolicy must be Forbid", cj.Name)
+		}
+		if js.CompletionMode == nil || *js.CompletionMode != batchv1.IndexedCompletion {
+			fail(o, "CronJob %s: the job must be Indexed (completionMode: Indexed) so each pod gets its shard", cj.Name)
+		}
+		if js.Completions == nil || js.Parallelism == nil || *js.Completions != *js.Parallelism || *js.Completions < 2 {
+			fail(o, "CronJob %s: completions and parallelism must be equal and at least 2 (every shard at once)", cj.Name)
+		}
+		spec := js.Template.Spec
+		checkPod(o, "spec.jobTemplate.spec.template.spec", spec, names, fail)
+		for _, c := range spec.Containers {
+			shard := ""
+			for i, a := range c.Args {
+				if a == "--shard" && i+1 < len(c.Args) {
+					shard = c.Args[i+1]
+				} else if v, ok := strings.CutPrefix(a, "--shard="); ok {
+					shard = v
+				}
+			}
+			idx, n, _ := strings.Cut(shard, "/")
+			if idx != "$(JOB_COMPLETION_INDEX)" || js.Completions == nil || n != fmt.Sprint(*js.Completions) {
+				fail(o, "container %s: args must hold --shard $(JOB_COMPLETION_INDEX)/N with N = completions (got %q)", c.Name, shard)
+			}
+		}
+	}
+	if jobs == 0 {
+		errs = append(errs, errors.New("no CronJob among the multi-worker manifests"))
+	}
+	return errors.Join(errs...)
+}
+
 // pinnedImage: a digest, or a tag other than latest.
 func pinnedImage(image string) bool {
 	if strings.Contains(image, "@sha256:") {

@@ -376,3 +376,65 @@ func TestConfigMapChecks(t *testing.T) {
 	}
 	t.Logf("%s", out)
 }
+
+const workers = "../kubernetes/multi-worker"
+
+// TestMultiWorkerManifests validates the multi-worker form with the
+// example Secret, and shows its own mistakes are caught.
+func TestMultiWorkerManifests(t *testing.T) {
+	objs, err := validate.Load(workers)
+	if err != nil {
+		t.Fatalf("decoding the manifests:\n%v", err)
+	}
+	if s := validate.AppliedSecrets(objs); len(s) > 0 {
+		t.Fatalf("a Secret with values is in the applied set: %v", s)
+	}
+	data, err := os.ReadFile(exampleSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := validate.Decode("secret.example.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate.CheckWorkers(append(objs, ex...)); err != nil {
+		t.Fatalf("checking the multi-worker manifests:\n%v", err)
+	}
+	raw, err := os.ReadFile(filepath.Join(workers, "cronjob.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, err := os.ReadFile(filepath.Join(workers, "configmap.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, old, new, cm, want string }{
+		{"N of --shard differs from completions", `"$(JOB_COMPLETION_INDEX)/3"`, `"$(JOB_COMPLETION_INDEX)/4"`, "", "--shard $(JOB_COMPLETION_INDEX)/N"},
+		{"not Indexed", "completionMode: Indexed", "completionMode: NonIndexed", "", "must be Indexed"},
+		{"fewer pods at once than shards", "parallelism: 3", "parallelism: 1", "", "completions and parallelism must be equal"},
+		{"SQLite state", "", "", "driver: sqlite", "driver: postgres"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			job := string(raw)
+			if c.old != "" {
+				job = strings.Replace(job, c.old, c.new, 1)
+			}
+			conf := string(cm)
+			if c.cm != "" {
+				conf = strings.Replace(conf, "driver: postgres", c.cm, 1)
+			}
+			a, err := validate.Decode("cronjob.yaml", []byte(job))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := validate.Decode("configmap.yaml", []byte(conf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = validate.CheckWorkers(append(append(a, b...), ex...))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("CheckWorkers = %v; want %q", err, c.want)
+			}
+		})
+	}
+}
