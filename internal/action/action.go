@@ -6,6 +6,7 @@
 package action
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,7 @@ import (
 	"github.com/forewarn/forewarn/internal/config"
 	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/logx"
+	"github.com/forewarn/forewarn/internal/report"
 	"github.com/forewarn/forewarn/internal/table"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
@@ -49,6 +51,12 @@ type LoadOptions struct {
 // Loader loads the configuration; bad input comes back as *diag.List.
 type Loader func(ctx context.Context, o LoadOptions) (Runner, error)
 
+// PortfolioRunner is a Runner that also builds the portfolio page's data
+// (*app.App does); the Action then writes the page for the upload step.
+type PortfolioRunner interface {
+	RunPortfolio(ctx context.Context, mode tracker.Mode) (tracker.Report, report.Portfolio, error)
+}
+
 // Inputs are the Action's inputs, read from INPUT_* variables.
 type Inputs struct {
 	Config   string // INPUT_CONFIG (default forewarn.yaml)
@@ -57,6 +65,10 @@ type Inputs struct {
 	Token    string // INPUT_TOKEN; never printed
 	PlanFile string // INPUT_PLAN_FILE (default $RUNNER_TEMP/forewarn-plan.json)
 	LogLevel string // INPUT_LOG_LEVEL (default info)
+	// ReportFile is where the portfolio page goes (INPUT_REPORT_FILE,
+	// default $RUNNER_TEMP/forewarn-portfolio/index.html); action.yml
+	// uploads its folder as an artifact.
+	ReportFile string
 }
 
 // ReadInputs maps the INPUT_* variables.
@@ -68,6 +80,8 @@ func ReadInputs(getenv func(string) string) (Inputs, error) {
 		Token:    strings.TrimSpace(getenv("INPUT_TOKEN")),
 		PlanFile: strings.TrimSpace(getenv("INPUT_PLAN_FILE")),
 		LogLevel: strings.TrimSpace(getenv("INPUT_LOG_LEVEL")),
+
+		ReportFile: strings.TrimSpace(getenv("INPUT_REPORT_FILE")),
 	}
 	if in.Config == "" {
 		in.Config = "forewarn.yaml"
@@ -88,6 +102,13 @@ func ReadInputs(getenv func(string) string) (Inputs, error) {
 	}
 	if in.LogLevel == "" {
 		in.LogLevel = "info"
+	}
+	if in.ReportFile == "" {
+		dir := getenv("RUNNER_TEMP")
+		if dir == "" {
+			dir = "."
+		}
+		in.ReportFile = filepath.Join(dir, "forewarn-portfolio", "index.html")
 	}
 	return in, nil
 }
@@ -146,7 +167,17 @@ func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io
 	}
 	defer r.Close()
 
-	rep, err := r.Run(ctx, in.Mode)
+	var (
+		rep       tracker.Report
+		portfolio *report.Portfolio
+	)
+	if pr, ok := r.(PortfolioRunner); ok {
+		var p report.Portfolio
+		rep, p, err = pr.RunPortfolio(ctx, in.Mode)
+		portfolio = &p
+	} else {
+		rep, err = r.Run(ctx, in.Mode)
+	}
 	if err != nil {
 		fmt.Fprintf(safeOut, "::error::forewarn %s: %s\n", in.Mode, escapeData(err.Error()))
 		summary.Problems = append(summary.Problems, err.Error())
@@ -158,6 +189,13 @@ func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io
 		fmt.Fprintf(safeOut, "::warning::could not write the plan file: %s\n", escapeData(err.Error()))
 	} else {
 		out["plan-file"] = in.PlanFile
+	}
+	if portfolio != nil {
+		if err := writePage(in.ReportFile, *portfolio, red); err != nil {
+			fmt.Fprintf(safeOut, "::warning::could not write the portfolio page: %s\n", escapeData(err.Error()))
+		} else {
+			out["report-file"] = in.ReportFile
+		}
 	}
 	// The step log: the same table and notes the CLI prints, then an
 	// annotation for each thing that went wrong, so it shows on the run's
@@ -246,6 +284,19 @@ func failedActions(r tracker.Report) int {
 		}
 	}
 	return n
+}
+
+// writePage writes the portfolio page, scrubbed of every secret like the
+// plan file, readable by the upload step.
+func writePage(path string, p report.Portfolio, red *logx.Redactor) error {
+	var b bytes.Buffer
+	if err := report.Render(&b, p); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(red.String(b.String())), 0o644)
 }
 
 // writePlan writes the report as JSON, scrubbed of every secret (the

@@ -28,6 +28,7 @@ type actionYML struct {
 			Run  string            `yaml:"run"`
 			If   string            `yaml:"if"`
 			Uses string            `yaml:"uses"`
+			With map[string]string `yaml:"with"`
 		} `yaml:"steps"`
 	} `yaml:"runs"`
 }
@@ -61,6 +62,18 @@ func TestActionYML(t *testing.T) {
 			built = true
 		}
 	}
+	var uploaded, linked bool
+	for _, s := range a.Runs.Steps {
+		if s.ID == "portfolio" && strings.HasPrefix(s.Uses, "actions/upload-artifact@") && s.With["path"] == "${{ steps.forewarn.outputs.report-file }}" {
+			uploaded = true
+		}
+		if strings.Contains(s.Run, "GITHUB_STEP_SUMMARY") && s.Env["ARTIFACT_URL"] == "${{ steps.portfolio.outputs.artifact-url }}" {
+			linked = true
+		}
+	}
+	if !uploaded || !linked {
+		t.Errorf("the portfolio page is not uploaded (%v) or not linked from the job summary (%v)", uploaded, linked)
+	}
 	if !built {
 		t.Error("no static build step (CGO_ENABLED=0 go build -trimpath)")
 	}
@@ -93,7 +106,7 @@ func TestActionYML(t *testing.T) {
 	}
 	s := &action.Summary{}
 	written := s.Outputs()
-	written["plan-file"], written["exit-code"] = "", ""
+	written["plan-file"], written["exit-code"], written["report-file"] = "", "", ""
 	var want, got []string
 	for k := range written {
 		want = append(want, k)

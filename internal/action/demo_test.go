@@ -3,6 +3,7 @@ package action_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,6 +47,12 @@ func TestDemoThroughMain(t *testing.T) {
 		t.Fatalf("a plan wrote %d drafts", len(drafts))
 	}
 	t.Logf("plan job summary:\n%s", summary)
+	// The portfolio page, for the upload step: the demo's four milestones.
+	page, err := os.ReadFile(out["report-file"])
+	if want := filepath.Join(dir, "tmp", "forewarn-portfolio", "index.html"); out["report-file"] != want || err != nil ||
+		strings.Count(string(page), `<tr class="ms row-`) != 4 {
+		t.Errorf("report-file %q (want %q): %v; the page should hold the demo's 4 milestones", out["report-file"], want, err)
+	}
 
 	code, out1, _ := run("run")
 	if code != action.ExitOK || out1["created"] != out["created"] {
