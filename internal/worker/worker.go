@@ -522,7 +522,7 @@ func (w *Worker) history(ctx context.Context, st tracker.Store, f Firing, j Judg
 			h.FirstDetected = notice.FirstFired
 		}
 		h.NoticeDrafted = notice.Created
-		if notice.State == "created" && notice.Ref.ID != "" {
+		if (notice.State == tracker.LedgerComplete || notice.State == tracker.LedgerCreated) && notice.Ref.ID != "" {
 			h.NoticeID, h.NoticeURL = notice.Ref.ID, notice.Ref.URL
 		}
 	}
