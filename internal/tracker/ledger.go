@@ -55,4 +55,8 @@ const (
 	LedgerCreated LedgerState = "created"
 	// LedgerComplete: the ticket exists and holds what forewarn wrote.
 	LedgerComplete LedgerState = "complete"
+	// LedgerDiscarded: the ticket existed and is gone from its target (a
+	// person deleted the draft). Updated is when that was noticed; the
+	// ticket is not written again unless its rule fires anew after it.
+	LedgerDiscarded LedgerState = "discarded"
 )

@@ -26,6 +26,10 @@ const (
 	// ActionDeferred: the run's operations budget ran out; the next run
 	// picks the finding up again.
 	ActionDeferred ActionKind = "deferred"
+	// ActionDiscarded: the ticket was deleted from its target (a person
+	// discarded the draft); it is recorded and not written again while
+	// its rule keeps firing.
+	ActionDiscarded ActionKind = "discarded"
 )
 
 // Action is one step of reconciliation.

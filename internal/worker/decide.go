@@ -17,6 +17,9 @@ const (
 	OpComment OpKind = "comment" // add the draft's comment
 	OpReopen  OpKind = "reopen"  // reopen a closed ticket
 	OpLeave   OpKind = "leave"   // write nothing to the target
+	// OpDiscard writes nothing to the target: the ticket is gone from it,
+	// and the ledger records it as discarded.
+	OpDiscard OpKind = "discard"
 )
 
 // Op is one step of reconciling a firing with its ticket, with its reason.
@@ -41,6 +44,7 @@ type Situation struct {
 	Entry  *tracker.LedgerEntry // nil: the ledger knows nothing of it
 	Found  *model.TicketRef     // nil: no ticket carries the fingerprint
 	Draft  model.Ticket
+	Target string // the target's name (a ledger entry of another target is not this one's ticket)
 }
 
 // Decide is the reconciliation state machine, pure: given a situation and
@@ -48,6 +52,10 @@ type Situation struct {
 // for. It never writes; the executor performs the ops one at a time, and a
 // plan prints them.
 //
+//   - nothing found where the ledger knows a ticket (complete, or
+//     already discarded) in this target: discarded, nothing written —
+//     unless the rule fired anew after the ticket was last written or
+//     discarded, which drafts afresh;
 //   - nothing found: create (a comment-only firing leaves: nothing to
 //     comment on yet);
 //   - closed as won't do: leave, never reopened; closed outside the reopen
@@ -61,6 +69,9 @@ type Situation struct {
 func Decide(s Situation, now time.Time, reopenWithin time.Duration) []Op {
 	f, ref, draft := s.Firing, s.Found, s.Draft
 	if ref == nil {
+		if op, ok := discarded(s); ok {
+			return []Op{op}
+		}
 		if f.Finding.CommentOnly {
 			return []Op{{Kind: OpLeave, Reason: "no ticket to comment on yet"}}
 		}
@@ -128,6 +139,31 @@ func Decide(s Situation, now time.Time, reopenWithin time.Duration) []Op {
 	return last(OpUpdate, reason, draft.Digest())
 }
 
+// discarded reports whether a ticket that is not found was discarded: the
+// ledger knows it existed in this target (or already recorded it as
+// discarded), and the rule has not fired anew since the ticket was last
+// written or found gone. A pending entry is a create that may never have
+// happened: that one is created.
+func discarded(s Situation) (Op, bool) {
+	e := s.Entry
+	if e == nil || e.Target != s.Target || s.Firing.Finding.CommentOnly {
+		return Op{}, false
+	}
+	switch e.State {
+	case tracker.LedgerCreated, tracker.LedgerComplete:
+		if s.Firing.Finding.FiredAt.After(e.Updated) && !e.Updated.IsZero() {
+			return Op{}, false // a new firing since the last write: a fresh draft
+		}
+		return Op{Kind: OpDiscard, Record: true, Reason: fmt.Sprintf("gone from %s: recorded as discarded, not re-created", s.Target)}, true
+	case tracker.LedgerDiscarded:
+		if s.Firing.Finding.FiredAt.After(e.Updated) {
+			return Op{}, false
+		}
+		return Op{Kind: OpDiscard, Reason: fmt.Sprintf("discarded on %s: not re-created while its rule keeps firing", e.Updated.UTC().Format(time.DateOnly))}, true
+	}
+	return Op{}, false
+}
+
 // summary is how a firing's ops read in the report: the first op that is
 // not a reopen or a follow-up names the action; a reopen followed only by
 // leaving is reported as the reopen, with the reason for leaving.
@@ -154,5 +190,5 @@ func summary(ops []Op) (tracker.ActionKind, string) {
 
 var actionKind = map[OpKind]tracker.ActionKind{
 	OpCreate: tracker.ActionCreate, OpUpdate: tracker.ActionUpdate, OpComment: tracker.ActionComment,
-	OpReopen: tracker.ActionReopen, OpLeave: tracker.ActionNone,
+	OpReopen: tracker.ActionReopen, OpLeave: tracker.ActionNone, OpDiscard: tracker.ActionDiscarded,
 }

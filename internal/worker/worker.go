@@ -330,7 +330,7 @@ func (w *Worker) reconcile(ctx context.Context, mode tracker.Mode, st tracker.St
 			return x.fail(tracker.ActionCreate, fmt.Errorf("looking for the existing ticket: %w", err))
 		}
 	}
-	sit := Situation{Firing: f, Found: ref, Draft: ticket}
+	sit := Situation{Firing: f, Found: ref, Draft: ticket, Target: w.Target.Name()}
 	if haveEntry {
 		sit.Entry = &entry
 	}
@@ -350,7 +350,7 @@ func (w *Worker) reconcile(ctx context.Context, mode tracker.Mode, st tracker.St
 func writesIn(ops []Op) int {
 	n := 0
 	for _, op := range ops {
-		if op.Kind != OpLeave {
+		if op.Kind != OpLeave && op.Kind != OpDiscard {
 			n++
 		}
 	}
@@ -391,6 +391,9 @@ func (x *executor) fail(kind tracker.ActionKind, err error) outcome {
 func (x *executor) execute(ctx context.Context, s Situation, ops []Op) outcome {
 	if len(ops) == 1 && ops[0].Kind == OpCreate {
 		return x.create(ctx, s)
+	}
+	if ops[0].Kind == OpDiscard {
+		return x.discard(ctx, s, ops[0])
 	}
 	if s.Found == nil || ops[len(ops)-1].Kind == OpLeave && !ops[len(ops)-1].Record {
 		return outcome{Action: x.a} // nothing to write, nothing to record
@@ -448,6 +451,22 @@ func (x *executor) execute(ctx context.Context, s Situation, ops []Op) outcome {
 	}
 	x.a.Done = writes > 0 && x.a.Err == ""
 	return outcome{Action: x.a, ops: writes}
+}
+
+// discard records, once, that the ticket is gone from its target: the
+// ledger keeps it as discarded from now, and nothing is written.
+func (x *executor) discard(ctx context.Context, s Situation, op Op) outcome {
+	if !op.Record {
+		return outcome{Action: x.a} // already recorded
+	}
+	rec := *s.Entry
+	rec.State, rec.Updated = tracker.LedgerDiscarded, x.now
+	if err := x.st.LedgerPut(ctx, rec); err != nil {
+		return x.fail(tracker.ActionDiscarded, fmt.Errorf("recording %s as discarded: %w", rec.Ref.ID, err))
+	}
+	x.log.Info().Str("ticket", rec.Ref.ID).Msg("ticket gone from the target: recorded as discarded")
+	x.a.Ref = rec.Ref
+	return outcome{Action: x.a}
 }
 
 // create is the exactly-once protocol: record the intent (pending), create
