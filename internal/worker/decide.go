@@ -52,10 +52,8 @@ type Situation struct {
 // for. It never writes; the executor performs the ops one at a time, and a
 // plan prints them.
 //
-//   - nothing found where the ledger knows a ticket (complete, or
-//     already discarded) in this target: discarded, nothing written —
-//     unless the rule fired anew after the ticket was last written or
-//     discarded, which drafts afresh;
+//   - nothing found where the ledger knows a ticket (created, complete or
+//     already discarded) in this target: discarded, nothing written;
 //   - nothing found: create (a comment-only firing leaves: nothing to
 //     comment on yet);
 //   - closed as won't do: leave, never reopened; closed outside the reopen
@@ -140,9 +138,10 @@ func Decide(s Situation, now time.Time, reopenWithin time.Duration) []Op {
 }
 
 // discarded reports whether a ticket that is not found was discarded: the
-// ledger knows it existed in this target (or already recorded it as
-// discarded), and the rule has not fired anew since the ticket was last
-// written or found gone. A pending entry is a create that may never have
+// ledger knows it existed in this target, or already recorded it as
+// discarded. A person deleted it; a new draft would undo their decision,
+// so it stays discarded until its ledger record is removed
+// (docs/drafts.md). A pending entry is a create that may never have
 // happened: that one is created.
 func discarded(s Situation) (Op, bool) {
 	e := s.Entry
@@ -151,15 +150,9 @@ func discarded(s Situation) (Op, bool) {
 	}
 	switch e.State {
 	case tracker.LedgerCreated, tracker.LedgerComplete:
-		if s.Firing.Finding.FiredAt.After(e.Updated) && !e.Updated.IsZero() {
-			return Op{}, false // a new firing since the last write: a fresh draft
-		}
 		return Op{Kind: OpDiscard, Record: true, Reason: fmt.Sprintf("gone from %s: recorded as discarded, not re-created", s.Target)}, true
 	case tracker.LedgerDiscarded:
-		if s.Firing.Finding.FiredAt.After(e.Updated) {
-			return Op{}, false
-		}
-		return Op{Kind: OpDiscard, Reason: fmt.Sprintf("discarded on %s: not re-created while its rule keeps firing", e.Updated.UTC().Format(time.DateOnly))}, true
+		return Op{Kind: OpDiscard, Reason: fmt.Sprintf("discarded on %s: not re-created", e.Updated.UTC().Format(time.DateOnly))}, true
 	}
 	return Op{}, false
 }
