@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
 )
 
 //go:embed page.html
@@ -211,8 +213,11 @@ func row(m Milestone, w *words, now time.Time, ax Axis, x func(time.Time) string
 		if m.State == "closed" && m.Status != "done" {
 			r.NoDate = w.Closed
 		}
-	case m.Status == StatusDiverging:
+	case m.Status == string(model.ForecastDiverging):
 		r.Class, r.NoDate = "nodate", w.Diverging
+		if m.Reason != "" {
+			r.NoDate += " (" + m.Reason + ")"
+		}
 	default:
 		r.Class, r.NoDate = "nodate", w.NoForecast
 		if m.Reason != "" {

@@ -48,10 +48,6 @@ const (
 	LikelihoodHigh   = "high"   // 85 % and more
 )
 
-// StatusDiverging is the forecast status of a milestone whose scope grows
-// faster than its work closes: there is no date to show.
-const StatusDiverging = "diverging"
-
 // Input is what Build needs: the run's report, the configured clients and
 // the forecast a week earlier per milestone key (absent: none stored).
 type Input struct {
@@ -285,14 +281,14 @@ func milestone(mr tracker.MilestoneReport, now time.Time, weekAgo map[string]mod
 		row.Risk = -1
 	case row.Overdue:
 		row.Risk = 2
-	case row.Status == StatusDiverging:
+	case row.Status == string(model.ForecastDiverging):
 		row.Risk = 1
 	case row.ProbOnTime != nil:
 		row.Risk = 1 - *row.ProbOnTime
 	default: // no probability: as uncertain as a coin
 		row.Risk = 0.5
 	}
-	row.AtRisk = open && (row.Overdue || row.Status == StatusDiverging || (row.ProbOnTime != nil && row.Likelihood == LikelihoodLow))
+	row.AtRisk = open && (row.Overdue || row.Status == string(model.ForecastDiverging) || (row.ProbOnTime != nil && row.Likelihood == LikelihoodLow))
 	if r, ok := weekAgo[m.Key]; ok {
 		past := &Past{AsOf: r.AsOf.UTC(), Status: string(r.Status)}
 		if r.Status == model.ForecastOK {

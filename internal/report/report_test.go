@@ -39,6 +39,9 @@ func ms(key, client, due string, status model.ForecastStatus, prob float64) trac
 	if status == model.ForecastInsufficient {
 		f.Reason = "fewer than 3 items done in the window"
 	}
+	if status == model.ForecastDiverging {
+		f.Reason = "scope grew 12 items in 4 weeks, 5 were done"
+	}
 	for i := range 10 {
 		f.Burndown = append(f.Burndown, model.BurndownPoint{Day: now.AddDate(0, 0, i-10), Scope: 17 + i/3, Remaining: 20 - i})
 	}
@@ -52,7 +55,7 @@ func fixture() report.Input {
 		ms("acme-edge", "acme", "2026-12-10", model.ForecastOK, 0.846), // shown as 85 %: high
 		ms("brouwer-new", "brouwer", "2026-12-11", model.ForecastInsufficient, 0),
 		ms("brouwer-late", "brouwer", "2026-11-13", model.ForecastOK, 0),
-		ms("brouwer-diverging", "brouwer", "2027-01-15", report.StatusDiverging, 0),
+		ms("brouwer-diverging", "brouwer", "2027-01-15", model.ForecastDiverging, 0),
 		ms("loose", "", "2026-12-01", model.ForecastOK, 0.5),
 	}}
 	rep.Milestones[0].Findings = []model.Finding{{Rule: "weekly-progress-update", Severity: "info", Purpose: model.PurposeProgressUpdate}}
@@ -346,7 +349,7 @@ func TestRenderPage(t *testing.T) {
 				t.Errorf("brouwer-new: rects %v, text %q", rects, txt)
 			}
 		case "brouwer-diverging":
-			if len(rects) != 0 || !strings.Contains(txt, "No date: scope grows faster than work closes") {
+			if len(rects) != 0 || !strings.Contains(txt, "No date: the forecast does not converge (scope grew 12 items in 4 weeks, 5 were done)") {
 				t.Errorf("brouwer-diverging: rects %v, text %q", rects, txt)
 			}
 		case "brouwer-late":
