@@ -189,6 +189,9 @@ func TestPortfolioInBrowser(t *testing.T) {
 			}
 			checkDemo(t, ctx)
 			shot(t, ctx, 1366, 900, "portfolio-desktop.png", c.name == "file")
+			if c.name == "file" {
+				checkPrint(t, ctx)
+			}
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))); err != nil {
 				t.Fatal(err)
 			}
@@ -273,6 +276,24 @@ func checkDemo(t *testing.T, ctx context.Context) {
 	}
 	if n := eval[int](t, ctx, `document.querySelectorAll('table.ms th[scope=col]').length`); n != 18 {
 		t.Errorf("%d column headers in the two tables, want 18", n)
+	}
+}
+
+// a4Landscape is the media box of an A4 landscape page in points.
+var a4Landscape = regexp.MustCompile(`/MediaBox \[0 0 84[12](\.\d+)? 59[45](\.\d+)?\]`)
+
+// checkPrint prints the page as the browser would on paper: the
+// stylesheet asks for A4 landscape, and the browser honours it.
+func checkPrint(t *testing.T, ctx context.Context) {
+	t.Helper()
+	prefer := true
+	res, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: &prefer})
+	if err != nil {
+		t.Fatalf("printing: %v", err)
+	}
+	pdf := string(res.Data)
+	if !strings.HasPrefix(pdf, "%PDF-") || !a4Landscape.MatchString(pdf) {
+		t.Errorf("printed page is not A4 landscape (%d bytes)", len(pdf))
 	}
 }
 
