@@ -600,7 +600,7 @@ func num(x float64) string {
 	return fmt.Sprintf("%.1f", x)
 }
 
-// Main is `forewarn backtest ARGS...`.
+// flagVals are the parsed flags of the backtest.
 type flagVals struct {
 	configPath  *string
 	inputs      *string
@@ -665,10 +665,6 @@ func newFlagSet() (*flag.FlagSet, flagVals) {
 	return fs, v
 }
 
-func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return MainWith(ctx, args, stdout, stderr, nil)
-}
-
 // Loader reads the user's configuration (-config) and returns its
 // milestones as the sources report them now, the moment they were read, the
 // configured forecast options and notes (milestones that could not be
@@ -679,7 +675,8 @@ type Loader func(ctx context.Context, path string) (ms []model.Milestone, now ti
 // 30, 50 and 80 % of each one's life.
 var ConfigShares = []float64{0.3, 0.5, 0.8}
 
-// MainWith is Main with a Loader for -config.
+// MainWith is `forewarn backtest ARGS...`; load reads the user's
+// configuration for -config (nil: -config is not available).
 func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load Loader) int {
 	fs, v := newFlagSet()
 	fs.SetOutput(stderr)

@@ -18,7 +18,7 @@ import (
 func runMain(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := backtest.Main(context.Background(), args, &out, &errb)
+	code := backtest.MainWith(context.Background(), args, &out, &errb, nil)
 	return out.String(), errb.String(), code
 }
 

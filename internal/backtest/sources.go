@@ -125,21 +125,15 @@ func earliestJoin(m model.Milestone) time.Time {
 
 func day(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
 
-// SprintCases reads the TSE 2017 sprint snapshots (Choetkiertikul et al.,
-// "Predicting Delivery Capability in Iterative Software Development", IEEE
-// TSE 2017) from dir/tse2017-sprints/iterations_long.csv. Each sprint is
-// judged at 30, 50 and 80 % of its planned days. The dataset has counts, not
-// dates, so each snapshot is rebuilt as a milestone: committed items join
-// at the start, added and removed items are spread evenly over the elapsed
-// days, and completions fall on elapsed days drawn at random (seeded by the
-// sprint). A sprint missed when it delivered fewer points than committed.
-func SprintCases(dir string) ([]Case, error) {
-	cases, _, err := SprintCasesSkipped(dir)
-	return cases, err
-}
-
-// SprintCasesSkipped is SprintCases, also counting the rows left out by
-// reason.
+// SprintCasesSkipped reads the TSE 2017 sprint snapshots (Choetkiertikul
+// et al., "Predicting Delivery Capability in Iterative Software
+// Development", IEEE TSE 2017) from dir/tse2017-sprints/iterations_long.csv
+// and counts the rows left out, by reason. Each sprint is judged at 30, 50
+// and 80 % of its planned days. The dataset has counts, not dates, so each
+// snapshot is rebuilt as a milestone: committed items join at the start,
+// added and removed items are spread evenly over the elapsed days, and
+// completions fall on elapsed days drawn at random (seeded by the sprint).
+// A sprint missed when it delivered fewer points than committed.
 func SprintCasesSkipped(dir string) ([]Case, map[string]int, error) {
 	if dir == "" {
 		root, err := repoRoot()
@@ -171,15 +165,6 @@ func SprintFiles(paths []string) ([]Case, map[string]int, error) {
 		}
 	}
 	return sr.cases(), sr.skipped, nil
-}
-
-// parseSprints reads one file of sprint snapshots; errors name path:line.
-func parseSprints(path string, in io.Reader) ([]Case, error) {
-	sr := &sprintReader{byKey: map[string]*Case{}, skipped: map[string]int{}}
-	if err := sr.read(path, in); err != nil {
-		return nil, err
-	}
-	return sr.cases(), nil
 }
 
 type sprintReader struct {

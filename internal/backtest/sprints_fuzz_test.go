@@ -1,6 +1,7 @@
 package backtest
 
 import (
+	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -112,4 +113,13 @@ func TestSprintFileErrorsNameLineAndColumn(t *testing.T) {
 			t.Errorf("%q: error %v, want %q", tc.data[:min(len(tc.data), 30)], err, tc.want)
 		}
 	}
+}
+
+// parseSprints reads one file of sprint snapshots (tests).
+func parseSprints(path string, in io.Reader) ([]Case, error) {
+	sr := &sprintReader{byKey: map[string]*Case{}, skipped: map[string]int{}}
+	if err := sr.read(path, in); err != nil {
+		return nil, err
+	}
+	return sr.cases(), nil
 }

@@ -65,22 +65,7 @@ type tables struct {
 	bl           []block
 	scaled       []float64
 	small, large []int32
-	thresh       []uint32
-	alias        []int32
 	byRem        []uint8
-}
-
-// blocks builds the tables for 1, 2, 4, 8, 16 and 32 days from the daily
-// samples: element L holds 2^L days. Levels whose table would be too costly
-// to build are left out.
-func blocks(samples []int32, withAlias bool) []block {
-	return new(tables).build(samples, withAlias)
-}
-
-// build is blocks, reusing the buffers of earlier builds. The result is
-// valid until the next build.
-func (t *tables) build(samples []int32, withAlias bool) []block {
-	return t.buildUpTo(samples, withAlias, 32)
 }
 
 // buildUpTo builds only the levels of at most maxDays days.
