@@ -125,9 +125,6 @@ func New() *Metrics {
 	return m
 }
 
-// Registry is the registry the metrics live in (to add collectors).
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
 // Handler serves the registry in the Prometheus exposition formats.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})

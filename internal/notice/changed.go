@@ -15,19 +15,6 @@ const (
 	materialScope = 3    // this many items were added or removed
 )
 
-// Changed compares the forecast a ticket was last written with against the
-// current one, at the default confidence (P85), and says in plain English
-// what changed: "the P85 date moved 9 days later (from 3 Dec 2026 to
-// 12 Dec 2026) because 14 items were added". A change is material when the
-// P85 date moved by 2 days or more, the chance of finishing on time moved by
-// 15 points or more, the scope changed by 3 items or more, or the forecast's
-// status changed (it became usable, unusable, or the work finished).
-// Renderer.Render uses the same test, at the client's confidence and in the
-// client's language, to fill Ticket.Comment.
-func Changed(prev model.ForecastRecord, cur model.Forecast) (material bool, summary string) {
-	return change(prev, cur, DefaultConfidence, newLocale("en", time.UTC))
-}
-
 func recQuantile(r model.ForecastRecord, q float64) time.Time {
 	switch {
 	case q <= 0.675:
@@ -38,6 +25,14 @@ func recQuantile(r model.ForecastRecord, q float64) time.Time {
 	return r.P95
 }
 
+// change compares the forecast a ticket was last written with against the
+// current one, at the confidence q and in the locale's language, and says
+// what changed: "the P85 date moved 9 days later (from 3 Dec 2026 to
+// 12 Dec 2026) because 14 items were added". A change is material when the
+// date at q moved by 2 days or more, the chance of finishing on time moved by
+// 15 points or more, the scope changed by 3 items or more, or the forecast's
+// status changed (it became usable, unusable, or the work finished).
+// Renderer.Render uses it to fill Ticket.Comment.
 func change(prev model.ForecastRecord, cur model.Forecast, q float64, l locale) (bool, string) {
 	nl := l.lang == langNL
 	label, _ := quantileLabel(q)

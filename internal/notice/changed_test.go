@@ -43,9 +43,9 @@ func TestChanged(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			material, summary := Changed(prev, tt.cur)
+			material, summary := change(prev, tt.cur, DefaultConfidence, newLocale("en", time.UTC))
 			if material != tt.material || summary != tt.summary {
-				t.Errorf("Changed = %v, %q\nwant      %v, %q", material, summary, tt.material, tt.summary)
+				t.Errorf("change = %v, %q\nwant      %v, %q", material, summary, tt.material, tt.summary)
 			}
 		})
 	}

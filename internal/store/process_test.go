@@ -246,9 +246,7 @@ func testLedgerSurvivesCrash(t *testing.T, b backend) {
 	w.Wait()
 	// Drain what it printed before dying: those were acknowledged too.
 	rest, _ := io.ReadAll(r)
-	for _, l := range strings.Fields(string(rest)) {
-		acked = append(acked, l)
-	}
+	acked = append(acked, strings.Fields(string(rest))...)
 
 	s := b.open(t)
 	for _, fp := range acked {

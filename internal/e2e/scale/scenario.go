@@ -276,10 +276,9 @@ func Generate(size Size, seed uint64, now time.Time) *Scenario {
 
 // timeline is a milestone's dates.
 type timeline struct {
-	profile         Profile
-	start, due      time.Time // due: midnight UTC of the due day
-	closed          time.Time // Closed: when
-	elapsed, length float64   // days
+	profile    Profile
+	start, due time.Time // due: midnight UTC of the due day
+	closed     time.Time // Closed: when
 }
 
 func dayOf(t time.Time) time.Time {
