@@ -109,13 +109,16 @@ func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, er
 		prog.Set("tickets", "of planned", len(firings))
 		defer prog.Done("tickets")
 	}
+	ah := w.draftAhead(ctx, mode, st, firings, judged, byKey, now, known, budget)
+	defer ah.close()
 	ops := 0
 	seen := map[string]bool{}
-	for _, f := range firings {
+	for i, f := range firings {
 		if err := ctx.Err(); err != nil {
 			rep.Notes = append(rep.Notes, "run interrupted: remaining findings left for the next run")
 			break
 		}
+		pre := ah.take(i)
 		fp := f.Finding.Fingerprint()
 		if seen[fp] && !f.Finding.CommentOnly {
 			continue // two rules asking for the same ticket: the first one speaks
@@ -128,7 +131,7 @@ func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, er
 				Reason: fmt.Sprintf("operations budget of %d reached; left for the next run", budget)})
 			continue
 		}
-		a := w.reconcile(ctx, mode, st, run, f, j, now, known[fp])
+		a := w.reconcile(ctx, mode, st, run, f, j, now, known[fp], pre)
 		delete(known, fp) // a second firing on the ticket looks it up afresh
 		if a.Kind != tracker.ActionNone && a.Kind != tracker.ActionDeferred {
 			ops += a.ops
@@ -303,7 +306,8 @@ func (w *Worker) prefetch(ctx context.Context, firings []Firing) map[string]*mod
 // once. It gathers the situation (ledger, draft, the ticket found by
 // fingerprint; known is what a batch lookup found), asks Decide what to do
 // and, in a run, performs the ops; a plan reports them without a write.
-func (w *Worker) reconcile(ctx context.Context, mode tracker.Mode, st tracker.Store, run RuleRun, f Firing, j Judged, now time.Time, known *model.TicketRef) outcome {
+// pre is the draft made ahead of the loop, used when its request is the same.
+func (w *Worker) reconcile(ctx context.Context, mode tracker.Mode, st tracker.Store, run RuleRun, f Firing, j Judged, now time.Time, known *model.TicketRef, pre drafted) outcome {
 	fp := f.Finding.Fingerprint()
 	x := executor{w: w, st: st, run: run, f: f, j: j, now: now, fp: fp,
 		a:   tracker.Action{Fingerprint: fp, MilestoneKey: j.Milestone.Key, Purpose: f.Finding.Purpose, Rule: f.Finding.Rule, Target: w.Target.Name()},
@@ -317,8 +321,8 @@ func (w *Worker) reconcile(ctx context.Context, mode tracker.Mode, st tracker.St
 	if err != nil {
 		return x.fail(tracker.ActionCreate, err)
 	}
-	ticket, err := w.Drafter.Draft(DraftRequest{Finding: f.Finding, Milestone: j.Milestone, Forecast: j.Forecast,
-		Client: j.Client, History: hist, Now: now}, w.Target.Format())
+	ticket, err := w.draft(DraftRequest{Finding: f.Finding, Milestone: j.Milestone, Forecast: j.Forecast,
+		Client: j.Client, History: hist, Now: now}, pre)
 	if err != nil {
 		return x.fail(tracker.ActionCreate, fmt.Errorf("drafting: %w", err))
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -534,5 +535,68 @@ func TestPlanReportsTheOpsRunPerforms(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(p); !strings.Contains(string(after), "3 remain v2") || !strings.Contains(string(after), "state: open") {
 		t.Fatalf("run did not reopen and update:\n%s", after)
+	}
+}
+
+// charting is a drafter whose tickets carry a lazily made chart.
+type charting struct {
+	drafter
+	drafts, charts *atomic.Int64
+}
+
+func (d charting) Draft(req worker.DraftRequest, f model.Format) (model.Ticket, error) {
+	d.drafts.Add(1)
+	t, err := d.drafter.Draft(req, f)
+	t.Attachments = []model.Attachment{{Name: "chart.png", ContentType: "image/png", Make: func() ([]byte, error) {
+		d.charts.Add(1)
+		return []byte("png"), nil
+	}}}
+	return t, err
+}
+
+// sending checks that every ticket reaches the target with its chart made.
+type sending struct {
+	batching
+	unmade int
+}
+
+func (s *sending) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, error) {
+	for _, a := range tk.Attachments {
+		if a.Data == nil {
+			s.unmade++
+		}
+	}
+	return s.batching.Create(ctx, tk)
+}
+
+// Drafts and charts are made ahead of the write loop (issue 17): each
+// firing is drafted once, and every ticket a run creates reaches the
+// target with its chart already rendered; a plan renders no chart.
+func TestDraftsAndChartsAreMadeAheadOfTheWriter(t *testing.T) {
+	var ms []model.Milestone
+	for i := range 12 {
+		ms = append(ms, milestone(fmt.Sprintf("m%02d", i), 3))
+	}
+	for _, mode := range []tracker.Mode{tracker.ModePlan, tracker.ModeRun} {
+		dir := t.TempDir()
+		w, out := newWorker(t, dir, fakeSource{name: "demo", ms: ms})
+		tg := &sending{batching: batching{Target: out}}
+		w.Target = tg
+		var drafts, charts atomic.Int64
+		w.Drafter = charting{drafter{"v1"}, &drafts, &charts}
+		rep, err := w.Run(context.Background(), mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := rep.Count(tracker.ActionCreate); n != 12 {
+			t.Fatalf("%s: %d creates, want 12: %+v", mode, n, rep.Actions)
+		}
+		if drafts.Load() != 12 {
+			t.Errorf("%s: %d drafts for 12 firings, want each drafted once", mode, drafts.Load())
+		}
+		want := map[tracker.Mode]int64{tracker.ModePlan: 0, tracker.ModeRun: 12}[mode]
+		if charts.Load() != want || tg.unmade != 0 {
+			t.Errorf("%s: %d charts made (want %d), %d tickets reached the target without theirs", mode, charts.Load(), want, tg.unmade)
+		}
 	}
 }

@@ -1,0 +1,183 @@
+package worker
+
+import (
+	"context"
+	"reflect"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/tracker"
+)
+
+// Drafting ahead of the writer. Writes stay one at a time (GitHub asks for
+// content-creating requests to be serial, and one writer keeps the
+// ledger's pending → complete sequence simple), but a draft and its
+// burn-down PNG cost more CPU than the requests that send them. So the
+// firings are drafted on all cores, a bounded window ahead of the write
+// loop, and in a run the PNG of a ticket that is about to be created is
+// rendered there too; the loop then only decides and sends.
+//
+// A draft made ahead is used only when the request reconcile builds is the
+// same (the ledger and history it read can change when an earlier firing
+// of the run writes, e.g. a progress update naming the client notice just
+// created); otherwise reconcile drafts again, as it always did.
+
+// drafted is a draft made ahead for one firing.
+type drafted struct {
+	req    DraftRequest
+	ticket model.Ticket
+	err    error
+	ok     bool // req and ticket/err are set
+}
+
+// ahead drafts the firings a window ahead of the loop that takes them.
+type ahead struct {
+	res      []drafted
+	done     []chan struct{}
+	window   chan struct{}
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	finished chan struct{} // closed when the drafters have stopped
+}
+
+// aheadWindow is how many firings may be drafted before the loop takes
+// them, per core: enough to keep every core busy, few enough that the PNGs
+// held (about 40 kB each) stay small at any scale.
+const aheadWindow = 4
+
+// draftAhead starts drafting. writeBudget is the operations budget (0:
+// none): PNGs are rendered ahead for at most that many likely creates, so
+// a budget that defers most firings does not pay for their charts.
+func (w *Worker) draftAhead(ctx context.Context, mode tracker.Mode, st tracker.Store, firings []Firing, judged []Judged,
+	byKey map[string]int, now time.Time, known map[string]*model.TicketRef, writeBudget int) *ahead {
+	ctx, cancel := context.WithCancel(ctx)
+	cores := runtime.GOMAXPROCS(0)
+	a := &ahead{res: make([]drafted, len(firings)), done: make([]chan struct{}, len(firings)),
+		window: make(chan struct{}, aheadWindow*cores), cancel: cancel, finished: make(chan struct{})}
+	for i := range a.done {
+		a.done[i] = make(chan struct{})
+	}
+	// Which firings to draft and which PNGs to render is decided in order
+	// here, before the loop starts (it changes known): the first firing per
+	// fingerprint (later ones depend on what the first one writes), and a
+	// PNG for those the batch lookup did not find (creates), up to the
+	// budget.
+	first := make([]bool, len(firings))
+	png := make([]bool, len(firings))
+	seen := map[string]bool{}
+	creates := 0
+	for i, f := range firings {
+		fp := f.Finding.Fingerprint()
+		if seen[fp] {
+			continue
+		}
+		seen[fp], first[i] = true, true
+		if mode == tracker.ModeRun && known != nil && known[fp] == nil && !f.Finding.CommentOnly &&
+			(writeBudget <= 0 || creates < writeBudget) {
+			png[i] = true
+			creates++
+		}
+	}
+	jobs := make(chan int)
+	a.wg.Go(func() {
+		defer close(jobs)
+		for i := range firings {
+			select {
+			case a.window <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			if !first[i] {
+				close(a.done[i]) // drafted in the loop
+				continue
+			}
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	})
+	for range cores {
+		a.wg.Go(func() {
+			for i := range jobs {
+				a.res[i] = w.prepare(ctx, st, firings[i], judged[byKey[firings[i].Finding.MilestoneKey]], now, png[i])
+				close(a.done[i])
+			}
+		})
+	}
+	go func() {
+		a.wg.Wait()
+		close(a.finished)
+	}()
+	return a
+}
+
+// prepare drafts one firing as reconcile would, and renders its lazily
+// made attachments when png is set.
+func (w *Worker) prepare(ctx context.Context, st tracker.Store, f Firing, j Judged, now time.Time, png bool) drafted {
+	entry, haveEntry, err := st.LedgerGet(ctx, f.Finding.Fingerprint())
+	if err != nil {
+		return drafted{}
+	}
+	hist, err := w.history(ctx, st, f, j, entry, haveEntry)
+	if err != nil {
+		return drafted{}
+	}
+	req := DraftRequest{Finding: f.Finding, Milestone: j.Milestone, Forecast: j.Forecast, Client: j.Client, History: hist, Now: now}
+	ticket, err := w.Drafter.Draft(req, w.Target.Format())
+	if err == nil && png {
+		for k, at := range ticket.Attachments {
+			if at.Data == nil && at.Make != nil {
+				if data, merr := at.Make(); merr == nil {
+					ticket.Attachments[k].Data = data
+				}
+			}
+		}
+	}
+	return drafted{req: req, ticket: ticket, err: err, ok: true}
+}
+
+// take waits for firing i's draft and frees its place in the window. Every
+// firing is taken once, in order, or the run stops (close).
+func (a *ahead) take(i int) drafted {
+	if a == nil {
+		return drafted{}
+	}
+	select {
+	case <-a.done[i]:
+	case <-a.finished: // stopped early (the run's context ended)
+		select {
+		case <-a.done[i]:
+		default:
+			return drafted{}
+		}
+	}
+	select {
+	case <-a.window:
+	default:
+	}
+	d := a.res[i]
+	a.res[i] = drafted{} // the loop holds it now; let the PNG go with it
+	return d
+}
+
+// close stops drafting (the loop ended early or is done) and waits for
+// the drafters.
+func (a *ahead) close() {
+	if a == nil {
+		return
+	}
+	a.cancel()
+	<-a.finished
+}
+
+// draft is Drafter.Draft, or the draft made ahead for the same request.
+func (w *Worker) draft(req DraftRequest, pre drafted) (model.Ticket, error) {
+	if pre.ok && reflect.DeepEqual(pre.req, req) {
+		return pre.ticket, pre.err
+	}
+	return w.Drafter.Draft(req, w.Target.Format())
+}
