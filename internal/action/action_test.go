@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/forewarn/forewarn/internal/action"
+	"github.com/forewarn/forewarn/internal/config"
 	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/tracker"
@@ -466,7 +467,7 @@ func TestOtherSecretsFromTheConfigAreScrubbed(t *testing.T) {
 			t.Errorf("%s shows no redaction marker:\n%s", where, text)
 		}
 	}
-	if got := action.SecretEnvNames(e.vars["INPUT_CONFIG"]); strings.Join(got, ",") != "FOREWARN_DSN,JIRA_API_TOKEN" {
+	if got := config.SecretEnvNames(e.vars["INPUT_CONFIG"]); strings.Join(got, ",") != "FOREWARN_DSN,JIRA_API_TOKEN" {
 		t.Errorf("SecretEnvNames = %v", got)
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"sort"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/forewarn/forewarn/internal/config"
 )
 
 // TokenEnvNames returns the environment variables the configuration reads
@@ -44,11 +42,6 @@ func TokenEnvNames(configPath string) []string {
 	}
 	return sortedKeys(names)
 }
-
-// SecretEnvNames returns every environment variable the configuration
-// names for a secret (see config.SecretEnvNames). The Action scrubs their
-// values from everything it writes.
-func SecretEnvNames(configPath string) []string { return config.SecretEnvNames(configPath) }
 
 func child(n *yaml.Node, key string) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {

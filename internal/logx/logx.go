@@ -6,7 +6,6 @@
 package logx
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -50,14 +49,9 @@ func ColorOff(getenv func(string) string) bool {
 	return getenv("NO_COLOR") != "" || getenv("TERM") == "dumb"
 }
 
-// New returns a logger writing to w at the given level ("debug", "info",
-// "warn", "error"). Console output is used when w is a terminal.
-func New(w io.Writer, level string) (zerolog.Logger, error) {
-	return NewRedacted(w, level, nil)
-}
-
-// NewRedacted is New with every line scrubbed of the redactor's secrets
-// (nil: none).
+// NewRedacted returns a logger writing to w at the given level ("debug",
+// "info", "warn", "error"), every line scrubbed of the redactor's secrets
+// (nil: none). Console output is used when w is a terminal.
 func NewRedacted(w io.Writer, level string, r *Redactor) (zerolog.Logger, error) {
 	return NewFor(w, level, r, os.Getenv)
 }
@@ -80,9 +74,3 @@ func IsTerminal(w io.Writer) bool {
 	f, ok := w.(interface{ Fd() uintptr })
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
-
-// With attaches a logger to the context.
-func With(ctx context.Context, l zerolog.Logger) context.Context { return l.WithContext(ctx) }
-
-// From returns the context's logger (a disabled one when none is attached).
-func From(ctx context.Context) *zerolog.Logger { return zerolog.Ctx(ctx) }

@@ -38,7 +38,6 @@ func logEverything(log zerolog.Logger, secret string) {
 		log.WithLevel(lvl).Interface("header", map[string][]string{"Authorization": {"Bearer " + secret}}).Send()
 		log.WithLevel(lvl).Dict("auth", zerolog.Dict().Str("password", secret)).Msgf("%s", secret)
 		log.WithLevel(lvl).Strs("env", []string{"TOKEN=" + secret}).Bytes("raw", []byte(secret)).Send()
-		log.WithLevel(lvl).Stringer("secret", logx.Secret(secret)).Interface("again", logx.Secret(secret)).Send()
 	}
 	child := log.With().Str("ctx_token", secret).Logger()
 	child.Info().Msg("child logger")
@@ -64,7 +63,7 @@ func TestCanaryNeverLogged(t *testing.T) {
 				logEverything(log, secret)
 				out := buf.String()
 				lines := strings.Count(out, "\n")
-				if lines < 49 {
+				if lines < 41 {
 					t.Fatalf("only %d lines written; the test logs nothing?", lines)
 				}
 				for _, form := range forms(secret) {
@@ -127,26 +126,6 @@ func TestAddFromEnv(t *testing.T) {
 	}
 }
 
-func TestSecretNeverPrints(t *testing.T) {
-	s := logx.Secret("ghp_secretvalue123")
-	for _, got := range []string{fmt.Sprint(s), fmt.Sprintf("%v %s %q %#v", s, s, s, s), mustJSON(t, s)} {
-		if strings.Contains(got, s.Reveal()) {
-			t.Fatalf("Secret printed itself: %s", got)
-		}
-	}
-	if s.Reveal() != "ghp_secretvalue123" {
-		t.Fatal("Reveal lost the value")
-	}
-}
-
-func mustJSON(t *testing.T, v any) string {
-	b, err := json.Marshal(struct{ S any }{v})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 func TestNewLevels(t *testing.T) {
 	tests := []struct {
 		level   string
@@ -158,7 +137,7 @@ func TestNewLevels(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.level, func(t *testing.T) {
 			var buf bytes.Buffer
-			log, err := logx.New(&buf, tc.level)
+			log, err := logx.NewRedacted(&buf, tc.level, nil)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v", err)
 			}
@@ -168,17 +147,6 @@ func TestNewLevels(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestContextLogger(t *testing.T) {
-	var buf bytes.Buffer
-	log, _ := logx.New(&buf, "info")
-	ctx := logx.With(context.Background(), log)
-	logx.From(ctx).Info().Msg("via context")
-	if !strings.Contains(buf.String(), `"message":"via context"`) {
-		t.Fatalf("got %q", buf.String())
-	}
-	logx.From(context.Background()).Info().Msg("nowhere") // must not panic
 }
 
 func TestTerminalProgress(t *testing.T) {
@@ -286,7 +254,7 @@ func TestColorOffAndLevels(t *testing.T) {
 		t.Errorf("ParseLevel(loud) = %v", err)
 	}
 	var buf bytes.Buffer
-	log, err := logx.New(&buf, "info")
+	log, err := logx.NewRedacted(&buf, "info", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -209,25 +209,3 @@ func (rw *redactWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
-// Secret is a credential that never prints itself: in logs (as a field, in
-// JSON, through %v or %s) it shows as [REDACTED]. Reveal returns the value
-// for the one place that needs it (an Authorization header).
-type Secret string
-
-// Reveal returns the secret's value.
-func (s Secret) Reveal() string { return string(s) }
-
-// String implements fmt.Stringer.
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return Redacted
-}
-
-// GoString implements fmt.GoStringer (%#v).
-func (s Secret) GoString() string { return `logx.Secret("` + s.String() + `")` }
-
-// MarshalText implements encoding.TextMarshaler (JSON, YAML, zerolog's Interface).
-func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
