@@ -21,17 +21,11 @@ import (
 
 	"github.com/forewarn/forewarn/internal/config"
 	"github.com/forewarn/forewarn/internal/diag"
+	"github.com/forewarn/forewarn/internal/exitcode"
 	"github.com/forewarn/forewarn/internal/logx"
 	"github.com/forewarn/forewarn/internal/report"
 	"github.com/forewarn/forewarn/internal/table"
 	"github.com/forewarn/forewarn/internal/tracker"
-)
-
-// Exit codes, the same as the CLI's.
-const (
-	ExitOK      = 0 // everything worked
-	ExitPartial = 1 // the run failed in whole or in part
-	ExitUsage   = 2 // bad inputs, configuration or rules: nothing was written
 )
 
 // Runner is a loaded forewarn: *app.App satisfies it.
@@ -133,12 +127,12 @@ func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io
 	if err != nil {
 		fmt.Fprintf(safeOut, "::error::%s\n", escapeData(err.Error()))
 		summary.Problems = []string{err.Error()}
-		return finish(getenv, safeErr, red, summary, nil, ExitUsage)
+		return finish(getenv, safeErr, red, summary, nil, exitcode.Usage)
 	}
 	log, err := logx.NewRedacted(stderr, in.LogLevel, red)
 	if err != nil {
 		fmt.Fprintf(safeOut, "::error::input log-level: %s\n", escapeData(err.Error()))
-		return finish(getenv, safeErr, red, summary, nil, ExitUsage)
+		return finish(getenv, safeErr, red, summary, nil, exitcode.Usage)
 	}
 
 	env := func(k string) string {
@@ -163,7 +157,7 @@ func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io
 			fmt.Fprintf(safeOut, "::error::%s\n", escapeData(err.Error()))
 			summary.Problems = append(summary.Problems, err.Error())
 		}
-		return finish(getenv, safeErr, red, summary, nil, ExitUsage)
+		return finish(getenv, safeErr, red, summary, nil, exitcode.Usage)
 	}
 	defer r.Close()
 
@@ -181,7 +175,7 @@ func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io
 	if err != nil {
 		fmt.Fprintf(safeOut, "::error::forewarn %s: %s\n", in.Mode, escapeData(err.Error()))
 		summary.Problems = append(summary.Problems, err.Error())
-		return finish(getenv, safeErr, red, summary, nil, ExitPartial)
+		return finish(getenv, safeErr, red, summary, nil, exitcode.Partial)
 	}
 	summary.Report = &rep
 	out := map[string]string{}
@@ -204,9 +198,9 @@ func MainWith(ctx context.Context, getenv func(string) string, stdout, stderr io
 	for _, a := range annotations(rep) {
 		fmt.Fprintln(safeOut, a)
 	}
-	code := ExitOK
+	code := exitcode.OK
 	if rep.Partial() {
-		code = ExitPartial
+		code = exitcode.Partial
 		fmt.Fprintf(safeOut, "::warning::forewarn %s finished in part: %d not judged, %d failed writes, %d failed rules (see the job summary)\n",
 			in.Mode, len(rep.Failed), failedActions(rep), len(rep.RuleFailures))
 	}
@@ -264,13 +258,13 @@ func finish(getenv func(string) string, stderr io.Writer, red *logx.Redactor, s 
 	if p := getenv("GITHUB_OUTPUT"); p != "" {
 		if err := appendFile(p, red.String(formatOutputs(outs))); err != nil {
 			fmt.Fprintf(stderr, "forewarn action: writing outputs: %v\n", err)
-			code = max(code, ExitPartial)
+			code = max(code, exitcode.Partial)
 		}
 	}
 	if p := getenv("GITHUB_STEP_SUMMARY"); p != "" {
 		if err := appendFile(p, red.String(s.Markdown())); err != nil {
 			fmt.Fprintf(stderr, "forewarn action: writing the job summary: %v\n", err)
-			code = max(code, ExitPartial)
+			code = max(code, exitcode.Partial)
 		}
 	}
 	return code

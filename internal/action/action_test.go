@@ -18,6 +18,7 @@ import (
 	"github.com/forewarn/forewarn/internal/action"
 	"github.com/forewarn/forewarn/internal/config"
 	"github.com/forewarn/forewarn/internal/diag"
+	"github.com/forewarn/forewarn/internal/exitcode"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
@@ -227,8 +228,8 @@ func TestMasksFirst(t *testing.T) {
 
 func TestPlan(t *testing.T) {
 	e := newEnv(t, "plan")
-	if code := e.main(t); code != action.ExitPartial {
-		t.Fatalf("exit code %d, want %d (one milestone was not judged)\nstderr: %s", code, action.ExitPartial, e.stderr.String())
+	if code := e.main(t); code != exitcode.Partial {
+		t.Fatalf("exit code %d, want %d (one milestone was not judged)\nstderr: %s", code, exitcode.Partial, e.stderr.String())
 	}
 	if e.runner.mode != tracker.ModePlan {
 		t.Errorf("ran in mode %q, want plan", e.runner.mode)
@@ -276,7 +277,7 @@ func TestPlan(t *testing.T) {
 func TestRun(t *testing.T) {
 	e := newEnv(t, "run")
 	e.runner.rep.Failed = nil
-	if code := e.main(t); code != action.ExitOK {
+	if code := e.main(t); code != exitcode.OK {
 		t.Fatalf("exit code %d, want 0\nstdout: %s", code, e.stdout.String())
 	}
 	if e.runner.mode != tracker.ModeRun {
@@ -293,8 +294,8 @@ func TestRuleFailureIsLoud(t *testing.T) {
 	e.runner.rep.Failed = nil
 	e.runner.rep.RuleFailures = []tracker.RuleFailure{{Rule: "milestone-at-risk", MilestoneKey: "file:checkout-redesign",
 		Err: `rule "milestone-at-risk" on file:checkout-redesign: memory budget exceeded`}}
-	if code := e.main(t); code != action.ExitPartial {
-		t.Fatalf("exit code %d, want %d", code, action.ExitPartial)
+	if code := e.main(t); code != exitcode.Partial {
+		t.Fatalf("exit code %d, want %d", code, exitcode.Partial)
 	}
 	if got := e.outputs(t)["failed-rules"]; got != "1" {
 		t.Errorf("output failed-rules = %q, want 1", got)
@@ -330,16 +331,16 @@ func TestBadInputs(t *testing.T) {
 		runnerOK bool
 	}{
 		{
-			name: "unknown mode", vars: map[string]string{"INPUT_MODE": "apply"}, code: action.ExitUsage,
+			name: "unknown mode", vars: map[string]string{"INPUT_MODE": "apply"}, code: exitcode.Usage,
 			stdout:  []string{`::error::input mode: "apply" is neither plan nor run`},
 			summary: []string{"## forewarn apply: not run", "neither plan nor run"},
 		},
 		{
-			name: "bad log level", vars: map[string]string{"INPUT_LOG_LEVEL": "loud"}, code: action.ExitUsage,
+			name: "bad log level", vars: map[string]string{"INPUT_LOG_LEVEL": "loud"}, code: exitcode.Usage,
 			stdout: []string{"::error::input log-level"},
 		},
 		{
-			name: "configuration problems", code: action.ExitUsage,
+			name: "configuration problems", code: exitcode.Usage,
 			loadErr: (&diag.List{Items: []diag.Diagnostic{
 				{File: "forewarn.yaml", Line: 7, Col: 5, Msg: "target: unknown key \"outbx\""},
 				{File: "rules.yaml", Line: 12, Col: 11, Rule: "late", Msg: "when: unknown name forcast"},
@@ -351,7 +352,7 @@ func TestBadInputs(t *testing.T) {
 			summary: []string{"Nothing was written", `- forewarn.yaml:7:5: target: unknown key "outbx"`},
 		},
 		{
-			name: "other load error", code: action.ExitUsage, loadErr: errors.New("line one\nline two"),
+			name: "other load error", code: exitcode.Usage, loadErr: errors.New("line one\nline two"),
 			stdout: []string{"::error::line one%0Aline two"},
 		},
 	}
@@ -390,7 +391,7 @@ func TestBadInputs(t *testing.T) {
 func TestRunError(t *testing.T) {
 	e := newEnv(t, "run")
 	e.runner.err = errors.New("another run holds the lock (waited 30s)")
-	if code := e.main(t); code != action.ExitPartial {
+	if code := e.main(t); code != exitcode.Partial {
 		t.Fatalf("exit code %d, want 1", code)
 	}
 	if !strings.Contains(e.stdout.String(), "::error::forewarn run: another run holds the lock") {
@@ -456,7 +457,7 @@ func TestOtherSecretsFromTheConfigAreScrubbed(t *testing.T) {
 	const dsn, jira = "postgres://forewarn:CANARYpw@db/forewarn", "ATATT3xCANARYjira"
 	e.vars["FOREWARN_DSN"], e.vars["JIRA_API_TOKEN"] = dsn, jira
 	e.runner.err = errors.New("connecting to " + dsn + " with " + jira)
-	if code := e.main(t); code != action.ExitPartial {
+	if code := e.main(t); code != exitcode.Partial {
 		t.Fatalf("exit %d", code)
 	}
 	for where, text := range map[string]string{"stdout": afterMasks(t, e.stdout.String()), "summary": e.read(t, e.vars["GITHUB_STEP_SUMMARY"])} {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/forewarn/forewarn/internal/action"
 	"github.com/forewarn/forewarn/internal/demotest"
+	"github.com/forewarn/forewarn/internal/exitcode"
 )
 
 // TestDemoThroughMain runs the Action's real entry point on the demo: a
@@ -34,7 +35,7 @@ func TestDemoThroughMain(t *testing.T) {
 	}
 
 	code, out, summary := run("plan")
-	if code != action.ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("plan: exit %d; outputs %v\n%s", code, out, summary)
 	}
 	if out["milestones"] == "0" || out["at-risk"] == "0" || out["created"] == "0" {
@@ -55,11 +56,11 @@ func TestDemoThroughMain(t *testing.T) {
 	}
 
 	code, out1, _ := run("run")
-	if code != action.ExitOK || out1["created"] != out["created"] {
+	if code != exitcode.OK || out1["created"] != out["created"] {
 		t.Fatalf("run: exit %d, created %s; the plan said %s", code, out1["created"], out["created"])
 	}
 	code, out2, _ := run("run")
-	if code != action.ExitOK || out2["created"] != "0" {
+	if code != exitcode.OK || out2["created"] != "0" {
 		t.Fatalf("second run: exit %d, created %s; want nothing created twice", code, out2["created"])
 	}
 }

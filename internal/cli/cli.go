@@ -15,17 +15,11 @@ import (
 	"github.com/forewarn/forewarn/internal/app"
 	"github.com/forewarn/forewarn/internal/config"
 	"github.com/forewarn/forewarn/internal/diag"
+	"github.com/forewarn/forewarn/internal/exitcode"
 	"github.com/forewarn/forewarn/internal/logx"
 	"github.com/forewarn/forewarn/internal/report"
 	"github.com/forewarn/forewarn/internal/table"
 	"github.com/forewarn/forewarn/internal/tracker"
-)
-
-// Exit codes.
-const (
-	ExitOK      = 0 // everything worked
-	ExitPartial = 1 // the run failed in part (a source, a milestone or a write)
-	ExitUsage   = 2 // bad usage, configuration or rules: nothing was written
 )
 
 // Version is set at build time with -ldflags "-X .../internal/cli.Version=v1.2.3".
@@ -61,19 +55,19 @@ NO_COLOR or TERM=dumb turn colour off.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return ExitUsage
+		return exitcode.Usage
 	}
 	cmd, rest := args[0], args[1:]
 	if cmd == "help" && len(rest) > 0 {
 		if !printHelp(stdout, rest[0], getenv) {
 			fmt.Fprintf(stderr, "forewarn help: unknown command %q\n\n%s", rest[0], usage)
-			return ExitUsage
+			return exitcode.Usage
 		}
-		return ExitOK
+		return exitcode.OK
 	}
 	if _, known := helps[cmd]; known && cmd != "help" && wantsHelp(rest) {
 		printHelp(stdout, cmd, getenv)
-		return ExitOK
+		return exitcode.OK
 	}
 	if h, ok := extra[cmd]; ok {
 		return h(ctx, rest, stdout, stderr, getenv)
@@ -83,13 +77,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runCommand(ctx, cmd, rest, stdout, stderr, getenv)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "forewarn %s\n", version())
-		return ExitOK
+		return exitcode.OK
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
-		return ExitOK
+		return exitcode.OK
 	}
 	fmt.Fprintf(stderr, "forewarn: unknown command %q\n\n%s", cmd, usage)
-	return ExitUsage
+	return exitcode.Usage
 }
 
 // extra holds the subcommands other packages provide (test, schema,
@@ -192,12 +186,12 @@ func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr i
 	fs.SetOutput(stderr)
 	c := &r.common
 	if err := fs.Parse(args); err != nil {
-		return ExitUsage
+		return exitcode.Usage
 	}
 	reportPath := r.report
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "forewarn %s: unexpected argument %q\n", cmd, fs.Arg(0))
-		return ExitUsage
+		return exitcode.Usage
 	}
 	// On a terminal, a line per source and one for the tickets, redrawn
 	// in place while the run goes on (log lines go through it, so they are
@@ -208,7 +202,7 @@ func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr i
 	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "forewarn %s: %v\n", cmd, err)
-		return ExitUsage
+		return exitcode.Usage
 	}
 	a, err := app.Load(ctx, opts)
 	if err != nil {
@@ -238,27 +232,27 @@ func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr i
 		// A held lock is a run that did not happen: exit 1 like any
 		// failed run, so cron and CI notice it.
 		fmt.Fprintf(stderr, "forewarn %s: %v\n", cmd, err)
-		return ExitPartial
+		return exitcode.Partial
 	}
 	if reportPath != "" {
 		if err := report.WriteFile(reportPath, portfolio); err != nil {
 			fmt.Fprintf(stderr, "forewarn %s: %v\n", cmd, err)
-			return ExitPartial
+			return exitcode.Partial
 		}
 	}
 	if c.json {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
-			return ExitPartial
+			return exitcode.Partial
 		}
 	} else {
 		table.Print(stdout, rep, a.TargetHint())
 	}
 	if rep.Partial() {
-		return ExitPartial
+		return exitcode.Partial
 	}
-	return ExitOK
+	return exitcode.OK
 }
 
 // check prints what check found: the summary (or, with asJSON, the
@@ -270,7 +264,7 @@ func check(stdout, stderr io.Writer, a *app.App, asJSON, strict bool) int {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
-			return ExitPartial
+			return exitcode.Partial
 		}
 	} else {
 		fmt.Fprintln(stdout, a.Summary())
@@ -280,9 +274,9 @@ func check(stdout, stderr io.Writer, a *app.App, asJSON, strict bool) int {
 	}
 	if strict && len(rep.Warnings) > 0 {
 		fmt.Fprintf(stderr, "forewarn check: %d warning(s) and --strict: exit 2\n", len(rep.Warnings))
-		return ExitUsage
+		return exitcode.Usage
 	}
-	return ExitOK
+	return exitcode.OK
 }
 
 // reportLoadError prints configuration problems and picks the exit code.
@@ -291,8 +285,8 @@ func reportLoadError(stderr io.Writer, cmd string, err error) int {
 		fmt.Fprintln(stderr, err)
 		n := strings.Count(err.Error(), "\n") + 1
 		fmt.Fprintf(stderr, "forewarn %s: %d problem(s) found; nothing was written\n", cmd, n)
-		return ExitUsage
+		return exitcode.Usage
 	}
 	fmt.Fprintf(stderr, "forewarn %s: %v\n", cmd, err)
-	return ExitUsage
+	return exitcode.Usage
 }

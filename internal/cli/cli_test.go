@@ -12,6 +12,7 @@ import (
 
 	"github.com/forewarn/forewarn/internal/cli"
 	"github.com/forewarn/forewarn/internal/demotest"
+	"github.com/forewarn/forewarn/internal/exitcode"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
@@ -54,7 +55,7 @@ func TestDemoRunDraftsForAtRiskAndMissedOnly(t *testing.T) {
 	before := tree(t, root)
 
 	code, stdout, stderr := forewarn(t, "plan", "--config", cfg, "--now", now, "--json")
-	if code != cli.ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("plan exit %d\n%s", code, stderr)
 	}
 	plan := report(t, stdout)
@@ -63,7 +64,7 @@ func TestDemoRunDraftsForAtRiskAndMissedOnly(t *testing.T) {
 	}
 
 	code, stdout, stderr = forewarn(t, "run", "--config", cfg, "--now", now, "--json")
-	if code != cli.ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("run exit %d\n%s", code, stderr)
 	}
 	run := report(t, stdout)
@@ -128,7 +129,7 @@ func TestDemoRunDraftsForAtRiskAndMissedOnly(t *testing.T) {
 
 	// Run twice: nothing new.
 	code, stdout, stderr = forewarn(t, "run", "--config", cfg, "--now", now, "--json")
-	if code != cli.ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("second run exit %d\n%s", code, stderr)
 	}
 	again := report(t, stdout)
@@ -152,7 +153,7 @@ func TestDemoRunDraftsForAtRiskAndMissedOnly(t *testing.T) {
 func TestDemoClockFrozenByConfig(t *testing.T) {
 	_, cfg := demotest.Copy(t)
 	code, frozen, stderr := forewarn(t, "plan", "--config", cfg, "--json")
-	if code != cli.ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("plan exit %d\n%s", code, stderr)
 	}
 	_, explicit, _ := forewarn(t, "plan", "--config", cfg, "--json", "--now", now)
@@ -165,7 +166,7 @@ func TestDemoClockFrozenByConfig(t *testing.T) {
 			t.Errorf("action %d differs: %q vs %q", i, a.Actions[i].Title, b.Actions[i].Title)
 		}
 	}
-	if code, _, stderr := forewarn(t, "plan", "--config", cfg, "--now", "next tuesday"); code != cli.ExitUsage || !strings.Contains(stderr, "not a time") {
+	if code, _, stderr := forewarn(t, "plan", "--config", cfg, "--now", "next tuesday"); code != exitcode.Usage || !strings.Contains(stderr, "not a time") {
 		t.Errorf("bad --now: exit %d: %s", code, stderr)
 	}
 }
@@ -173,7 +174,7 @@ func TestDemoClockFrozenByConfig(t *testing.T) {
 func TestDemoHumanOutput(t *testing.T) {
 	_, cfg := demotest.Copy(t)
 	code, stdout, stderr := forewarn(t, "run", "--config", cfg, "--now", now)
-	if code != cli.ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	for _, want := range []string{"4 milestone(s) judged", "CREATE", "Done: 6 created", "outbox"} {
@@ -182,7 +183,7 @@ func TestDemoHumanOutput(t *testing.T) {
 		}
 	}
 	code, stdout, _ = forewarn(t, "run", "--config", cfg, "--now", now)
-	if code != cli.ExitOK || !strings.Contains(stdout, "Done: 0 created") {
+	if code != exitcode.OK || !strings.Contains(stdout, "Done: 0 created") {
 		t.Errorf("second run:\n%s", stdout)
 	}
 }
@@ -195,7 +196,7 @@ func TestBadConfigStopsBeforeWriting(t *testing.T) {
 	os.WriteFile(cfg, bytes.Replace(data, []byte("  outbox:\n    dir: outbox"), []byte("  outbox:\n    dri: outbox"), 1), 0o644)
 	for _, cmd := range []string{"run", "plan", "check"} {
 		code, _, stderr := forewarn(t, cmd, "--config", cfg, "--now", now)
-		if code != cli.ExitUsage {
+		if code != exitcode.Usage {
 			t.Fatalf("%s: exit %d, want 2", cmd, code)
 		}
 		if !position.MatchString(stderr) || !strings.Contains(stderr, `unknown key "dri"`) {
@@ -216,7 +217,7 @@ func TestBadRulesStopBeforeWriting(t *testing.T) {
 	data, _ := os.ReadFile(rules)
 	os.WriteFile(rules, append(data, []byte("\nbogus_top_level_key: 1\n")...), 0o644)
 	code, _, stderr := forewarn(t, "run", "--config", cfg, "--now", now)
-	if code != cli.ExitUsage {
+	if code != exitcode.Usage {
 		t.Fatalf("exit %d, want 2\n%s", code, stderr)
 	}
 	if !regexp.MustCompile(`rules\.yaml:\d+:\d+: .*bogus_top_level_key`).MatchString(stderr) {
@@ -236,7 +237,7 @@ func TestConfigFromEnvironment(t *testing.T) {
 		}
 		return ""
 	}
-	if code := cli.Run(context.Background(), []string{"check"}, &out, &errb, env); code != cli.ExitOK {
+	if code := cli.Run(context.Background(), []string{"check"}, &out, &errb, env); code != exitcode.OK {
 		t.Fatalf("check with FOREWARN_CONFIG: exit %d\n%s", code, errb.String())
 	}
 	if !strings.Contains(out.String(), "ok") {
@@ -245,34 +246,34 @@ func TestConfigFromEnvironment(t *testing.T) {
 }
 
 func TestUsageAndVersion(t *testing.T) {
-	if code, _, _ := forewarn(t); code != cli.ExitUsage {
+	if code, _, _ := forewarn(t); code != exitcode.Usage {
 		t.Errorf("no command: exit %d, want 2", code)
 	}
-	if code, _, _ := forewarn(t, "frobnicate"); code != cli.ExitUsage {
+	if code, _, _ := forewarn(t, "frobnicate"); code != exitcode.Usage {
 		t.Errorf("unknown command: exit %d, want 2", code)
 	}
-	if code, _, _ := forewarn(t, "run", "--no-such-flag"); code != cli.ExitUsage {
+	if code, _, _ := forewarn(t, "run", "--no-such-flag"); code != exitcode.Usage {
 		t.Errorf("unknown flag: exit %d, want 2", code)
 	}
 	code, out, _ := forewarn(t, "version")
-	if code != cli.ExitOK || !strings.HasPrefix(out, "forewarn ") {
+	if code != exitcode.OK || !strings.HasPrefix(out, "forewarn ") {
 		t.Errorf("version: exit %d, %q", code, out)
 	}
-	if code, _, stderr := forewarn(t, "run", "--config", "does-not-exist.yaml"); code != cli.ExitUsage || !strings.Contains(stderr, "does-not-exist.yaml") {
+	if code, _, stderr := forewarn(t, "run", "--config", "does-not-exist.yaml"); code != exitcode.Usage || !strings.Contains(stderr, "does-not-exist.yaml") {
 		t.Errorf("missing config: exit %d, %q", code, stderr)
 	}
 }
 
 func TestSubcommandsOfOtherPackages(t *testing.T) {
 	code, stdout, stderr := forewarn(t, "test", filepath.Join("..", "..", "rules_test.yaml"))
-	if code != cli.ExitOK || !strings.Contains(stdout, "SUCCESS") {
+	if code != exitcode.OK || !strings.Contains(stdout, "SUCCESS") {
 		t.Errorf("forewarn test: exit %d\n%s%s", code, stdout, stderr)
 	}
 
 	// The committed schema (the demo's modeline points at it) is what
 	// this build generates.
 	code, stdout, stderr = forewarn(t, "schema", "config")
-	if code != cli.ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("schema config: exit %d: %s", code, stderr)
 	}
 	committed, err := os.ReadFile(filepath.Join("..", "..", "docs", "schema", "config.schema.json"))
@@ -287,13 +288,13 @@ func TestSubcommandsOfOtherPackages(t *testing.T) {
 			t.Errorf("config schema lacks %s", key)
 		}
 	}
-	if code, _, _ := forewarn(t, "schema", "nope"); code != cli.ExitUsage {
+	if code, _, _ := forewarn(t, "schema", "nope"); code != exitcode.Usage {
 		t.Errorf("schema nope: exit %d, want 2", code)
 	}
 
 	_, cfg := demotest.Copy(t)
 	code, stdout, stderr = forewarn(t, "check", "--config", cfg)
-	if code != cli.ExitOK || !strings.Contains(stdout, "sources: 1 (demo: file)") || !strings.Contains(stdout, "milestone-at-risk") {
+	if code != exitcode.OK || !strings.Contains(stdout, "sources: 1 (demo: file)") || !strings.Contains(stdout, "milestone-at-risk") {
 		t.Errorf("check: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
@@ -307,7 +308,7 @@ func BenchmarkDemo(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var out, errb bytes.Buffer
-		if code := cli.Run(context.Background(), []string{"plan", "--config", cfg, "--now", now, "--log-level", "warn"}, &out, &errb, noEnv); code != cli.ExitOK {
+		if code := cli.Run(context.Background(), []string{"plan", "--config", cfg, "--now", now, "--log-level", "warn"}, &out, &errb, noEnv); code != exitcode.OK {
 			b.Fatalf("exit %d: %s", code, errb.String())
 		}
 	}
@@ -317,7 +318,7 @@ func BenchmarkDemo(b *testing.B) {
 func TestCheckPrintsNamespace(t *testing.T) {
 	_, cfg := demotest.Copy(t)
 	code, stdout, stderr := forewarn(t, "check", "--config", cfg)
-	if code != cli.ExitOK || !strings.Contains(stdout, "state: sqlite, namespace (default)") {
+	if code != exitcode.OK || !strings.Contains(stdout, "state: sqlite, namespace (default)") {
 		t.Fatalf("check: exit %d\n%s%s", code, stdout, stderr)
 	}
 	b, err := os.ReadFile(cfg)
@@ -332,14 +333,14 @@ func TestCheckPrintsNamespace(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, stderr = forewarn(t, "check", "--config", cfg)
-	if code != cli.ExitOK || !strings.Contains(stdout, "state: sqlite, namespace team_a") {
+	if code != exitcode.OK || !strings.Contains(stdout, "state: sqlite, namespace team_a") {
 		t.Fatalf("check with a namespace: exit %d\n%s%s", code, stdout, stderr)
 	}
 	if err := os.WriteFile(cfg, []byte(strings.Replace(named, "team_a", "Team-A", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, _, stderr = forewarn(t, "check", "--config", cfg)
-	if code == cli.ExitOK || !strings.Contains(stderr, "forewarn.yaml:") || !strings.Contains(stderr, `namespace "Team-A"`) {
+	if code == exitcode.OK || !strings.Contains(stderr, "forewarn.yaml:") || !strings.Contains(stderr, `namespace "Team-A"`) {
 		t.Fatalf("a bad namespace: exit %d\n%s", code, stderr)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/forewarn/forewarn/internal/action"
 	"github.com/forewarn/forewarn/internal/app"
 	"github.com/forewarn/forewarn/internal/backtest"
+	"github.com/forewarn/forewarn/internal/exitcode"
 	"github.com/forewarn/forewarn/internal/forecast"
 	"github.com/forewarn/forewarn/internal/metrics"
 	"github.com/forewarn/forewarn/internal/model"
@@ -66,21 +67,21 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	fs, c, so := serveFlags(getenv)
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
-		return ExitUsage
+		return exitcode.Usage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "forewarn serve: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
+		return exitcode.Usage
 	}
 	if err := serve.CheckFlags(fs, so); err != nil {
 		fmt.Fprintf(stderr, "forewarn serve: %v\n", err)
-		return ExitUsage
+		return exitcode.Usage
 	}
 	opts, red, err := c.options(stderr, getenv)
 	stderr = red.Writer(stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "forewarn serve: %v\n", err)
-		return ExitUsage
+		return exitcode.Usage
 	}
 	m := metrics.New()
 	opts.Observe, opts.RateLimit = m.Observe, m.RateLimit
@@ -92,7 +93,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	so.ReportPath = a.Report().Path
 	if err := serve.Serve(ctx, a, *so, m, opts.Log); err != nil {
 		fmt.Fprintf(stderr, "forewarn serve: %v\n", err)
-		return ExitPartial
+		return exitcode.Partial
 	}
-	return ExitOK
+	return exitcode.OK
 }

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/forewarn/forewarn/internal/cli"
 	"github.com/forewarn/forewarn/internal/demotest"
+	"github.com/forewarn/forewarn/internal/exitcode"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
@@ -16,7 +16,7 @@ import (
 func TestDeletedDraftStaysDiscarded(t *testing.T) {
 	root, cfg := demotest.Copy(t)
 	code, stdout, stderr := forewarn(t, "run", "--config", cfg, "--now", now, "--json")
-	if code != cli.ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("first run: exit %d\n%s", code, stderr)
 	}
 	var gone tracker.Action
@@ -35,7 +35,7 @@ func TestDeletedDraftStaysDiscarded(t *testing.T) {
 
 	for i, at := range []string{now, "2026-11-20T15:00:00Z", "2026-11-21T09:00:00Z"} {
 		code, stdout, stderr := forewarn(t, "run", "--config", cfg, "--now", at, "--json")
-		if code != cli.ExitOK {
+		if code != exitcode.OK {
 			t.Fatalf("run %d: exit %d\n%s", i+2, code, stderr)
 		}
 		rep := report(t, stdout)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/forewarn/forewarn/internal/cli"
 	"github.com/forewarn/forewarn/internal/demotest"
+	"github.com/forewarn/forewarn/internal/exitcode"
 )
 
 func withEnv(t *testing.T, env map[string]string, args ...string) (int, string, string) {
@@ -35,7 +36,7 @@ func TestHelpForEveryCommand(t *testing.T) {
 	for _, cmd := range []string{"run", "plan", "check", "serve", "init", "test", "schema", "backtest", "action", "version"} {
 		for _, args := range [][]string{{cmd, "--help"}, {cmd, "-h"}, {"help", cmd}} {
 			code, stdout, stderr := withEnv(t, map[string]string{"FOREWARN_CONFIG": "/etc/fw.yaml"}, args...)
-			if code != cli.ExitOK || stderr != "" {
+			if code != exitcode.OK || stderr != "" {
 				t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
 			}
 			if !strings.HasPrefix(stdout, "Usage: forewarn "+cmd) {
@@ -55,7 +56,7 @@ func TestHelpForEveryCommand(t *testing.T) {
 	if code != 0 || strings.Contains(stdout, "::") || !strings.Contains(stdout, "INPUT_CONFIG") {
 		t.Errorf("action --help ran the Action or printed no help (exit %d):\n%s", code, stdout)
 	}
-	if code, _, stderr := withEnv(t, nil, "help", "nonsense"); code != cli.ExitUsage || !strings.Contains(stderr, `unknown command "nonsense"`) {
+	if code, _, stderr := withEnv(t, nil, "help", "nonsense"); code != exitcode.Usage || !strings.Contains(stderr, `unknown command "nonsense"`) {
 		t.Errorf("help nonsense: exit %d\n%s", code, stderr)
 	}
 }
@@ -65,7 +66,7 @@ func TestHelpForEveryCommand(t *testing.T) {
 func TestUnknownLogLevelIsOneLine(t *testing.T) {
 	_, cfg := demotest.Copy(t)
 	code, stdout, stderr := forewarn(t, "plan", "--config", cfg, "--log-level", "loud")
-	if code != cli.ExitUsage || stdout != "" {
+	if code != exitcode.Usage || stdout != "" {
 		t.Fatalf("exit %d, stdout %q", code, stdout)
 	}
 	if want := `forewarn plan: --log-level: unknown level "loud" (want debug, info, warn, error)` + "\n"; stderr != want {
@@ -77,7 +78,7 @@ func TestUnknownLogLevelIsOneLine(t *testing.T) {
 func TestCheckJSON(t *testing.T) {
 	_, cfg := demotest.Copy(t)
 	code, stdout, stderr := forewarn(t, "check", "--config", cfg, "--json")
-	if code != cli.ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	var got struct {
@@ -111,9 +112,9 @@ func TestCheckWarnsAboutUnsetSecrets(t *testing.T) {
 		code   int
 		warn   bool
 	}{
-		{nil, false, cli.ExitOK, true},
-		{map[string]string{"MY_GH_TOKEN": "  "}, true, cli.ExitUsage, true},
-		{map[string]string{"MY_GH_TOKEN": "ghp_set0123456789"}, true, cli.ExitOK, false},
+		{nil, false, exitcode.OK, true},
+		{map[string]string{"MY_GH_TOKEN": "  "}, true, exitcode.Usage, true},
+		{map[string]string{"MY_GH_TOKEN": "ghp_set0123456789"}, true, exitcode.OK, false},
 	} {
 		args := []string{"check", "--config", cfg}
 		if tc.strict {
@@ -133,7 +134,7 @@ func TestConfigTooLargeIsRefusedUnread(t *testing.T) {
 	cfg := filepath.Join(dir, "forewarn.yaml")
 	os.WriteFile(cfg, append([]byte("version: 1\n"), bytes.Repeat([]byte("# padding padding padding padding\n"), 40000)...), 0o644)
 	code, _, stderr := forewarn(t, "check", "--config", cfg)
-	if code != cli.ExitUsage || !strings.Contains(stderr, "larger than 1024 KiB") {
+	if code != exitcode.Usage || !strings.Contains(stderr, "larger than 1024 KiB") {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 }
@@ -147,21 +148,21 @@ func TestInitCheckPlan(t *testing.T) {
 		dir := t.TempDir()
 		cfg := filepath.Join(dir, "forewarn.yaml")
 		code, stdout, stderr := forewarn(t, append([]string{"init", "--config", cfg}, trackers...)...)
-		if code != cli.ExitOK || !strings.Contains(stdout, "wrote "+cfg) {
+		if code != exitcode.OK || !strings.Contains(stdout, "wrote "+cfg) {
 			t.Fatalf("init %v: exit %d\n%s%s", trackers, code, stdout, stderr)
 		}
 		code, stdout, stderr = forewarn(t, "check", "--config", cfg)
-		if code != cli.ExitOK || !strings.Contains(stdout, "(built-in rules): ok") {
+		if code != exitcode.OK || !strings.Contains(stdout, "(built-in rules): ok") {
 			t.Fatalf("check after init %v: exit %d\n%s%s", trackers, code, stdout, stderr)
 		}
-		if code, _, stderr := forewarn(t, "init", "--config", cfg, "github"); code != cli.ExitUsage || !strings.Contains(stderr, "exists") {
+		if code, _, stderr := forewarn(t, "init", "--config", cfg, "github"); code != exitcode.Usage || !strings.Contains(stderr, "exists") {
 			t.Errorf("init over an existing file: exit %d\n%s", code, stderr)
 		}
 	}
 	// --rules, flags after the tracker, and a plan with the demo's export.
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "forewarn.yaml")
-	if code, _, stderr := forewarn(t, "init", "file", "--rules", "--config", cfg); code != cli.ExitOK {
+	if code, _, stderr := forewarn(t, "init", "file", "--rules", "--config", cfg); code != exitcode.OK {
 		t.Fatalf("init --rules: exit %d\n%s", code, stderr)
 	}
 	root, _ := demotest.Copy(t)
@@ -171,7 +172,7 @@ func TestInitCheckPlan(t *testing.T) {
 	os.WriteFile(cfg, text, 0o644)
 	os.WriteFile(filepath.Join(dir, "export.yaml"), export, 0o644)
 	code, stdout, stderr := forewarn(t, "check", "--config", cfg)
-	if code != cli.ExitOK || !strings.Contains(stdout, filepath.Join(dir, "rules.yaml")+": ok") {
+	if code != exitcode.OK || !strings.Contains(stdout, filepath.Join(dir, "rules.yaml")+": ok") {
 		t.Fatalf("check with --rules: exit %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, stderr = forewarn(t, "plan", "--config", cfg, "--now", now)
@@ -192,7 +193,7 @@ func TestCopiedDemoWithoutRulesKey(t *testing.T) {
 	export, _ := os.ReadFile(filepath.Join(root, "examples", "demo", "export.yaml"))
 	os.WriteFile(filepath.Join(moved, "export.yaml"), export, 0o644)
 	code, stdout, stderr := forewarn(t, "plan", "--config", filepath.Join(moved, "forewarn.yaml"), "--json")
-	if code != cli.ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	if r := report(t, stdout); r.Count("create") == 0 {
@@ -205,7 +206,7 @@ func TestServeRefusesNonsenseFlags(t *testing.T) {
 	_, cfg := demotest.Copy(t)
 	for _, args := range [][]string{{"--interval", "0s"}, {"--interval", "-1m"}, {"--jitter", "-5s"}} {
 		code, _, stderr := forewarn(t, append([]string{"serve", "--config", cfg, "--addr", "127.0.0.1:0"}, args...)...)
-		if code != cli.ExitUsage || !strings.Contains(stderr, "forewarn serve: "+args[0]+" must") {
+		if code != exitcode.Usage || !strings.Contains(stderr, "forewarn serve: "+args[0]+" must") {
 			t.Errorf("%v: exit %d\n%s", args, code, stderr)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	forewarn "github.com/forewarn/forewarn"
+	"github.com/forewarn/forewarn/internal/exitcode"
 )
 
 // initFlags is the FlagSet of init (help prints it too).
@@ -48,7 +49,7 @@ func initCommand(_ context.Context, args []string, stdout, stderr io.Writer, get
 	var trackers []string
 	for {
 		if err := fset.Parse(args); err != nil {
-			return ExitUsage
+			return exitcode.Usage
 		}
 		if fset.NArg() == 0 {
 			break
@@ -58,17 +59,17 @@ func initCommand(_ context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	if len(trackers) == 0 {
 		fmt.Fprintln(stderr, "forewarn init: name the trackers to read: github, jira or file (e.g. forewarn init github)")
-		return ExitUsage
+		return exitcode.Usage
 	}
 	seen := map[string]bool{}
 	for _, t := range trackers {
 		if _, ok := starterSources[t]; !ok {
 			fmt.Fprintf(stderr, "forewarn init: unknown tracker %q (want github, jira or file)\n", t)
-			return ExitUsage
+			return exitcode.Usage
 		}
 		if seen[t] {
 			fmt.Fprintf(stderr, "forewarn init: %s is named twice\n", t)
-			return ExitUsage
+			return exitcode.Usage
 		}
 		seen[t] = true
 	}
@@ -81,10 +82,10 @@ func initCommand(_ context.Context, args []string, stdout, stderr io.Writer, get
 		for p := range files {
 			if _, err := os.Stat(p); err == nil {
 				fmt.Fprintf(stderr, "forewarn init: %s exists; nothing was written (--force overwrites)\n", p)
-				return ExitUsage
+				return exitcode.Usage
 			} else if !errors.Is(err, fs.ErrNotExist) {
 				fmt.Fprintf(stderr, "forewarn init: %v\n", err)
-				return ExitPartial
+				return exitcode.Partial
 			}
 		}
 	}
@@ -95,16 +96,16 @@ func initCommand(_ context.Context, args []string, stdout, stderr io.Writer, get
 		}
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			fmt.Fprintf(stderr, "forewarn init: %v\n", err)
-			return ExitPartial
+			return exitcode.Partial
 		}
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			fmt.Fprintf(stderr, "forewarn init: %v\n", err)
-			return ExitPartial
+			return exitcode.Partial
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", p)
 	}
 	fmt.Fprintf(stdout, "next: edit the placeholders (search for CHANGE-ME), then\n  forewarn check --config %s\n  forewarn plan --config %s\n", a.config, a.config)
-	return ExitOK
+	return exitcode.OK
 }
 
 // starterSources are the commented source sections init writes.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/forewarn/forewarn/internal/cli"
 	"github.com/forewarn/forewarn/internal/demotest"
+	"github.com/forewarn/forewarn/internal/exitcode"
 )
 
 // appendRule adds a rule to the demo copy's rules.yaml.
@@ -38,8 +38,8 @@ func TestRuleThatFailsAtRunTimeIsReported(t *testing.T) {
     repeat: 7d
 `)
 	code, stdout, stderr := forewarn(t, "run", "--config", cfg, "--now", now, "--json")
-	if code != cli.ExitPartial {
-		t.Fatalf("exit %d, want %d (a rule failed)\n%s", code, cli.ExitPartial, stderr)
+	if code != exitcode.Partial {
+		t.Fatalf("exit %d, want %d (a rule failed)\n%s", code, exitcode.Partial, stderr)
 	}
 	rep := report(t, stdout)
 	if len(rep.RuleFailures) == 0 {
@@ -63,7 +63,7 @@ func TestRuleThatFailsAtRunTimeIsReported(t *testing.T) {
     repeat: 7d
 `)
 	code, stdout, _ = forewarn(t, "plan", "--config", cfg, "--now", now)
-	if code != cli.ExitPartial || !strings.Contains(stdout, "FAILED RULE  broken-budget on file:demo/") {
+	if code != exitcode.Partial || !strings.Contains(stdout, "FAILED RULE  broken-budget on file:demo/") {
 		t.Errorf("exit %d; the table does not show the failed rule:\n%s", code, stdout)
 	}
 }
@@ -93,14 +93,14 @@ func TestClockEarlierThanRuleStateEvaluatesFresh(t *testing.T) {
 		return false
 	}
 	for _, at := range []string{"2026-11-20T09:00:00Z", "2026-11-23T09:00:00Z"} {
-		if code, _, stderr := forewarn(t, "run", "--config", cfg, "--now", at, "--json"); code != cli.ExitOK {
+		if code, _, stderr := forewarn(t, "run", "--config", cfg, "--now", at, "--json"); code != exitcode.OK {
 			t.Fatalf("run at %s: exit %d\n%s", at, code, stderr)
 		}
 	}
 	// Held since 20 November, fired on the 23rd. On the 21st a fresh run
 	// has seen it hold for no time at all: it must not fire.
 	code, stdout, stderr := forewarn(t, "run", "--config", cfg, "--now", "2026-11-21T09:00:00Z", "--json")
-	if code != cli.ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("run on the 21st: exit %d\n%s", code, stderr)
 	}
 	if fired(t, stdout) {
@@ -116,7 +116,7 @@ func TestClockEarlierThanRuleStateEvaluatesFresh(t *testing.T) {
 	// The stored state was kept: on the 24th the rule still fires
 	// (it has held since the 20th), as it would have without the detour.
 	code, stdout, stderr = forewarn(t, "plan", "--config", cfg, "--now", "2026-11-24T09:00:00Z", "--json")
-	if code != cli.ExitOK || !fired(t, stdout) {
+	if code != exitcode.OK || !fired(t, stdout) {
 		t.Errorf("on the 24th: exit %d, fired %v (the stored state was lost)\n%s", code, fired(t, stdout), stderr)
 	}
 }
@@ -180,8 +180,8 @@ func TestBadExportDataIsRefusedNotJudged(t *testing.T) {
 
 	for _, mode := range []string{"plan", "run"} {
 		code, stdout, stderr := forewarn(t, mode, "--config", cfg, "--now", now, "--json")
-		if code != cli.ExitPartial {
-			t.Fatalf("%s: exit %d, want %d\n%s", mode, code, cli.ExitPartial, stderr)
+		if code != exitcode.Partial {
+			t.Fatalf("%s: exit %d, want %d\n%s", mode, code, exitcode.Partial, stderr)
 		}
 		rep := report(t, stdout)
 		got := map[string]string{}
@@ -204,7 +204,7 @@ func TestBadExportDataIsRefusedNotJudged(t *testing.T) {
 		}
 	}
 	code, stdout, _ := forewarn(t, "plan", "--config", cfg, "--now", now)
-	if code != cli.ExitPartial || !strings.Contains(stdout, "NOT JUDGED  demo file:demo/nan-points: "+at(7, 17)) {
+	if code != exitcode.Partial || !strings.Contains(stdout, "NOT JUDGED  demo file:demo/nan-points: "+at(7, 17)) {
 		t.Errorf("exit %d; the table does not place the problem:\n%s", code, stdout)
 	}
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/forewarn/forewarn/internal/cli"
 	"github.com/forewarn/forewarn/internal/demotest"
+	"github.com/forewarn/forewarn/internal/exitcode"
 )
 
 // `plan --report FILE` writes the portfolio page and nothing else; a week
@@ -17,7 +17,7 @@ func TestReportFlag(t *testing.T) {
 	root, cfg := demotest.Copy(t)
 	page := filepath.Join(t.TempDir(), "portfolio.html")
 	code, _, stderr := forewarn(t, "plan", "--config", cfg, "--now", now, "--report", page)
-	if code != cli.ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("plan --report: exit %d\n%s", code, stderr)
 	}
 	html, err := os.ReadFile(page)
@@ -38,11 +38,11 @@ func TestReportFlag(t *testing.T) {
 	}
 
 	// Two runs a week apart: the second page compares with the first.
-	if code, _, stderr := forewarn(t, "run", "--config", cfg, "--now", "2026-11-13T09:00:00Z"); code != cli.ExitOK {
+	if code, _, stderr := forewarn(t, "run", "--config", cfg, "--now", "2026-11-13T09:00:00Z"); code != exitcode.OK {
 		t.Fatalf("run a week earlier: exit %d\n%s", code, stderr)
 	}
 	code, _, stderr = forewarn(t, "run", "--config", cfg, "--now", now, "--report", page)
-	if code != cli.ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("run --report: exit %d\n%s", code, stderr)
 	}
 	html, _ = os.ReadFile(page)
@@ -57,7 +57,7 @@ func TestReportConfig(t *testing.T) {
 	_, cfg := demotest.Copy(t)
 	data, _ := os.ReadFile(cfg)
 	os.WriteFile(cfg, append(data, []byte("report:\n  path: site/index.html\n  locale: nl\n")...), 0o644)
-	if code, _, stderr := forewarn(t, "plan", "--config", cfg, "--now", now); code != cli.ExitOK {
+	if code, _, stderr := forewarn(t, "plan", "--config", cfg, "--now", now); code != exitcode.OK {
 		t.Fatalf("plan: exit %d\n%s", code, stderr)
 	}
 	html, err := os.ReadFile(filepath.Join(filepath.Dir(cfg), "site", "index.html"))
@@ -67,7 +67,7 @@ func TestReportConfig(t *testing.T) {
 
 	os.WriteFile(cfg, append(data, []byte("report:\n  locale: de\n")...), 0o644)
 	code, _, stderr := forewarn(t, "plan", "--config", cfg, "--now", now)
-	if code != cli.ExitUsage || !regexp.MustCompile(`forewarn\.yaml:\d+:\d+: .*report\.locale: "de"`).MatchString(stderr) {
+	if code != exitcode.Usage || !regexp.MustCompile(`forewarn\.yaml:\d+:\d+: .*report\.locale: "de"`).MatchString(stderr) {
 		t.Errorf("locale de: exit %d\n%s", code, stderr)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/forewarn/forewarn/internal/cli"
+	"github.com/forewarn/forewarn/internal/exitcode"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
 )
 
@@ -66,7 +67,7 @@ func TestProgressOnTerminal(t *testing.T) {
 	code := cli.Run(context.Background(), []string{"run", "--config", cfg, "--now", now}, &stdout, tty, env)
 	tty.Close()
 	wg.Wait()
-	if code != cli.ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), screen.String())
 	}
 	out := screen.String()
@@ -82,7 +83,7 @@ func TestProgressOnTerminal(t *testing.T) {
 	// The same run on a pipe: no progress at all.
 	var errb bytes.Buffer
 	_, cfg2 := progressFake(t)
-	if code := cli.Run(context.Background(), []string{"run", "--config", cfg2, "--now", now}, io.Discard, &errb, env); code != cli.ExitOK {
+	if code := cli.Run(context.Background(), []string{"run", "--config", cfg2, "--now", now}, io.Discard, &errb, env); code != exitcode.OK {
 		t.Fatalf("exit %d\n%s", code, errb.String())
 	}
 	if strings.Contains(errb.String(), "pages") || strings.Contains(errb.String(), "\033[") {

@@ -37,6 +37,7 @@ import (
 	"github.com/forewarn/forewarn/internal/app"
 	"github.com/forewarn/forewarn/internal/cli"
 	"github.com/forewarn/forewarn/internal/demotest"
+	"github.com/forewarn/forewarn/internal/exitcode"
 	"github.com/forewarn/forewarn/internal/serve"
 )
 
@@ -68,7 +69,7 @@ func browserPath(t *testing.T) string {
 func forewarn(t *testing.T, args ...string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	if code := cli.Run(context.Background(), args, &out, &errb, func(string) string { return "" }); code != cli.ExitOK {
+	if code := cli.Run(context.Background(), args, &out, &errb, func(string) string { return "" }); code != exitcode.OK {
 		t.Fatalf("forewarn %s: exit %d\n%s", strings.Join(args, " "), code, errb.String())
 	}
 }
