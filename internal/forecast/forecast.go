@@ -412,6 +412,9 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		}
 	}
 	if beyond {
+		// A forecast that does not converge gives no date at all: a P50 or a
+		// straight line beside "no date" would still be read as a promise.
+		f.P50, f.LinearDate = time.Time{}, time.Time{}
 		return finish(model.ForecastDiverging, fmt.Sprintf(
 			"P85 is beyond the %d-day horizon: %d items remain; over the last %d working days %d items were added and %d done (%.2f done a working day)",
 			s.horizon, f.RemainingItems, len(samples), addedNet, windowDone, f.PaceObserved))

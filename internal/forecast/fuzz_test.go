@@ -108,6 +108,18 @@ func checkInvariants(t *testing.T, m model.Milestone, now time.Time, f model.For
 		if !f.P50.IsZero() || !f.P85.IsZero() || !f.P95.IsZero() || !f.LinearDate.IsZero() || len(f.CutLine) > 0 {
 			t.Fatalf("insufficient data but a confident date: %+v", f)
 		}
+	case model.ForecastDiverging:
+		// No date may come out of a forecast that does not converge: the
+		// drafts would offer it to a client.
+		if f.Reason == "" {
+			t.Fatalf("diverging without a reason")
+		}
+		if !f.P50.IsZero() || !f.P85.IsZero() || !f.P95.IsZero() || !f.LinearDate.IsZero() {
+			t.Fatalf("diverging but a date: %+v", f)
+		}
+		if f.RemainingItems == 0 {
+			t.Fatalf("diverging with nothing remaining")
+		}
 	case model.ForecastDone:
 		if f.RemainingItems != 0 || f.ScopeItems == 0 {
 			t.Fatalf("done with %d remaining of %d", f.RemainingItems, f.ScopeItems)
