@@ -122,6 +122,19 @@ type SourceConfig struct {
 }
 
 // Validate reports every problem, each naming its yaml key.
+// ClientIDs lists the client ids the source names (client and the values
+// of clients), so loading can refuse one that clients: does not define.
+func (c SourceConfig) ClientIDs() map[string]string {
+	ids := map[string]string{}
+	if c.Client != "" {
+		ids["client"] = c.Client
+	}
+	for k, id := range c.Clients {
+		ids["clients["+k+"]"] = id
+	}
+	return ids
+}
+
 func (c SourceConfig) Validate() error {
 	var errs []error
 	c.AuthConfig.validate(&errs)

@@ -2,6 +2,9 @@ package app
 
 import (
 	"errors"
+	"fmt"
+	"sort"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -51,7 +54,7 @@ type (
 func source[C any, S tracker.Source](newFn func(string, C, connectors.Env) (S, error)) sourceFactory {
 	return func(b build) tracker.Source {
 		var c C
-		if !decode(b, &c) {
+		if !decode(b, &c) || !knownClients(b, c) {
 			return nil
 		}
 		s, err := newFn(b.name, c, b.env)
@@ -76,6 +79,32 @@ func target[C any, T tracker.Target](newFn func(C, connectors.Env) (T, error)) t
 		}
 		return t
 	}
+}
+
+// knownClients refuses a source that names a client id clients: does not
+// define: its milestones would all be refused at run time, or drafted for
+// nobody. Reported at the key that names it.
+func knownClients(b build, c any) bool {
+	n, ok := c.(interface{ ClientIDs() map[string]string })
+	if !ok || b.env.KnownClient == nil {
+		return true
+	}
+	ids := n.ClientIDs()
+	keys := make([]string, 0, len(ids))
+	for k := range ids {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	good := true
+	for _, k := range keys {
+		if id := ids[k]; !b.env.KnownClient(id) {
+			field, _, _ := strings.Cut(k, "[")
+			at, _ := keyOf(b.node, fmt.Errorf("%s: x", field))
+			b.diags.Add(b.file, at, "", "%s: %s: unknown client %q (define it under clients:)", b.what, k, id)
+			good = false
+		}
+	}
+	return good
 }
 
 // decode reads a section strictly into c and runs its Validate method
