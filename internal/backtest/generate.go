@@ -110,6 +110,29 @@ func addWorkingDays(day time.Time, n int) time.Time {
 	return day
 }
 
+// paceModel is the day-to-day variation of a team's pace: a drift that
+// wanders within 0.5–1.5 of the plan and interruptions (illness, support
+// duty) that cut it for a few days.
+type paceModel struct {
+	drift       float64
+	interrupted int // working days of interruption left
+}
+
+// today moves the model on one working day and returns that day's drift
+// and interruption factor on the planned pace.
+func (pm *paceModel) today(rnd *rand.Rand, p GenParams) (drift, factor float64) {
+	pm.drift = math.Min(1.5, math.Max(0.5, pm.drift*math.Exp(p.Drift*rnd.NormFloat64())))
+	if pm.interrupted == 0 && rnd.Float64() < p.InterruptRate {
+		pm.interrupted = 1 + int(math.Floor(math.Log(rnd.Float64())/math.Log(1-1/p.InterruptDays)))
+	}
+	factor = 1.0
+	if pm.interrupted > 0 {
+		factor = p.InterruptFactor
+		pm.interrupted--
+	}
+	return pm.drift, factor
+}
+
 func poisson(rnd *rand.Rand, lambda float64) int {
 	if lambda <= 0 {
 		return 0
@@ -150,7 +173,7 @@ func generateOne(rnd *rand.Rand, p GenParams, idx int) Case {
 		newItem(start.Add(-time.Duration(1+rnd.IntN(96)) * time.Hour))
 	}
 	next := 0 // items are worked in rank order
-	drift, interrupted := 1.0, 0
+	pm := paceModel{drift: 1}
 	day := start
 	var finished time.Time
 	for w := 0; w < days*5; w++ {
@@ -162,15 +185,7 @@ func generateOne(rnd *rand.Rand, p GenParams, idx int) Case {
 				newItem(day.Add(time.Duration(8+rnd.IntN(9)) * time.Hour))
 			}
 		}
-		drift = math.Min(1.5, math.Max(0.5, drift*math.Exp(p.Drift*rnd.NormFloat64())))
-		if interrupted == 0 && rnd.Float64() < p.InterruptRate {
-			interrupted = 1 + int(math.Floor(math.Log(rnd.Float64())/math.Log(1-1/p.InterruptDays)))
-		}
-		factor := 1.0
-		if interrupted > 0 {
-			factor = p.InterruptFactor
-			interrupted--
-		}
+		drift, factor := pm.today(rnd, p)
 		for k := poisson(rnd, pace*drift*factor); k > 0 && next < len(m.Items); k-- {
 			it := &m.Items[next]
 			it.Closed = day.Add(time.Duration(9*60+rnd.IntN(9*60)) * time.Minute)
@@ -222,7 +237,7 @@ func generateFiled(rnd *rand.Rand, p GenParams, idx int) Case {
 		}
 	}
 	next := 0
-	drift, interrupted := 1.0, 0
+	pm := paceModel{drift: 1}
 	day := start
 	var finished time.Time
 	for w := 0; w < days*5; w++ {
@@ -230,15 +245,7 @@ func generateFiled(rnd *rand.Rand, p GenParams, idx int) Case {
 			day = addWorkingDays(day, 1)
 		}
 		fileUpTo(day)
-		drift = math.Min(1.5, math.Max(0.5, drift*math.Exp(p.Drift*rnd.NormFloat64())))
-		if interrupted == 0 && rnd.Float64() < p.InterruptRate {
-			interrupted = 1 + int(math.Floor(math.Log(rnd.Float64())/math.Log(1-1/p.InterruptDays)))
-		}
-		factor := 1.0
-		if interrupted > 0 {
-			factor = p.InterruptFactor
-			interrupted--
-		}
+		drift, factor := pm.today(rnd, p)
 		for k := poisson(rnd, pace*drift*factor); k > 0 && next < len(m.Items); k-- {
 			it := &m.Items[next]
 			it.Closed = day.Add(time.Duration(17*60+rnd.IntN(6*60)) * time.Minute)
