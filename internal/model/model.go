@@ -56,6 +56,32 @@ type Milestone struct {
 	// notice (zero when none). Rules and forecasts track it like Due.
 	AgreedDue time.Time  `json:"agreed_due,omitzero"`
 	Items     []WorkItem `json:"items,omitempty"`
+	// Record is the team's record on the container's earlier closed
+	// milestones, set by the worker before forecasting (nil: no history);
+	// the forecast calibrates P(on time) and its dates against it.
+	Record *TeamRecord `json:"record,omitempty"`
+}
+
+// TeamRecord is how a team delivered its last closed milestones of one
+// container (repository, project or board), oldest first in the window the
+// configuration allows. It is derived from closed milestones by a pure
+// function of the forecast package and never includes the milestone being
+// judged or any milestone closed after the forecast's "now".
+type TeamRecord struct {
+	// Basis names the history used, in words a reviewer can check, e.g.
+	// "the last 8 closed sprints of board 12 (closed 3 Jun – 20 Nov 2026)".
+	Basis string `json:"basis"`
+	// Milestones is how many closed milestones the record holds; OnTime how
+	// many of them delivered all their committed scope by their due date.
+	Milestones int `json:"milestones"`
+	OnTime     int `json:"on_time"`
+	// DeliveredRatio is the mean, over the milestones, of the committed
+	// items done by the due date divided by the committed items.
+	DeliveredRatio float64 `json:"delivered_ratio"`
+	// Slips are, for each milestone whose finish is known, its lateness as a
+	// share of its planned length: (finish − due) / (due − start); 0 on the
+	// due date, 0.5 half the planned length late, negative early. Sorted.
+	Slips []float64 `json:"slips,omitempty"`
 }
 
 // DisplayName is the milestone as a title names it: its container, then
