@@ -49,12 +49,7 @@ type conn struct {
 }
 
 func newConn(what string, a AuthConfig, env connectors.Env) *conn {
-	c := &conn{what: what, auth: a, env: env, maxWait: 60 * time.Second}
-	if a.MaxWait != "" {
-		if d, err := parseDuration(a.MaxWait); err == nil && d > 0 {
-			c.maxWait = d
-		}
-	}
+	c := &conn{what: what, auth: a, env: env, maxWait: a.MaxWait.Or(60 * time.Second)}
 	if c.env.Getenv == nil {
 		c.env.Getenv = os.Getenv
 	}

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/forewarn/forewarn/internal/duration"
 )
@@ -24,7 +23,7 @@ type AuthConfig struct {
 	// BaseURL is the API of GitHub Enterprise Server (https://ghe.example/api/v3).
 	BaseURL string `yaml:"base_url" desc:"API base URL for GitHub Enterprise Server; empty for github.com."`
 	// MaxWait caps any single wait for a rate limit ("60s").
-	MaxWait string `yaml:"max_wait" desc:"Longest single wait for a rate limit, e.g. 60s (default); longer waits stop the run cleanly."`
+	MaxWait *duration.Duration `yaml:"max_wait" desc:"Longest single wait for a rate limit, e.g. 60s (default); longer waits stop the run cleanly."`
 }
 
 func (a AuthConfig) tokenEnv() string {
@@ -62,10 +61,8 @@ func (a AuthConfig) validate(errs *[]error) {
 			*errs = append(*errs, fmt.Errorf("base_url: %q is not an http(s) URL", a.BaseURL))
 		}
 	}
-	if a.MaxWait != "" {
-		if d, err := parseDuration(a.MaxWait); err != nil || d <= 0 {
-			*errs = append(*errs, fmt.Errorf("max_wait: %q is not a positive duration (e.g. 60s, 5m)", a.MaxWait))
-		}
+	if a.MaxWait != nil && *a.MaxWait <= 0 {
+		*errs = append(*errs, errors.New("max_wait: must be positive (e.g. 60s, 5m)"))
 	}
 }
 
@@ -99,7 +96,7 @@ type SourceConfig struct {
 	InProgressLabels []string   `yaml:"in_progress_labels" desc:"Labels meaning work has started (default: in progress, in-progress, status: in progress, doing)."`
 	BlockedLabels    []string   `yaml:"blocked_labels" desc:"Labels meaning an issue is blocked (default: blocked)."`
 
-	ClosedWithin string `yaml:"closed_within" desc:"Closed milestones are read while closed at most this long ago, e.g. 90d (default); 0 for none."`
+	ClosedWithin *duration.Duration `yaml:"closed_within" desc:"Closed milestones are read while closed at most this long ago, e.g. 90d (default); 0 for none."`
 
 	Client  string            `yaml:"client" desc:"Client id (from clients:) of this source's milestones."`
 	Clients map[string]string `yaml:"clients" desc:"Client id per repository (owner/name), overriding client."`
@@ -118,7 +115,7 @@ type SourceConfig struct {
 
 	// Timeout is the source's deadline within a run: no wait for a rate
 	// limit ends past it, and milestones not reached are reported.
-	Timeout string `yaml:"timeout" desc:"Deadline for reading this source in one run, e.g. 10m (default)."`
+	Timeout *duration.Duration `yaml:"timeout" desc:"Deadline for reading this source in one run, e.g. 10m (default)."`
 }
 
 // Validate reports every problem, each naming its yaml key.
@@ -172,11 +169,6 @@ func (c SourceConfig) Validate() error {
 	if c.Sizes.Default < 0 {
 		errs = append(errs, errors.New("sizes.default: a size cannot be negative"))
 	}
-	if c.ClosedWithin != "" {
-		if d, err := parseDuration(c.ClosedWithin); err != nil || d < 0 {
-			errs = append(errs, fmt.Errorf("closed_within: %q is not a duration (e.g. 90d, 720h, 0)", c.ClosedWithin))
-		}
-	}
 	for r := range c.Clients {
 		if !repoRe.MatchString(r) {
 			errs = append(errs, fmt.Errorf("clients: key %q is not owner/name", r))
@@ -190,10 +182,8 @@ func (c SourceConfig) Validate() error {
 	if c.JoinedEventsMax != nil && *c.JoinedEventsMax < 0 {
 		errs = append(errs, errors.New("joined_events_max: cannot be negative"))
 	}
-	if c.Timeout != "" {
-		if d, err := parseDuration(c.Timeout); err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("timeout: %q is not a positive duration (e.g. 10m)", c.Timeout))
-		}
+	if c.Timeout != nil && *c.Timeout <= 0 {
+		errs = append(errs, errors.New("timeout: must be positive (e.g. 10m)"))
 	}
 	if c.Budget < 0 {
 		errs = append(errs, errors.New("budget: cannot be negative"))
@@ -231,7 +221,3 @@ func (c TargetConfig) Validate() error {
 	}
 	return errors.Join(errs...)
 }
-
-// parseDuration accepts Go durations, days and weeks ("90d", "2w"); see
-// internal/duration.
-func parseDuration(s string) (time.Duration, error) { return duration.Parse(strings.TrimSpace(s)) }

@@ -3,6 +3,7 @@ package github_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/forewarn/forewarn/connectors/github"
 	"github.com/forewarn/forewarn/internal/diag"
@@ -41,6 +42,9 @@ base_url: https://ghe.example.com/api/v3
 	if err := c.Validate(); err != nil {
 		t.Fatalf("validate: %v", err)
 	}
+	if c.ClosedWithin.Or(0) != 90*24*time.Hour || c.Timeout.Or(0) != 5*time.Minute || c.MaxWait.Or(0) != 30*time.Second {
+		t.Fatalf("durations %v %v %v", c.ClosedWithin.Or(0), c.Timeout.Or(0), c.MaxWait.Or(0))
+	}
 	if c.TokenEnv != "ACME_GH_TOKEN" || c.Sizes.Labels["size/M"] != 3 || *c.JoinedEventsMax != 50 || c.Clients["acme/app"] != "acme-mobile" {
 		t.Fatalf("decoded %+v", c)
 	}
@@ -52,5 +56,40 @@ base_url: https://ghe.example.com/api/v3
 	yamlx.Decode("forewarn.yaml", n, &tc, "", l)
 	if err := l.Err(); err == nil || !strings.Contains(err.Error(), "forewarn.yaml:3:1") || !strings.Contains(err.Error(), `unknown key "assignee"`) {
 		t.Fatalf("want the unknown key with its position, got %v", err)
+	}
+}
+
+// TestDurationsAreTypedAtDecode: a duration is parsed once, when the
+// section is decoded; a bad one is reported at its value (file:line:col),
+// every one at once, and an absent one keeps its default.
+func TestDurationsAreTypedAtDecode(t *testing.T) {
+	src := "repos: [acme/web]\nclosed_within: soon\nmax_wait: [60s]\ntimeout: 1 hour\n"
+	n, err := yamlx.Parse("forewarn.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c github.SourceConfig
+	l := &diag.List{}
+	yamlx.DecodeAt("forewarn.yaml", n, &c, "", "sources[0].github", l)
+	got := l.Err()
+	for _, want := range []string{
+		`forewarn.yaml:2:16: sources[0].github.closed_within: "soon" is not a duration (e.g. 36h, 14d, 2w)`,
+		`forewarn.yaml:3:11: sources[0].github.max_wait: want a duration (such as 90s, 10m or 14d), got a list`,
+		`forewarn.yaml:4:10: sources[0].github.timeout: "1 hour" is not a duration (e.g. 36h, 14d, 2w)`,
+	} {
+		if got == nil || !strings.Contains(got.Error(), want) {
+			t.Errorf("missing %q in\n%v", want, got)
+		}
+	}
+	if len(c.Repos) != 1 {
+		t.Errorf("the rest of the section was not decoded: %+v", c)
+	}
+
+	var zero github.SourceConfig
+	n, _ = yamlx.Parse("forewarn.yaml", []byte("repos: [acme/web]\nclosed_within: 0\n"))
+	l = &diag.List{}
+	yamlx.Decode("forewarn.yaml", n, &zero, "", l)
+	if l.Err() != nil || zero.ClosedWithin == nil || zero.ClosedWithin.Or(time.Hour) != 0 || zero.Timeout.Or(time.Hour) != time.Hour {
+		t.Fatalf("closed_within 0 must stay 0 and an absent timeout its default: %v %+v", l.Err(), zero)
 	}
 }

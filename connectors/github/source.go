@@ -60,13 +60,7 @@ func NewSource(name string, c SourceConfig, env connectors.Env) (*Source, error)
 		return nil, err
 	}
 	s := &Source{name: name, cfg: c, env: env, c: newConn(fmt.Sprintf("github source %q", name), c.AuthConfig, env),
-		closedWithin: 90 * 24 * time.Hour, timeout: 10 * time.Minute, joinedMax: 200, budget: 2000, sizeDefault: 1}
-	if c.Timeout != "" {
-		s.timeout, _ = parseDuration(c.Timeout)
-	}
-	if c.ClosedWithin != "" {
-		s.closedWithin, _ = parseDuration(c.ClosedWithin)
-	}
+		closedWithin: c.ClosedWithin.Or(90 * 24 * time.Hour), timeout: c.Timeout.Or(10 * time.Minute), joinedMax: 200, budget: 2000, sizeDefault: 1}
 	if c.JoinedEventsMax != nil {
 		s.joinedMax = *c.JoinedEventsMax
 	}

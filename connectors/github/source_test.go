@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/forewarn/forewarn/connectors/github"
+	"github.com/forewarn/forewarn/internal/duration"
 	"github.com/forewarn/forewarn/internal/model"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
 	"github.com/forewarn/forewarn/internal/tracker"
@@ -261,7 +262,7 @@ func TestPrimaryLimitPastTheCapStopsCleanly(t *testing.T) {
 	seed(s)
 	s.SetRateLimit(5000, 2, time.Hour)
 	start := time.Now()
-	src := newSource(t, s, github.SourceConfig{AuthConfig: github.AuthConfig{MaxWait: "2s"}}, nil)
+	src := newSource(t, s, github.SourceConfig{AuthConfig: github.AuthConfig{MaxWait: dur(2 * time.Second)}}, nil)
 	res, err := src.Fetch(context.Background())
 	if err != nil {
 		t.Fatalf("Fetch: %v (a limit mid-run is reported per milestone, not as a failed source)", err)
@@ -397,10 +398,11 @@ func TestSourceConfigValidate(t *testing.T) {
 		{"topic without org", github.SourceConfig{Repos: []string{"a/b"}, Topic: "t"}, []string{"topic:"}},
 		{"app half set", github.SourceConfig{Repos: []string{"a/b"}, AuthConfig: github.AuthConfig{AppID: 1}},
 			[]string{"installation_id:", "private_key_env, private_key_file:"}},
-		{"bad values", github.SourceConfig{Repos: []string{"a/b"}, ClosedWithin: "soon", JoinedEvents: "some", Budget: -1,
-			AuthConfig: github.AuthConfig{BaseURL: "ftp://x", TokenEnv: "MY-TOKEN", MaxWait: "-1s"}},
-			[]string{"closed_within:", "joined_events:", "budget:", "base_url:", "token_env:", "max_wait:"}},
-		{"bad timeout", github.SourceConfig{Repos: []string{"a/b"}, Timeout: "0"}, []string{"timeout:"}},
+		{"bad values", github.SourceConfig{Repos: []string{"a/b"}, JoinedEvents: "some", Budget: -1,
+			AuthConfig: github.AuthConfig{BaseURL: "ftp://x", TokenEnv: "MY-TOKEN", MaxWait: dur(0)}},
+			[]string{"joined_events:", "budget:", "base_url:", "token_env:", "max_wait:"}},
+		{"bad timeout", github.SourceConfig{Repos: []string{"a/b"}, Timeout: dur(0)}, []string{"timeout:"}},
+		{"closed_within 0 reads no closed milestone", github.SourceConfig{Repos: []string{"a/b"}, ClosedWithin: dur(0)}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -493,7 +495,7 @@ func TestTimeoutKeyIsTheRunDeadline(t *testing.T) {
 	seed(s)
 	s.SetRateLimit(5000, 2, 30*time.Second)
 	start := time.Now()
-	res, err := newSource(t, s, github.SourceConfig{Timeout: "2s"}, nil).Fetch(context.Background())
+	res, err := newSource(t, s, github.SourceConfig{Timeout: dur(2 * time.Second)}, nil).Fetch(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -567,4 +569,10 @@ func TestFetchRemembersJoinDates(t *testing.T) {
 	if s.Counted() != 1 { // the changed issue page; the events are unchanged (304)
 		t.Errorf("run 3: %d rate-limited requests, want 1\n%s", s.Counted(), s.StatsTable())
 	}
+}
+
+// dur is a configured duration, as the YAML decoder makes it.
+func dur(d time.Duration) *duration.Duration {
+	v := duration.Duration(d)
+	return &v
 }

@@ -73,7 +73,7 @@ func (c *conn) build() (*gojira.Client, error) {
 	hc := httpx.New(httpx.Options{
 		Tracker:   "jira",
 		UserAgent: UserAgent,
-		MaxWait:   durationOr(c.cfg.MaxWait, 60*time.Second),
+		MaxWait:   c.cfg.MaxWait.Or(60 * time.Second),
 		Base:      &counter{next: base, n: &c.sent},
 		Log:       c.env.Log,
 		Observe:   c.env.Observe,

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/forewarn/forewarn/internal/duration"
 )
@@ -31,11 +30,11 @@ type AuthConfig struct {
 // ConnConfig is what sources and targets share: where the site is, which
 // flavour it is, and how to authenticate.
 type ConnConfig struct {
-	BaseURL    string     `yaml:"base_url" desc:"Site URL, e.g. https://acme.atlassian.net or https://jira.example.com (with any context path)."`
-	Deployment Deployment `yaml:"deployment" desc:"auto (default), cloud or datacenter: chooses the search endpoint and its paging."`
-	Auth       AuthConfig `yaml:"auth" desc:"Credentials: email_env + token_env (Cloud) or pat_env (Data Center)."`
-	MaxWait    string     `yaml:"max_wait" desc:"Longest single wait for a rate limit, e.g. 60s (default); longer waits stop the call cleanly."`
-	Timeout    string     `yaml:"timeout" desc:"Deadline for this connector within one run, e.g. 10m (default)."`
+	BaseURL    string             `yaml:"base_url" desc:"Site URL, e.g. https://acme.atlassian.net or https://jira.example.com (with any context path)."`
+	Deployment Deployment         `yaml:"deployment" desc:"auto (default), cloud or datacenter: chooses the search endpoint and its paging."`
+	Auth       AuthConfig         `yaml:"auth" desc:"Credentials: email_env + token_env (Cloud) or pat_env (Data Center)."`
+	MaxWait    *duration.Duration `yaml:"max_wait" desc:"Longest single wait for a rate limit, e.g. 60s (default); longer waits stop the call cleanly."`
+	Timeout    *duration.Duration `yaml:"timeout" desc:"Deadline for this connector within one run, e.g. 10m (default)."`
 }
 
 func (c ConnConfig) validate(errs *[]error) {
@@ -68,15 +67,11 @@ func (c ConnConfig) validate(errs *[]error) {
 	if c.Deployment == DeployCloud && a.PATEnv != "" {
 		*errs = append(*errs, errors.New("auth.pat_env: Jira Cloud refuses personal access tokens (403); use email_env + token_env"))
 	}
-	if c.MaxWait != "" {
-		if d, err := parseDuration(c.MaxWait); err != nil || d <= 0 {
-			*errs = append(*errs, fmt.Errorf("max_wait: %q is not a positive duration (e.g. 60s)", c.MaxWait))
-		}
+	if c.MaxWait != nil && *c.MaxWait <= 0 {
+		*errs = append(*errs, errors.New("max_wait: must be positive (e.g. 60s)"))
 	}
-	if c.Timeout != "" {
-		if d, err := parseDuration(c.Timeout); err != nil || d <= 0 {
-			*errs = append(*errs, fmt.Errorf("timeout: %q is not a positive duration (e.g. 10m)", c.Timeout))
-		}
+	if c.Timeout != nil && *c.Timeout <= 0 {
+		*errs = append(*errs, errors.New("timeout: must be positive (e.g. 10m)"))
 	}
 }
 
@@ -98,7 +93,7 @@ type SourceConfig struct {
 	Sprints     *bool `yaml:"sprints" desc:"Read the boards' sprints (default true when boards are given)."`
 	Archived    bool  `yaml:"archived" desc:"Include archived fix versions (default false)."`
 
-	ClosedLookback string `yaml:"closed_lookback" desc:"Released versions and closed sprints are read while they ended at most this long ago, e.g. 90d (default); 0 for none."`
+	ClosedLookback *duration.Duration `yaml:"closed_lookback" desc:"Released versions and closed sprints are read while they ended at most this long ago, e.g. 90d (default); 0 for none."`
 
 	StoryPoints string  `yaml:"story_points" desc:"Story points field, by name or id (default: the field named \"Story Points\" or \"Story point estimate\", found via /rest/api/2/field)."`
 	DefaultSize float64 `yaml:"default_size" desc:"Size of an item without story points (default 1; not an estimate)."`
@@ -108,11 +103,11 @@ type SourceConfig struct {
 	Client  string            `yaml:"client" desc:"Client id (from clients:) of this source's milestones."`
 	Clients map[string]string `yaml:"clients" desc:"Client id per project key, overriding client."`
 
-	ChangelogBudget *int   `yaml:"changelog_budget" desc:"Most changelog lookups per run, to learn when an item joined a sprint or version (default 200); the rest fall back to creation time and are reported."`
-	SafetyMargin    string `yaml:"safety_margin" desc:"Incremental sync asks for items updated since the last sync minus this margin (default 15m)."`
-	FullSyncEvery   string `yaml:"full_sync_every" desc:"A full read replaces the incremental one this often, catching deleted items (default 24h; 0: always full)."`
-	PageSize        int    `yaml:"page_size" desc:"Issues per search page (default 100, at most 1000)."`
-	Concurrency     int    `yaml:"concurrency" desc:"Changelog lookups sent at once (default 1, at most 4: Jira Cloud limits request rate per site, and every forewarn source and person shares it)."`
+	ChangelogBudget *int               `yaml:"changelog_budget" desc:"Most changelog lookups per run, to learn when an item joined a sprint or version (default 200); the rest fall back to creation time and are reported."`
+	SafetyMargin    *duration.Duration `yaml:"safety_margin" desc:"Incremental sync asks for items updated since the last sync minus this margin (default 15m)."`
+	FullSyncEvery   *duration.Duration `yaml:"full_sync_every" desc:"A full read replaces the incremental one this often, catching deleted items (default 24h; 0: always full)."`
+	PageSize        int                `yaml:"page_size" desc:"Issues per search page (default 100, at most 1000)."`
+	Concurrency     int                `yaml:"concurrency" desc:"Changelog lookups sent at once (default 1, at most 4: Jira Cloud limits request rate per site, and every forewarn source and person shares it)."`
 }
 
 // Validate reports every problem, each naming its yaml key.
@@ -161,18 +156,6 @@ func (c SourceConfig) Validate() error {
 	}
 	if c.FixVersions != nil && *c.FixVersions && len(c.Projects) == 0 {
 		errs = append(errs, errors.New("fix_versions: true needs projects"))
-	}
-	durations := []struct {
-		key, v string
-		zero   bool
-	}{{"closed_lookback", c.ClosedLookback, true}, {"safety_margin", c.SafetyMargin, true}, {"full_sync_every", c.FullSyncEvery, true}}
-	for _, d := range durations {
-		if d.v == "" {
-			continue
-		}
-		if v, err := parseDuration(d.v); err != nil || v < 0 {
-			errs = append(errs, fmt.Errorf("%s: %q is not a duration (e.g. 90d, 15m, 0)", d.key, d.v))
-		}
 	}
 	if c.StoryPoints != "" && strings.TrimSpace(c.StoryPoints) == "" {
 		errs = append(errs, errors.New("story_points: blank field name"))
@@ -262,21 +245,6 @@ var (
 	envRe     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	projectRe = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,254}$`)
 )
-
-// parseDuration accepts Go durations, days and weeks ("90d", "2w"); see
-// internal/duration.
-func parseDuration(s string) (time.Duration, error) { return duration.Parse(strings.TrimSpace(s)) }
-
-func durationOr(s string, def time.Duration) time.Duration {
-	if s == "" {
-		return def
-	}
-	d, err := parseDuration(s)
-	if err != nil {
-		return def
-	}
-	return d
-}
 
 // redactURL drops any user info from a URL before it is shown.
 func redactURL(s string) string {

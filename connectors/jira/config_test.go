@@ -9,6 +9,7 @@ import (
 
 	"github.com/forewarn/forewarn/connectors/jira"
 	"github.com/forewarn/forewarn/internal/diag"
+	"github.com/forewarn/forewarn/internal/duration"
 	"github.com/forewarn/forewarn/internal/yamlx"
 )
 
@@ -46,6 +47,14 @@ timeout: 5m
 	if err := c.Validate(); err != nil {
 		t.Fatalf("validate: %v", err)
 	}
+	for _, d := range []struct {
+		got, want time.Duration
+	}{{c.ClosedLookback.Or(0), 90 * 24 * time.Hour}, {c.SafetyMargin.Or(0), 10 * time.Minute}, {c.FullSyncEvery.Or(0), 12 * time.Hour},
+		{c.MaxWait.Or(0), 30 * time.Second}, {c.Timeout.Or(0), 5 * time.Minute}} {
+		if d.got != d.want {
+			t.Errorf("decoded duration %v, want %v", d.got, d.want)
+		}
+	}
 	if c.Auth.TokenEnv != "JIRA_TOKEN" || *c.ChangelogBudget != 50 || *c.Blocked.Flag || c.Clients["APP"] != "globex" || c.BaseURL == "" {
 		t.Fatalf("decoded %+v", c)
 	}
@@ -63,6 +72,7 @@ timeout: 5m
 func TestValidateNamesEveryKey(t *testing.T) {
 	no := false
 	neg := -1
+	var zero duration.Duration
 	for _, tc := range []struct {
 		name string
 		err  error
@@ -70,11 +80,11 @@ func TestValidateNamesEveryKey(t *testing.T) {
 	}{
 		{"empty source", jira.SourceConfig{}.Validate(), []string{"base_url: required", "auth: required", "projects: give"}},
 		{"bad source", jira.SourceConfig{ConnConfig: jira.ConnConfig{BaseURL: "ftp://x", Deployment: "server",
-			Auth: jira.AuthConfig{EmailEnv: "A", PATEnv: "B"}, MaxWait: "soon"},
-			Projects: []string{"web", "WEB", "WEB"}, Boards: []int{0}, ClosedLookback: "3 months", ChangelogBudget: &neg,
+			Auth: jira.AuthConfig{EmailEnv: "A", PATEnv: "B"}, MaxWait: &zero},
+			Projects: []string{"web", "WEB", "WEB"}, Boards: []int{0}, ChangelogBudget: &neg,
 			PageSize: 5000, Blocked: jira.BlockedConfig{Labels: []string{"on hold"}}, FixVersions: &no}.Validate(),
 			[]string{"base_url:", "deployment:", "auth: give", "max_wait:", "projects[0]:", "projects[2]: \"WEB\" is listed twice",
-				"boards[0]:", "closed_lookback:", "changelog_budget:", "page_size:", "blocked.labels[0]:"}},
+				"boards[0]:", "changelog_budget:", "page_size:", "blocked.labels[0]:"}},
 		{"cloud with a PAT", jira.SourceConfig{ConnConfig: jira.ConnConfig{BaseURL: "https://a.atlassian.net", Deployment: jira.DeployCloud,
 			Auth: jira.AuthConfig{PATEnv: "P"}}, Projects: []string{"WEB"}}.Validate(), []string{"auth.pat_env: Jira Cloud refuses"}},
 		{"half basic auth", jira.SourceConfig{ConnConfig: jira.ConnConfig{BaseURL: "https://a.atlassian.net",
@@ -143,3 +153,31 @@ func TestRoutePath(t *testing.T) {
 }
 
 var _ = errors.New
+
+// TestDurationsAreTypedAtDecode: every duration of a Jira section is
+// parsed once, when it is decoded, and a bad one is reported at its value
+// (file:line:col), all at once.
+func TestDurationsAreTypedAtDecode(t *testing.T) {
+	src := "base_url: https://jira.example.com\nauth: {pat_env: P}\nprojects: [WEB]\nclosed_lookback: 3 months\nsafety_margin: -5m\nfull_sync_every: {h: 1}\ntimeout: soon\n"
+	n, err := yamlx.Parse("forewarn.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c jira.SourceConfig
+	l := &diag.List{}
+	yamlx.DecodeAt("forewarn.yaml", n, &c, "", "sources[1].jira", l)
+	got := l.Err()
+	for _, want := range []string{
+		`forewarn.yaml:4:18: sources[1].jira.closed_lookback: "3 months" is not a duration`,
+		`forewarn.yaml:5:16: sources[1].jira.safety_margin: "-5m" is not a duration`,
+		`forewarn.yaml:6:18: sources[1].jira.full_sync_every: want a duration (such as 90s, 10m or 14d), got a mapping`,
+		`forewarn.yaml:7:10: sources[1].jira.timeout: "soon" is not a duration`,
+	} {
+		if got == nil || !strings.Contains(got.Error(), want) {
+			t.Errorf("missing %q in\n%v", want, got)
+		}
+	}
+	if len(c.Projects) != 1 {
+		t.Errorf("the rest of the section was not decoded: %+v", c)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/forewarn/forewarn/connectors/jira"
+	"github.com/forewarn/forewarn/internal/duration"
 	"github.com/forewarn/forewarn/internal/model"
 	fake "github.com/forewarn/forewarn/internal/testserver/jira"
 	"github.com/forewarn/forewarn/internal/tracker"
@@ -39,7 +40,7 @@ func TestOwnTicketsInASourceProjectAreNeverWorkItems(t *testing.T) {
 				w := newWorker(t, s)
 				w.Target = newTarget(t, s, func(c *jira.TargetConfig) { c.Project = "WEB"; c.Link = "auto" })
 				if full {
-					w.Sources = []tracker.Source{newSource(t, s, func(c *jira.SourceConfig) { c.FullSyncEvery = "0" })}
+					w.Sources = []tracker.Source{newSource(t, s, func(c *jira.SourceConfig) { always := duration.Duration(0); c.FullSyncEvery = &always })}
 				}
 				return w
 			}

@@ -67,9 +67,9 @@ type milestone struct {
 // Fetch implements tracker.Source.
 func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	var res tracker.FetchResult
-	if s.cfg.Timeout != "" {
+	if s.cfg.Timeout != nil {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, durationOr(s.cfg.Timeout, 10*time.Minute))
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.Timeout.Or(10*time.Minute))
 		defer cancel()
 	}
 	if _, err := s.c.api(); err != nil {
@@ -84,7 +84,7 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 		return res, fmt.Errorf("%s: %w", s.c.what, err)
 	}
 	now := s.env.Clock()
-	lookback := durationOr(s.cfg.ClosedLookback, 90*24*time.Hour)
+	lookback := s.cfg.ClosedLookback.Or(90 * 24 * time.Hour)
 
 	var ms []*milestone
 	if s.cfg.FixVersions == nil || *s.cfg.FixVersions {
@@ -118,8 +118,8 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	}
 
 	snap := s.loadSnapshot()
-	full := snap.Synced.IsZero() || durationOr(s.cfg.FullSyncEvery, 24*time.Hour) == 0 ||
-		now.Sub(snap.Full) >= durationOr(s.cfg.FullSyncEvery, 24*time.Hour)
+	full := snap.Synced.IsZero() || s.cfg.FullSyncEvery.Or(24*time.Hour) == 0 ||
+		now.Sub(snap.Full) >= s.cfg.FullSyncEvery.Or(24*time.Hour)
 	failed, own, err := s.readIssues(ctx, cloud, ids, ms, snap, full, now)
 	if err != nil {
 		return res, err
@@ -567,7 +567,7 @@ func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []
 	}
 	union(fresh, "", "")
 	if len(known) > 0 {
-		margin := durationOr(s.cfg.SafetyMargin, 15*time.Minute)
+		margin := s.cfg.SafetyMargin.Or(15 * time.Minute)
 		since := UpdatedWithin(int64(now.Sub(snap.Synced.Add(-margin)).Minutes()) + 1)
 		// Issues that left every milestone of this source no longer match
 		// the membership clauses; the project clause still sees them.

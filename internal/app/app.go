@@ -165,7 +165,7 @@ func Load(ctx context.Context, o Options) (*App, error) {
 		}
 		senv := env
 		senv.Log = o.Log.With().Str("source", s.Name).Logger()
-		if src := f(build{file: cfg.Path, what: what, key: fmt.Sprintf("sources[%d].%s", i, s.Kind), name: s.Name, node: s.Node, env: senv, diags: l}); src != nil {
+		if src := f.build(build{file: cfg.Path, what: what, key: fmt.Sprintf("sources[%d].%s", i, s.Kind), name: s.Name, node: s.Node, env: senv, diags: l}); src != nil {
 			a.sources = append(a.sources, progressSource{src})
 		}
 	}
@@ -174,7 +174,7 @@ func Load(ctx context.Context, o Options) (*App, error) {
 		what := "target: " + cfg.Target.Kind
 		if !ok {
 			l.Add(cfg.Path, cfg.Target.Node, "", "%s: %v (this build knows: %s)", what, errUnknownKind, known(targetKinds))
-		} else if t := f(build{file: cfg.Path, what: what, key: "target." + cfg.Target.Kind, node: cfg.Target.Node, env: env, diags: l}); t != nil {
+		} else if t := f.build(build{file: cfg.Path, what: what, key: "target." + cfg.Target.Kind, node: cfg.Target.Node, env: env, diags: l}); t != nil {
 			a.target = t
 		}
 	}

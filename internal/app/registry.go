@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -18,16 +19,18 @@ import (
 )
 
 // The connectors forewarn knows, by the key that selects them in the
-// configuration. Each constructor takes its own config type, decoded here
-// strictly, validated, and reported with positions.
+// configuration: the one list of them. Each entry gives the type of its
+// section (decoded here strictly, validated, and reported with positions;
+// the configuration's schema describes the section with it, see schema.go)
+// and the constructor that takes it.
 var (
-	sourceKinds = map[string]sourceFactory{
+	sourceKinds = map[string]sourceKind{
 		"file":   source(file.NewSource),
 		"github": source(github.NewSource),
 		"jira":   source(jira.NewSource), // issue 4
 		// connectors: sources
 	}
-	targetKinds = map[string]targetFactory{
+	targetKinds = map[string]targetKind{
 		"outbox": target(file.NewTarget),
 		"github": target(github.NewTarget),
 		"jira":   target(jira.NewTarget), // issue 4
@@ -46,13 +49,21 @@ type build struct {
 	diags *diag.List
 }
 
+// sourceKind and targetKind are a registry entry: the section's type and
+// how to build the connector from a section.
 type (
-	sourceFactory func(b build) tracker.Source
-	targetFactory func(b build) tracker.Target
+	sourceKind struct {
+		config reflect.Type
+		build  func(b build) tracker.Source
+	}
+	targetKind struct {
+		config reflect.Type
+		build  func(b build) tracker.Target
+	}
 )
 
-func source[C any, S tracker.Source](newFn func(string, C, connectors.Env) (S, error)) sourceFactory {
-	return func(b build) tracker.Source {
+func source[C any, S tracker.Source](newFn func(string, C, connectors.Env) (S, error)) sourceKind {
+	return sourceKind{config: reflect.TypeFor[C](), build: func(b build) tracker.Source {
 		var c C
 		if !decode(b, &c) || !knownClients(b, c) {
 			return nil
@@ -63,11 +74,11 @@ func source[C any, S tracker.Source](newFn func(string, C, connectors.Env) (S, e
 			return nil
 		}
 		return s
-	}
+	}}
 }
 
-func target[C any, T tracker.Target](newFn func(C, connectors.Env) (T, error)) targetFactory {
-	return func(b build) tracker.Target {
+func target[C any, T tracker.Target](newFn func(C, connectors.Env) (T, error)) targetKind {
+	return targetKind{config: reflect.TypeFor[C](), build: func(b build) tracker.Target {
 		var c C
 		if !decode(b, &c) {
 			return nil
@@ -78,7 +89,7 @@ func target[C any, T tracker.Target](newFn func(C, connectors.Env) (T, error)) t
 			return nil
 		}
 		return t
-	}
+	}}
 }
 
 // knownClients refuses a source that names a client id clients: does not

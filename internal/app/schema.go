@@ -3,9 +3,6 @@ package app
 import (
 	"reflect"
 
-	"github.com/forewarn/forewarn/connectors/file"
-	"github.com/forewarn/forewarn/connectors/github"
-	"github.com/forewarn/forewarn/connectors/jira"
 	"github.com/forewarn/forewarn/internal/config"
 	"github.com/forewarn/forewarn/internal/forecast"
 	"github.com/forewarn/forewarn/internal/notice"
@@ -15,7 +12,9 @@ import (
 )
 
 // The configuration's schema lives here because only the app knows which
-// package decodes each section it keeps as a YAML node.
+// package decodes each section it keeps as a YAML node. The connector
+// sections come from the registry (registry.go), the list that also
+// builds them.
 func init() {
 	file_ := reflect.TypeOf(config.File{})
 	schema.Register("config", file_, "forewarn configuration (forewarn.yaml)")
@@ -24,11 +23,11 @@ func init() {
 	schema.RegisterField(file_, "drafts", reflect.TypeOf(notice.Options{}))
 	schema.RegisterField(file_, "report", reflect.TypeOf(report.Options{}))
 	src := reflect.TypeOf(config.SourceSpec{})
-	schema.RegisterField(src, "file", reflect.TypeOf(file.SourceConfig{}))
-	schema.RegisterField(src, "github", reflect.TypeOf(github.SourceConfig{}))
-	schema.RegisterField(src, "jira", reflect.TypeOf(jira.SourceConfig{}))
+	for key, k := range sourceKinds {
+		schema.RegisterField(src, key, k.config)
+	}
 	tgt := reflect.TypeOf(config.TargetSpec{})
-	schema.RegisterField(tgt, "outbox", reflect.TypeOf(file.TargetConfig{}))
-	schema.RegisterField(tgt, "github", reflect.TypeOf(github.TargetConfig{}))
-	schema.RegisterField(tgt, "jira", reflect.TypeOf(jira.TargetConfig{}))
+	for key, k := range targetKinds {
+		schema.RegisterField(tgt, key, k.config)
+	}
 }

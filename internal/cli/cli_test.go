@@ -211,6 +211,47 @@ func TestBadConfigStopsBeforeWriting(t *testing.T) {
 	}
 }
 
+// TestCheckRefusesBadDurations: connector durations are typed when the
+// configuration loads: check names each bad one at its value, all at once,
+// and run writes nothing.
+func TestCheckRefusesBadDurations(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "forewarn.yaml")
+	os.WriteFile(cfg, []byte(`version: 1
+sources:
+  - name: gh
+    github: {repos: [a/b], client: c, closed_within: soon, timeout: 0}
+  - name: j
+    jira:
+      base_url: https://jira.example.com
+      auth: {pat_env: J}
+      projects: [WEB]
+      safety_margin: 15 minutes
+target: {outbox: {dir: o}}
+state: {lock_wait: [2m]}
+clients: [{id: c, name: C}]
+`), 0o644)
+	for _, cmd := range []string{"check", "run"} {
+		code, _, stderr := forewarn(t, cmd, "--config", cfg, "--now", now)
+		if code != exitcode.Usage {
+			t.Fatalf("%s: exit %d, want 2\n%s", cmd, code, stderr)
+		}
+		for _, want := range []string{
+			cfg + `:4:54: sources[0].github.closed_within: "soon" is not a duration (e.g. 36h, 14d, 2w)`,
+			cfg + `:4:69: sources[0] (gh): github: timeout: must be positive (e.g. 10m)`,
+			cfg + `:10:22: sources[1].jira.safety_margin: "15 minutes" is not a duration (e.g. 36h, 14d, 2w)`,
+			cfg + `:12:20: state.lock_wait: want a duration (such as 90s, 10m or 14d), got a list`,
+		} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("%s: stderr lacks %q:\n%s", cmd, want, stderr)
+			}
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("a bad configuration wrote %v", tree(t, dir))
+	}
+}
+
 func TestBadRulesStopBeforeWriting(t *testing.T) {
 	root, cfg := demotest.Copy(t)
 	rules := filepath.Join(root, "rules.yaml")

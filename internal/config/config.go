@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -50,7 +51,7 @@ type File struct {
 	// it was closed less than this long ago. Default 14d.
 	// AsOf freezes the clock for every run of this configuration.
 	AsOf         string `yaml:"as_of" desc:"Evaluate as of this moment (RFC 3339 or YYYY-MM-DD) instead of the real time: demos, reproducing a past report. The --now flag overrides it."`
-	ReopenWithin string `yaml:"reopen_within" desc:"Reopen a closed ticket when its rule fires again within this long after closing (default 14d)."`
+	ReopenWithin *duration.Duration `yaml:"reopen_within" desc:"Reopen a closed ticket when its rule fires again within this long after closing (default 14d)."`
 }
 
 // SourceSpec names a source and holds exactly one connector section.
@@ -92,6 +93,33 @@ type ClientDateSpec struct {
 type AgreedSpec struct {
 	Milestone string `yaml:"milestone" desc:"Key of the milestone, as shown by forewarn plan."`
 	Date      string `yaml:"date" desc:"YYYY-MM-DD"`
+}
+
+// SourceKinds and TargetKinds are the connector keys a source and the
+// target may hold: the section fields of SourceSpec and TargetSpec, in
+// their order. internal/app's registry builds a connector for each (its
+// test holds the lists equal).
+var (
+	SourceKinds = sectionKeys(reflect.TypeFor[SourceSpec]())
+	TargetKinds = sectionKeys(reflect.TypeFor[TargetSpec]())
+)
+
+func sectionKeys(t reflect.Type) []string {
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.Type == reflect.TypeFor[*yaml.Node]() {
+			keys = append(keys, strings.Split(f.Tag.Get("yaml"), ",")[0])
+		}
+	}
+	return keys
+}
+
+// oneOf is "a, b or c".
+func oneOf(keys []string) string {
+	if len(keys) < 2 {
+		return strings.Join(keys, "")
+	}
+	return strings.Join(keys[:len(keys)-1], ", ") + " or " + keys[len(keys)-1]
 }
 
 // Config is a loaded, validated configuration.
@@ -208,14 +236,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		c.AsOf = t
 	}
 
-	c.ReopenWithin = 14 * 24 * time.Hour
-	if f.ReopenWithin != "" {
-		d, err := ParseDuration(f.ReopenWithin)
-		if err != nil {
-			l.Add(path, key("reopen_within"), "", "reopen_within: %v", err)
-		}
-		c.ReopenWithin = d
-	}
+	c.ReopenWithin = f.ReopenWithin.Or(14 * 24 * time.Hour)
 
 	// Sources: each names exactly one connector.
 	srcSeq := key("sources")
@@ -235,13 +256,13 @@ func Parse(path string, data []byte) (*Config, error) {
 		}
 		names[s.Name] = true
 		var kinds []Source
-		for _, kind := range []string{"file", "github", "jira"} {
+		for _, kind := range SourceKinds {
 			if kn := valueNode(n, kind); kn != nil {
 				kinds = append(kinds, Source{Name: s.Name, Kind: kind, Node: kn})
 			}
 		}
 		if len(kinds) != 1 {
-			l.Add(path, n, "", "sources[%d] (%s): give exactly one of file, github or jira", i, s.Name)
+			l.Add(path, n, "", "sources[%d] (%s): give exactly one of %s", i, s.Name, oneOf(SourceKinds))
 			continue
 		}
 		c.Sources = append(c.Sources, kinds[0])
@@ -249,13 +270,13 @@ func Parse(path string, data []byte) (*Config, error) {
 
 	// Target: exactly one.
 	var targets []Section
-	for _, kind := range []string{"outbox", "github", "jira"} {
+	for _, kind := range TargetKinds {
 		if kn := valueNode(key("target"), kind); kn != nil {
 			targets = append(targets, Section{Kind: kind, Node: kn})
 		}
 	}
 	if len(targets) != 1 {
-		l.Add(path, orNode(key("target"), root), "", "target: give exactly one of outbox, github or jira")
+		l.Add(path, orNode(key("target"), root), "", "target: give exactly one of %s", oneOf(TargetKinds))
 	} else {
 		c.Target = targets[0]
 	}
@@ -387,15 +408,6 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a time (want RFC 3339, e.g. 2026-11-20T09:00:00Z, or YYYY-MM-DD)", s)
 }
 
-// ParseDuration reads durations with d (days) and w (weeks) as well as
-// Go's own units (internal/duration).
-func ParseDuration(s string) (time.Duration, error) {
-	d, err := duration.Parse(s)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration (e.g. 36h, 14d, 2w)", s)
-	}
-	return d, nil
-}
 
 // Redactor returns a redactor that knows every secret the configuration at
 // path reads from the environment (see SecretEnvNames), the basic-auth

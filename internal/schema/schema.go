@@ -140,7 +140,7 @@ func forType(t reflect.Type, depth int) map[string]any {
 		return map[string]any{}
 	}
 	for t.Kind() == reflect.Pointer {
-		if t.Implements(schemaerType) && t.Elem().Kind() != reflect.Struct {
+		if t.Implements(schemaerType) && !t.Elem().Implements(schemaerType) && t.Elem().Kind() != reflect.Struct {
 			break
 		}
 		t = t.Elem()

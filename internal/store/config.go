@@ -7,8 +7,6 @@ import (
 	"regexp"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/forewarn/forewarn/internal/duration"
 )
 
@@ -34,9 +32,9 @@ type Config struct {
 	// DSN is a secret: it is never logged and never appears in errors.
 	DSNEnv string `yaml:"dsn_env"`
 	// LockWait is how long a run waits for another run's lock before it
-	// gives up with ErrLocked. Zero means DefaultLockWait; "0s" is not
-	// distinguishable from unset, so use a small value such as 1s to fail fast.
-	LockWait Duration `yaml:"lock_wait"`
+	// gives up with ErrLocked. Unset or zero means DefaultLockWait; use a
+	// small value such as 1s to fail fast.
+	LockWait *duration.Duration `yaml:"lock_wait" desc:"How long a run waits for another run's lock, e.g. 2m (default); use a small value such as 1s to fail fast."`
 	// Namespace scopes every table (<namespace>__<table>) and every lock
 	// key, so several installations can share one database. Empty (the
 	// default) is plain table names and the historic lock keys.
@@ -75,10 +73,10 @@ func (c Config) Resolve(dir string) Config {
 
 // Wait returns the lock wait with its default applied.
 func (c Config) Wait() time.Duration {
-	if c.LockWait == 0 {
-		return DefaultLockWait
+	if d := c.LockWait.Or(0); d > 0 {
+		return d
 	}
-	return c.LockWait.Duration()
+	return DefaultLockWait
 }
 
 // Validate reports every problem with the section at once (joined).
@@ -108,9 +106,6 @@ func (c Config) Validate() error {
 	if err := validNamespace(c.Namespace); err != nil {
 		errs = append(errs, err)
 	}
-	if c.LockWait < 0 {
-		errs = append(errs, errors.New("state: lock_wait must not be negative"))
-	}
 	return errors.Join(errs...)
 }
 
@@ -124,38 +119,3 @@ func truncate(s string) string {
 	}
 	return s
 }
-
-// Duration is a time.Duration that reads "90s", "2m", "1h" and also "d"
-// (days) and "w" (weeks) from YAML.
-type Duration time.Duration
-
-// Duration returns d as a time.Duration.
-func (d Duration) Duration() time.Duration { return time.Duration(d) }
-
-func (d Duration) String() string { return time.Duration(d).String() }
-
-// ParseDuration reads a lock wait: Go durations, days and weeks (see
-// internal/duration).
-func ParseDuration(s string) (Duration, error) {
-	v, err := duration.Parse(s)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration (e.g. 30s, 2m, 1h)", s)
-	}
-	return Duration(v), nil
-}
-
-// UnmarshalYAML implements yaml.Unmarshaler.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: lock_wait must be a duration such as 2m", n.Line)
-	}
-	v, err := ParseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %v", n.Line, err)
-	}
-	*d = v
-	return nil
-}
-
-// MarshalYAML implements yaml.Marshaler.
-func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
