@@ -27,7 +27,15 @@ type Env struct {
 	// KnownClient says whether a client id is configured (nil: not
 	// checked), so a connector can place an unknown one in its input.
 	KnownClient func(id string) bool
+	// History is how much closed history a source reads for the team's
+	// record (forecast.history): per container, the last Count closed
+	// milestones closed within Months months. Count 0: none beyond what
+	// the source reads anyway.
+	History History
 }
+
+// History is the window of closed milestones read for the team's record.
+type History struct{ Count, Months int }
 
 // Clock returns the env's clock or time.Now.
 func (e Env) Clock() time.Time {

@@ -156,6 +156,7 @@ func Load(ctx context.Context, o Options) (*App, error) {
 
 	env := connectors.Env{Log: o.Log, Dir: cfg.Dir, Getenv: o.Getenv, Cache: a.cache, Now: o.Now,
 		Transport: o.Transport, Observe: o.Observe, RateLimit: o.RateLimit, KnownClient: cfg.KnownClient}
+	env.History.Count, env.History.Months = a.forecast.History.Window()
 	for i, s := range cfg.Sources {
 		f, ok := sourceKinds[s.Kind]
 		what := fmt.Sprintf("sources[%d] (%s): %s", i, s.Name, s.Kind)
@@ -356,6 +357,7 @@ func (a *App) run(ctx context.Context, mode tracker.Mode, after func(context.Con
 		Target:       a.target,
 		Store:        ws,
 		Forecast:     a.forecaster(),
+		Record:       a.recorder(),
 		Rules:        ruleAdapter{a.Rules},
 		Drafter:      drafter{a.drafts},
 		Client:       a.Config.Client,
@@ -400,6 +402,13 @@ func (a *App) finishRun(ctx context.Context, st store.Store, id int64, rep track
 func (a *App) forecaster() worker.Forecaster {
 	opts := a.forecast
 	return func(m model.Milestone, now time.Time) model.Forecast { return forecast.Compute(m, now, opts) }
+}
+
+func (a *App) recorder() worker.Recorder {
+	opts := a.forecast
+	return func(closed []model.Milestone, m model.Milestone, now time.Time) *model.TeamRecord {
+		return forecast.TeamRecordOf(closed, m, now, opts)
+	}
 }
 
 // orRoot is n, or the top of the file when the section is absent.

@@ -10,13 +10,14 @@ import (
 	"github.com/forewarn/forewarn/internal/diag"
 )
 
-var leadingKey = regexp.MustCompile(`^([a-z_]+)(\[(\d+)\])?(: | [^ ]+: )`)
+var leadingKey = regexp.MustCompile(`^([a-z_]+(?:\.[a-z_]+)*)(\[(\d+)\])?(: | [^ ]+: )`)
 
 // keyOf places a section's validation error: when the message starts with
 // one of the section's keys ("window_days: must be …", "confidence 0.3:
 // want …", "state: dsn_env …"), the problem is reported at that key's value
 // and the message names it in full ("window_days: …" → key
-// "forecast.window_days"); otherwise at the section, prefixed ": ".
+// "forecast.window_days"; a nested key "history.count" is followed down);
+// otherwise at the section, prefixed ": ".
 func keyOf(section *yaml.Node, err error) (*yaml.Node, string) {
 	msg := err.Error()
 	if head, rest, ok := strings.Cut(msg, ": "); ok && !strings.ContainsAny(head, " .[") && valueNode(section, head) == nil {
@@ -26,7 +27,10 @@ func keyOf(section *yaml.Node, err error) (*yaml.Node, string) {
 	if m == nil {
 		return section, ": " + msg
 	}
-	v := valueNode(section, m[1])
+	v := section
+	for _, k := range strings.Split(m[1], ".") { // "history.count": a nested key
+		v = valueNode(v, k)
+	}
 	if v == nil {
 		return section, ": " + msg
 	}

@@ -177,6 +177,13 @@ sources:
 	b.WriteString("\n# Where the drafts are opened for people to review.\n")
 	b.WriteString(starterTargets[trackers[0]])
 	b.WriteString(`
+# How forecasts are made: every key is optional (forewarn schema config).
+# The team's record on the last closed milestones of the same repository,
+# project or board calibrates each forecast; count: 0 turns it off.
+# forecast:
+#   history: {count: 10, months: 12}   # the last 10, closed within 12 months
+`)
+	b.WriteString(`
 # The clients milestones are delivered to.
 clients:
   - id: client-1

@@ -48,7 +48,45 @@ type Options struct {
 	// QuickWinPoints: remaining items with at most this many points may be
 	// quick wins (default 2).
 	QuickWinPoints float64 `yaml:"quick_win_points" desc:"Largest item, in points, that can be a quick win (default 2)."`
+
+	// History is how much of a container's closed milestones make the
+	// team's record (TeamRecordOf).
+	History HistoryOptions `yaml:"history" desc:"Which earlier closed milestones of the same repository, project or board make the team's record."`
 }
+
+// HistoryOptions choose the closed milestones of the team's record: the
+// last Count of them that closed within the last Months months. nil means
+// the default; count 0 turns the record off.
+type HistoryOptions struct {
+	Count  *int `yaml:"count" desc:"Most earlier closed milestones in the team's record (default 10; 0: no record)."`
+	Months *int `yaml:"months" desc:"Only milestones closed within this many months count (default 12; 1-120)."`
+}
+
+// Defaults of the team's record.
+const (
+	DefaultHistoryCount  = 10
+	DefaultHistoryMonths = 12
+)
+
+// count and months with the defaults applied.
+func (h HistoryOptions) count() int {
+	if h.Count == nil {
+		return DefaultHistoryCount
+	}
+	return max(*h.Count, 0)
+}
+
+func (h HistoryOptions) months() int {
+	if h.Months == nil || *h.Months < 1 {
+		return DefaultHistoryMonths
+	}
+	return *h.Months
+}
+
+// Window is the record's window with the defaults applied: the last count
+// closed milestones of a container, closed within months (count 0: none).
+// Sources read that much closed history.
+func (h HistoryOptions) Window() (count, months int) { return h.count(), h.months() }
 
 // Defaults.
 const (
@@ -158,6 +196,12 @@ func (o Options) Validate() error {
 	}
 	if o.QuickWinPoints < 0 {
 		bad("quick_win_points", "must not be negative (got %g)", o.QuickWinPoints)
+	}
+	if c := o.History.Count; c != nil && (*c < 0 || *c > 100) {
+		bad("history.count", "must be between 0 (no record) and 100 closed milestones (got %d)", *c)
+	}
+	if m := o.History.Months; m != nil && (*m < 1 || *m > 120) {
+		bad("history.months", "must be between 1 and 120 months (got %d)", *m)
 	}
 	return errors.Join(errs...)
 }

@@ -26,6 +26,10 @@ type Source interface {
 type FetchResult struct {
 	Milestones []model.Milestone
 	Failed     []MilestoneFailure
+	// History are closed milestones read only for the team's record
+	// (forecast.history): never judged, so they draft nothing. Closed
+	// milestones in Milestones count for the record too.
+	History []model.Milestone
 	// Notes are things worth reporting that are not failures (e.g. "changelog
 	// lookups capped at 200; 12 items fell back to creation time").
 	Notes []string

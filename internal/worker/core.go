@@ -13,6 +13,10 @@ import (
 // Forecaster forecasts one milestone at one moment. It must be pure.
 type Forecaster func(m model.Milestone, now time.Time) model.Forecast
 
+// Recorder derives milestone m's team record, as of now, from the closed
+// milestones of its container (forecast.TeamRecordOf). It must be pure.
+type Recorder func(closed []model.Milestone, m model.Milestone, now time.Time) *model.TeamRecord
+
 // Judged is one milestone ready for the rules.
 type Judged struct {
 	Milestone model.Milestone

@@ -27,8 +27,11 @@ type Worker struct {
 	Target   tracker.Target
 	Store    tracker.Store // nil: no state between runs (the trackers carry the fingerprints)
 	Forecast Forecaster
-	Rules    Rules
-	Drafter  Drafter
+	// Record derives the team's record of a milestone from the closed
+	// milestones read in the same run (nil: no record is set).
+	Record  Recorder
+	Rules   Rules
+	Drafter Drafter
 	// Client returns the configured client of a milestone.
 	Client func(id string) model.Client
 	// KnownClient says whether a client id is configured; a milestone
@@ -178,7 +181,7 @@ func (w *Worker) poll(ctx context.Context, now time.Time, rep *tracker.Report) [
 	}
 	wg.Wait()
 
-	var ms []model.Milestone
+	var ms, closed []model.Milestone
 	for i, s := range w.Sources {
 		if errs[i] != nil {
 			w.Log.Error().Str("source", s.Name()).Err(errs[i]).Msg("source could not be read")
@@ -190,6 +193,16 @@ func (w *Worker) poll(ctx context.Context, now time.Time, rep *tracker.Report) [
 			rep.Failed = append(rep.Failed, tracker.FailureReport{Source: s.Name(), Key: f.Key, Title: f.Title, Err: errString(f.Err)})
 		}
 		rep.Notes = append(rep.Notes, results[i].Notes...)
+		for _, m := range results[i].History {
+			// Read only for the team's record: never judged; bad data
+			// is left out of the record rather than reported.
+			if m.Source == "" {
+				m.Source = s.Name()
+			}
+			if m.State == model.StateClosed && m.Validate() == nil {
+				closed = append(closed, m)
+			}
+		}
 		for _, m := range results[i].Milestones {
 			if m.Source == "" {
 				m.Source = s.Name()
@@ -204,6 +217,9 @@ func (w *Worker) poll(ctx context.Context, now time.Time, rep *tracker.Report) [
 				rep.Failed = append(rep.Failed, tracker.FailureReport{Source: s.Name(), Key: m.Key, Title: m.Title, Err: err.Error()})
 				continue
 			}
+			if m.State == model.StateClosed {
+				closed = append(closed, m)
+			}
 			prepared, skip := w.Rules.Prepare(m)
 			if skip {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("%s is exempt (forewarn:ignore)", m.Key))
@@ -213,6 +229,7 @@ func (w *Worker) poll(ctx context.Context, now time.Time, rep *tracker.Report) [
 		}
 	}
 	slices.SortFunc(ms, func(a, b model.Milestone) int { return cmp.Compare(a.Key, b.Key) })
+	w.records(ms, closed, now)
 
 	// Forecasting is CPU-bound and pure: spread it over the cores.
 	out := make([]Judged, len(ms))
@@ -232,6 +249,42 @@ func (w *Worker) poll(ctx context.Context, now time.Time, rep *tracker.Report) [
 	close(next)
 	fw.Wait()
 	return out
+}
+
+// records sets each milestone's team record from the closed milestones of
+// its source, kind and container read in this run. Open milestones of one
+// container share their record; a closed one's leaves itself out.
+func (w *Worker) records(ms, closed []model.Milestone, now time.Time) {
+	if w.Record == nil || len(closed) == 0 {
+		return
+	}
+	type container struct {
+		source, container string
+		kind              model.Kind
+	}
+	groups := map[container][]model.Milestone{}
+	for _, c := range closed {
+		k := container{c.Source, c.Container, c.Kind}
+		groups[k] = append(groups[k], c)
+	}
+	shared := map[container]*model.TeamRecord{}
+	for i := range ms {
+		m := &ms[i]
+		k := container{m.Source, m.Container, m.Kind}
+		if len(groups[k]) == 0 {
+			continue
+		}
+		if m.State == model.StateClosed {
+			m.Record = w.Record(groups[k], *m, now)
+			continue
+		}
+		r, ok := shared[k]
+		if !ok {
+			r = w.Record(groups[k], *m, now)
+			shared[k] = r
+		}
+		m.Record = r
+	}
 }
 
 // validate is the one check every source's milestones pass before they are

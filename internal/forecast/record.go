@@ -1,0 +1,192 @@
+package forecast
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// TeamRecordOf is the team's record before milestone m, as of now: how it
+// delivered its last closed milestones of the same source, kind and
+// container (repository, project or board). Only milestones closed at or
+// before now count, never m itself, at most o.History's count of them
+// (the latest), and only those closed within its months; nil when none
+// remains (or the record is turned off with count 0).
+//
+// For each closed milestone, the committed scope is the items that were in
+// it at the end of its commitment day, the same commitment point the
+// forecast states (the sprint's start, the version's start date, a `start:`
+// line, or the point inferred from the data, found by Compute as of the
+// milestone's close). A committed item is delivered when it was done by the
+// end of the (original) due day, and before it left, if it did; on time means every
+// committed item was. Its finish is when the last committed item still in
+// it was done, known once all of them are done by now; its slip is
+// (finish − due) ÷ (due − commitment), in calendar days. Done items without
+// a close time count as done when the milestone closed. Milestones without
+// committed items are left out and the basis says so.
+func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o Options) *model.TeamRecord {
+	count, months := o.History.count(), o.History.months()
+	if count == 0 {
+		return nil
+	}
+	now = now.UTC()
+	from := now.AddDate(0, -months, 0)
+	var picked []model.Milestone
+	for _, c := range closed {
+		if c.State != model.StateClosed || c.Key == m.Key || c.Source != m.Source || c.Kind != m.Kind ||
+			c.Container != m.Container || c.ClosedAt.IsZero() || c.ClosedAt.After(now) || c.ClosedAt.Before(from) {
+			continue
+		}
+		picked = append(picked, c)
+	}
+	slices.SortFunc(picked, func(a, b model.Milestone) int {
+		return cmp.Or(a.ClosedAt.Compare(b.ClosedAt), cmp.Compare(a.Key, b.Key))
+	})
+	if len(picked) > count {
+		picked = picked[len(picked)-count:]
+	}
+	s := o.resolve()
+	// Only the commitment point is read from Compute: one trial is enough.
+	one := o
+	one.Trials, one.Resamples = 1, 1
+	r := &model.TeamRecord{}
+	var ratio float64
+	for _, c := range picked {
+		out, ok := outcomeOf(c, now, &s, Compute(c, c.ClosedAt, one).Explanation.Commitment)
+		if !ok {
+			continue
+		}
+		r.Milestones++
+		if out.delivered == out.committed {
+			r.OnTime++
+		}
+		ratio += float64(out.delivered) / float64(out.committed)
+		if out.slipKnown {
+			r.Slips = append(r.Slips, round(out.slip, 3))
+		}
+	}
+	if r.Milestones == 0 {
+		return nil
+	}
+	r.DeliveredRatio = round(ratio/float64(r.Milestones), 3)
+	slices.Sort(r.Slips)
+	r.Basis = recordBasis(m.Kind, m.Container, len(picked), len(picked) == count, months,
+		s.dayOf(picked[0].ClosedAt), s.dayOf(picked[len(picked)-1].ClosedAt), len(picked)-r.Milestones)
+	return r
+}
+
+// outcome is how one closed milestone delivered its committed scope.
+type outcome struct {
+	committed, delivered int
+	slip                 float64
+	slipKnown            bool
+}
+
+// outcomeOf reads one closed milestone against its commitment point (a
+// date from Compute's explanation); false when it had no committed items.
+func outcomeOf(c model.Milestone, now time.Time, s *settings, commitment time.Time) (outcome, bool) {
+	var o outcome
+	commitDay, dueDay := dayNum(commitment), dayNum(c.Due)
+	finish, allDone := int64(-1<<62), true
+	for _, w := range c.Items {
+		joined := w.JoinedAt
+		if joined.IsZero() {
+			joined = w.Created
+		}
+		if joined.After(now) || s.dayOf(joined) > commitDay {
+			continue // joined after the commitment: growth, not a promise
+		}
+		removed := !w.RemovedAt.IsZero() && !w.RemovedAt.After(now)
+		if removed && s.dayOf(w.RemovedAt) <= commitDay {
+			continue // gone before the commitment
+		}
+		o.committed++
+		done, doneAt := false, time.Time{}
+		switch {
+		case !w.Closed.IsZero() && !w.Closed.After(now):
+			done, doneAt = true, w.Closed
+		case w.Closed.IsZero() && w.Status == model.StatusDone:
+			done, doneAt = true, c.ClosedAt // close time unknown
+		}
+		if done && doneAt.Before(joined) {
+			doneAt = joined
+		}
+		if removed && (!done || w.RemovedAt.Before(doneAt)) {
+			continue // left unfinished: not delivered; the finish is of what stayed
+		}
+		if !done {
+			allDone = false
+			continue
+		}
+		d := s.dayOf(doneAt)
+		finish = max(finish, d)
+		if d <= dueDay {
+			o.delivered++
+		}
+	}
+	if o.committed == 0 {
+		return o, false
+	}
+	if allDone && finish > -1<<62 && dueDay > commitDay {
+		o.slip, o.slipKnown = float64(finish-dueDay)/float64(dueDay-commitDay), true
+	}
+	return o, true
+}
+
+// recordBasis names the history in words a reviewer can check: "the last
+// 8 closed sprints of board 12 (closed 3 Jun – 20 Nov 2026)".
+func recordBasis(kind model.Kind, container string, n int, full bool, months int, first, last int64, empty int) string {
+	noun, verb := "milestone", "closed"
+	switch kind {
+	case model.KindSprint:
+		noun = "sprint"
+	case model.KindFixVersion:
+		noun, verb = "version", "released"
+	}
+	if n != 1 {
+		noun += "s"
+	}
+	var b strings.Builder
+	switch {
+	case full && n == 1:
+		fmt.Fprintf(&b, "the last %s %s", verb, noun)
+	case full:
+		fmt.Fprintf(&b, "the last %d %s %s", n, verb, noun)
+	case n == 1:
+		fmt.Fprintf(&b, "the only %s %s", verb, noun)
+	default:
+		fmt.Fprintf(&b, "the %d %s %s", n, verb, noun)
+	}
+	if c := strings.TrimSpace(container); c != "" {
+		fmt.Fprintf(&b, " of %s", c)
+	}
+	if !full {
+		if months == 1 {
+			b.WriteString(" in the last month")
+		} else {
+			fmt.Fprintf(&b, " in the last %d months", months)
+		}
+	}
+	fmt.Fprintf(&b, " (%s %s", verb, dateSpan(dayTime(first), dayTime(last)))
+	if empty > 0 {
+		fmt.Fprintf(&b, "; %d without committed items left out", empty)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// dateSpan is "3 Jun – 20 Nov 2026", "3 Dec 2025 – 20 Nov 2026" or
+// "20 Nov 2026".
+func dateSpan(a, b time.Time) string {
+	switch {
+	case a.Equal(b):
+		return b.Format("2 Jan 2006")
+	case a.Year() == b.Year():
+		return a.Format("2 Jan") + " – " + b.Format("2 Jan 2006")
+	}
+	return a.Format("2 Jan 2006") + " – " + b.Format("2 Jan 2006")
+}

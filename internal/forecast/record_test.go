@@ -1,0 +1,161 @@
+package forecast_test
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/forecast"
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+func recTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t, err = time.Parse(time.DateOnly, s)
+	}
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// recItem is a work item that joined at joined and was closed at closed ("" =
+// open).
+func recItem(key, joined, closed string) model.WorkItem {
+	w := model.WorkItem{Key: key, Created: recTime(joined), JoinedAt: recTime(joined), JoinedKnown: true, Status: model.StatusTodo}
+	if closed != "" {
+		w.Closed, w.Status = recTime(closed), model.StatusDone
+	}
+	return w
+}
+
+func recSprint(id int, start, due, closed string, items ...model.WorkItem) model.Milestone {
+	return model.Milestone{Source: "jira", Key: fmt.Sprintf("jira:x:sprint:%d", id), Kind: model.KindSprint,
+		Title: fmt.Sprintf("Sprint %d", id), Container: "board 12", Start: recTime(start), Due: recTime(due),
+		State: model.StateClosed, ClosedAt: recTime(closed), Items: items}
+}
+
+func recInt(n int) *int { return &n }
+
+// boardHistory is three closed sprints of board 12, hand-checked:
+//
+//	s1 1–12 Jun: 4 committed (joined 29 May), all done by 11 Jun; one item
+//	   joined 3 Jun (growth, never done) does not count. On time; finish
+//	   11 Jun: slip (11 − 12) ÷ (12 − 1) = −1/11 = −0.091.
+//	s2 15–26 Jun: 4 committed, 3 done by 25 Jun, one on 2 Jul (carried
+//	   over): delivered 3/4; finish 2 Jul: slip 6/11 = 0.545.
+//	s3 29 Jun–10 Jul: 3 committed; A done 8 Jul, B 9 Jul, C left the sprint
+//	   unfinished on 3 Jul: delivered 2/3; what stayed finished 9 Jul: slip
+//	   −1/11 = −0.091.
+//
+// Beside them, milestones that must never count: another board, another
+// source, a fix version named like the board, the milestone being judged
+// itself, and a sprint closed after now.
+func boardHistory() (closed []model.Milestone, open model.Milestone) {
+	removed := recItem("C", "2026-06-26T10:00:00Z", "")
+	removed.RemovedAt = recTime("2026-07-03T10:00:00Z")
+	closed = []model.Milestone{
+		recSprint(1, "2026-06-01T09:00:00Z", "2026-06-12", "2026-06-12T17:00:00Z",
+			recItem("A", "2026-05-29T10:00:00Z", "2026-06-03T10:00:00Z"), recItem("B", "2026-05-29T10:00:00Z", "2026-06-05T10:00:00Z"),
+			recItem("C", "2026-05-29T10:00:00Z", "2026-06-09T10:00:00Z"), recItem("D", "2026-05-29T10:00:00Z", "2026-06-11T10:00:00Z"),
+			recItem("E", "2026-06-03T10:00:00Z", "")),
+		recSprint(2, "2026-06-15T09:00:00Z", "2026-06-26", "2026-06-26T17:00:00Z",
+			recItem("A", "2026-06-12T10:00:00Z", "2026-06-17T10:00:00Z"), recItem("B", "2026-06-12T10:00:00Z", "2026-06-19T10:00:00Z"),
+			recItem("C", "2026-06-12T10:00:00Z", "2026-06-25T10:00:00Z"), recItem("D", "2026-06-12T10:00:00Z", "2026-07-02T10:00:00Z")),
+		recSprint(3, "2026-06-29T09:00:00Z", "2026-07-10", "2026-07-10T17:00:00Z",
+			recItem("A", "2026-06-26T10:00:00Z", "2026-07-08T10:00:00Z"), recItem("B", "2026-06-26T10:00:00Z", "2026-07-09T10:00:00Z"), removed),
+	}
+	other := recSprint(90, "2026-06-01T09:00:00Z", "2026-06-12", "2026-06-12T17:00:00Z", recItem("X", "2026-05-29T10:00:00Z", ""))
+	other.Container = "board 13"
+	source := recSprint(91, "2026-06-01T09:00:00Z", "2026-06-12", "2026-06-12T17:00:00Z", recItem("X", "2026-05-29T10:00:00Z", ""))
+	source.Source = "jira-other"
+	version := recSprint(92, "2026-06-01T09:00:00Z", "2026-06-12", "2026-06-12T17:00:00Z", recItem("X", "2026-05-29T10:00:00Z", ""))
+	version.Kind = model.KindFixVersion
+	self := recSprint(4, "2026-07-13T09:00:00Z", "2026-07-24", "2026-07-16T09:00:00Z", recItem("X", "2026-07-10T10:00:00Z", ""))
+	later := recSprint(93, "2026-07-13T09:00:00Z", "2026-07-24", "2026-07-25T17:00:00Z", recItem("X", "2026-07-10T10:00:00Z", ""))
+	closed = append(closed, other, source, version, self, later)
+	open = self
+	return closed, open
+}
+
+func TestTeamRecordOf(t *testing.T) {
+	closed, m := boardHistory()
+	now := recTime("2026-07-20T08:00:00Z")
+	gh := model.Milestone{Source: "gh", Key: "github:acme/web#3", Kind: model.KindMilestone, Container: "acme/web",
+		Title: "v1.3", State: model.StateOpen, Due: recTime("2026-06-30")}
+	// A GitHub milestone created 1 May with no start date: work started in
+	// earnest on 6 May (the third close), so #1–#4 (filed by then) are the
+	// committed scope and #5 (filed 10 May, never done) is growth. Due 15
+	// May: #1–#3 on time, #4 on 20 May: delivered 3/4, slip 5/9 = 0.556.
+	// A second closed milestone without items is left out, and said so.
+	ghClosed := []model.Milestone{{Source: "gh", Key: "github:acme/web#1", Kind: model.KindMilestone, Container: "acme/web",
+		Start: recTime("2026-05-01T08:00:00Z"), StartBasis: model.StartCreated, Due: recTime("2026-05-15"),
+		State: model.StateClosed, ClosedAt: recTime("2026-05-25T12:00:00Z"), Items: []model.WorkItem{
+			recItem("#1", "2026-05-01T08:00:00Z", "2026-05-04T10:00:00Z"), recItem("#2", "2026-05-01T08:00:00Z", "2026-05-05T10:00:00Z"),
+			recItem("#3", "2026-05-01T08:00:00Z", "2026-05-06T10:00:00Z"), recItem("#4", "2026-05-02T08:00:00Z", "2026-05-20T10:00:00Z"),
+			recItem("#5", "2026-05-10T08:00:00Z", ""),
+		}}, {Source: "gh", Key: "github:acme/web#2", Kind: model.KindMilestone, Container: "acme/web",
+		Start: recTime("2026-05-20T08:00:00Z"), StartBasis: model.StartCreated, Due: recTime("2026-05-29"),
+		State: model.StateClosed, ClosedAt: recTime("2026-05-30T12:00:00Z")}}
+
+	tests := []struct {
+		name   string
+		closed []model.Milestone
+		m      model.Milestone
+		now    time.Time
+		h      forecast.HistoryOptions
+		want   *model.TeamRecord
+	}{
+		{name: "three sprints, the others left out", closed: closed, m: m, now: now,
+			want: &model.TeamRecord{Basis: "the 3 closed sprints of board 12 in the last 12 months (closed 12 Jun – 10 Jul 2026)",
+				Milestones: 3, OnTime: 1, DeliveredRatio: 0.806, Slips: []float64{-0.091, -0.091, 0.545}}},
+		{name: "no look-ahead: on 1 July s3 has not closed and s2's last item is not done yet", closed: closed, m: m,
+			now: recTime("2026-07-01T08:00:00Z"),
+			want: &model.TeamRecord{Basis: "the 2 closed sprints of board 12 in the last 12 months (closed 12 Jun – 26 Jun 2026)",
+				Milestones: 2, OnTime: 1, DeliveredRatio: 0.875, Slips: []float64{-0.091}}},
+		{name: "count: the last two", closed: closed, m: m, now: now, h: forecast.HistoryOptions{Count: recInt(2)},
+			want: &model.TeamRecord{Basis: "the last 2 closed sprints of board 12 (closed 26 Jun – 10 Jul 2026)",
+				Milestones: 2, OnTime: 0, DeliveredRatio: 0.708, Slips: []float64{-0.091, 0.545}}},
+		{name: "months: closed in the last month", closed: closed, m: m, now: now, h: forecast.HistoryOptions{Months: recInt(1)},
+			want: &model.TeamRecord{Basis: "the 2 closed sprints of board 12 in the last month (closed 26 Jun – 10 Jul 2026)",
+				Milestones: 2, OnTime: 0, DeliveredRatio: 0.708, Slips: []float64{-0.091, 0.545}}},
+		{name: "a GitHub milestone: the inferred commitment point", closed: ghClosed, m: gh, now: now,
+			want: &model.TeamRecord{Basis: "the 2 closed milestones of acme/web in the last 12 months (closed 25 May – 30 May 2026; 1 without committed items left out)",
+				Milestones: 1, OnTime: 0, DeliveredRatio: 0.75, Slips: []float64{0.556}}},
+		{name: "count 0 turns the record off", closed: closed, m: m, now: now, h: forecast.HistoryOptions{Count: recInt(0)}},
+		{name: "no closed milestone of the container", closed: closed, m: gh, now: now},
+		{name: "all of them out of the window", closed: closed, m: m, now: recTime("2027-08-01T08:00:00Z")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := forecast.TeamRecordOf(tc.closed, tc.m, tc.now, forecast.Options{History: tc.h})
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("TeamRecordOf:\n got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestHistoryOptionsValidate(t *testing.T) {
+	for _, tc := range []struct {
+		h    forecast.HistoryOptions
+		want string
+	}{
+		{forecast.HistoryOptions{Count: recInt(0), Months: recInt(1)}, ""},
+		{forecast.HistoryOptions{Count: recInt(100), Months: recInt(120)}, ""},
+		{forecast.HistoryOptions{Count: recInt(-1)}, "history.count: must be between 0 (no record) and 100 closed milestones (got -1)"},
+		{forecast.HistoryOptions{Count: recInt(101)}, "history.count: must be between 0 (no record) and 100 closed milestones (got 101)"},
+		{forecast.HistoryOptions{Months: recInt(0)}, "history.months: must be between 1 and 120 months (got 0)"},
+	} {
+		err := forecast.Options{History: tc.h}.Validate()
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("Validate(%v): got %q, want %q", tc.h, got, tc.want)
+		}
+	}
+}
