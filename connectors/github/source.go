@@ -46,7 +46,7 @@ type Source struct {
 	sizePrefix   []string
 	sizeLabels   map[string]float64
 	sizeDefault  float64
-	// keep, when set, selects the repositories this source reads (one
+	// keep, when set, selects the milestones this source reads (one
 	// shard of them: see Only).
 	keep func(scope string) bool
 }
@@ -126,9 +126,6 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	if err != nil {
 		return res, s.c.explain(err)
 	}
-	if s.keep != nil {
-		repos = slices.DeleteFunc(slices.Clone(repos), func(r string) bool { return !s.keep(RepoScope(r)) })
-	}
 
 	var todo []repoMilestone
 	skippedNoDue := 0
@@ -146,6 +143,9 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 			continue
 		}
 		for _, m := range ms {
+			if s.keep != nil && !s.keep(MilestoneScope(repo, m.GetNumber())) {
+				continue // another shard's
+			}
 			if m.DueOn == nil {
 				skippedNoDue++
 				continue

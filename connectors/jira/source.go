@@ -23,6 +23,9 @@ type Source struct {
 	cfg  SourceConfig
 	env  connectors.Env
 	c    *conn
+	// keep, when set, selects the fix versions this source reads (one
+	// shard of them: see Only).
+	keep func(scope string) bool
 }
 
 var _ tracker.Source = (*Source)(nil)
@@ -268,6 +271,9 @@ func (s *Source) versions(ctx context.Context, project string, now time.Time, lo
 		for _, v := range page.Values {
 			if v.Archived && !s.cfg.Archived {
 				continue
+			}
+			if s.keep != nil && !s.keep(VersionScope(project, v.ID)) {
+				continue // another shard's
 			}
 			due, ok := parseDate(v.ReleaseDate)
 			if !ok {

@@ -185,7 +185,7 @@ func Load(ctx context.Context, o Options) (*App, error) {
 	if o.Shard.sharded() {
 		a.parts = o.Shard.split(a.sources)
 		// Each shard keeps its own conditional-request cache entries and
-		// connector sync snapshots: they describe its repositories only.
+		// connector sync snapshots: they describe its milestones only.
 		a.cache.prefix = "shard " + o.Shard.String() + "|"
 	}
 	return a, nil
@@ -321,7 +321,7 @@ func (a *App) run(ctx context.Context, mode tracker.Mode, after func(context.Con
 		if len(units) == 0 {
 			now := a.opts.Now().UTC()
 			return tracker.Report{Mode: mode, Started: now, Finished: now,
-				Notes: []string{fmt.Sprintf("shard %s holds no repository, project or board: nothing to judge", scope)}}, nil
+				Notes: []string{fmt.Sprintf("shard %s holds no milestone, fix version or board: nothing to judge", scope)}}, nil
 		}
 	}
 	st, err := open(ctx, a.storeCfg, a.opts.Getenv)
@@ -331,7 +331,7 @@ func (a *App) run(ctx context.Context, mode tracker.Mode, after func(context.Con
 	defer st.Close()
 	var ws tracker.Store = st
 	if scope != "" {
-		ws = scopedRules{st, scope}
+		ws = scopedRules{st, a.opts.Shard.ruleScope()}
 	}
 	if mode == tracker.ModeRun {
 		lease, err := st.Lock(ctx, a.storeCfg.Wait(), units...)

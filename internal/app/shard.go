@@ -15,8 +15,9 @@ import (
 )
 
 // Shard is one worker's part of the work when several workers share one
-// state (--shard i/N): the repositories, projects and boards whose scope
-// hashes to Index modulo Count. The zero Shard (and 0/1) is all of it.
+// state (--shard i/N): the GitHub milestones, Jira fix versions and Jira
+// boards whose scope hashes to Index modulo Count. The zero Shard (and
+// 0/1) is all of it.
 type Shard struct{ Index, Count int }
 
 // ParseShard reads "i/N" with 0 <= i < N.
@@ -44,9 +45,11 @@ func (s Shard) String() string {
 	return fmt.Sprintf("%d/%d", s.Index, s.Count)
 }
 
-// keeps reports whether a scope (a repository, project, board or a whole
-// source that cannot be split) belongs to this shard. A hash, not the
-// position in a list, so adding a repository moves no other one.
+// keeps reports whether a scope (a milestone, fix version, board or a
+// whole source that cannot be split) belongs to this shard. A hash of the
+// scope alone, not its position in a list nor a weight read from the
+// tracker: every worker decides the same for a milestone whatever it read
+// of the others, and adding a milestone moves no other one.
 func (s Shard) keeps(scope string) bool {
 	h := fnv.New32a()
 	h.Write([]byte(scope))
@@ -59,8 +62,8 @@ type part struct {
 	unit string
 }
 
-// split cuts every source to this shard: GitHub by repository, Jira by
-// project and board, any other source whole (it belongs to the shard its
+// split cuts every source to this shard: GitHub by milestone, Jira by fix
+// version and board, any other source whole (it belongs to the shard its
 // name hashes to). Sources with nothing in the shard are left out.
 func (s Shard) split(sources []tracker.Source) []part {
 	var out []part
@@ -118,10 +121,17 @@ func (c claiming) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	return res, nil
 }
 
+// ruleScope is the key of this shard's rule state row: the way the work
+// is split and i/N. Rows of another count or another way of splitting
+// (shards by repository and project, before they were by milestone) hold
+// other milestones, so a shard never takes one of them as its own.
+func (s Shard) ruleScope() string { return "by milestone " + s.String() }
+
 // scopedRules keeps the rule state of one shard in its own row, so workers
 // judging disjoint shards never overwrite each other's. A shard with no
-// row yet (the first sharded run, or a new shard count) starts from all
-// the rows there are, merged: holds and repeat intervals carry over.
+// row yet (the first sharded run, a new shard count or way of splitting)
+// starts from all the rows there are, merged: holds and repeat intervals
+// carry over.
 type scopedRules struct {
 	store.Store
 	scope string

@@ -118,7 +118,7 @@ func (c *common) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&c.now, "now", "", "freeze the clock at `time` (YYYY-MM-DD or RFC 3339), to reproduce a run")
 	fs.BoolVar(&c.json, "json", false, "print the report (check: the summary) as JSON")
-	fs.StringVar(&c.shard, "shard", "", "judge only part `i/N` of the repositories, projects and boards (e.g. 0/3), beside other workers sharing the state")
+	fs.StringVar(&c.shard, "shard", "", "judge only part `i/N` of the milestones, fix versions and boards (e.g. 0/3), beside other workers sharing the state")
 }
 
 func (c *common) clock() (func() time.Time, error) {
