@@ -166,18 +166,23 @@ func Check(objs []Object) error {
 	return errors.Join(errs...)
 }
 
-// CheckWorkers checks the multi-worker form (deploy/kubernetes/multi-worker):
-// every pod check of Check, and for each CronJob an Indexed Job whose
+// CheckWorkers checks the multi-worker forms (deploy/kubernetes/multi-worker):
+// every pod check of Check; for each CronJob an Indexed Job whose
 // completions, parallelism and the N of every container's --shard i/N are
-// one number, with i from JOB_COMPLETION_INDEX; and a configuration whose
-// state is PostgreSQL (several processes share it).
+// one number, with i from JOB_COMPLETION_INDEX; for each StatefulSet
+// `serve --shard $(POD_INDEX)/N` with N = replicas, POD_INDEX from the
+// pod's apps.kubernetes.io/pod-index label, every pod started at once
+// (Parallel), probes on the serve endpoints and a headless governing
+// Service among the manifests; and a configuration whose state is
+// PostgreSQL (several processes share it).
 func CheckWorkers(objs []Object) error {
 	var errs []error
 	fail := func(o Object, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", o.where(), fmt.Sprintf(format, args...)))
 	}
 	names := map[string]map[string]bool{"ConfigMap": {}, "Secret": {}, "PersistentVolumeClaim": {}}
-	jobs, postgres := 0, false
+	forms, postgres := 0, false
+	headless := map[string]map[string]string{}
 	for _, o := range objs {
 		switch v := o.Obj.(type) {
 		case *corev1.ConfigMap:
@@ -185,6 +190,10 @@ func CheckWorkers(objs []Object) error {
 			postgres = postgres || strings.Contains(v.Data["forewarn.yaml"], "driver: postgres")
 		case *corev1.Secret:
 			names["Secret"][v.Name] = true
+		case *corev1.Service:
+			if v.Spec.ClusterIP == corev1.ClusterIPNone {
+				headless[v.Name] = v.Spec.Selector
+			}
 		}
 	}
 	if !postgres {
@@ -195,7 +204,7 @@ func CheckWorkers(objs []Object) error {
 		if !ok {
 			continue
 		}
-		jobs++
+		forms++
 		js := cj.Spec.JobTemplate.Spec
 		if cj.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
 			fail(o, "CronJob %s: spec.concurrencyPolicy must be Forbid", cj.Name)
@@ -209,24 +218,77 @@ func CheckWorkers(objs []Object) error {
 		spec := js.Template.Spec
 		checkPod(o, "spec.jobTemplate.spec.template.spec", spec, names, fail)
 		for _, c := range spec.Containers {
-			shard := ""
-			for i, a := range c.Args {
-				if a == "--shard" && i+1 < len(c.Args) {
-					shard = c.Args[i+1]
-				} else if v, ok := strings.CutPrefix(a, "--shard="); ok {
-					shard = v
-				}
-			}
+			shard := shardArg(c.Args)
 			idx, n, _ := strings.Cut(shard, "/")
 			if idx != "$(JOB_COMPLETION_INDEX)" || js.Completions == nil || n != fmt.Sprint(*js.Completions) {
 				fail(o, "container %s: args must hold --shard $(JOB_COMPLETION_INDEX)/N with N = completions (got %q)", c.Name, shard)
 			}
 		}
 	}
-	if jobs == 0 {
-		errs = append(errs, errors.New("no CronJob among the multi-worker manifests"))
+	for _, o := range objs {
+		ss, ok := o.Obj.(*appsv1.StatefulSet)
+		if !ok {
+			continue
+		}
+		forms++
+		if ss.Spec.Replicas == nil || *ss.Spec.Replicas < 2 {
+			fail(o, "StatefulSet %s: spec.replicas must be set and at least 2 (one pod per shard)", ss.Name)
+		}
+		if ss.Spec.PodManagementPolicy != appsv1.ParallelPodManagement {
+			fail(o, "StatefulSet %s: spec.podManagementPolicy must be Parallel: /readyz waits for a pod's first good run, so OrderedReady starts the shards one run after another", ss.Name)
+		}
+		if ss.Spec.Selector == nil || !subset(ss.Spec.Selector.MatchLabels, ss.Spec.Template.Labels) {
+			fail(o, "StatefulSet %s: spec.selector does not match the template's labels", ss.Name)
+		}
+		if sel, ok := headless[ss.Spec.ServiceName]; !ok || !subset(sel, ss.Spec.Template.Labels) {
+			fail(o, "StatefulSet %s: spec.serviceName %q must name a headless Service (clusterIP: None) among the manifests that selects its pods", ss.Name, ss.Spec.ServiceName)
+		}
+		spec := ss.Spec.Template.Spec
+		checkPod(o, "spec.template.spec", spec, names, fail)
+		for _, c := range spec.Containers {
+			if len(c.Args) == 0 || c.Args[0] != "serve" {
+				fail(o, "container %s: args must run serve (got %q)", c.Name, c.Args)
+			}
+			shard := shardArg(c.Args)
+			idx, n, _ := strings.Cut(shard, "/")
+			if idx != "$(POD_INDEX)" || ss.Spec.Replicas == nil || n != fmt.Sprint(*ss.Spec.Replicas) {
+				fail(o, "container %s: args must hold --shard $(POD_INDEX)/N with N = replicas (got %q)", c.Name, shard)
+			}
+			fromLabel := false
+			for _, e := range c.Env {
+				if e.Name == "POD_INDEX" {
+					fromLabel = e.ValueFrom != nil && e.ValueFrom.FieldRef != nil &&
+						e.ValueFrom.FieldRef.FieldPath == "metadata.labels['apps.kubernetes.io/pod-index']"
+				}
+			}
+			if !fromLabel {
+				fail(o, "container %s: env POD_INDEX must come from fieldRef metadata.labels['apps.kubernetes.io/pod-index'] (the pod's ordinal)", c.Name)
+			}
+			if c.LivenessProbe == nil || c.LivenessProbe.HTTPGet == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" {
+				fail(o, "container %s: livenessProbe must GET /healthz", c.Name)
+			}
+			if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" {
+				fail(o, "container %s: readinessProbe must GET /readyz", c.Name)
+			}
+		}
+	}
+	if forms == 0 {
+		errs = append(errs, errors.New("no CronJob or StatefulSet among the multi-worker manifests"))
 	}
 	return errors.Join(errs...)
+}
+
+// shardArg is the value of --shard among a container's args, or "".
+func shardArg(args []string) string {
+	for i, a := range args {
+		if a == "--shard" && i+1 < len(args) {
+			return args[i+1]
+		}
+		if v, ok := strings.CutPrefix(a, "--shard="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // pinnedImage: a digest, or a tag other than latest.

@@ -3,6 +3,7 @@ package validate_test
 import (
 	"bufio"
 	"debug/elf"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/forewarn/forewarn/deploy/validate"
@@ -343,38 +346,79 @@ func TestImageBuilds(t *testing.T) {
 }
 
 // TestConfigMapChecks runs `forewarn check` on the configuration and rules
-// the ConfigMap ships, with the static binary.
+// the ConfigMaps ship, with the static binary: the single form's, and the
+// multi-worker form's with the --shard of each of its pods (the Indexed
+// Job's and the StatefulSet's, their index variables filled in).
 func TestConfigMapChecks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the whole binary")
 	}
-	objs, err := validate.Load(manifests)
+	bin := staticBinary(t)
+	check := func(t *testing.T, dir, configMap string, args []string, want ...string) {
+		t.Helper()
+		objs, err := validate.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmp := t.TempDir()
+		found := false
+		for _, o := range objs {
+			if cm, ok := o.Obj.(*corev1.ConfigMap); ok && cm.Name == configMap {
+				for name, text := range cm.Data {
+					if err := os.WriteFile(filepath.Join(tmp, name), []byte(text), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("no ConfigMap %s in %s", configMap, dir)
+		}
+		cmd := exec.Command(bin, append([]string{"check", "--config", filepath.Join(tmp, "forewarn.yaml")}, args...)...)
+		cmd.Env = []string{"GITHUB_TOKEN=placeholder-not-used"}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("forewarn check %s on the ConfigMap's files: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		for _, w := range want {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("forewarn check %s printed no %q:\n%s", strings.Join(args, " "), w, out)
+			}
+		}
+		t.Logf("%s", out)
+	}
+	t.Run("single", func(t *testing.T) { check(t, manifests, "forewarn-config", nil) })
+	objs, err := validate.Load(workers)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	found := false
+	forms := 0
 	for _, o := range objs {
-		if cm, ok := o.Obj.(*corev1.ConfigMap); ok && cm.Name == "forewarn-config" {
-			for name, text := range cm.Data {
-				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			found = true
+		var spec corev1.PodSpec
+		var index string
+		switch v := o.Obj.(type) {
+		case *batchv1.CronJob:
+			spec, index = v.Spec.JobTemplate.Spec.Template.Spec, "$(JOB_COMPLETION_INDEX)"
+		case *appsv1.StatefulSet:
+			spec, index = v.Spec.Template.Spec, "$(POD_INDEX)"
+		default:
+			continue
 		}
+		forms++
+		shard := ""
+		for i, a := range spec.Containers[0].Args {
+			if a == "--shard" && i+1 < len(spec.Containers[0].Args) {
+				shard = strings.Replace(spec.Containers[0].Args[i+1], index, "1", 1)
+			}
+		}
+		t.Run(o.File, func(t *testing.T) {
+			check(t, workers, "forewarn-workers-config", []string{"--shard", shard}, "shard: "+shard, "namespace agency")
+		})
 	}
-	if !found {
-		t.Fatal("no ConfigMap forewarn-config")
+	if forms != 2 {
+		t.Fatalf("%d multi-worker forms; want the Indexed CronJob and the StatefulSet", forms)
 	}
-	bin := staticBinary(t)
-	cmd := exec.Command(bin, "check", "--config", filepath.Join(dir, "forewarn.yaml"))
-	cmd.Env = []string{"GITHUB_TOKEN=placeholder-not-used"}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("forewarn check on the ConfigMap's files: %v\n%s", err, out)
-	}
-	t.Logf("%s", out)
 }
 
 const workers = "../kubernetes/multi-worker"
@@ -400,6 +444,13 @@ func TestMultiWorkerManifests(t *testing.T) {
 	if err := validate.CheckWorkers(append(objs, ex...)); err != nil {
 		t.Fatalf("checking the multi-worker manifests:\n%v", err)
 	}
+	kinds := map[string]int{}
+	for _, o := range objs {
+		kinds[fmt.Sprintf("%T", o.Obj)]++
+	}
+	if kinds["*v1.CronJob"] != 1 || kinds["*v1.StatefulSet"] != 1 || kinds["*v1.Service"] != 1 {
+		t.Fatalf("the multi-worker form ships %v; want the Indexed CronJob, the StatefulSet and its Service", kinds)
+	}
 	raw, err := os.ReadFile(filepath.Join(workers, "cronjob.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -408,22 +459,35 @@ func TestMultiWorkerManifests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ name, old, new, cm, want string }{
-		{"N of --shard differs from completions", `"$(JOB_COMPLETION_INDEX)/3"`, `"$(JOB_COMPLETION_INDEX)/4"`, "", "--shard $(JOB_COMPLETION_INDEX)/N"},
-		{"not Indexed", "completionMode: Indexed", "completionMode: NonIndexed", "", "must be Indexed"},
-		{"fewer pods at once than shards", "parallelism: 3", "parallelism: 1", "", "completions and parallelism must be equal"},
-		{"SQLite state", "", "", "driver: sqlite", "driver: postgres"},
+	sts, err := os.ReadFile(filepath.Join(workers, "statefulset.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, file, old, new, cm, want string }{
+		{"N of --shard differs from completions", "cronjob.yaml", `"$(JOB_COMPLETION_INDEX)/3"`, `"$(JOB_COMPLETION_INDEX)/4"`, "", "--shard $(JOB_COMPLETION_INDEX)/N"},
+		{"not Indexed", "cronjob.yaml", "completionMode: Indexed", "completionMode: NonIndexed", "", "must be Indexed"},
+		{"fewer pods at once than shards", "cronjob.yaml", "parallelism: 3", "parallelism: 1", "", "completions and parallelism must be equal"},
+		{"SQLite state", "cronjob.yaml", "", "", "driver: sqlite", "driver: postgres"},
+		{"N of --shard differs from replicas", "statefulset.yaml", "replicas: 3", "replicas: 4", "", "--shard $(POD_INDEX)/N with N = replicas"},
+		{"ordinal not from the pod-index label", "statefulset.yaml", "metadata.labels['apps.kubernetes.io/pod-index']", "metadata.name", "", "POD_INDEX must come from"},
+		{"shards started one after another", "statefulset.yaml", "podManagementPolicy: Parallel", "podManagementPolicy: OrderedReady", "", "must be Parallel"},
+		{"governing Service not headless", "statefulset.yaml", "clusterIP: None", "type: ClusterIP", "", "must name a headless Service"},
+		{"run instead of serve", "statefulset.yaml", `args: ["serve",`, `args: ["run",`, "", "must run serve"},
+		{"no readiness probe", "statefulset.yaml", "path: /readyz", "path: /healthz", "", "readinessProbe must GET /readyz"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			job := string(raw)
+			job := map[string]string{"cronjob.yaml": string(raw), "statefulset.yaml": string(sts)}[c.file]
 			if c.old != "" {
+				if !strings.Contains(job, c.old) {
+					t.Fatalf("%s holds no %q", c.file, c.old)
+				}
 				job = strings.Replace(job, c.old, c.new, 1)
 			}
 			conf := string(cm)
 			if c.cm != "" {
 				conf = strings.Replace(conf, "driver: postgres", c.cm, 1)
 			}
-			a, err := validate.Decode("cronjob.yaml", []byte(job))
+			a, err := validate.Decode(c.file, []byte(job))
 			if err != nil {
 				t.Fatal(err)
 			}
