@@ -99,7 +99,7 @@ type parser struct {
 func (p *parser) parse(root *yaml.Node) *Set {
 	set := &Set{}
 	if root.Kind != yaml.MappingNode {
-		p.l.Add(p.file, root, "", "the rules file must be a mapping with version and rules, got %s", describeNode(root))
+		p.l.Add(p.file, root, "", "the rules file must be a mapping with version and rules, got %s", yamlx.Describe(root))
 		return set
 	}
 	var top topSpec
@@ -108,49 +108,49 @@ func (p *parser) parse(root *yaml.Node) *Set {
 	if p.l.Len() > before {
 		// Unknown or mistyped top-level keys: still check the rules when
 		// they decoded, so one pass reports everything it can.
-		if rn := child(root, "rules"); rn != nil {
+		if rn := yamlx.Child(root, "rules"); rn != nil {
 			top.Rules = *rn
 		}
 	}
-	switch vn := child(root, "version"); {
+	switch vn := yamlx.Child(root, "version"); {
 	case vn == nil:
 		p.l.AddAt(p.file, root.Line, root.Column, "", "version is missing: add `version: %d`", FormatVersion)
 	case top.Version != FormatVersion && vn.Value == fmt.Sprint(top.Version):
 		p.l.Add(p.file, vn, "", "unsupported version %d: this forewarn reads version %d", top.Version, FormatVersion)
 	}
 	if top.OperationsBudget < 0 {
-		p.l.Add(p.file, child(root, "operations_budget"), "", "operations_budget must be 0 (unlimited) or more, got %d", top.OperationsBudget)
+		p.l.Add(p.file, yamlx.Child(root, "operations_budget"), "", "operations_budget must be 0 (unlimited) or more, got %d", top.OperationsBudget)
 	}
 	set.budget = max(top.OperationsBudget, 0)
 	set.exempt = []string{DefaultExemptLabel}
 	if top.Exempt != nil && top.Exempt.Labels != nil {
 		set.exempt = nil
-		ln := child(child(root, "exempt"), "labels")
+		ln := yamlx.Child(yamlx.Child(root, "exempt"), "labels")
 		for i, lab := range top.Exempt.Labels {
 			if strings.TrimSpace(lab) == "" {
-				p.l.Add(p.file, item(ln, i), "", "exempt label must not be empty")
+				p.l.Add(p.file, yamlx.Item(ln, i), "", "exempt label must not be empty")
 				continue
 			}
 			set.exempt = append(set.exempt, lab)
 		}
 	}
 	if top.QuietHours != nil {
-		set.quiet = p.quietHours(child(root, "quiet_hours"), top.QuietHours)
+		set.quiet = p.quietHours(yamlx.Child(root, "quiet_hours"), top.QuietHours)
 	}
-	sn := child(root, "silences")
+	sn := yamlx.Child(root, "silences")
 	for i := range top.Silences {
-		if s, ok := p.silence(item(sn, i), &top.Silences[i]); ok {
+		if s, ok := p.silence(yamlx.Item(sn, i), &top.Silences[i]); ok {
 			set.silences = append(set.silences, s)
 		}
 	}
 	rn := &top.Rules
-	if child(root, "rules") == nil {
+	if yamlx.Child(root, "rules") == nil {
 		p.l.AddAt(p.file, root.Line, root.Column, "", "rules is missing: a rules file needs at least one rule")
 		return set
 	}
 	if rn.Kind != yaml.SequenceNode {
 		if rn.Tag != "!!null" {
-			p.l.Add(p.file, rn, "", "rules must be a list of rules, got %s", describeNode(rn))
+			p.l.Add(p.file, rn, "", "rules must be a list of rules, got %s", yamlx.Describe(rn))
 			return set
 		}
 	}
@@ -178,7 +178,7 @@ func (p *parser) quietHours(n *yaml.Node, q *QuietHoursSpec) *quietHours {
 	clock := func(key, v string) int {
 		m := clockRe.FindStringSubmatch(v)
 		if m == nil {
-			vn := child(n, key)
+			vn := yamlx.Child(n, key)
 			if vn == nil {
 				p.l.Add(p.file, n, "", "quiet_hours: %s is missing (HH:MM)", key)
 			} else {
@@ -193,12 +193,12 @@ func (p *parser) quietHours(n *yaml.Node, q *QuietHoursSpec) *quietHours {
 	}
 	out.start, out.end = clock("start", q.Start), clock("end", q.End)
 	if ok && out.start == out.end && !q.Weekends {
-		p.l.Add(p.file, child(n, "end"), "", "quiet_hours: start and end are equal, so the window is empty")
+		p.l.Add(p.file, yamlx.Child(n, "end"), "", "quiet_hours: start and end are equal, so the window is empty")
 	}
-	en := child(n, "except_severities")
+	en := yamlx.Child(n, "except_severities")
 	for i, s := range q.Except {
 		if !contains(severities, s) {
-			p.l.Add(p.file, item(en, i), "", "quiet_hours: unknown severity %q (want %s)", s, strings.Join(severities, ", "))
+			p.l.Add(p.file, yamlx.Item(en, i), "", "quiet_hours: unknown severity %q (want %s)", s, strings.Join(severities, ", "))
 			ok = false
 		}
 		out.except[s] = true
@@ -212,7 +212,7 @@ func (p *parser) quietHours(n *yaml.Node, q *QuietHoursSpec) *quietHours {
 func (p *parser) silence(n *yaml.Node, s *SilenceSpec) (silence, bool) {
 	out := silence{comment: s.Comment, line: n.Line}
 	ok := true
-	mn := child(n, "matchers")
+	mn := yamlx.Child(n, "matchers")
 	if len(s.Matchers) == 0 {
 		at := mn
 		if at == nil {
@@ -235,7 +235,7 @@ func (p *parser) silence(n *yaml.Node, s *SilenceSpec) (silence, bool) {
 		}
 		out.matchers = append(out.matchers, matcher{field: k, glob: v})
 	}
-	un := child(n, "until")
+	un := yamlx.Child(n, "until")
 	switch {
 	case un == nil:
 		p.l.Add(p.file, n, "", "silence needs until: when it expires (YYYY-MM-DD or RFC 3339)")
@@ -264,7 +264,7 @@ func parseTime(s string) (time.Time, error) {
 
 func (p *parser) rule(i int, n *yaml.Node, names map[string]int) *rule {
 	name := ""
-	if nn := child(n, "name"); nn != nil && nn.Kind == yaml.ScalarNode {
+	if nn := yamlx.Child(n, "name"); nn != nil && nn.Kind == yaml.ScalarNode {
 		name = nn.Value
 	}
 	label := name
@@ -297,28 +297,28 @@ func (p *parser) rule(i int, n *yaml.Node, names map[string]int) *rule {
 	case name == "":
 		bad(n, "name is missing")
 	case !ruleNameRe.MatchString(name):
-		bad(child(n, "name"), "name %q: use letters, digits, spaces and - _ . : / (starting with a letter or digit)", name)
+		bad(yamlx.Child(n, "name"), "name %q: use letters, digits, spaces and - _ . : / (starting with a letter or digit)", name)
 	default:
 		if first, dup := names[name]; dup {
-			bad(child(n, "name"), "name is used twice (first at line %d)", first)
+			bad(yamlx.Child(n, "name"), "name is used twice (first at line %d)", first)
 		} else {
-			names[name] = child(n, "name").Line
+			names[name] = yamlx.Child(n, "name").Line
 		}
 	}
 	// Scope.
 	if spec.Scope != nil {
-		sc := child(n, "scope")
+		sc := yamlx.Child(n, "scope")
 		r.scope = scope{sources: spec.Scope.Sources, clients: spec.Scope.Clients, labels: spec.Scope.Labels}
-		kn := child(sc, "kinds")
+		kn := yamlx.Child(sc, "kinds")
 		for j, k := range spec.Scope.Kinds {
 			if !contains(kinds, k) {
-				bad(item(kn, j), "scope: unknown kind %q (want %s)", k, strings.Join(kinds, ", "))
+				bad(yamlx.Item(kn, j), "scope: unknown kind %q (want %s)", k, strings.Join(kinds, ", "))
 			}
 			r.scope.kinds = append(r.scope.kinds, model.Kind(k))
 		}
 	}
 	// Condition.
-	wn := child(n, "when")
+	wn := yamlx.Child(n, "when")
 	switch {
 	case wn == nil || strings.TrimSpace(spec.When) == "":
 		bad(wn, "when is missing: a condition such as `forecast.prob_on_time < 0.5`")
@@ -339,7 +339,7 @@ func (p *parser) rule(i int, n *yaml.Node, names map[string]int) *rule {
 		}
 		d, err := ParseDuration(string(v))
 		if err != nil {
-			bad(child(n, key), "%s: %v", key, err)
+			bad(yamlx.Child(n, key), "%s: %v", key, err)
 		}
 		return d
 	}
@@ -351,9 +351,9 @@ func (p *parser) rule(i int, n *yaml.Node, names map[string]int) *rule {
 	if r.severity == "" {
 		r.severity = "warning"
 	} else if !contains(severities, r.severity) {
-		bad(child(n, "severity"), "unknown severity %q (want %s)", r.severity, strings.Join(severities, ", "))
+		bad(yamlx.Child(n, "severity"), "unknown severity %q (want %s)", r.severity, strings.Join(severities, ", "))
 	}
-	an, tn := child(n, "action"), child(n, "ticket")
+	an, tn := yamlx.Child(n, "action"), yamlx.Child(n, "ticket")
 	purpose, ok := actions[spec.Action]
 	switch {
 	case spec.Action == "":
@@ -387,7 +387,7 @@ func (p *parser) rule(i int, n *yaml.Node, names map[string]int) *rule {
 }
 
 func (p *parser) templates(n *yaml.Node, key, label string, m map[string]string) []namedTemplate {
-	mn := child(n, key)
+	mn := yamlx.Child(n, key)
 	var out []namedTemplate
 	for i := 0; mn != nil && i+1 < len(mn.Content); i += 2 {
 		kn, vn := mn.Content[i], mn.Content[i+1]
@@ -517,37 +517,6 @@ func exprErr(err error) (line, col int, msg string) {
 		return line, fe.Column, friendly(fe.Message)
 	}
 	return 1, 0, friendly(err.Error())
-}
-
-func child(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func item(n *yaml.Node, i int) *yaml.Node {
-	if n == nil || n.Kind != yaml.SequenceNode || i >= len(n.Content) {
-		return n
-	}
-	return n.Content[i]
-}
-
-func describeNode(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.ScalarNode:
-		return fmt.Sprintf("%q", n.Value)
-	}
-	return "something else"
 }
 
 func contains(list []string, s string) bool {

@@ -154,16 +154,16 @@ func ParseExport(path string, data []byte, shift time.Duration, opts ...ExportOp
 	if doc.Version != 1 {
 		l.Add(path, root, "", "export version must be 1 (got %d)", doc.Version)
 	}
-	mseq := child(root, "milestones")
+	mseq := yamlx.Child(root, "milestones")
 	seen := map[string]bool{}
 	var out Export
 	for i, md := range doc.Milestones {
-		n := at(mseq, i, root)
+		n := yamlx.Or(yamlx.Item(mseq, i), root)
 		where := fmt.Sprintf("milestones[%d]", i)
 		if md.Key == "" {
 			l.Add(path, n, "", "%s: key is required", where)
 		} else if seen[md.Key] {
-			l.Add(path, orNode(child(n, "key"), n), "", "%s: key %q is used twice", where, md.Key)
+			l.Add(path, yamlx.Or(yamlx.Child(n, "key"), n), "", "%s: key %q is used twice", where, md.Key)
 		}
 		seen[md.Key] = true
 		if md.Due.IsZero() {
@@ -175,7 +175,7 @@ func ParseExport(path string, data []byte, shift time.Duration, opts ...ExportOp
 			kind = model.KindMilestone
 		case model.KindMilestone, model.KindFixVersion, model.KindSprint:
 		default:
-			l.Add(path, orNode(child(n, "kind"), n), "", "%s: kind must be milestone, fixversion or sprint (got %q)", where, md.Kind)
+			l.Add(path, yamlx.Or(yamlx.Child(n, "kind"), n), "", "%s: kind must be milestone, fixversion or sprint (got %q)", where, md.Kind)
 		}
 		state := model.State(md.State)
 		switch state {
@@ -183,55 +183,55 @@ func ParseExport(path string, data []byte, shift time.Duration, opts ...ExportOp
 			state = model.StateOpen
 		case model.StateOpen, model.StateClosed:
 		default:
-			l.Add(path, orNode(child(n, "state"), n), "", "%s: state must be open or closed (got %q)", where, md.State)
+			l.Add(path, yamlx.Or(yamlx.Child(n, "state"), n), "", "%s: state must be open or closed (got %q)", where, md.State)
 		}
 		// What the model refuses (model.Validate), placed in the file:
 		// these refuse the milestone alone.
 		bad := &diag.List{}
 		check := func(node *yaml.Node, what string, err error) {
 			if err != nil {
-				bad.Add(path, orNode(node, n), "", "%s (%s): %s %v", where, md.Key, what, err)
+				bad.Add(path, yamlx.Or(node, n), "", "%s (%s): %s %v", where, md.Key, what, err)
 			}
 		}
-		check(child(n, "start"), "start", model.CheckDate(md.Start.Time))
-		check(child(n, "due"), "due", model.CheckDate(md.Due.Time))
-		check(child(n, "closed_at"), "closed_at", model.CheckDate(md.ClosedAt.Time))
+		check(yamlx.Child(n, "start"), "start", model.CheckDate(md.Start.Time))
+		check(yamlx.Child(n, "due"), "due", model.CheckDate(md.Due.Time))
+		check(yamlx.Child(n, "closed_at"), "closed_at", model.CheckDate(md.ClosedAt.Time))
 		if err := model.CheckSpan(md.Start.Time, md.Due.Time); err != nil {
-			bad.Add(path, orNode(child(n, "due"), n), "", "%s (%s): %v", where, md.Key, err)
+			bad.Add(path, yamlx.Or(yamlx.Child(n, "due"), n), "", "%s (%s): %v", where, md.Key, err)
 		}
 		if md.Client != "" && o.knownClient != nil && !o.knownClient(md.Client) {
-			bad.Add(path, orNode(child(n, "client"), n), "", "%s (%s): client %q is not in the configuration's clients", where, md.Key, md.Client)
+			bad.Add(path, yamlx.Or(yamlx.Child(n, "client"), n), "", "%s (%s): client %q is not in the configuration's clients", where, md.Key, md.Client)
 		}
 		m := model.Milestone{Key: md.Key, Kind: kind, Title: md.Title, URL: md.URL, Client: md.Client,
 			Labels: md.Labels, Start: sh(md.Start, shift), Due: day(sh(md.Due, shift)), State: state, ClosedAt: sh(md.ClosedAt, shift)}
-		iseq := child(n, "items")
+		iseq := yamlx.Child(n, "items")
 		itemKeys := map[string]bool{}
 		for j, it := range md.Items {
-			in := at(iseq, j, n)
+			in := yamlx.Or(yamlx.Item(iseq, j), n)
 			iw := fmt.Sprintf("%s.items[%d]", where, j)
 			if it.Key == "" {
 				l.Add(path, in, "", "%s: key is required", iw)
 			} else if itemKeys[it.Key] {
-				l.Add(path, orNode(child(in, "key"), in), "", "%s: key %q is used twice in %s", iw, it.Key, md.Key)
+				l.Add(path, yamlx.Or(yamlx.Child(in, "key"), in), "", "%s: key %q is used twice in %s", iw, it.Key, md.Key)
 			}
 			itemKeys[it.Key] = true
 			if it.Created.IsZero() {
 				l.Add(path, in, "", "%s (%s): created is required", iw, it.Key)
 			}
 			if !it.Closed.IsZero() && it.Closed.Before(it.Created.Time) {
-				l.Add(path, orNode(child(in, "closed"), in), "", "%s (%s): closed is before created", iw, it.Key)
+				l.Add(path, yamlx.Or(yamlx.Child(in, "closed"), in), "", "%s (%s): closed is before created", iw, it.Key)
 			}
 			for _, d := range []struct {
 				name string
 				t    Time
 			}{{"created", it.Created}, {"joined", it.Joined}, {"started", it.Started}, {"closed", it.Closed},
 				{"removed", it.Removed}, {"blocked_since", it.BlockedSince}} {
-				check(child(in, d.name), fmt.Sprintf("item %s: %s", it.Key, d.name), model.CheckDate(d.t.Time))
+				check(yamlx.Child(in, d.name), fmt.Sprintf("item %s: %s", it.Key, d.name), model.CheckDate(d.t.Time))
 			}
 			if it.Points != nil {
-				check(child(in, "points"), fmt.Sprintf("item %s: points", it.Key), model.CheckAmount(*it.Points))
+				check(yamlx.Child(in, "points"), fmt.Sprintf("item %s: points", it.Key), model.CheckAmount(*it.Points))
 			}
-			check(child(in, "blocked_days"), fmt.Sprintf("item %s: blocked_days", it.Key), model.CheckAmount(it.BlockedDays))
+			check(yamlx.Child(in, "blocked_days"), fmt.Sprintf("item %s: blocked_days", it.Key), model.CheckAmount(it.BlockedDays))
 			w := model.WorkItem{Key: it.Key, Title: it.Title, URL: it.URL, Created: sh(it.Created, shift),
 				Started: sh(it.Started, shift), Closed: sh(it.Closed, shift), RemovedAt: sh(it.Removed, shift),
 				Labels: it.Labels, Assignees: it.Assignees, Blocked: it.Blocked, BlockedSince: sh(it.BlockedSince, shift),
@@ -256,7 +256,7 @@ func ParseExport(path string, data []byte, shift time.Duration, opts ...ExportOp
 			case model.StatusTodo, model.StatusInProgress, model.StatusDone:
 				w.Status = s
 			default:
-				l.Add(path, orNode(child(in, "status"), in), "", "%s (%s): status must be todo, in_progress or done (got %q)", iw, it.Key, it.Status)
+				l.Add(path, yamlx.Or(yamlx.Child(in, "status"), in), "", "%s (%s): status must be todo, in_progress or done (got %q)", iw, it.Key, it.Status)
 			}
 			m.Items = append(m.Items, w)
 		}
@@ -285,32 +285,6 @@ func day(t time.Time) time.Time {
 	}
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-func child(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func at(seq *yaml.Node, i int, def *yaml.Node) *yaml.Node {
-	if seq != nil && seq.Kind == yaml.SequenceNode && i < len(seq.Content) {
-		return seq.Content[i]
-	}
-	return def
-}
-
-func orNode(a, b *yaml.Node) *yaml.Node {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 func resolve(dir, p string) string {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/forewarn/forewarn/internal/yamlx"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -24,35 +25,23 @@ func TokenEnvNames(configPath string) []string {
 	}
 	doc := root.Content[0]
 	github := func(section *yaml.Node) {
-		gh := child(section, "github")
+		gh := yamlx.Child(section, "github")
 		if gh == nil || gh.Kind != yaml.MappingNode {
 			return
 		}
-		if te := child(gh, "token_env"); te != nil && te.Kind == yaml.ScalarNode && te.Value != "" {
+		if te := yamlx.Child(gh, "token_env"); te != nil && te.Kind == yaml.ScalarNode && te.Value != "" {
 			names[te.Value] = true
 		}
 	}
-	if srcs := child(doc, "sources"); srcs != nil && srcs.Kind == yaml.SequenceNode {
+	if srcs := yamlx.Child(doc, "sources"); srcs != nil && srcs.Kind == yaml.SequenceNode {
 		for _, s := range srcs.Content {
 			github(s)
 		}
 	}
-	if t := child(doc, "target"); t != nil {
+	if t := yamlx.Child(doc, "target"); t != nil {
 		github(t)
 	}
 	return sortedKeys(names)
-}
-
-func child(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

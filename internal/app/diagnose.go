@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/forewarn/forewarn/internal/diag"
+	"github.com/forewarn/forewarn/internal/yamlx"
 )
 
 var leadingKey = regexp.MustCompile(`^([a-z_]+(?:\.[a-z_]+)*)(\[(\d+)\])?(: | [^ ]+: )`)
@@ -20,7 +21,7 @@ var leadingKey = regexp.MustCompile(`^([a-z_]+(?:\.[a-z_]+)*)(\[(\d+)\])?(: | [^
 // otherwise at the section, prefixed ": ".
 func keyOf(section *yaml.Node, err error) (*yaml.Node, string) {
 	msg := err.Error()
-	if head, rest, ok := strings.Cut(msg, ": "); ok && !strings.ContainsAny(head, " .[") && valueNode(section, head) == nil {
+	if head, rest, ok := strings.Cut(msg, ": "); ok && !strings.ContainsAny(head, " .[") && yamlx.Child(section, head) == nil {
 		msg = rest // "state: …" from the store names its section itself
 	}
 	m := leadingKey.FindStringSubmatch(msg)
@@ -29,7 +30,7 @@ func keyOf(section *yaml.Node, err error) (*yaml.Node, string) {
 	}
 	v := section
 	for _, k := range strings.Split(m[1], ".") { // "history.count": a nested key
-		v = valueNode(v, k)
+		v = yamlx.Child(v, k)
 	}
 	if v == nil {
 		return section, ": " + msg
@@ -44,18 +45,6 @@ func keyOf(section *yaml.Node, err error) (*yaml.Node, string) {
 		}
 	}
 	return v, "." + msg
-}
-
-func valueNode(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
 }
 
 var defaultIn = regexp.MustCompile(`\(default ([^);]+)`)
@@ -80,7 +69,7 @@ func explicitZeros(file, key string, n *yaml.Node, out any, l *diag.List) {
 		default:
 			continue
 		}
-		v := valueNode(n, name)
+		v := yamlx.Child(n, name)
 		if v == nil || v.Kind != yaml.ScalarNode || (v.ShortTag() != "!!int" && v.ShortTag() != "!!float") {
 			continue
 		}

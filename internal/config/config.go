@@ -50,7 +50,7 @@ type File struct {
 	// ReopenWithin: a closed ticket whose rule fires again is reopened when
 	// it was closed less than this long ago. Default 14d.
 	// AsOf freezes the clock for every run of this configuration.
-	AsOf         string `yaml:"as_of" desc:"Evaluate as of this moment (RFC 3339 or YYYY-MM-DD) instead of the real time: demos, reproducing a past report. The --now flag overrides it."`
+	AsOf         string             `yaml:"as_of" desc:"Evaluate as of this moment (RFC 3339 or YYYY-MM-DD) instead of the real time: demos, reproducing a past report. The --now flag overrides it."`
 	ReopenWithin *duration.Duration `yaml:"reopen_within" desc:"Reopen a closed ticket when its rule fires again within this long after closing (default 14d)."`
 }
 
@@ -214,12 +214,12 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	c := &Config{Path: path, Dir: filepath.Dir(path), File: f, Clients: map[string]model.Client{}, Agreed: map[string][]time.Time{}}
 
-	key := func(name string) *yaml.Node { return valueNode(root, name) }
+	key := func(name string) *yaml.Node { return yamlx.Child(root, name) }
 	// Sections are taken from the node tree itself, which keeps their
 	// positions for the packages that decode them.
 	c.State, c.Forecast, c.Drafts, c.Report = key("state"), key("forecast"), key("drafts"), key("report")
 	if f.Version != Version {
-		l.Add(path, orNode(key("version"), root), "", "version must be %d (got %d)", Version, f.Version)
+		l.Add(path, yamlx.Or(key("version"), root), "", "version must be %d (got %d)", Version, f.Version)
 	}
 	c.RulesPath = f.Rules
 	if c.RulesPath == "" {
@@ -241,7 +241,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	// Sources: each names exactly one connector.
 	srcSeq := key("sources")
 	if len(f.Sources) == 0 {
-		l.Add(path, orNode(srcSeq, root), "", "sources: at least one source is required")
+		l.Add(path, yamlx.Or(srcSeq, root), "", "sources: at least one source is required")
 	}
 	names := map[string]bool{}
 	for i, s := range f.Sources {
@@ -250,14 +250,14 @@ func Parse(path string, data []byte) (*Config, error) {
 			n = srcSeq.Content[i]
 		}
 		if !idRe.MatchString(s.Name) {
-			l.Add(path, orNode(valueNode(n, "name"), n), "", "sources[%d].name: must be letters, digits, '.', '_' or '-' (got %q)", i, s.Name)
+			l.Add(path, yamlx.Or(yamlx.Child(n, "name"), n), "", "sources[%d].name: must be letters, digits, '.', '_' or '-' (got %q)", i, s.Name)
 		} else if names[s.Name] {
-			l.Add(path, valueNode(n, "name"), "", "sources[%d].name: %q is used twice", i, s.Name)
+			l.Add(path, yamlx.Child(n, "name"), "", "sources[%d].name: %q is used twice", i, s.Name)
 		}
 		names[s.Name] = true
 		var kinds []Source
 		for _, kind := range SourceKinds {
-			if kn := valueNode(n, kind); kn != nil {
+			if kn := yamlx.Child(n, kind); kn != nil {
 				kinds = append(kinds, Source{Name: s.Name, Kind: kind, Node: kn})
 			}
 		}
@@ -271,12 +271,12 @@ func Parse(path string, data []byte) (*Config, error) {
 	// Target: exactly one.
 	var targets []Section
 	for _, kind := range TargetKinds {
-		if kn := valueNode(key("target"), kind); kn != nil {
+		if kn := yamlx.Child(key("target"), kind); kn != nil {
 			targets = append(targets, Section{Kind: kind, Node: kn})
 		}
 	}
 	if len(targets) != 1 {
-		l.Add(path, orNode(key("target"), root), "", "target: give exactly one of %s", oneOf(TargetKinds))
+		l.Add(path, yamlx.Or(key("target"), root), "", "target: give exactly one of %s", oneOf(TargetKinds))
 	} else {
 		c.Target = targets[0]
 	}
@@ -288,7 +288,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		if clSeq != nil && i < len(clSeq.Content) {
 			n = clSeq.Content[i]
 		}
-		at := func(k string) *yaml.Node { return orNode(valueNode(n, k), n) }
+		at := func(k string) *yaml.Node { return yamlx.Or(yamlx.Child(n, k), n) }
 		cl := model.Client{ID: cs.ID, Name: cs.Name, Contact: cs.Contact, Owner: cs.Owner, Tracker: cs.TrackerID,
 			Locale: cs.Locale, TimeZone: cs.TimeZone, Concession: cs.Concession, Confidence: cs.Confidence}
 		if !idRe.MatchString(cs.ID) {
@@ -313,11 +313,11 @@ func Parse(path string, data []byte) (*Config, error) {
 		if cs.Confidence != 0 && (cs.Confidence < 0.5 || cs.Confidence >= 1) {
 			l.Add(path, at("confidence"), "", "clients[%d].confidence (%s): must be at least 0.5 and below 1 (got %g)", i, cs.ID, cs.Confidence)
 		}
-		dseq := valueNode(n, "dates")
+		dseq := yamlx.Child(n, "dates")
 		for j, d := range cs.Dates {
 			dn := n
 			if dseq != nil && j < len(dseq.Content) {
-				dn = orNode(valueNode(dseq.Content[j], "date"), dseq.Content[j])
+				dn = yamlx.Or(yamlx.Child(dseq.Content[j], "date"), dseq.Content[j])
 			}
 			t, err := ParseDate(d.Date)
 			if err != nil {
@@ -340,7 +340,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		}
 		t, err := ParseDate(a.Date)
 		if err != nil {
-			l.Add(path, orNode(valueNode(n, "date"), n), "", "agreed_dates[%d].date: %v", i, err)
+			l.Add(path, yamlx.Or(yamlx.Child(n, "date"), n), "", "agreed_dates[%d].date: %v", i, err)
 			continue
 		}
 		c.Agreed[a.Milestone] = append(c.Agreed[a.Milestone], t)
@@ -369,26 +369,6 @@ func (c *Config) Client(id string) model.Client {
 	return model.Client{ID: id, Name: id, Locale: "en"}
 }
 
-// valueNode returns the value node of key in a mapping node.
-func valueNode(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func orNode(a, b *yaml.Node) *yaml.Node {
-	if a != nil {
-		return a
-	}
-	return b
-}
-
 // ParseDate reads a YYYY-MM-DD date as midnight UTC.
 func ParseDate(s string) (time.Time, error) {
 	t, err := time.Parse(time.DateOnly, s)
@@ -407,7 +387,6 @@ func ParseTime(s string) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time (want RFC 3339, e.g. 2026-11-20T09:00:00Z, or YYYY-MM-DD)", s)
 }
-
 
 // Redactor returns a redactor that knows every secret the configuration at
 // path reads from the environment (see SecretEnvNames), the basic-auth

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/forewarn/forewarn/internal/yamlx"
 )
 
 // Duration is a duration in a configuration file, parsed once when the
@@ -20,7 +22,7 @@ type Duration time.Duration
 // reported at once.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: want %s, got %s", n.Line, want, kind(n))}}
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: want %s, got %s", n.Line, want, yamlx.Describe(n))}}
 	}
 	v, err := Parse(strings.TrimSpace(n.Value))
 	if err != nil {
@@ -31,16 +33,6 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 }
 
 const want = "a duration (such as 90s, 10m or 14d)"
-
-func kind(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.MappingNode:
-		return "a mapping"
-	}
-	return "something else"
-}
 
 // YAMLWant says what a duration looks like, for type errors.
 func (Duration) YAMLWant() string { return want }

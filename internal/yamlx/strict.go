@@ -201,7 +201,7 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, rule, path string, l *
 		if w, ok := reflect.Zero(t).Interface().(Wanted); ok {
 			want = w.YAMLWant()
 		}
-		l.AddType(file, at, rule, "%swant %s, got %s", keyed(path), want, describe(n))
+		l.AddType(file, at, rule, "%swant %s, got %s", keyed(path), want, Describe(n))
 	}
 	if t == durationType {
 		if n.Kind != yaml.ScalarNode {
@@ -213,7 +213,7 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, rule, path string, l *
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			if path == "" {
-				l.AddType(file, at, rule, "expected a mapping, got %s", describe(n))
+				l.AddType(file, at, rule, "expected a mapping, got %s", Describe(n))
 			} else {
 				bad("a mapping")
 			}
@@ -322,17 +322,4 @@ func allowed(fields map[string]reflect.Type) string {
 	}
 	sort.Strings(keys)
 	return strings.Join(keys, ", ")
-}
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.ScalarNode:
-		return fmt.Sprintf("%q", n.Value)
-	default:
-		return "something else"
-	}
 }

@@ -213,14 +213,14 @@ func RunFile(ctx context.Context, path string, filter *regexp.Regexp, verbose bo
 	for _, c := range spec.Clients {
 		s.clients[c.ID] = model.Client{ID: c.ID, Name: c.Name, Contact: c.Contact, Owner: c.Owner, Locale: c.Locale, TimeZone: c.TimeZone}
 	}
-	tn := child(root, "tests")
+	tn := yamlx.Child(root, "tests")
 	if len(spec.Tests) == 0 {
 		l.AddAt(path, root.Line, root.Column, "", "tests is missing or empty")
 	}
 	// Check every test before running any, so a bad file reports all its problems.
 	plans := make([]*testPlan, len(spec.Tests))
 	for i := range spec.Tests {
-		plans[i] = s.plan(&spec.Tests[i], item(tn, i), l)
+		plans[i] = s.plan(&spec.Tests[i], yamlx.Item(tn, i), l)
 	}
 	if err := l.Err(); err != nil {
 		return nil, err
@@ -268,14 +268,14 @@ func (s *suite) plan(t *TestSpec, n *yaml.Node, l *diag.List) *testPlan {
 	if name == "" {
 		l.Add(s.path, n, "", "test needs a name")
 	}
-	mn := child(n, "milestones")
+	mn := yamlx.Child(n, "milestones")
 	if len(t.Milestones) == 0 {
 		l.Add(s.path, n, "", "test %q: milestones is missing or empty", name)
 	}
 	keys := map[string]bool{}
 	for i := range t.Milestones {
 		ms := &t.Milestones[i]
-		at := item(mn, i)
+		at := yamlx.Item(mn, i)
 		if ms.Key == "" {
 			l.Add(s.path, at, "", "test %q: milestone needs a key", name)
 			continue
@@ -286,28 +286,28 @@ func (s *suite) plan(t *TestSpec, n *yaml.Node, l *diag.List) *testPlan {
 		keys[ms.Key] = true
 		if ms.Client != "" {
 			if _, ok := s.clients[ms.Client]; !ok {
-				l.Add(s.path, child(at, "client"), "", "test %q: unknown client %q (add it under clients)", name, ms.Client)
+				l.Add(s.path, yamlx.Child(at, "client"), "", "test %q: unknown client %q (add it under clients)", name, ms.Client)
 			}
 		}
 		m, err := ms.build()
 		if err != nil {
 			pos := at
 			var fe *fieldError
-			if errors.As(err, &fe) && child(at, fe.key) != nil {
-				pos = child(at, fe.key)
+			if errors.As(err, &fe) && yamlx.Child(at, fe.key) != nil {
+				pos = yamlx.Child(at, fe.key)
 			}
 			l.Add(s.path, pos, "", "test %q: milestone %s: %v", name, ms.Key, err)
 			continue
 		}
 		p.milestones = append(p.milestones, m)
 	}
-	en := child(n, "evals")
+	en := yamlx.Child(n, "evals")
 	if len(t.Evals) == 0 {
 		l.Add(s.path, n, "", "test %q: evals is missing or empty", name)
 	}
 	var prev time.Time
 	for i, e := range t.Evals {
-		at := item(en, i)
+		at := yamlx.Item(en, i)
 		var when time.Time
 		switch {
 		case e.At != "" && e.After != "":
@@ -315,7 +315,7 @@ func (s *suite) plan(t *TestSpec, n *yaml.Node, l *diag.List) *testPlan {
 		case e.At != "":
 			var err error
 			if when, err = parseWhen(e.At); err != nil {
-				l.Add(s.path, child(at, "at"), "", "test %q: at: %v", name, err)
+				l.Add(s.path, yamlx.Child(at, "at"), "", "test %q: at: %v", name, err)
 			}
 		case e.After != "":
 			d, err := rules.ParseDuration(e.After)
@@ -323,7 +323,7 @@ func (s *suite) plan(t *TestSpec, n *yaml.Node, l *diag.List) *testPlan {
 				if err == nil {
 					err = fmt.Errorf("the first evaluation needs at")
 				}
-				l.Add(s.path, child(at, "after"), "", "test %q: after: %v", name, err)
+				l.Add(s.path, yamlx.Child(at, "after"), "", "test %q: after: %v", name, err)
 			}
 			when = prev.Add(d)
 		default:
@@ -332,16 +332,16 @@ func (s *suite) plan(t *TestSpec, n *yaml.Node, l *diag.List) *testPlan {
 		if i > 0 && !when.IsZero() && !prev.IsZero() && !when.After(prev) {
 			l.Add(s.path, at, "", "test %q: evaluations must go forward in time (%s is not after %s)", name, when.Format(time.RFC3339), prev.Format(time.RFC3339))
 		}
-		fn := child(at, "findings")
+		fn := yamlx.Child(at, "findings")
 		if fn == nil {
 			l.Add(s.path, at, "", "test %q: findings is missing (use [] for \"nothing fires\")", name)
 		}
 		for j, f := range e.Findings {
 			if f.Milestone == "" && len(t.Milestones) != 1 {
-				l.Add(s.path, item(fn, j), "", "test %q: finding needs milestone (the test has %d)", name, len(t.Milestones))
+				l.Add(s.path, yamlx.Item(fn, j), "", "test %q: finding needs milestone (the test has %d)", name, len(t.Milestones))
 			}
 			if f.Milestone != "" && !keys[f.Milestone] {
-				l.Add(s.path, child(item(fn, j), "milestone"), "", "test %q: no milestone %q in this test", name, f.Milestone)
+				l.Add(s.path, yamlx.Child(yamlx.Item(fn, j), "milestone"), "", "test %q: no milestone %q in this test", name, f.Milestone)
 			}
 		}
 		prev = when
@@ -610,23 +610,4 @@ func sortedKeys[V any](m map[string]V) []string {
 func indent(s, prefix string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return prefix + strings.Join(lines, "\n"+prefix)
-}
-
-func child(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func item(n *yaml.Node, i int) *yaml.Node {
-	if n == nil || n.Kind != yaml.SequenceNode || i >= len(n.Content) {
-		return n
-	}
-	return n.Content[i]
 }
