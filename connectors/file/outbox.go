@@ -156,9 +156,11 @@ func (o *Outbox) Find(ctx context.Context, fp string) (*model.TicketRef, error) 
 	}
 	ref := o.ref(fp, fm)
 	// The front matter's digest is of what forewarn wrote; a file that no
-	// longer matches it was edited by a person.
+	// longer matches it was edited by a person. render ends the file with a
+	// newline the draft may not have had: that is not an edit.
 	written := model.Ticket{Title: fm.Title, Body: body, Labels: fm.Labels}
-	ref.Edited = fm.Digest != "" && written.Digest() != fm.Digest
+	unended := model.Ticket{Title: fm.Title, Body: strings.TrimSuffix(body, "\n"), Labels: fm.Labels}
+	ref.Edited = fm.Digest != "" && written.Digest() != fm.Digest && unended.Digest() != fm.Digest
 	return ref, nil
 }
 

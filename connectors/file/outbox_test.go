@@ -14,6 +14,7 @@ import (
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/connectors/file"
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/tracker/targettest"
 )
 
 var t0 = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
@@ -251,4 +252,61 @@ func TestSourceConfigValidate(t *testing.T) {
 	if err := (file.TargetConfig{}).Validate(); err == nil || err.Error() != "dir is required" {
 		t.Errorf("target: %v", err)
 	}
+}
+
+// lossy is an outbox whose next create writes the draft and then fails,
+// as a run that crashed between writing the file and recording it would:
+// the outbox's "lost answer".
+type lossy struct {
+	*file.Outbox
+	lose    bool
+	creates int
+}
+
+func (l *lossy) Create(ctx context.Context, t model.Ticket) (model.TicketRef, error) {
+	l.creates++
+	ref, err := l.Outbox.Create(ctx, t)
+	if err == nil && l.lose {
+		l.lose = false
+		return model.TicketRef{}, errors.New("the run stopped before it heard the answer")
+	}
+	return ref, err
+}
+
+// TestTargetContract: the outbox keeps the contract every target keeps
+// (internal/tracker/targettest); a reviewer's edits are edits of the file.
+func TestTargetContract(t *testing.T) {
+	targettest.Run(t, func(t *testing.T) targettest.Harness {
+		o, now := outbox(t)
+		l := &lossy{Outbox: o}
+		rewrite := func(ref model.TicketRef, fn func(string) string) {
+			p := filepath.Join(o.Dir(), ref.ID)
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(fn(string(data))), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		closeAs := func(state string) func(model.TicketRef) {
+			return func(ref model.TicketRef) {
+				rewrite(ref, func(s string) string {
+					return strings.Replace(s, "state: open", "state: "+state+"\nclosed_at: \""+now.Format(time.RFC3339)+"\"", 1)
+				})
+			}
+		}
+		return targettest.Harness{
+			Target:         l,
+			Ticket:         ticket(fp, "Notice", "first body"),
+			Creates:        func() int { return l.creates },
+			Tickets:        func() int { m, _ := filepath.Glob(filepath.Join(o.Dir(), "fw-*[0-9a-f].md")); return len(m) },
+			LoseNextCreate: func() { l.lose = true },
+			Edit: func(ref model.TicketRef, add string) {
+				rewrite(ref, func(s string) string { return strings.Replace(s, "\n---\n", "\n---\n"+add+"\n\n", 1) })
+			},
+			Close:       closeAs("closed"),
+			CloseWontDo: closeAs("wontdo"),
+		}
+	})
 }

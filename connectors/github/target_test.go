@@ -2,6 +2,7 @@ package github_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/forewarn/forewarn/connectors/github"
 	"github.com/forewarn/forewarn/internal/model"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
+	"github.com/forewarn/forewarn/internal/tracker/targettest"
 )
 
 func newTarget(t *testing.T, s *fakegh.Server, cfg github.TargetConfig, cache *memCache) *github.Target {
@@ -401,4 +403,40 @@ func TestFindSeesAPersonsEdit(t *testing.T) {
 	if !find().Edited {
 		t.Fatal("a new title is not seen")
 	}
+}
+
+// TestTargetContract: the GitHub target keeps the contract every target
+// keeps (internal/tracker/targettest), against the fake GitHub.
+func TestTargetContract(t *testing.T) {
+	targettest.Run(t, func(t *testing.T) targettest.Harness {
+		s := fakegh.New(testToken)
+		t.Cleanup(s.Close)
+		s.AddRepo("acme/delivery")
+		number := func(ref model.TicketRef) int {
+			n, err := strconv.Atoi(strings.TrimPrefix(ref.ID, "acme/delivery#"))
+			if err != nil {
+				t.Fatalf("ticket id %q", ref.ID)
+			}
+			return n
+		}
+		closeAs := func(reason string) func(model.TicketRef) {
+			return func(ref model.TicketRef) {
+				s.Edit("acme/delivery", number(ref), func(is *fakegh.Issue) { is.State, is.StateReason, is.ClosedAt = "closed", reason, now })
+			}
+		}
+		return targettest.Harness{
+			Target:  newTarget(t, s, github.TargetConfig{}, newCache()),
+			Ticket:  ticket("github:acme/web#1", model.PurposeClientNotice),
+			Creates: func() int { return s.Stats()["POST /repos/{owner}/{repo}/issues"].Requests },
+			Tickets: func() int { return len(s.Issues("acme/delivery")) },
+			LoseNextCreate: func() {
+				s.Inject(fakegh.Fault{Method: "POST", Route: "/repos/{owner}/{repo}/issues", Kind: fakegh.FaultLoseResponse})
+			},
+			Edit: func(ref model.TicketRef, add string) {
+				s.Edit("acme/delivery", number(ref), func(is *fakegh.Issue) { is.Body = add + "\n\n" + is.Body })
+			},
+			Close:       closeAs("completed"),
+			CloseWontDo: closeAs("not_planned"),
+		}
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/forewarn/forewarn/internal/model"
 	fake "github.com/forewarn/forewarn/internal/testserver/jira"
 	"github.com/forewarn/forewarn/internal/tracker"
+	"github.com/forewarn/forewarn/internal/tracker/targettest"
 )
 
 func newTarget(t *testing.T, s *site, mod func(*jira.TargetConfig)) *jira.Target {
@@ -342,6 +343,36 @@ func TestTargetFindManyOneSearch(t *testing.T) {
 			if searches != 2 { // 60 fingerprints: two batches of at most 50
 				t.Errorf("%d searches for 60 fingerprints, want 2", searches)
 			}
+		})
+	}
+}
+
+// TestTargetContract: the Jira target keeps the contract every target
+// keeps (internal/tracker/targettest), against the fake Jira Cloud and
+// Data Center.
+func TestTargetContract(t *testing.T) {
+	for _, cloud := range []bool{true, false} {
+		t.Run(map[bool]string{true: "cloud", false: "datacenter"}[cloud], func(t *testing.T) {
+			targettest.Run(t, func(t *testing.T) targettest.Harness {
+				s := newSite(t, cloud)
+				s.seed()
+				host := strings.TrimPrefix(s.srv.URL, "http://")
+				closed := now.Add(-48 * time.Hour)
+				return targettest.Harness{
+					Target:  newTarget(t, s, nil),
+					Ticket:  ticket(host, jira.SprintKey(host, 7)),
+					Creates: func() int { return s.srv.Count("POST /rest/api/2/issue") },
+					Tickets: func() int { return len(s.srv.Issues("REV")) },
+					LoseNextCreate: func() {
+						s.srv.Inject(fake.Fault{Method: "POST", Route: "/rest/api/2/issue", Kind: fake.FaultLoseResponse})
+					},
+					Edit: func(ref model.TicketRef, add string) {
+						s.srv.Edit(ref.ID, func(is *fake.Issue) { is.Description = add + "\n\n" + is.Description })
+					},
+					Close:       func(ref model.TicketRef) { s.srv.Resolve(ref.ID, "Done", closed) },
+					CloseWontDo: func(ref model.TicketRef) { s.srv.Resolve(ref.ID, "Won't Do", closed) },
+				}
+			})
 		})
 	}
 }
