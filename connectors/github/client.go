@@ -207,7 +207,7 @@ func (t *etagCache) RoundTrip(r *http.Request) (*http.Response, error) {
 		return t.next.RoundTrip(r)
 	}
 	key := t.prefix + r.URL.String()
-	e, have := t.cache.Get(key)
+	e, have := t.cache.Get(r.Context(), key)
 	if have && e.ETag != "" {
 		r = r.Clone(r.Context())
 		r.Header.Set("If-None-Match", e.ETag)
@@ -251,7 +251,7 @@ func (t *etagCache) RoundTrip(r *http.Request) (*http.Response, error) {
 				h.Set(k, v)
 			}
 		}
-		t.cache.Put(key, connectors.CacheEntry{ETag: resp.Header.Get("ETag"), Body: body, Header: h})
+		t.cache.Put(r.Context(), key, connectors.CacheEntry{ETag: resp.Header.Get("ETag"), Body: body, Header: h})
 	}
 	return resp, nil
 }

@@ -1,6 +1,7 @@
 package github_test
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -12,25 +13,57 @@ import (
 
 const testToken = "ghp_TESTtoken0000000000000000000000000000"
 
-// memCache is the connectors.Cache the store provides, in memory.
+// memCache is the state store in memory: the connectors.Cache and one
+// namespace of sync state (connectors.State).
 type memCache struct {
 	mu sync.Mutex
 	m  map[string]connectors.CacheEntry
+	st *memState
 }
 
-func newCache() *memCache { return &memCache{m: map[string]connectors.CacheEntry{}} }
+func newCache() *memCache {
+	return &memCache{m: map[string]connectors.CacheEntry{}, st: &memState{m: map[string][]byte{}}}
+}
 
-func (c *memCache) Get(k string) (connectors.CacheEntry, bool) {
+func (c *memCache) Get(_ context.Context, k string) (connectors.CacheEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[k]
 	return e, ok
 }
 
-func (c *memCache) Put(k string, e connectors.CacheEntry) {
+func (c *memCache) Put(_ context.Context, k string, e connectors.CacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.m[k] = e
+}
+
+// memState is sync state in memory; err, when set, is what every call
+// returns.
+type memState struct {
+	mu  sync.Mutex
+	m   map[string][]byte
+	err error
+}
+
+func (s *memState) Load(_ context.Context, k string) ([]byte, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return nil, false, s.err
+	}
+	b, ok := s.m[k]
+	return b, ok, nil
+}
+
+func (s *memState) Save(_ context.Context, k string, b []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	s.m[k] = b
+	return nil
 }
 
 func testEnv(cache *memCache, vars map[string]string) connectors.Env {
@@ -43,7 +76,7 @@ func testEnv(cache *memCache, vars map[string]string) connectors.Env {
 		Now:    func() time.Time { return now },
 	}
 	if cache != nil {
-		env.Cache = cache
+		env.Cache, env.State = cache, cache.st
 	}
 	return env
 }

@@ -163,16 +163,19 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	}
 
 	// Resume: start with the milestone the last run could not reach.
-	cursorKey := "github:cursor:" + s.name
-	if s.env.Cache != nil {
-		if e, ok := s.env.Cache.Get(cursorKey); ok {
-			if i := slices.IndexFunc(todo, func(rm repoMilestone) bool { return rm.key() == string(e.Body) }); i > 0 {
-				todo = slices.Concat(todo[i:], todo[:i])
-			}
-		}
+	cursor, _, err := s.load(ctx, cursorKey)
+	if err != nil {
+		return res, err
+	}
+	if i := slices.IndexFunc(todo, func(rm repoMilestone) bool { return rm.key() == string(cursor) }); i > 0 {
+		todo = slices.Concat(todo[i:], todo[:i])
+	}
+	memo, err := s.loadJoins(ctx)
+	if err != nil {
+		return res, err
 	}
 
-	ev := &eventBudget{max: s.joinedMax, memo: s.loadJoins(), next: map[string]joinMemo{}, done: map[string]bool{}}
+	ev := &eventBudget{max: s.joinedMax, memo: memo, next: map[string]joinMemo{}, done: map[string]bool{}}
 	stopped := ""
 	var stopErr error
 	for i, rm := range todo {
@@ -213,10 +216,12 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 		}
 		res.Milestones = append(res.Milestones, m)
 	}
-	if s.env.Cache != nil {
-		s.env.Cache.Put(cursorKey, connectors.CacheEntry{Body: []byte(stopped)})
+	if err := s.save(ctx, cursorKey, []byte(stopped)); err != nil {
+		return res, err
 	}
-	s.saveJoins(ev)
+	if err := s.saveJoins(ctx, ev); err != nil {
+		return res, err
+	}
 	if ev.looked > 0 || ev.skipped > 0 {
 		note := fmt.Sprintf("%s: issue events read for %d issue(s) to date when they joined their milestone (%d requests)",
 			s.name, ev.looked, ev.requests)
@@ -327,35 +332,61 @@ func joinKey(repo string, milestone int, item string) string {
 	return joinMilestone(repo, milestone) + "#" + item[strings.LastIndexByte(item, '#')+1:]
 }
 
-func (s *Source) joinsKey() string { return "github:joined:v1:" + s.name }
+// The source's sync state: where a budget-stopped read resumes, and the
+// join memos.
+const (
+	cursorKey = "cursor"
+	joinsKey  = "joined:v1"
+)
 
-func (s *Source) loadJoins() map[string]joinMemo {
+// load reads the source's sync state; no state store means none saved.
+func (s *Source) load(ctx context.Context, key string) ([]byte, bool, error) {
+	if s.env.State == nil {
+		return nil, false, nil
+	}
+	b, ok, err := s.env.State.Load(ctx, key)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: reading its sync state (%s): %w", s.c.what, key, err)
+	}
+	return b, ok, nil
+}
+
+func (s *Source) save(ctx context.Context, key string, b []byte) error {
+	if s.env.State == nil {
+		return nil
+	}
+	if err := s.env.State.Save(ctx, key, b); err != nil {
+		return fmt.Errorf("%s: saving its sync state (%s): %w", s.c.what, key, err)
+	}
+	return nil
+}
+
+func (s *Source) loadJoins(ctx context.Context) (map[string]joinMemo, error) {
 	memo := map[string]joinMemo{}
-	if s.env.Cache == nil {
-		return memo
+	b, ok, err := s.load(ctx, joinsKey)
+	if err != nil || !ok {
+		return memo, err
 	}
-	if e, ok := s.env.Cache.Get(s.joinsKey()); ok {
-		if err := json.Unmarshal(e.Body, &memo); err != nil {
-			return map[string]joinMemo{}
-		}
+	if err := json.Unmarshal(b, &memo); err != nil {
+		s.env.Log.Warn().Err(err).Msg("github join memos unreadable; reading the issue events again")
+		return map[string]joinMemo{}, nil
 	}
-	return memo
+	return memo, nil
 }
 
 // saveJoins keeps what this run knows, and what it did not reach (a
 // milestone that failed or was left for the next run keeps its memos).
-func (s *Source) saveJoins(ev *eventBudget) {
-	if s.env.Cache == nil {
-		return
-	}
+func (s *Source) saveJoins(ctx context.Context, ev *eventBudget) error {
 	for k, v := range ev.memo {
 		if _, ok := ev.next[k]; !ok && !ev.done[k[:strings.LastIndexByte(k, '#')]] {
 			ev.next[k] = v
 		}
 	}
-	if b, err := json.Marshal(ev.next); err == nil {
-		s.env.Cache.Put(s.joinsKey(), connectors.CacheEntry{Body: b})
+	b, err := json.Marshal(ev.next)
+	if err != nil {
+		return fmt.Errorf("%s: encoding the join memos: %w", s.c.what, err)
 	}
+	return s.save(ctx, joinsKey, b)
 }
 
 // listedIssue is an issue of a milestone's list with the fields the

@@ -178,7 +178,7 @@ func (t *Target) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, 
 	if len(assignees) > 0 {
 		req.Assignees = &assignees
 	}
-	if err := t.canLabel(); err != nil {
+	if err := t.canLabel(ctx); err != nil {
 		return model.TicketRef{}, err
 	}
 	var is *gh.Issue
@@ -209,7 +209,10 @@ func (t *Target) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, 
 			return resp, err
 		})
 		if lerr != nil {
-			t.markNoLabel()
+			if err := t.markNoLabel(ctx); err != nil {
+				t.env.Log.Error().Str("repo", t.cfg.Repo).Err(err).
+					Msg("could not save that GitHub drops forewarn's labels here: this process creates no more tickets in the repository, but the next run may")
+			}
 			t.env.Log.Error().Str("ticket", ref.ID).Err(t.c.explain(lerr)).
 				Msg("GitHub dropped forewarn's labels and refused to add them: this ticket cannot be found by its fingerprint; no more tickets are created in this repository until the credentials get triage or write access")
 		}
@@ -256,17 +259,20 @@ func hasLabel(is *gh.Issue, name string) bool {
 // canLabel refuses to create while the repository is known to drop
 // forewarn's labels: forewarn finds its tickets by their fingerprint label,
 // so every ticket it could not label would be created again on the next
-// run. The mark is kept in the cache (the state store) for a day, so fixing
-// the access takes effect by the next day at the latest.
-func (t *Target) canLabel() error {
+// run. The mark is kept in the sync state for a day, so fixing the access
+// takes effect by the next day at the latest. A sync state that cannot be
+// read refuses too: the mark may be there.
+func (t *Target) canLabel(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	at := t.noLabelAt
-	if t.env.Cache != nil {
-		if e, ok := t.env.Cache.Get(t.noLabelKey()); ok {
-			if ts, err := time.Parse(time.RFC3339, string(e.Body)); err == nil && ts.After(at) {
-				at = ts
-			}
+	if t.env.State != nil {
+		b, ok, err := t.env.State.Load(ctx, t.noLabelKey())
+		if err != nil {
+			return fmt.Errorf("%s: reading whether GitHub drops forewarn's labels in %s (sync state): %w", t.c.what, t.cfg.Repo, err)
+		}
+		if ts, perr := time.Parse(time.RFC3339, string(b)); ok && perr == nil && ts.After(at) {
+			at = ts
 		}
 	}
 	if !at.IsZero() && t.env.Clock().Sub(at) < 24*time.Hour {
@@ -276,15 +282,19 @@ func (t *Target) canLabel() error {
 	return nil
 }
 
-func (t *Target) noLabelKey() string { return "github:nolabel:" + t.cfg.Repo }
+func (t *Target) noLabelKey() string { return "nolabel:" + t.cfg.Repo }
 
-func (t *Target) markNoLabel() {
+func (t *Target) markNoLabel(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.noLabelAt = t.env.Clock()
-	if t.env.Cache != nil {
-		t.env.Cache.Put(t.noLabelKey(), connectors.CacheEntry{Body: []byte(t.noLabelAt.UTC().Format(time.RFC3339))})
+	if t.env.State == nil {
+		return nil
 	}
+	if err := t.env.State.Save(ctx, t.noLabelKey(), []byte(t.noLabelAt.UTC().Format(time.RFC3339))); err != nil {
+		return fmt.Errorf("%s: saving the no-label mark of %s (sync state): %w", t.c.what, t.cfg.Repo, err)
+	}
+	return nil
 }
 
 func unassignable(err error) bool {

@@ -2,6 +2,7 @@ package jira_test
 
 import (
 	"bytes"
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -19,20 +20,56 @@ type memCache struct {
 	m  map[string]connectors.CacheEntry
 }
 
-func (c *memCache) Get(k string) (connectors.CacheEntry, bool) {
+func (c *memCache) Get(_ context.Context, k string) (connectors.CacheEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[k]
 	return e, ok
 }
 
-func (c *memCache) Put(k string, e connectors.CacheEntry) {
+func (c *memCache) Put(_ context.Context, k string, e connectors.CacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
 		c.m = map[string]connectors.CacheEntry{}
 	}
 	c.m[k] = e
+}
+
+// memState is an in-memory connectors.State (one namespace of the state
+// store in production). err, when set, is what every call returns;
+// saveErr what Save returns.
+type memState struct {
+	mu      sync.Mutex
+	m       map[string][]byte
+	err     error
+	saveErr error
+}
+
+func (s *memState) Load(_ context.Context, k string) ([]byte, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return nil, false, s.err
+	}
+	b, ok := s.m[k]
+	return b, ok, nil
+}
+
+func (s *memState) Save(_ context.Context, k string, b []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	if s.saveErr != nil {
+		return s.saveErr
+	}
+	if s.m == nil {
+		s.m = map[string][]byte{}
+	}
+	s.m[k] = b
+	return nil
 }
 
 // syncBuf is a log sink safe for concurrent writes.
@@ -71,6 +108,7 @@ type site struct {
 	conn  jira.ConnConfig
 	log   *syncBuf
 	cache *memCache
+	state *memState
 }
 
 func newSite(t testing.TB, cloud bool) *site {
@@ -79,8 +117,8 @@ func newSite(t testing.TB, cloud bool) *site {
 		Now: func() time.Time { return now }})
 	t.Cleanup(srv.Close)
 	logs := &syncBuf{}
-	cache := &memCache{}
-	env := connectors.Env{Log: zerolog.New(logs).Level(zerolog.DebugLevel), Cache: cache, Now: func() time.Time { return now },
+	cache, state := &memCache{}, &memState{}
+	env := connectors.Env{Log: zerolog.New(logs).Level(zerolog.DebugLevel), Cache: cache, State: state, Now: func() time.Time { return now },
 		Getenv: func(k string) string {
 			return map[string]string{emailV: email, tokenV: token, patV: pat}[k]
 		}}
@@ -92,7 +130,7 @@ func newSite(t testing.TB, cloud bool) *site {
 		cc.Deployment = jira.DeployDataCenter
 		cc.Auth = jira.AuthConfig{PATEnv: patV}
 	}
-	return &site{srv: srv, env: env, conn: cc, log: logs, cache: cache}
+	return &site{srv: srv, env: env, conn: cc, log: logs, cache: cache, state: state}
 }
 
 func pts(f float64) *float64 { return &f }

@@ -120,7 +120,10 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 		}
 	}
 
-	snap := s.loadSnapshot()
+	snap, err := s.loadSnapshot(ctx)
+	if err != nil {
+		return res, err
+	}
 	full := snap.Synced.IsZero() || s.cfg.FullSyncEvery.Or(24*time.Hour) == 0 ||
 		now.Sub(snap.Full) >= s.cfg.FullSyncEvery.Or(24*time.Hour)
 	failed, own, err := s.readIssues(ctx, cloud, ids, ms, snap, full, now)
@@ -140,7 +143,9 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 		if full {
 			snap.Full = now
 		}
-		s.saveSnapshot(snap)
+		if err := s.saveSnapshot(ctx, snap); err != nil {
+			return res, err
+		}
 	}
 	for _, m := range ms {
 		key := m.m.Key
@@ -440,7 +445,7 @@ func dateOf(t time.Time) time.Time {
 
 // ---- issues ----
 
-// snapshot is what the source remembers between runs (in env.Cache): every
+// snapshot is what the source remembers between runs (its sync state): every
 // issue of its milestones as last read, and when it last synced.
 type snapshot struct {
 	Synced time.Time          `json:"synced"`
@@ -476,34 +481,46 @@ type record struct {
 	NoHistory bool `json:"no_history,omitempty"`
 }
 
-func (s *Source) snapshotKey() string { return "jira:snapshot:v1:" + s.c.host + ":" + s.name }
+// snapshotKey names the snapshot in the source's sync state: another site
+// (a changed base_url) starts afresh.
+func (s *Source) snapshotKey() string { return "snapshot:v1:" + s.c.host }
 
-func (s *Source) loadSnapshot() *snapshot {
+// loadSnapshot reads the snapshot. A state store that cannot answer fails
+// the source: taking that for "no snapshot" would be a full sync at best,
+// and a snapshot overwritten by a partial one at worst. An unreadable
+// snapshot is read again in full.
+func (s *Source) loadSnapshot(ctx context.Context) (*snapshot, error) {
 	snap := &snapshot{Items: map[string]*record{}}
-	if s.env.Cache == nil {
-		return snap
+	if s.env.State == nil {
+		return snap, nil
 	}
-	e, ok := s.env.Cache.Get(s.snapshotKey())
+	b, ok, err := s.env.State.Load(ctx, s.snapshotKey())
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading its sync snapshot: %w", s.c.what, err)
+	}
 	if !ok {
-		return snap
+		return snap, nil
 	}
 	var got snapshot
-	if err := json.Unmarshal(e.Body, &got); err != nil || got.Items == nil {
+	if err := json.Unmarshal(b, &got); err != nil || got.Items == nil {
 		s.env.Log.Warn().Str("source", s.name).Msg("jira sync snapshot unreadable; reading everything again")
-		return snap
+		return snap, nil
 	}
-	return &got
+	return &got, nil
 }
 
-func (s *Source) saveSnapshot(snap *snapshot) {
-	if s.env.Cache == nil {
-		return
+func (s *Source) saveSnapshot(ctx context.Context, snap *snapshot) error {
+	if s.env.State == nil {
+		return nil
 	}
 	b, err := json.Marshal(snap)
 	if err != nil {
-		return
+		return fmt.Errorf("%s: encoding its sync snapshot: %w", s.c.what, err)
 	}
-	s.env.Cache.Put(s.snapshotKey(), connectors.CacheEntry{Body: b})
+	if err := s.env.State.Save(ctx, s.snapshotKey(), b); err != nil {
+		return fmt.Errorf("%s: saving its sync snapshot: %w", s.c.what, err)
+	}
+	return nil
 }
 
 // chunk is how many milestone ids (fix versions and sprints together)

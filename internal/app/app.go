@@ -64,7 +64,7 @@ type App struct {
 	sources  []tracker.Source
 	parts    []part // the sources cut to the shard (sharded only)
 	target   tracker.Target
-	cache    *cacheProxy
+	cache    *storeProxy
 }
 
 // LockedError says another run holds the lock (the message says which
@@ -100,7 +100,7 @@ func Load(ctx context.Context, o Options) (*App, error) {
 	if o.RulesPath != "" {
 		cfg.RulesPath = o.RulesPath
 	}
-	a := &App{Config: cfg, opts: o, cache: &cacheProxy{}}
+	a := &App{Config: cfg, opts: o, cache: &storeProxy{}}
 
 	// Rules: their own file, their own diagnostics, merged into one report.
 	if rs, err := loadRules(cfg.RulesPath); err != nil {
@@ -166,16 +166,19 @@ func Load(ctx context.Context, o Options) (*App, error) {
 		}
 		senv := env
 		senv.Log = o.Log.With().Str("source", s.Name).Logger()
+		senv.State = a.cache.namespace("source:" + s.Name)
 		if src := f.build(build{file: cfg.Path, what: what, key: fmt.Sprintf("sources[%d].%s", i, s.Kind), name: s.Name, node: s.Node, env: senv, diags: l}); src != nil {
 			a.sources = append(a.sources, progressSource{src})
 		}
 	}
 	if cfg.Target.Kind != "" {
+		tenv := env
+		tenv.State = a.cache.namespace("target")
 		f, ok := targetKinds[cfg.Target.Kind]
 		what := "target: " + cfg.Target.Kind
 		if !ok {
 			l.Add(cfg.Path, cfg.Target.Node, "", "%s: %v (this build knows: %s)", what, errUnknownKind, known(targetKinds))
-		} else if t := f.build(build{file: cfg.Path, what: what, key: "target." + cfg.Target.Kind, node: cfg.Target.Node, env: env, diags: l}); t != nil {
+		} else if t := f.build(build{file: cfg.Path, what: what, key: "target." + cfg.Target.Kind, node: cfg.Target.Node, env: tenv, diags: l}); t != nil {
 			a.target = t
 		}
 	}
@@ -185,7 +188,7 @@ func Load(ctx context.Context, o Options) (*App, error) {
 	if o.Shard.sharded() {
 		a.parts = o.Shard.split(a.sources)
 		// Each shard keeps its own conditional-request cache entries and
-		// connector sync snapshots: they describe its milestones only.
+		// connector sync state: they describe its milestones only.
 		a.cache.prefix = "shard " + o.Shard.String() + "|"
 	}
 	return a, nil

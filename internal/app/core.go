@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -38,37 +39,76 @@ func (d drafter) Draft(req worker.DraftRequest, f model.Format) (model.Ticket, e
 	}, f)
 }
 
-// cacheProxy is the conditional-request cache the connectors are built
-// with. Connectors are built once at load; the store opens per run, so the
-// proxy points at the open store during a run and at nothing otherwise.
-type cacheProxy struct {
-	mu sync.RWMutex
-	c  connectors.Cache
-	// prefix is put before every key: a shard's entries are its own.
+// storeProxy is the conditional-request cache and the sync-state store the
+// connectors are built with. Connectors are built once at load; the store
+// opens per run, so the proxy points at the open store during a run and at
+// nothing otherwise (`backtest -config` reads with no state).
+type storeProxy struct {
+	mu    sync.RWMutex
+	cache connectors.Cache
+	state connectors.StateStore
+	// prefix is put before every cache key and state namespace: a shard's
+	// entries are its own.
 	prefix string
 }
 
-func (p *cacheProxy) set(c connectors.Cache) {
-	p.mu.Lock()
-	p.c = c
-	p.mu.Unlock()
+type openStore interface {
+	connectors.Cache
+	connectors.StateStore
 }
 
-func (p *cacheProxy) Get(key string) (connectors.CacheEntry, bool) {
+func (p *storeProxy) set(s openStore) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s == nil {
+		p.cache, p.state = nil, nil
+		return
+	}
+	p.cache, p.state = s, s
+}
+
+func (p *storeProxy) Get(ctx context.Context, key string) (connectors.CacheEntry, bool) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if p.c == nil {
+	if p.cache == nil {
 		return connectors.CacheEntry{}, false
 	}
-	return p.c.Get(p.prefix + key)
+	return p.cache.Get(ctx, p.prefix+key)
 }
 
-func (p *cacheProxy) Put(key string, e connectors.CacheEntry) {
+func (p *storeProxy) Put(ctx context.Context, key string, e connectors.CacheEntry) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if p.c != nil {
-		p.c.Put(p.prefix+key, e)
+	if p.cache != nil {
+		p.cache.Put(ctx, p.prefix+key, e)
 	}
+}
+
+// namespace is the sync state of one connector: "source:<name>" or
+// "target".
+func (p *storeProxy) namespace(ns string) connectors.State { return stateView{p, ns} }
+
+type stateView struct {
+	p  *storeProxy
+	ns string
+}
+
+func (v stateView) Load(ctx context.Context, key string) ([]byte, bool, error) {
+	v.p.mu.RLock()
+	defer v.p.mu.RUnlock()
+	if v.p.state == nil {
+		return nil, false, nil
+	}
+	return v.p.state.SyncState(ctx, v.p.prefix+v.ns, key)
+}
+
+func (v stateView) Save(ctx context.Context, key string, value []byte) error {
+	v.p.mu.RLock()
+	defer v.p.mu.RUnlock()
+	if v.p.state == nil {
+		return nil
+	}
+	return v.p.state.SaveSyncState(ctx, v.p.prefix+v.ns, key, value)
 }
 
 func sortStrings(s []string) { sort.Strings(s) }

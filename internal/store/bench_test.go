@@ -71,11 +71,11 @@ func BenchmarkLedgerGet(b *testing.B) {
 func BenchmarkCacheGet(b *testing.B) {
 	benchStores(b, func(b *testing.B, s store.Store) {
 		body := make([]byte, 64<<10) // a page of 100 issues is about this size
-		s.Put("k", connectors.CacheEntry{ETag: `"x"`, Body: body})
+		s.Put(ctx, "k", connectors.CacheEntry{ETag: `"x"`, Body: body})
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
-			if _, ok := s.Get("k"); !ok {
+			if _, ok := s.Get(ctx, "k"); !ok {
 				b.Fatal("miss")
 			}
 		}

@@ -64,6 +64,8 @@ func runContract(t *testing.T, newBackend func(t *testing.T) backend) {
 		{"snapshots", testSnapshots},
 		{"run log", testRunLog},
 		{"http cache", testCache},
+		{"sync state", testSyncState},
+		{"version 3's sync state moves out of the http cache", testSyncStateMigration},
 		{"lock: second run times out with ErrLocked", testLockTimeout},
 		{"lock: second run waits, then gets it", testLockWaits},
 		{"lock: cancelled wait", testLockCancel},
@@ -310,24 +312,140 @@ func testRunLog(t *testing.T, b backend) {
 
 func testCache(t *testing.T, b backend) {
 	s := b.open(t)
-	if _, ok := s.Get("https://api.github.example/repos/acme/web/milestones"); ok {
+	if _, ok := s.Get(ctx, "https://api.github.example/repos/acme/web/milestones"); ok {
 		t.Fatal("empty cache hit")
 	}
 	e := connectors.CacheEntry{ETag: `W/"abc"`, LastModified: "Mon, 02 Mar 2026 09:00:00 GMT",
 		Body: []byte(`[{"number":12}]`), Header: http.Header{"Link": {`<…?page=2>; rel="next"`}, "Content-Type": {"application/json"}}}
-	s.Put("k1", e)
-	got, ok := s.Get("k1")
+	s.Put(ctx, "k1", e)
+	got, ok := s.Get(ctx, "k1")
 	if !ok || !reflect.DeepEqual(got, e) {
 		t.Fatalf("Get = %+v, %v; want %+v", got, ok, e)
 	}
 	e2 := connectors.CacheEntry{ETag: `"def"`, Body: []byte{}}
-	s.Put("k1", e2)
-	if got, ok := s.Get("k1"); !ok || !reflect.DeepEqual(got, e2) {
+	s.Put(ctx, "k1", e2)
+	if got, ok := s.Get(ctx, "k1"); !ok || !reflect.DeepEqual(got, e2) {
 		t.Fatalf("after overwrite Get = %+v, %v; want %+v", got, ok, e2)
 	}
-	if _, ok := s.Get("k2"); ok {
+	if _, ok := s.Get(ctx, "k2"); ok {
 		t.Fatal("k2 hit")
 	}
+}
+
+func testSyncState(t *testing.T, b backend) {
+	s := b.open(t)
+	if v, ok, err := s.SyncState(ctx, "source:acme-gh", "cursor"); ok || err != nil || v != nil {
+		t.Fatalf("empty store: SyncState = %q, %v, %v; want nil, false, nil", v, ok, err)
+	}
+	must(t, s.SaveSyncState(ctx, "source:acme-gh", "cursor", []byte("acme/web#3")))
+	must(t, s.SaveSyncState(ctx, "source:other", "cursor", []byte("acme/api#1")))
+	must(t, s.SaveSyncState(ctx, "source:acme-gh", "joined:v1", []byte("bin\x00\xff")))
+	must(t, s.SaveSyncState(ctx, "target", "nolabel:acme/web", nil))
+	// The cache is a different thing: an entry under the same name is not state.
+	s.Put(ctx, "cursor", connectors.CacheEntry{ETag: `"1"`, Body: []byte("cached")})
+	for _, c := range []struct{ ns, key, want string }{
+		{"source:acme-gh", "cursor", "acme/web#3"},
+		{"source:other", "cursor", "acme/api#1"},
+		{"source:acme-gh", "joined:v1", "bin\x00\xff"},
+		{"target", "nolabel:acme/web", ""},
+	} {
+		v, ok, err := s.SyncState(ctx, c.ns, c.key)
+		if !ok || err != nil || string(v) != c.want || v == nil {
+			t.Errorf("SyncState(%s, %s) = %q, %v, %v; want %q", c.ns, c.key, v, ok, err, c.want)
+		}
+	}
+	must(t, s.SaveSyncState(ctx, "source:acme-gh", "cursor", []byte("")))
+	if v, ok, err := s.SyncState(ctx, "source:acme-gh", "cursor"); !ok || err != nil || len(v) != 0 {
+		t.Fatalf("after overwrite: %q, %v, %v; want empty, true, nil", v, ok, err)
+	}
+	if _, ok, _ := s.SyncState(ctx, "", "cursor"); ok {
+		t.Fatal("the cache entry named cursor reads as sync state")
+	}
+	// A store that cannot answer says so; it never reads as "nothing saved".
+	must(t, s.Close())
+	if _, _, err := s.SyncState(ctx, "source:other", "cursor"); err == nil {
+		t.Fatal("SyncState on a closed store returned no error")
+	}
+	if err := s.SaveSyncState(ctx, "source:other", "cursor", []byte("x")); err == nil {
+		t.Fatal("SaveSyncState on a closed store returned no error")
+	}
+	r := b.open(t)
+	v, ok, err := r.SyncState(ctx, "source:other", "cursor")
+	must(t, err)
+	if b.persistent != ok || (ok && string(v) != "acme/api#1") {
+		t.Fatalf("after Close and Open: %q, %v; want kept=%v", v, ok, b.persistent)
+	}
+}
+
+// Version 3 kept the connectors' sync state in the HTTP cache; version 4
+// moves it to sync_state, so an upgrade keeps every cursor, snapshot and
+// mark, and leaves the cached responses where they are.
+func testSyncStateMigration(t *testing.T, b backend) {
+	if b.raw == nil {
+		t.Skip("driver none has no schema")
+	}
+	must(t, b.open(t).Close())
+	db := b.raw(t)
+	legacy := map[string]string{
+		"github:cursor:acme-gh":                               "acme/web#3",
+		"shard 1/3|github:cursor:agency":                      "acme/api#9",
+		"github:joined:v1:acme-gh":                            `{"acme/web@1#5":{"u":"2026-03-01T00:00:00Z"}}`,
+		"jira:snapshot:v1:127.0.0.1:8080/jira:acme-jira":      `{"synced":"2026-03-01T00:00:00Z","items":{}}`,
+		"shard 2/3|jira:snapshot:v1:acme.atlassian.net:board": `{"items":{}}`,
+		"github:nolabel:acme/web":                             "2026-03-01T00:00:00Z",
+		"github:https://api.github.com/repos/acme/web":        "a cached response",
+	}
+	for _, q := range []string{
+		`DROP TABLE ` + b.table("sync_state"),
+		`DELETE FROM ` + b.table("schema_migrations") + ` WHERE version = 4`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, v := range legacy {
+		if _, err := db.Exec(rebind(b, `INSERT INTO `+b.table("http_cache")+` (key, etag, last_modified, body, stored_ns) VALUES (?, '', '', ?, 1)`), k, []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := b.open(t)
+	for _, c := range []struct{ ns, key, old string }{
+		{"source:acme-gh", "cursor", "github:cursor:acme-gh"},
+		{"shard 1/3|source:agency", "cursor", "shard 1/3|github:cursor:agency"},
+		{"source:acme-gh", "joined:v1", "github:joined:v1:acme-gh"},
+		{"source:acme-jira", "snapshot:v1:127.0.0.1:8080/jira", "jira:snapshot:v1:127.0.0.1:8080/jira:acme-jira"},
+		{"shard 2/3|source:board", "snapshot:v1:acme.atlassian.net", "shard 2/3|jira:snapshot:v1:acme.atlassian.net:board"},
+		{"target", "nolabel:acme/web", "github:nolabel:acme/web"},
+	} {
+		v, ok, err := s.SyncState(ctx, c.ns, c.key)
+		if !ok || err != nil || string(v) != legacy[c.old] {
+			t.Errorf("SyncState(%s, %s) after migrating = %q, %v, %v; want %q", c.ns, c.key, v, ok, err, legacy[c.old])
+		}
+		if _, cached := s.Get(ctx, c.old); cached {
+			t.Errorf("%s is still in the HTTP cache", c.old)
+		}
+	}
+	if e, ok := s.Get(ctx, "github:https://api.github.com/repos/acme/web"); !ok || string(e.Body) != "a cached response" {
+		t.Errorf("the cached response was not left in place: %q, %v", e.Body, ok)
+	}
+}
+
+// rebind turns ? placeholders into $n for PostgreSQL.
+func rebind(b backend, q string) string {
+	if b.cfg.Driver != "postgres" {
+		return q
+	}
+	var out strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&out, "$%d", n)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.String()
 }
 
 // otherRun is a second run contending for the lock: a second handle on the
@@ -450,7 +568,7 @@ func testConcurrentWrites(t *testing.T, b backend) {
 					errs <- err
 					return
 				}
-				s.Put(fp, connectors.CacheEntry{ETag: fp, Body: []byte(fp)})
+				s.Put(ctx, fp, connectors.CacheEntry{ETag: fp, Body: []byte(fp)})
 				if err := s.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0.Add(time.Duration(g*100+i) * time.Second)}); err != nil {
 					errs <- err
 					return
@@ -474,7 +592,7 @@ func testConcurrentWrites(t *testing.T, b backend) {
 			if _, ok, err := s.LedgerGet(ctx, fp); !ok || err != nil {
 				t.Fatalf("%s lost: %v", fp, err)
 			}
-			if e, ok := s.Get(fp); !ok || e.ETag != fp {
+			if e, ok := s.Get(ctx, fp); !ok || e.ETag != fp {
 				t.Fatalf("cache %s lost", fp)
 			}
 		}
@@ -495,7 +613,8 @@ func testPersistence(t *testing.T, b backend) {
 	must(t, s.LedgerPut(ctx, entry))
 	must(t, s.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0, Status: model.ForecastOK, ProbOnTime: 0.4}))
 	must(t, s.PutSnapshot(ctx, snapshot(0, "a")))
-	s.Put("etag-key", connectors.CacheEntry{ETag: `"1"`, Body: []byte("body")})
+	s.Put(ctx, "etag-key", connectors.CacheEntry{ETag: `"1"`, Body: []byte("body")})
+	must(t, s.SaveSyncState(ctx, "source:x", "cursor", []byte("c")))
 	id, err := s.StartRun(ctx, "run", "", day0)
 	must(t, err)
 	must(t, s.FinishRun(ctx, id, store.RunResult{Ended: day0.Add(time.Second), Outcome: store.OutcomeOK}))
@@ -513,20 +632,22 @@ func testPersistence(t *testing.T, b backend) {
 	must(t, err)
 	snaps, err := r.Snapshots(ctx, snapshot(0).MilestoneKey)
 	must(t, err)
-	_, cached := r.Get("etag-key")
+	_, cached := r.Get(ctx, "etag-key")
+	st, kept, err := r.SyncState(ctx, "source:x", "cursor")
+	must(t, err)
 	runs, err := r.Runs(ctx, 5)
 	must(t, err)
 
 	if !b.persistent {
-		if len(blob) != 0 || ok || len(fcs) != 0 || len(snaps) != 0 || cached || len(runs) != 0 {
+		if len(blob) != 0 || ok || len(fcs) != 0 || len(snaps) != 0 || cached || kept || len(runs) != 0 {
 			t.Fatal("driver none kept state across Close and Open")
 		}
 		return
 	}
 	if string(blob) != "rules-v1" || !ok || !reflect.DeepEqual(ledger, entry) || len(fcs) != 1 || fcs[0].ProbOnTime != 0.4 ||
-		len(snaps) != 1 || !cached || len(runs) != 1 || runs[0].Outcome != store.OutcomeOK {
-		t.Fatalf("state lost across Close/Open: rules=%q ledger=%v/%+v forecasts=%d snapshots=%d cached=%v runs=%+v",
-			blob, ok, ledger, len(fcs), len(snaps), cached, runs)
+		len(snaps) != 1 || !cached || string(st) != "c" || len(runs) != 1 || runs[0].Outcome != store.OutcomeOK {
+		t.Fatalf("state lost across Close/Open: rules=%q ledger=%v/%+v forecasts=%d snapshots=%d cached=%v sync=%q runs=%+v",
+			blob, ok, ledger, len(fcs), len(snaps), cached, st, runs)
 	}
 }
 
@@ -651,7 +772,8 @@ func testReadOnly(t *testing.T, b backend) {
 	must(t, rw.SaveRuleState(ctx, []byte("v1")))
 	must(t, rw.LedgerPut(ctx, ledgerEntry("fw-1")))
 	must(t, rw.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0}))
-	rw.Put("k", connectors.CacheEntry{ETag: `"1"`, Body: []byte("b")})
+	rw.Put(ctx, "k", connectors.CacheEntry{ETag: `"1"`, Body: []byte("b")})
+	must(t, rw.SaveSyncState(ctx, "source:x", "cursor", []byte("c1")))
 	unlock, err := lock(rw, ctx, 0)
 	must(t, err)
 	defer unlock()
@@ -665,9 +787,10 @@ func testReadOnly(t *testing.T, b backend) {
 		blob, err := ro.RuleState(ctx)
 		_, ok, err2 := ro.LedgerGet(ctx, "fw-1")
 		fcs, err3 := ro.Forecasts(ctx, "m")
-		_, cached := ro.Get("k")
-		if string(blob) != "v1" || !ok || len(fcs) != 1 || !cached || errors.Join(err, err2, err3) != nil {
-			t.Fatalf("read-only view: rules=%q ledger=%v forecasts=%d cached=%v err=%v", blob, ok, len(fcs), cached, errors.Join(err, err2, err3))
+		_, cached := ro.Get(ctx, "k")
+		st, _, err4 := ro.SyncState(ctx, "source:x", "cursor")
+		if string(blob) != "v1" || !ok || len(fcs) != 1 || !cached || string(st) != "c1" || errors.Join(err, err2, err3, err4) != nil {
+			t.Fatalf("read-only view: rules=%q ledger=%v forecasts=%d cached=%v sync=%q err=%v", blob, ok, len(fcs), cached, st, errors.Join(err, err2, err3, err4))
 		}
 	}
 	writes := map[string]error{
@@ -683,9 +806,17 @@ func testReadOnly(t *testing.T, b backend) {
 			t.Errorf("%s on a read-only store = %v; want ErrReadOnly", name, err)
 		}
 	}
-	ro.Put("k", connectors.CacheEntry{ETag: `"2"`})
-	if e, _ := rw.Get("k"); e.ETag != `"1"` {
+	ro.Put(ctx, "k", connectors.CacheEntry{ETag: `"2"`})
+	if e, _ := rw.Get(ctx, "k"); e.ETag != `"1"` {
 		t.Fatalf("a read-only Put changed the cache: %+v", e)
+	}
+	// A plan reads the connectors' state and leaves it as it was: the next
+	// run resumes from the same place.
+	if err := ro.SaveSyncState(ctx, "source:x", "cursor", []byte("c2")); err != nil {
+		t.Errorf("SaveSyncState on a read-only store = %v; want nil (kept as it was)", err)
+	}
+	if st, _, _ := rw.SyncState(ctx, "source:x", "cursor"); string(st) != "c1" {
+		t.Fatalf("a read-only SaveSyncState changed the state to %q", st)
 	}
 	if blob, _ := rw.RuleState(ctx); string(blob) != "v1" {
 		t.Fatalf("rule state changed to %q", blob)

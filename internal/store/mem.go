@@ -25,6 +25,7 @@ type memStore struct {
 	forecasts map[string]map[int64]model.ForecastRecord
 	snaps     map[string]map[int64]Snapshot
 	cache     map[string]connectors.CacheEntry
+	sync      map[[2]string][]byte // by namespace and key
 	runs      []Run
 }
 
@@ -36,6 +37,7 @@ func newMemStore(ns string) *memStore {
 		forecasts: map[string]map[int64]model.ForecastRecord{},
 		snaps:     map[string]map[int64]Snapshot{},
 		cache:     map[string]connectors.CacheEntry{},
+		sync:      map[[2]string][]byte{},
 	}
 }
 
@@ -316,7 +318,30 @@ func (m *memStore) Runs(_ context.Context, limit int) ([]Run, error) {
 	return out, nil
 }
 
-func (m *memStore) Get(key string) (connectors.CacheEntry, bool) {
+func (m *memStore) SyncState(_ context.Context, namespace, key string) ([]byte, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return nil, false, err
+	}
+	b, ok := m.sync[[2]string{namespace, key}]
+	if !ok {
+		return nil, false, nil
+	}
+	return append([]byte{}, b...), true, nil
+}
+
+func (m *memStore) SaveSyncState(_ context.Context, namespace, key string, value []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return err
+	}
+	m.sync[[2]string{namespace, key}] = append([]byte{}, value...)
+	return nil
+}
+
+func (m *memStore) Get(_ context.Context, key string) (connectors.CacheEntry, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -333,7 +358,7 @@ func (m *memStore) Get(key string) (connectors.CacheEntry, bool) {
 	return e, ok
 }
 
-func (m *memStore) Put(key string, e connectors.CacheEntry) {
+func (m *memStore) Put(_ context.Context, key string, e connectors.CacheEntry) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {

@@ -4,16 +4,20 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
 // migration is one versioned schema change. Statements use {{id}} (an
 // auto-increment primary key), {{int}} (a 64-bit integer) and {{blob}};
-// each dialect fills them in.
+// each dialect fills them in. Move, when set, runs after the statements in
+// the same transaction, for data a statement cannot rewrite; q fills in a
+// query's table names, types and placeholders.
 type migration struct {
 	Version int
 	Name    string
 	Stmts   []string
+	Move    func(ctx context.Context, tx *sql.Tx, q func(string) string) error
 }
 
 // migrations are applied in order, each once, each in its own transaction.
@@ -64,20 +68,113 @@ var migrations = []migration{
 			counts TEXT,
 			error TEXT)`,
 		`CREATE INDEX #runs_outcome ON #runs (outcome)`,
-	}},
+	}, nil},
 	// The ledger's states became pending → created → complete: what
 	// version 1 called "created" is a ticket written in full, now
 	// "complete"; "created" now means found but not yet written in full.
 	{2, "ledger state complete", []string{
 		`UPDATE #ledger SET state = 'complete' WHERE state = 'created'`,
-	}},
+	}, nil},
 	{3, "rule state and run log per scope (shards)", []string{
 		`CREATE TABLE #scope_rule_state (
 			scope TEXT PRIMARY KEY,
 			state {{blob}} NOT NULL,
 			saved_ns {{int}} NOT NULL)`,
 		`ALTER TABLE #runs ADD COLUMN scope TEXT NOT NULL DEFAULT ''`,
-	}},
+	}, nil},
+	// The connectors' sync state (cursors, snapshots, marks) lived in the
+	// HTTP cache, where a lost entry silently lost it; it moves to a table
+	// of its own, a namespace per source.
+	{4, "connector sync state apart from the HTTP cache", []string{
+		`CREATE TABLE #sync_state (
+			namespace TEXT NOT NULL,
+			key TEXT NOT NULL,
+			value {{blob}} NOT NULL,
+			saved_ns {{int}} NOT NULL,
+			PRIMARY KEY (namespace, key))`,
+	}, moveSyncState},
+}
+
+// moveSyncState moves the sync state that version 3 kept in the HTTP cache
+// into sync_state, so an upgrade keeps every source's cursor, snapshot and
+// marks.
+func moveSyncState(ctx context.Context, tx *sql.Tx, q func(string) string) error {
+	rows, err := tx.QueryContext(ctx, q(`SELECT key, body, stored_ns FROM #http_cache`))
+	if err != nil {
+		return err
+	}
+	type row struct {
+		old, ns, key string
+		value        []byte
+		at           int64
+	}
+	var moved []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.old, &r.value, &r.at); err != nil {
+			rows.Close()
+			return err
+		}
+		var ok bool
+		if r.ns, r.key, ok = legacyState(r.old); ok {
+			moved = append(moved, r)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range moved {
+		if r.value == nil {
+			r.value = []byte{}
+		}
+		if _, err := tx.ExecContext(ctx, q(`INSERT INTO #sync_state (namespace, key, value, saved_ns) VALUES (?, ?, ?, ?)`),
+			r.ns, r.key, r.value, r.at); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, q(`DELETE FROM #http_cache WHERE key = ?`), r.old); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// legacyState maps a version 3 cache key that held sync state to its
+// namespace and key (the ones internal/app and the connectors use now):
+//
+//	[shard i/n|]github:cursor:<source>           → [shard i/n|]source:<source>  cursor
+//	[shard i/n|]github:joined:v1:<source>        → [shard i/n|]source:<source>  joined:v1
+//	[shard i/n|]jira:snapshot:v1:<host>:<source> → [shard i/n|]source:<source>  snapshot:v1:<host>
+//	[shard i/n|]github:nolabel:<owner/repo>      → [shard i/n|]target           nolabel:<owner/repo>
+//
+// Source names hold no colon (config refuses one), so the last colon ends
+// a Jira host (which may carry a port). Any other key is a cached response.
+func legacyState(old string) (namespace, key string, ok bool) {
+	shard, rest := "", old
+	if strings.HasPrefix(old, "shard ") {
+		i := strings.IndexByte(old, '|')
+		if i < 0 {
+			return "", "", false
+		}
+		shard, rest = old[:i+1], old[i+1:]
+	}
+	if name, ok := strings.CutPrefix(rest, "github:cursor:"); ok && name != "" {
+		return shard + "source:" + name, "cursor", true
+	}
+	if name, ok := strings.CutPrefix(rest, "github:joined:v1:"); ok && name != "" {
+		return shard + "source:" + name, "joined:v1", true
+	}
+	if hn, ok := strings.CutPrefix(rest, "jira:snapshot:v1:"); ok {
+		i := strings.LastIndexByte(hn, ':')
+		if i <= 0 || i == len(hn)-1 {
+			return "", "", false
+		}
+		return shard + "source:" + hn[i+1:], "snapshot:v1:" + hn[:i], true
+	}
+	if repo, ok := strings.CutPrefix(rest, "github:nolabel:"); ok && repo != "" {
+		return shard + "target", "nolabel:" + repo, true
+	}
+	return "", "", false
 }
 
 // SchemaVersion is the schema version this build writes.
@@ -134,6 +231,11 @@ func migrate(ctx context.Context, db *sql.DB, d dialect, n names, guard string) 
 			}
 			for _, st := range m.Stmts {
 				if _, err := tx.ExecContext(ctx, q(st)); err != nil {
+					return err
+				}
+			}
+			if m.Move != nil {
+				if err := m.Move(ctx, tx, q); err != nil {
 					return err
 				}
 			}

@@ -42,8 +42,8 @@ type sqlStore struct {
 	cerr    error
 }
 
-// cacheTimeout bounds a cache read or write: the Cache interface has no
-// context, and a slow cache must not stall a sync.
+// cacheTimeout bounds a cache read or write: a miss is always safe, so a
+// slow cache must not stall a sync.
 const cacheTimeout = 10 * time.Second
 
 func (s *sqlStore) Driver() string { return s.d.name }
@@ -428,12 +428,42 @@ func cut(s string, n int) string {
 	return s[:n]
 }
 
+// --- connector sync state (connectors.StateStore) ---
+
+// SyncState reads a connector's saved state. Unlike the cache, a failure
+// is returned: the connector must not take it for "nothing saved".
+func (s *sqlStore) SyncState(ctx context.Context, namespace, key string) ([]byte, bool, error) {
+	var b []byte
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT value FROM #sync_state WHERE namespace = ? AND key = ?`), namespace, key).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, s.wrap("reading the sync state "+namespace+" "+key, err)
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	return b, true, nil
+}
+
+// SaveSyncState replaces a connector's saved state: one upsert statement.
+func (s *sqlStore) SaveSyncState(ctx context.Context, namespace, key string, value []byte) error {
+	if value == nil {
+		value = []byte{}
+	}
+	err := s.exec(ctx, `INSERT INTO #sync_state (namespace, key, value, saved_ns) VALUES (?, ?, ?, ?)
+		ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, saved_ns = excluded.saved_ns`,
+		namespace, key, value, time.Now().UnixNano())
+	return s.wrap("saving the sync state "+namespace+" "+key, err)
+}
+
 // --- ETag cache (connectors.Cache) ---
 
 // Get returns a cached response. A failure to read is logged and treated as
 // a miss: the request then goes out unconditionally, which is always safe.
-func (s *sqlStore) Get(key string) (connectors.CacheEntry, bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), cacheTimeout)
+func (s *sqlStore) Get(ctx context.Context, key string) (connectors.CacheEntry, bool) {
+	ctx, cancel := context.WithTimeout(ctx, cacheTimeout)
 	defer cancel()
 	var (
 		e      connectors.CacheEntry
@@ -464,8 +494,8 @@ func (s *sqlStore) Get(key string) (connectors.CacheEntry, bool) {
 
 // Put stores a response. A failure is logged and otherwise ignored: the
 // next run just asks again.
-func (s *sqlStore) Put(key string, e connectors.CacheEntry) {
-	ctx, cancel := context.WithTimeout(context.Background(), cacheTimeout)
+func (s *sqlStore) Put(ctx context.Context, key string, e connectors.CacheEntry) {
+	ctx, cancel := context.WithTimeout(ctx, cacheTimeout)
 	defer cancel()
 	var header any
 	if e.Header != nil {

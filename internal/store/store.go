@@ -23,6 +23,7 @@ import (
 type Store interface {
 	tracker.Store
 	connectors.Cache
+	connectors.StateStore
 
 	// Lock takes the locks of the units of work a run judges (a source, or
 	// one shard of a source: "agency-gh#1/3"); with no units, the one lock
@@ -221,8 +222,12 @@ func (readOnly) Lock(context.Context, time.Duration, ...string) (*Lease, error) 
 func (readOnly) SaveRuleState(context.Context, []byte) error          { return ErrReadOnly }
 func (readOnly) LedgerPut(context.Context, tracker.LedgerEntry) error { return ErrReadOnly }
 func (readOnly) PutSnapshot(context.Context, Snapshot) error          { return ErrReadOnly }
-func (readOnly) Put(string, connectors.CacheEntry)                    {}
-func (readOnly) FinishRun(context.Context, int64, RunResult) error    { return ErrReadOnly }
+func (readOnly) Put(context.Context, string, connectors.CacheEntry)   {}
+
+// SaveSyncState keeps nothing: plan reads the connectors' state as a run
+// would and leaves it as it was (the next run resumes from the same place).
+func (readOnly) SaveSyncState(context.Context, string, string, []byte) error { return nil }
+func (readOnly) FinishRun(context.Context, int64, RunResult) error           { return ErrReadOnly }
 func (readOnly) AppendForecast(context.Context, string, model.ForecastRecord) error {
 	return ErrReadOnly
 }
