@@ -316,11 +316,25 @@ func repoll(b *testing.B, ghTarget bool) {
 // sync of the large scenario and reports the child's peak resident set.
 // The scenario is dated from the wall clock: the binary reads it.
 func BenchmarkBinaryPeakRSS(b *testing.B) {
-	b.Run("large", func(b *testing.B) { binaryPeakRSS(b, Large) })
-	b.Run("10x", func(b *testing.B) { binaryPeakRSS(b, Huge) })
+	b.Run("large", func(b *testing.B) { binaryPeakRSS(b, Large, 1) })
+	b.Run("10x", func(b *testing.B) { binaryPeakRSS(b, Huge, 1) })
 }
 
-func binaryPeakRSS(b *testing.B, size Size) {
+// BenchmarkWorkersPeakRSS is issue 19's memory target: the first sync of
+// the large scenario by one `forewarn run` process and by four `forewarn
+// run --shard i/4` processes at once on one state, each process's peak
+// resident set measured; the figure is the largest of them.
+//
+//	go test -run '^$' -bench BenchmarkWorkersPeakRSS -benchtime 1x ./internal/e2e/scale/
+func BenchmarkWorkersPeakRSS(b *testing.B) {
+	for _, n := range []int{1, 4} {
+		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) { binaryPeakRSS(b, Large, n) })
+	}
+}
+
+// binaryPeakRSS runs n forewarn processes at once (n > 1: `--shard i/n`
+// each) on one state and reports the largest peak resident set of them.
+func binaryPeakRSS(b *testing.B, size Size, n int) {
 	// FOREWARN_SCALE_BIN measures a binary built elsewhere (a release, or
 	// another commit) instead of this tree's.
 	bin := os.Getenv("FOREWARN_SCALE_BIN")
@@ -333,41 +347,68 @@ func binaryPeakRSS(b *testing.B, size Size) {
 		}
 	}
 	sc := Generate(size, 1, time.Now())
-	var peak int64
+	var peak, least int64
 	for b.Loop() {
 		b.StopTimer()
 		f := newFakes(sc)
 		dir := b.TempDir()
 		cfg := writeConfig(b, dir, sc, f, writeRules(b, dir))
-		// Through the helper (rss_test.go), so the figure is forewarn's own.
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Dir = dir
-		cmd.Env = []string{"GITHUB_TOKEN=" + ghToken, "JIRA_EMAIL=" + jiraEmail, "JIRA_TOKEN=" + jiraToken,
-			"HOME=" + dir, "PATH=" + os.Getenv("PATH"), rssHelperEnv + "=" + strings.Join([]string{bin, "run", "--config", cfg}, "\x1f")}
-		if v := os.Getenv(rssProbeEnv); v != "" {
-			cmd.Env = append(cmd.Env, rssProbeEnv+"="+v)
-		}
-		var out capped
-		cmd.Stderr = &out
+		kib, hwm := make([]int64, n), make([]int64, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
 		b.StartTimer()
-		res, err := cmd.Output()
+		for i := range n {
+			argv := []string{bin, "run", "--config", cfg}
+			if n > 1 {
+				argv = append(argv, "--shard", fmt.Sprintf("%d/%d", i, n))
+			}
+			wg.Go(func() { kib[i], hwm[i], errs[i] = peakRSS(dir, argv) })
+		}
+		wg.Wait()
 		b.StopTimer()
-		var kib, hwm int64
-		var code int
-		if _, serr := fmt.Sscanf(string(res), "maxrss_kib=%d exit=%d vmhwm_kib=%d", &kib, &code, &hwm); err != nil || serr != nil || code != 0 {
-			b.Fatalf("forewarn run (through the helper): %v %q exit %d\n%s", err, res, code, out.String())
+		for i, err := range errs {
+			if err != nil {
+				b.Fatalf("worker %d of %d: %v", i, n, err)
+			}
+			if hwm[i] > 0 {
+				b.Logf("worker %d of %d: ru_maxrss %d KiB, /proc VmHWM %d KiB", i, n, kib[i], hwm[i])
+			}
+			peak = max(peak, kib[i]) // KiB on Linux
+			if least == 0 || kib[i] < least {
+				least = kib[i]
+			}
 		}
 		if len(f.tickets()) == 0 {
-			b.Fatalf("the binary created no ticket\n%s", out.String())
+			b.Fatal("the binary created no ticket")
 		}
-		if hwm > 0 {
-			b.Logf("ru_maxrss %d KiB, /proc VmHWM %d KiB", kib, hwm)
-		}
-		peak = max(peak, kib) // KiB on Linux
 		f.Close()
 		b.StartTimer()
 	}
+	if n > 1 {
+		b.Logf("%d workers: peak RSS %.1f–%.1f MB", n, float64(least)/1024, float64(peak)/1024)
+	}
 	b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
+}
+
+// peakRSS runs one forewarn process through the helper (rss_test.go), so
+// the figure is forewarn's own, and returns its peak resident set in KiB
+// (and /proc's VmHWM when FOREWARN_SCALE_RSS_PROBE asks for the cross-check).
+func peakRSS(dir string, argv []string) (kib, hwm int64, err error) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Dir = dir
+	cmd.Env = []string{"GITHUB_TOKEN=" + ghToken, "JIRA_EMAIL=" + jiraEmail, "JIRA_TOKEN=" + jiraToken,
+		"HOME=" + dir, "PATH=" + os.Getenv("PATH"), rssHelperEnv + "=" + strings.Join(argv, "\x1f")}
+	if v := os.Getenv(rssProbeEnv); v != "" {
+		cmd.Env = append(cmd.Env, rssProbeEnv+"="+v)
+	}
+	var out capped
+	cmd.Stderr = &out
+	res, err := cmd.Output()
+	var code int
+	if _, serr := fmt.Sscanf(string(res), "maxrss_kib=%d exit=%d vmhwm_kib=%d", &kib, &code, &hwm); err != nil || serr != nil || code != 0 {
+		return 0, 0, fmt.Errorf("%s (through the helper): %v %q exit %d\n%s", strings.Join(argv[1:], " "), err, res, code, out.String())
+	}
+	return kib, hwm, nil
 }
 
 // capped keeps the first 64 KiB of the child's output, for failures.
