@@ -8,6 +8,7 @@ import (
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/store"
+	"github.com/forewarn/forewarn/internal/tracker"
 )
 
 // Benchmarks of the calls a run makes per milestone and per HTTP request:
@@ -93,6 +94,49 @@ func BenchmarkForecasts(b *testing.B) {
 		for b.Loop() {
 			if fs, err := s.Forecasts(ctx, "m"); err != nil || len(fs) != 365 {
 				b.Fatal(len(fs), err)
+			}
+		}
+	})
+}
+
+// BenchmarkRunWrites is the writes of a first sync of the large scenario
+// (internal/e2e/scale) in the order a run makes them: an HTTP cache entry
+// per page read (300 of 64 KiB), a forecast record and a snapshot per
+// milestone (220), and the create protocol's two ledger entries per ticket
+// (215: pending, then complete once the ticket exists), then the rule
+// state. On a disk that takes milliseconds to sync, syncs are its cost.
+func BenchmarkRunWrites(b *testing.B) {
+	benchStores(b, func(b *testing.B, s store.Store) {
+		body := make([]byte, 64<<10)
+		snap := store.Snapshot{Title: "v1", Due: day0, Items: []string{"A-1", "A-2", "A-3"}}
+		for run := 0; b.Loop(); run++ {
+			now := day0.AddDate(0, 0, run)
+			for i := range 300 {
+				s.Put(ctx, fmt.Sprintf("page-%d", i), connectors.CacheEntry{ETag: fmt.Sprintf(`"%d-%d"`, run, i), Body: body})
+			}
+			for i := range 220 {
+				if err := s.AppendForecast(ctx, fmt.Sprintf("m-%d", i), model.ForecastRecord{AsOf: now, Status: model.ForecastOK, P85: day0}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for i := range 215 {
+				e := ledgerEntry(fmt.Sprintf("fw-%d-%d", run, i))
+				if err := s.LedgerPut(ctx, e); err != nil {
+					b.Fatal(err)
+				}
+				e.State, e.Ref, e.Created, e.Updated = tracker.LedgerComplete, model.TicketRef{ID: fmt.Sprintf("REV-%d", i)}, now, now
+				if err := s.LedgerPut(ctx, e); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for i := range 220 {
+				snap.MilestoneKey, snap.Taken = fmt.Sprintf("m-%d", i), now
+				if err := s.PutSnapshot(ctx, snap); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := s.SaveRuleState(ctx, []byte(`{}`)); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})

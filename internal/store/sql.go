@@ -30,7 +30,18 @@ type dialect struct {
 
 // sqlStore implements Store over database/sql for both SQL backends.
 type sqlStore struct {
-	db      *sql.DB
+	db *sql.DB
+	// lazy commits without waiting for the disk (SQLite: synchronous
+	// NORMAL; nil elsewhere: db). It carries the writes a power cut may
+	// roll back because the next run recovers them: the HTTP cache (asked
+	// again), snapshots and forecast records (the same run's data, written
+	// again next run) and ledger entries past pending (a pending entry
+	// left behind makes the next run find the ticket and write it once in
+	// full, never create it again). A lazy commit is durable as soon as any
+	// later commit through db is, since both append to one write-ahead
+	// log in order: the next pending entry, the rule state and the run
+	// log's end all make it so. A process crash loses none of it.
+	lazy    *sql.DB
 	d       dialect
 	ns      string // the namespace ("" by default)
 	n       names  // its table names
@@ -104,6 +115,15 @@ func (s *sqlStore) q(query string) string { return s.d.rebind(s.n.Replace(query)
 
 func (s *sqlStore) exec(ctx context.Context, q string, args ...any) error {
 	_, err := s.db.ExecContext(ctx, s.q(q), args...)
+	return err
+}
+
+// execLazy is exec through the lazy handle (see sqlStore.lazy).
+func (s *sqlStore) execLazy(ctx context.Context, q string, args ...any) error {
+	if s.lazy == nil {
+		return s.exec(ctx, q, args...)
+	}
+	_, err := s.lazy.ExecContext(ctx, s.q(q), args...)
 	return err
 }
 
@@ -226,7 +246,13 @@ func (s *sqlStore) LedgerPut(ctx context.Context, e tracker.LedgerEntry) error {
 	if err != nil {
 		return fmt.Errorf("ledger: encoding ticket reference: %w", err)
 	}
-	err = s.exec(ctx, `INSERT INTO #ledger (fingerprint, milestone_key, purpose, target, state, ref, digest, created_ns, updated_ns, first_fired_ns, written_ns)
+	exec := s.exec
+	if e.State != tracker.LedgerPending {
+		// Only the intent to create must be on disk before the create
+		// is sent; see sqlStore.lazy for why the rest may wait.
+		exec = s.execLazy
+	}
+	err = exec(ctx, `INSERT INTO #ledger (fingerprint, milestone_key, purpose, target, state, ref, digest, created_ns, updated_ns, first_fired_ns, written_ns)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (fingerprint) DO UPDATE SET milestone_key = excluded.milestone_key, purpose = excluded.purpose,
 			target = excluded.target, state = excluded.state, ref = excluded.ref, digest = excluded.digest,
@@ -246,7 +272,7 @@ func (s *sqlStore) AppendForecast(ctx context.Context, key string, r model.Forec
 	if err != nil {
 		return fmt.Errorf("encoding forecast of %s: %w", key, err)
 	}
-	err = s.exec(ctx, `INSERT INTO #forecasts (milestone_key, as_of_ns, record) VALUES (?, ?, ?)
+	err = s.execLazy(ctx, `INSERT INTO #forecasts (milestone_key, as_of_ns, record) VALUES (?, ?, ?)
 		ON CONFLICT (milestone_key, as_of_ns) DO UPDATE SET record = excluded.record`, key, r.AsOf.UnixNano(), string(b))
 	return s.wrap("recording the forecast of "+key, err)
 }
@@ -302,7 +328,7 @@ func (s *sqlStore) PutSnapshot(ctx context.Context, snap Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("encoding snapshot of %s: %w", snap.MilestoneKey, err)
 	}
-	err = s.exec(ctx, `INSERT INTO #snapshots (milestone_key, day_ns, taken_ns, data) VALUES (?, ?, ?, ?)
+	err = s.execLazy(ctx, `INSERT INTO #snapshots (milestone_key, day_ns, taken_ns, data) VALUES (?, ?, ?, ?)
 		ON CONFLICT (milestone_key, day_ns) DO UPDATE SET taken_ns = excluded.taken_ns, data = excluded.data`,
 		snap.MilestoneKey, snap.Day().UnixNano(), snap.Taken.UnixNano(), string(b))
 	return s.wrap("recording the snapshot of "+snap.MilestoneKey, err)
@@ -510,7 +536,7 @@ func (s *sqlStore) Put(ctx context.Context, key string, e connectors.CacheEntry)
 	if body == nil {
 		body = []byte{}
 	}
-	err := s.exec(ctx, `INSERT INTO #http_cache (key, etag, last_modified, header, body, stored_ns) VALUES (?, ?, ?, ?, ?, ?)
+	err := s.execLazy(ctx, `INSERT INTO #http_cache (key, etag, last_modified, header, body, stored_ns) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
 			header = excluded.header, body = excluded.body, stored_ns = excluded.stored_ns`,
 		key, e.ETag, e.LastModified, header, body, time.Now().UnixNano())

@@ -46,12 +46,14 @@ func openSQLite(ctx context.Context, path, ns string) (*sqlStore, error) {
 	} else {
 		f.Close()
 	}
-	dsn := "file:" + path +
-		fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) +
-		"&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(FULL)" + // a committed ledger record survives power loss
-		"&_txlock=immediate" // transactions take the write lock up front: no upgrade deadlocks
-	db, err := sql.Open("sqlite", dsn)
+	dsn := func(sync string) string {
+		return "file:" + path +
+			fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) +
+			"&_pragma=journal_mode(WAL)" +
+			"&_pragma=synchronous(" + sync + ")" +
+			"&_txlock=immediate" // transactions take the write lock up front: no upgrade deadlocks
+	}
+	db, err := sql.Open("sqlite", dsn("FULL")) // a committed ledger record survives power loss
 	if err != nil {
 		return nil, fmt.Errorf("state: opening %s: %w", path, err)
 	}
@@ -69,6 +71,16 @@ func openSQLite(ctx context.Context, path, ns string) (*sqlStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("state: migrating %s: %w", path, err)
 	}
+	// Writes that may be lost to a power cut go through a second handle
+	// that commits without waiting for the disk (see sqlStore.lazy).
+	lazy, err := sql.Open("sqlite", dsn("NORMAL"))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state: opening %s: %w", path, err)
+	}
+	lazy.SetMaxOpenConns(1)
+	s.lazy = lazy
+	s.closeFn = lazy.Close
 	s.lock = func(ctx context.Context, wait time.Duration, units []string) (*Lease, error) {
 		return lockFiles(ctx, path, ns, units, wait)
 	}
