@@ -4,9 +4,7 @@
 package chart
 
 import (
-	"bytes"
 	"fmt"
-	"image/png"
 	"math"
 	"sort"
 	"strings"
@@ -236,14 +234,11 @@ func SVG(points []model.BurndownPoint, due time.Time, forecast model.Forecast, o
 func PNG(points []model.BurndownPoint, due time.Time, forecast model.Forecast, opts ...Option) ([]byte, error) {
 	c := newRaster(width, height, 1)
 	draw(c, prepare(points, due, forecast, opts))
-	var b bytes.Buffer
-	// BestSpeed: the same pixels, a file about a tenth larger, encoded in
-	// half the time (the default level spent most of a chart's 18 ms).
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(&b, c.img); err != nil {
+	b, err := encodePNG(c.img)
+	if err != nil {
 		return nil, fmt.Errorf("encoding the burn-down PNG: %w", err)
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
 func draw(c canvas, s series) {
