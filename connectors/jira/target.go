@@ -118,9 +118,10 @@ func (t *Target) Find(ctx context.Context, fp string) (*model.TicketRef, error) 
 }
 
 // FindMany implements tracker.BatchFinder: one search per fifty
-// fingerprints, by label (`labels in (…)`), oldest ticket first. Tickets
-// that carry only the marker (labels refused on the create screen) are
-// not returned here; the worker's Find still finds them.
+// fingerprints for what Find asks of each, the label or the marker text
+// (`labels in (…) OR text ~ "fp1" OR …`), every hit checked for the marker
+// or the label, oldest ticket first. So a fingerprint it does not return
+// has no ticket, as far as Find would know either.
 func (t *Target) FindMany(ctx context.Context, fps []string) (map[string]*model.TicketRef, error) {
 	cloud, err := t.c.isCloud(ctx)
 	if err != nil {
@@ -131,13 +132,17 @@ func (t *Target) FindMany(ctx context.Context, fps []string) (map[string]*model.
 	t.mu.Unlock()
 	found := map[string]*model.TicketRef{}
 	for chunk := range slices.Chunk(fps, 50) {
-		q := And(Eq("project", t.cfg.Project), In("labels", chunk)) + " ORDER BY created ASC"
+		either := []string{In("labels", chunk)}
+		for _, fp := range chunk {
+			either = append(either, "text ~ "+Phrase(fp))
+		}
+		q := And(Eq("project", t.cfg.Project), Or(either...)) + " ORDER BY created ASC"
 		err := t.c.search(ctx, cloud, q, findFields, 100, reconcile, func(is *gojira.Issue) {
 			if is.Fields == nil {
 				return
 			}
 			for _, fp := range chunk {
-				if found[fp] == nil && slices.Contains(is.Fields.Labels, fp) {
+				if found[fp] == nil && (slices.Contains(is.Fields.Labels, fp) || model.HasMarker(is.Fields.Description, fp)) {
 					ref := t.ref(fp, is)
 					found[fp] = &ref
 				}

@@ -298,8 +298,10 @@ func TestTargetJQLErrorBody(t *testing.T) {
 	}
 }
 
-// FindMany finds every labelled ticket of a batch in one search per fifty
-// fingerprints, and says nothing of the ones that do not exist.
+// FindMany finds every ticket of a batch in one search per fifty
+// fingerprints, by label or, where the create screen refused labels, by
+// the marker alone (as Find does), and says nothing of the ones that do
+// not exist: the worker takes that as the answer.
 func TestTargetFindManyOneSearch(t *testing.T) {
 	for _, cloud := range []bool{true, false} {
 		t.Run(map[bool]string{true: "cloud", false: "datacenter"}[cloud], func(t *testing.T) {
@@ -310,19 +312,38 @@ func TestTargetFindManyOneSearch(t *testing.T) {
 			ctx := context.Background()
 			var fps []string
 			want := map[string]string{}
+			create := func(tk model.Ticket) {
+				ref, err := tg.Create(ctx, tk)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want[tk.Fingerprint] = ref.ID
+			}
+			var markerOnly []model.Ticket
 			for i := range 60 {
 				tk := ticket(host, fmt.Sprintf("jira:%s/WEB:version:%d", host, 20000+i))
 				fps = append(fps, tk.Fingerprint)
-				if i%2 == 0 { // every other one exists
-					ref, err := tg.Create(ctx, tk)
-					if err != nil {
-						t.Fatal(err)
-					}
-					want[tk.Fingerprint] = ref.ID
+				switch {
+				case i%10 == 0: // every tenth one carries the marker alone
+					markerOnly = append(markerOnly, tk)
+				case i%2 == 0: // every other one exists
+					create(tk)
 				}
 			}
+			s.srv.LabelsOnScreen = false
+			for _, tk := range markerOnly {
+				create(tk)
+			}
+			for _, is := range s.srv.Issues("REV") {
+				if len(is.Labels) == 0 {
+					markerOnly = markerOnly[1:]
+				}
+			}
+			if len(markerOnly) != 0 {
+				t.Fatalf("%d tickets carry labels that should not", len(markerOnly))
+			}
 			s.srv.ResetLog()
-			got, err := tg.FindMany(ctx, fps)
+			got, err := newTarget(t, s, nil).FindMany(ctx, fps) // a fresh process: no memory of the refusal
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -107,6 +107,12 @@ func TestWorkerRunCreatesTheRightTicketsOnce(t *testing.T) {
 					t.Errorf("%s %q labels %v attachments %d: marker %s", is.Key, is.Summary, is.Labels, len(is.Attachments), fp)
 				}
 			}
+			// One search reads the versions and sprints, one looks all four
+			// tickets up (tracker.BatchFinder): none is asked for again
+			// before its create.
+			if n := s.srv.Count("GET /rest/api/2/search/jql") + s.srv.Count("GET /rest/api/2/search"); n != 2 {
+				t.Errorf("first run: %d searches, want 2", n)
+			}
 			t.Logf("%s first run, per route:\n%s", name, s.srv.StatsTable())
 			for _, is := range iss {
 				t.Logf("created %s %q labels=%v", is.Key, is.Summary, is.Labels)

@@ -63,10 +63,12 @@ type Target interface {
 	Reopen(ctx context.Context, ref model.TicketRef) error
 }
 
-// BatchFinder is a Target that can look many fingerprints up in one
-// request. The worker uses it once per run so that tickets that exist cost
-// no search each; a fingerprint it does not return is looked up with Find,
-// so absence is always confirmed one by one.
+// BatchFinder is a Target that can look many fingerprints up in a few
+// requests. The worker uses it once per run, before the first write, so
+// that no ticket costs a search of its own. It answers for every
+// fingerprint as Find would: one it does not return has no ticket (the
+// worker creates it without asking again). A fingerprint a run writes to
+// twice is looked up with Find the second time.
 type BatchFinder interface {
 	FindMany(ctx context.Context, fingerprints []string) (map[string]*model.TicketRef, error)
 }

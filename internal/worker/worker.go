@@ -134,7 +134,8 @@ func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, er
 				Reason: fmt.Sprintf("operations budget of %d reached; left for the next run", budget)})
 			continue
 		}
-		a := w.reconcile(ctx, mode, st, run, f, j, now, known[fp], pre)
+		ref, looked := known[fp]
+		a := w.reconcile(ctx, mode, st, run, f, j, now, ref, looked, pre)
 		delete(known, fp) // a second firing on the ticket looks it up afresh
 		if a.Kind != tracker.ActionNone && a.Kind != tracker.ActionDeferred {
 			ops += a.ops
@@ -335,7 +336,9 @@ type outcome struct {
 }
 
 // prefetch looks every firing's ticket up in one go when the target can
-// (BatchFinder). A failure only costs the searches it would have saved.
+// (BatchFinder): every fingerprint it holds was looked up, with nil for
+// one that has no ticket. A failure only costs the searches it would have
+// saved (nil: each is looked up with Find).
 func (w *Worker) prefetch(ctx context.Context, firings []Firing) map[string]*model.TicketRef {
 	bf, ok := w.Target.(tracker.BatchFinder)
 	if !ok || len(firings) < 2 {
@@ -352,15 +355,20 @@ func (w *Worker) prefetch(ctx context.Context, firings []Firing) map[string]*mod
 		w.Log.Warn().Err(err).Msg("could not look the tickets up in one go; looking them up one by one")
 		return nil
 	}
-	return found
+	known := make(map[string]*model.TicketRef, len(fps))
+	for _, fp := range fps {
+		known[fp] = found[fp]
+	}
+	return known
 }
 
 // reconcile makes the target hold the ticket a firing asks for, exactly
 // once. It gathers the situation (ledger, draft, the ticket found by
-// fingerprint; known is what a batch lookup found), asks Decide what to do
+// fingerprint; when looked, known is what the batch lookup answered for it,
+// nil for no ticket), asks Decide what to do
 // and, in a run, performs the ops; a plan reports them without a write.
 // pre is the draft made ahead of the loop, used when its request is the same.
-func (w *Worker) reconcile(ctx context.Context, mode tracker.Mode, st tracker.Store, run RuleRun, f Firing, j Judged, now time.Time, known *model.TicketRef, pre drafted) outcome {
+func (w *Worker) reconcile(ctx context.Context, mode tracker.Mode, st tracker.Store, run RuleRun, f Firing, j Judged, now time.Time, known *model.TicketRef, looked bool, pre drafted) outcome {
 	fp := f.Finding.Fingerprint()
 	x := executor{w: w, st: st, run: run, f: f, j: j, now: now, fp: fp,
 		a:   tracker.Action{Fingerprint: fp, MilestoneKey: j.Milestone.Key, Purpose: f.Finding.Purpose, Rule: f.Finding.Rule, Target: w.Target.Name()},
@@ -382,7 +390,7 @@ func (w *Worker) reconcile(ctx context.Context, mode tracker.Mode, st tracker.St
 	x.a.Title = ticket.Title
 
 	ref := known
-	if ref == nil {
+	if !looked {
 		if ref, err = w.Target.Find(ctx, fp); err != nil {
 			return x.fail(tracker.ActionCreate, fmt.Errorf("looking for the existing ticket: %w", err))
 		}
