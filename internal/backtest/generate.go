@@ -47,6 +47,11 @@ type GenParams struct {
 	// is the pace those issues need over the planned working days, times
 	// PlanBias and the PlanSlack factor as above; drift and interruptions
 	// as above; scope growth (GrowthMax) is not drawn: the filings are it.
+	// Filing stops before the due date (a freeze): filed to its last day, a
+	// milestone is on time only if that day's issue is closed the same day.
+	// Such a milestone is truly on track when it finished by its due date
+	// (Missed false): the team's pace, as it turned out, covered the
+	// filings and the remaining work.
 	Filed      bool
 	FiledUntil float64
 }

@@ -337,6 +337,15 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		// date, and stops there.
 		in.growth = f.Explanation.GrowthPerDone
 		in.growthSteps = float64(dueSteps)
+		// Days on which the team finished everything open show what was
+		// filed, not what it could have closed: the simulation fills them
+		// in (see ranout.go).
+		out := ranOut(items, &s, winStart, today, len(samples))
+		if pace, n := capacitySamples(samples, out); n > 0 {
+			in.ranOut = out
+			note("the team finished everything open on %d of the %d days: those days' completions are a lower bound of its pace, filled in from the days with work left over (%.2f a working day instead of %.2f)",
+				n, len(samples), mean(pace), f.PaceObserved)
+		}
 		bound := ""
 		if g > MaxGrowthPerDone {
 			bound = fmt.Sprintf(" (observed %.2f, bounded at %.0f)", g, MaxGrowthPerDone)
@@ -606,6 +615,14 @@ func burndown(items []item, startDay, commitDay, today int64) []model.BurndownPo
 			RemainingPoints: round(cur.scopeP-cur.doneP, 3), Added: d[i].added, Removed: d[i].removed}
 	}
 	return out
+}
+
+func mean(xs []int32) float64 {
+	var sum int
+	for _, v := range xs {
+		sum += int(v)
+	}
+	return float64(sum) / float64(len(xs))
 }
 
 func round(x float64, places int) float64 {

@@ -193,3 +193,75 @@ func TestCommitmentGrowthDiverging(t *testing.T) {
 		})
 	}
 }
+
+// keepingUp is a GitHub-shaped milestone created on Sunday 1 March 2026:
+// one issue filed each calendar day at 08:00, and a team that can close two
+// issues a working day (at 17:00, oldest first). It keeps up: every working
+// day but Monday (three issues filed since Friday) it closes everything
+// open, so its completions show the filings, not its pace.
+func keepingUp(now, due time.Time) model.Milestone {
+	created := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	m := model.Milestone{Key: "github:acme/web#9", Kind: model.KindMilestone, Start: created, StartBasis: model.StartCreated, Due: due}
+	next := 0
+	for day := created; day.Before(now); day = day.AddDate(0, 0, 1) {
+		filed := day // 08:00
+		if !filed.After(now) {
+			m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("#%d", len(m.Items)+1), Created: filed, JoinedAt: filed,
+				JoinedKnown: true, Status: model.StatusTodo})
+		}
+		closeAt := day.Add(9 * time.Hour) // 17:00
+		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday || closeAt.After(now) {
+			continue
+		}
+		for k := 0; k < 2 && next < len(m.Items); k++ {
+			w := &m.Items[next]
+			w.Started, w.Closed, w.Status = closeAt.Add(-2*time.Hour), closeAt, model.StatusDone
+			next++
+		}
+	}
+	return m
+}
+
+// The team keeps up with the filings: on 25 of the 30 days it finished
+// everything open, so those days' counts (1 or 2) are lower bounds of its
+// pace; the five Mondays, with work left over, closed 2. Filled in, every
+// day is 2 (the product-limit estimate above 1 puts all its mass on 2).
+// Remaining: the 3 issues filed since Friday; growth 40 added / 41 done
+// over the window × 1.37 a day × 15 working days to Friday 1 May ≈ 20 more:
+// 23 items at 2 a day is 12 working days, Tuesday 28 April. Resampling the
+// counts as they are (1.37 a day) would put it at 17 working days, after
+// the due date.
+func TestKeepingUpWithFilingsIsOnTime(t *testing.T) {
+	now := time.Date(2026, 4, 13, 12, 0, 0, 0, time.UTC) // Monday
+	due := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)   // Friday, 15 working days from today
+	f := forecast.Compute(keepingUp(now, due), now, forecast.Options{})
+	wantStatus(t, f, model.ForecastOK)
+	eq(t, "remaining", f.RemainingItems, 3)
+	eq(t, "observed pace", f.PaceObserved, 1.367)
+	eq(t, "added in window", f.AddedInWindow, 40)
+	eq(t, "done in window", f.DoneInWindow, 41)
+	wantNote(t, f, "the team finished everything open on 25 of the 30 days: those days' completions are a lower bound of its pace, filled in from the days with work left over (2.00 a working day instead of 1.37)")
+	if f.P85.IsZero() || f.P85.After(due) || f.P85.Before(time.Date(2026, 4, 27, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("P85 %s, want on or before the due date %s, about Tuesday 28 April", f.P85.Format(time.DateOnly), due.Format(time.DateOnly))
+	}
+	if f.ProbOnTime < 0.85 {
+		t.Errorf("P(on time) %.2f, want at least 0.85", f.ProbOnTime)
+	}
+	// A team that falls behind the filings leaves work over every day:
+	// nothing is filled in and the forecast stays late.
+	m := keepingUp(now, due)
+	for i := range m.Items {
+		if i%3 == 0 && !m.Items[i].Closed.IsZero() {
+			m.Items[i].Started, m.Items[i].Closed, m.Items[i].Status = time.Time{}, time.Time{}, model.StatusTodo
+		}
+	}
+	g := forecast.Compute(m, now, forecast.Options{})
+	for _, a := range g.Explanation.Assumptions {
+		if strings.Contains(a, "finished everything open") {
+			t.Errorf("a team falling behind never ran out of work, but: %q", a)
+		}
+	}
+	if !g.P85.After(due) {
+		t.Errorf("falling behind: P85 %s, want after the due date", g.P85.Format(time.DateOnly))
+	}
+}

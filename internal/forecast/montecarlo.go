@@ -193,6 +193,10 @@ type simInput struct {
 	// per item done until the due date; growthSteps is the working days
 	// left before it).
 	growth, growthSteps float64
+	// ranOut, when set, marks the observed days on which the team finished
+	// everything open: their completions are filled in per resampled
+	// history (capacitySamples) before the trials draw from it.
+	ranOut []bool
 }
 
 // simResult holds histograms, never per-trial data.
@@ -426,11 +430,22 @@ func (r *resamples) apply(k int, src, dst []int32) {
 	}
 }
 
+// applyBool is apply for per-day flags.
+func (r *resamples) applyBool(k int, src, dst []bool) {
+	for i, j := range r.idx[k*r.n : (k+1)*r.n] {
+		dst[i] = src[j]
+	}
+}
+
 // simulateBagged runs the simulation over every resampled history, sharing
 // the trials among them, and pools the outcomes.
 func simulateBagged(in simInput, r *resamples) simResult {
 	res := simResult{finish: make([]int32, in.maxSteps+1)}
 	net := make([]int32, len(in.net))
+	var out []bool
+	if in.ranOut != nil {
+		out = make([]bool, len(in.ranOut))
+	}
 	var t tables
 	left := in.trials
 	for k := 0; k < r.count(); k++ {
@@ -438,11 +453,14 @@ func simulateBagged(in simInput, r *resamples) simResult {
 		sub := in
 		sub.net = net
 		if in.growth > 0 {
-			var sum int
-			for _, v := range net {
-				sum += int(v)
-			}
-			sub.remaining += int(math.Round(in.growth * float64(sum) / float64(len(net)) * in.growthSteps))
+			sub.remaining += int(math.Round(in.growth * mean(net) * in.growthSteps))
+		}
+		if in.ranOut != nil {
+			// Filled in per resampled history, from its own days, so the
+			// uncertainty of the filling-in is carried too. Growth above
+			// is per item done as observed, not as filled in.
+			r.applyBool(k, in.ranOut, out)
+			sub.net, _ = capacitySamples(net, out)
 		}
 		sub.trials = left / (r.count() - k)
 		left -= sub.trials
