@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -28,6 +27,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/forewarn/forewarn/internal/testserver/fault"
 )
 
 // Repo is a repository held by the fake.
@@ -84,53 +85,38 @@ type Event struct {
 	CreatedAt time.Time
 }
 
-// FaultKind is a way for the fake to misbehave.
-type FaultKind int
+// FaultKind and Fault are the fault kit's (internal/testserver/fault),
+// shared with the Jira fake; the constants name the kinds this fake
+// serves. Status, Secondary, TooMany and Exhaust are answered in GitHub's
+// words here; the kit does the rest on the wire.
+type (
+	FaultKind = fault.Kind
+	Fault     = fault.Fault
+)
 
 const (
 	// FaultStatus answers Status (e.g. 502) with a small JSON body.
-	FaultStatus FaultKind = iota + 1
+	FaultStatus = fault.Status
 	// FaultSecondary answers 403 "secondary rate limit" with Retry-After.
-	FaultSecondary
+	FaultSecondary = fault.Secondary
 	// FaultTooMany answers 429 with Retry-After.
-	FaultTooMany
+	FaultTooMany = fault.TooMany
 	// FaultExhaust spends the primary budget: this and later requests get
 	// 403 with X-RateLimit-Remaining: 0 until RetryAfter has passed.
-	FaultExhaust
+	FaultExhaust = fault.Exhaust
 	// FaultMalformed acts on the request, then answers 200 with broken JSON.
-	FaultMalformed
+	FaultMalformed = fault.Malformed
 	// FaultTruncated acts, then sends half the body and closes the connection.
-	FaultTruncated
+	FaultTruncated = fault.Truncated
 	// FaultReset closes the connection without acting or answering.
-	FaultReset
-	// FaultSlow waits Delay before acting and answering normally.
-	FaultSlow
+	FaultReset = fault.Reset
+	// FaultSlow waits Delay before acting and answering normally (the whole
+	// Delay, even when the client has gone).
+	FaultSlow = fault.Slow
 	// FaultLoseResponse acts on the request (e.g. creates the issue), then
 	// closes the connection without answering.
-	FaultLoseResponse
+	FaultLoseResponse = fault.LoseResponse
 )
-
-func (k FaultKind) String() string {
-	return [...]string{"", "status", "secondary-limit", "too-many-requests", "primary-exhausted",
-		"malformed-json", "truncated", "connection-reset", "slow", "lose-response"}[k]
-}
-
-// Fault is a scripted misbehaviour. It applies to requests matching Method
-// and Route (empty matches any; Route is a template such as
-// "/repos/{owner}/{repo}/issues"), lets Skip matching requests through
-// first, then hits the next Times of them (default 1; -1 for all).
-type Fault struct {
-	Method     string
-	Route      string
-	Kind       FaultKind
-	Status     int
-	RetryAfter time.Duration
-	Delay      time.Duration
-	Skip       int
-	Times      int
-	hits       int
-	seen       int
-}
 
 // Request is one request as the fake saw it.
 type Request struct {
@@ -165,7 +151,7 @@ type Server struct {
 	remaining int
 	reset     time.Time
 	window    time.Duration
-	faults    []*Fault
+	faults    fault.Script
 	log       []Request
 	nextID    int64
 	appID     int64
@@ -184,6 +170,7 @@ func New(tokens ...string) *Server {
 	}
 	s.remaining = s.limit
 	s.reset = s.now().Add(s.window)
+	s.faults.Patient = true // a slow GitHub acts whether or not the client waited
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -206,21 +193,10 @@ func (s *Server) SetRateLimit(limit, remaining int, resetIn time.Duration) {
 }
 
 // Inject adds a fault.
-func (s *Server) Inject(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f.Times == 0 {
-		f.Times = 1
-	}
-	s.faults = append(s.faults, &f)
-}
+func (s *Server) Inject(f Fault) { s.faults.Inject(f) }
 
 // ClearFaults removes every pending fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 // AddRepo adds (or returns) a repository.
 func (s *Server) AddRepo(fullName string, topics ...string) *Repo {
@@ -409,19 +385,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		rec.Body, rec.ContentType = body, r.Header.Get("Content-Type")
 	}
 
-	s.mu.Lock()
-	f := s.fault(r.Method, route)
-	s.mu.Unlock()
+	f := s.faults.Next(r.Method, route)
 	if f != nil {
 		rec.Fault = f.Kind.String()
-		switch f.Kind {
-		case FaultReset:
-			s.record(rec)
-			drop(w)
-			return
-		case FaultSlow:
-			time.Sleep(f.Delay)
-		}
+	}
+	if s.faults.Before(w, r, f, func() { s.record(rec) }) {
+		return
 	}
 
 	s.mu.Lock()
@@ -432,83 +401,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.setRateHeaders(a.header)
 	s.mu.Unlock()
 
-	if f != nil {
-		switch f.Kind {
-		case FaultLoseResponse:
-			rec.Status = 0
-			s.record(rec)
-			drop(w)
-			return
-		case FaultMalformed:
-			a.body = append(a.body[:len(a.body)/2:len(a.body)/2], []byte(`,{"trailing`)...)
-			if a.status >= 300 {
-				a.status = 200
-			}
-		case FaultTruncated:
-			s.record(rec)
-			for k, v := range a.header {
-				w.Header()[k] = v
-			}
-			w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
-			w.WriteHeader(a.status)
-			w.Write(a.body[:len(a.body)/2])
-			if fl, ok := w.(http.Flusher); ok {
-				fl.Flush()
-			}
-			drop(w)
-			return
-		}
-	}
-	s.record(rec)
-	for k, v := range a.header {
-		w.Header()[k] = v
-	}
 	if a.body != nil {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		a.header.Set("Content-Type", "application/json; charset=utf-8")
 	}
-	w.WriteHeader(a.status)
-	w.Write(a.body)
+	fault.Respond(w, f, a.status, a.header, a.body, func(status int) {
+		rec.Status = status
+		s.record(rec)
+	})
 }
 
 func (s *Server) record(r Request) {
 	s.mu.Lock()
 	s.log = append(s.log, r)
 	s.mu.Unlock()
-}
-
-// drop closes the connection abruptly (RST), answering nothing more.
-func drop(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic("fake github: cannot hijack")
-	}
-	c, _, err := hj.Hijack()
-	if err != nil {
-		return
-	}
-	if tc, ok := c.(*net.TCPConn); ok {
-		tc.SetLinger(0)
-	}
-	c.Close()
-}
-
-// fault returns the fault that applies to this request, if any.
-func (s *Server) fault(method, route string) *Fault {
-	for _, f := range s.faults {
-		if f.Method != "" && f.Method != method || f.Route != "" && f.Route != route {
-			continue
-		}
-		if f.Times >= 0 && f.hits >= f.Times {
-			continue
-		}
-		f.seen++
-		if f.seen <= f.Skip {
-			continue
-		}
-		f.hits++
-		return f
-	}
-	return nil
 }
 
 func (s *Server) setRateHeaders(h http.Header) {

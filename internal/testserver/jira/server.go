@@ -14,7 +14,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -24,6 +23,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/forewarn/forewarn/internal/testserver/fault"
 )
 
 // Field ids of the custom fields, per deployment (they differ between
@@ -111,46 +112,33 @@ type Issue struct {
 	History     []Change
 }
 
-// FaultKind is a way for the fake to misbehave.
-type FaultKind int
+// FaultKind and Fault are the fault kit's (internal/testserver/fault),
+// shared with the GitHub fake; the constants name the kinds this fake
+// serves. Status and TooMany are answered in Jira's words here; the kit
+// does the rest on the wire.
+type (
+	FaultKind = fault.Kind
+	Fault     = fault.Fault
+)
 
 const (
 	// FaultStatus answers Status (e.g. 502) with Jira's error body, not acting.
-	FaultStatus FaultKind = iota + 1
+	FaultStatus = fault.Status
 	// FaultTooMany answers 429 with Retry-After (RetryAfter, whole seconds).
-	FaultTooMany
+	FaultTooMany = fault.TooMany
 	// FaultMalformed acts, then answers 200 with broken JSON.
-	FaultMalformed
+	FaultMalformed = fault.Malformed
 	// FaultTruncated acts, then sends half the body and closes the connection.
-	FaultTruncated
+	FaultTruncated = fault.Truncated
 	// FaultReset closes the connection without acting or answering.
-	FaultReset
-	// FaultSlow waits Delay before acting and answering normally.
-	FaultSlow
+	FaultReset = fault.Reset
+	// FaultSlow waits Delay (or until the client gives up) before acting and
+	// answering normally.
+	FaultSlow = fault.Slow
 	// FaultLoseResponse acts (e.g. creates the issue), then closes the
 	// connection without answering.
-	FaultLoseResponse
+	FaultLoseResponse = fault.LoseResponse
 )
-
-func (k FaultKind) String() string {
-	return [...]string{"", "status", "too-many-requests", "malformed-json", "truncated", "connection-reset", "slow", "lose-response"}[k]
-}
-
-// Fault is a scripted misbehaviour. It applies to requests matching Method
-// and Route (empty matches any; Route is a template such as
-// "/rest/api/2/issue/{key}"), lets Skip matching requests through first,
-// then hits the next Times of them (default 1; -1 for all).
-type Fault struct {
-	Method     string
-	Route      string
-	Kind       FaultKind
-	Status     int
-	RetryAfter time.Duration
-	Delay      time.Duration
-	Skip       int
-	Times      int
-	hits, seen int
-}
 
 // Request is one request as the fake saw it.
 type Request struct {
@@ -192,7 +180,7 @@ type Server struct {
 	// byProject holds each project's issues in creation order, so a query
 	// restricted to projects (the target's lookups) scans only theirs.
 	byProject map[string][]*Issue
-	faults    []*Fault
+	faults    fault.Script
 	log       []Request
 	nextID    int
 	nextAtt   int
@@ -353,21 +341,10 @@ func (s *Server) Issues(project string) []Issue {
 }
 
 // Inject adds a scripted fault.
-func (s *Server) Inject(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f.Times == 0 {
-		f.Times = 1
-	}
-	s.faults = append(s.faults, &f)
-}
+func (s *Server) Inject(f Fault) { s.faults.Inject(f) }
 
 // ClearFaults removes every fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 // Requests returns the request log.
 func (s *Server) Requests() []Request {
@@ -511,21 +488,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.counters[r.Method+" "+route]++
-	f := s.fault(r.Method, route)
 	s.mu.Unlock()
+	f := s.faults.Next(r.Method, route)
 	if f != nil {
 		rec.Fault = f.Kind.String()
-		switch f.Kind {
-		case FaultReset:
-			s.record(rec)
-			drop(w)
-			return
-		case FaultSlow:
-			select {
-			case <-time.After(f.Delay):
-			case <-r.Context().Done():
-			}
-		}
+	}
+	if s.faults.Before(w, r, f, func() { s.record(rec) }) {
+		return
 	}
 
 	var a answer
@@ -543,81 +512,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		a = s.route(r, route, param, body)
 		s.mu.Unlock()
 	}
-	rec.Status = a.status
-
-	if f != nil {
-		switch f.Kind {
-		case FaultLoseResponse:
-			rec.Status = 0
-			s.record(rec)
-			drop(w)
-			return
-		case FaultMalformed:
-			a.body = append(a.body[:len(a.body)/2:len(a.body)/2], []byte(`,{"trailing`)...)
-			if a.status >= 300 {
-				a.status = 200
-			}
-		case FaultTruncated:
-			s.record(rec)
-			for k, v := range a.header {
-				w.Header()[k] = v
-			}
-			w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
-			w.WriteHeader(a.status)
-			w.Write(a.body[:len(a.body)/2])
-			if fl, ok := w.(http.Flusher); ok {
-				fl.Flush()
-			}
-			drop(w)
-			return
-		}
-	}
-	s.record(rec)
-	for k, v := range a.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(a.status)
-	w.Write(a.body)
+	fault.Respond(w, f, a.status, a.header, a.body, func(status int) {
+		rec.Status = status
+		s.record(rec)
+	})
 }
 
 func (s *Server) record(r Request) {
 	s.mu.Lock()
 	s.log = append(s.log, r)
 	s.mu.Unlock()
-}
-
-// drop closes the connection abruptly (RST), answering nothing more.
-func drop(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic("fake jira: cannot hijack")
-	}
-	c, _, err := hj.Hijack()
-	if err != nil {
-		return
-	}
-	if tc, ok := c.(*net.TCPConn); ok {
-		tc.SetLinger(0)
-	}
-	c.Close()
-}
-
-func (s *Server) fault(method, route string) *Fault {
-	for _, f := range s.faults {
-		if f.Method != "" && f.Method != method || f.Route != "" && f.Route != route {
-			continue
-		}
-		if f.Times >= 0 && f.hits >= f.Times {
-			continue
-		}
-		f.seen++
-		if f.seen <= f.Skip {
-			continue
-		}
-		f.hits++
-		return f
-	}
-	return nil
 }
 
 // authorized checks basic auth (Cloud: email + API token) or a bearer PAT
