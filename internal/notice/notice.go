@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/forewarn/forewarn/internal/chart"
@@ -88,7 +87,7 @@ type Request struct {
 type Renderer struct {
 	opts Options
 	// sets[purpose][lang][format]
-	sets map[model.Purpose]map[string]map[model.Format]*template.Template
+	sets map[model.Purpose]map[string]map[model.Format]*tmpl
 	// overridden lists the user templates in use, for diagnostics.
 	overridden []string
 }
@@ -96,9 +95,9 @@ type Renderer struct {
 var purposes = []model.Purpose{model.PurposeClientNotice, model.PurposeProgressUpdate, model.PurposePostMortem}
 var formats = []model.Format{model.FormatMarkdown, model.FormatJiraWiki}
 
-// New parses and validates the built-in templates and any overrides in
-// o.TemplateDir. Problems in user templates come back as a *diag.List naming
-// file:line:col.
+// New parses and validates any overrides in o.TemplateDir (the built-in
+// templates are parsed when first used; see tmpl). Problems in user
+// templates come back as a *diag.List naming file:line:col.
 func New(o Options) (*Renderer, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -109,7 +108,7 @@ func New(o Options) (*Renderer, error) {
 	if o.CheckInDays == 0 {
 		o.CheckInDays = DefaultCheckInDays
 	}
-	r := &Renderer{opts: o, sets: map[model.Purpose]map[string]map[model.Format]*template.Template{}}
+	r := &Renderer{opts: o, sets: map[model.Purpose]map[string]map[model.Format]*tmpl{}}
 	return r, r.load()
 }
 
@@ -141,7 +140,10 @@ func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
 	}
 	fp := fin.Fingerprint()
 	lang := language(req.Client.Locale)
-	t := byLang[lang][f]
+	t, err := byLang[lang][f].get()
+	if err != nil {
+		return model.Ticket{}, fmt.Errorf("rendering the %s %s draft for %s: %w", lang, p, req.Milestone.Key, err)
+	}
 
 	v := r.view(req, f, Escape)
 	var body bytes.Buffer

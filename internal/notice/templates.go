@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/forewarn/forewarn/internal/diag"
@@ -113,17 +114,48 @@ type file struct {
 
 var tmplName = regexp.MustCompile(`^(client-notice|progress-update|post-mortem)\.([a-z]{2})\.tmpl$`)
 
-func (r *Renderer) load() error {
+// builtins are the built-in template sources, one per purpose and language.
+func builtins() ([]file, error) {
 	var files []file
 	for _, p := range purposes {
 		for _, lang := range languages {
 			name := fmt.Sprintf("%s.%s.tmpl", p, lang)
 			b, err := builtin.ReadFile("templates/" + name)
 			if err != nil {
-				return fmt.Errorf("built-in template %s: %w", name, err)
+				return nil, fmt.Errorf("built-in template %s: %w", name, err)
 			}
 			files = append(files, file{name: "templates/" + name, purpose: p, lang: lang, text: string(b)})
 		}
+	}
+	return files, nil
+}
+
+// tmpl is one template of a purpose, language and format. A user template
+// is parsed and checked at load, so its mistakes stop the load at their
+// file:line:col; a built-in one is parsed when a draft first needs it (a
+// run uses one or two of the twelve) and not checked at load: the tests
+// check every one (TestBuiltinTemplatesPassTheLoadCheck).
+type tmpl struct {
+	once sync.Once
+	fl   file
+	f    model.Format
+	t    *template.Template
+	err  error
+}
+
+func (x *tmpl) get() (*template.Template, error) {
+	x.once.Do(func() {
+		if x.t == nil {
+			x.t, x.err = parse(x.fl, x.f)
+		}
+	})
+	return x.t, x.err
+}
+
+func (r *Renderer) load() error {
+	files, err := builtins()
+	if err != nil {
+		return err
 	}
 	l := &diag.List{}
 	if r.opts.TemplateDir != "" {
@@ -161,22 +193,26 @@ func (r *Renderer) load() error {
 	}
 	for _, fl := range files {
 		for _, f := range formats {
-			t, err := parse(fl, f)
-			if err != nil {
-				addTemplateError(l, fl.name, err)
-				break
-			}
-			if err := check(t, fl, f); err != nil {
-				addTemplateError(l, fl.name, err)
-				break
+			x := &tmpl{fl: fl, f: f}
+			if fl.user {
+				t, err := parse(fl, f)
+				if err != nil {
+					addTemplateError(l, fl.name, err)
+					break
+				}
+				if err := check(t, fl, f); err != nil {
+					addTemplateError(l, fl.name, err)
+					break
+				}
+				x.t = t
 			}
 			if r.sets[fl.purpose] == nil {
-				r.sets[fl.purpose] = map[string]map[model.Format]*template.Template{}
+				r.sets[fl.purpose] = map[string]map[model.Format]*tmpl{}
 			}
 			if r.sets[fl.purpose][fl.lang] == nil {
-				r.sets[fl.purpose][fl.lang] = map[model.Format]*template.Template{}
+				r.sets[fl.purpose][fl.lang] = map[model.Format]*tmpl{}
 			}
-			r.sets[fl.purpose][fl.lang][f] = t
+			r.sets[fl.purpose][fl.lang][f] = x
 		}
 	}
 	return l.Err()
