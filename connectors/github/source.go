@@ -127,7 +127,7 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 		return res, s.c.explain(err)
 	}
 
-	var todo []repoMilestone
+	var todo, hist []repoMilestone
 	skippedNoDue := 0
 	for _, repo := range repos {
 		ms, err := s.milestones(ctx, api, repo)
@@ -157,6 +157,7 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 			}
 			todo = append(todo, repoMilestone{repo, m})
 		}
+		hist = append(hist, s.history(repo, ms, now)...)
 	}
 	if skippedNoDue > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%s: %d milestone(s) without a due date skipped", s.name, skippedNoDue))
@@ -233,9 +234,109 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	if ev.own > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%s: %d of forewarn's own ticket(s) carry a milestone; left out of its work items", s.name, ev.own))
 	}
+	res.History, res.Notes = s.readHistory(ctx, api, hist, now, stopErr, res.Notes)
 	sort.SliceStable(res.Milestones, func(i, j int) bool { return res.Milestones[i].Key < res.Milestones[j].Key })
 	s.env.Log.Debug().Int("requests", spent()).Int("milestones", len(res.Milestones)).Msg("github fetch done")
 	return res, nil
+}
+
+// history picks a repository's closed milestones the team's record needs
+// (env.History: the last Count closed within Months months, with a due
+// date) that the run does not read anyway (closed within closed_within:
+// those are judged, and count for the record too).
+func (s *Source) history(repo string, ms []*gh.Milestone, now time.Time) []repoMilestone {
+	n := s.env.History.Count
+	if n <= 0 {
+		return nil
+	}
+	from := now.AddDate(0, -max(s.env.History.Months, 1), 0)
+	var closed []*gh.Milestone
+	for _, m := range ms {
+		if m.GetState() == "closed" && m.DueOn != nil && m.ClosedAt != nil &&
+			!m.ClosedAt.Before(from) && !m.ClosedAt.After(now) {
+			closed = append(closed, m)
+		}
+	}
+	sort.SliceStable(closed, func(i, j int) bool { return closed[i].ClosedAt.After(closed[j].ClosedAt.Time) })
+	var out []repoMilestone
+	for _, m := range closed[:min(n, len(closed))] {
+		if s.closedWithin == 0 || now.Sub(m.ClosedAt.Time) > s.closedWithin {
+			out = append(out, repoMilestone{repo, m})
+		}
+	}
+	return out
+}
+
+// historyEntry is a closed milestone read for the team's record, kept in
+// env.Cache: a closed milestone does not change, so while its listing
+// shows the same updated_at and issue counts it costs no request at all.
+type historyEntry struct {
+	Stamp     string          `json:"stamp"`
+	Milestone model.Milestone `json:"milestone"`
+}
+
+func historyStamp(m *gh.Milestone) string {
+	return fmt.Sprintf("%s|%d|%d|%s", m.GetUpdatedAt().UTC().Format(time.RFC3339Nano), m.GetOpenIssues(), m.GetClosedIssues(),
+		m.GetClosedAt().UTC().Format(time.RFC3339Nano))
+}
+
+// readHistory reads the closed milestones of the team's record: from the
+// cache when unchanged, else their issues (no events lookups: an issue
+// counts as joined when it was created, or when the milestone was). What
+// cannot be read (the budget is spent, an error; stopped: why the run's
+// reads stopped already) is left out of the record and noted; it never
+// fails the run.
+func (s *Source) readHistory(ctx context.Context, api *gh.Client, hist []repoMilestone, now time.Time, stopped error, notes []string) ([]model.Milestone, []string) {
+	var out []model.Milestone
+	unread := 0
+	why := stopped
+	for _, rm := range hist {
+		key := "github:history:v1:" + s.name + ":" + rm.key()
+		stamp := historyStamp(rm.m)
+		if s.env.Cache != nil {
+			if e, ok := s.env.Cache.Get(key); ok {
+				var h historyEntry
+				if json.Unmarshal(e.Body, &h) == nil && h.Stamp == stamp {
+					out = append(out, h.Milestone)
+					continue
+				}
+			}
+		}
+		if why != nil {
+			unread++
+			continue
+		}
+		if err := s.overBudget(); err != nil {
+			why, unread = err, unread+1
+			continue
+		}
+		// A budget of no event lookups: the events are not read.
+		ev := &eventBudget{memo: map[string]joinMemo{}, next: map[string]joinMemo{}, done: map[string]bool{}}
+		m, err := s.milestone(ctx, api, rm, ev, now)
+		if err != nil {
+			err = s.c.explain(err)
+			var ae *AuthError
+			var le *LimitError
+			if errors.As(err, &ae) || errors.As(err, &le) || errors.Is(err, ErrBudget) || ctx.Err() != nil {
+				why = err
+			} else {
+				notes = append(notes, fmt.Sprintf("%s: %s (closed, for the team's record) not read: %v", s.name, rm.key(), err))
+			}
+			unread++
+			continue
+		}
+		out = append(out, m)
+		if s.env.Cache != nil {
+			if b, err := json.Marshal(historyEntry{Stamp: stamp, Milestone: m}); err == nil {
+				s.env.Cache.Put(key, connectors.CacheEntry{Body: b})
+			}
+		}
+	}
+	if why != nil {
+		notes = append(notes, fmt.Sprintf("%s: %d closed milestone(s) of the team's record left unread: %v", s.name, unread, why))
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, notes
 }
 
 // repos lists the configured repositories, or the org's carrying the topic.

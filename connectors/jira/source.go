@@ -65,6 +65,9 @@ type milestone struct {
 	project string // versions: the project key
 	version string // version id
 	sprint  int64  // sprint id
+	// history: closed before the lookback, read only for the team's
+	// record (env.History); never judged, no changelog lookups.
+	history bool
 }
 
 // Fetch implements tracker.Source.
@@ -134,7 +137,7 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 		res.Notes = append(res.Notes, fmt.Sprintf("jira %s: %d of forewarn's own ticket(s) carry a version or sprint; left out of its work items", s.name, own))
 	}
 	idx := index(snap)
-	budgetNote := s.changelogs(ctx, cloud, ms, idx, failed)
+	budgetNote := s.changelogs(ctx, cloud, slices.DeleteFunc(slices.Clone(ms), func(m *milestone) bool { return m.history }), idx, failed)
 	if budgetNote != "" {
 		res.Notes = append(res.Notes, budgetNote)
 	}
@@ -147,9 +150,14 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 			return res, err
 		}
 	}
+	unread := 0
 	for _, m := range ms {
 		key := m.m.Key
 		if e, ok := failed[key]; ok {
+			if m.history {
+				unread++ // left out of the record, never a failure
+				continue
+			}
 			res.Failed = append(res.Failed, tracker.MilestoneFailure{Key: key, Title: m.m.Title, Err: e})
 			continue
 		}
@@ -165,7 +173,14 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 				m.m.Container = p // else its board
 			}
 		}
+		if m.history {
+			res.History = append(res.History, m.m)
+			continue
+		}
 		res.Milestones = append(res.Milestones, m.m)
+	}
+	if unread > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("jira %s: %d closed milestone(s) of the team's record left unread (their issues could not be searched)", s.name, unread))
 	}
 	if full {
 		res.Notes = append(res.Notes, fmt.Sprintf("jira %s: full sync of %d milestones", s.name, len(ms)))
@@ -290,16 +305,20 @@ func (s *Source) versions(ctx context.Context, project string, now time.Time, lo
 			if st, ok := parseDate(v.StartDate); ok {
 				m.Start = st
 			}
+			hist := false
 			if v.Released {
 				if lookback == 0 || now.Sub(due) > lookback {
-					continue
+					if !s.inHistory(now, due) {
+						continue
+					}
+					hist = true
 				}
 				m.State, m.ClosedAt = model.StateClosed, due
 			}
-			out = append(out, &milestone{m: m, project: project, version: v.ID})
+			out = append(out, &milestone{m: m, project: project, version: v.ID, history: hist})
 		}
 		if page.IsLast || len(page.Values) == 0 || (page.Total > 0 && page.StartAt+len(page.Values) >= page.Total) {
-			return out, nil
+			return s.lastClosed(out), nil
 		}
 		start = page.StartAt + len(page.Values)
 	}
@@ -347,24 +366,53 @@ func (s *Source) sprints(ctx context.Context, board int, now time.Time, lookback
 			if st, ok := parseDateTime(sp.StartDate); ok {
 				m.Start = st.UTC()
 			}
+			hist := false
 			if strings.EqualFold(sp.State, "closed") {
 				done, ok := parseDateTime(sp.CompleteDate)
 				if !ok {
 					done = end
 				}
 				if lookback == 0 || now.Sub(done) > lookback {
-					continue
+					if !s.inHistory(now, done) {
+						continue
+					}
+					hist = true
 				}
 				m.State, m.ClosedAt = model.StateClosed, done.UTC()
 			}
 			seen[sp.ID] = true
-			out = append(out, &milestone{m: m, sprint: sp.ID})
+			out = append(out, &milestone{m: m, sprint: sp.ID, history: hist})
 		}
 		if page.IsLast || len(page.Values) == 0 || (page.Total > 0 && page.StartAt+len(page.Values) >= page.Total) {
-			return out, nil
+			return s.lastClosed(out), nil
 		}
 		start = page.StartAt + len(page.Values)
 	}
+}
+
+// inHistory reports whether a milestone closed at t, before the lookback,
+// falls in the window of the team's record (env.History).
+func (s *Source) inHistory(now, t time.Time) bool {
+	h := s.env.History
+	return h.Count > 0 && !t.After(now) && !t.Before(now.AddDate(0, -max(h.Months, 1), 0))
+}
+
+// lastClosed keeps, of a project's versions or a board's sprints, the
+// history ones among the last env.History.Count closed (those closed within
+// the lookback are read and judged anyway, and count for the record too).
+func (s *Source) lastClosed(ms []*milestone) []*milestone {
+	var closed []*milestone
+	for _, m := range ms {
+		if m.m.State == model.StateClosed {
+			closed = append(closed, m)
+		}
+	}
+	slices.SortStableFunc(closed, func(a, b *milestone) int { return b.m.ClosedAt.Compare(a.m.ClosedAt) })
+	keep := map[*milestone]bool{}
+	for _, m := range closed[:min(max(s.env.History.Count, 0), len(closed))] {
+		keep[m] = true
+	}
+	return slices.DeleteFunc(ms, func(m *milestone) bool { return m.history && !keep[m] })
 }
 
 func (s *Source) client(project string) string {
@@ -547,11 +595,18 @@ func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []
 	// Milestones the snapshot has not read in full yet (new versions and
 	// sprints, a project or board just configured) are read in full even
 	// in an incremental sync.
+	// A closed milestone read for the team's record does not change: once
+	// read, a full sync does not read it again and keeps its issues (an
+	// incremental one still sees its issues that changed).
 	var known, fresh []*milestone
+	keepTags := map[string]bool{}
 	for _, m := range ms {
-		if !full && snap.Known[m.m.Key] {
+		switch {
+		case full && m.history && snap.Known[m.m.Key]:
+			keepTags[m.tag()] = true
+		case !full && snap.Known[m.m.Key]:
 			known = append(known, m)
-		} else {
+		default:
 			fresh = append(fresh, m)
 		}
 	}
@@ -627,9 +682,10 @@ func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []
 		}
 	}
 	if full && len(failed) == 0 {
-		// A full read is the truth: forget issues it did not see.
-		for k := range snap.Items {
-			if !seen[k] {
+		// A full read is the truth: forget issues it did not see (but
+		// those of the record's closed milestones, read incrementally).
+		for k, r := range snap.Items {
+			if !seen[k] && !r.inAny(keepTags) {
 				delete(snap.Items, k)
 			}
 		}
@@ -644,6 +700,24 @@ func (s *Source) readIssues(ctx context.Context, cloud bool, ids fieldIDs, ms []
 		}
 	}
 	return failed, len(own), nil
+}
+
+// inAny reports whether the issue is in a milestone of tags.
+func (r *record) inAny(tags map[string]bool) bool {
+	if len(tags) == 0 {
+		return false
+	}
+	for _, v := range r.Versions {
+		if tags["v:"+v] {
+			return true
+		}
+	}
+	for _, sp := range r.Sprints {
+		if tags["s:"+strconv.FormatInt(sp, 10)] {
+			return true
+		}
+	}
+	return false
 }
 
 // notOwnTicket leaves forewarn's tickets out of a search by their marker.

@@ -16,6 +16,7 @@ import (
 // horizon.
 func diverging(lang string, p model.Purpose) Request {
 	req := fixture(lang, p)
+	req.Milestone.Record = nil // a first milestone: no history
 	f := &req.Forecast
 	f.Status = model.ForecastDiverging
 	f.Reason = "P85 is beyond the 730-day horizon: 11 items remain; over the last 22 working days 12 items were added and 5 done (0.23 done a working day)"

@@ -98,7 +98,9 @@ func fixture(lang string, purpose model.Purpose) Request {
 	now := time.Date(2026, 11, 16, 9, 30, 0, 0, time.UTC)
 	ms := model.Milestone{Source: "github", Key: "github:acme/web#12", Kind: model.KindMilestone,
 		Title: "Webshop relaunch", Container: "acme/web", URL: "https://github.com/acme/web/milestone/12", Client: "northwind",
-		Start: day(10, 5), Due: day(12, 4), State: model.StateOpen, Items: items}
+		Start: day(10, 5), Due: day(12, 4), State: model.StateOpen, Items: items,
+		Record: &model.TeamRecord{Basis: "the last 8 closed milestones of acme/web (closed 5 Jun – 30 Oct 2026)",
+			Milestones: 8, OnTime: 5, DeliveredRatio: 0.912, Slips: []float64{-0.1, -0.05, 0, 0, 0, 0.08, 0.15, 0.4}}}
 	fc := model.Forecast{
 		MilestoneKey: ms.Key, AsOf: now, Status: model.ForecastOK,
 		ScopeItems: 24, DoneItems: 13, RemainingItems: 11, ScopePoints: 91, DonePoints: 47, RemainingPoints: 44,

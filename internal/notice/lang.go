@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
 )
 
 // Languages forewarn writes drafts in. A client's locale ("nl", "nl-BE",
@@ -165,4 +167,48 @@ func nextWorkday(d time.Time) time.Time {
 		return d.AddDate(0, 0, 1)
 	}
 	return d
+}
+
+// record says in one line how the team delivered its last closed
+// milestones of the same kind and container, or that there is no such
+// history and the forecast's simulation stands alone.
+func (l locale) record(kind model.Kind, r *model.TeamRecord) string {
+	nl := l.lang == langNL
+	if r == nil || r.Milestones == 0 {
+		if nl {
+			return "Geen historie: de simulatie staat op zichzelf."
+		}
+		return "No history: the simulation stands alone."
+	}
+	one, many := "milestone", "milestones"
+	switch {
+	case kind == model.KindSprint && nl:
+		one, many = "sprint", "sprints"
+	case kind == model.KindSprint:
+		one, many = "sprint", "sprints"
+	case kind == model.KindFixVersion && nl:
+		one, many = "versie", "versies"
+	case kind == model.KindFixVersion:
+		one, many = "version", "versions"
+	case nl:
+		one, many = "mijlpaal", "mijlpalen"
+	}
+	n, k := r.Milestones, r.OnTime
+	switch {
+	case nl && n == 1 && k == 1:
+		return fmt.Sprintf("Op basis van de laatste %s van het team: op tijd opgeleverd.", one)
+	case nl && n == 1:
+		return fmt.Sprintf("Op basis van de laatste %s van het team: niet op tijd opgeleverd.", one)
+	case nl && k == 0:
+		return fmt.Sprintf("Op basis van de laatste %d %s van het team: geen op tijd opgeleverd.", n, many)
+	case nl:
+		return fmt.Sprintf("Op basis van de laatste %d %s van het team: %d op tijd opgeleverd.", n, many, k)
+	case n == 1 && k == 1:
+		return fmt.Sprintf("Based on the team's last %s: delivered on time.", one)
+	case n == 1:
+		return fmt.Sprintf("Based on the team's last %s: not delivered on time.", one)
+	case k == 0:
+		return fmt.Sprintf("Based on the team's last %d %s: none delivered on time.", n, many)
+	}
+	return fmt.Sprintf("Based on the team's last %d %s: %d delivered on time.", n, many, k)
 }

@@ -120,14 +120,18 @@ type View struct {
 	// done over the last DivergeDays working days). No date is proposed.
 	Diverging                              bool
 	DivergeAdded, DivergeDone, DivergeDays int
-	Conf                                   string // "P85"
-	ConfPct                                string // "85%"
-	NewDate                                string // forecast date at Conf
-	NewDateShort                           string
-	DaysLate                               int // new date minus the promised date, in days
-	P50, P85                               string
-	P95                                    string
-	ProbOnTime                             string
+	// Record is one line on the team's own record ("Based on the team's
+	// last 8 sprints: 5 delivered on time"), or that there is none and the
+	// simulation stands alone; in the client's language.
+	Record       string
+	Conf         string // "P85"
+	ConfPct      string // "85%"
+	NewDate      string // forecast date at Conf
+	NewDateShort string
+	DaysLate     int // new date minus the promised date, in days
+	P50, P85     string
+	P95          string
+	ProbOnTime   string
 
 	Scope, Done, Remaining int
 	RemainingPoints        string
@@ -312,6 +316,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		v.Diverging = true
 		v.DivergeAdded, v.DivergeDone, v.DivergeDays = fc.AddedInWindow, fc.DoneInWindow, len(fc.Explanation.Samples)
 	}
+	v.Record = esc(l.record(m.Kind, m.Record), f)
 	v.SecondSlip = len(agreed) > 0 && open && (v.Overdue || (v.HasForecast && newDate.After(promised)))
 	v.sev = req.Finding.Severity
 	if v.SecondSlip {

@@ -19,7 +19,7 @@ func Print(w io.Writer, rep tracker.Report, targetHint string) {
 	fmt.Fprintf(w, "forewarn %s: %d milestone(s) judged, %d not judged\n\n", verb, len(rep.Milestones), len(rep.Failed))
 	if len(rep.Milestones) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "MILESTONE\tDUE\tDONE\tP85\tON TIME\tFINDINGS")
+		fmt.Fprintln(tw, "MILESTONE\tDUE\tDONE\tP85\tON TIME\tRECORD\tFINDINGS")
 		for _, m := range rep.Milestones {
 			f := m.Forecast
 			p85, prob := date(f.P85), fmt.Sprintf("%.0f%%", 100*f.ProbOnTime)
@@ -35,8 +35,8 @@ func Print(w io.Writer, rep tracker.Report, targetHint string) {
 			for _, fd := range m.Findings {
 				names = append(names, fd.Rule)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\t%s\n", m.Milestone.Key, date(m.Milestone.EffectiveDue()),
-				f.DoneItems, f.ScopeItems, p85, prob, orDash(strings.Join(names, ", ")))
+			fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", m.Milestone.Key, date(m.Milestone.EffectiveDue()),
+				f.DoneItems, f.ScopeItems, p85, prob, record(m.Milestone.Record), orDash(strings.Join(names, ", ")))
 		}
 		tw.Flush()
 		fmt.Fprintln(w)
@@ -92,6 +92,15 @@ func Print(w io.Writer, rep tracker.Report, targetHint string) {
 		fmt.Fprintf(w, " Tickets: %s", targetHint)
 	}
 	fmt.Fprintln(w)
+}
+
+// record is the team's record in the table: how many of the earlier
+// closed milestones were on time ("5/8 on time"), "-" without history.
+func record(r *model.TeamRecord) string {
+	if r == nil || r.Milestones == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d/%d on time", r.OnTime, r.Milestones)
 }
 
 func date(t time.Time) string {

@@ -1,0 +1,229 @@
+package cli_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata" // the Pacific zone GitHub dates due_on in, on any machine
+
+	jirac "github.com/forewarn/forewarn/connectors/jira"
+	"github.com/forewarn/forewarn/internal/model"
+	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
+	fakejira "github.com/forewarn/forewarn/internal/testserver/jira"
+	"github.com/forewarn/forewarn/internal/tracker"
+)
+
+// The team's own record through `plan --json`, `plan` and `run` against
+// the fake GitHub: acme/web closed v1.0 on time (5 May), v1.1 with an issue
+// still open (24 June) and v1.2 four days late (26 September, within
+// closed_within, so judged too). v2.0, open and at risk, carries the
+// record of the three, with its basis; v1.0 and v1.1 are read for the
+// record only: never judged, no post-mortem for v1.1's open issue. The
+// client notice drafted for v2.0 says the record in one line.
+func TestTeamRecordAgainstGitHub(t *testing.T) {
+	const token = "ghp_record0000000000000000000000000000"
+	s := fakegh.New(token)
+	defer s.Close()
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	day := func(n int) time.Time { return at.Add(time.Duration(n) * 24 * time.Hour) }
+	pacific, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dueOn := func(n int) time.Time {
+		d := day(n)
+		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, pacific).UTC()
+	}
+	milestone := func(n int, title string, created, due, closed int, done ...int) {
+		m := fakegh.Milestone{Number: n, Title: title, DueOn: dueOn(due), CreatedAt: day(created), UpdatedAt: day(created)}
+		if closed != 0 {
+			m.State, m.ClosedAt, m.UpdatedAt = "closed", day(closed), day(closed)
+		}
+		s.AddMilestone("acme/web", m)
+		for i, d := range done {
+			is := fakegh.Issue{Title: fmt.Sprintf("%s task %d", title, i+1), Milestone: n, CreatedAt: day(created + 1)}
+			if d != 0 {
+				is.State, is.StateReason, is.ClosedAt = "closed", "completed", day(d)
+			}
+			s.AddIssue("acme/web", is)
+		}
+	}
+	milestone(1, "v1.0", -240, -200, -199, -230, -225, -220, -210) // on time
+	milestone(2, "v1.1", -190, -150, -149, -180, -175, -170, 0)    // one issue never done
+	milestone(3, "v1.2", -100, -60, -55, -90, -80, -70, -56)       // the last one late
+	open := []int{-30, -25, -20, -15, -10, -5}
+	for range 24 {
+		open = append(open, 0)
+	}
+	milestone(4, "v2.0", -40, 10, 0, open...)
+
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "forewarn.yaml")
+	if err := os.WriteFile(cfg, []byte(`version: 1
+state: {driver: sqlite, path: state.db}
+forecast: {trials: 2000}
+sources:
+  - name: acme-gh
+    github: {repos: [acme/web], client: acme, base_url: `+s.URL+`}
+target:
+  outbox: {dir: outbox}
+clients: [{id: acme, name: Acme Retail, contact: Dana, owner: Sam, locale: en}]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) string { return map[string]string{"GITHUB_TOKEN": token}[k] }
+	code, out, stderr := forewarnEnv(t, env, "plan", "--config", cfg, "--now", at.Format(time.RFC3339), "--json")
+	if code != 0 {
+		t.Fatalf("plan exit %d\n%s", code, stderr)
+	}
+	rep := report(t, out)
+	judged := map[string]tracker.MilestoneReport{}
+	for _, m := range rep.Milestones {
+		judged[m.Milestone.Title] = m
+	}
+	if len(judged) != 2 || judged["v2.0"].Milestone.Key == "" || judged["v1.2"].Milestone.Key == "" {
+		t.Fatalf("judged %v, want v1.2 and v2.0 only (v1.0 and v1.1 are read for the record)", slices.Collect(keys(judged)))
+	}
+	want := model.TeamRecord{Basis: "the 3 closed milestones of acme/web in the last 12 months (closed 5 May – 26 Sep 2026)",
+		Milestones: 3, OnTime: 1}
+	r := judged["v2.0"].Milestone.Record
+	if r == nil || r.Basis != want.Basis || r.Milestones != want.Milestones || r.OnTime != want.OnTime {
+		t.Fatalf("v2.0's record %+v, want %+v", r, want)
+	}
+	// Hand-checked: v1.0 4/4, v1.1 3/4, v1.2 3/4 by the due date.
+	if r.DeliveredRatio != 0.833 || len(r.Slips) != 2 {
+		t.Errorf("delivered ratio %v (want 0.833), slips %v (want v1.0's and v1.2's; v1.1 never finished)", r.DeliveredRatio, r.Slips)
+	}
+	if !strings.Contains(out, `"record": {`) || !strings.Contains(out, `"basis": "the 3 closed milestones of acme/web`) {
+		t.Errorf("--json does not show the record on the milestone:\n%.2000s", out)
+	}
+	for _, a := range rep.Actions {
+		if a.MilestoneKey != judged["v2.0"].Milestone.Key {
+			t.Errorf("action for %s (%s): only v2.0 is at risk; history is never judged", a.MilestoneKey, a.Purpose)
+		}
+	}
+	// Requests: 1 milestone list + an issue page for each of v1.2 and v2.0
+	// (3 before the record), and one each for v1.0 and v1.1.
+	if got := s.Counted(); got != 5 {
+		t.Errorf("first plan: %d rate-limited requests, want 5:\n%s", got, s.StatsTable())
+	}
+
+	code, out, stderr = forewarnEnv(t, env, "plan", "--config", cfg, "--now", at.Format(time.RFC3339))
+	if code != 0 || !strings.Contains(out, "RECORD") || !strings.Contains(out, "1/3 on time") {
+		t.Errorf("plan table (exit %d) lacks the record column:\n%s%s", code, out, stderr)
+	}
+
+	code, _, stderr = forewarnEnv(t, env, "run", "--config", cfg, "--now", at.Format(time.RFC3339))
+	if code != 0 {
+		t.Fatalf("run exit %d\n%s", code, stderr)
+	}
+	drafts, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.md"))
+	found := false
+	for _, p := range drafts {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "Client notice draft") {
+			found = true
+			if !strings.Contains(string(b), "* Based on the team's last 3 milestones: 1 delivered on time.") {
+				t.Errorf("client notice lacks the record line:\n%s", b)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no client notice drafted for v2.0 among %v", drafts)
+	}
+}
+
+func keys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// Against the fake Jira: board 7's sprints 21 (on time) and 22 (an issue
+// finished two weeks late) closed in June, beyond the 90-day lookback, and
+// are read for the record only; sprint 23 closed in October (judged, on
+// time). The active sprint 24 carries the record of the three.
+func TestTeamRecordAgainstJira(t *testing.T) {
+	const email, token = "pm@example.com", "ATATT-team-record"
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	s := fakejira.New(fakejira.Options{Cloud: true, Email: email, APIToken: token, Now: func() time.Time { return at }})
+	defer s.Close()
+	day := func(n int) time.Time { return at.Add(time.Duration(n) * 24 * time.Hour) }
+	sprint := func(id int64, start, end int, active bool, resolved ...int) {
+		sp := fakejira.Sprint{ID: id, Board: 7, Name: fmt.Sprintf("Sprint %d", id), State: "closed", Start: day(start), End: day(end), Completed: day(end)}
+		if active {
+			sp.State, sp.Completed = "active", time.Time{}
+		}
+		s.AddSprint(sp)
+		for i, r := range resolved {
+			is := fakejira.Issue{Project: "APP", Summary: fmt.Sprintf("Sprint %d task %d", id, i+1), Sprints: []int64{id}, Created: day(start - 1)}
+			if r != 0 {
+				is.Category, is.Resolved, is.Updated = "done", day(r), day(r)
+			}
+			s.AddIssue(is)
+		}
+	}
+	sprint(21, -180, -166, false, -175, -172, -168)
+	sprint(22, -166, -152, false, -160, -155, -140)
+	sprint(23, -40, -26, false, -35, -30, -28)
+	sprint(24, -5, 9, true, -3, -2, 0, 0, 0, 0)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "forewarn.yaml")
+	if err := os.WriteFile(cfg, []byte(`version: 1
+state: {driver: sqlite, path: state.db}
+forecast: {trials: 2000}
+sources:
+  - name: acme-jira
+    jira:
+      base_url: `+s.URL+`
+      deployment: cloud
+      auth: {email_env: FW_JIRA_EMAIL, token_env: FW_JIRA_TOKEN}
+      boards: [7]
+      client: acme
+target:
+  outbox: {dir: outbox}
+clients: [{id: acme, name: Acme Retail}]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) string { return map[string]string{"FW_JIRA_EMAIL": email, "FW_JIRA_TOKEN": token}[k] }
+	code, out, stderr := forewarnEnv(t, env, "plan", "--config", cfg, "--now", at.Format(time.RFC3339), "--json")
+	if code != 0 {
+		t.Fatalf("plan exit %d\n%s", code, stderr)
+	}
+	rep := report(t, out)
+	host := strings.TrimPrefix(s.URL, "http://")
+	var got []string
+	var active *model.Milestone
+	for i, m := range rep.Milestones {
+		got = append(got, m.Milestone.Key)
+		if m.Milestone.Key == jirac.SprintKey(host, 24) {
+			active = &rep.Milestones[i].Milestone
+		}
+	}
+	slices.Sort(got)
+	if want := []string{jirac.SprintKey(host, 23), jirac.SprintKey(host, 24)}; !slices.Equal(got, want) {
+		t.Fatalf("judged %v, want sprints 23 and 24 (21 and 22 only for the record)", got)
+	}
+	r := active.Record
+	if r == nil || r.Basis != "the 3 closed sprints of APP in the last 12 months (closed 7 Jun – 25 Oct 2026)" ||
+		r.Milestones != 3 || r.OnTime != 2 || r.DeliveredRatio != 0.889 {
+		t.Fatalf("sprint 24's record %+v; want 3 sprints, 2 on time, 8/9 delivered, with its basis", r)
+	}
+	for _, a := range rep.Actions {
+		if a.Purpose == model.PurposePostMortem {
+			t.Errorf("post-mortem for %s: sprint 22 is history only, and 23 closed more than 14 days ago on time", a.MilestoneKey)
+		}
+	}
+}

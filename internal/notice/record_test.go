@@ -1,0 +1,35 @@
+package notice
+
+import (
+	"testing"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// The line on the team's record, in both languages, for every shape of
+// record (and none).
+func TestRecordLine(t *testing.T) {
+	rec := func(n, k int) *model.TeamRecord { return &model.TeamRecord{Milestones: n, OnTime: k} }
+	for _, tc := range []struct {
+		lang string
+		kind model.Kind
+		r    *model.TeamRecord
+		want string
+	}{
+		{"en", model.KindSprint, nil, "No history: the simulation stands alone."},
+		{"nl", model.KindSprint, nil, "Geen historie: de simulatie staat op zichzelf."},
+		{"en", model.KindSprint, rec(8, 5), "Based on the team's last 8 sprints: 5 delivered on time."},
+		{"nl", model.KindSprint, rec(8, 5), "Op basis van de laatste 8 sprints van het team: 5 op tijd opgeleverd."},
+		{"en", model.KindFixVersion, rec(3, 0), "Based on the team's last 3 versions: none delivered on time."},
+		{"nl", model.KindFixVersion, rec(3, 0), "Op basis van de laatste 3 versies van het team: geen op tijd opgeleverd."},
+		{"en", model.KindMilestone, rec(1, 1), "Based on the team's last milestone: delivered on time."},
+		{"nl", model.KindMilestone, rec(1, 0), "Op basis van de laatste mijlpaal van het team: niet op tijd opgeleverd."},
+		{"en", model.KindMilestone, rec(1, 0), "Based on the team's last milestone: not delivered on time."},
+		{"nl", model.KindMilestone, rec(10, 10), "Op basis van de laatste 10 mijlpalen van het team: 10 op tijd opgeleverd."},
+	} {
+		if got := newLocale(tc.lang, time.UTC).record(tc.kind, tc.r); got != tc.want {
+			t.Errorf("%s %s %+v: got %q, want %q", tc.lang, tc.kind, tc.r, got, tc.want)
+		}
+	}
+}
