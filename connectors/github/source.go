@@ -242,8 +242,8 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 
 // history picks a repository's closed milestones the team's record needs
 // (env.History: the last Count closed within Months months, with a due
-// date) that the run does not read anyway (closed within closed_within:
-// those are judged, and count for the record too).
+// date) that the run does not read anyway (closed within closed_within and
+// this shard's: those are judged, and count for the record too).
 func (s *Source) history(repo string, ms []*gh.Milestone, now time.Time) []repoMilestone {
 	n := s.env.History.Count
 	if n <= 0 {
@@ -260,7 +260,9 @@ func (s *Source) history(repo string, ms []*gh.Milestone, now time.Time) []repoM
 	sort.SliceStable(closed, func(i, j int) bool { return closed[i].ClosedAt.After(closed[j].ClosedAt.Time) })
 	var out []repoMilestone
 	for _, m := range closed[:min(n, len(closed))] {
-		if s.closedWithin == 0 || now.Sub(m.ClosedAt.Time) > s.closedWithin {
+		judged := s.closedWithin > 0 && now.Sub(m.ClosedAt.Time) <= s.closedWithin &&
+			(s.keep == nil || s.keep(MilestoneScope(repo, m.GetNumber())))
+		if !judged { // another shard's milestones count for the record too
 			out = append(out, repoMilestone{repo, m})
 		}
 	}

@@ -292,9 +292,7 @@ func (s *Source) versions(ctx context.Context, project string, now time.Time, lo
 			if v.Archived && !s.cfg.Archived {
 				continue
 			}
-			if s.keep != nil && !s.keep(VersionScope(project, v.ID)) {
-				continue // another shard's
-			}
+			mine := s.keep == nil || s.keep(VersionScope(project, v.ID))
 			due, ok := parseDate(v.ReleaseDate)
 			if !ok {
 				continue // no promise, nothing to forecast
@@ -307,13 +305,16 @@ func (s *Source) versions(ctx context.Context, project string, now time.Time, lo
 			}
 			hist := false
 			if v.Released {
-				if lookback == 0 || now.Sub(due) > lookback {
+				if lookback == 0 || now.Sub(due) > lookback || !mine {
 					if !s.inHistory(now, due) {
 						continue
 					}
-					hist = true
+					hist = true // another shard's released versions count for the record too
 				}
 				m.State, m.ClosedAt = model.StateClosed, due
+			}
+			if !mine && !hist {
+				continue // another shard's
 			}
 			out = append(out, &milestone{m: m, project: project, version: v.ID, history: hist})
 		}

@@ -424,7 +424,8 @@ func orRoot(n *yaml.Node) *yaml.Node {
 
 // Milestones reads every configured source once, for `forewarn backtest
 // -config`: the milestones as the sources report them (closed ones
-// included, as far as each source returns them), the moment they were read,
+// included, as far as each source returns them, and the closed ones read
+// for the team's record, forecast.history), the moment they were read,
 // the configured forecast options, and a note per milestone or source that
 // could not be read. It writes nothing and opens no state.
 func (a *App) Milestones(ctx context.Context) ([]model.Milestone, time.Time, forecast.Options, []string, error) {
@@ -437,6 +438,7 @@ func (a *App) Milestones(ctx context.Context) ([]model.Milestone, time.Time, for
 			continue
 		}
 		ms = append(ms, res.Milestones...)
+		ms = append(ms, res.History...) // closed milestones read for the team's record: outcomes known
 		for _, f := range res.Failed {
 			notes = append(notes, fmt.Sprintf("%s %s not read: %v", s.Name(), f.Key, f.Err))
 		}

@@ -22,8 +22,9 @@ import (
 // still open (24 June) and v1.2 four days late (26 September, within
 // closed_within, so judged too). v2.0, open and at risk, carries the
 // record of the three, with its basis; v1.0 and v1.1 are read for the
-// record only: never judged, no post-mortem for v1.1's open issue. The
-// client notice drafted for v2.0 says the record in one line.
+// record only: never judged, no post-mortem for v1.1's open issue, but
+// replayed by backtest --config. The client notice drafted for v2.0 says
+// the record in one line.
 func TestTeamRecordAgainstGitHub(t *testing.T) {
 	const token = "ghp_record0000000000000000000000000000"
 	s := fakegh.New(token)
@@ -64,6 +65,7 @@ func TestTeamRecordAgainstGitHub(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "forewarn.yaml")
 	if err := os.WriteFile(cfg, []byte(`version: 1
+as_of: 2026-11-20T09:00:00Z
 state: {driver: sqlite, path: state.db}
 forecast: {trials: 2000}
 sources:
@@ -115,6 +117,12 @@ clients: [{id: acme, name: Acme Retail, contact: Dana, owner: Sam, locale: en}]
 	code, out, stderr = forewarnEnv(t, env, "plan", "--config", cfg, "--now", at.Format(time.RFC3339))
 	if code != 0 || !strings.Contains(out, "RECORD") || !strings.Contains(out, "1/3 on time") {
 		t.Errorf("plan table (exit %d) lacks the record column:\n%s%s", code, out, stderr)
+	}
+
+	// backtest --config replays the record's closed milestones too.
+	code, out, stderr = forewarnEnv(t, env, "backtest", "--config", cfg)
+	if code != 0 || !strings.Contains(out, "your last 3 milestone(s) with a known outcome") {
+		t.Errorf("backtest --config (exit %d) does not replay v1.0, v1.1 and v1.2:\n%s%s", code, out, stderr)
 	}
 
 	code, _, stderr = forewarnEnv(t, env, "run", "--config", cfg, "--now", at.Format(time.RFC3339))

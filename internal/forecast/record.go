@@ -50,9 +50,10 @@ func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o 
 		picked = picked[len(picked)-count:]
 	}
 	s := o.resolve()
-	// Only the commitment point is read from Compute: one trial is enough.
+	// Only the commitment point is read from Compute: one trial over the
+	// shortest horizon is enough.
 	one := o
-	one.Trials, one.Resamples = 1, 1
+	one.Trials, one.Resamples, one.HorizonDays = 1, 1, 30
 	r := &model.TeamRecord{}
 	var ratio float64
 	for _, c := range picked {

@@ -159,3 +159,32 @@ func TestHistoryOptionsValidate(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTeamRecordOf derives the record of a board from its last 10
+// closed sprints of 100 items each (the worker does it once a container
+// per run).
+func BenchmarkTeamRecordOf(b *testing.B) {
+	var closed []model.Milestone
+	start := recTime("2026-01-05T09:00:00Z")
+	for k := range 10 {
+		s := start.AddDate(0, 0, 14*k)
+		m := model.Milestone{Source: "jira", Key: fmt.Sprintf("jira:x:sprint:%d", k), Kind: model.KindSprint, Container: "board 12",
+			Start: s, Due: s.AddDate(0, 0, 11).Truncate(24 * time.Hour), State: model.StateClosed, ClosedAt: s.AddDate(0, 0, 11)}
+		for i := range 100 {
+			w := model.WorkItem{Key: fmt.Sprintf("K-%d-%d", k, i), Created: s.Add(-time.Hour), JoinedAt: s.Add(-time.Hour), Status: model.StatusTodo}
+			if i%10 != 0 {
+				w.Closed, w.Status = s.Add(time.Duration(i)*2*time.Hour), model.StatusDone
+			}
+			m.Items = append(m.Items, w)
+		}
+		closed = append(closed, m)
+	}
+	open := model.Milestone{Source: "jira", Key: "jira:x:sprint:99", Kind: model.KindSprint, Container: "board 12"}
+	now := start.AddDate(0, 0, 150)
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := forecast.TeamRecordOf(closed, open, now, forecast.Options{}); r == nil || r.Milestones != 10 {
+			b.Fatalf("record %+v", r)
+		}
+	}
+}
