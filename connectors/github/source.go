@@ -296,7 +296,7 @@ func (s *Source) readHistory(ctx context.Context, api *gh.Client, hist []repoMil
 		key := "github:history:v1:" + s.name + ":" + rm.key()
 		stamp := historyStamp(rm.m)
 		if s.env.Cache != nil {
-			if e, ok := s.env.Cache.Get(key); ok {
+			if e, ok := s.env.Cache.Get(ctx, key); ok {
 				var h historyEntry
 				if json.Unmarshal(e.Body, &h) == nil && h.Stamp == stamp {
 					out = append(out, h.Milestone)
@@ -330,7 +330,7 @@ func (s *Source) readHistory(ctx context.Context, api *gh.Client, hist []repoMil
 		out = append(out, m)
 		if s.env.Cache != nil {
 			if b, err := json.Marshal(historyEntry{Stamp: stamp, Milestone: m}); err == nil {
-				s.env.Cache.Put(key, connectors.CacheEntry{Body: b})
+				s.env.Cache.Put(ctx, key, connectors.CacheEntry{Body: b})
 			}
 		}
 	}
