@@ -23,6 +23,7 @@ type words struct {
 	Months                                              [12]string
 	DoneOf                                              string
 	AtRiskLabel, OfClient, RuleFailed                   string
+	RecordOnTime                                        string // the team's record: on time, of the last n
 }
 
 var lang = map[string]*words{
@@ -52,6 +53,7 @@ var lang = map[string]*words{
 		Purposes:    map[string]string{"client-notice": "Client notice", "progress-update": "Progress update", "post-mortem": "Post-mortem"},
 		Months:      [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
 		DoneOf:      "%d of %d done", AtRiskLabel: "At risk", OfClient: "%d of %d at risk", RuleFailed: "rule failed",
+		RecordOnTime: "before: %d of the last %d on time",
 	},
 	"nl": {
 		Title: "Klantdeadlines", AsOf: "Stand van", PlanNote: "Plan: er is niets geschreven; de concepten zijn wat een run zou schrijven.",
@@ -79,6 +81,7 @@ var lang = map[string]*words{
 		Purposes:    map[string]string{"client-notice": "Klantbericht", "progress-update": "Voortgangsupdate", "post-mortem": "Post-mortem"},
 		Months:      [12]string{"jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"},
 		DoneOf:      "%d van %d klaar", AtRiskLabel: "In gevaar", OfClient: "%d van %d in gevaar", RuleFailed: "regel mislukt",
+		RecordOnTime: "eerder: %d van de laatste %d op tijd",
 	},
 }
 

@@ -116,6 +116,18 @@ type Milestone struct {
 	Burndown   []Point   `json:"burndown,omitempty"`
 	Findings   []Finding `json:"findings,omitempty"`
 	Tickets    []Ticket  `json:"tickets,omitempty"`
+	// Record is the team's record on the container's earlier closed
+	// milestones (nil: no history).
+	Record *Record `json:"record,omitempty"`
+}
+
+// Record is how the team delivered its last closed milestones of the same
+// repository, project or board.
+type Record struct {
+	Milestones     int     `json:"milestones"`
+	OnTime         int     `json:"on_time"`
+	DeliveredRatio float64 `json:"delivered_ratio"`
+	Basis          string  `json:"basis"`
 }
 
 // Past is the forecast a week earlier.
@@ -255,6 +267,9 @@ func milestone(mr tracker.MilestoneReport, now time.Time, weekAgo map[string]mod
 		Done: f.DoneItems, Total: f.ScopeItems, Added: f.AddedAfterStart, Removed: f.RemovedAfterStart, Tickets: tickets}
 	if !m.AgreedDue.IsZero() && !m.AgreedDue.Equal(m.Due) {
 		row.OriginalDue = m.Due.UTC()
+	}
+	if r := m.Record; r != nil && r.Milestones > 0 {
+		row.Record = &Record{Milestones: r.Milestones, OnTime: r.OnTime, DeliveredRatio: r.DeliveredRatio, Basis: clean(r.Basis)}
 	}
 	if row.Status == "" {
 		row.Status = string(model.ForecastInsufficient)
