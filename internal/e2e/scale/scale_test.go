@@ -3,7 +3,10 @@ package scale
 import (
 	"context"
 	"reflect"
+	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,7 +42,7 @@ func TestLargeIsLargeEnough(t *testing.T) {
 func TestScenarioShape(t *testing.T) {
 	sc := Generate(Small, 1, testNow)
 	c := sc.Counts()
-	want := Counts{GHMilestones: Small.Repos * Small.MilestonesPerRepo, GHEvents: Small.Repos * Small.MilestonesPerRepo,
+	want := Counts{GHMilestones: Small.Repos*Small.MilestonesPerRepo + Small.Filed, GHEvents: Small.Repos * Small.MilestonesPerRepo,
 		JiraVersions: Small.Projects * Small.VersionsPerProject, JiraSprints: Small.Boards * Small.SprintsPerBoard,
 		JiraChangelogs: Small.Projects*Small.VersionsPerProject + Small.Boards*Small.SprintsPerBoard + carried(sc)}
 	want.GHIssues, want.JiraIssues = c.GHIssues, c.JiraIssues
@@ -100,7 +103,7 @@ func TestScenarioShape(t *testing.T) {
 		}
 		fired[a.MilestoneKey][a.Purpose] = true
 	}
-	for i, r := range sc.GitHub {
+	for i, r := range sc.GitHub[:Small.Repos] { // the filed-over-time repository follows
 		for j, m := range r.Milestones {
 			key := "github:" + r.Name + "#" + itoa(m.Number)
 			p := profile(i*Small.MilestonesPerRepo + j)
@@ -120,6 +123,8 @@ func TestScenarioShape(t *testing.T) {
 			}
 		}
 	}
+
+	checkFiled(t, sc, f, rep)
 
 	// An unchanged re-poll an hour later on the same state.
 	f.ResetLog()
@@ -176,6 +181,7 @@ func TestLargeScenarioOwnTicketsAndMissedSprints(t *testing.T) {
 		t.Fatalf("failures: %+v", rep.Failed)
 	}
 	t.Logf("first run: %d tickets %v", len(f.tickets()), checkTickets(t, f, rep))
+	checkFiled(t, sc, f, rep)
 	rep, err = run(ctx, cfg, sc.Now.Add(time.Hour), tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)
@@ -194,4 +200,89 @@ func carried(sc *Scenario) int {
 		}
 	}
 	return n
+}
+
+// checkFiled is issue 13 on the scenario's milestones whose issues are
+// filed one a day over their life: no ticket proposes a date beyond the
+// forecast horizon (730 days), no milestone on track is warned (no client
+// notice, no post-mortem; P85 on or before its due date, or nothing open
+// right now) and
+// each one falling behind gets a client notice. It logs each one's forecast.
+func checkFiled(tb testing.TB, sc *Scenario, f *fakes, rep tracker.Report) {
+	tb.Helper()
+	horizon := sc.Now.AddDate(0, 0, 730)
+	for _, is := range f.tickets() {
+		for _, d := range ticketDates(is.Summary + "\n" + is.Description) {
+			if d.After(horizon) {
+				tb.Errorf("%s proposes %s, beyond the horizon %s", is.Key, d.Format(time.DateOnly), horizon.Format(time.DateOnly))
+			}
+		}
+	}
+	fired := map[string]map[model.Purpose]bool{}
+	for _, a := range rep.Actions {
+		if fired[a.MilestoneKey] == nil {
+			fired[a.MilestoneKey] = map[model.Purpose]bool{}
+		}
+		fired[a.MilestoneKey][a.Purpose] = true
+	}
+	judged := map[string]tracker.MilestoneReport{}
+	for _, m := range rep.Milestones {
+		judged[m.Milestone.Key] = m
+	}
+	for key, p := range sc.Filed {
+		m, ok := judged[key]
+		if !ok {
+			tb.Errorf("%s (%s): not judged", key, p)
+			continue
+		}
+		fc := m.Forecast
+		tb.Logf("%s (%s): %d of %d done, due %s: %s P85 %s P(on time) %.2f", key, p, fc.DoneItems, fc.ScopeItems,
+			m.Milestone.Due.Format(time.DateOnly), fc.Status, fc.P85.Format(time.DateOnly), fc.ProbOnTime)
+		switch p {
+		case FiledOnTrack:
+			if fired[key][model.PurposeClientNotice] || fired[key][model.PurposePostMortem] {
+				tb.Errorf("%s (on track): warned %v", key, fired[key])
+			}
+			if fc.Status != model.ForecastDone && (fc.Status != model.ForecastOK || fc.P85.After(m.Milestone.Due)) {
+				tb.Errorf("%s (on track): %s, P85 %s after the due date %s", key, fc.Status, fc.P85.Format(time.DateOnly), m.Milestone.Due.Format(time.DateOnly))
+			}
+		case FiledBehind:
+			if !fired[key][model.PurposeClientNotice] {
+				tb.Errorf("%s (behind): no client notice", key)
+			}
+		}
+	}
+}
+
+var (
+	longDate = regexp.MustCompile(`\b(\d{1,2}) ([A-Za-z]{3,9})\.? (\d{4})\b`)
+	isoDate  = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+	months   = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+	monthsNL = map[string]string{"maa": "mar", "mei": "may", "okt": "oct"}
+)
+
+// ticketDates are the dates a ticket's text names, in English ("2 Jan
+// 2026", "2 January 2026"), Dutch ("2 januari 2026", "2 jan. 2026") or ISO
+// form.
+func ticketDates(text string) []time.Time {
+	var out []time.Time
+	for _, m := range longDate.FindAllStringSubmatch(text, -1) {
+		mon := strings.ToLower(m[2][:3])
+		if nl, ok := monthsNL[mon]; ok {
+			mon = nl
+		}
+		k := slices.Index(months, mon)
+		if k < 0 {
+			continue
+		}
+		d, _ := strconv.Atoi(m[1])
+		y, _ := strconv.Atoi(m[3])
+		out = append(out, time.Date(y, time.Month(k+1), d, 0, 0, 0, 0, time.UTC))
+	}
+	for _, m := range isoDate.FindAllString(text, -1) {
+		if d, err := time.Parse(time.DateOnly, m); err == nil {
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -24,19 +24,24 @@ type Size struct {
 	Projects, VersionsPerProject int // Jira fix versions
 	Boards, SprintsPerBoard      int // Jira sprints (the last of each board is active)
 	ItemsPerMilestone            int // on average (±40 %)
+	// Filed: GitHub milestones whose issues are filed one a day over
+	// their life (issue 13), in one more repository; three in four on
+	// track, one in four falling behind.
+	Filed int
 }
 
-// Large is the benchmark scenario: 220 milestones (120 GitHub milestones,
-// 60 fix versions, 40 sprints) and 20,000 items or more.
-var Large = Size{Repos: 6, MilestonesPerRepo: 20, Projects: 2, VersionsPerProject: 30, Boards: 8, SprintsPerBoard: 5, ItemsPerMilestone: 93}
+// Large is the benchmark scenario: 232 milestones (120 GitHub milestones
+// plus 12 filed over time, 60 fix versions, 40 sprints) and 20,000 items or
+// more.
+var Large = Size{Repos: 6, MilestonesPerRepo: 20, Projects: 2, VersionsPerProject: 30, Boards: 8, SprintsPerBoard: 5, ItemsPerMilestone: 93, Filed: 12}
 
-// Huge is ten times Large: 2,200 milestones (1,200 GitHub milestones,
-// 600 fix versions, 400 sprints), about 200,000 items. It measures that
-// time and memory grow linearly with the agency.
-var Huge = Size{Repos: 60, MilestonesPerRepo: 20, Projects: 20, VersionsPerProject: 30, Boards: 80, SprintsPerBoard: 5, ItemsPerMilestone: 93}
+// Huge is ten times Large: 2,320 milestones (1,200 GitHub milestones plus
+// 120 filed over time, 600 fix versions, 400 sprints), about 200,000
+// items. It measures that time and memory grow linearly with the agency.
+var Huge = Size{Repos: 60, MilestonesPerRepo: 20, Projects: 20, VersionsPerProject: 30, Boards: 80, SprintsPerBoard: 5, ItemsPerMilestone: 93, Filed: 120}
 
 // Small is the same shape at a size plain `go test` runs in a second.
-var Small = Size{Repos: 2, MilestonesPerRepo: 5, Projects: 1, VersionsPerProject: 5, Boards: 1, SprintsPerBoard: 3, ItemsPerMilestone: 24}
+var Small = Size{Repos: 2, MilestonesPerRepo: 5, Projects: 1, VersionsPerProject: 5, Boards: 1, SprintsPerBoard: 3, ItemsPerMilestone: 24, Filed: 4}
 
 // Page sizes the connectors ask for (and the fakes grant).
 const (
@@ -52,13 +57,17 @@ const (
 type Profile int
 
 const (
-	Healthy Profile = iota // ahead of a straight burn-down, weeks left
-	AtRisk                 // due soon, far behind
-	Missed                 // due date passed with work open
-	Closed                 // closed (released) recently, some late
+	Healthy      Profile = iota // ahead of a straight burn-down, weeks left
+	AtRisk                      // due soon, far behind
+	Missed                      // due date passed with work open
+	Closed                      // closed (released) recently, some late
+	FiledOnTrack                // issues filed one a day; the team keeps up with them
+	FiledBehind                 // issues filed one a day; the team closes half as many
 )
 
-func (p Profile) String() string { return [...]string{"healthy", "at-risk", "missed", "closed"}[p] }
+func (p Profile) String() string {
+	return [...]string{"healthy", "at-risk", "missed", "closed", "filed over time, on track", "filed over time, behind"}[p]
+}
 
 // profile spreads the profiles: 6 healthy, 2 at risk, 1 missed, 1 closed in ten.
 func profile(i int) Profile {
@@ -83,6 +92,9 @@ type Scenario struct {
 
 	// Clients maps GitHub repositories and Jira projects to client ids.
 	Clients map[string]string
+	// Filed maps the key of each milestone filed over time
+	// ("github:owner/name#n") to its profile.
+	Filed map[string]Profile
 }
 
 // GHRepo is one GitHub repository with its milestones and issues.
@@ -123,7 +135,7 @@ func (c Counts) Items() int { return c.GHIssues + c.JiraIssues }
 // same data.
 func Generate(size Size, seed uint64, now time.Time) *Scenario {
 	now = now.UTC().Truncate(time.Second)
-	sc := &Scenario{Size: size, Now: now, Clients: map[string]string{}}
+	sc := &Scenario{Size: size, Now: now, Clients: map[string]string{}, Filed: map[string]Profile{}}
 	rng := rand.New(rand.NewPCG(seed, 0x5ca1e))
 	clients := []string{"acme", "globex", "initech"}
 	ms := 0 // milestone index across trackers, drives the profiles
@@ -271,7 +283,61 @@ func Generate(size Size, seed uint64, now time.Time) *Scenario {
 			}
 		}
 	}
+	// Last, so the draws above (and the milestones they make) are the
+	// same with or without these.
+	if size.Filed > 0 {
+		sc.GitHub = append(sc.GitHub, sc.filedRepo(size.Filed, rng))
+	}
 	return sc
+}
+
+// filedRepo is the repository of the milestones filed over time (issue
+// 13): created 21–41 days ago and due in 14–34 days, one issue filed each
+// calendar day since (at 09:00–15:00), none before. Each working day at
+// 17:00 the team closes the oldest open issues: on track up to 1–3 (two on
+// average, where the filings need 1.4 a working day), so it often closes
+// everything open; behind 0–1 (half an issue a day).
+func (sc *Scenario) filedRepo(n int, rng *rand.Rand) GHRepo {
+	day := 24 * time.Hour
+	repo := GHRepo{Name: "agency/client-filed"}
+	sc.Clients[repo.Name] = "acme"
+	num := 0
+	for m := range n {
+		p := FiledOnTrack
+		if m%4 == 3 {
+			p = FiledBehind
+		}
+		created := dayOf(sc.Now.Add(-time.Duration(21+rng.IntN(21)) * day)).Add(9 * time.Hour)
+		due := dayOf(sc.Now.Add(time.Duration(14+rng.IntN(21)) * day))
+		gm := fakegh.Milestone{Number: m + 1, Title: fmt.Sprintf("Sprint board %d", m+1), CreatedAt: created,
+			DueOn: pacificMidnight(due), Description: "Scale scenario milestone (" + p.String() + ")"}
+		repo.Milestones = append(repo.Milestones, gm)
+		repo.Read++
+		sc.Filed["github:"+repo.Name+"#"+strconv.Itoa(gm.Number)] = p
+		first := len(repo.Issues)
+		next := first // the oldest open issue
+		for d := dayOf(created); !d.After(sc.Now); d = d.Add(day) {
+			if at := d.Add(9*time.Hour + time.Duration(rng.IntN(360))*time.Minute); at.Before(sc.Now) {
+				num++
+				repo.Issues = append(repo.Issues, fakegh.Issue{Number: num, Title: fmt.Sprintf("Filed issue %d", num),
+					Milestone: m + 1, CreatedAt: at, UpdatedAt: at})
+			}
+			closeAt := d.Add(17 * time.Hour)
+			if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday || !closeAt.Before(sc.Now) {
+				continue
+			}
+			quota := 1 + rng.IntN(3)
+			if p == FiledBehind {
+				quota = rng.IntN(2)
+			}
+			for ; quota > 0 && next < len(repo.Issues); quota-- {
+				is := &repo.Issues[next]
+				is.State, is.StateReason, is.ClosedAt, is.UpdatedAt = "closed", "completed", closeAt, closeAt
+				next++
+			}
+		}
+	}
+	return repo
 }
 
 // timeline is a milestone's dates.
