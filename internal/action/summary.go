@@ -168,6 +168,9 @@ func (s *Summary) markdown() string {
 			fmt.Fprintf(&b, "P50 %s, P85 %s, P95 %s. %d of %d items remain; the pace needed is %.1f a working day, the pace seen %.1f.\n\n",
 				date(f.P50), date(f.P85), date(f.P95), f.RemainingItems, f.ScopeItems, f.PaceNeeded, f.PaceObserved)
 		}
+		if rec := ms.Record; rec != nil && rec.Milestones > 0 {
+			fmt.Fprintf(&b, "The team's record: %d of the last %d on time (%s).\n\n", rec.OnTime, rec.Milestones, text(rec.Basis))
+		}
 	}
 	if len(r.Failed) > 0 {
 		b.WriteString("### Not judged\n\n")
