@@ -179,7 +179,7 @@ func (e *Env) fill(now time.Time, in *Input, loc *time.Location) {
 		Contact: c.Contact, HasDates: len(c.Dates) > 0}
 	e.Now = now
 	e.NowLocal = now.In(loc)
-	e.Today = now.Truncate(day)
+	e.Today = model.Day(now)
 }
 
 // functions are the helpers available to expressions and templates, with
@@ -227,7 +227,7 @@ func render(v any) string {
 		if x.IsZero() {
 			return ""
 		}
-		if x.Equal(x.Truncate(day)) {
+		if x.Equal(model.Day(x)) {
 			return x.UTC().Format(time.DateOnly)
 		}
 		return x.Format(time.RFC3339)

@@ -203,7 +203,7 @@ func ParseExport(path string, data []byte, shift time.Duration, opts ...ExportOp
 			bad.Add(path, yamlx.Or(yamlx.Child(n, "client"), n), "", "%s (%s): client %q is not in the configuration's clients", where, md.Key, md.Client)
 		}
 		m := model.Milestone{Key: md.Key, Kind: kind, Title: md.Title, URL: md.URL, Client: md.Client,
-			Labels: md.Labels, Start: sh(md.Start, shift), Due: day(sh(md.Due, shift)), State: state, ClosedAt: sh(md.ClosedAt, shift)}
+			Labels: md.Labels, Start: sh(md.Start, shift), Due: model.Day(sh(md.Due, shift)), State: state, ClosedAt: sh(md.ClosedAt, shift)}
 		iseq := yamlx.Child(n, "items")
 		itemKeys := map[string]bool{}
 		for j, it := range md.Items {
@@ -277,14 +277,6 @@ func sh(t Time, d time.Duration) time.Time {
 		return time.Time{}
 	}
 	return t.Add(d)
-}
-
-func day(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
-	}
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 func resolve(dir, p string) string {

@@ -75,7 +75,7 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 		// Whole weeks, so a Friday stays a Friday: working days and
 		// weekends keep their places in the history the forecast reads.
 		const week = 7 * 24 * time.Hour
-		today := day(s.env.Clock().UTC())
+		today := model.Day(s.env.Clock())
 		shift = today.Sub(s.asOf).Truncate(week)
 		if shift > today.Sub(s.asOf) { // Truncate rounds toward zero; a past as-of rounds down
 			shift -= week

@@ -558,7 +558,7 @@ func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone
 		// the forecast infers the commitment point (or reads it from a
 		// `start:` line in the description, set below).
 		StartBasis: model.StartCreated,
-		Due:        dueDate(m.GetDueOn().Time),
+		Due:        model.DayIn(m.GetDueOn().Time, pacific),
 		State:      model.StateOpen,
 	}
 	if c, ok := s.cfg.Clients[rm.repo]; ok {
@@ -759,10 +759,3 @@ var pacific = func() *time.Location {
 	}
 	return time.FixedZone("PDT", -7*3600)
 }()
-
-// dueDate turns due_on (midnight US Pacific, e.g. T07:00:00Z or
-// T08:00:00Z) into the calendar date it names, at midnight UTC.
-func dueDate(t time.Time) time.Time {
-	p := t.In(pacific)
-	return time.Date(p.Year(), p.Month(), p.Day(), 0, 0, 0, 0, time.UTC)
-}

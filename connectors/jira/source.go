@@ -362,7 +362,7 @@ func (s *Source) sprints(ctx context.Context, board int, now time.Time, lookback
 				continue
 			}
 			m := model.Milestone{Source: s.name, Key: SprintKey(s.c.host, sp.ID), Kind: model.KindSprint,
-				Title: sp.Name, Container: fmt.Sprintf("board %d", board), Due: dateOf(end), State: model.StateOpen, Client: s.cfg.Client,
+				Title: sp.Name, Container: fmt.Sprintf("board %d", board), Due: model.DayIn(end, end.Location()), State: model.StateOpen, Client: s.cfg.Client,
 				URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/secure/GHGoToBoard.jspa?sprintId=" + strconv.FormatInt(sp.ID, 10)}
 			if st, ok := parseDateTime(sp.StartDate); ok {
 				m.Start = st.UTC()
@@ -467,7 +467,7 @@ func parseDate(s string) (time.Time, bool) {
 		return t, true
 	}
 	if t, ok := parseDateTime(s); ok {
-		return dateOf(t), true
+		return model.DayIn(t, t.Location()), true
 	}
 	return time.Time{}, false
 }
@@ -484,12 +484,6 @@ func parseDateTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// dateOf is midnight UTC of t's calendar day in t's own offset.
-func dateOf(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // ---- issues ----

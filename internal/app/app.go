@@ -291,8 +291,7 @@ func (a *App) Report() report.Options { return a.report }
 // cannot be read leaves the change column empty and a note in the report;
 // the page is still written.
 func (a *App) portfolio(ctx context.Context, st store.Store, rep *tracker.Report) report.Portfolio {
-	y, m, d := rep.Started.UTC().Date()
-	cutoff := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -(report.WeekAgo - 1)).Add(-time.Nanosecond)
+	cutoff := model.Day(rep.Started).AddDate(0, 0, -(report.WeekAgo - 1)).Add(-time.Nanosecond)
 	past := make(map[string]model.ForecastRecord, len(rep.Milestones))
 	for _, mr := range rep.Milestones {
 		r, ok, err := st.ForecastAt(ctx, mr.Milestone.Key, cutoff)

@@ -173,7 +173,7 @@ var methods = []method{
 	{name: LogisticCross, warn: fitted, prob: fittedNaN, score: fittedNaN},
 	{name: "Naive rule",
 		warn: func(f model.Forecast, c *Case, at time.Time, cfg Config) bool {
-			left := c.Due.Sub(at.UTC().Truncate(24*time.Hour)).Hours() / 24
+			left := c.Due.Sub(model.Day(at)).Hours() / 24
 			return left < float64(cfg.NaiveDays) && f.RemainingItems > cfg.NaiveItems
 		}},
 }
@@ -316,7 +316,7 @@ func checkpoints(c *Case, cfg Config) []Checkpoint {
 	if len(cfg.Shares) > 0 {
 		life := c.Due.Add(24 * time.Hour).Sub(c.Start)
 		for _, sh := range cfg.Shares {
-			at := c.Start.Add(time.Duration(sh * float64(life))).Truncate(24 * time.Hour)
+			at := model.Day(c.Start.Add(time.Duration(sh * float64(life))))
 			if !at.After(c.Start) || !at.Before(c.Due) || (!c.Finished.IsZero() && !at.Before(c.Finished)) ||
 				(!c.KnownUntil.IsZero() && at.After(c.KnownUntil)) {
 				continue

@@ -79,10 +79,10 @@ func CasesFromMilestones(ms []model.Milestone, taken time.Time) []Case {
 		if m.Due.IsZero() {
 			continue
 		}
-		c := Case{Key: m.Key, Due: day(m.Due), History: &m, KnownUntil: taken}
-		c.Start = day(m.Start)
+		c := Case{Key: m.Key, Due: model.Day(m.Due), History: &m, KnownUntil: taken}
+		c.Start = model.Day(m.Start)
 		if m.Start.IsZero() {
-			c.Start = day(earliestJoin(m))
+			c.Start = model.Day(earliestJoin(m))
 		}
 		open, last := 0, time.Time{}
 		for _, w := range m.Items {
@@ -97,10 +97,10 @@ func CasesFromMilestones(ms []model.Milestone, taken time.Time) []Case {
 		}
 		switch {
 		case open == 0 && !last.IsZero():
-			c.Finished = day(last)
+			c.Finished = model.Day(last)
 			c.Missed = c.Finished.After(c.Due)
-		case day(taken).After(c.Due):
-			c.Missed, c.FinishedAfter = true, day(taken)
+		case model.Day(taken).After(c.Due):
+			c.Missed, c.FinishedAfter = true, model.Day(taken)
 		default:
 			continue // outcome not known yet
 		}
@@ -122,8 +122,6 @@ func earliestJoin(m model.Milestone) time.Time {
 	}
 	return t
 }
-
-func day(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
 
 // SprintCasesSkipped reads the TSE 2017 sprint snapshots (Choetkiertikul
 // et al., "Predicting Delivery Capability in Iterative Software

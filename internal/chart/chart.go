@@ -123,7 +123,7 @@ func (s series) ideal(t time.Time) float64 {
 	if dueDays <= 0 {
 		return 0
 	}
-	return math.Max(0, float64(s.initial)*(1-day(t).Sub(s.start).Hours()/24/dueDays))
+	return math.Max(0, float64(s.initial)*(1-model.Day(t).Sub(s.start).Hours()/24/dueDays))
 }
 
 // Option adjusts a chart.
@@ -147,27 +147,22 @@ func wordsFor(opts []Option) words {
 	return w
 }
 
-func day(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
 func prepare(points []model.BurndownPoint, due time.Time, f model.Forecast, opts []Option) series {
 	ps := make([]model.BurndownPoint, len(points))
 	copy(ps, points)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Day.Before(ps[j].Day) })
-	s := series{points: ps, due: day(due), left: f.RemainingItems, w: wordsFor(opts)}
+	s := series{points: ps, due: model.Day(due), left: f.RemainingItems, w: wordsFor(opts)}
 	if f.Status == model.ForecastOK {
-		s.p50, s.p85, s.p95 = day(f.P50), day(f.P85), day(f.P95)
+		s.p50, s.p85, s.p95 = model.Day(f.P50), model.Day(f.P85), model.Day(f.P95)
 	}
 	if len(ps) > 0 {
-		s.start = day(ps[0].Day)
-		s.today = day(ps[len(ps)-1].Day)
+		s.start = model.Day(ps[0].Day)
+		s.today = model.Day(ps[len(ps)-1].Day)
 		s.initial = committed(ps)
 	} else {
-		s.start = day(f.AsOf)
+		s.start = model.Day(f.AsOf)
 		if s.start.IsZero() {
-			s.start = day(due) // nothing dated at all: draw around the due date, not from year 1
+			s.start = model.Day(due) // nothing dated at all: draw around the due date, not from year 1
 		}
 		s.today = s.start
 		s.initial = f.ScopeItems
@@ -190,7 +185,7 @@ func prepare(points []model.BurndownPoint, due time.Time, f model.Forecast, opts
 	}
 	// The current year is the forecast's: a chart drawn in January about
 	// December, or about last year, says which year it means.
-	now := day(f.AsOf)
+	now := model.Day(f.AsOf)
 	if now.IsZero() {
 		now = s.today
 	}
@@ -246,7 +241,7 @@ func draw(c canvas, s series) {
 	ph := float64(height - marginT - marginB)
 	span := max(1, s.end.Sub(s.start).Hours()/24) // one day at least: a single day still gets an axis
 	x := func(t time.Time) float64 {
-		return float64(marginL) + pw*(day(t).Sub(s.start).Hours()/24)/span
+		return float64(marginL) + pw*(model.Day(t).Sub(s.start).Hours()/24)/span
 	}
 	ytop := niceCeil(s.ymax)
 	y := func(v float64) float64 { return float64(marginT) + ph*(1-v/float64(ytop)) }
@@ -374,7 +369,7 @@ func Mermaid(points []model.BurndownPoint, due time.Time, forecast model.Forecas
 	stride := max(1, (n+mermaidMaxPoints-1)/mermaidMaxPoints)
 	byDay := make(map[time.Time]model.BurndownPoint, len(s.points))
 	for _, p := range s.points {
-		byDay[day(p.Day)] = p
+		byDay[model.Day(p.Day)] = p
 	}
 	r := float64(s.remainingNow())
 	var labels, actual, ideal []string

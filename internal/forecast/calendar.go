@@ -1,6 +1,7 @@
 package forecast
 
 import (
+	"github.com/forewarn/forewarn/internal/model"
 	"slices"
 	"time"
 )
@@ -27,8 +28,7 @@ func (s *settings) dayOf(t time.Time) int64 {
 	if s.loc == nil {
 		return dayNum(t)
 	}
-	y, m, d := t.In(s.loc).Date()
-	return dayNum(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+	return dayNum(model.DayIn(t, s.loc))
 }
 
 // dayTime is midnight UTC of day d.

@@ -46,8 +46,7 @@ func CheckSpan(start, due time.Time) error {
 	if start.IsZero() || due.IsZero() {
 		return nil
 	}
-	sy, sm, sd := start.UTC().Date()
-	if due.UTC().Before(time.Date(sy, sm, sd, 0, 0, 0, 0, time.UTC)) {
+	if due.UTC().Before(Day(start)) {
 		return fmt.Errorf("due %s is before the start %s", due.UTC().Format(time.DateOnly), start.UTC().Format(time.DateOnly))
 	}
 	return nil

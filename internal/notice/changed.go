@@ -55,9 +55,9 @@ func change(prev model.ForecastRecord, cur model.Forecast, q float64, l locale) 
 			return true, "there is no longer enough data for a reliable forecast; the date in this draft is no longer backed by data."
 		case cur.Status == model.ForecastOK && !cur.Quantile(q).IsZero():
 			if nl {
-				return true, fmt.Sprintf("er is nu een prognose: de %s-datum is %s.", label, l.long(calendar(cur.Quantile(q))))
+				return true, fmt.Sprintf("er is nu een prognose: de %s-datum is %s.", label, l.long(model.Day(cur.Quantile(q))))
 			}
-			return true, fmt.Sprintf("a forecast is now available: the %s date is %s.", label, l.long(calendar(cur.Quantile(q))))
+			return true, fmt.Sprintf("a forecast is now available: the %s date is %s.", label, l.long(model.Day(cur.Quantile(q))))
 		}
 	}
 	if cur.Status != model.ForecastOK {
@@ -83,17 +83,17 @@ func change(prev model.ForecastRecord, cur model.Forecast, q float64, l locale) 
 		if moved < 0 {
 			dir = "eerder"
 		}
-		parts = append(parts, fmt.Sprintf("de %s-datum is %s %s komen te liggen (van %s naar %s)", label, l.days(moved), dir, l.short(calendar(before)), l.short(calendar(after))))
+		parts = append(parts, fmt.Sprintf("de %s-datum is %s %s komen te liggen (van %s naar %s)", label, l.days(moved), dir, l.short(model.Day(before)), l.short(model.Day(after))))
 	case moved != 0:
 		dir := "later"
 		if moved < 0 {
 			dir = "earlier"
 		}
-		parts = append(parts, fmt.Sprintf("the %s date moved %s %s (from %s to %s)", label, l.days(moved), dir, l.short(calendar(before)), l.short(calendar(after))))
+		parts = append(parts, fmt.Sprintf("the %s date moved %s %s (from %s to %s)", label, l.days(moved), dir, l.short(model.Day(before)), l.short(model.Day(after))))
 	case nl:
-		parts = append(parts, fmt.Sprintf("de %s-datum blijft %s", label, l.short(calendar(after))))
+		parts = append(parts, fmt.Sprintf("de %s-datum blijft %s", label, l.short(model.Day(after))))
 	default:
-		parts = append(parts, fmt.Sprintf("the %s date stays %s", label, l.short(calendar(after))))
+		parts = append(parts, fmt.Sprintf("the %s date stays %s", label, l.short(model.Day(after))))
 	}
 	s := parts[0]
 	s += reasons(moved, added, finished, l)

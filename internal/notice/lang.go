@@ -48,21 +48,6 @@ func newLocale(clientLocale string, loc *time.Location) locale {
 	return locale{lang: language(clientLocale), us: l == "en-us", loc: loc}
 }
 
-// calendar reads a calendar date (midnight UTC, as forecasts and due dates
-// are stored) without shifting it into another zone, which would move it to
-// the previous day west of Greenwich.
-func calendar(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-// day turns an instant into the calendar date it falls on in the client's
-// time zone.
-func (l locale) day(t time.Time) time.Time {
-	t = t.In(l.loc)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
 // long formats a calendar date with its weekday: "Monday 14 December 2026",
 // "Monday, December 14, 2026" (en-US), "maandag 14 december 2026".
 func (l locale) long(d time.Time) string {
@@ -155,7 +140,7 @@ func (l locale) items(n int) string {
 
 // daysBetween counts calendar days from a to b (negative when b is earlier).
 func daysBetween(a, b time.Time) int {
-	return int(math.Round(calendar(b).Sub(calendar(a)).Hours() / 24))
+	return int(math.Round(model.Day(b).Sub(model.Day(a)).Hours() / 24))
 }
 
 // nextWorkday moves a Saturday or Sunday to the Monday after.

@@ -276,9 +276,9 @@ func commentText(lang string, f model.Format, summary string) string {
 
 // burndownUpTo keeps the points up to the calendar day of t.
 func burndownUpTo(pts []model.BurndownPoint, t time.Time) []model.BurndownPoint {
-	end := calendar(t)
+	end := model.Day(t)
 	for i, p := range pts {
-		if calendar(p.Day).After(end) {
+		if model.Day(p.Day).After(end) {
 			return pts[:i:i]
 		}
 	}

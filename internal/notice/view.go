@@ -230,7 +230,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	if now.IsZero() {
 		now = fc.AsOf
 	}
-	today := l.day(now)
+	today := model.DayIn(now, l.loc)
 	q := r.confidence(c)
 	confLabel, qSnap := quantileLabel(q)
 
@@ -260,36 +260,36 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 
 	// Detection.
 	detected := firstTime(h.FirstDetected, req.Finding.FiredAt, req.Finding.ActiveSince, now)
-	v.Detected = l.long(l.day(detected))
-	v.DetectedDays = max(0, daysBetween(l.day(detected), today))
+	v.Detected = l.long(model.DayIn(detected, l.loc))
+	v.DetectedDays = max(0, daysBetween(model.DayIn(detected, l.loc), today))
 	if !h.NoticeDrafted.IsZero() {
-		v.Drafted = l.long(l.day(h.NoticeDrafted))
+		v.Drafted = l.long(model.DayIn(h.NoticeDrafted, l.loc))
 	}
 	if !m.Start.IsZero() {
-		v.Start = l.long(calendar(m.Start))
+		v.Start = l.long(model.Day(m.Start))
 	}
 	v.MilestoneLink = link(v.MilestoneFull, m.URL, f)
 	if h.NoticeID != "" {
 		v.NoticeLink = refLink(h.NoticeID, h.NoticeURL, f, esc)
 	}
 	if !m.ClosedAt.IsZero() {
-		v.Closed = l.long(l.day(m.ClosedAt))
+		v.Closed = l.long(model.DayIn(m.ClosedAt, l.loc))
 	}
 
 	// Dates promised: the original, every agreed one, the current one.
-	v.Due = l.long(calendar(m.Due))
+	v.Due = l.long(model.Day(m.Due))
 	agreed := append([]time.Time(nil), h.AgreedDates...)
 	if !m.AgreedDue.IsZero() && !containsDay(agreed, m.AgreedDue) {
 		agreed = append(agreed, m.AgreedDue)
 	}
 	sort.Slice(agreed, func(i, j int) bool { return agreed[i].Before(agreed[j]) })
 	for _, a := range agreed {
-		v.AgreedDates = append(v.AgreedDates, l.long(calendar(a)))
+		v.AgreedDates = append(v.AgreedDates, l.long(model.Day(a)))
 	}
 	v.agreed = agreed
-	promised := calendar(m.Due)
+	promised := model.Day(m.Due)
 	if len(agreed) > 0 {
-		promised = calendar(agreed[len(agreed)-1])
+		promised = model.Day(agreed[len(agreed)-1])
 		v.AgreedDue = l.long(promised)
 	}
 	v.PromisedDue = l.long(promised)
@@ -302,13 +302,13 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	v.Scope, v.Done, v.Remaining = fc.ScopeItems, fc.DoneItems, fc.RemainingItems
 	v.RemainingPoints = l.num(fc.RemainingPoints)
 	v.ProbOnTime = l.pct(fc.ProbOnTime)
-	newDate := calendar(fc.Quantile(q))
+	newDate := model.Day(fc.Quantile(q))
 	if fc.Status == model.ForecastOK && !fc.Quantile(q).IsZero() {
 		v.HasForecast = true
 		v.NewDate = l.long(newDate)
 		v.NewDateShort = l.short(newDate)
 		v.DaysLate = daysBetween(promised, newDate)
-		v.P50, v.P85, v.P95 = l.long(calendar(fc.P50)), l.long(calendar(fc.P85)), l.long(calendar(fc.P95))
+		v.P50, v.P85, v.P95 = l.long(model.Day(fc.P50)), l.long(model.Day(fc.P85)), l.long(model.Day(fc.P95))
 	} else {
 		v.ForecastNote = e(fc.Reason, 300)
 	}
@@ -350,7 +350,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 			x.Points = l.num(it.Points)
 		}
 		if !it.Closed.IsZero() {
-			x.Closed = l.short(l.day(it.Closed))
+			x.Closed = l.short(model.DayIn(it.Closed, l.loc))
 		}
 		return x
 	}
@@ -394,9 +394,9 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 
 	// The client's own dates.
 	for _, d := range c.Dates {
-		cd := ClientDate{Name: e(d.Name, 120), Date: l.long(calendar(d.Date)), Passed: calendar(d.Date).Before(today)}
+		cd := ClientDate{Name: e(d.Name, 120), Date: l.long(model.Day(d.Date)), Passed: model.Day(d.Date).Before(today)}
 		if v.HasForecast {
-			cd.DaysGap = daysBetween(calendar(d.Date), newDate)
+			cd.DaysGap = daysBetween(model.Day(d.Date), newDate)
 			cd.AtRisk = cd.DaysGap > 0
 		}
 		v.ClientDates = append(v.ClientDates, cd)
@@ -416,13 +416,13 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	// (the same update drawn again, say by a second run the same day,
 	// must come out the same, not as "nothing since this morning").
 	since := today.AddDate(0, 0, -r.opts.CheckInDays)
-	if h.LastWritten != nil && !h.LastWritten.AsOf.IsZero() && l.day(h.LastWritten.AsOf).Before(today) {
-		since = l.day(h.LastWritten.AsOf)
+	if h.LastWritten != nil && !h.LastWritten.AsOf.IsZero() && model.DayIn(h.LastWritten.AsOf, l.loc).Before(today) {
+		since = model.DayIn(h.LastWritten.AsOf, l.loc)
 	}
 	v.Since = l.long(since)
 	var doneSince []model.WorkItem
 	for _, it := range done {
-		if !it.Closed.IsZero() && !l.day(it.Closed).Before(since) {
+		if !it.Closed.IsZero() && !model.DayIn(it.Closed, l.loc).Before(since) {
 			doneSince = append(doneSince, it)
 		}
 	}
@@ -451,7 +451,7 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	if m.State == model.StateClosed && !m.ClosedAt.IsZero() && !m.Start.IsZero() {
 		// A closed milestone's pace is the one it had while it ran, not
 		// the team's since (which moves every day after the close).
-		if n := workdays(calendar(m.Start), l.day(m.ClosedAt)); n > 0 {
+		if n := workdays(model.Day(m.Start), model.DayIn(m.ClosedAt, l.loc)); n > 0 {
 			observed = math.Round(float64(v.ScopeAtClose-v.CarriedOverCount)/float64(n)*100) / 100
 		}
 	}
@@ -483,9 +483,9 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	// Estimate error: the duration planned (start to the original due date)
 	// against the duration taken, or forecast at the confidence used.
 	if !m.Start.IsZero() {
-		start := calendar(m.Start)
-		v.PlannedDays = daysBetween(start, calendar(m.Due))
-		v.PlannedWorkdays = workdays(start, calendar(m.Due))
+		start := model.Day(m.Start)
+		v.PlannedDays = daysBetween(start, model.Day(m.Due))
+		v.PlannedWorkdays = workdays(start, model.Day(m.Due))
 		v.PlannedScope = fc.ScopeItems - fc.AddedAfterStart + fc.RemovedAfterStart
 		if v.PlannedWorkdays > 0 && v.PlannedScope > 0 {
 			plan := float64(v.PlannedScope) / float64(v.PlannedWorkdays)
@@ -501,16 +501,16 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 			}
 		}
 		if !first.IsZero() {
-			v.FirstDone = l.long(l.day(first))
-			if n := workdays(start, calendar(first)) - 1; v.PlannedWorkdays > 0 && n*5 >= v.PlannedWorkdays {
+			v.FirstDone = l.long(model.DayIn(first, l.loc))
+			if n := workdays(start, model.Day(first)) - 1; v.PlannedWorkdays > 0 && n*5 >= v.PlannedWorkdays {
 				v.LateStartDays = n // a fifth of the planned time or more went by before anything was done
 			}
 		}
 		switch {
 		case !m.ClosedAt.IsZero():
-			v.ActualDays = daysBetween(start, l.day(m.ClosedAt))
+			v.ActualDays = daysBetween(start, model.DayIn(m.ClosedAt, l.loc))
 		case v.HasForecast:
-			v.ActualDays = daysBetween(start, calendar(fc.Quantile(v.conf)))
+			v.ActualDays = daysBetween(start, model.Day(fc.Quantile(v.conf)))
 			v.ActualIsForecast = true
 		}
 		if v.PlannedDays > 0 && v.ActualDays > 0 {
@@ -525,10 +525,10 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 
 	// Late starts: open items never started, or started in the final week
 	// before the original due date.
-	lateFrom := calendar(m.Due).AddDate(0, 0, -7)
+	lateFrom := model.Day(m.Due).AddDate(0, 0, -7)
 	var late []model.WorkItem
 	for _, it := range append(append([]model.WorkItem(nil), remaining...), done...) {
-		if (it.Started.IsZero() && it.Status == model.StatusTodo) || (!it.Started.IsZero() && !calendar(it.Started).Before(lateFrom)) {
+		if (it.Started.IsZero() && it.Status == model.StatusTodo) || (!it.Started.IsZero() && !model.Day(it.Started).Before(lateFrom)) {
 			late = append(late, it)
 		}
 	}
@@ -536,13 +536,13 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	v.LateStarted, _ = list(late, item)
 
 	// Forecasts recorded 30, 14 and 7 days before the original due date.
-	due := calendar(m.Due)
+	due := model.Day(m.Due)
 	for _, n := range []int{30, 14, 7} {
 		at := due.AddDate(0, 0, -n)
 		var best *model.ForecastRecord
 		for i := range h.Forecasts {
 			rec := h.Forecasts[i]
-			d := calendar(rec.AsOf)
+			d := model.Day(rec.AsOf)
 			if !d.After(at) && d.After(at.AddDate(0, 0, -7)) {
 				best = &h.Forecasts[i]
 			}
@@ -550,13 +550,13 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 		if best == nil {
 			continue
 		}
-		s := Snapshot{Label: fmt.Sprintf("T-%d", n), AsOf: l.long(l.day(best.AsOf)), ProbOnTime: l.pct(best.ProbOnTime),
+		s := Snapshot{Label: fmt.Sprintf("T-%d", n), AsOf: l.long(model.DayIn(best.AsOf, l.loc)), ProbOnTime: l.pct(best.ProbOnTime),
 			Remaining: best.Remaining, Scope: best.Scope}
 		if best.Status == model.ForecastOK {
-			s.P50, s.P85 = l.short(calendar(best.P50)), l.short(calendar(best.P85))
+			s.P50, s.P85 = l.short(model.Day(best.P50)), l.short(model.Day(best.P85))
 		}
 		v.Snapshots = append(v.Snapshots, s)
-		v.Timeline = append(v.Timeline, Event{Date: s.AsOf, Kind: "forecast", Snap: &v.Snapshots[len(v.Snapshots)-1], at: l.day(best.AsOf), ord: 1})
+		v.Timeline = append(v.Timeline, Event{Date: s.AsOf, Kind: "forecast", Snap: &v.Snapshots[len(v.Snapshots)-1], at: model.DayIn(best.AsOf, l.loc), ord: 1})
 	}
 	// Snapshots may have moved when appended to; point at the final slice.
 	for i := range v.Timeline {
@@ -568,18 +568,18 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 		}
 	}
 	if !m.Start.IsZero() {
-		ev(calendar(m.Start), "start", 0)
+		ev(model.Day(m.Start), "start", 0)
 	}
-	ev(l.day(firstTime(h.FirstDetected, req.Finding.FiredAt, req.Finding.ActiveSince)), "detected", 2)
+	ev(model.DayIn(firstTime(h.FirstDetected, req.Finding.FiredAt, req.Finding.ActiveSince), l.loc), "detected", 2)
 	if !h.NoticeDrafted.IsZero() {
-		ev(l.day(h.NoticeDrafted), "drafted", 3)
+		ev(model.DayIn(h.NoticeDrafted, l.loc), "drafted", 3)
 	}
-	ev(calendar(m.Due), "due", 4)
+	ev(model.Day(m.Due), "due", 4)
 	for _, a := range v.agreed {
-		ev(calendar(a), "agreed", 5)
+		ev(model.Day(a), "agreed", 5)
 	}
 	if !m.ClosedAt.IsZero() {
-		ev(l.day(m.ClosedAt), "closed", 6)
+		ev(model.DayIn(m.ClosedAt, l.loc), "closed", 6)
 	} else {
 		ev(today, "today", 7)
 	}
@@ -656,7 +656,7 @@ func firstTime(ts ...time.Time) time.Time {
 
 func containsDay(ts []time.Time, t time.Time) bool {
 	for _, x := range ts {
-		if calendar(x).Equal(calendar(t)) {
+		if model.Day(x).Equal(model.Day(t)) {
 			return true
 		}
 	}

@@ -383,11 +383,7 @@ func ticketsByMilestone(rep tracker.Report) map[string][]Ticket {
 // axis spans today, every due date and every forecast date, with a little
 // room each side, and at most about 13 months (bands beyond are cut).
 func axis(p Portfolio, now time.Time) Axis {
-	day := func(t time.Time) time.Time {
-		y, m, d := t.UTC().Date()
-		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	}
-	from, to := day(now), day(now)
+	from, to := model.Day(now), model.Day(now)
 	for _, g := range p.Clients {
 		for _, m := range g.Milestones {
 			for _, t := range []time.Time{m.Due, m.OriginalDue, m.P50, m.P85, m.P95} {
@@ -395,10 +391,10 @@ func axis(p Portfolio, now time.Time) Axis {
 					continue
 				}
 				if t.Before(from) {
-					from = day(t)
+					from = model.Day(t)
 				}
 				if t.After(to) {
-					to = day(t)
+					to = model.Day(t)
 				}
 			}
 		}
@@ -408,7 +404,7 @@ func axis(p Portfolio, now time.Time) Axis {
 	if limit := from.AddDate(0, 13, 0); to.After(limit) {
 		to = limit
 	}
-	if earliest := day(now).AddDate(0, -6, 0); from.Before(earliest) {
+	if earliest := model.Day(now).AddDate(0, -6, 0); from.Before(earliest) {
 		from = earliest
 	}
 	return Axis{From: from, To: to}

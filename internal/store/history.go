@@ -10,7 +10,7 @@ import (
 // SnapshotOf condenses a milestone as it stands at now: the burn-down point
 // of the day, its dates and the keys of the items in it. Pure.
 func SnapshotOf(m model.Milestone, now time.Time) Snapshot {
-	day := dayOf(now)
+	day := model.Day(now)
 	next := day.AddDate(0, 0, 1)
 	s := Snapshot{MilestoneKey: m.Key, Taken: now.UTC(), Title: m.Title, State: m.State,
 		Due: utc(m.Due), AgreedDue: utc(m.AgreedDue), Point: model.BurndownPoint{Day: day}}

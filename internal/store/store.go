@@ -89,12 +89,7 @@ type Snapshot struct {
 }
 
 // Day is the UTC calendar day of the snapshot: the unit it is kept by.
-func (s Snapshot) Day() time.Time { return dayOf(s.Taken) }
-
-func dayOf(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+func (s Snapshot) Day() time.Time { return model.Day(s.Taken) }
 
 // Run outcomes in the run log.
 const (

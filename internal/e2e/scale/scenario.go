@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/forewarn/forewarn/internal/model"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
 	fakejira "github.com/forewarn/forewarn/internal/testserver/jira"
 )
@@ -242,7 +243,7 @@ func Generate(size Size, seed uint64, now time.Time) *Scenario {
 			sp := fakejira.Sprint{ID: spID, Board: board, Name: fmt.Sprintf("Team %d sprint %d", b+1, k+1), State: "active",
 				Start: start, End: start.Add(14 * 24 * time.Hour)}
 			spID++
-			t := timeline{profile: Healthy, start: sp.Start, due: dayOf(sp.End)}
+			t := timeline{profile: Healthy, start: sp.Start, due: model.Day(sp.End)}
 			// The last closed sprint of every other board ended on its
 			// date with a tenth of its work not done: Jira carried those
 			// issues over to the next sprint (their sprint field keeps
@@ -307,8 +308,8 @@ func (sc *Scenario) filedRepo(n int, rng *rand.Rand) GHRepo {
 		if m%4 == 3 {
 			p = FiledBehind
 		}
-		created := dayOf(sc.Now.Add(-time.Duration(21+rng.IntN(21)) * day)).Add(9 * time.Hour)
-		due := dayOf(sc.Now.Add(time.Duration(14+rng.IntN(21)) * day))
+		created := model.Day(sc.Now.Add(-time.Duration(21+rng.IntN(21)) * day)).Add(9 * time.Hour)
+		due := model.Day(sc.Now.Add(time.Duration(14+rng.IntN(21)) * day))
 		gm := fakegh.Milestone{Number: m + 1, Title: fmt.Sprintf("Sprint board %d", m+1), CreatedAt: created,
 			DueOn: pacificMidnight(due), Description: "Scale scenario milestone (" + p.String() + ")"}
 		repo.Milestones = append(repo.Milestones, gm)
@@ -316,7 +317,7 @@ func (sc *Scenario) filedRepo(n int, rng *rand.Rand) GHRepo {
 		sc.Filed["github:"+repo.Name+"#"+strconv.Itoa(gm.Number)] = p
 		first := len(repo.Issues)
 		next := first // the oldest open issue
-		for d := dayOf(created); !d.After(sc.Now); d = d.Add(day) {
+		for d := model.Day(created); !d.After(sc.Now); d = d.Add(day) {
 			if at := d.Add(9*time.Hour + time.Duration(rng.IntN(360))*time.Minute); at.Before(sc.Now) {
 				num++
 				repo.Issues = append(repo.Issues, fakegh.Issue{Number: num, Title: fmt.Sprintf("Filed issue %d", num),
@@ -347,11 +348,6 @@ type timeline struct {
 	closed     time.Time // Closed: when
 }
 
-func dayOf(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
 // pacificMidnight is how GitHub stores a due date: midnight US Pacific.
 func pacificMidnight(day time.Time) time.Time {
 	return time.Date(day.Year(), day.Month(), day.Day(), 8, 0, 0, 0, time.UTC)
@@ -364,18 +360,18 @@ func (sc *Scenario) timeline(p Profile, rng *rand.Rand) timeline {
 	switch p {
 	case Healthy:
 		t.start = now.Add(-time.Duration(20+rng.IntN(40)) * day)
-		t.due = dayOf(now.Add(time.Duration(20+rng.IntN(30)) * day))
+		t.due = model.Day(now.Add(time.Duration(20+rng.IntN(30)) * day))
 	case AtRisk:
 		t.start = now.Add(-time.Duration(30+rng.IntN(30)) * day)
-		t.due = dayOf(now.Add(time.Duration(5+rng.IntN(10)) * day))
+		t.due = model.Day(now.Add(time.Duration(5+rng.IntN(10)) * day))
 	case Missed:
 		t.start = now.Add(-time.Duration(50+rng.IntN(30)) * day)
-		t.due = dayOf(now.Add(-time.Duration(3+rng.IntN(15)) * day))
+		t.due = model.Day(now.Add(-time.Duration(3+rng.IntN(15)) * day))
 	case Closed:
 		t.start = now.Add(-time.Duration(60+rng.IntN(30)) * day)
 		t.closed = now.Add(-time.Duration(5+rng.IntN(30)) * day)
 		// Half closed on time, half a few days late.
-		t.due = dayOf(t.closed.Add(time.Duration(rng.IntN(7)-4) * day))
+		t.due = model.Day(t.closed.Add(time.Duration(rng.IntN(7)-4) * day))
 	}
 	return t
 }
@@ -560,7 +556,7 @@ func (sc *Scenario) MissedSprints() []int64 {
 		if sp.State != "closed" || sc.Now.Sub(sp.Completed) > 14*24*time.Hour {
 			continue
 		}
-		missed := !sp.Completed.Before(dayOf(sp.End).Add(24 * time.Hour))
+		missed := !sp.Completed.Before(model.Day(sp.End).Add(24 * time.Hour))
 		for _, is := range sc.Jira.Issues {
 			if slices.Contains(is.Sprints, sp.ID) && (is.Resolved.IsZero() || is.Resolved.After(sp.Completed)) {
 				missed = true
