@@ -154,7 +154,7 @@ func starter(trackers []string, withRules bool) string {
 	b.WriteString(`# forewarn configuration, written by forewarn init.
 # Check it with: forewarn check    (every problem at once, as file:line:col)
 # Preview with:  forewarn plan     (prints what a run would do, writes nothing)
-# Keys and defaults: forewarn schema config, docs/configuration.md.
+# Keys and defaults: forewarn schema config; README.md, "Configuration".
 version: 1
 `)
 	if withRules {
