@@ -101,43 +101,62 @@ func BenchmarkForecasts(b *testing.B) {
 
 // BenchmarkRunWrites is the writes of a first sync of the large scenario
 // (internal/e2e/scale) in the order a run makes them: an HTTP cache entry
-// per page read (300 of 64 KiB), a forecast record and a snapshot per
-// milestone (220), and the create protocol's two ledger entries per ticket
-// (215: pending, then complete once the ticket exists), then the rule
-// state. On a disk that takes milliseconds to sync, syncs are its cost.
+// per page read (300 of 64 KiB), a forecast record per milestone (220),
+// the create protocol's two ledger entries per ticket (215: pending, then
+// complete once the ticket exists), a snapshot per milestone, then the
+// rule state. "pending-each" writes each pending entry on its own before
+// its create, as runs did; "pending-batched" writes them all in one
+// LedgerPutAll first, as the worker does with a store that can. On a disk
+// that takes milliseconds to sync, syncs are the cost.
 func BenchmarkRunWrites(b *testing.B) {
-	benchStores(b, func(b *testing.B, s store.Store) {
-		body := make([]byte, 64<<10)
-		snap := store.Snapshot{Title: "v1", Due: day0, Items: []string{"A-1", "A-2", "A-3"}}
-		for run := 0; b.Loop(); run++ {
-			now := day0.AddDate(0, 0, run)
-			for i := range 300 {
-				s.Put(ctx, fmt.Sprintf("page-%d", i), connectors.CacheEntry{ETag: fmt.Sprintf(`"%d-%d"`, run, i), Body: body})
-			}
-			for i := range 220 {
-				if err := s.AppendForecast(ctx, fmt.Sprintf("m-%d", i), model.ForecastRecord{AsOf: now, Status: model.ForecastOK, P85: day0}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			for i := range 215 {
-				e := ledgerEntry(fmt.Sprintf("fw-%d-%d", run, i))
-				if err := s.LedgerPut(ctx, e); err != nil {
-					b.Fatal(err)
-				}
-				e.State, e.Ref, e.Created, e.Updated = tracker.LedgerComplete, model.TicketRef{ID: fmt.Sprintf("REV-%d", i)}, now, now
-				if err := s.LedgerPut(ctx, e); err != nil {
-					b.Fatal(err)
-				}
-			}
-			for i := range 220 {
-				snap.MilestoneKey, snap.Taken = fmt.Sprintf("m-%d", i), now
-				if err := s.PutSnapshot(ctx, snap); err != nil {
-					b.Fatal(err)
-				}
-			}
-			if err := s.SaveRuleState(ctx, []byte(`{}`)); err != nil {
+	for _, batched := range []bool{false, true} {
+		b.Run(map[bool]string{false: "pending-each", true: "pending-batched"}[batched], func(b *testing.B) {
+			benchStores(b, func(b *testing.B, s store.Store) { runWrites(b, s, batched) })
+		})
+	}
+}
+
+func runWrites(b *testing.B, s store.Store, batched bool) {
+	body := make([]byte, 64<<10)
+	snap := store.Snapshot{Title: "v1", Due: day0, Items: []string{"A-1", "A-2", "A-3"}}
+	for run := 0; b.Loop(); run++ {
+		now := day0.AddDate(0, 0, run)
+		for i := range 300 {
+			s.Put(ctx, fmt.Sprintf("page-%d", i), connectors.CacheEntry{ETag: fmt.Sprintf(`"%d-%d"`, run, i), Body: body})
+		}
+		for i := range 220 {
+			if err := s.AppendForecast(ctx, fmt.Sprintf("m-%d", i), model.ForecastRecord{AsOf: now, Status: model.ForecastOK, P85: day0}); err != nil {
 				b.Fatal(err)
 			}
 		}
-	})
+		entries := make([]tracker.LedgerEntry, 215)
+		for i := range entries {
+			entries[i] = ledgerEntry(fmt.Sprintf("fw-%d-%d", run, i))
+		}
+		if batched {
+			if err := s.LedgerPutAll(ctx, entries); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for i, e := range entries {
+			if !batched {
+				if err := s.LedgerPut(ctx, e); err != nil {
+					b.Fatal(err)
+				}
+			}
+			e.State, e.Ref, e.Created, e.Updated = tracker.LedgerComplete, model.TicketRef{ID: fmt.Sprintf("REV-%d", i)}, now, now
+			if err := s.LedgerPut(ctx, e); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for i := range 220 {
+			snap.MilestoneKey, snap.Taken = fmt.Sprintf("m-%d", i), now
+			if err := s.PutSnapshot(ctx, snap); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := s.SaveRuleState(ctx, []byte(`{}`)); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

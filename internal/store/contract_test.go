@@ -60,6 +60,7 @@ func runContract(t *testing.T, newBackend func(t *testing.T) backend) {
 	}{
 		{"rule state", testRuleState},
 		{"ledger", testLedger},
+		{"ledger: many entries in one write", testLedgerPutAll},
 		{"forecasts", testForecasts},
 		{"snapshots", testSnapshots},
 		{"run log", testRunLog},
@@ -152,6 +153,39 @@ func testLedger(t *testing.T, b backend) {
 	}
 	if err := s.LedgerPut(ctx, tracker.LedgerEntry{State: tracker.LedgerPending}); err == nil {
 		t.Fatal("LedgerPut without a fingerprint succeeded; want an error")
+	}
+}
+
+func testLedgerPutAll(t *testing.T, b backend) {
+	s := b.open(t)
+	old := ledgerEntry("fw-0001")
+	if err := s.LedgerPut(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	var batch []tracker.LedgerEntry
+	for _, fp := range []string{"fw-0001", "fw-0002", "fw-0003"} {
+		e := ledgerEntry(fp)
+		e.FirstFired = day0.Add(time.Hour)
+		batch = append(batch, e)
+	}
+	if err := s.LedgerPutAll(ctx, batch); err != nil {
+		t.Fatalf("LedgerPutAll: %v", err)
+	}
+	for _, want := range batch {
+		if got, ok, err := s.LedgerGet(ctx, want.Fingerprint); err != nil || !ok || !reflect.DeepEqual(got, want) {
+			t.Fatalf("LedgerGet(%s) = %+v, %v, %v; want %+v", want.Fingerprint, got, ok, err, want)
+		}
+	}
+	// All or none: a batch with a bad entry records nothing.
+	bad := []tracker.LedgerEntry{ledgerEntry("fw-0004"), {State: tracker.LedgerPending}}
+	if err := s.LedgerPutAll(ctx, bad); err == nil {
+		t.Fatal("LedgerPutAll with an entry without a fingerprint succeeded; want an error")
+	}
+	if _, ok, err := s.LedgerGet(ctx, "fw-0004"); ok || err != nil {
+		t.Fatalf("a failed batch recorded fw-0004 (%v, %v)", ok, err)
+	}
+	if err := s.LedgerPutAll(ctx, nil); err != nil {
+		t.Fatalf("an empty batch: %v", err)
 	}
 }
 

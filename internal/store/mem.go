@@ -190,6 +190,21 @@ func (m *memStore) LedgerPut(_ context.Context, e tracker.LedgerEntry) error {
 	return nil
 }
 
+// LedgerPutAll records the entries at once: all of them or none.
+func (m *memStore) LedgerPutAll(ctx context.Context, es []tracker.LedgerEntry) error {
+	for _, e := range es {
+		if e.Fingerprint == "" {
+			return errors.New("ledger: an entry needs a fingerprint")
+		}
+	}
+	for _, e := range es {
+		if err := m.LedgerPut(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (m *memStore) AppendForecast(_ context.Context, key string, r model.ForecastRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -236,15 +236,32 @@ func (s *sqlStore) LedgerGet(ctx context.Context, fp string) (tracker.LedgerEntr
 	return e, true, nil
 }
 
-// LedgerPut is one upsert statement: atomic on both backends, so a crash
-// leaves either the old record or the new one, never neither.
-func (s *sqlStore) LedgerPut(ctx context.Context, e tracker.LedgerEntry) error {
+const ledgerUpsert = `INSERT INTO #ledger (fingerprint, milestone_key, purpose, target, state, ref, digest, created_ns, updated_ns, first_fired_ns, written_ns)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (fingerprint) DO UPDATE SET milestone_key = excluded.milestone_key, purpose = excluded.purpose,
+			target = excluded.target, state = excluded.state, ref = excluded.ref, digest = excluded.digest,
+			created_ns = excluded.created_ns, updated_ns = excluded.updated_ns, first_fired_ns = excluded.first_fired_ns,
+			written_ns = excluded.written_ns`
+
+// ledgerArgs are an entry's values for ledgerUpsert.
+func ledgerArgs(e tracker.LedgerEntry) ([]any, error) {
 	if e.Fingerprint == "" {
-		return errors.New("ledger: an entry needs a fingerprint")
+		return nil, errors.New("ledger: an entry needs a fingerprint")
 	}
 	ref, err := json.Marshal(e.Ref)
 	if err != nil {
-		return fmt.Errorf("ledger: encoding ticket reference: %w", err)
+		return nil, fmt.Errorf("ledger: encoding ticket reference: %w", err)
+	}
+	return []any{e.Fingerprint, e.MilestoneKey, string(e.Purpose), e.Target, string(e.State), string(ref), e.Digest,
+		ns(e.Created), ns(e.Updated), ns(e.FirstFired), time.Now().UnixNano()}, nil
+}
+
+// LedgerPut is one upsert statement: atomic on both backends, so a crash
+// leaves either the old record or the new one, never neither.
+func (s *sqlStore) LedgerPut(ctx context.Context, e tracker.LedgerEntry) error {
+	args, err := ledgerArgs(e)
+	if err != nil {
+		return err
 	}
 	exec := s.exec
 	if e.State != tracker.LedgerPending {
@@ -252,15 +269,36 @@ func (s *sqlStore) LedgerPut(ctx context.Context, e tracker.LedgerEntry) error {
 		// is sent; see sqlStore.lazy for why the rest may wait.
 		exec = s.execLazy
 	}
-	err = exec(ctx, `INSERT INTO #ledger (fingerprint, milestone_key, purpose, target, state, ref, digest, created_ns, updated_ns, first_fired_ns, written_ns)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (fingerprint) DO UPDATE SET milestone_key = excluded.milestone_key, purpose = excluded.purpose,
-			target = excluded.target, state = excluded.state, ref = excluded.ref, digest = excluded.digest,
-			created_ns = excluded.created_ns, updated_ns = excluded.updated_ns, first_fired_ns = excluded.first_fired_ns,
-			written_ns = excluded.written_ns`,
-		e.Fingerprint, e.MilestoneKey, string(e.Purpose), e.Target, string(e.State), string(ref), e.Digest,
-		ns(e.Created), ns(e.Updated), ns(e.FirstFired), time.Now().UnixNano())
+	err = exec(ctx, ledgerUpsert, args...)
 	return s.wrap("recording ledger entry "+e.Fingerprint, err)
+}
+
+// LedgerPutAll records the entries in one transaction, durable (like a
+// pending LedgerPut) when it returns: all of them or none.
+func (s *sqlStore) LedgerPutAll(ctx context.Context, es []tracker.LedgerEntry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap("recording ledger entries", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, s.q(ledgerUpsert))
+	if err != nil {
+		return s.wrap("recording ledger entries", err)
+	}
+	defer stmt.Close()
+	for _, e := range es {
+		args, err := ledgerArgs(e)
+		if err != nil {
+			return err
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return s.wrap("recording ledger entry "+e.Fingerprint, err)
+		}
+	}
+	return s.wrap("recording ledger entries", tx.Commit())
 }
 
 // --- forecast history ---

@@ -22,6 +22,7 @@ import (
 // use. Times come back in UTC.
 type Store interface {
 	tracker.Store
+	tracker.LedgerBatcher
 	connectors.Cache
 	connectors.StateStore
 
@@ -216,8 +217,11 @@ func (readOnly) Lock(context.Context, time.Duration, ...string) (*Lease, error) 
 }
 func (readOnly) SaveRuleState(context.Context, []byte) error          { return ErrReadOnly }
 func (readOnly) LedgerPut(context.Context, tracker.LedgerEntry) error { return ErrReadOnly }
-func (readOnly) PutSnapshot(context.Context, Snapshot) error          { return ErrReadOnly }
-func (readOnly) Put(context.Context, string, connectors.CacheEntry)   {}
+func (readOnly) LedgerPutAll(context.Context, []tracker.LedgerEntry) error {
+	return ErrReadOnly
+}
+func (readOnly) PutSnapshot(context.Context, Snapshot) error        { return ErrReadOnly }
+func (readOnly) Put(context.Context, string, connectors.CacheEntry) {}
 
 // SaveSyncState keeps nothing: plan reads the connectors' state as a run
 // would and leaves it as it was (the next run resumes from the same place).

@@ -25,6 +25,14 @@ type Store interface {
 	Close() error
 }
 
+// LedgerBatcher is a Store that records many ledger entries in one durable
+// write: the worker records the pending entries of a run's creates with it,
+// all before the first create is sent, instead of waiting for the disk once
+// per create.
+type LedgerBatcher interface {
+	LedgerPutAll(ctx context.Context, es []LedgerEntry) error
+}
+
 // LedgerEntry records the ticket for a fingerprint. Pending entries are
 // written before a create is attempted, so a crash leaves a trace; only a
 // complete entry means the ticket holds forewarn's last write.

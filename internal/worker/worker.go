@@ -104,6 +104,9 @@ func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, er
 	})
 	known := w.prefetch(ctx, firings)
 	budget := w.Rules.Budget()
+	if mode == tracker.ModeRun {
+		st = w.prerecord(ctx, st, firings, known, budget)
+	}
 	// The write phase's progress line (on a terminal): tickets handled of
 	// those the rules call for.
 	prog := logx.ProgressFrom(ctx)
@@ -362,6 +365,100 @@ func (w *Worker) prefetch(ctx context.Context, firings []Firing) map[string]*mod
 	return known
 }
 
+// prerecord writes the pending ledger entry of every firing the batch
+// lookup says will be created (nothing found, and no ledger record saying
+// it was and is gone), all in one durable write before the first create is
+// sent (tracker.LedgerBatcher): a run of many creates waits for the disk
+// once, not once a create. The create then finds its pending entry on disk
+// already and does not write it again (prerecorded). An entry recorded for
+// a create the run does not reach (interrupted, the budget spent) is what
+// a crash just before that create leaves: the next run looks the ticket up
+// and creates it once. On any failure every create records its own.
+func (w *Worker) prerecord(ctx context.Context, st tracker.Store, firings []Firing, known map[string]*model.TicketRef, budget int) tracker.Store {
+	lb, ok := st.(tracker.LedgerBatcher)
+	if !ok || known == nil {
+		return st
+	}
+	target := w.Target.Name()
+	pending := map[string]tracker.LedgerEntry{}
+	var es []tracker.LedgerEntry
+	seen := map[string]bool{}
+	for _, f := range firings {
+		fp := f.Finding.Fingerprint()
+		ref, looked := known[fp]
+		if seen[fp] || !looked || ref != nil || f.Finding.CommentOnly {
+			seen[fp] = true // the first firing on a ticket speaks (Run)
+			continue
+		}
+		seen[fp] = true
+		if budget > 0 && len(es) >= budget {
+			break
+		}
+		entry, have, err := st.LedgerGet(ctx, fp)
+		if err != nil {
+			return st
+		}
+		if have && entry.Target == target && entry.State != tracker.LedgerPending {
+			continue // recorded and gone from the target: discarded, not created (Decide)
+		}
+		e := pendingEntry(f, target, entry, have)
+		pending[fp] = e
+		es = append(es, e)
+	}
+	if len(es) == 0 {
+		return st
+	}
+	if err := lb.LedgerPutAll(ctx, es); err != nil {
+		w.Log.Warn().Err(err).Msg("could not record the intents to create in one go; recording them one by one")
+		return st
+	}
+	return &prerecorded{Store: st, pending: pending}
+}
+
+// pendingEntry is the ledger entry written before a firing's ticket is
+// created; entry is what the ledger held for it (have).
+func pendingEntry(f Firing, target string, entry tracker.LedgerEntry, have bool) tracker.LedgerEntry {
+	firstFired := f.Finding.FiredAt
+	if have && !entry.FirstFired.IsZero() {
+		firstFired = entry.FirstFired
+	}
+	return tracker.LedgerEntry{Fingerprint: f.Finding.Fingerprint(), MilestoneKey: f.Finding.MilestoneKey, Purpose: f.Finding.Purpose,
+		Target: target, State: tracker.LedgerPending, FirstFired: firstFired}
+}
+
+// prerecorded is a run's store once prerecord has written the pending
+// entries: writing one of them again, unchanged, is skipped (it is on disk).
+// Any other write of the fingerprint goes through, and so does every later one.
+type prerecorded struct {
+	tracker.Store
+	mu      sync.Mutex
+	pending map[string]tracker.LedgerEntry
+}
+
+func (p *prerecorded) LedgerPut(ctx context.Context, e tracker.LedgerEntry) error {
+	p.mu.Lock()
+	pre, ok := p.pending[e.Fingerprint]
+	delete(p.pending, e.Fingerprint)
+	p.mu.Unlock()
+	if ok && sameEntry(pre, e) {
+		return nil
+	}
+	return p.Store.LedgerPut(ctx, e)
+}
+
+func sameEntry(a, b tracker.LedgerEntry) bool {
+	ta := []time.Time{a.Created, a.Updated, a.FirstFired, a.Ref.ClosedAt}
+	tb := []time.Time{b.Created, b.Updated, b.FirstFired, b.Ref.ClosedAt}
+	for i := range ta {
+		if !ta[i].Equal(tb[i]) {
+			return false
+		}
+	}
+	a.Created, a.Updated, a.FirstFired, a.Ref.ClosedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	b.Created, b.Updated, b.FirstFired, b.Ref.ClosedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	return a == b
+}
+
 // reconcile makes the target hold the ticket a firing asks for, exactly
 // once. It gathers the situation (ledger, draft, the ticket found by
 // fingerprint; when looked, known is what the batch lookup answered for it,
@@ -539,12 +636,11 @@ func (x *executor) discard(ctx context.Context, s Situation, op Op) outcome {
 // ticket instead of trying again; a ticket found that way is recorded
 // (created) and written once in full before it is complete.
 func (x *executor) create(ctx context.Context, s Situation) outcome {
-	firstFired := x.f.Finding.FiredAt
-	if s.Entry != nil && !s.Entry.FirstFired.IsZero() {
-		firstFired = s.Entry.FirstFired
+	var entry tracker.LedgerEntry
+	if s.Entry != nil {
+		entry = *s.Entry
 	}
-	rec := tracker.LedgerEntry{Fingerprint: x.fp, MilestoneKey: x.j.Milestone.Key, Purpose: x.f.Finding.Purpose,
-		Target: x.w.Target.Name(), State: tracker.LedgerPending, FirstFired: firstFired}
+	rec := pendingEntry(x.f, x.w.Target.Name(), entry, s.Entry != nil)
 	if err := x.st.LedgerPut(ctx, rec); err != nil {
 		return x.fail(tracker.ActionCreate, fmt.Errorf("recording the intent to create: %w", err))
 	}

@@ -1,0 +1,124 @@
+package worker_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/store"
+	"github.com/forewarn/forewarn/internal/tracker"
+)
+
+// ledgerLog is a state store that records how the ledger is written.
+type ledgerLog struct {
+	store.Store
+	mu       sync.Mutex
+	batches  [][]tracker.LedgerEntry
+	pendings int // single LedgerPut calls of a pending entry
+}
+
+func (l *ledgerLog) LedgerPut(ctx context.Context, e tracker.LedgerEntry) error {
+	l.mu.Lock()
+	if e.State == tracker.LedgerPending {
+		l.pendings++
+	}
+	l.mu.Unlock()
+	return l.Store.LedgerPut(ctx, e)
+}
+
+func (l *ledgerLog) LedgerPutAll(ctx context.Context, es []tracker.LedgerEntry) error {
+	l.mu.Lock()
+	l.batches = append(l.batches, es)
+	l.mu.Unlock()
+	return l.Store.LedgerPutAll(ctx, es)
+}
+
+// pendingFirst is a batch-finding target that checks, at every create,
+// that the ledger holds the create's pending entry already, and can stop
+// the run after a number of creates (a crash, as far as the run goes).
+type pendingFirst struct {
+	*batching
+	t       *testing.T
+	st      tracker.Store
+	creates int
+	stopAt  int
+	stop    context.CancelFunc
+}
+
+func (p *pendingFirst) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, error) {
+	if e, ok, err := p.st.LedgerGet(ctx, tk.Fingerprint); err != nil || !ok || e.State != tracker.LedgerPending {
+		p.t.Errorf("create of %s sent before its pending entry was recorded (%+v, %v, %v)", tk.Fingerprint, e, ok, err)
+	}
+	p.creates++
+	if p.creates == p.stopAt {
+		p.stop()
+	}
+	return p.batching.Create(ctx, tk)
+}
+
+// The pending entries of a run's creates are recorded in one write before
+// the first create is sent, not one write per create; a run stopped after
+// its first create leaves the others pending, and the next run creates
+// each of them once.
+func TestPendingEntriesRecordedInOneWrite(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	w, out := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3), milestone("b", 2), milestone("c", 1), milestone("d", 0)}})
+	mem, err := store.Open(ctx, store.Config{Driver: "none"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &ledgerLog{Store: mem}
+	w.Store = st
+	runCtx, stop := context.WithCancel(ctx)
+	tg := &pendingFirst{batching: &batching{Target: out}, t: t, st: st, stopAt: 1, stop: stop}
+	w.Target = tg
+
+	rep, err := w.Run(runCtx, tracker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Count(tracker.ActionCreate) != 1 || len(files(t, dir)) != 1 {
+		t.Fatalf("the stopped run: %+v", rep.Actions)
+	}
+	if len(st.batches) != 1 || len(st.batches[0]) != 3 || st.pendings != 0 {
+		t.Fatalf("ledger writes: %d batches (%v), %d single pending writes; want one batch of 3 and none single", len(st.batches), st.batches, st.pendings)
+	}
+	pending := 0
+	for _, e := range st.batches[0] {
+		got, ok, err := st.LedgerGet(ctx, e.Fingerprint)
+		if err != nil || !ok {
+			t.Fatalf("%s: %v %v", e.Fingerprint, ok, err)
+		}
+		if got.State == tracker.LedgerPending {
+			pending++
+		}
+	}
+	if pending != 2 {
+		t.Fatalf("%d entries left pending by the stopped run, want 2", pending)
+	}
+
+	// The next run: the two pending ones are created, once each.
+	st.batches, tg.creates, tg.stopAt = nil, 0, 0
+	rep, err = w.Run(ctx, tracker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Count(tracker.ActionCreate) != 2 || len(files(t, dir)) != 3 || tg.creates != 2 {
+		t.Fatalf("next run: %d creates sent, %d files: %+v", tg.creates, len(files(t, dir)), rep.Actions)
+	}
+	for _, e := range st.batches[0] {
+		if got, _, _ := st.LedgerGet(ctx, e.Fingerprint); got.State != tracker.LedgerComplete || got.Ref.ID == "" {
+			t.Errorf("%s: %+v, want complete", e.Fingerprint, got)
+		}
+	}
+	if st.pendings != 0 {
+		t.Errorf("%d single pending writes", st.pendings)
+	}
+	// A third run has nothing to create and records nothing pending.
+	st.batches = nil
+	if rep, err = w.Run(ctx, tracker.ModeRun); err != nil || rep.Count(tracker.ActionCreate) != 0 || len(st.batches) != 0 {
+		t.Fatalf("third run: %v, %+v, %d batches", err, rep.Actions, len(st.batches))
+	}
+}
