@@ -11,17 +11,21 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	gojira "github.com/andygrunwald/go-jira"
 )
 
 // history is one changelog entry (the same shape on both endpoints).
 type history struct {
-	Created string `json:"created"`
-	Items   []struct {
-		Field   string `json:"field"`
-		FieldID string `json:"fieldId"`
-		From    string `json:"from"`
-		To      string `json:"to"`
-	} `json:"items"`
+	Created string        `json:"created"`
+	Items   []historyItem `json:"items"`
+}
+
+type historyItem struct {
+	Field   string `json:"field"`
+	FieldID string `json:"fieldId"`
+	From    string `json:"from"`
+	To      string `json:"to"`
 }
 
 // changelogs learns when issues joined their milestones, where it matters:
@@ -156,27 +160,35 @@ func idSet(s string) []string {
 // /rest/api/2/issue/{key}/changelog, or Data Center's expand=changelog.
 func (s *Source) changelog(ctx context.Context, cloud bool, key string) ([]history, error) {
 	if !cloud {
-		var is struct {
-			Changelog struct {
-				Histories []history `json:"histories"`
-			} `json:"changelog"`
-		}
-		q := url.Values{"fields": {"created"}, "expand": {"changelog"}}
-		if err := s.c.do(ctx, http.MethodGet, "rest/api/2/issue/"+url.PathEscape(key)+"?"+q.Encode(), nil, &is); err != nil {
+		jc, err := s.c.api()
+		if err != nil {
 			return nil, err
 		}
-		return is.Changelog.Histories, nil
+		is, resp, err := jc.Issue.GetWithContext(ctx, key, &gojira.GetQueryOptions{Fields: "created", Expand: "changelog"})
+		if err != nil {
+			return nil, apiError(resp, err)
+		}
+		if is.Changelog == nil {
+			return nil, nil
+		}
+		hs := make([]history, len(is.Changelog.Histories))
+		for i, h := range is.Changelog.Histories {
+			hs[i].Created = h.Created
+			hs[i].Items = make([]historyItem, len(h.Items))
+			for j, it := range h.Items {
+				// Data Center's items carry no fieldId: the field's name
+				// tells a fix version ("Fix Version") and a sprint.
+				hs[i].Items[j] = historyItem{Field: it.Field, From: changeValue(it.From), To: changeValue(it.To)}
+			}
+		}
+		return hs, nil
 	}
+	// Hand-built: go-jira v1 has no call for the paged changelog endpoint.
 	var all []history
 	for start := 0; ; {
-		var page struct {
-			StartAt int       `json:"startAt"`
-			Total   int       `json:"total"`
-			IsLast  bool      `json:"isLast"`
-			Values  []history `json:"values"`
-		}
+		var page changelogPage
 		q := url.Values{"startAt": {strconv.Itoa(start)}, "maxResults": {"100"}}
-		if err := s.c.do(ctx, http.MethodGet, "rest/api/2/issue/"+url.PathEscape(key)+"/changelog?"+q.Encode(), nil, &page); err != nil {
+		if err := s.c.get(ctx, "rest/api/2/issue/"+url.PathEscape(key)+"/changelog?"+q.Encode(), &page); err != nil {
 			return nil, err
 		}
 		all = append(all, page.Values...)
@@ -184,5 +196,26 @@ func (s *Source) changelog(ctx context.Context, cloud bool, key string) ([]histo
 			return all, nil
 		}
 		start = page.StartAt + len(page.Values)
+	}
+}
+
+// changelogPage is one page of /rest/api/2/issue/{key}/changelog.
+type changelogPage struct {
+	StartAt int       `json:"startAt"`
+	Total   int       `json:"total"`
+	IsLast  bool      `json:"isLast"`
+	Values  []history `json:"values"`
+}
+
+// changeValue is a changelog item's from or to as go-jira decodes it (a
+// string, or nil when the field was empty).
+func changeValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(v)
 	}
 }

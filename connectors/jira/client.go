@@ -233,88 +233,112 @@ type jiraErrorBody struct {
 	Errors        map[string]string `json:"errors"`
 }
 
-// do sends a request built by go-jira and decodes a 2xx JSON answer into v
-// (nil: discard; a *[]byte gets the body as it came). Any other answer
-// becomes an *APIError with Jira's body.
-func (c *conn) do(ctx context.Context, method, path string, body, v any) error {
-	jc, err := c.api()
-	if err != nil {
-		return err
-	}
-	req, err := jc.NewRequestWithContext(ctx, method, path, body)
-	if err != nil {
-		return fmt.Errorf("building %s %s: %w", method, RoutePath(path), err)
-	}
-	return c.send(req, v)
-}
-
-func (c *conn) send(req *http.Request, v any) error {
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return &APIError{Err: err}
-	}
-	defer resp.Body.Close()
-	data, rerr := io.ReadAll(resp.Body)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := &APIError{Status: resp.StatusCode}
-		var jb jiraErrorBody
-		if json.Unmarshal(data, &jb) == nil {
-			e.Messages, e.Fields = jb.ErrorMessages, jb.Errors
-		} else if len(data) > 0 && len(data) < 300 {
-			e.Messages = []string{strings.TrimSpace(string(data))}
-		}
-		return e
-	}
-	if rerr != nil {
-		return &APIError{Status: resp.StatusCode, Err: fmt.Errorf("reading the answer: %w", rerr)}
-	}
-	if p, ok := v.(*[]byte); ok {
-		*p = data // the caller decodes
-		return nil
-	}
-	if v != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, v); err != nil {
-			return &APIError{Status: resp.StatusCode, Err: fmt.Errorf("decoding the answer: %w", err)}
-		}
-	}
-	return nil
-}
-
-// explain turns go-jira's error into an *APIError.
-func explain(resp *gojira.Response, err error) error {
+// apiError is the one translator of a go-jira call's outcome into an
+// *APIError, for the typed services and the hand-built requests alike —
+// every call passes its (response, error) through it, as prow's pkg/jira
+// routes every call through one handler. It keeps the status and Jira's
+// errorMessages and errors map: from go-jira's *Error when the service
+// parsed them (NewJiraError), else read here from the body go-jira left
+// unread (Client.Do and IssueService.Create return only "request failed"
+// with the response). Nothing else of an error body is kept, neither here
+// nor through go-jira's own text (which quotes a non-JSON body whole):
+// gateways and proxies echo the request's headers, credentials included,
+// in their error pages.
+func apiError(resp *gojira.Response, err error) error {
 	if err == nil {
 		return nil
 	}
 	e := &APIError{}
-	if resp != nil && resp.Response != nil {
-		e.Status = resp.StatusCode
+	var hr *http.Response
+	if resp != nil {
+		hr = resp.Response
+	}
+	if hr != nil {
+		e.Status = hr.StatusCode
 	}
 	var je *gojira.Error
-	if errors.As(err, &je) {
+	switch {
+	case errors.As(err, &je) && hr != nil:
 		e.Messages, e.Fields = je.ErrorMessages, je.Errors
-		if e.Status == 0 && je.HTTPError != nil {
-			e.Err = je.HTTPError
+		drain(resp)
+	case hr != nil && (e.Status < 200 || e.Status > 299):
+		if hr.Body != nil {
+			data, _ := io.ReadAll(io.LimitReader(hr.Body, 1<<20))
+			hr.Body.Close()
+			var jb jiraErrorBody
+			if json.Unmarshal(data, &jb) == nil {
+				e.Messages, e.Fields = jb.ErrorMessages, jb.Errors
+			}
 		}
-		return e
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	if e.Status != 0 {
-		// go-jira's own message ("request failed. Please analyze…") adds
-		// nothing the status does not say.
-		if strings.Contains(err.Error(), "request failed") {
-			return e
+	case hr != nil:
+		// A 2xx whose body did not decode: the server acted.
+		drain(resp)
+		e.Err = fmt.Errorf("decoding the answer: %w", err)
+	default:
+		// No answer: the transport's error (a reset, a timeout, a
+		// cancelled context), without net/url's quoting of the address.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
 		}
+		e.Err = err
 	}
-	e.Err = err
 	return e
+}
+
+// drain reads what is left of a body go-jira handed back open (Do without
+// a target, Update, DoTransition) and closes it, so the connection is
+// reused.
+func drain(resp *gojira.Response) {
+	if resp == nil || resp.Response == nil || resp.Body == nil {
+		return
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+}
+
+// get sends a hand-built GET (one go-jira has no typed call for: each
+// caller says why) through go-jira's client and decodes the answer into v,
+// a struct of the fields forewarn reads.
+func (c *conn) get(ctx context.Context, path string, v any) error {
+	jc, err := c.api()
+	if err != nil {
+		return err
+	}
+	req, err := jc.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return fmt.Errorf("building GET %s: %w", RoutePath(path), err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := jc.Do(req, v)
+	if err != nil {
+		return apiError(resp, err)
+	}
+	drain(resp)
+	return nil
+}
+
+// getRaw is get for a caller that decodes the body itself.
+func (c *conn) getRaw(ctx context.Context, path string) ([]byte, error) {
+	jc, err := c.api()
+	if err != nil {
+		return nil, err
+	}
+	req, err := jc.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("building GET %s: %w", RoutePath(path), err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := jc.Do(req, nil)
+	if err != nil {
+		return nil, apiError(resp, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, &APIError{Status: resp.StatusCode, Err: fmt.Errorf("reading the answer: %w", err)}
+	}
+	return data, nil
 }
 
 // isCloud reports whether the site is Jira Cloud: as configured, else by
@@ -341,7 +365,8 @@ func (c *conn) isCloud(ctx context.Context) (bool, error) {
 	var info struct {
 		DeploymentType string `json:"deploymentType"`
 	}
-	if err := c.do(ctx, http.MethodGet, "rest/api/2/serverInfo", nil, &info); err != nil {
+	// Hand-built: go-jira v1 has no serverInfo call.
+	if err := c.get(ctx, "rest/api/2/serverInfo", &info); err != nil {
 		// Not remembered: the next call asks again.
 		return false, fmt.Errorf("%s: telling Cloud from Data Center (serverInfo; set deployment: to skip): %w", c.what, err)
 	}
@@ -369,7 +394,7 @@ func (c *conn) search(ctx context.Context, cloud bool, jql string, fields []stri
 		for {
 			issues, resp, err := jc.Issue.SearchV2JQLWithContext(ctx, jql, opt)
 			if err != nil {
-				return explain(resp, err)
+				return apiError(resp, err)
 			}
 			for i := range issues {
 				each(&issues[i])
@@ -384,7 +409,7 @@ func (c *conn) search(ctx context.Context, cloud bool, jql string, fields []stri
 	for {
 		issues, resp, err := jc.Issue.SearchWithContext(ctx, jql, opt)
 		if err != nil {
-			return explain(resp, err)
+			return apiError(resp, err)
 		}
 		for i := range issues {
 			each(&issues[i])

@@ -159,11 +159,15 @@ func (s *Source) search(ctx context.Context, cloud bool, ids fieldIDs, jql strin
 		body []byte
 		err  error
 	}
+	// Hand-built, not go-jira's Issue.Search*: those decode every issue
+	// into go-jira's Issue (IssueFields decodes each issue twice, the
+	// second time into a map of every field) and ask for one page at a
+	// time; this decodes only the fields forewarn reads and has the next
+	// page on its way while one is decoded.
 	get := func(p string) <-chan fetched {
 		ch := make(chan fetched, 1)
 		go func() {
-			var body []byte
-			err := s.c.do(ctx, http.MethodGet, p, nil, &body)
+			body, err := s.c.getRaw(ctx, p)
 			ch <- fetched{body, err}
 		}()
 		return ch

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	gojira "github.com/andygrunwald/go-jira"
+
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/tracker"
@@ -211,22 +213,16 @@ func fatal(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-type fieldInfo struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Custom bool   `json:"custom"`
-	Schema struct {
-		Type   string `json:"type"`
-		Custom string `json:"custom"`
-	} `json:"schema"`
-}
-
 // fields finds the site's story points, sprint and flagged fields by name
 // (GET /rest/api/2/field), unless story_points names an id.
 func (s *Source) fields(ctx context.Context) (fieldIDs, error) {
-	var list []fieldInfo
-	if err := s.c.do(ctx, http.MethodGet, "rest/api/2/field", nil, &list); err != nil {
-		return fieldIDs{}, fmt.Errorf("listing fields: %w", err)
+	jc, err := s.c.api()
+	if err != nil {
+		return fieldIDs{}, err
+	}
+	list, resp, err := jc.Field.GetListWithContext(ctx)
+	if err != nil {
+		return fieldIDs{}, fmt.Errorf("listing fields: %w", apiError(resp, err))
 	}
 	var ids fieldIDs
 	want := []string{"story points", "story point estimate"}
@@ -280,12 +276,15 @@ type versionPage struct {
 
 // versions lists a project's fix versions (paged), keeping those with a
 // release date that are unreleased or released within the lookback.
+// Hand-built: go-jira v1 has no call for the paged
+// /rest/api/2/project/{key}/version (Project.Get carries every version in
+// one answer, unordered and with the whole project).
 func (s *Source) versions(ctx context.Context, project string, now time.Time, lookback time.Duration) ([]*milestone, error) {
 	var out []*milestone
 	for start := 0; ; {
 		var page versionPage
 		q := url.Values{"startAt": {strconv.Itoa(start)}, "maxResults": {"50"}, "orderBy": {"releaseDate"}}
-		if err := s.c.do(ctx, http.MethodGet, "rest/api/2/project/"+url.PathEscape(project)+"/version?"+q.Encode(), nil, &page); err != nil {
+		if err := s.c.get(ctx, "rest/api/2/project/"+url.PathEscape(project)+"/version?"+q.Encode(), &page); err != nil {
 			return nil, err
 		}
 		for _, v := range page.Values {
@@ -325,53 +324,37 @@ func (s *Source) versions(ctx context.Context, project string, now time.Time, lo
 	}
 }
 
-type sprint struct {
-	ID           int64  `json:"id"`
-	State        string `json:"state"`
-	Name         string `json:"name"`
-	StartDate    string `json:"startDate"`
-	EndDate      string `json:"endDate"`
-	CompleteDate string `json:"completeDate"`
-	Goal         string `json:"goal"`
-}
-
-type sprintPage struct {
-	StartAt    int      `json:"startAt"`
-	MaxResults int      `json:"maxResults"`
-	Total      int      `json:"total"`
-	IsLast     bool     `json:"isLast"`
-	Values     []sprint `json:"values"`
-}
-
 // sprints lists a board's active and closed sprints through the Agile API
 // (paged), keeping closed ones completed within the lookback.
 func (s *Source) sprints(ctx context.Context, board int, now time.Time, lookback time.Duration, seen map[int64]bool) ([]*milestone, error) {
+	jc, err := s.c.api()
+	if err != nil {
+		return nil, err
+	}
 	var out []*milestone
 	for start := 0; ; {
-		var page sprintPage
-		q := url.Values{"startAt": {strconv.Itoa(start)}, "maxResults": {"50"}, "state": {"active,closed"}}
-		if err := s.c.do(ctx, http.MethodGet, fmt.Sprintf("rest/agile/1.0/board/%d/sprint?%s", board, q.Encode()), nil, &page); err != nil {
-			return nil, err
+		page, resp, err := jc.Board.GetAllSprintsWithOptionsWithContext(ctx, board,
+			&gojira.GetAllSprintsOptions{State: "active,closed", SearchOptions: gojira.SearchOptions{StartAt: start, MaxResults: 50}})
+		if err != nil {
+			return nil, apiError(resp, err)
 		}
 		for _, sp := range page.Values {
-			if seen[sp.ID] {
+			id := int64(sp.ID)
+			if seen[id] || sp.EndDate == nil {
 				continue
 			}
-			end, ok := parseDateTime(sp.EndDate)
-			if !ok {
-				continue
-			}
-			m := model.Milestone{Source: s.name, Key: SprintKey(s.c.host, sp.ID), Kind: model.KindSprint,
+			end := *sp.EndDate
+			m := model.Milestone{Source: s.name, Key: SprintKey(s.c.host, id), Kind: model.KindSprint,
 				Title: sp.Name, Container: fmt.Sprintf("board %d", board), Due: model.DayIn(end, end.Location()), State: model.StateOpen, Client: s.cfg.Client,
-				URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/secure/GHGoToBoard.jspa?sprintId=" + strconv.FormatInt(sp.ID, 10)}
-			if st, ok := parseDateTime(sp.StartDate); ok {
-				m.Start = st.UTC()
+				URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/secure/GHGoToBoard.jspa?sprintId=" + strconv.FormatInt(id, 10)}
+			if sp.StartDate != nil {
+				m.Start = sp.StartDate.UTC()
 			}
 			hist := false
 			if strings.EqualFold(sp.State, "closed") {
-				done, ok := parseDateTime(sp.CompleteDate)
-				if !ok {
-					done = end
+				done := end
+				if sp.CompleteDate != nil {
+					done = *sp.CompleteDate
 				}
 				if lookback == 0 || now.Sub(done) > lookback {
 					if !s.inHistory(now, done) {
@@ -381,8 +364,8 @@ func (s *Source) sprints(ctx context.Context, board int, now time.Time, lookback
 				}
 				m.State, m.ClosedAt = model.StateClosed, done.UTC()
 			}
-			seen[sp.ID] = true
-			out = append(out, &milestone{m: m, sprint: sp.ID, history: hist})
+			seen[id] = true
+			out = append(out, &milestone{m: m, sprint: id, history: hist})
 		}
 		if page.IsLast || len(page.Values) == 0 || (page.Total > 0 && page.StartAt+len(page.Values) >= page.Total) {
 			return s.lastClosed(out), nil

@@ -227,10 +227,13 @@ func (t *Target) versionOf(key string) (project, id string, ok bool) {
 	return project, id, ok && isNumber(id)
 }
 
-type created struct {
-	ID   string `json:"id"`
-	Key  string `json:"key"`
-	Self string `json:"self"`
+// userRef names an assignee: accountId on Cloud, the user name on Data
+// Center. It goes in go-jira's Unknowns: IssueFields marshals through
+// fatih/structs, which ignores User's `json:"-"` and would send its
+// Password field ("Password":"") in the assignee.
+type userRef struct {
+	AccountID string `json:"accountId,omitempty"`
+	Name      string `json:"name,omitempty"`
 }
 
 // Create implements tracker.Target. The POST is sent once: the HTTP stack
@@ -244,61 +247,62 @@ func (t *Target) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, 
 	if err != nil {
 		return model.TicketRef{}, err
 	}
-	fields := map[string]any{
-		"project":     map[string]string{"key": t.cfg.Project},
-		"issuetype":   map[string]string{"name": firstNonEmpty(t.cfg.IssueType, "Task")},
-		"summary":     summary(tk.Title),
-		"description": description(tk),
+	jc, err := t.c.api()
+	if err != nil {
+		return model.TicketRef{}, err
+	}
+	f := &gojira.IssueFields{
+		Project:     gojira.Project{Key: t.cfg.Project},
+		Type:        gojira.IssueType{Name: firstNonEmpty(t.cfg.IssueType, "Task")},
+		Summary:     summary(tk.Title),
+		Description: description(tk),
 	}
 	t.mu.Lock()
 	noLabels := t.noLabels
 	t.mu.Unlock()
 	if !noLabels {
-		fields["labels"] = t.labels(tk)
+		f.Labels = t.labels(tk)
 	}
-	if len(t.cfg.Components) > 0 {
-		cs := make([]map[string]string, len(t.cfg.Components))
-		for i, c := range t.cfg.Components {
-			cs[i] = map[string]string{"name": c}
-		}
-		fields["components"] = cs
+	for _, c := range t.cfg.Components {
+		f.Components = append(f.Components, &gojira.Component{Name: c})
 	}
 	if t.cfg.Priority != "" {
-		fields["priority"] = map[string]string{"name": t.cfg.Priority}
+		f.Priority = &gojira.Priority{Name: t.cfg.Priority}
 	}
 	if a := firstNonEmpty(tk.Assignee, t.cfg.Assignee); a != "" {
+		u := userRef{Name: a}
 		if cloud {
-			fields["assignee"] = map[string]string{"accountId": a}
-		} else {
-			fields["assignee"] = map[string]string{"name": a}
+			u = userRef{AccountID: a}
 		}
+		f.Unknowns = map[string]any{"assignee": u}
 	}
 	link := firstNonEmpty(t.cfg.Link, "auto")
 	webLink := link == "web_link"
 	if p, id, ok := t.versionOf(tk.MilestoneKey); ok && p == t.cfg.Project && (link == "auto" || link == "fix_version") {
-		fields["fixVersions"] = []map[string]string{{"id": id}}
+		f.FixVersions = []*gojira.FixVersion{{ID: id}}
 	} else if link == "auto" {
 		webLink = true
 	}
 
-	var out created
+	var out *gojira.Issue
 	for attempt := 0; ; attempt++ {
-		err = t.c.do(ctx, http.MethodPost, "rest/api/2/issue", map[string]any{"fields": fields}, &out)
+		var resp *gojira.Response
+		out, resp, err = jc.Issue.CreateWithContext(ctx, &gojira.Issue{Fields: f})
+		err = apiError(resp, err)
 		var ae *APIError
 		if err == nil || attempt >= 3 || !errors.As(err, &ae) || ae.Status != http.StatusBadRequest {
 			break
 		}
 		dropped := ""
-		for _, f := range []string{"labels", "assignee", "fixVersions", "components", "priority"} {
-			if _, named := ae.Fields[f]; named && fields[f] != nil {
-				dropped = f
+		for _, name := range []string{"labels", "assignee", "fixVersions", "components", "priority"} {
+			if _, named := ae.Fields[name]; named && dropField(f, name) {
+				dropped = name
 				break
 			}
 		}
 		if dropped == "" {
 			break
 		}
-		delete(fields, dropped)
 		ev := t.env.Log.Warn().Str("project", t.cfg.Project).Str("field", dropped).Str("jira", ae.Fields[dropped])
 		switch dropped {
 		case "labels":
@@ -332,6 +336,34 @@ func (t *Target) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, 
 	return ref, nil
 }
 
+// dropField clears a field Jira refused on the create screen, and says
+// whether it was set.
+func dropField(f *gojira.IssueFields, name string) bool {
+	switch name {
+	case "labels":
+		set := f.Labels != nil
+		f.Labels = nil
+		return set
+	case "assignee":
+		_, set := f.Unknowns["assignee"]
+		delete(f.Unknowns, "assignee")
+		return set
+	case "fixVersions":
+		set := f.FixVersions != nil
+		f.FixVersions = nil
+		return set
+	case "components":
+		set := f.Components != nil
+		f.Components = nil
+		return set
+	case "priority":
+		set := f.Priority != nil
+		f.Priority = nil
+		return set
+	}
+	return false
+}
+
 func summary(s string) string {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r", " "), "\n", " ")
 	if r := []rune(s); len(r) > 254 {
@@ -341,7 +373,10 @@ func summary(s string) string {
 }
 
 // attach uploads the ticket's attachments (the burn-down chart) as
-// multipart/form-data with X-Atlassian-Token: no-check.
+// multipart/form-data with X-Atlassian-Token: no-check, all in one request.
+// Hand-built: go-jira's PostAttachment sends one file per request, each
+// typed application/octet-stream (Jira would then not preview the SVG
+// chart), with the token header spelled "nocheck".
 func (t *Target) attach(ctx context.Context, key string, tk model.Ticket) {
 	if t.cfg.AttachmentsEnabled != nil && !*t.cfg.AttachmentsEnabled || len(tk.Attachments) == 0 {
 		return
@@ -374,9 +409,13 @@ func (t *Target) attach(ctx context.Context, key string, tk model.Ticket) {
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("X-Atlassian-Token", "no-check")
-	if err := t.c.send(req, nil); err != nil {
-		t.env.Log.Warn().Str("ticket", key).Err(err).Msg("could not attach the burn-down chart to the Jira ticket")
+	req.Header.Set("Accept", "application/json")
+	resp, err := jc.Do(req, nil)
+	if err != nil {
+		t.env.Log.Warn().Str("ticket", key).Err(apiError(resp, err)).Msg("could not attach the burn-down chart to the Jira ticket")
+		return
 	}
+	drain(resp)
 }
 
 // milestoneURL is a browsable address of the milestone a key names, when
@@ -409,28 +448,44 @@ func (t *Target) linkMilestone(ctx context.Context, key, milestone string) {
 	if u == "" {
 		return
 	}
-	body := map[string]any{"globalId": "forewarn:" + milestone, "object": map[string]string{"url": u, "title": title}}
-	if err := t.c.do(ctx, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(key)+"/remotelink", body, nil); err != nil {
-		t.env.Log.Warn().Str("ticket", key).Err(err).Msg("could not link the Jira ticket to its milestone")
+	jc, err := t.c.api()
+	if err != nil {
+		return
+	}
+	link := &gojira.RemoteLink{GlobalID: "forewarn:" + milestone, Object: &gojira.RemoteLinkObject{URL: u, Title: title}}
+	if _, resp, err := jc.Issue.AddRemoteLinkWithContext(ctx, key, link); err != nil {
+		t.env.Log.Warn().Str("ticket", key).Err(apiError(resp, err)).Msg("could not link the Jira ticket to its milestone")
 	}
 }
 
 // Update implements tracker.Target: summary, description and labels, then
 // the fresh chart.
 func (t *Target) Update(ctx context.Context, ref model.TicketRef, tk model.Ticket) error {
-	fields := map[string]any{"summary": summary(tk.Title), "description": description(tk)}
+	jc, err := t.c.api()
+	if err != nil {
+		return err
+	}
+	f := &gojira.IssueFields{Summary: summary(tk.Title), Description: description(tk)}
 	t.mu.Lock()
 	noLabels := t.noLabels
 	t.mu.Unlock()
 	if !noLabels {
-		fields["labels"] = t.labels(tk)
+		f.Labels = t.labels(tk)
 	}
-	err := t.c.do(ctx, http.MethodPut, "rest/api/2/issue/"+url.PathEscape(ref.ID), map[string]any{"fields": fields}, nil)
+	update := func() error {
+		_, resp, err := jc.Issue.UpdateWithContext(ctx, &gojira.Issue{Key: ref.ID, Fields: f})
+		if err != nil {
+			return apiError(resp, err)
+		}
+		drain(resp)
+		return nil
+	}
+	err = update()
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Status == http.StatusBadRequest && ae.Fields["labels"] != "" && !noLabels {
-		delete(fields, "labels")
+		f.Labels = nil
 		t.env.Log.Warn().Str("ticket", ref.ID).Msg("Jira refused labels on the edit screen; updating without them")
-		err = t.c.do(ctx, http.MethodPut, "rest/api/2/issue/"+url.PathEscape(ref.ID), map[string]any{"fields": fields}, nil)
+		err = update()
 	}
 	if err != nil {
 		return fmt.Errorf("updating %s: %w", ref.ID, err)
@@ -441,21 +496,14 @@ func (t *Target) Update(ctx context.Context, ref model.TicketRef, tk model.Ticke
 
 // Comment implements tracker.Target.
 func (t *Target) Comment(ctx context.Context, ref model.TicketRef, body string) error {
-	if err := t.c.do(ctx, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(ref.ID)+"/comment", map[string]string{"body": body}, nil); err != nil {
-		return fmt.Errorf("commenting on %s: %w", ref.ID, err)
+	jc, err := t.c.api()
+	if err != nil {
+		return err
+	}
+	if _, resp, err := jc.Issue.AddCommentWithContext(ctx, ref.ID, &gojira.Comment{Body: body}); err != nil {
+		return fmt.Errorf("commenting on %s: %w", ref.ID, apiError(resp, err))
 	}
 	return nil
-}
-
-type transition struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	To   struct {
-		Name           string `json:"name"`
-		StatusCategory struct {
-			Key string `json:"key"`
-		} `json:"statusCategory"`
-	} `json:"to"`
 }
 
 var defaultReopen = []string{"Reopen", "Reopen Issue", "Back to To Do", "To Do", "Back to in progress"}
@@ -467,35 +515,38 @@ func (t *Target) Reopen(ctx context.Context, ref model.TicketRef) error {
 	if ref.WontDo {
 		return fmt.Errorf("reopening %s: closed as won't do; forewarn never reopens those", ref.ID)
 	}
-	var list struct {
-		Transitions []transition `json:"transitions"`
+	jc, err := t.c.api()
+	if err != nil {
+		return err
 	}
-	path := "rest/api/2/issue/" + url.PathEscape(ref.ID) + "/transitions"
-	if err := t.c.do(ctx, http.MethodGet, path, nil, &list); err != nil {
-		return fmt.Errorf("reopening %s: listing transitions: %w", ref.ID, err)
+	list, resp, err := jc.Issue.GetTransitionsWithContext(ctx, ref.ID)
+	if err != nil {
+		return fmt.Errorf("reopening %s: listing transitions: %w", ref.ID, apiError(resp, err))
 	}
 	names := t.cfg.ReopenTransitions
 	if names == nil {
 		names = defaultReopen
 	}
-	var pick *transition
+	var pick *gojira.Transition
 	for _, n := range names {
-		for i, tr := range list.Transitions {
+		for i, tr := range list {
 			if pick == nil && strings.EqualFold(tr.Name, n) {
-				pick = &list.Transitions[i]
+				pick = &list[i]
 			}
 		}
 	}
-	for i, tr := range list.Transitions {
+	for i, tr := range list {
 		if pick == nil && tr.To.StatusCategory.Key != "" && tr.To.StatusCategory.Key != "done" {
-			pick = &list.Transitions[i]
+			pick = &list[i]
 		}
 	}
 	if pick == nil {
 		return fmt.Errorf("reopening %s: the workflow offers no transition out of done (tried %s)", ref.ID, strings.Join(names, ", "))
 	}
-	if err := t.c.do(ctx, http.MethodPost, path, map[string]any{"transition": map[string]string{"id": pick.ID}}, nil); err != nil {
-		return fmt.Errorf("reopening %s (transition %q): %w", ref.ID, pick.Name, err)
+	resp, err = jc.Issue.DoTransitionWithContext(ctx, ref.ID, pick.ID)
+	if err != nil {
+		return fmt.Errorf("reopening %s (transition %q): %w", ref.ID, pick.Name, apiError(resp, err))
 	}
+	drain(resp)
 	return nil
 }
