@@ -54,11 +54,20 @@ type Case struct {
 	// Group is the project the case belongs to (scores are also given per
 	// group); empty for single-group inputs.
 	Group string
-	// Record is the team's own record before this milestone: the share of
-	// its earlier milestones (the last RecordCount that ended before this
-	// one started) that missed, with one miss and one hit added as a prior;
-	// 0.5 when unknown. Never uses the outcome of this or a later milestone.
-	Record float64
+	// Record is the team's own record before this milestone (the last
+	// RecordCount earlier sprints of its board; nil: none), set on every
+	// checkpoint's milestone as the product's worker sets it. Never uses
+	// the outcome of this or a later milestone.
+	Record *model.TeamRecord
+
+	// Peers are the milestones the team's record is read from at each
+	// checkpoint (forecast.TeamRecordOf: those closed by then, of the same
+	// container), as the worker reads them; nil for fixed snapshots.
+	Peers []model.Milestone
+
+	// points: the sprint's latest snapshot's story points and vel_diff.
+	points    sprintPoints
+	pointsPct int
 }
 
 // Checkpoint is a moment at which the milestone is judged.
@@ -82,6 +91,9 @@ type Config struct {
 	// Shares, when set, judges each history at these shares of its
 	// start→due time (0.3, 0.5, 0.8) instead of every StepDays.
 	Shares []float64
+	// extra are training rows the refitted calibration adds to this
+	// input's own (the generated histories, for the sprints).
+	extra []trainRow
 }
 
 // method is one way of saying "will miss". prob, when set, is its
@@ -101,11 +113,21 @@ func hasProb(f model.Forecast) bool {
 	return f.Status == model.ForecastOK || f.Status == model.ForecastDiverging
 }
 
-func mcProb(f model.Forecast, _ *Case, _ time.Time) float64 {
-	if !hasProb(f) {
+// calProb is the product's P(on time): calibrated, given whenever the
+// milestone has scope (the forecast is judged only before it is done).
+func calProb(f model.Forecast, _ *Case, _ time.Time) float64 {
+	if f.ScopeItems == 0 || f.Status == model.ForecastDone {
 		return math.NaN()
 	}
 	return f.ProbOnTime
+}
+
+// simProb is the simulation's own P(on time), where it ran.
+func simProb(f model.Forecast, _ *Case, _ time.Time) float64 {
+	if !hasProb(f) {
+		return math.NaN()
+	}
+	return f.SimProbOnTime
 }
 
 func missScore(prob func(model.Forecast, *Case, time.Time) float64) func(model.Forecast, *Case, time.Time) float64 {
@@ -126,27 +148,41 @@ func lateDays(date func(model.Forecast) time.Time) func(model.Forecast, *Case, t
 	}
 }
 
-// The logistic warning score's methods: filled in after judging, once the
-// model is fitted (see logistic.go).
+// The refitted calibration's methods: filled in after judging, once the
+// weights are refitted (see logistic.go).
 const (
-	LogisticSeen  = "Logistic warning score (fitted on this data)"
-	LogisticCross = "Logistic warning score (fitted on the other projects)"
+	RefitSeen   = "Calibration refitted on this data (seen)"
+	RefitUnseen = "Calibration refitted on the other projects and generated histories (unseen)"
 )
 
 func fitted(model.Forecast, *Case, time.Time, Config) bool { return false }
 func fittedNaN(model.Forecast, *Case, time.Time) float64   { return math.NaN() }
 
-// DefaultMethod is the method whose reliability table is printed.
-const DefaultMethod = "Monte Carlo: P(on time) < 50 %"
+// DefaultMethod is the product's warning: the forecast's calibrated
+// P(on time) (which rules read as forecast.prob_on_time) below 50 %.
+const DefaultMethod = "forewarn: calibrated P(on time) < 50 %"
+
+// SimMethod is the simulation's own probability, before calibration.
+const SimMethod = "Simulation alone: P(on time) < 50 %"
 
 var methods = []method{
 	{name: DefaultMethod,
-		warn: func(f model.Forecast, _ *Case, _ time.Time, _ Config) bool {
-			return hasProb(f) && f.ProbOnTime < 0.5
+		warn: func(f model.Forecast, c *Case, at time.Time, _ Config) bool {
+			return calProb(f, c, at) < 0.5
 		},
 		date:  func(f model.Forecast) time.Time { return f.P85 },
-		prob:  mcProb,
-		score: missScore(mcProb)},
+		prob:  calProb,
+		score: missScore(calProb)},
+	{name: "Shipped rules: at risk (ok and P(on time) < 50 %) or diverging",
+		warn: func(f model.Forecast, _ *Case, _ time.Time, _ Config) bool {
+			return f.Status == model.ForecastDiverging || f.Status == model.ForecastOK && f.ProbOnTime < 0.5
+		}},
+	{name: SimMethod,
+		warn: func(f model.Forecast, _ *Case, _ time.Time, _ Config) bool {
+			return hasProb(f) && f.SimProbOnTime < 0.5
+		},
+		prob:  simProb,
+		score: missScore(simProb)},
 	{name: "Monte Carlo: P85 after due",
 		warn: func(f model.Forecast, c *Case, _ time.Time, _ Config) bool {
 			return f.Status == model.ForecastDiverging || f.Status == model.ForecastOK && f.P85.After(c.Due)
@@ -162,15 +198,15 @@ var methods = []method{
 	{name: "Behind a straight burn-down",
 		warn:  func(f model.Forecast, c *Case, at time.Time, _ Config) bool { return behindBy(f, c, at) > 0 },
 		score: behindBy},
-	{name: "Monte Carlo, else burn-down on insufficient data",
+	{name: "Simulation, else burn-down on insufficient data",
 		warn: func(f model.Forecast, c *Case, at time.Time, _ Config) bool {
 			if f.Status == model.ForecastInsufficient {
 				return behindBy(f, c, at) > 0
 			}
-			return hasProb(f) && f.ProbOnTime < 0.5
+			return hasProb(f) && f.SimProbOnTime < 0.5
 		}},
-	{name: LogisticSeen, warn: fitted, prob: fittedNaN, score: fittedNaN},
-	{name: LogisticCross, warn: fitted, prob: fittedNaN, score: fittedNaN},
+	{name: RefitSeen, warn: fitted, prob: fittedNaN, score: fittedNaN},
+	{name: RefitUnseen, warn: fitted, prob: fittedNaN, score: fittedNaN},
 	{name: "Naive rule",
 		warn: func(f model.Forecast, c *Case, at time.Time, cfg Config) bool {
 			left := c.Due.Sub(model.Day(at)).Hours() / 24
@@ -231,6 +267,8 @@ type Result struct {
 	// OnTimeCheckpoints of milestones that finished on time, and how many
 	// of them had a P85 on or before the due date.
 	OnTimeCheckpoints, OnTimeP85ByDue int
+
+	rows []trainRow // every judged checkpoint as a training row
 }
 
 type judged struct {
@@ -276,9 +314,14 @@ feed:
 	if err != nil {
 		return Result{}, fmt.Errorf("backtest of %s interrupted: %w", input, err)
 	}
-	addLogistic(cases, out, slices.IndexFunc(methods, func(m method) bool { return m.name == LogisticSeen }),
-		slices.IndexFunc(methods, func(m method) bool { return m.name == LogisticCross }))
+	addLogistic(cases, out, cfg.extra, slices.IndexFunc(methods, func(m method) bool { return m.name == RefitSeen }),
+		slices.IndexFunc(methods, func(m method) bool { return m.name == RefitUnseen }))
 	res := score(input, cases, out)
+	for i := range cases {
+		for _, j := range out[i] {
+			res.rows = append(res.rows, trainRow{x: j.x, onTime: !cases[i].Missed})
+		}
+	}
 	var groups []string
 	for i := range cases {
 		if g := cases[i].Group; g != "" && !slices.Contains(groups, g) {
@@ -340,13 +383,16 @@ func checkpoints(c *Case, cfg Config) []Checkpoint {
 func judge(c *Case, cfg Config) []judged {
 	var js []judged
 	for _, cp := range checkpoints(c, cfg) {
+		if c.Peers != nil {
+			cp.M.Record = forecast.TeamRecordOf(c.Peers, cp.M, cp.At, cfg.Forecast)
+		}
 		f := forecast.Compute(cp.M, cp.At, cfg.Forecast)
 		if f.Status == model.ForecastDone {
 			continue
 		}
 		j := judged{at: cp.At, label: cp.Label, f: f, warn: make([]bool, len(methods)),
 			prob: make([]float64, len(methods)), scores: make([]float64, len(methods))}
-		j.x = features(f, c, cp.At)
+		j.x = forecast.CalibrationFeatures(cp.M, f)
 		for k, m := range methods {
 			j.warn[k] = m.warn(f, c, cp.At, cfg)
 			j.prob[k], j.scores[k] = math.NaN(), math.NaN()
@@ -526,7 +572,7 @@ func markdownOne(w io.Writer, r Result, cfg Config, title string) {
 	fmt.Fprintln(w, "| Method | Precision | Recall | Missed caught (warning stayed) | Median lead (days) | Date calibration | Judged |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
 	for _, row := range r.Rows {
-		if row.Method == LogisticCross && row.BrierN == 0 {
+		if row.Method == RefitUnseen && row.BrierN == 0 {
 			continue // a single project: nothing to fit on the others
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %d / %d | %s | %s | %s |\n", methodName(row.Method, cfg), pct(row.Precision), pct(row.Recall),
@@ -544,7 +590,7 @@ func markdownOne(w io.Writer, r Result, cfg Config, title string) {
 	}
 	fmt.Fprintln(w)
 	for _, row := range r.Rows {
-		if (row.Method != DefaultMethod && row.Method != LogisticSeen) || row.BrierN == 0 {
+		if (row.Method != DefaultMethod && row.Method != SimMethod && row.Method != RefitUnseen) || row.BrierN == 0 {
 			continue
 		}
 		fmt.Fprintf(w, "Reliability of P(on time) (%s):\n\n| P(on time) | Checkpoints | Mean P | Observed on time |\n|---|---:|---:|---:|\n", row.Method)
@@ -622,6 +668,7 @@ type flagVals struct {
 	at          *string
 	predictions *string
 	sprintFiles *string
+	fit         *bool
 }
 
 // About is the text of `forewarn backtest -h` above the flags.
@@ -661,6 +708,7 @@ func newFlagSet() (*flag.FlagSet, flagVals) {
 	v.at = fs.String("at", "", "sprints: judge only at these shares of the planned time, e.g. 30 or 30,50 (default: 30,50,80)")
 	v.predictions = fs.String("predictions", "", "write one CSV row per judged checkpoint and method to this file")
 	v.configPath = fs.String("config", "", "replay your own milestones: the configured sources' milestones whose outcome is known, judged at 30, 50 and 80 % of their life with the configured forecast (instead of -input)")
+	v.fit = fs.Bool("fit-calibration", false, "refit the product's P(on time) calibration on the sprints (all checkpoints, -datasets or -sprint-files) and generated histories (-n, -gen-seed) and print the weights as Go (instead of -input)")
 	v.sprintFiles = fs.String("sprint-files", "", "sprints: comma-separated sprint files instead of -datasets: the long file (project, pred_time_pct, …, missed) or per-project files as published (<project>_iteration_<t>.csv, outcome from vel_diff < 0)")
 	return fs, v
 }
@@ -718,6 +766,9 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 	chosen := map[string]bool{}
 	for _, in := range strings.Split(*inputs, ",") {
 		chosen[strings.TrimSpace(in)] = true
+	}
+	if *v.fit {
+		chosen["sprints"], chosen["generated"] = true, true
 	}
 	appliesTo := map[string][]string{"n": {"generated", "filed"}, "gen-seed": {"generated", "filed"}, "export": {"demo"},
 		"datasets": {"sprints"}, "sprint-files": {"sprints"}, "at": {"sprints"}}
@@ -820,8 +871,25 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 		Markdown(stdout, []Result{r}, cfg)
 		return 0
 	}
-	for _, in := range strings.Split(*inputs, ",") {
-		in = strings.TrimSpace(in)
+	// The generated histories' checkpoints are extra training rows for
+	// the calibration refitted on the sprints (computed once).
+	var genRows []trainRow
+	generatedRows := func() ([]trainRow, error) {
+		if genRows == nil {
+			c := cfg
+			c.Predictions = nil // training rows only: the predictions are the input's
+			r, err := Run(ctx, "generated", Generate(GenParams{Milestones: *n, Seed: *genSeed}), c)
+			if err != nil {
+				return nil, err
+			}
+			genRows = r.rows
+			for i := range genRows {
+				genRows[i].weight = generatedWeight
+			}
+		}
+		return genRows, nil
+	}
+	runInput := func(in string, at string) (Result, error) {
 		var cases []Case
 		var skipped map[string]int
 		var err error
@@ -844,8 +912,8 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 			if err != nil {
 				err = fmt.Errorf("%s: %w", flagName, err)
 			}
-			if err == nil && *at != "" {
-				cases, err = onlyAt(cases, *at, skipped)
+			if err == nil && at != "" {
+				cases, err = onlyAt(cases, at, skipped)
 			}
 			// Sprints are short and the data has no weekends: judge from the
 			// second day, on any completion, over all seven days.
@@ -856,20 +924,46 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 				c.Forecast.MinCompletions = 1
 			}
 			c.Forecast.WorkingDays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+			if err == nil {
+				c.extra, err = generatedRows()
+			}
 		default:
-			fmt.Fprintf(stderr, "backtest: unknown input %q (want generated, filed, demo or sprints)\n", in)
-			return 2
+			return Result{}, fmt.Errorf("unknown input %q (want generated, filed, demo or sprints)", in)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "backtest: %s: %v\n", in, err)
-			return 1
+			return Result{}, fmt.Errorf("%s: %w", in, err)
 		}
 		r, err := Run(ctx, in, cases, c)
+		r.Skipped = skipped
+		return r, err
+	}
+	if *v.fit {
+		// The fit the product ships: every sprint checkpoint (30, 50
+		// and 80 %) and the generated histories, weighted generatedWeight.
+		r, err := runInput("sprints", "")
 		if err != nil {
-			fmt.Fprintf(stderr, "backtest: %v\n", err)
+			fmt.Fprintf(stderr, "backtest: -fit-calibration: %v\n", err)
 			return 1
 		}
-		r.Skipped = skipped
+		w := fitLogistic(append(slices.Clip(r.rows), genRows...), logisticLambda)
+		fmt.Fprintf(stdout, "// fitted on %d sprint checkpoints (%d sprints) and %d generated checkpoints (%d milestones, seed %d, weight %g), L2 penalty %g\n",
+			len(r.rows), r.Milestones, len(genRows), *n, *genSeed, generatedWeight, logisticLambda)
+		fmt.Fprintf(stdout, "var calibrationWeights = [NumCalibrationFeatures]float64{\n")
+		for i, x := range w {
+			fmt.Fprintf(stdout, "\t%.4f, // %s\n", x, forecast.CalibrationFeatureNames[i])
+		}
+		fmt.Fprintln(stdout, "}")
+		return 0
+	}
+	for _, in := range strings.Split(*inputs, ",") {
+		r, err := runInput(strings.TrimSpace(in), *at)
+		if err != nil {
+			fmt.Fprintf(stderr, "backtest: %v\n", err)
+			if strings.HasPrefix(err.Error(), "unknown input") {
+				return 2
+			}
+			return 1
+		}
 		results = append(results, r)
 	}
 	fmt.Fprintf(stdout, "forewarn backtest: trials %d, seed %d, checkpoints every %d days, naive rule < %d days and > %d open\n\n",

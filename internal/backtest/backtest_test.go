@@ -43,12 +43,16 @@ func TestGeneratedBacktestThroughMain(t *testing.T) {
 	if !strings.Contains(out, "### generated\n\n60 milestones") {
 		t.Fatalf("missing summary:\n%s", out)
 	}
-	// On data whose throughput process matches its assumptions, the Monte
-	// Carlo forecast must warn usefully: better than chance on both counts
-	// and better recall than the naive rule.
-	p, r := row(t, out, "Monte Carlo: P(on time) < 50 %")
+	// On data whose throughput process matches its assumptions, the
+	// product's warning (the calibrated P(on time)) and the simulation
+	// alone must warn usefully: better than chance on both counts and
+	// better recall than the naive rule.
+	p, r := row(t, out, "forewarn: calibrated P(on time) < 50 %")
 	if p < 65 || r < 65 {
-		t.Errorf("Monte Carlo precision %d %% recall %d %%, want both >= 65 %%\n%s", p, r, out)
+		t.Errorf("calibrated precision %d %% recall %d %%, want both >= 65 %%\n%s", p, r, out)
+	}
+	if sp, sr := row(t, out, "Simulation alone: P(on time) < 50 %"); sp < 65 || sr < 65 {
+		t.Errorf("simulation precision %d %% recall %d %%, want both >= 65 %%", sp, sr)
 	}
 	_, nr := row(t, out, "Naive: < 10 days left and > 5 open")
 	if nr >= r {
@@ -202,7 +206,8 @@ func TestSprintScoresPerProjectAndPredictions(t *testing.T) {
 	for _, want := range []string{"#### sprints: apache", "#### sprints: jboss", "#### sprints: jira",
 		"| Method | Brier | Brier skill vs base rate | ROC AUC of the warning score | Precision at recall 0.8 | Scored |",
 		"Rows skipped:", "planned length outside 2–366 days", "sprint without items", "not at -at 30 %",
-		"Reliability of P(on time) (Monte Carlo: P(on time) < 50 %)", "| Logistic warning score (fitted on the other projects) |"} {
+		"Reliability of P(on time) (forewarn: calibrated P(on time) < 50 %)",
+		"| Calibration refitted on the other projects and generated histories (unseen) |"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
@@ -220,15 +225,20 @@ func TestSprintScoresPerProjectAndPredictions(t *testing.T) {
 		t.Fatalf("no summary:\n%s", out)
 	}
 	cps, _ := strconv.Atoi(m[1])
-	if got, want := len(lines)-1, cps*8; got != want {
-		t.Errorf("%d prediction rows, want %d (8 methods × %d checkpoints)", got, want, cps)
+	if got, want := len(lines)-1, cps*10; got != want {
+		t.Errorf("%d prediction rows, want %d (10 methods × %d checkpoints)", got, want, cps)
 	}
-	// Rescore the pooled AUC of the Monte Carlo probability from the file.
+	// Rescore the pooled AUC of the product's probability from the file:
+	// every checkpoint has one (the calibration scores sprints the
+	// simulation cannot).
 	var pos, neg []float64
 	for _, l := range lines[1:] {
 		f := strings.Split(l, ",")
-		if f[4] != "Monte Carlo: P(on time) < 50 %" || f[6] == "" || f[3] != "30 %" {
+		if f[4] != backtest.DefaultMethod || f[3] != "30 %" {
 			continue
+		}
+		if f[6] == "" {
+			t.Fatalf("a checkpoint without the product's score: %s", l)
 		}
 		s, _ := strconv.ParseFloat(f[6], 64)
 		if f[8] == "1" {
@@ -249,7 +259,7 @@ func TestSprintScoresPerProjectAndPredictions(t *testing.T) {
 		}
 	}
 	rescored := fmt.Sprintf("%.3f", wins/float64(len(pos)*len(neg)))
-	if !strings.Contains(out, "| Monte Carlo: P(on time) < 50 % | ") || !regexp.MustCompile(`(?m)^\| Monte Carlo: P\(on time\) < 50 % \| [0-9.]+ \| [-+0-9.]+ \| `+regexp.QuoteMeta(rescored)+` \|`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(backtest.DefaultMethod) + ` \| [0-9.]+ \| [-+0-9.]+ \| ` + regexp.QuoteMeta(rescored) + ` \| [0-9]+ % \| ` + m[1] + ` \|`).MatchString(out) {
 		t.Errorf("the predictions file rescores to AUC %s, not in the pooled table:\n%s", rescored, out[:min(len(out), 3000)])
 	}
 }

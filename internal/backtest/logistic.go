@@ -2,74 +2,55 @@ package backtest
 
 import (
 	"math"
-	"time"
+	"slices"
 
-	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/forecast"
 )
 
-// The logistic warning score: a small, L2-regularised logistic model of
-// "will miss" over features any tracker gives at any checkpoint, whether or
-// not the forecast has enough data:
-//
-//	elapsed   share of the start→due time elapsed
-//	done      share of today's scope done
-//	remaining log(1 + items remaining)
-//	added     share of today's scope added after the commitment point
-//	mc        logit of the forecast's P(on time), clamped to [0.02, 0.98],
-//	          when the forecast gives one (ok or diverging), else 0
-//	hasMC     1 when it does
-//	record    the team's record (share of its earlier milestones missed,
-//	          Case.Record) − 0.5; 0 when unknown
-//
-// The backtest fits it on the checkpoints of an input (seen data) and,
-// where an input has several projects, on all projects but one and scores
-// the one left out (cross-project): the honest figure for a team whose
-// history the model has not seen.
-const nFeatures = 8 // including the intercept
+// Refitting the product's calibration (forecast.CalibrationFeatures: the
+// simulation's P(on time) when it ran, time elapsed, share done in items
+// and points, items and points remaining, scope added, the team's record).
+// The backtest refits its weights on the checkpoints of an input (seen
+// data) and, where an input has several projects, on all projects but one
+// and the extra training rows (generated histories) and scores the one
+// left out (unseen): the honest figure for a team whose history the model
+// has not seen. -fit-calibration fits the weights the product ships.
+const nFeatures = forecast.NumCalibrationFeatures
 
-func features(f model.Forecast, c *Case, at time.Time) []float64 {
-	x := make([]float64, nFeatures)
-	x[0] = 1
-	if c.Due.After(c.Start) {
-		x[1] = at.Sub(c.Start).Hours() / c.Due.Add(24*time.Hour).Sub(c.Start).Hours()
-	}
-	if f.ScopeItems > 0 {
-		x[2] = float64(f.DoneItems) / float64(f.ScopeItems)
-		x[4] = float64(f.AddedAfterStart) / float64(f.ScopeItems)
-	}
-	x[3] = math.Log1p(float64(f.RemainingItems))
-	if hasProb(f) {
-		p := min(max(f.ProbOnTime, 0.02), 0.98)
-		x[5] = math.Log(p / (1 - p))
-		x[6] = 1
-	}
-	if c.Record > 0 {
-		x[7] = c.Record - 0.5
-	}
-	return x
+// trainRow is one judged checkpoint as a training example: its features
+// and whether the milestone finished on time.
+type trainRow struct {
+	x      []float64
+	onTime bool
+	weight float64 // 0 counts as 1
 }
 
 // fitLogistic fits the weights by Newton's method with an L2 penalty lambda
 // on every weight but the intercept (features are used as they are: all
-// lie within a few units). y[i] is 1 for a miss.
-func fitLogistic(xs [][]float64, y []bool, lambda float64) []float64 {
+// lie within a few units). y[i] is true for the outcome modelled (on time).
+func fitLogistic(rows []trainRow, lambda float64) []float64 {
 	w := make([]float64, nFeatures)
-	if len(xs) == 0 {
+	if len(rows) == 0 {
 		return w
 	}
 	for iter := 0; iter < 25; iter++ {
 		var g [nFeatures]float64
 		var h [nFeatures][nFeatures]float64
-		for i, x := range xs {
+		for _, r := range rows {
+			x := r.x
 			p := sigmoid(dot(w, x))
 			t := 0.0
-			if y[i] {
+			if r.onTime {
 				t = 1
 			}
+			c := r.weight
+			if c == 0 {
+				c = 1
+			}
 			for a := 0; a < nFeatures; a++ {
-				g[a] += (p - t) * x[a]
+				g[a] += c * (p - t) * x[a]
 				for b := 0; b < nFeatures; b++ {
-					h[a][b] += p * (1 - p) * x[a] * x[b]
+					h[a][b] += c * p * (1 - p) * x[a] * x[b]
 				}
 			}
 		}
@@ -134,39 +115,46 @@ func solve(h [nFeatures][nFeatures]float64, g [nFeatures]float64) []float64 {
 	return s
 }
 
+// generatedWeight is the weight of a generated checkpoint in the refits
+// beside real ones: the real sprints lead (4,379 checkpoints against about
+// 1,200 generated in effect), while the generated histories, whose long
+// throughput histories the sprints lack, keep the simulation's weight
+// honest. Measured (seen, sprints at 30 % / generated): weight 1 gave
+// Brier skill +0.142 / +0.462, 0.3 gave +0.155 / +0.449, 0.1 gave +0.161 /
+// +0.427.
+const generatedWeight = 0.3
+
 // logisticLambda is the L2 penalty: strong enough that no single feature
 // dominates on a few hundred checkpoints, weak next to thousands.
 const logisticLambda = 1.0
 
-// addLogistic fills the two logistic methods' probabilities, scores and
+// addLogistic fills the two refitted methods' probabilities, scores and
 // warnings (warn when P(on time) < 0.5): "seen" fitted on every case's
-// checkpoints, "cross" fitted on the other groups' (cross-project; NaN
-// when there is a single group).
-func addLogistic(cases []Case, out [][]judged, seen, cross int) {
-	var xs [][]float64
-	var ys []bool
+// checkpoints and the extra rows, "cross" fitted on the other groups' and
+// the extra rows (unseen; NaN when there is a single group).
+func addLogistic(cases []Case, out [][]judged, extra []trainRow, seen, cross int) {
+	var rows []trainRow
 	var gs []string
 	for i := range cases {
 		for _, j := range out[i] {
-			xs, ys, gs = append(xs, j.x), append(ys, cases[i].Missed), append(gs, cases[i].Group)
+			rows, gs = append(rows, trainRow{x: j.x, onTime: !cases[i].Missed}), append(gs, cases[i].Group)
 		}
 	}
-	w := fitLogistic(xs, ys, logisticLambda)
+	w := fitLogistic(append(slices.Clip(rows), extra...), logisticLambda)
 	groups := map[string][]float64{}
 	for _, g := range gs {
 		if _, ok := groups[g]; ok || len(groups) > 8 {
 			continue
 		}
-		var ox [][]float64
-		var oy []bool
-		for i := range xs {
+		other := slices.Clone(extra)
+		for i := range rows {
 			if gs[i] != g {
-				ox, oy = append(ox, xs[i]), append(oy, ys[i])
+				other = append(other, rows[i])
 			}
 		}
 		groups[g] = nil
-		if len(ox) > 0 {
-			groups[g] = fitLogistic(ox, oy, logisticLambda)
+		if len(other) > len(extra) {
+			groups[g] = fitLogistic(other, logisticLambda)
 		}
 	}
 	for i := range cases {
@@ -176,8 +164,8 @@ func addLogistic(cases []Case, out [][]judged, seen, cross int) {
 				if w == nil {
 					return
 				}
-				miss := sigmoid(dot(w, j.x))
-				j.prob[m], j.scores[m], j.warn[m] = 1-miss, miss, miss > 0.5
+				p := forecast.CalibratedProb(j.x, w)
+				j.prob[m], j.scores[m], j.warn[m] = p, 1-p, p < 0.5
 			}
 			set(seen, w)
 			if len(groups) > 1 {

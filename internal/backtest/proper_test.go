@@ -3,6 +3,7 @@ package backtest
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -53,43 +54,65 @@ func TestProperScoresHandChecked(t *testing.T) {
 // The logistic fit separates a cleanly separable feature and stays finite
 // (the penalty keeps the weights bounded).
 func TestFitLogisticLearnsTheSign(t *testing.T) {
-	var xs [][]float64
-	var ys []bool
+	var rows []trainRow
 	for i := 0; i < 200; i++ {
 		x := make([]float64, nFeatures)
 		x[0], x[1] = 1, float64(i%10)/10 // elapsed-like feature
-		xs, ys = append(xs, x), append(ys, i%10 >= 5)
+		rows = append(rows, trainRow{x: x, onTime: i%10 >= 5})
 	}
-	w := fitLogistic(xs, ys, logisticLambda)
+	w := fitLogistic(rows, logisticLambda)
 	if !(w[1] > 1) || math.IsNaN(w[0]) || math.Abs(w[1]) > 100 {
 		t.Fatalf("weights %v: want a clearly positive, finite weight on the separating feature", w)
 	}
-	if p := sigmoid(dot(w, xs[9])); p < 0.7 {
-		t.Errorf("P(miss) at 0.9 = %.2f, want high", p)
+	if p := sigmoid(dot(w, rows[9].x)); p < 0.7 {
+		t.Errorf("P at 0.9 = %.2f, want high", p)
 	}
 }
 
 // The team record uses only earlier sprints of the same board, at most
-// RecordCount of them, with a one-miss-one-hit prior; never the sprint's
-// own outcome or a later one.
+// RecordCount of them; never the sprint's own outcome or a later one. It
+// is the product's model.TeamRecord: on-time count and the mean delivered
+// ratio in story points.
 func TestTeamRecordHasNoLookAhead(t *testing.T) {
+	pts := func(committed, diff int) sprintPoints {
+		return sprintPoints{known: true, todo: committed, diff: diff}
+	}
 	cases := []Case{
-		{Key: "p/1/30", Missed: true},
-		{Key: "p/1/10", Missed: true},
-		{Key: "p/1/20", Missed: false},
+		{Key: "p/1/30", Missed: true, points: pts(10, -10)},
+		{Key: "p/1/10", Missed: true, points: pts(10, -4)}, // delivered 6 of 10
+		{Key: "p/1/20", Missed: false, points: pts(5, 0)},
 		{Key: "p/2/5", Missed: true},  // another board
 		{Key: "q/1/15", Missed: true}, // same board id, another project
 	}
 	teamRecord(cases)
-	want := map[string]float64{
-		"p/1/10": 0.5,     // nothing earlier: (0+1)/(0+2)
-		"p/1/20": 2.0 / 3, // sprint 10 missed: (1+1)/(1+2)
-		"p/1/30": 2.0 / 4, // 10 missed, 20 on time: (1+1)/(2+2); its own miss is not counted
-		"p/2/5":  0.5,
-		"q/1/15": 0.5,
+	type want struct {
+		n, onTime int
+		delivered float64
+	}
+	wants := map[string]*want{
+		"p/1/10": nil,         // nothing earlier: no record
+		"p/1/20": {1, 0, 0.6}, // sprint 10 missed, 6 of 10 points
+		"p/1/30": {2, 1, 0.8}, // 10 (0.6) and 20 (1.0); its own miss is not counted
+		"p/2/5":  nil,
+		"q/1/15": nil,
 	}
 	for _, c := range cases {
-		near(t, c.Key, c.Record, want[c.Key])
+		w := wants[c.Key]
+		switch {
+		case w == nil && c.Record != nil:
+			t.Errorf("%s: record %+v, want none", c.Key, *c.Record)
+		case w == nil:
+		case c.Record == nil:
+			t.Errorf("%s: no record, want %+v", c.Key, *w)
+		default:
+			if c.Record.Milestones != w.n || c.Record.OnTime != w.onTime {
+				t.Errorf("%s: %d of %d on time, want %d of %d", c.Key, c.Record.OnTime, c.Record.Milestones, w.onTime, w.n)
+			}
+			near(t, c.Key+" delivered ratio", c.Record.DeliveredRatio, w.delivered)
+			if !strings.Contains(c.Record.Basis, "board p/1") {
+				t.Errorf("%s: basis %q does not name the board", c.Key, c.Record.Basis)
+			}
+		}
 	}
 	// Only the last RecordCount earlier sprints count.
 	var long []Case
@@ -98,5 +121,7 @@ func TestTeamRecordHasNoLookAhead(t *testing.T) {
 	}
 	teamRecord(long)
 	// The last of 15 sees sprints 5-14: one miss (the fifth) and nine hits.
-	near(t, "after 5 misses then 10 hits", long[len(long)-1].Record, 2.0/12)
+	if r := long[len(long)-1].Record; r == nil || r.Milestones != RecordCount || r.OnTime != 9 {
+		t.Errorf("after 5 misses then 10 hits: record %+v, want 9 of 10 on time", r)
+	}
 }

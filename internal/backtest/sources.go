@@ -79,7 +79,7 @@ func CasesFromMilestones(ms []model.Milestone, taken time.Time) []Case {
 		if m.Due.IsZero() {
 			continue
 		}
-		c := Case{Key: m.Key, Due: model.Day(m.Due), History: &m, KnownUntil: taken}
+		c := Case{Key: m.Key, Due: model.Day(m.Due), History: &m, KnownUntil: taken, Peers: ms}
 		c.Start = model.Day(m.Start)
 		if m.Start.IsZero() {
 			c.Start = model.Day(earliestJoin(m))
@@ -179,6 +179,11 @@ func (sr *sprintReader) cases() []Case {
 		out = append(out, *sr.byKey[k])
 	}
 	teamRecord(out)
+	for i := range out {
+		for k := range out[i].Points {
+			out[i].Points[k].M.Record = out[i].Record
+		}
+	}
 	return out
 }
 
@@ -242,16 +247,27 @@ func (sr *sprintReader) read(path string, in io.Reader) error {
 			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 				return 0, fmt.Errorf("%s:%d: column %s: %q is not a number", path, line, name, rec[col[name]])
 			}
-			if name != "vel_diff" && (v < 0 || v > 100000) {
+			if !strings.HasPrefix(name, "vel_") && (v < 0 || v > 100000) {
 				return 0, fmt.Errorf("%s:%d: column %s: %v is out of range (0-100000)", path, line, name, v)
 			}
 			return int(v), nil
 		}
-		var v [10]int
+		var v [14]int
 		names := []string{"pred_time_pct", "planday", "no_issue_starttime", "no_issue_added", "no_issue_removed",
-			"no_issuetodo", "no_issueinprogress", "no_issuedone", "missed", "sprintid"}
+			"no_issuetodo", "no_issueinprogress", "no_issuedone", "missed", "sprintid",
+			"vel_todo", "vel_inprogress", "vel_done", "vel_diff"}
 		if project != "" {
 			names[0], names[8] = "", "vel_diff"
+		}
+		// Story points are optional: without them items count 1 each,
+		// unestimated, and the record's delivered ratio is 1 or 0.
+		_, hasPoints := col["vel_diff"]
+		for _, n := range names[10:] {
+			_, ok := col[n]
+			hasPoints = hasPoints && ok
+		}
+		if !hasPoints {
+			names = names[:10]
 		}
 		for i, name := range names {
 			if name == "" {
@@ -273,6 +289,9 @@ func (sr *sprintReader) read(path string, in io.Reader) error {
 			}
 		}
 		pct, plan, start, added, removed, todo, inprog, done, missed := v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]
+		// Points can be negative in the data (an estimate lowered after
+		// the item was counted): a state never has fewer than none.
+		pts := sprintPoints{known: hasPoints, todo: max(v[10], 0), inprog: max(v[11], 0), done: max(v[12], 0), diff: v[13]}
 		switch {
 		case pct == 0 || pct >= 100:
 			sr.skipped["at 0 % (nothing to judge yet)"]++
@@ -295,12 +314,17 @@ func (sr *sprintReader) read(path string, in io.Reader) error {
 			sr.byKey[key] = c
 			sr.order = append(sr.order, key)
 		}
+		if pct >= c.pointsPct {
+			// The latest snapshot's points stand for the committed points
+			// in the record's delivered ratio.
+			c.pointsPct, c.points = pct, pts
+		}
 		at := c.Start.AddDate(0, 0, max(1, (pct*plan+50)/100))
 		if !at.Before(c.Due) {
 			sr.skipped["checkpoint on or after the due day"]++
 			continue
 		}
-		m := sprintSnapshot(key, pct, c.Start, c.Due, at, start, added, removed, todo, inprog, done)
+		m := sprintSnapshot(key, pct, c.Start, c.Due, at, start, added, removed, todo, inprog, done, pts)
 		c.Points = append(c.Points, Checkpoint{At: at, M: m, Label: fmt.Sprintf("%d %%", pct)})
 	}
 	if rows == 0 {
@@ -313,9 +337,14 @@ func (sr *sprintReader) read(path string, in io.Reader) error {
 const RecordCount = 10
 
 // teamRecord sets each sprint's Record from the earlier sprints of the same
-// board (project/board). The data has no dates: sprint ids grow with time
-// on a board, so an earlier id is an earlier sprint; sprints overlap rarely
-// on one board, and a sprint's own outcome and later ones are never used.
+// board (project/board), the last RecordCount of them, as the product's
+// model.TeamRecord: how many delivered on time and the mean delivered
+// ratio in story points, (committed + vel_diff) / committed, with the
+// committed points of the sprint's latest snapshot (1 or 0 without
+// points). The data has no dates: sprint ids grow with time on a board, so
+// an earlier id is an earlier sprint; sprints overlap rarely on one board,
+// and a sprint's own outcome and later ones are never used. There are no
+// slips (no finish dates).
 func teamRecord(cases []Case) {
 	type ref struct {
 		id  int
@@ -323,6 +352,7 @@ func teamRecord(cases []Case) {
 	}
 	boards := map[string][]ref{}
 	for i, c := range cases {
+		cases[i].Record = nil
 		parts := strings.Split(c.Key, "/")
 		if len(parts) != 3 {
 			continue
@@ -334,25 +364,50 @@ func teamRecord(cases []Case) {
 		b := parts[0] + "/" + parts[1]
 		boards[b] = append(boards[b], ref{id, i})
 	}
-	for _, rs := range boards {
+	for b, rs := range boards {
 		slices.SortFunc(rs, func(a, b ref) int { return a.id - b.id })
 		for k, r := range rs {
-			missed, n := 0, 0
-			for _, p := range rs[max(0, k-RecordCount):k] {
-				n++
-				if cases[p.idx].Missed {
-					missed++
-				}
+			prev := rs[max(0, k-RecordCount):k]
+			if len(prev) == 0 {
+				continue // no history: the simulation stands alone
 			}
-			cases[r.idx].Record = float64(missed+1) / float64(n+2)
+			rec := &model.TeamRecord{Milestones: len(prev),
+				Basis: fmt.Sprintf("the last %d earlier sprints of board %s (by sprint id)", len(prev), b)}
+			for _, p := range prev {
+				c := &cases[p.idx]
+				if !c.Missed {
+					rec.OnTime++
+				}
+				rec.DeliveredRatio += c.deliveredRatio()
+			}
+			rec.DeliveredRatio /= float64(len(prev))
+			cases[r.idx].Record = rec
 		}
 	}
+}
+
+// sprintPoints are a snapshot's story points (known: the file has them).
+type sprintPoints struct {
+	known                    bool
+	todo, inprog, done, diff int
+}
+
+// deliveredRatio is the share of its committed points a sprint delivered.
+func (c *Case) deliveredRatio() float64 {
+	committed := float64(c.points.todo + c.points.inprog + c.points.done)
+	if !c.points.known || committed <= 0 {
+		if c.Missed {
+			return 0
+		}
+		return 1
+	}
+	return min(max((committed+float64(c.points.diff))/committed, 0), 1)
 }
 
 // sprintBase is the start given to every rebuilt sprint (the data has no dates).
 var sprintBase = time.Date(2020, 1, 6, 0, 0, 0, 0, time.UTC)
 
-func sprintSnapshot(key string, pct int, start, due, at time.Time, committed, added, removed, todo, inprog, done int) model.Milestone {
+func sprintSnapshot(key string, pct int, start, due, at time.Time, committed, added, removed, todo, inprog, done int, pts sprintPoints) model.Milestone {
 	seed := uint64(0)
 	for _, b := range []byte(key) {
 		seed = seed*131 + uint64(b)
@@ -388,6 +443,22 @@ func sprintSnapshot(key string, pct int, start, due, at time.Time, committed, ad
 	}
 	for k, i := 0, done+inprog+todo; i < total; i, k = i+1, k+1 {
 		m.Items[i].RemovedAt = start.Add(time.Duration((k+1)*elapsed*24/(removed+1)) * time.Hour)
+	}
+	// Story points: each state's points shared evenly among its items; a
+	// state with no points has unestimated items (the data cannot tell
+	// zero from none).
+	if pts.known {
+		share := func(from, n, points int) {
+			for i := from; i < from+n; i++ {
+				m.Items[i].Points, m.Items[i].Estimated = 0, points > 0
+				if points > 0 {
+					m.Items[i].Points = float64(points) / float64(n)
+				}
+			}
+		}
+		share(0, done, pts.done)
+		share(done, inprog, pts.inprog)
+		share(done+inprog, todo, pts.todo)
 	}
 	return m
 }

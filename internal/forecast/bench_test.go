@@ -117,3 +117,17 @@ func BenchmarkCompute10k(b *testing.B) {
 		wg.Wait()
 	}
 }
+
+// BenchmarkCalibration: the calibration step alone (features and the
+// logistic) on the reference forecast, to set beside BenchmarkCompute.
+//
+//	go test -run '^$' -bench 'Calibration$' -benchmem -cpu 1 ./internal/forecast/
+func BenchmarkCalibration(b *testing.B) {
+	m, now := benchMilestone(0)
+	m.Record = &model.TeamRecord{Basis: "bench", Milestones: 8, OnTime: 5, DeliveredRatio: 0.9}
+	f := forecast.Compute(m, now, forecast.Options{})
+	b.ReportAllocs()
+	for b.Loop() {
+		forecast.CalibratedProb(forecast.CalibrationFeatures(m, f), nil)
+	}
+}

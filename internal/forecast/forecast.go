@@ -272,6 +272,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 
 	finish := func(status model.ForecastStatus, reason string) model.Forecast {
 		f.Status, f.Reason = status, reason
+		calibrate(&f, m, note)
 		f.Explanation.Assumptions = notes
 		return f
 	}
@@ -361,9 +362,22 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		note("%d trials over the %d observed days as they are (resamples: 1)", s.trials, len(samples))
 	}
 	res := simulateBagged(in, bagged)
+	// The team's record may stretch the simulated time to finish (see
+	// dateStretch); P(on time) is calibrated separately (calibrate).
+	stretch := dateStretch(m.Record)
+	if stretch > 1 {
+		note("dates stretched by %.2f: the team's earlier milestones finished a median %.0f %% of their planned length late (%d known), so the time to finish the simulation gives is taken as that much optimistic",
+			stretch, 100*(stretch-1), len(m.Record.Slips))
+	}
 	beyond := false
 	date := func(q float64) time.Time {
 		k := res.quantileStep(q, s.trials)
+		if k >= 0 && stretch > 1 {
+			k = int(math.Ceil(float64(k) * stretch))
+			if k > maxSteps {
+				k = -1
+			}
+		}
 		if k < 0 {
 			note("P%02.0f is beyond the %d-day horizon: no date is given", q*100, s.horizon)
 			beyond = beyond || q <= 0.85

@@ -63,7 +63,7 @@ func TestComputeHandChecked(t *testing.T) {
 				eq(t, "P85", f.P85, d(20))
 				eq(t, "P95", f.P95, d(20))
 				eq(t, "linear", f.LinearDate, d(20))
-				eq(t, "prob on time", f.ProbOnTime, 1.0)
+				eq(t, "simulation's prob on time", f.SimProbOnTime, 1.0)
 				eq(t, "pace needed", f.PaceNeeded, 2.0)
 				eq(t, "pace observed", f.PaceObserved, 2.0)
 				eq(t, "trend", f.Signals.ThroughputTrend, 1.0)
@@ -82,7 +82,7 @@ func TestComputeHandChecked(t *testing.T) {
 			m:    func() model.Milestone { return steady(d(19)) },
 			check: func(t *testing.T, f model.Forecast) {
 				wantStatus(t, f, model.ForecastOK)
-				eq(t, "prob on time", f.ProbOnTime, 0.0)
+				eq(t, "simulation's prob on time", f.SimProbOnTime, 0.0)
 				eq(t, "pace needed", f.PaceNeeded, 2.5)
 				eq(t, "cut line (4 days x 2)", len(f.CutLine), 8)
 			},
@@ -93,7 +93,8 @@ func TestComputeHandChecked(t *testing.T) {
 			check: func(t *testing.T, f model.Forecast) {
 				wantStatus(t, f, model.ForecastOK)
 				eq(t, "P85", f.P85, d(20))
-				eq(t, "prob on time", f.ProbOnTime, 0.0)
+				eq(t, "simulation's prob on time", f.SimProbOnTime, 0.0)
+				eq(t, "prob on time: the due day is over with work left", f.ProbOnTime, 0.0)
 				eq(t, "pace needed is the whole remainder", f.PaceNeeded, 10.0)
 				eq(t, "cut line", len(f.CutLine), 0)
 				wantNote(t, f, "no working days left before the due date 2026-03-13")
@@ -106,7 +107,7 @@ func TestComputeHandChecked(t *testing.T) {
 				m.AgreedDue = d(20)
 				return m
 			},
-			check: func(t *testing.T, f model.Forecast) { eq(t, "prob on time", f.ProbOnTime, 1.0) },
+			check: func(t *testing.T, f model.Forecast) { eq(t, "simulation's prob on time", f.SimProbOnTime, 1.0) },
 		},
 		{
 			name: "a holiday ahead pushes the date one working day",
@@ -115,7 +116,7 @@ func TestComputeHandChecked(t *testing.T) {
 			check: func(t *testing.T, f model.Forecast) {
 				eq(t, "P50", f.P50, d(23))
 				eq(t, "linear", f.LinearDate, d(23))
-				eq(t, "prob on time", f.ProbOnTime, 0.0)
+				eq(t, "simulation's prob on time", f.SimProbOnTime, 0.0)
 				eq(t, "pace needed (4 working days)", f.PaceNeeded, 2.5)
 			},
 		},

@@ -259,7 +259,12 @@ type Forecast struct {
 	P85        time.Time `json:"p85,omitzero"`
 	P95        time.Time `json:"p95,omitzero"`
 	ProbOnTime float64   `json:"prob_on_time"` // probability of finishing by the effective due date
-	LinearDate time.Time `json:"linear_date,omitzero"`
+	// SimProbOnTime is the simulation's own share of trials finishing by
+	// the effective due date, before calibration (0 when the simulation
+	// did not run: insufficient data). ProbOnTime is it calibrated against
+	// the milestone's progress and the team's record (docs/forecasting.md).
+	SimProbOnTime float64   `json:"sim_prob_on_time"`
+	LinearDate    time.Time `json:"linear_date,omitzero"`
 
 	PaceNeeded   float64 `json:"pace_needed"`   // items per working day to finish on time
 	PaceObserved float64 `json:"pace_observed"` // items per working day over the window
@@ -322,10 +327,14 @@ type Explanation struct {
 	CommitmentBasis string    `json:"commitment_basis,omitempty"`
 	// GrowthPerDone is the modelled scope growth: items added per item done
 	// (observed over the window, at most 2), until the due date.
-	GrowthPerDone float64  `json:"growth_per_done"`
-	Trials        int      `json:"trials"`
-	Seed          int64    `json:"seed"`
-	Assumptions   []string `json:"assumptions,omitempty"`
+	GrowthPerDone float64 `json:"growth_per_done"`
+	Trials        int     `json:"trials"`
+	Seed          int64   `json:"seed"`
+	// History names the team history P(on time) and the dates were
+	// calibrated against (the record's basis and figures), or says that
+	// there was none and the simulation stands alone.
+	History     string   `json:"history,omitempty"`
+	Assumptions []string `json:"assumptions,omitempty"`
 }
 
 // ForecastRecord is a forecast as remembered between runs.

@@ -1,0 +1,292 @@
+package forecast
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// Calibration. The simulation's share of trials finishing by the due date
+// assumes the future is a reshuffle of the observed days; on real sprints
+// it is overconfident (on the TSE 2017 sprints at 30 % of their time, its
+// P(on time) ≥ 0.9 came true about half the time) and it says nothing
+// while the history is too short. ProbOnTime is therefore an empirical
+// recalibration: a logistic model of "on time" over what every tracker
+// gives at any checkpoint, the simulation's probability when it ran, and
+// the team's record on its earlier milestones (a Bayesian estimate of its
+// on-time share, Beta(1, 1) prior, and its delivered ratio). The weights
+// are fitted on the shared sprint data and generated histories and shipped
+// as constants (calibrationWeights); `forewarn backtest -fit-calibration`
+// refits and prints them.
+//
+// The features, in order (CalibrationFeatures):
+//
+//	0  1 (intercept)
+//	1  share of the start→due time elapsed (0–1.5)
+//	2  share of today's scope done (items)
+//	3  log(1 + items remaining)
+//	4  share of today's scope added after the commitment point
+//	5  share of today's points done, where most remaining items are
+//	   estimated (else the item share again)
+//	6  log(1 + points remaining), same condition (else items remaining)
+//	7  logit of the simulation's P(on time), clamped to [0.02, 0.98],
+//	   when the simulation ran (status ok or diverging), else 0, times h,
+//	   the length of its history: working days observed ÷ 10, at most 1
+//	8  the same logit times 1 − h (a short history's simulation is
+//	   trusted less: the two weights say how much)
+//	9  1 when the simulation ran
+//	10 logit of the team's on-time share, (on time + 1) / (milestones + 2),
+//	   when it has a record, else 0
+//	11 1 when the team has a record
+//	12 logit of the team's delivered ratio, shrunk toward one half by one
+//	   milestone's worth, (n × ratio + 0.5) / (n + 1), clamped to
+//	   [0.02, 0.98], when it has a record, else 0
+//	13 h (the simulation's history, as in 7)
+//
+// Features 1–6 and 10–12 are multiplied by 1 − h: with a full history the
+// simulation has seen the milestone's progress, and the share done and the
+// time elapsed add little to it; with a short one (or none) they carry the
+// signal. Two regimes, one model. The team's record is gated the same way:
+// the data has no milestone with both a long throughput history and a
+// team record (the sprints have records and short histories, the
+// generated histories long histories and no record), so nothing says how
+// much a record should move a well-founded simulation, and it does not;
+// it moves the dates instead (dateStretch).
+const NumCalibrationFeatures = 14
+
+// CalibrationFeatureNames name the features, for the refit's output.
+var CalibrationFeatureNames = [NumCalibrationFeatures]string{
+	"intercept", "time elapsed", "items done", "log(1 + items remaining)", "scope added",
+	"points done", "log(1 + points remaining)", "sim logit × history", "sim logit × (1 − history)", "the simulation ran",
+	"logit of the record's on-time share", "has a record", "logit of the record's delivered ratio", "history (h)",
+}
+
+// calibrationWeights are the logistic weights of "on time" over the
+// features above, fitted by
+//
+//	go run ./cmd/forewarn backtest -fit-calibration
+//
+// on the TSE 2017 sprints at 30, 50 and 80 % of their time (all three
+// projects, each with the board's earlier sprints as its record) and 200
+// generated histories (seed 1), L2 penalty 1. See docs/forecasting.md
+// ("Calibrated P(on time)") for the figures on seen and unseen projects.
+var calibrationWeights = [NumCalibrationFeatures]float64{
+	-0.2036, // intercept
+	-0.4756, // time elapsed
+	0.0035, // items done
+	0.3268, // log(1 + items remaining)
+	0.4161, // scope added
+	0.8560, // points done
+	-0.5617, // log(1 + points remaining)
+	0.3723, // sim logit × history
+	-0.0676, // sim logit × (1 − history)
+	-0.3401, // the simulation ran
+	0.0561, // logit of the record's on-time share
+	-0.0314, // has a record
+	0.7763, // logit of the record's delivered ratio
+	0.7480, // history (h)
+}
+
+// simEps clamps the simulation's probability before its logit: 10,000
+// trials resolve 1 in 1,000 well, and a simulation that finishes no trial
+// on time (20 items left, three days, two a day) must be able to say so.
+const simEps = 0.001
+
+// fullHistoryDays is the history (working days observed) at which the
+// simulation's probability counts fully as "long history" (feature 7).
+const fullHistoryDays = 10
+
+// minSlips is how many known slips a record needs before the dates are
+// stretched by them; maxStretch bounds the stretch.
+const (
+	minSlips   = 3
+	maxStretch = 2.0
+)
+
+// CalibrationFeatures returns the calibration's inputs for forecast f of
+// milestone m (f as Compute makes it: SimProbOnTime is the simulation's
+// probability). The backtest refits the weights on exactly these.
+func CalibrationFeatures(m model.Milestone, f model.Forecast) []float64 {
+	x := make([]float64, NumCalibrationFeatures)
+	x[0] = 1
+	x[1] = elapsedShare(m, f.AsOf)
+	if f.ScopeItems > 0 {
+		x[2] = float64(f.DoneItems) / float64(f.ScopeItems)
+		x[4] = float64(f.AddedAfterStart) / float64(f.ScopeItems)
+	}
+	x[3] = math.Log1p(float64(f.RemainingItems))
+	x[5], x[6] = x[2], x[3]
+	if pointsKnown(f) {
+		x[5] = f.DonePoints / f.ScopePoints
+		x[6] = math.Log1p(max(f.RemainingPoints, 0))
+	}
+	h := 0.0
+	if simRan(f) {
+		h = min(float64(len(f.Explanation.Samples))/fullHistoryDays, 1)
+		l := logitIn(f.SimProbOnTime, simEps)
+		x[7], x[8], x[9] = l*h, l*(1-h), 1
+	}
+	x[13] = h
+	defer func() {
+		for i := range x[1:13] {
+			if i+1 < 7 || i+1 > 9 {
+				x[i+1] *= 1 - h
+			}
+		}
+	}()
+	if r := m.Record; r != nil && r.Milestones > 0 {
+		x[10] = math.Log(float64(r.OnTime+1) / float64(r.Milestones-r.OnTime+1))
+		x[11] = 1
+		// Shrunk toward one half by one milestone's worth, so a single
+		// perfect milestone does not count as a perfect team.
+		n := float64(r.Milestones)
+		x[12] = logit((n*r.DeliveredRatio + 0.5) / (n + 1))
+	}
+	return x
+}
+
+// simRan: the simulation gave a probability.
+func simRan(f model.Forecast) bool {
+	return f.Status == model.ForecastOK || f.Status == model.ForecastDiverging
+}
+
+// pointsKnown: the scope has points and most remaining items are estimated.
+func pointsKnown(f model.Forecast) bool {
+	return f.ScopePoints > 0 && f.Signals.UnestimatedShare <= 0.5
+}
+
+func logit(p float64) float64 {
+	return logitIn(p, 0.02)
+}
+
+// logitIn is the logit of p clamped to [eps, 1 − eps].
+func logitIn(p, eps float64) float64 {
+	p = min(max(p, eps), 1-eps)
+	return math.Log(p / (1 - p))
+}
+
+// elapsedShare is the share of the start→due time elapsed at now (the due
+// day counts in full), clamped to [0, 1.5]; the start is the milestone's,
+// else the day its first item joined.
+func elapsedShare(m model.Milestone, now time.Time) float64 {
+	due := m.EffectiveDue()
+	start := m.Start
+	if start.IsZero() {
+		for _, w := range m.Items {
+			j := w.JoinedAt
+			if j.IsZero() {
+				j = w.Created
+			}
+			if !j.IsZero() && (start.IsZero() || j.Before(start)) {
+				start = j
+			}
+		}
+	}
+	end := due.Add(24 * time.Hour)
+	if due.IsZero() || start.IsZero() || !end.After(start) {
+		return 0
+	}
+	return min(max(now.Sub(start).Hours()/end.Sub(start).Hours(), 0), 1.5)
+}
+
+// CalibratedProb is P(on time) for the features x (CalibrationFeatures)
+// under weights w (the shipped ones when w is nil).
+func CalibratedProb(x []float64, w []float64) float64 {
+	if w == nil {
+		w = calibrationWeights[:]
+	}
+	var z float64
+	for i := range x {
+		z += w[i] * x[i]
+	}
+	return 1 / (1 + math.Exp(-z))
+}
+
+// calibrate replaces the simulation's P(on time) by the calibrated one and
+// says which history it used. It runs for every forecast with scope and a
+// due date that is not done, whether or not the simulation ran: with too
+// little data the status stays insufficient_data and no date is given, but
+// the probability is (rules can read it; the shipped at-risk rule still
+// waits for a forecast that is ok, since a notice proposes a date).
+func calibrate(f *model.Forecast, m model.Milestone, note func(string, ...any)) {
+	f.Explanation.History = historyText(m.Record)
+	if f.Status == model.ForecastDone || f.ScopeItems == 0 || m.EffectiveDue().IsZero() {
+		return
+	}
+	if simRan(*f) {
+		f.SimProbOnTime = f.ProbOnTime
+	}
+	x := CalibrationFeatures(m, *f)
+	f.ProbOnTime = round(CalibratedProb(x, nil), 4)
+	if f.RemainingItems > 0 && !f.AsOf.Before(m.EffectiveDue().Add(24*time.Hour)) {
+		// Not a forecast but a fact: the due day is over and work remains.
+		f.ProbOnTime = 0
+		note("P(on time) is 0: the due day %s is over and %d items remain", m.EffectiveDue().Format(time.DateOnly), f.RemainingItems)
+		return
+	}
+	var b strings.Builder
+	if simRan(*f) {
+		fmt.Fprintf(&b, "the simulation's %.0f %%", 100*f.SimProbOnTime)
+	} else {
+		b.WriteString("no simulation (too little history)")
+	}
+	fmt.Fprintf(&b, ", %.0f %% of the time elapsed, %.0f %% of the items done", 100*elapsedShare(m, f.AsOf),
+		100*float64(f.DoneItems)/float64(f.ScopeItems))
+	if pointsKnown(*f) {
+		fmt.Fprintf(&b, " (%.0f %% of the points)", 100*f.DonePoints/f.ScopePoints)
+	}
+	fmt.Fprintf(&b, ", %d remaining, %.0f %% of the scope added after the commitment", f.RemainingItems,
+		100*float64(f.AddedAfterStart)/float64(f.ScopeItems))
+	if x[11] == 1 {
+		b.WriteString(", and the team's record")
+	} else {
+		b.WriteString("; no team record")
+	}
+	note("P(on time) %.0f %% is calibrated from %s (weights fitted on the shared sprint data and generated histories; docs/forecasting.md)",
+		100*f.ProbOnTime, b.String())
+}
+
+// historyText names the history used, or says there is none.
+func historyText(r *model.TeamRecord) string {
+	if r == nil || r.Milestones == 0 {
+		return "none: no earlier closed milestones of this team are known, so the simulation stands alone (P(on time) is calibrated on this milestone's own progress)"
+	}
+	s := fmt.Sprintf("%s: %d of %d delivered on time, %.0f %% of committed items delivered on average",
+		r.Basis, r.OnTime, r.Milestones, 100*r.DeliveredRatio)
+	if len(r.Slips) > 0 {
+		s += fmt.Sprintf(", median slip %+.0f %% of the planned length (%d known)", 100*medianOf(r.Slips), len(r.Slips))
+	}
+	return s
+}
+
+// dateStretch is the factor the simulated time to finish is stretched by:
+// 1 + the team's median slip (as a share of the planned length) when the
+// record knows at least minSlips finishes and the median is late, bounded
+// at maxStretch; else 1. A team whose milestones typically finished a
+// third of their planned length late took about 4/3 of the time its plan
+// and its pace promised; the simulation, which sees only this milestone's
+// pace, is taken to be optimistic by the same factor.
+func dateStretch(r *model.TeamRecord) float64 {
+	if r == nil || len(r.Slips) < minSlips {
+		return 1
+	}
+	s := medianOf(r.Slips)
+	if s <= 0 {
+		return 1
+	}
+	return min(1+s, maxStretch)
+}
+
+func medianOf(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}

@@ -1,0 +1,194 @@
+package forecast_test
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/forecast"
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// early is a sprint-like milestone from Monday 2 March due Wednesday 11
+// March, judged Thursday 5 March at noon: 10 items, `done` of them closed
+// (2 points each, on the first day), the rest 1 point each, all estimated. Three working days
+// of history: too short for the simulation.
+func early(done int) model.Milestone {
+	m := model.Milestone{Key: "early", Kind: model.KindSprint, Start: d(2), Due: d(11)}
+	for i := 0; i < 10; i++ {
+		w := model.WorkItem{Key: fmt.Sprintf("E-%d", i), Created: at(1, 9), JoinedAt: at(1, 9), JoinedKnown: true,
+			Status: model.StatusTodo, Points: 1, Estimated: true}
+		if i < done {
+			w.Points, w.Started, w.Closed, w.Status = 2, at(2, 9), at(2, 15), model.StatusDone
+		}
+		m.Items = append(m.Items, w)
+	}
+	return m
+}
+
+func near(t *testing.T, what string, got, want float64) {
+	t.Helper()
+	if math.Abs(got-want) > 1e-9 {
+		t.Errorf("%s = %v, want %v", what, got, want)
+	}
+}
+
+// The features, checked by hand on the early milestone with two items done.
+func TestCalibrationFeaturesHandChecked(t *testing.T) {
+	m := early(2)
+	m.Record = &model.TeamRecord{Basis: "the last 4 closed sprints of board 7", Milestones: 4, OnTime: 3, DeliveredRatio: 0.9}
+	f := forecast.Compute(m, at(5, 12), forecast.Options{})
+	wantStatus(t, f, model.ForecastInsufficient)
+	x := forecast.CalibrationFeatures(m, f)
+	// Start 2 March 00:00, end of the due day 12 March 00:00: 10 days;
+	// 3.5 elapsed.
+	near(t, "elapsed", x[1], 0.35)
+	near(t, "items done", x[2], 0.2)
+	near(t, "log(1 + items remaining)", x[3], math.Log(9))
+	near(t, "scope added", x[4], 0)
+	near(t, "points done (4 of 12)", x[5], 4.0/12)
+	near(t, "log(1 + points remaining)", x[6], math.Log(9))
+	for i := 7; i <= 9; i++ {
+		near(t, fmt.Sprintf("simulation feature %d (it did not run)", i), x[i], 0)
+	}
+	near(t, "record on time: log((3+1)/(1+1))", x[10], math.Log(2))
+	near(t, "has a record", x[11], 1)
+	// Delivered ratio shrunk by one milestone: (4 × 0.9 + 0.5) / 5 = 0.82.
+	near(t, "record delivered", x[12], math.Log(0.82/0.18))
+	near(t, "history h", x[13], 0)
+	near(t, "P(on time) is the model's", f.ProbOnTime, math.Round(forecast.CalibratedProb(x, nil)*1e4)/1e4)
+
+	// With a full history (10 working days), the simulation's logit takes
+	// over and the progress and record features are gated off.
+	s := steady(d(20))
+	s.Record = m.Record
+	g := forecast.Compute(s, at(16, 12), forecast.Options{})
+	wantStatus(t, g, model.ForecastOK)
+	y := forecast.CalibrationFeatures(s, g)
+	near(t, "sim logit × h (P 1 clamped to 0.999)", y[7], math.Log(0.999/0.001))
+	near(t, "sim logit × (1 − h)", y[8], 0)
+	near(t, "ran", y[9], 1)
+	near(t, "h", y[13], 1)
+	for _, i := range []int{1, 2, 3, 4, 5, 6, 10, 11, 12} {
+		near(t, fmt.Sprintf("gated feature %d", i), y[i], 0)
+	}
+}
+
+// P(on time) with no record, a good record and a bad one; the history is
+// named, or its absence said.
+func TestCalibrationByTeamRecord(t *testing.T) {
+	tests := []struct {
+		name    string
+		rec     *model.TeamRecord
+		lo, hi  float64 // the calibrated P(on time)
+		history string
+	}{
+		{"no record", nil, 0.2, 0.6, "none: no earlier closed milestones of this team are known, so the simulation stands alone"},
+		{"good record: 10 of 10 on time, all delivered",
+			&model.TeamRecord{Basis: "the last 10 closed sprints of board 7", Milestones: 10, OnTime: 10, DeliveredRatio: 1},
+			0.6, 0.95, "the last 10 closed sprints of board 7: 10 of 10 delivered on time, 100 % of committed items delivered on average"},
+		// (A team delivering about half its points is the sprint data's
+		// typical team: no better or worse than no record.)
+		{"bad record: 1 of 10 on time, 25 % delivered",
+			&model.TeamRecord{Basis: "the last 10 closed sprints of board 7", Milestones: 10, OnTime: 1, DeliveredRatio: 0.25, Slips: []float64{0.1, 0.2, 0.4}},
+			0.05, 0.35, "the last 10 closed sprints of board 7: 1 of 10 delivered on time, 25 % of committed items delivered on average, median slip +20 % of the planned length (3 known)"},
+	}
+	var probs []float64
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := early(4)
+			m.Record = tc.rec
+			f := forecast.Compute(m, at(5, 12), forecast.Options{})
+			wantStatus(t, f, model.ForecastInsufficient)
+			if f.ProbOnTime < tc.lo || f.ProbOnTime > tc.hi {
+				t.Errorf("P(on time) %.4f, want within %.2f–%.2f", f.ProbOnTime, tc.lo, tc.hi)
+			}
+			eq(t, "simulation's P (did not run)", f.SimProbOnTime, 0.0)
+			if !strings.HasPrefix(f.Explanation.History, tc.history) {
+				t.Errorf("history %q, want it to start %q", f.Explanation.History, tc.history)
+			}
+			wantNote(t, f, fmt.Sprintf("P(on time) %.0f %% is calibrated from no simulation (too little history)", 100*f.ProbOnTime))
+			wantNoDates(t, f)
+			probs = append(probs, f.ProbOnTime)
+		})
+	}
+	if len(probs) == 3 && !(probs[1] > probs[0] && probs[0] > probs[2]) {
+		t.Errorf("P(on time) none %.3f, good %.3f, bad %.3f: want good > none > bad", probs[0], probs[1], probs[2])
+	}
+}
+
+// Further behind (less done at the same moment, or the same done later)
+// is never more likely on time; a higher simulated probability never less.
+func TestCalibrationIsMonotonic(t *testing.T) {
+	prev := -1.0
+	for done := 0; done <= 9; done++ {
+		f := forecast.Compute(early(done), at(5, 12), forecast.Options{})
+		if f.ProbOnTime <= prev {
+			t.Errorf("%d done: P(on time) %.4f, not above %.4f with one fewer", done, f.ProbOnTime, prev)
+		}
+		prev = f.ProbOnTime
+	}
+	prev = 2
+	for day := 3; day <= 11; day++ { // the due day itself still counts
+		f := forecast.Compute(early(3), at(day, 12), forecast.Options{MinHistoryDays: 50})
+		if f.ProbOnTime >= prev {
+			t.Errorf("3 done on day %d: P(on time) %.4f, not below %.4f a day earlier", day, f.ProbOnTime, prev)
+		}
+		prev = f.ProbOnTime
+	}
+	m := early(5)
+	prev = -1
+	for _, sim := range []float64{0, 0.1, 0.3, 0.5, 0.7, 0.9, 1} {
+		f := model.Forecast{Status: model.ForecastOK, AsOf: at(5, 12), SimProbOnTime: sim, ScopeItems: 10, DoneItems: 5, RemainingItems: 5,
+			Explanation: model.Explanation{Samples: []int{1, 2, 2, 0, 1, 2, 1}}}
+		p := forecast.CalibratedProb(forecast.CalibrationFeatures(m, f), nil)
+		if p <= prev {
+			t.Errorf("simulation %.1f: calibrated %.4f, not above %.4f", sim, p, prev)
+		}
+		prev = p
+	}
+}
+
+// Once the due day is over with work left, P(on time) is a fact: 0.
+func TestCalibrationAfterTheDueDay(t *testing.T) {
+	f := forecast.Compute(steady(d(13)), at(16, 12), forecast.Options{})
+	eq(t, "P(on time)", f.ProbOnTime, 0.0)
+	wantNote(t, f, "P(on time) is 0: the due day 2026-03-13 is over and 10 items remain")
+}
+
+// The dates stretch by the team's median slip when the record knows at
+// least three finishes and the median is late, at most twice.
+func TestDatesStretchedBySlips(t *testing.T) {
+	rec := func(slips ...float64) *model.TeamRecord {
+		return &model.TeamRecord{Basis: "b", Milestones: len(slips), OnTime: 0, DeliveredRatio: 0.8, Slips: slips}
+	}
+	tests := []struct {
+		name string
+		rec  *model.TeamRecord
+		p85  time.Time
+	}{
+		// Steady: P85 on the 5th working day from Monday 16 March (Fri 20).
+		{"no record", nil, d(20)},
+		{"two slips are not enough", rec(0.5, 0.6), d(20)},
+		{"median early: no stretch", rec(-0.2, -0.1, 0.4), d(20)},
+		// Median 0.3: 5 × 1.3 = 6.5, so the 7th working day, Tue 24 March.
+		{"median 30 % late", rec(0.1, 0.3, 0.5), d(24)},
+		// Median 1.5, bounded at 2: 10th working day, Fri 27 March.
+		{"bounded at twice", rec(1, 1.5, 3), d(27)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := steady(d(20))
+			m.Record = tc.rec
+			f := forecast.Compute(m, at(16, 12), forecast.Options{})
+			wantStatus(t, f, model.ForecastOK)
+			eq(t, "P85", f.P85, tc.p85)
+			eq(t, "simulation's P(on time) is not stretched", f.SimProbOnTime, 1.0)
+			if tc.p85 != d(20) {
+				wantNote(t, f, "dates stretched by")
+			}
+		})
+	}
+}
