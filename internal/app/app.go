@@ -370,13 +370,6 @@ func (a *App) run(ctx context.Context, mode tracker.Mode, after func(context.Con
 		Log:          a.opts.Log,
 	}
 	rep, err = w.Run(ctx, mode)
-	if err == nil && mode == tracker.ModeRun {
-		for _, m := range rep.Milestones {
-			if perr := st.PutSnapshot(ctx, store.SnapshotOf(m.Milestone, rep.Started)); perr != nil {
-				rep.Notes = append(rep.Notes, fmt.Sprintf("could not record the snapshot of %s: %v", m.Milestone.Key, perr))
-			}
-		}
-	}
 	if err == nil && after != nil {
 		after(ctx, st, &rep)
 	}

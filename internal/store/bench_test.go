@@ -103,8 +103,8 @@ func BenchmarkForecasts(b *testing.B) {
 // (internal/e2e/scale) in the order a run makes them: an HTTP cache entry
 // per page read (300 of 64 KiB), a forecast record per milestone (220),
 // the create protocol's two ledger entries per ticket (215: pending, then
-// complete once the ticket exists), a snapshot per milestone, then the
-// rule state. "pending-each" writes each pending entry on its own before
+// complete once the ticket exists), then the rule state (runs wrote a
+// snapshot per milestone too until migration 5). "pending-each" writes each pending entry on its own before
 // its create, as runs did; "pending-batched" writes them all in one
 // LedgerPutAll first, as the worker does with a store that can. On a disk
 // that takes milliseconds to sync, syncs are the cost.
@@ -118,7 +118,6 @@ func BenchmarkRunWrites(b *testing.B) {
 
 func runWrites(b *testing.B, s store.Store, batched bool) {
 	body := make([]byte, 64<<10)
-	snap := store.Snapshot{Title: "v1", Due: day0, Items: []string{"A-1", "A-2", "A-3"}}
 	for run := 0; b.Loop(); run++ {
 		now := day0.AddDate(0, 0, run)
 		for i := range 300 {
@@ -146,12 +145,6 @@ func runWrites(b *testing.B, s store.Store, batched bool) {
 			}
 			e.State, e.Ref, e.Created, e.Updated = tracker.LedgerComplete, model.TicketRef{ID: fmt.Sprintf("REV-%d", i)}, now, now
 			if err := s.LedgerPut(ctx, e); err != nil {
-				b.Fatal(err)
-			}
-		}
-		for i := range 220 {
-			snap.MilestoneKey, snap.Taken = fmt.Sprintf("m-%d", i), now
-			if err := s.PutSnapshot(ctx, snap); err != nil {
 				b.Fatal(err)
 			}
 		}

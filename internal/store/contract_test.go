@@ -62,7 +62,7 @@ func runContract(t *testing.T, newBackend func(t *testing.T) backend) {
 		{"ledger", testLedger},
 		{"ledger: many entries in one write", testLedgerPutAll},
 		{"forecasts", testForecasts},
-		{"snapshots", testSnapshots},
+		{"the unread snapshots table is dropped (version 5)", testSnapshotsDropped},
 		{"run log", testRunLog},
 		{"http cache", testCache},
 		{"sync state", testSyncState},
@@ -250,51 +250,36 @@ func dayOf(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-func snapshot(d int, items ...string) store.Snapshot {
-	at := day0.AddDate(0, 0, d)
-	return store.Snapshot{MilestoneKey: "github:acme/web#12", Taken: at, Title: "Launch", State: model.StateOpen,
-		Due: time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC),
-		Point: model.BurndownPoint{Day: dayOf(at), Scope: len(items), Done: d, Remaining: len(items) - d,
-			ScopePoints: 13.5, DonePoints: 2, RemainingPoints: 11.5, Added: 1},
-		Items: items}
-}
-
-func testSnapshots(t *testing.T, b backend) {
-	s := b.open(t)
-	if got, err := s.Snapshots(ctx, "github:acme/web#12"); err != nil || len(got) != 0 {
-		t.Fatalf("empty: %v, %v", got, err)
+// Version 5 drops the daily milestone snapshots, written every run and
+// never read; a database migrated from version 4 loses the table and
+// keeps everything else.
+func testSnapshotsDropped(t *testing.T, b backend) {
+	if b.raw == nil {
+		t.Skip("driver none has no schema")
 	}
-	s1 := snapshot(0, "acme/web#2", "acme/web#1")
-	s2 := snapshot(1, "acme/web#1", "acme/web#3")
-	s2.AgreedDue = time.Date(2026, 4, 14, 0, 0, 0, 0, time.UTC)
-	for _, sn := range []store.Snapshot{s2, s1} {
-		if err := s.PutSnapshot(ctx, sn); err != nil {
-			t.Fatalf("PutSnapshot: %v", err)
+	s := b.open(t)
+	must(t, s.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0, Status: model.ForecastOK, ProbOnTime: 0.4}))
+	must(t, s.Close())
+	db := b.raw(t)
+	if _, err := db.Exec(`SELECT COUNT(*) FROM ` + b.table("snapshots")); err == nil {
+		t.Fatal("a new database still has the snapshots table")
+	}
+	// Back to version 4, with a snapshot in its table.
+	for _, q := range []string{
+		`CREATE TABLE ` + b.table("snapshots") + ` (milestone_key TEXT NOT NULL, day_ns BIGINT NOT NULL, taken_ns BIGINT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (milestone_key, day_ns))`,
+		`INSERT INTO ` + b.table("snapshots") + ` VALUES ('m', 1, 1, '{}')`,
+		`DELETE FROM ` + b.table("schema_migrations") + ` WHERE version = 5`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
 		}
 	}
-	// A later snapshot the same day replaces the earlier one.
-	s2b := s2
-	s2b.Taken = s2.Taken.Add(3 * time.Hour)
-	s2b.Items = []string{"acme/web#1", "acme/web#3", "acme/web#4"}
-	if err := s.PutSnapshot(ctx, s2b); err != nil {
-		t.Fatal(err)
+	s2 := b.open(t)
+	if _, err := db.Exec(`SELECT COUNT(*) FROM ` + b.table("snapshots")); err == nil {
+		t.Fatal("migrating from version 4 left the snapshots table")
 	}
-	other := snapshot(0, "x")
-	other.MilestoneKey = "other"
-	if err := s.PutSnapshot(ctx, other); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.Snapshots(ctx, "github:acme/web#12")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s1.Items = []string{"acme/web#1", "acme/web#2"} // stored sorted
-	want := []store.Snapshot{s1, s2b}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("Snapshots =\n %+v\nwant\n %+v", got, want)
-	}
-	if err := s.PutSnapshot(ctx, store.Snapshot{MilestoneKey: "k"}); err == nil {
-		t.Fatal("a snapshot without a time was accepted")
+	if fs, err := s2.Forecasts(ctx, "m"); err != nil || len(fs) != 1 {
+		t.Fatalf("forecasts after the migration: %d, %v; want the 1 kept", len(fs), err)
 	}
 }
 
@@ -646,7 +631,6 @@ func testPersistence(t *testing.T, b backend) {
 	must(t, s.SaveRuleState(ctx, []byte("rules-v1")))
 	must(t, s.LedgerPut(ctx, entry))
 	must(t, s.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0, Status: model.ForecastOK, ProbOnTime: 0.4}))
-	must(t, s.PutSnapshot(ctx, snapshot(0, "a")))
 	s.Put(ctx, "etag-key", connectors.CacheEntry{ETag: `"1"`, Body: []byte("body")})
 	must(t, s.SaveSyncState(ctx, "source:x", "cursor", []byte("c")))
 	id, err := s.StartRun(ctx, "run", "", day0)
@@ -664,8 +648,6 @@ func testPersistence(t *testing.T, b backend) {
 	must(t, err)
 	fcs, err := r.Forecasts(ctx, "m")
 	must(t, err)
-	snaps, err := r.Snapshots(ctx, snapshot(0).MilestoneKey)
-	must(t, err)
 	_, cached := r.Get(ctx, "etag-key")
 	st, kept, err := r.SyncState(ctx, "source:x", "cursor")
 	must(t, err)
@@ -673,15 +655,15 @@ func testPersistence(t *testing.T, b backend) {
 	must(t, err)
 
 	if !b.persistent {
-		if len(blob) != 0 || ok || len(fcs) != 0 || len(snaps) != 0 || cached || kept || len(runs) != 0 {
+		if len(blob) != 0 || ok || len(fcs) != 0 || cached || kept || len(runs) != 0 {
 			t.Fatal("driver none kept state across Close and Open")
 		}
 		return
 	}
 	if string(blob) != "rules-v1" || !ok || !reflect.DeepEqual(ledger, entry) || len(fcs) != 1 || fcs[0].ProbOnTime != 0.4 ||
-		len(snaps) != 1 || !cached || string(st) != "c" || len(runs) != 1 || runs[0].Outcome != store.OutcomeOK {
-		t.Fatalf("state lost across Close/Open: rules=%q ledger=%v/%+v forecasts=%d snapshots=%d cached=%v sync=%q runs=%+v",
-			blob, ok, ledger, len(fcs), len(snaps), cached, st, runs)
+		!cached || string(st) != "c" || len(runs) != 1 || runs[0].Outcome != store.OutcomeOK {
+		t.Fatalf("state lost across Close/Open: rules=%q ledger=%v/%+v forecasts=%d cached=%v sync=%q runs=%+v",
+			blob, ok, ledger, len(fcs), cached, st, runs)
 	}
 }
 
@@ -831,7 +813,6 @@ func testReadOnly(t *testing.T, b backend) {
 		"SaveRuleState":  ro.SaveRuleState(ctx, []byte("v2")),
 		"LedgerPut":      ro.LedgerPut(ctx, ledgerEntry("fw-2")),
 		"AppendForecast": ro.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0.Add(time.Hour)}),
-		"PutSnapshot":    ro.PutSnapshot(ctx, snapshot(0, "a")),
 		"FinishRun":      ro.FinishRun(ctx, 1, store.RunResult{Outcome: store.OutcomeOK}),
 	}
 	_, writes["StartRun"] = ro.StartRun(ctx, "plan", "", day0)

@@ -23,7 +23,6 @@ type memStore struct {
 	rules     map[string][]byte // by scope
 	ledger    map[string]tracker.LedgerEntry
 	forecasts map[string]map[int64]model.ForecastRecord
-	snaps     map[string]map[int64]Snapshot
 	cache     map[string]connectors.CacheEntry
 	sync      map[[2]string][]byte // by namespace and key
 	runs      []Run
@@ -35,7 +34,6 @@ func newMemStore(ns string) *memStore {
 		rules:     map[string][]byte{},
 		ledger:    map[string]tracker.LedgerEntry{},
 		forecasts: map[string]map[int64]model.ForecastRecord{},
-		snaps:     map[string]map[int64]Snapshot{},
 		cache:     map[string]connectors.CacheEntry{},
 		sync:      map[[2]string][]byte{},
 	}
@@ -244,37 +242,6 @@ func (m *memStore) ForecastAt(ctx context.Context, key string, t time.Time) (mod
 		}
 	}
 	return model.ForecastRecord{}, false, nil
-}
-
-func (m *memStore) PutSnapshot(_ context.Context, s Snapshot) error {
-	if s.MilestoneKey == "" || s.Taken.IsZero() {
-		return errors.New("snapshot: needs a milestone key and the time it was taken")
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.check(); err != nil {
-		return err
-	}
-	if m.snaps[s.MilestoneKey] == nil {
-		m.snaps[s.MilestoneKey] = map[int64]Snapshot{}
-	}
-	s = normSnapshot(s)
-	m.snaps[s.MilestoneKey][s.Day().UnixNano()] = s
-	return nil
-}
-
-func (m *memStore) Snapshots(_ context.Context, key string) ([]Snapshot, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.check(); err != nil {
-		return nil, err
-	}
-	var out []Snapshot
-	for _, s := range m.snaps[key] {
-		out = append(out, normSnapshot(s))
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Taken.Before(out[j].Taken) })
-	return out, nil
 }
 
 func (m *memStore) StartRun(_ context.Context, mode, scope string, started time.Time) (int64, error) {

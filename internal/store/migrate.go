@@ -93,6 +93,13 @@ var migrations = []migration{
 			saved_ns {{int}} NOT NULL,
 			PRIMARY KEY (namespace, key))`,
 	}, moveSyncState},
+	// The daily milestone snapshots were written every run and never read:
+	// the drafts take their history from the forecast records, the agreed
+	// dates and the trackers' own item history. They stop, and so does the
+	// table.
+	{5, "no milestone snapshots", []string{
+		`DROP TABLE #snapshots`,
+	}, nil},
 }
 
 // moveSyncState moves the sync state that version 3 kept in the HTTP cache

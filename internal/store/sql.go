@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -353,63 +352,6 @@ func (s *sqlStore) ForecastAt(ctx context.Context, key string, t time.Time) (mod
 	}
 	r.AsOf, r.P50, r.P85, r.P95 = utc(r.AsOf), utc(r.P50), utc(r.P85), utc(r.P95)
 	return r, true, nil
-}
-
-// --- snapshots ---
-
-func (s *sqlStore) PutSnapshot(ctx context.Context, snap Snapshot) error {
-	if snap.MilestoneKey == "" || snap.Taken.IsZero() {
-		return errors.New("snapshot: needs a milestone key and the time it was taken")
-	}
-	snap = normSnapshot(snap)
-	b, err := json.Marshal(snap)
-	if err != nil {
-		return fmt.Errorf("encoding snapshot of %s: %w", snap.MilestoneKey, err)
-	}
-	err = s.execLazy(ctx, `INSERT INTO #snapshots (milestone_key, day_ns, taken_ns, data) VALUES (?, ?, ?, ?)
-		ON CONFLICT (milestone_key, day_ns) DO UPDATE SET taken_ns = excluded.taken_ns, data = excluded.data`,
-		snap.MilestoneKey, snap.Day().UnixNano(), snap.Taken.UnixNano(), string(b))
-	return s.wrap("recording the snapshot of "+snap.MilestoneKey, err)
-}
-
-func (s *sqlStore) Snapshots(ctx context.Context, key string) ([]Snapshot, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT data FROM #snapshots WHERE milestone_key = ? ORDER BY day_ns`), key)
-	if err != nil {
-		return nil, s.wrap("reading the snapshots of "+key, err)
-	}
-	defer rows.Close()
-	var out []Snapshot
-	for rows.Next() {
-		var b string
-		if err := rows.Scan(&b); err != nil {
-			return nil, s.wrap("reading the snapshots of "+key, err)
-		}
-		var snap Snapshot
-		if err := json.Unmarshal([]byte(b), &snap); err != nil {
-			return nil, fmt.Errorf("reading the snapshots of %s: corrupt snapshot: %w", key, err)
-		}
-		out = append(out, normSnapshot(snap))
-	}
-	return out, s.wrap("reading the snapshots of "+key, rows.Err())
-}
-
-// normSnapshot puts times in UTC and items in order, so what is read back
-// equals what was written.
-func normSnapshot(s Snapshot) Snapshot {
-	utc := func(t time.Time) time.Time {
-		if t.IsZero() {
-			return time.Time{}
-		}
-		return t.UTC()
-	}
-	s.Taken, s.Due, s.AgreedDue, s.Point.Day = utc(s.Taken), utc(s.Due), utc(s.AgreedDue), utc(s.Point.Day)
-	if len(s.Items) > 0 {
-		s.Items = append([]string(nil), s.Items...)
-		sort.Strings(s.Items)
-	} else {
-		s.Items = nil
-	}
-	return s
 }
 
 // --- run log ---

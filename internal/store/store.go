@@ -36,14 +36,6 @@ type Store interface {
 	// claims on milestones; Release gives everything up.
 	Lock(ctx context.Context, wait time.Duration, units ...string) (*Lease, error)
 
-	// PutSnapshot records a milestone as it stood on s.Taken. There is one
-	// snapshot per milestone and UTC day: a later one the same day replaces
-	// the earlier.
-	PutSnapshot(ctx context.Context, s Snapshot) error
-	// Snapshots returns a milestone's snapshots, oldest first. ScopeChanges
-	// and Rebaselines read history out of them.
-	Snapshots(ctx context.Context, milestoneKey string) ([]Snapshot, error)
-
 	// ScopeRuleState returns the rule state saved by the runs of one scope
 	// (a shard, "1/3"; "" is the installation's, as RuleState); ok is false
 	// when none was saved yet.
@@ -74,23 +66,6 @@ type Store interface {
 	// for the default).
 	Namespace() string
 }
-
-// Snapshot is a milestone at one moment: its burn-down point, its dates and
-// the items in it (for scope changes).
-type Snapshot struct {
-	MilestoneKey string              `json:"milestone_key"`
-	Taken        time.Time           `json:"taken"`
-	Title        string              `json:"title,omitempty"`
-	State        model.State         `json:"state,omitempty"`
-	Due          time.Time           `json:"due"`
-	AgreedDue    time.Time           `json:"agreed_due,omitzero"`
-	Point        model.BurndownPoint `json:"point"`
-	// Items are the keys of the work items in the milestone, sorted.
-	Items []string `json:"items,omitempty"`
-}
-
-// Day is the UTC calendar day of the snapshot: the unit it is kept by.
-func (s Snapshot) Day() time.Time { return model.Day(s.Taken) }
 
 // Run outcomes in the run log.
 const (
@@ -220,7 +195,6 @@ func (readOnly) LedgerPut(context.Context, tracker.LedgerEntry) error { return E
 func (readOnly) LedgerPutAll(context.Context, []tracker.LedgerEntry) error {
 	return ErrReadOnly
 }
-func (readOnly) PutSnapshot(context.Context, Snapshot) error        { return ErrReadOnly }
 func (readOnly) Put(context.Context, string, connectors.CacheEntry) {}
 
 // SaveSyncState keeps nothing: plan reads the connectors' state as a run
