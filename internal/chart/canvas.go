@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -75,11 +76,18 @@ func (c *svgCanvas) text(x, y float64, s, fill, anchor string, size float64, bol
 type rasterCanvas struct {
 	img   *image.RGBA
 	scale float64
+	z     *vector.Rasterizer // reused by every fill (Reset keeps its buffers)
 }
 
 func newRaster(w, h int, scale float64) *rasterCanvas {
 	return &rasterCanvas{img: image.NewRGBA(image.Rect(0, 0, int(float64(w)*scale), int(float64(h)*scale))), scale: scale}
 }
+
+// rasters keeps canvases of the chart's size between charts: a run draws
+// hundreds, and each canvas holds a 1 MB image and the rasteriser's
+// buffers. A chart paints its whole background first, so what a reused
+// image held does not show.
+var rasters = sync.Pool{New: func() any { return newRaster(width, height, 1) }}
 
 func parseColor(s string) color.RGBA {
 	var r, g, b uint8
@@ -129,7 +137,12 @@ func (c *rasterCanvas) fill(col string, build func(z *path)) {
 		return
 	}
 	ox, oy := float32(box.Min.X), float32(box.Min.Y)
-	z := vector.NewRasterizer(box.Dx(), box.Dy())
+	if c.z == nil {
+		c.z = vector.NewRasterizer(box.Dx(), box.Dy())
+	} else {
+		c.z.Reset(box.Dx(), box.Dy())
+	}
+	z := c.z
 	for _, o := range p.ops {
 		switch o.kind {
 		case 'M':

@@ -227,7 +227,8 @@ func SVG(points []model.BurndownPoint, due time.Time, forecast model.Forecast, o
 // PNG draws the same chart as SVG as a PNG image (for trackers that do not
 // show SVG attachments inline, such as Jira).
 func PNG(points []model.BurndownPoint, due time.Time, forecast model.Forecast, opts ...Option) ([]byte, error) {
-	c := newRaster(width, height, 1)
+	c := rasters.Get().(*rasterCanvas)
+	defer rasters.Put(c)
 	draw(c, prepare(points, due, forecast, opts))
 	b, err := encodePNG(c.img)
 	if err != nil {

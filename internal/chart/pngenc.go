@@ -7,7 +7,17 @@ import (
 	"hash/crc32"
 	"image"
 	"image/png"
+	"sync"
 )
+
+// deflaters keeps zlib writers (about 1 MB of state each) between charts.
+var deflaters = sync.Pool{New: func() any {
+	zw, err := zlib.NewWriterLevel(nil, zlib.BestSpeed)
+	if err != nil {
+		panic(err) // BestSpeed is a valid level
+	}
+	return zw
+}}
 
 // encodePNG writes an opaque RGBA image as an 8-bit RGB PNG, every row
 // filtered with Sub. image/png tries all five filters on every row to pick
@@ -45,10 +55,9 @@ func encodePNG(img *image.RGBA) ([]byte, error) {
 	chunk("IHDR", ihdr[:])
 
 	var data bytes.Buffer
-	zw, err := zlib.NewWriterLevel(&data, zlib.BestSpeed)
-	if err != nil {
-		return nil, err
-	}
+	zw := deflaters.Get().(*zlib.Writer)
+	defer deflaters.Put(zw)
+	zw.Reset(&data)
 	row := make([]byte, 1+3*w)
 	row[0] = 1 // filter type Sub: each byte minus the one a pixel to its left
 	for y := b.Min.Y; y < b.Max.Y; y++ {
