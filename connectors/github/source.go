@@ -234,7 +234,9 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	if ev.own > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%s: %d of forewarn's own ticket(s) carry a milestone; left out of its work items", s.name, ev.own))
 	}
-	res.History, res.Notes = s.readHistory(ctx, api, hist, now, stopErr, res.Notes)
+	if res.History, res.Notes, err = s.readHistory(ctx, api, hist, now, stopErr, res.Notes); err != nil {
+		return res, err
+	}
 	sort.SliceStable(res.Milestones, func(i, j int) bool { return res.Milestones[i].Key < res.Milestones[j].Key })
 	s.env.Log.Debug().Int("requests", spent()).Int("milestones", len(res.Milestones)).Msg("github fetch done")
 	return res, nil
@@ -270,8 +272,10 @@ func (s *Source) history(repo string, ms []*gh.Milestone, now time.Time) []repoM
 }
 
 // historyEntry is a closed milestone read for the team's record, kept in
-// env.Cache: a closed milestone does not change, so while its listing
-// shows the same updated_at and issue counts it costs no request at all.
+// the source's sync state: a closed milestone does not change, so while its
+// listing shows the same updated_at and issue counts it costs no request at
+// all. State, not a cache: one lost would be read again within the
+// operations budget, and past it left out of the record.
 type historyEntry struct {
 	Stamp     string          `json:"stamp"`
 	Milestone model.Milestone `json:"milestone"`
@@ -283,26 +287,26 @@ func historyStamp(m *gh.Milestone) string {
 }
 
 // readHistory reads the closed milestones of the team's record: from the
-// cache when unchanged, else their issues (no events lookups: an issue
+// sync state when unchanged, else their issues (no events lookups: an issue
 // counts as joined when it was created, or when the milestone was). What
 // cannot be read (the budget is spent, an error; stopped: why the run's
 // reads stopped already) is left out of the record and noted; it never
-// fails the run.
-func (s *Source) readHistory(ctx context.Context, api *gh.Client, hist []repoMilestone, now time.Time, stopped error, notes []string) ([]model.Milestone, []string) {
+// fails the run; a sync state that cannot be read or written does.
+func (s *Source) readHistory(ctx context.Context, api *gh.Client, hist []repoMilestone, now time.Time, stopped error, notes []string) ([]model.Milestone, []string, error) {
 	var out []model.Milestone
 	unread := 0
 	why := stopped
 	for _, rm := range hist {
-		key := "github:history:v1:" + s.name + ":" + rm.key()
+		key := "history:v1:" + rm.key()
 		stamp := historyStamp(rm.m)
-		if s.env.Cache != nil {
-			if e, ok := s.env.Cache.Get(ctx, key); ok {
-				var h historyEntry
-				if json.Unmarshal(e.Body, &h) == nil && h.Stamp == stamp {
-					out = append(out, h.Milestone)
-					continue
-				}
-			}
+		b, ok, err := s.load(ctx, key)
+		if err != nil {
+			return nil, notes, err
+		}
+		var h historyEntry
+		if ok && json.Unmarshal(b, &h) == nil && h.Stamp == stamp {
+			out = append(out, h.Milestone)
+			continue
 		}
 		if why != nil {
 			unread++
@@ -328,9 +332,9 @@ func (s *Source) readHistory(ctx context.Context, api *gh.Client, hist []repoMil
 			continue
 		}
 		out = append(out, m)
-		if s.env.Cache != nil {
-			if b, err := json.Marshal(historyEntry{Stamp: stamp, Milestone: m}); err == nil {
-				s.env.Cache.Put(ctx, key, connectors.CacheEntry{Body: b})
+		if b, err := json.Marshal(historyEntry{Stamp: stamp, Milestone: m}); err == nil {
+			if err := s.save(ctx, key, b); err != nil {
+				return nil, notes, err
 			}
 		}
 	}
@@ -338,7 +342,7 @@ func (s *Source) readHistory(ctx context.Context, api *gh.Client, hist []repoMil
 		notes = append(notes, fmt.Sprintf("%s: %d closed milestone(s) of the team's record left unread: %v", s.name, unread, why))
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out, notes
+	return out, notes, nil
 }
 
 // repos lists the configured repositories, or the org's carrying the topic.

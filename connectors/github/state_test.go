@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/connectors/github"
 	"github.com/forewarn/forewarn/internal/model"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
@@ -105,4 +106,54 @@ type failingSave struct{ *memState }
 
 func (f *failingSave) Save(context.Context, string, []byte) error {
 	return errors.New("state store: disk full")
+}
+
+// The closed milestones read for the team's record are sync state too: a
+// run that lost its conditional-request cache reads none of them again,
+// and a sync state that cannot be read fails the source.
+func TestRecordHistoryOutlivesTheCache(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	seed(s)
+	addHistory(s)
+	src := func(c *memCache) *github.Source {
+		env := testEnv(c, nil)
+		env.History = connectors.History{Count: 10, Months: 12}
+		src, err := github.NewSource("acme-gh", github.SourceConfig{AuthConfig: github.AuthConfig{BaseURL: s.URL}, Repos: []string{"acme/web"}}, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return src
+	}
+	historyReads := func() int {
+		n := 0
+		for _, r := range s.Requests() {
+			for _, m := range []string{"milestone=5", "milestone=6", "milestone=7"} {
+				if strings.Contains(r.Path, m) {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	first := newCache()
+	if res := fetch(t, src(first)); len(res.History) != 3 {
+		t.Fatalf("first run: %d closed milestones for the record, want 3", len(res.History))
+	}
+	noCache := newCache()
+	noCache.st = first.st
+	s.ResetLog()
+	if res := fetch(t, src(noCache)); len(res.History) != 3 || historyReads() != 0 {
+		t.Fatalf("run without the cache: %d for the record, %d of them read again; want 3, none", len(res.History), historyReads())
+	}
+	s.ResetLog()
+	if fetch(t, src(newCache())); historyReads() != 3 {
+		t.Fatalf("run without any state read %d closed milestones again; want 3", historyReads())
+	}
+	broken := newCache()
+	broken.st = first.st
+	first.st.err = errors.New("state store: database is locked")
+	if _, err := src(broken).Fetch(context.Background()); err == nil || !strings.Contains(err.Error(), "database is locked") {
+		t.Fatalf("Fetch with an unreadable sync state = %v; want it to fail", err)
+	}
 }
