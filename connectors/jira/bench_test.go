@@ -24,7 +24,7 @@ func BenchmarkFetch(b *testing.B) {
 				s.srv.AddIssue(fake.Issue{Project: "WEB", Summary: "task", FixVersions: []string{fmt.Sprint(10100 + i%10)}, Points: &p,
 					Created: day("2026-02-01")})
 			}
-			s.env.Cache = nil
+			s.env.Cache, s.env.State = nil, nil // no snapshot: every iteration is a first sync
 			src, err := jira.NewSource("bench", jira.SourceConfig{ConnConfig: s.conn, Projects: []string{"WEB"}}, s.env)
 			if err != nil {
 				b.Fatal(err)
