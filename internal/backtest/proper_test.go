@@ -60,12 +60,16 @@ func TestFitLogisticLearnsTheSign(t *testing.T) {
 		x[0], x[1] = 1, float64(i%10)/10 // elapsed-like feature
 		rows = append(rows, trainRow{x: x, onTime: i%10 >= 5})
 	}
-	w := fitLogistic(rows, logisticLambda)
+	w := fitLogistic(rows, 1)
 	if !(w[1] > 1) || math.IsNaN(w[0]) || math.Abs(w[1]) > 100 {
 		t.Fatalf("weights %v: want a clearly positive, finite weight on the separating feature", w)
 	}
 	if p := sigmoid(dot(w, rows[9].x)); p < 0.7 {
 		t.Errorf("P at 0.9 = %.2f, want high", p)
+	}
+	// The shipped penalty on 200 rows shrinks the weight, keeping its sign.
+	if s := fitLogistic(rows, logisticLambda); !(s[1] > 0 && s[1] < w[1]) {
+		t.Errorf("penalty %g: weight %v, want positive and below %v", logisticLambda, s[1], w[1])
 	}
 }
 

@@ -72,23 +72,24 @@ var CalibrationFeatureNames = [NumCalibrationFeatures]string{
 //
 // on the TSE 2017 sprints at 30, 50 and 80 % of their time (all three
 // projects, each with the board's earlier sprints as its record) and 200
-// generated histories (seed 1), L2 penalty 1. See docs/forecasting.md
-// ("Calibrated P(on time)") for the figures on seen and unseen projects.
+// generated histories (seed 1, each weighted 0.3), L2 penalty 100. See
+// docs/forecasting.md ("Calibration") and docs/benchmarks.md (issue 13)
+// for the figures on seen and unseen projects.
 var calibrationWeights = [NumCalibrationFeatures]float64{
-	-0.2036, // intercept
-	-0.4756, // time elapsed
-	0.0035, // items done
-	0.3268, // log(1 + items remaining)
-	0.4161, // scope added
-	0.8560, // points done
-	-0.5617, // log(1 + points remaining)
-	0.3723, // sim logit × history
-	-0.0676, // sim logit × (1 − history)
-	-0.3401, // the simulation ran
-	0.0561, // logit of the record's on-time share
-	-0.0314, // has a record
-	0.7763, // logit of the record's delivered ratio
-	0.7480, // history (h)
+	-0.1751, // intercept
+	-0.1210, // time elapsed
+	0.0168,  // items done
+	0.0348,  // log(1 + items remaining)
+	0.2584,  // scope added
+	0.0324,  // points done
+	-0.3575, // log(1 + points remaining)
+	0.3554,  // sim logit × history
+	-0.0342, // sim logit × (1 − history)
+	0.1209,  // the simulation ran
+	0.2194,  // logit of the record's on-time share
+	-0.0968, // has a record
+	0.5500,  // logit of the record's delivered ratio
+	0.1714,  // history (h)
 }
 
 // simEps clamps the simulation's probability before its logit: 10,000

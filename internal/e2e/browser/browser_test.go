@@ -259,7 +259,7 @@ func checkDemo(t *testing.T, ctx context.Context) {
 		}
 	}
 	// The likelihood is written out, not only coloured. (The analytics
-	// dashboard's calibrated 73 % is uncertain; the simulation alone said 89 %.)
+	// dashboard's calibrated 70 % is uncertain; the simulation alone said 89 %.)
 	labels := eval[[]string](t, ctx, `[...document.querySelectorAll('tr[data-key] td.ot .lk')].map(e => e.textContent)`)
 	if strings.Join(labels, "|") != "Unlikely (< 50 %)|Unlikely (< 50 %)|Unlikely (< 50 %)|Uncertain (50–84 %)" {
 		t.Errorf("likelihood labels %q", labels)
