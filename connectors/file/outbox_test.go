@@ -13,8 +13,10 @@ import (
 
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/connectors/file"
+	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/tracker/targettest"
+	"github.com/forewarn/forewarn/internal/yamlx"
 )
 
 var t0 = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
@@ -206,7 +208,8 @@ func TestSourceReplayAsOf(t *testing.T) {
 		{"2026-11-10", time.Date(2026, 12, 11, 0, 0, 0, 0, time.UTC)}, // ten days: one week
 		{"2026-11-20", time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)},  // today: none
 	} {
-		cfg := file.SourceConfig{Path: "export.yaml", ReplayAsOf: tc.asOf}
+		asOf, _ := time.Parse(time.DateOnly, tc.asOf)
+		cfg := file.SourceConfig{Path: "export.yaml", ReplayAsOf: file.Date{Time: asOf}}
 		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
@@ -242,8 +245,6 @@ func TestSourceConfigValidate(t *testing.T) {
 		want string
 	}{
 		{file.SourceConfig{}, "path is required"},
-		{file.SourceConfig{Path: "x", ReplayAsOf: "2026-13-01"}, `replay_as_of: "2026-13-01" is not a date (want YYYY-MM-DD)`},
-		{file.SourceConfig{ReplayAsOf: "soon"}, "path is required\nreplay_as_of: \"soon\" is not a date (want YYYY-MM-DD)"},
 	} {
 		if err := tc.cfg.Validate(); err == nil || err.Error() != tc.want {
 			t.Errorf("%+v: %v, want %q", tc.cfg, err, tc.want)
@@ -251,6 +252,31 @@ func TestSourceConfigValidate(t *testing.T) {
 	}
 	if err := (file.TargetConfig{}).Validate(); err == nil || err.Error() != "dir is required" {
 		t.Errorf("target: %v", err)
+	}
+}
+
+// TestReplayAsOfIsTypedAtDecode: replay_as_of is parsed once, when the
+// section is decoded; a bad one is reported at its value, with the rest.
+func TestReplayAsOfIsTypedAtDecode(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"path: x\nreplay_as_of: 2026-13-01\n", `f.yaml:2:15: sources[0].file.replay_as_of: "2026-13-01" is not a date (want YYYY-MM-DD)`},
+		{"path: x\nreplay_as_of: [2026-11-06]\n", `f.yaml:2:15: sources[0].file.replay_as_of: want a date (YYYY-MM-DD), got a list`},
+		{"path: x\nreplay_as_of: 2026-11-06\n", ""},
+	} {
+		n, err := yamlx.Parse("f.yaml", []byte(tc.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c file.SourceConfig
+		l := &diag.List{}
+		yamlx.DecodeAt("f.yaml", n, &c, "", "sources[0].file", l)
+		if got := l.Err(); tc.want == "" {
+			if got != nil || !c.ReplayAsOf.Equal(time.Date(2026, 11, 6, 0, 0, 0, 0, time.UTC)) || c.Path != "x" {
+				t.Errorf("%q: %v, %+v", tc.src, got, c)
+			}
+		} else if got == nil || !strings.Contains(got.Error(), tc.want) || c.Path != "x" {
+			t.Errorf("%q: %v (path %q), want %q", tc.src, got, c.Path, tc.want)
+		}
 	}
 }
 

@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/internal/logx"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/tracker"
+	"github.com/forewarn/forewarn/internal/yamlx"
 )
 
 // SourceConfig is the `file:` section of a source.
@@ -19,19 +23,41 @@ type SourceConfig struct {
 	// ReplayAsOf replays an old export as if it were taken today: every
 	// timestamp moves by the whole weeks between this date and today (whole
 	// weeks keep working days and weekends in place).
-	ReplayAsOf string `yaml:"replay_as_of" desc:"YYYY-MM-DD the export was taken; when set, its dates move by whole weeks so that day falls in the last seven days."`
+	ReplayAsOf Date `yaml:"replay_as_of" desc:"YYYY-MM-DD the export was taken; when set, its dates move by whole weeks so that day falls in the last seven days."`
 }
+
+// Date is a calendar date in the configuration (YYYY-MM-DD, midnight UTC),
+// parsed once when the section is decoded: a bad one is reported at its
+// value (file:line:col). The zero Date is "not given".
+type Date struct{ time.Time }
+
+// UnmarshalYAML implements yaml.Unmarshaler. Its errors are
+// *yaml.TypeError, so the decoder goes on and reports everything at once.
+func (d *Date) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: want %s, got %s", n.Line, dateWant, yamlx.Describe(n))}}
+	}
+	t, err := time.Parse(time.DateOnly, strings.TrimSpace(n.Value))
+	if err != nil {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a date (want YYYY-MM-DD)", n.Line, n.Value)}}
+	}
+	d.Time = t
+	return nil
+}
+
+const dateWant = "a date (YYYY-MM-DD)"
+
+// YAMLWant says what a date looks like, for type errors.
+func (Date) YAMLWant() string { return dateWant }
+
+// JSONSchema describes Date for `forewarn schema`.
+func (Date) JSONSchema() map[string]any { return map[string]any{"type": "string", "format": "date"} }
 
 // Validate reports every problem with the section.
 func (c SourceConfig) Validate() error {
 	var errs []error
 	if c.Path == "" {
 		errs = append(errs, errors.New("path is required"))
-	}
-	if c.ReplayAsOf != "" {
-		if _, err := time.Parse(time.DateOnly, c.ReplayAsOf); err != nil {
-			errs = append(errs, fmt.Errorf("replay_as_of: %q is not a date (want YYYY-MM-DD)", c.ReplayAsOf))
-		}
 	}
 	return errors.Join(errs...)
 }
@@ -46,15 +72,7 @@ type Source struct {
 
 // NewSource builds a file source; it reads nothing yet.
 func NewSource(name string, c SourceConfig, env connectors.Env) (*Source, error) {
-	s := &Source{name: name, path: resolve(env.Dir, c.Path), env: env}
-	if c.ReplayAsOf != "" {
-		t, err := time.Parse(time.DateOnly, c.ReplayAsOf)
-		if err != nil {
-			return nil, fmt.Errorf("replay_as_of: %w", err)
-		}
-		s.asOf = t
-	}
-	return s, nil
+	return &Source{name: name, path: resolve(env.Dir, c.Path), asOf: c.ReplayAsOf.Time, env: env}, nil
 }
 
 // Name implements tracker.Source.
