@@ -792,6 +792,13 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 			}
 		})
 	}
+	if refused == nil && *v.fit {
+		fs.Visit(func(f *flag.Flag) {
+			if refused == nil && (f.Name == "input" || f.Name == "at" || f.Name == "config" || f.Name == "predictions") {
+				refused = fmt.Errorf("-%s does not apply with -fit-calibration (it fits on every sprint checkpoint and the generated histories)", f.Name)
+			}
+		})
+	}
 	if refused == nil && *datasets != "" && *sprintFiles != "" {
 		refused = errors.New("-datasets and -sprint-files are alternatives: give one")
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/forewarn/forewarn/internal/backtest"
+	"github.com/forewarn/forewarn/internal/forecast"
 )
 
 func runMain(t *testing.T, args ...string) (string, string, int) {
@@ -184,6 +185,8 @@ func TestBadArguments(t *testing.T) {
 		{[]string{"-input", "generated", "-export", "x.yaml"}, "-export applies only to -input demo"},
 		{[]string{"-input", "sprints", "-datasets", "d", "-sprint-files", "f.csv"}, "-datasets and -sprint-files are alternatives"},
 		{[]string{"-input", "sprints", "-at", "100"}, "-at: \"100\" is not a share of the planned time"},
+		{[]string{"-fit-calibration", "-at", "30"}, "-at does not apply with -fit-calibration"},
+		{[]string{"-fit-calibration", "-input", "generated"}, "-input does not apply with -fit-calibration"},
 	}
 	for _, tc := range tests {
 		_, stderr, code := runMain(t, tc.args...)
@@ -311,5 +314,40 @@ func TestPublishedSprintFilesThroughMain(t *testing.T) {
 	a, b := re.FindStringSubmatch(out), re.FindStringSubmatch(long)
 	if a == nil || b == nil || a[1] != b[1] {
 		t.Errorf("published files: %v; long file at 30 %%: %v; want the same sprints", a, b)
+	}
+}
+
+// -fit-calibration refits the product's calibration on the sprints (every
+// checkpoint) and generated histories and prints the weights as the Go the
+// forecast package ships; fitted on more data it lands near the shipped
+// ones (the signs of the strongest weights hold).
+func TestFitCalibrationPrintsTheWeights(t *testing.T) {
+	dir := sharedDatasets(t)
+	out, stderr, code := runMain(t, "-fit-calibration", "-datasets", dir, "-n", "40", "-trials", "300")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	head := regexp.MustCompile(`^// fitted on (\d+) sprint checkpoints \((\d+) sprints\) and (\d+) generated checkpoints \(40 milestones, seed 1, weight 0.3\), L2 penalty 100\n`).FindStringSubmatch(out)
+	if head == nil {
+		t.Fatalf("no header:\n%s", out)
+	}
+	if n, _ := strconv.Atoi(head[1]); n < 4000 {
+		t.Errorf("%s sprint checkpoints, want all three shares (over 4000)", head[1])
+	}
+	lines := regexp.MustCompile(`(?m)^\t(-?\d+\.\d{4}), // (.+)$`).FindAllStringSubmatch(out, -1)
+	if len(lines) != forecast.NumCalibrationFeatures || !strings.Contains(out, "var calibrationWeights = [NumCalibrationFeatures]float64{\n") {
+		t.Fatalf("want %d weights in a Go array:\n%s", forecast.NumCalibrationFeatures, out)
+	}
+	w := map[string]float64{}
+	for i, l := range lines {
+		if l[2] != forecast.CalibrationFeatureNames[i] {
+			t.Errorf("weight %d named %q, want %q", i, l[2], forecast.CalibrationFeatureNames[i])
+		}
+		w[l[2]], _ = strconv.ParseFloat(l[1], 64)
+	}
+	// More remaining points: less likely on time; a better simulated
+	// probability (full history) or delivered record: more likely.
+	if !(w["log(1 + points remaining)"] < 0 && w["sim logit × history"] > 0 && w["logit of the record's delivered ratio"] > 0) {
+		t.Errorf("weights %v: want remaining points < 0, simulation > 0, record delivered > 0", w)
 	}
 }
