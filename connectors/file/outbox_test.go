@@ -15,6 +15,7 @@ import (
 	"github.com/forewarn/forewarn/connectors/file"
 	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 	"github.com/forewarn/forewarn/internal/tracker/targettest"
 	"github.com/forewarn/forewarn/internal/yamlx"
 )
@@ -87,7 +88,7 @@ func TestOutboxLifecycle(t *testing.T) {
 		!strings.Contains(string(data), "updated: \"2026-11-20T10:00:00Z\"") || !strings.Contains(string(data), "created: \"2026-11-20T09:00:00Z\"") {
 		t.Errorf("after update: %+v\n%s", got, data)
 	}
-	if fpGot, ok := model.ParseMarker(string(data)); !ok || fpGot != fp {
+	if fpGot, ok := modeltest.ParseMarker(string(data)); !ok || fpGot != fp {
 		t.Errorf("marker %q", fpGot)
 	}
 

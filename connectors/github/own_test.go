@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/forewarn/forewarn/connectors/github"
-	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
 	"github.com/forewarn/forewarn/internal/tracker"
 	"github.com/forewarn/forewarn/internal/worker"
@@ -49,7 +49,7 @@ func TestOwnTicketsInASourceRepositoryAreNeverWorkItems(t *testing.T) {
 	before := itemCounts(first)
 	var mine []int
 	for _, is := range s.Issues("acme/web") {
-		if _, ok := model.ParseMarker(is.Body); ok {
+		if _, ok := modeltest.ParseMarker(is.Body); ok {
 			mine = append(mine, is.Number)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/forewarn/forewarn/connectors/github"
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
 	"github.com/forewarn/forewarn/internal/tracker"
 	"github.com/forewarn/forewarn/internal/worker"
@@ -103,14 +104,14 @@ func TestWorkerRunCreatesTheRightTicketsOnce(t *testing.T) {
 		model.Fingerprint("github:acme/web#2", model.PurposePostMortem):   "post-mortem: Search",
 	}
 	for _, is := range iss {
-		fp, ok := model.ParseMarker(is.Body)
+		fp, ok := modeltest.ParseMarker(is.Body)
 		if !ok || want[fp] != is.Title || !contains(is.Labels, fp) || !contains(is.Labels, "client-comms") {
 			t.Errorf("issue #%d %q labels %v: not the ticket expected for its marker %s", is.Number, is.Title, is.Labels, fp)
 		}
 	}
 	t.Logf("first run, per route:\n%s", s.StatsTable())
 	for _, is := range iss {
-		fp, _ := model.ParseMarker(is.Body)
+		fp, _ := modeltest.ParseMarker(is.Body)
 		t.Logf("created acme/delivery#%d %q labels=%v marker=%s", is.Number, is.Title, is.Labels, fp)
 	}
 

@@ -9,6 +9,7 @@ import (
 	"github.com/forewarn/forewarn/connectors/jira"
 	"github.com/forewarn/forewarn/internal/duration"
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 	fake "github.com/forewarn/forewarn/internal/testserver/jira"
 	"github.com/forewarn/forewarn/internal/tracker"
 	"github.com/forewarn/forewarn/internal/worker"
@@ -55,7 +56,7 @@ func TestOwnTicketsInASourceProjectAreNeverWorkItems(t *testing.T) {
 			var mine []string
 			versioned := 0
 			for _, is := range s.srv.Issues("WEB") {
-				if _, ok := model.ParseMarker(is.Description); ok {
+				if _, ok := modeltest.ParseMarker(is.Description); ok {
 					mine = append(mine, is.Key)
 					if slices.Contains(is.FixVersions, "10100") {
 						versioned++

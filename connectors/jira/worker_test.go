@@ -11,6 +11,7 @@ import (
 
 	"github.com/forewarn/forewarn/connectors/jira"
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 	fake "github.com/forewarn/forewarn/internal/testserver/jira"
 	"github.com/forewarn/forewarn/internal/tracker"
 	"github.com/forewarn/forewarn/internal/worker"
@@ -102,7 +103,7 @@ func TestWorkerRunCreatesTheRightTicketsOnce(t *testing.T) {
 				t.Fatalf("%d issues, want 4", len(iss))
 			}
 			for _, is := range iss {
-				fp, ok := model.ParseMarker(is.Description)
+				fp, ok := modeltest.ParseMarker(is.Description)
 				if !ok || !contains(is.Labels, fp) || len(is.Attachments) != 1 {
 					t.Errorf("%s %q labels %v attachments %d: marker %s", is.Key, is.Summary, is.Labels, len(is.Attachments), fp)
 				}
@@ -158,7 +159,7 @@ func TestWorkerLostCreateResponseNoDuplicate(t *testing.T) {
 		}
 		seen := map[string]bool{}
 		for _, is := range s.srv.Issues("REV") {
-			fp, _ := model.ParseMarker(is.Description)
+			fp, _ := modeltest.ParseMarker(is.Description)
 			if seen[fp] {
 				t.Fatalf("cloud=%v: duplicate ticket for %s", cloud, fp)
 			}

@@ -8,8 +8,11 @@ import (
 	"unicode"
 )
 
-// markerRe matches the fingerprint marker forewarn puts in every ticket body.
-var markerRe = regexp.MustCompile(`forewarn:fingerprint=(fw-[0-9a-f]{16})`)
+// MarkerPattern matches the fingerprint marker forewarn puts in every ticket
+// body; its one group is the fingerprint.
+const MarkerPattern = `forewarn:fingerprint=(fw-[0-9a-f]{16})`
+
+var markerRe = regexp.MustCompile(MarkerPattern)
 
 // Marker is the hidden line carrying the fingerprint in a ticket body: an
 // HTML comment in Markdown, a dimmed line in Jira wiki markup (which has no
@@ -20,16 +23,6 @@ func Marker(fingerprint string, f Format) string {
 		return "{color:#97a0af}" + token + "{color}"
 	}
 	return "<!-- " + token + " -->"
-}
-
-// ParseMarker finds the fingerprint marker in a ticket body. The marker is
-// the last line forewarn writes, so the last match wins.
-func ParseMarker(body string) (string, bool) {
-	all := markerRe.FindAllStringSubmatch(body, -1)
-	if len(all) == 0 {
-		return "", false
-	}
-	return all[len(all)-1][1], true
 }
 
 // HasMarker reports whether body carries the marker of fingerprint fp.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 )
 
 // The fingerprint format is a promise: trackers are searched for it, so a
@@ -49,7 +50,7 @@ func TestMarkerRoundTrip(t *testing.T) {
 	fp := model.Fingerprint("github:acme/web#1", model.PurposePostMortem)
 	for _, f := range []model.Format{model.FormatMarkdown, model.FormatJiraWiki} {
 		body := "Some text\n\n" + model.Marker(fp, f) + "\n"
-		got, ok := model.ParseMarker(body)
+		got, ok := modeltest.ParseMarker(body)
 		if !ok || got != fp {
 			t.Errorf("%s: ParseMarker = %q, %v; want %s", f, got, ok, fp)
 		}
@@ -60,14 +61,14 @@ func TestMarkerRoundTrip(t *testing.T) {
 			t.Errorf("%s: HasMarker true for another fingerprint", f)
 		}
 	}
-	if _, ok := model.ParseMarker("no marker here, forewarn:fingerprint=zz"); ok {
+	if _, ok := modeltest.ParseMarker("no marker here, forewarn:fingerprint=zz"); ok {
 		t.Error("ParseMarker accepted a malformed fingerprint")
 	}
 	// The marker forewarn writes last wins over one quoted earlier in the
 	// body (a person pasting another ticket's text).
 	other, mine := model.Fingerprint("x", model.PurposeClientNotice), model.Fingerprint("y", model.PurposeClientNotice)
 	body := model.Marker(other, model.FormatMarkdown) + "\nquoted\n" + model.Marker(mine, model.FormatMarkdown)
-	if got, _ := model.ParseMarker(body); got != mine {
+	if got, _ := modeltest.ParseMarker(body); got != mine {
 		t.Errorf("ParseMarker = %s, want the last marker %s", got, mine)
 	}
 }
@@ -99,12 +100,15 @@ func FuzzParseMarker(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body, key string) {
 		fp := model.Fingerprint(key, model.PurposeClientNotice)
 		for _, format := range []model.Format{model.FormatMarkdown, model.FormatJiraWiki} {
-			got, ok := model.ParseMarker(body + "\n" + model.Marker(fp, format))
+			got, ok := modeltest.ParseMarker(body + "\n" + model.Marker(fp, format))
 			if !ok || got != fp {
 				t.Fatalf("%s: body %q then marker: got %q, %v", format, body, got, ok)
 			}
+			if !model.OwnTicket(nil, body+"\n"+model.Marker(fp, format)) {
+				t.Fatalf("%s: body %q then marker is not forewarn's own ticket", format, body)
+			}
 		}
-		if got, ok := model.ParseMarker(body); ok && !strings.Contains(body, got) {
+		if got, ok := modeltest.ParseMarker(body); ok && !strings.Contains(body, got) {
 			t.Fatalf("ParseMarker invented %q", got)
 		}
 	})

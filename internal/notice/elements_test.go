@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 )
 
 // draftPart returns the text meant for the client: from "Draft to send" to
@@ -163,7 +164,7 @@ func TestTicketFields(t *testing.T) {
 		if !strings.HasSuffix(tk.Body, model.Marker(fp, f)+"\n") {
 			t.Errorf("%s: body does not end with the marker", f)
 		}
-		if got, ok := model.ParseMarker(tk.Body); !ok || got != fp {
+		if got, ok := modeltest.ParseMarker(tk.Body); !ok || got != fp {
 			t.Errorf("%s: ParseMarker = %q, %v", f, got, ok)
 		}
 		want := append(model.TicketLabels(fp, model.PurposeClientNotice), "severity-warning")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 )
 
 func TestEscapeMarkdown(t *testing.T) {
@@ -82,7 +83,7 @@ func checkSafe(t *testing.T, tk model.Ticket, fp string, f model.Format) {
 	if n := len(markerRe.FindAllString(tk.Body, -1)); n != 1 {
 		t.Fatalf("%d markers in the body, want 1", n)
 	}
-	if got, ok := model.ParseMarker(tk.Body); !ok || got != fp {
+	if got, ok := modeltest.ParseMarker(tk.Body); !ok || got != fp {
 		t.Fatalf("marker %q, want %q", got, fp)
 	}
 	if !strings.HasSuffix(tk.Body, model.Marker(fp, f)+"\n") {

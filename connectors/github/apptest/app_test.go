@@ -13,7 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/forewarn/forewarn/internal/app"
-	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
@@ -125,7 +125,7 @@ func TestAppAgainstFakeGitHub(t *testing.T) {
 	}
 	purposes := map[string]bool{}
 	for _, is := range iss {
-		fp, ok := model.ParseMarker(is.Body)
+		fp, ok := modeltest.ParseMarker(is.Body)
 		if !ok || !contains(is.Labels, fp) || !contains(is.Labels, "client-comms") {
 			t.Errorf("issue #%d %q: marker %q, labels %v", is.Number, is.Title, fp, is.Labels)
 		}
@@ -169,7 +169,7 @@ func TestAppLostCreateResponseNoDuplicate(t *testing.T) {
 	}
 	seen := map[string]int{}
 	for _, is := range s.Issues("acme/delivery") {
-		fp, _ := model.ParseMarker(is.Body)
+		fp, _ := modeltest.ParseMarker(is.Body)
 		seen[fp]++
 		if seen[fp] > 1 {
 			t.Fatalf("duplicate ticket for %s", fp)

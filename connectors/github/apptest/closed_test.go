@@ -14,6 +14,7 @@ import (
 
 	"github.com/forewarn/forewarn/internal/app"
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
@@ -91,10 +92,10 @@ clients:
 	rep := run(now)
 	var pm []fakegh.Issue
 	for _, is := range s.Issues("acme/web") {
-		if fp, ok := model.ParseMarker(is.Body); ok && fp == model.Fingerprint("github:acme/web#3", model.PurposePostMortem) {
+		if fp, ok := modeltest.ParseMarker(is.Body); ok && fp == model.Fingerprint("github:acme/web#3", model.PurposePostMortem) {
 			pm = append(pm, is)
 		}
-		if fp, ok := model.ParseMarker(is.Body); ok && fp == model.Fingerprint("github:acme/shop#3", model.PurposePostMortem) {
+		if fp, ok := modeltest.ParseMarker(is.Body); ok && fp == model.Fingerprint("github:acme/shop#3", model.PurposePostMortem) {
 			t.Errorf("acme/shop v1.6 closed on time with everything done, yet got a post-mortem")
 		}
 	}
@@ -123,7 +124,7 @@ clients:
 	}
 	// A person files every ticket under acme/web v1.7.
 	for _, is := range s.Issues("acme/web") {
-		if _, ok := model.ParseMarker(is.Body); ok {
+		if _, ok := modeltest.ParseMarker(is.Body); ok {
 			s.Edit("acme/web", is.Number, func(is *fakegh.Issue) { is.Milestone = 4 })
 		}
 	}

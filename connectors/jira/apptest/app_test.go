@@ -15,7 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/forewarn/forewarn/internal/app"
-	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 	fake "github.com/forewarn/forewarn/internal/testserver/jira"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
@@ -133,7 +133,7 @@ func TestAppAgainstFakeJira(t *testing.T) {
 				t.Fatalf("created %d, issues %d: want at least one ticket, one issue each\n%+v\n%+v", created, len(iss), rep.Actions, rep.Failed)
 			}
 			for _, is := range iss {
-				fp, ok := model.ParseMarker(is.Description)
+				fp, ok := modeltest.ParseMarker(is.Description)
 				if !ok || !contains(is.Labels, fp) || !contains(is.Labels, "client-comms") {
 					t.Errorf("%s %q: marker %q, labels %v", is.Key, is.Summary, fp, is.Labels)
 				}
@@ -176,7 +176,7 @@ func TestAppLostCreateResponseNoDuplicate(t *testing.T) {
 	}
 	seen := map[string]int{}
 	for _, is := range s.Issues("REV") {
-		fp, _ := model.ParseMarker(is.Description)
+		fp, _ := modeltest.ParseMarker(is.Description)
 		seen[fp]++
 		if seen[fp] > 1 {
 			t.Fatalf("duplicate ticket for %s", fp)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/forewarn/forewarn/internal/app"
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 	fake "github.com/forewarn/forewarn/internal/testserver/jira"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
@@ -111,7 +112,7 @@ clients:
 func ticketsIn(s *fake.Server, project string) map[string]fake.Issue {
 	out := map[string]fake.Issue{}
 	for _, is := range s.Issues(project) {
-		if fp, ok := model.ParseMarker(is.Description); ok {
+		if fp, ok := modeltest.ParseMarker(is.Description); ok {
 			out[fp] = is
 		}
 	}

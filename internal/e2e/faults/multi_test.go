@@ -24,6 +24,7 @@ import (
 
 	jirac "github.com/forewarn/forewarn/connectors/jira"
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 	"github.com/forewarn/forewarn/internal/store"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
 	fakejira "github.com/forewarn/forewarn/internal/testserver/jira"
@@ -110,7 +111,7 @@ func (w *multiWorld) expected() []string {
 func (w *multiWorld) tickets(t *testing.T) map[string]int {
 	out := map[string]int{}
 	for _, is := range w.jr.Issues("REV") {
-		fp, ok := model.ParseMarker(is.Description)
+		fp, ok := modeltest.ParseMarker(is.Description)
 		if !ok {
 			t.Errorf("%s %q carries no fingerprint marker", is.Key, is.Summary)
 			continue

@@ -20,6 +20,7 @@ import (
 
 	jirac "github.com/forewarn/forewarn/connectors/jira"
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
 	fakejira "github.com/forewarn/forewarn/internal/testserver/jira"
 	"github.com/forewarn/forewarn/internal/tracker"
@@ -297,7 +298,7 @@ func (w *ghWorld) clearFaults() { w.p.ClearFaults(); w.s.ClearFaults() }
 func (w *ghWorld) tickets(t *testing.T) map[string]int {
 	out := map[string]int{}
 	for _, is := range w.p.Issues("acme/delivery") {
-		fp, ok := model.ParseMarker(is.Body)
+		fp, ok := modeltest.ParseMarker(is.Body)
 		if !ok {
 			t.Errorf("acme/delivery#%d %q carries no fingerprint marker", is.Number, is.Title)
 			continue
@@ -476,7 +477,7 @@ func (w *jiraWorld) clearFaults() { w.p.ClearFaults(); w.s.ClearFaults() }
 func (w *jiraWorld) tickets(t *testing.T) map[string]int {
 	out := map[string]int{}
 	for _, is := range w.p.Issues("REV") {
-		fp, ok := model.ParseMarker(is.Description)
+		fp, ok := modeltest.ParseMarker(is.Description)
 		if !ok {
 			t.Errorf("%s %q carries no fingerprint marker", is.Key, is.Summary)
 			continue

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
@@ -81,7 +82,7 @@ func safeBody(t *testing.T, where, body, fp string, f model.Format) {
 	if n := len(markerToken.FindAllStringIndex(body, -1)); n != 1 {
 		t.Errorf("%s: %d fingerprint markers, want exactly forewarn's own", where, n)
 	}
-	if got, ok := model.ParseMarker(body); !ok || got != fp {
+	if got, ok := modeltest.ParseMarker(body); !ok || got != fp {
 		t.Errorf("%s: ParseMarker reads %q, want %q", where, got, fp)
 	}
 	if !model.HasMarker(body, fp) {

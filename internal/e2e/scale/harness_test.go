@@ -18,6 +18,7 @@ import (
 
 	"github.com/forewarn/forewarn/internal/app"
 	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/model/modeltest"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
 	fakejira "github.com/forewarn/forewarn/internal/testserver/jira"
 	"github.com/forewarn/forewarn/internal/tracker"
@@ -320,7 +321,7 @@ func checkTickets(tb testing.TB, f *fakes, rep tracker.Report) map[model.Purpose
 	seen := map[string]bool{}
 	byPurpose := map[model.Purpose]int{}
 	for _, is := range f.tickets() {
-		fp, _ := model.ParseMarker(is.Description)
+		fp, _ := modeltest.ParseMarker(is.Description)
 		if seen[fp] {
 			tb.Errorf("%s: a second ticket for %s", is.Key, fp)
 		}
@@ -358,7 +359,7 @@ func routes(m map[string]int) string {
 func (f *fakes) tickets() []fakejira.Issue {
 	var out []fakejira.Issue
 	for _, is := range f.jr.Issues(jiraReviewKey) {
-		if _, ok := model.ParseMarker(is.Description); ok {
+		if _, ok := modeltest.ParseMarker(is.Description); ok {
 			out = append(out, is)
 		}
 	}
@@ -392,7 +393,7 @@ func checkOwnAndMissed(tb testing.TB, sc *Scenario, f *fakes, rep tracker.Report
 	missed := sc.MissedSprints()
 	postMortems := map[string]int{}
 	for _, is := range f.tickets() {
-		fp, _ := model.ParseMarker(is.Description)
+		fp, _ := modeltest.ParseMarker(is.Description)
 		postMortems[fp]++
 	}
 	withPM := 0
