@@ -401,6 +401,9 @@ func peakRSS(dir string, argv []string) (kib, hwm int64, err error) {
 	if v := os.Getenv(rssProbeEnv); v != "" {
 		cmd.Env = append(cmd.Env, rssProbeEnv+"="+v)
 	}
+	if v := os.Getenv(rssMemLimitEnv); v != "" {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+v) // forewarn's own, not the benchmark's
+	}
 	var out capped
 	cmd.Stderr = &out
 	res, err := cmd.Output()

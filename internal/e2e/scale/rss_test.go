@@ -21,6 +21,9 @@ import (
 const (
 	rssHelperEnv = "FOREWARN_SCALE_RSS_HELPER" // the command, \x1f-separated
 	rssProbeEnv  = "FOREWARN_SCALE_RSS_PROBE"  // also sample /proc VmHWM (cross-check)
+	// rssMemLimitEnv runs forewarn with GOMEMLIMIT set to its value (the
+	// Go runtime's soft memory limit; docs/running.md).
+	rssMemLimitEnv = "FOREWARN_SCALE_GOMEMLIMIT"
 )
 
 func TestMain(m *testing.M) {
