@@ -132,6 +132,11 @@ type View struct {
 	P50, P85     string
 	P95          string
 	ProbOnTime   string
+	// SimProbOnTime is the simulation's own chance, shown beside the
+	// calibrated one when they differ by 5 points or more, so a reviewer
+	// who sees a P85 date before the promised date and a chance under 85 %
+	// knows why the two disagree.
+	SimProbOnTime string
 
 	Scope, Done, Remaining int
 	RemainingPoints        string
@@ -302,6 +307,9 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	v.Scope, v.Done, v.Remaining = fc.ScopeItems, fc.DoneItems, fc.RemainingItems
 	v.RemainingPoints = l.num(fc.RemainingPoints)
 	v.ProbOnTime = l.pct(fc.ProbOnTime)
+	if fc.SimProbOnTime > 0 && math.Abs(fc.SimProbOnTime-fc.ProbOnTime) >= 0.05 {
+		v.SimProbOnTime = l.pct(fc.SimProbOnTime)
+	}
 	newDate := model.Day(fc.Quantile(q))
 	if fc.Status == model.ForecastOK && !fc.Quantile(q).IsZero() {
 		v.HasForecast = true
