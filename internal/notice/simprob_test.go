@@ -23,10 +23,13 @@ func TestSimulationChanceBesideTheCalibratedOne(t *testing.T) {
 		{"en", model.PurposeClientNotice, 0.09, 0.31, ": 9% (the simulation alone: 31%;"},
 		{"nl", model.PurposeClientNotice, 0.09, 0.31, ": 9% (de simulatie alleen: 31%;"},
 		{"en", model.PurposeProgressUpdate, 0.70, 0.72, ""}, // within 5 points: one figure
-		{"en", model.PurposeClientNotice, 0.20, 0, ""},      // no simulation: nothing to compare
+		{"en", model.PurposeClientNotice, 0.12, 0, ": 12% (the simulation alone: 0%;"},
 	} {
 		req := fixture(tc.lang, tc.p)
 		req.Forecast.ProbOnTime, req.Forecast.SimProbOnTime = tc.cal, tc.sim
+		if req.Forecast.Status != model.ForecastOK {
+			t.Fatalf("the fixture's forecast is %s; the case needs one the simulation made", req.Forecast.Status)
+		}
 		for _, f := range formats {
 			tk, err := r.Render(req, f)
 			if err != nil {

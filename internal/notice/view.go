@@ -307,7 +307,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	v.Scope, v.Done, v.Remaining = fc.ScopeItems, fc.DoneItems, fc.RemainingItems
 	v.RemainingPoints = l.num(fc.RemainingPoints)
 	v.ProbOnTime = l.pct(fc.ProbOnTime)
-	if fc.SimProbOnTime > 0 && math.Abs(fc.SimProbOnTime-fc.ProbOnTime) >= 0.05 {
+	if simRan := fc.Status == model.ForecastOK || fc.Status == model.ForecastDiverging; simRan && math.Abs(fc.SimProbOnTime-fc.ProbOnTime) >= 0.05 {
 		v.SimProbOnTime = l.pct(fc.SimProbOnTime)
 	}
 	newDate := model.Day(fc.Quantile(q))
