@@ -19,7 +19,7 @@ func sampleRequests(p model.Purpose, lang string) []Request {
 	ms := model.Milestone{Key: "sample:1", Title: "Sample release", Kind: model.KindMilestone, Start: d(9, 1), Due: d(11, 30), State: model.StateOpen, Items: items}
 	fc := model.Forecast{MilestoneKey: "sample:1", AsOf: d(11, 2), Status: model.ForecastOK,
 		ScopeItems: 3, DoneItems: 1, RemainingItems: 2, AddedAfterStart: 1,
-		P50: d(12, 4), P85: d(12, 11), P95: d(12, 18), ProbOnTime: 0.2, PaceNeeded: 0.5, PaceObserved: 0.3,
+		P50: d(12, 4), P85: d(12, 11), P95: d(12, 18), ProbOnTime: 0.2, SimProbOnTime: 0.2, PaceNeeded: 0.5, PaceObserved: 0.3,
 		Burndown:  []model.BurndownPoint{{Day: d(9, 1), Scope: 2, Remaining: 2}, {Day: d(11, 2), Scope: 3, Done: 1, Remaining: 2}},
 		Signals:   model.Signals{ScopeCreep: 0.33, BlockedItems: 1, BlockedDays: 4},
 		CutLine:   []string{"S-2"},
