@@ -25,7 +25,12 @@ func Print(w io.Writer, rep tracker.Report, targetHint string) {
 			p85, prob := date(f.P85), fmt.Sprintf("%.0f%%", 100*f.ProbOnTime)
 			switch f.Status {
 			case model.ForecastInsufficient:
-				p85, prob = "insufficient data", "-"
+				// No date, but the calibrated chance stands on what is known
+				// (time elapsed, work done, the team's record).
+				p85 = "insufficient data"
+				if f.ScopeItems == 0 || m.Milestone.EffectiveDue().IsZero() {
+					prob = "-"
+				}
 			case model.ForecastDiverging:
 				p85 = "diverging (no date)"
 			case model.ForecastDone:

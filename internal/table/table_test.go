@@ -67,3 +67,35 @@ func TestDivergingForecastShowsNoDate(t *testing.T) {
 		t.Errorf("JSON does not show the diverging forecast plainly: %.600s", s)
 	}
 }
+
+// A forecast with too little data gives no date, but the calibrated chance
+// on time stands on what is known, and the table shows it.
+func TestInsufficientDataShowsTheCalibratedChance(t *testing.T) {
+	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	m := model.Milestone{Key: "jira:ACME/board 3/sprint 9", Start: start, Due: start.AddDate(0, 0, 13)}
+	for i := 0; i < 12; i++ {
+		w := model.WorkItem{Key: fmt.Sprintf("ACME-%d", i), Created: start, JoinedAt: start, JoinedKnown: true, Status: model.StatusTodo}
+		if i == 0 {
+			w.Started, w.Closed, w.Status = start.Add(10*time.Hour), start.Add(15*time.Hour), model.StatusDone
+		}
+		m.Items = append(m.Items, w)
+	}
+	f := forecast.Compute(m, start.AddDate(0, 0, 1).Add(9*time.Hour), forecast.Options{Trials: 2000})
+	if f.Status != model.ForecastInsufficient || f.ProbOnTime <= 0 || f.ProbOnTime >= 1 {
+		t.Fatalf("status %s, P(on time) %v: want insufficient data with a calibrated chance", f.Status, f.ProbOnTime)
+	}
+	rep := tracker.Report{Mode: tracker.ModePlan, Milestones: []tracker.MilestoneReport{{Milestone: m, Forecast: f}}}
+	var b strings.Builder
+	table.Print(&b, rep, "")
+	want := fmt.Sprintf("insufficient data  %.0f%%", 100*f.ProbOnTime)
+	if out := b.String(); !strings.Contains(out, want) {
+		t.Errorf("table lacks %q:\n%s", want, out)
+	}
+	m.Due = time.Time{} // no due date: no chance to give
+	f = forecast.Compute(m, start.AddDate(0, 0, 1).Add(9*time.Hour), forecast.Options{Trials: 2000})
+	b.Reset()
+	table.Print(&b, tracker.Report{Mode: tracker.ModePlan, Milestones: []tracker.MilestoneReport{{Milestone: m, Forecast: f}}}, "")
+	if !strings.Contains(b.String(), "insufficient data") || strings.Contains(b.String(), "%") {
+		t.Errorf("a milestone without a due date shows a chance:\n%s", b.String())
+	}
+}
