@@ -674,7 +674,9 @@ type flagVals struct {
 // About is the text of `forewarn backtest -h` above the flags.
 const About = `Replays histories with known outcomes and scores the forecast methods.
 
-Inputs: generated and filed (generated histories), demo (a tracker export,
+Inputs: generated and filed (generated histories), teams (generated teams,
+10 consecutive milestones each, half of them planning optimistically, judged
+with the team's record and again with it withheld), demo (a tracker export,
 -export), sprints (the TSE 2017 sprint snapshots: -datasets DIR reads
 DIR/tse2017-sprints/iterations_long.csv; -sprint-files reads the long file
 or the per-project files as published, <project>_iteration_<t>.csv).
@@ -689,9 +691,9 @@ func FlagSet() *flag.FlagSet {
 func newFlagSet() (*flag.FlagSet, flagVals) {
 	fs := flag.NewFlagSet("backtest", flag.ContinueOnError)
 	var v flagVals
-	v.inputs = fs.String("input", "generated", "comma-separated inputs: generated, filed (issues filed one a day over each milestone's life), demo, sprints")
-	v.n = fs.Int("n", 200, "generated: number of milestones")
-	v.genSeed = fs.Int64("gen-seed", 1, "generated: generator seed")
+	v.inputs = fs.String("input", "generated", "comma-separated inputs: generated, filed (issues filed one a day over each milestone's life), teams (10 consecutive milestones per team, with the team's record; also run with the record withheld), demo, sprints")
+	v.n = fs.Int("n", 200, "generated, filed, teams: number of milestones")
+	v.genSeed = fs.Int64("gen-seed", 1, "generated, filed, teams: generator seed")
 	v.export = fs.String("export", "", "demo: tracker export to replay (default examples/demo/export.yaml in the repository)")
 	v.datasets = fs.String("datasets", "", "sprints: directory of the shared datasets (default ../shared/datasets beside the repository)")
 	v.trials = fs.Int("trials", forecast.DefaultTrials, "Monte Carlo trials per forecast")
@@ -770,7 +772,7 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 	if *v.fit {
 		chosen["sprints"], chosen["generated"] = true, true
 	}
-	appliesTo := map[string][]string{"n": {"generated", "filed"}, "gen-seed": {"generated", "filed"}, "export": {"demo"},
+	appliesTo := map[string][]string{"n": {"generated", "filed", "teams"}, "gen-seed": {"generated", "filed", "teams"}, "export": {"demo"},
 		"datasets": {"sprints"}, "sprint-files": {"sprints"}, "at": {"sprints"}}
 	var refused error
 	fs.Visit(func(f *flag.Flag) {
@@ -906,6 +908,10 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 			cases = Generate(GenParams{Milestones: *n, Seed: *genSeed})
 		case "filed":
 			cases = Generate(GenParams{Milestones: *n, Seed: *genSeed, Filed: true})
+		case "teams":
+			cases = GenerateTeams(GenParams{Milestones: *n, Seed: *genSeed})
+		case TeamsWithheld:
+			cases = withoutRecord(GenerateTeams(GenParams{Milestones: *n, Seed: *genSeed}))
 		case "demo":
 			cases, err = DemoCases(*export)
 		case "sprints":
@@ -935,7 +941,7 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 				c.extra, err = generatedRows()
 			}
 		default:
-			return Result{}, fmt.Errorf("unknown input %q (want generated, filed, demo or sprints)", in)
+			return Result{}, fmt.Errorf("unknown input %q (want generated, filed, teams, demo or sprints)", in)
 		}
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: %w", in, err)
@@ -962,8 +968,15 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 		fmt.Fprintln(stdout, "}")
 		return 0
 	}
+	var ins []string
 	for _, in := range strings.Split(*inputs, ",") {
-		r, err := runInput(strings.TrimSpace(in), *at)
+		ins = append(ins, strings.TrimSpace(in))
+		if ins[len(ins)-1] == "teams" { // beside it, the same with the record withheld
+			ins = append(ins, TeamsWithheld)
+		}
+	}
+	for _, in := range ins {
+		r, err := runInput(in, *at)
 		if err != nil {
 			fmt.Fprintf(stderr, "backtest: %v\n", err)
 			if strings.HasPrefix(err.Error(), "unknown input") {
@@ -977,6 +990,18 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 		*trials, *seed, *step, *naiveDays, *naiveItems)
 	Markdown(stdout, results, cfg)
 	return 0
+}
+
+// TeamsWithheld is the teams input judged without the team's record: every
+// checkpoint's Record is nil, so neither P(on time) nor the dates use it.
+const TeamsWithheld = "teams, record withheld"
+
+// withoutRecord drops the cases' peers: no team record at any checkpoint.
+func withoutRecord(cases []Case) []Case {
+	for i := range cases {
+		cases[i].Peers, cases[i].Record = nil, nil
+	}
+	return cases
 }
 
 // onlyAt keeps the sprint checkpoints at the listed shares of the planned

@@ -167,10 +167,20 @@ func generateOne(rnd *rand.Rand, p GenParams, idx int) Case {
 
 	m := model.Milestone{Source: "generated", Key: fmt.Sprintf("gen-%03d", idx), Kind: model.KindMilestone,
 		Title: fmt.Sprintf("Generated milestone %d", idx), Start: start, Due: due, State: model.StateOpen}
+	return work(rnd, p, m, fmt.Sprintf("G%03d", idx), scope, days, growth, pace)
+}
+
+// work runs a planned milestone m (start, due, no items yet): scope items
+// are filed before the start, growth items a working day arrive until the
+// due date, and the team works them in rank order at pace items a working
+// day (with the paceModel's drift and interruptions) until every item is
+// done or five times the planned days have passed.
+func work(rnd *rand.Rand, p GenParams, m model.Milestone, prefix string, scope, days int, growth, pace float64) Case {
+	start, due := m.Start, m.Due
 	newItem := func(joined time.Time) {
 		n := len(m.Items)
 		pts := []float64{1, 2, 3, 5, 8}[rnd.IntN(5)]
-		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("G%03d-%d", idx, n+1), Title: "item",
+		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("%s-%d", prefix, n+1), Title: "item",
 			Created: joined.Add(-time.Duration(rnd.IntN(72)) * time.Hour), JoinedAt: joined, JoinedKnown: true,
 			Status: model.StatusTodo, Points: pts, Estimated: rnd.Float64() < 0.85, Rank: n + 1})
 	}
@@ -275,4 +285,74 @@ func generateFiled(rnd *rand.Rand, p GenParams, idx int) Case {
 	}
 	c.Missed = finished.IsZero() || finished.After(due)
 	return c
+}
+
+// Teams: the "teams" input. Each team works MilestonesPerTeam milestones
+// one after the other (the next starts the working day after the last one
+// finished) and plans all of them the same way: an optimistic team (every
+// other team, starting with the first) really works at a steady
+// TeamOptimism fraction of the pace its plan needs, uniform in [0.55,
+// 0.80] for the team; an accurate one at [1.0, 1.2] of it. Each milestone
+// adds its own ±10 % to the team's fraction; scope, growth, drift and
+// interruptions are as in the generated histories, with shorter planned
+// lengths (10–30 working days unless set). Every milestone of a team
+// shares its container, so the team's earlier milestones are its record.
+const MilestonesPerTeam = 10
+
+// GenerateTeams builds p.Milestones milestones (rounded up to whole teams
+// of MilestonesPerTeam) with their outcomes. Every case's Peers are its
+// team's milestones as closed (all of them: forecast.TeamRecordOf keeps
+// those closed by each checkpoint), and its Group says whether the team
+// plans optimistically.
+func GenerateTeams(p GenParams) []Case {
+	if p.MinDays <= 0 && p.MaxDays <= 0 {
+		p.MinDays, p.MaxDays = 10, 30
+	}
+	p = p.withDefaults()
+	rnd := rand.New(rand.NewPCG(uint64(p.Seed), 0x7f4a7c159e3779b9))
+	teams := (p.Milestones + MilestonesPerTeam - 1) / MilestonesPerTeam
+	var out []Case
+	for t := 0; t < teams; t++ {
+		optimistic := t%2 == 0
+		bias, group := 1.0+0.2*rnd.Float64(), "accurate teams"
+		if optimistic {
+			bias, group = 0.55+0.25*rnd.Float64(), "optimistic teams"
+		}
+		team := fmt.Sprintf("team-%02d", t+1)
+		start := genBase.AddDate(0, 0, 7*t)
+		first := len(out)
+		for k := 0; k < MilestonesPerTeam; k++ {
+			scope := p.MinScope + rnd.IntN(p.MaxScope-p.MinScope+1)
+			days := p.MinDays + rnd.IntN(p.MaxDays-p.MinDays+1)
+			due := addWorkingDays(start, days-1)
+			share := p.GrowthMax * rnd.Float64()
+			growth := share * float64(scope) / float64(days)
+			pace := float64(scope) * (1 + share) / float64(days) * bias * (0.9 + 0.2*rnd.Float64())
+			key := fmt.Sprintf("%s-m%02d", team, k+1)
+			m := model.Milestone{Source: "generated", Key: key, Kind: model.KindMilestone, Container: team,
+				Title: fmt.Sprintf("%s milestone %d", team, k+1), Start: start, Due: due, State: model.StateOpen}
+			c := work(rnd, p, m, key, scope, days, growth, pace)
+			c.Group = group
+			out = append(out, c)
+			end := c.Finished
+			if end.IsZero() {
+				end = c.FinishedAfter // closed with work left: not all delivered
+			}
+			start = addWorkingDays(end, 1)
+		}
+		var closed []model.Milestone
+		for i := first; i < len(out); i++ {
+			m := *out[i].History
+			end := out[i].Finished
+			if end.IsZero() {
+				end = out[i].FinishedAfter
+			}
+			m.State, m.ClosedAt = model.StateClosed, end.Add(23*time.Hour)
+			closed = append(closed, m)
+		}
+		for i := first; i < len(out); i++ {
+			out[i].Peers = closed
+		}
+	}
+	return out
 }

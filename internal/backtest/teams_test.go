@@ -1,0 +1,142 @@
+package backtest_test
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/forewarn/forewarn/internal/backtest"
+	"github.com/forewarn/forewarn/internal/forecast"
+)
+
+// section is the text of one results section ("### teams", "#### teams:
+// optimistic teams") up to the next heading of any level.
+func section(t *testing.T, out, title string) string {
+	t.Helper()
+	i := strings.Index(out, title+"\n")
+	if i < 0 {
+		t.Fatalf("no section %q in:\n%s", title, out)
+	}
+	s := out[i+len(title)+1:]
+	if j := regexp.MustCompile(`(?m)^#`).FindStringIndex(s); j != nil {
+		s = s[:j[0]]
+	}
+	return s
+}
+
+// p85Cal is the P85 date calibration (percent) in a section.
+func p85Cal(t *testing.T, sec string) int {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^\| Monte Carlo: P85 after due \|.*\| (\d+) % \(n=\d+\) \|`).FindStringSubmatch(sec)
+	if m == nil {
+		t.Fatalf("no P85 calibration in:\n%s", sec)
+	}
+	c, _ := strconv.Atoi(m[1])
+	return c
+}
+
+// brierAUC are the calibrated P(on time)'s Brier score and ROC AUC in a section.
+func brierAUC(t *testing.T, sec string) (brier, auc float64) {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^\| forewarn: calibrated P\(on time\) < 50 % \| ([0-9.]+) \| [-+0-9.]+ \| ([0-9.]+) \|`).FindStringSubmatch(sec)
+	if m == nil {
+		t.Fatalf("no proper scores in:\n%s", sec)
+	}
+	brier, _ = strconv.ParseFloat(m[1], 64)
+	auc, _ = strconv.ParseFloat(m[2], 64)
+	return brier, auc
+}
+
+// On generated teams that plan the same way every time, the team's record
+// must show: for teams whose real pace is a steady fraction of their
+// plan's, the dates stretched by the record's median slip hold P85 closer
+// to 85 % than the simulation alone; for accurate teams the record must
+// not make the dates worse; and P(on time) must not get worse with it.
+func TestTeamRecordOnGeneratedTeams(t *testing.T) {
+	out, stderr, code := runMain(t, "-input", "teams", "-n", "200", "-trials", "2000")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "### teams\n\n") || !strings.Contains(out, "### "+backtest.TeamsWithheld+"\n\n") {
+		t.Fatalf("want the teams input with and without the record:\n%s", out)
+	}
+	with := p85Cal(t, section(t, out, "#### teams: optimistic teams"))
+	without := p85Cal(t, section(t, out, "#### "+backtest.TeamsWithheld+": optimistic teams"))
+	if math.Abs(float64(with-85)) >= math.Abs(float64(without-85)) {
+		t.Errorf("optimistic teams: P85 calibration %d %% with the record, %d %% without: want the record's closer to 85 %%", with, without)
+	}
+	if with < 80 || with > 90 {
+		t.Errorf("optimistic teams: P85 calibration with the record %d %%, want 80-90 %%", with)
+	}
+	accWith := p85Cal(t, section(t, out, "#### teams: accurate teams"))
+	accWithout := p85Cal(t, section(t, out, "#### "+backtest.TeamsWithheld+": accurate teams"))
+	if math.Abs(float64(accWith-85)) > math.Abs(float64(accWithout-85))+2 {
+		t.Errorf("accurate teams: P85 calibration %d %% with the record, %d %% without: the record made the dates worse", accWith, accWithout)
+	}
+	b, a := brierAUC(t, section(t, out, "### teams"))
+	bw, aw := brierAUC(t, section(t, out, "### "+backtest.TeamsWithheld))
+	if b > bw+0.005 || a < aw-0.005 {
+		t.Errorf("calibrated P(on time): Brier %.3f AUC %.3f with the record, %.3f / %.3f without: the record made it worse", b, a, bw, aw)
+	}
+}
+
+// No look-ahead: each checkpoint's record is read only from the team's
+// milestones closed by then. Replaying every case with its peers cut to
+// those closed before its start gives the very same predictions; and the
+// record grows with the team's closed milestones (the last one has a
+// record, the first none).
+func TestTeamsRecordHasNoLookAhead(t *testing.T) {
+	cases := backtest.GenerateTeams(backtest.GenParams{Milestones: 30, Seed: 3})
+	if len(cases) != 30 {
+		t.Fatalf("%d cases, want 30 (3 teams of %d)", len(cases), backtest.MilestonesPerTeam)
+	}
+	cut := make([]backtest.Case, len(cases))
+	for i, c := range cases {
+		cut[i] = c
+		cut[i].Peers = nil
+		for _, p := range c.Peers {
+			if p.ClosedAt.Before(c.Start) {
+				cut[i].Peers = append(cut[i].Peers, p)
+			}
+		}
+		if len(cut[i].Peers) != i%backtest.MilestonesPerTeam {
+			t.Fatalf("%s: %d of its team's milestones closed before its start, want %d (the earlier ones)",
+				c.Key, len(cut[i].Peers), i%backtest.MilestonesPerTeam)
+		}
+	}
+	cfg := backtest.Config{Forecast: forecast.Options{Trials: 300}, Workers: 2}
+	run := func(cs []backtest.Case) string {
+		var b bytes.Buffer
+		cfg.Predictions = &b
+		if _, err := backtest.Run(context.Background(), "teams", cs, cfg); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	all, earlier := run(cases), run(cut)
+	if all != earlier {
+		t.Errorf("predictions differ when the team's later milestones are left out: the record looked ahead")
+	}
+	// The record is there and moves the forecast: without any peers the
+	// predictions differ.
+	none := make([]backtest.Case, len(cases))
+	for i, c := range cases {
+		none[i] = c
+		none[i].Peers = nil
+	}
+	if run(none) == all {
+		t.Errorf("predictions are the same without the team's record: it was not used")
+	}
+	last := cases[backtest.MilestonesPerTeam-1]
+	r := forecast.TeamRecordOf(last.Peers, *last.History, last.Due, forecast.Options{})
+	if r == nil || r.Milestones == 0 || r.Milestones > backtest.MilestonesPerTeam-1 {
+		t.Errorf("%s: record %+v, want some of the team's %d earlier milestones", last.Key, r, backtest.MilestonesPerTeam-1)
+	}
+	if first := cases[0]; forecast.TeamRecordOf(first.Peers, *first.History, first.Due, forecast.Options{}) != nil {
+		t.Errorf("%s: the team's first milestone has a record", first.Key)
+	}
+}
