@@ -36,25 +36,9 @@ func ticket(milestone string, p model.Purpose) model.Ticket {
 		Labels: model.TicketLabels(fp, p), Assignee: "dora"}
 }
 
-// ensure is the worker's exactly-once protocol for one ticket: find, else
-// create; after a failed create, find again before anything else.
+// ensure is targettest.Ensure on the GitHub target.
 func ensure(ctx context.Context, tg *github.Target, tk model.Ticket) (model.TicketRef, string, error) {
-	ref, err := tg.Find(ctx, tk.Fingerprint)
-	if err != nil {
-		return model.TicketRef{}, "", err
-	}
-	if ref != nil {
-		return *ref, "found", nil
-	}
-	created, cerr := tg.Create(ctx, tk)
-	if cerr != nil {
-		found, ferr := tg.Find(ctx, tk.Fingerprint)
-		if ferr != nil || found == nil {
-			return model.TicketRef{}, "", cerr
-		}
-		return *found, "found after failed create", nil
-	}
-	return created, "created", nil
+	return targettest.Ensure(ctx, tg, tk)
 }
 
 func TestCreateThenFindExactlyOnce(t *testing.T) {

@@ -53,9 +53,10 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	}
 }
 
-// ensure is the worker's exactly-once protocol for one ticket: find, else
-// create; after a failed create, find again and never create blindly.
-func ensure(ctx context.Context, tg tracker.Target, tk model.Ticket) (model.TicketRef, string, error) {
+// Ensure is the worker's exactly-once protocol for one ticket: find, else
+// create; after a failed create, find again and never create blindly. It
+// says how it got the ticket: found, created, or found after a failed create.
+func Ensure(ctx context.Context, tg tracker.Target, tk model.Ticket) (model.TicketRef, string, error) {
 	ref, err := tg.Find(ctx, tk.Fingerprint)
 	if err != nil {
 		return model.TicketRef{}, "", err
@@ -88,7 +89,7 @@ func findAfterCreate(t *testing.T, h Harness) {
 	if ref, err := h.Target.Find(ctx, h.Ticket.Fingerprint); err != nil || ref != nil {
 		t.Fatalf("Find before any create = %+v, %v; want nothing", ref, err)
 	}
-	ref, how, err := ensure(ctx, h.Target, h.Ticket)
+	ref, how, err := Ensure(ctx, h.Target, h.Ticket)
 	if err != nil || how != "created" {
 		t.Fatalf("first run: %s, %v", how, err)
 	}
@@ -99,7 +100,7 @@ func findAfterCreate(t *testing.T, h Harness) {
 	if got.ID != ref.ID || !got.Open || got.Edited || got.WontDo {
 		t.Fatalf("Find right after create = %+v; want %s open, not edited", got, ref.ID)
 	}
-	again, how, err := ensure(ctx, h.Target, h.Ticket)
+	again, how, err := Ensure(ctx, h.Target, h.Ticket)
 	if err != nil || how != "found" || again.ID != ref.ID {
 		t.Fatalf("second run: %s %+v, %v; want found %s", how, again, err, ref.ID)
 	}
@@ -114,7 +115,7 @@ func lostCreateAnswer(t *testing.T, h Harness) {
 	if _, err := h.Target.Create(ctx, h.Ticket); err == nil {
 		t.Fatal("Create reported success though its answer was lost")
 	}
-	ref, how, err := ensure(ctx, h.Target, h.Ticket)
+	ref, how, err := Ensure(ctx, h.Target, h.Ticket)
 	if err != nil || how != "found" {
 		t.Fatalf("the next run: %s %+v, %v; want the ticket found", how, ref, err)
 	}
