@@ -158,8 +158,8 @@ func TestCalibrationAfterTheDueDay(t *testing.T) {
 	wantNote(t, f, "P(on time) is 0: the due day 2026-03-13 is over and 10 items remain")
 }
 
-// The dates stretch by the team's median slip when the record knows at
-// least three finishes and the median is late, at most twice.
+// The dates stretch by half the team's median slip when the record knows
+// at least three finishes and the median is late, at most twice.
 func TestDatesStretchedBySlips(t *testing.T) {
 	rec := func(slips ...float64) *model.TeamRecord {
 		return &model.TeamRecord{Basis: "b", Milestones: len(slips), OnTime: 0, DeliveredRatio: 0.8, Slips: slips}
@@ -173,10 +173,12 @@ func TestDatesStretchedBySlips(t *testing.T) {
 		{"no record", nil, d(20)},
 		{"two slips are not enough", rec(0.5, 0.6), d(20)},
 		{"median early: no stretch", rec(-0.2, -0.1, 0.4), d(20)},
-		// Median 0.3: 5 × 1.3 = 6.5, so the 7th working day, Tue 24 March.
-		{"median 30 % late", rec(0.1, 0.3, 0.5), d(24)},
-		// Median 1.5, bounded at 2: 10th working day, Fri 27 March.
-		{"bounded at twice", rec(1, 1.5, 3), d(27)},
+		// Median 0.3: 5 × (1 + 0.3/2) = 5.75, so the 6th working day, Mon 23 March.
+		{"median 30 % late", rec(0.1, 0.3, 0.5), d(23)},
+		// Median 1.2: 5 × 1.6 = 8, so the 8th working day, Wed 25 March.
+		{"median 120 % late", rec(1, 1.2, 3), d(25)},
+		// Median 3: 1 + 1.5, bounded at 2: 10th working day, Fri 27 March.
+		{"bounded at twice", rec(1, 3, 4), d(27)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -366,8 +366,8 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 	// dateStretch); P(on time) is calibrated separately (calibrate).
 	stretch := dateStretch(m.Record)
 	if stretch > 1 {
-		note("dates stretched by %.2f: the team's earlier milestones finished a median %.0f %% of their planned length late (%d known), so the time to finish the simulation gives is taken as that much optimistic",
-			stretch, 100*(stretch-1), len(m.Record.Slips))
+		note("dates stretched by %.2f: the team's earlier milestones finished a median %.0f %% of their planned length late (%d known), and half of that is taken as the simulation's optimism",
+			stretch, 100*medianOf(m.Record.Slips), len(m.Record.Slips))
 	}
 	beyond := false
 	date := func(q float64) time.Time {

@@ -22,12 +22,20 @@ import (
 // forecast states (the sprint's start, the version's start date, a `start:`
 // line, or the point inferred from the data, found by Compute as of the
 // milestone's close). A committed item is delivered when it was done by the
-// end of the (original) due day, and before it left, if it did; on time means every
-// committed item was. Its finish is when the last committed item still in
-// it was done, known once all of them are done by now; its slip is
-// (finish − due) ÷ (due − commitment), in calendar days. Done items without
-// a close time count as done when the milestone closed. Milestones without
-// committed items are left out and the basis says so.
+// end of the (original) due day, and before it left, if it did; the
+// delivered ratio is of the committed items.
+//
+// On time and the finish depend on the kind, as the trackers' users judge
+// them. A sprint is a promise of its committed scope: it is on time when
+// every committed item was delivered, and it finished when the last
+// committed item still in it was done (known once all of them are). A
+// milestone or a version ships all the work in it, whenever it was filed:
+// it is on time when every item that stayed in it was done by the due
+// day, and it finished when the last of them was done, or when it closed
+// if some were never done. Its slip is (finish − due) ÷ (due − commitment),
+// in calendar days. Done items without a close time count as done when
+// the milestone closed. Milestones without committed items are left out
+// and the basis says so.
 func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o Options) *model.TeamRecord {
 	count, months := o.History.count(), o.History.months()
 	if count == 0 {
@@ -62,7 +70,7 @@ func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o 
 			continue
 		}
 		r.Milestones++
-		if out.delivered == out.committed {
+		if out.onTime {
 			r.OnTime++
 		}
 		ratio += float64(out.delivered) / float64(out.committed)
@@ -80,32 +88,41 @@ func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o 
 	return r
 }
 
-// outcome is how one closed milestone delivered its committed scope.
+// outcome is how one closed milestone delivered.
 type outcome struct {
 	committed, delivered int
+	onTime               bool
 	slip                 float64
 	slipKnown            bool
 }
 
 // outcomeOf reads one closed milestone against its commitment point (a
-// date from Compute's explanation); false when it had no committed items.
+// date from Compute's explanation), as TeamRecordOf describes; false when
+// it had no committed items.
 func outcomeOf(c model.Milestone, now time.Time, s *settings, commitment time.Time) (outcome, bool) {
 	var o outcome
+	whole := c.Kind != model.KindSprint // all the work in it counts, not only the committed
 	commitDay, dueDay := dayNum(commitment), dayNum(c.Due)
-	finish, allDone := int64(-1<<62), true
+	finish, allDone, late := int64(-1<<62), true, false
 	for _, w := range c.Items {
 		joined := w.JoinedAt
 		if joined.IsZero() {
 			joined = w.Created
 		}
-		if joined.After(now) || s.dayOf(joined) > commitDay {
-			continue // joined after the commitment: growth, not a promise
+		if joined.After(now) {
+			continue
 		}
 		removed := !w.RemovedAt.IsZero() && !w.RemovedAt.After(now)
 		if removed && s.dayOf(w.RemovedAt) <= commitDay {
 			continue // gone before the commitment
 		}
-		o.committed++
+		committed := s.dayOf(joined) <= commitDay // after it: growth, not a promise
+		if !committed && !whole {
+			continue
+		}
+		if committed {
+			o.committed++
+		}
 		done, doneAt := false, time.Time{}
 		switch {
 		case !w.Closed.IsZero() && !w.Closed.After(now):
@@ -117,7 +134,10 @@ func outcomeOf(c model.Milestone, now time.Time, s *settings, commitment time.Ti
 			doneAt = joined
 		}
 		if removed && (!done || w.RemovedAt.Before(doneAt)) {
-			continue // left unfinished: not delivered; the finish is of what stayed
+			if committed && !whole {
+				late = true // a sprint's committed item left unfinished: not delivered
+			}
+			continue // the finish is of what stayed
 		}
 		if !done {
 			allDone = false
@@ -125,12 +145,18 @@ func outcomeOf(c model.Milestone, now time.Time, s *settings, commitment time.Ti
 		}
 		d := s.dayOf(doneAt)
 		finish = max(finish, d)
-		if d <= dueDay {
+		if d > dueDay {
+			late = true
+		} else if committed {
 			o.delivered++
 		}
 	}
 	if o.committed == 0 {
 		return o, false
+	}
+	o.onTime = allDone && !late
+	if whole && !allDone && !c.ClosedAt.IsZero() && !c.ClosedAt.After(now) {
+		finish, allDone = max(finish, s.dayOf(c.ClosedAt)), true // closed with work left in it
 	}
 	if allDone && finish > -1<<62 && dueDay > commitDay {
 		o.slip, o.slipKnown = float64(finish-dueDay)/float64(dueDay-commitDay), true

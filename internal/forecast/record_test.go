@@ -88,7 +88,8 @@ func TestTeamRecordOf(t *testing.T) {
 	// A GitHub milestone created 1 May with no start date: work started in
 	// earnest on 6 May (the third close), so #1–#4 (filed by then) are the
 	// committed scope and #5 (filed 10 May, never done) is growth. Due 15
-	// May: #1–#3 on time, #4 on 20 May: delivered 3/4, slip 5/9 = 0.556.
+	// May: #1–#3 on time, #4 on 20 May: delivered 3/4, late. #5 was still
+	// open when it closed on 25 May: that is its finish, slip 10/9 = 1.111.
 	// A second closed milestone without items is left out, and said so.
 	ghClosed := []model.Milestone{{Source: "gh", Key: "github:acme/web#1", Kind: model.KindMilestone, Container: "acme/web",
 		Start: recTime("2026-05-01T08:00:00Z"), StartBasis: model.StartCreated, Due: recTime("2026-05-15"),
@@ -99,6 +100,36 @@ func TestTeamRecordOf(t *testing.T) {
 		}}, {Source: "gh", Key: "github:acme/web#2", Kind: model.KindMilestone, Container: "acme/web",
 		Start: recTime("2026-05-20T08:00:00Z"), StartBasis: model.StartCreated, Due: recTime("2026-05-29"),
 		State: model.StateClosed, ClosedAt: recTime("2026-05-30T12:00:00Z")}}
+
+	// Two milestones with an issue filed each day over their life (08:00),
+	// no start date, closed an hour after their last issue was done.
+	//   #10: filed 1–10 May, each done the next day at 04:00, due 11 May.
+	//        Work started in earnest with the third close, 4 May: #1–#4 are
+	//        committed. The last issue was done 11 May, the due day: on
+	//        time, slip 0.
+	//   #11: filed 15–24 May, due 25 May; the first five done the next day,
+	//        the last five four days after filing (the last on 28 May). The
+	//        third close is 18 May: #1–#4 are committed, all done by 19 May.
+	//        Every committed item was delivered, yet the milestone finished
+	//        28 May, three days late: not on time, slip 3 ÷ (25 − 18) = 0.429.
+	// Counting only the committed scope, as for a sprint, both were on time.
+	var filed []model.Milestone
+	for k, base := range []string{"2026-05-01", "2026-05-15"} {
+		start := recTime(base + "T08:00:00Z")
+		c := model.Milestone{Source: "gh", Key: fmt.Sprintf("github:acme/web#%d", 10+k), Kind: model.KindMilestone,
+			Container: "acme/web", Start: start, StartBasis: model.StartCreated, Due: model.Day(start.AddDate(0, 0, 10)),
+			State: model.StateClosed}
+		for i := range 10 {
+			filedAt := start.AddDate(0, 0, i)
+			done := filedAt.Add(20 * time.Hour)
+			if k == 1 && i >= 5 {
+				done = filedAt.AddDate(0, 0, 4) // falls behind: the last done 2 Jun
+			}
+			c.Items = append(c.Items, recItem(fmt.Sprintf("#%d", i+1), filedAt.Format(time.RFC3339), done.Format(time.RFC3339)))
+			c.ClosedAt = done.Add(time.Hour)
+		}
+		filed = append(filed, c)
+	}
 
 	tests := []struct {
 		name   string
@@ -123,7 +154,10 @@ func TestTeamRecordOf(t *testing.T) {
 				Milestones: 2, OnTime: 0, DeliveredRatio: 0.708, Slips: []float64{-0.091, 0.545}}},
 		{name: "a GitHub milestone: the inferred commitment point", closed: ghClosed, m: gh, now: now,
 			want: &model.TeamRecord{Basis: "the 2 closed milestones of acme/web in the last 12 months (closed 25 May – 30 May 2026; 1 without committed items left out)",
-				Milestones: 1, OnTime: 0, DeliveredRatio: 0.75, Slips: []float64{0.556}}},
+				Milestones: 1, OnTime: 0, DeliveredRatio: 0.75, Slips: []float64{1.111}}},
+		{name: "GitHub milestones filed over time: all their work counts, not only the committed", closed: filed, m: gh, now: now,
+			want: &model.TeamRecord{Basis: "the 2 closed milestones of acme/web in the last 12 months (closed 11 May – 28 May 2026)",
+				Milestones: 2, OnTime: 1, DeliveredRatio: 1, Slips: []float64{0, 0.429}}},
 		{name: "count 0 turns the record off", closed: closed, m: m, now: now, h: forecast.HistoryOptions{Count: recInt(0)}},
 		{name: "no closed milestone of the container", closed: closed, m: gh, now: now},
 		{name: "all of them out of the window", closed: closed, m: m, now: recTime("2027-08-01T08:00:00Z")},

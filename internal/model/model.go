@@ -72,7 +72,9 @@ type TeamRecord struct {
 	// "the last 8 closed sprints of board 12 (closed 3 Jun – 20 Nov 2026)".
 	Basis string `json:"basis"`
 	// Milestones is how many closed milestones the record holds; OnTime how
-	// many of them delivered all their committed scope by their due date.
+	// many of them were on time: a sprint when all its committed scope was
+	// done by its due date, a milestone or version when all the work that
+	// stayed in it was (forecast.TeamRecordOf).
 	Milestones int `json:"milestones"`
 	OnTime     int `json:"on_time"`
 	// DeliveredRatio is the mean, over the milestones, of the committed
