@@ -65,6 +65,7 @@ type rowView struct {
 	BandSVG, BurnSVG    template.HTML // numbers and our class names only
 	NoDate              string
 	Prob, Likelihood    string
+	LikelihoodClass     string // the chance's band: low, medium, high, done
 	Record              string // "before: 5 of the last 8 on time"
 	Change, ChangeClass string
 	Work, Scope         string
@@ -230,7 +231,10 @@ func row(m Milestone, w *words, now time.Time, ax Axis, x func(time.Time) string
 	}
 	if m.ProbOnTime != nil {
 		r.Prob = fmt.Sprintf("%.0f %%", 100**m.ProbOnTime)
-		r.Likelihood = w.likelihood(m.Likelihood)
+		r.Likelihood, r.LikelihoodClass = w.likelihood(m.Likelihood), r.Class
+		if r.Class == "nodate" { // a calibrated chance without a date
+			r.LikelihoodClass = m.Likelihood
+		}
 	}
 	if m.Record != nil {
 		r.Record = fmt.Sprintf(w.RecordOnTime, m.Record.OnTime, m.Record.Milestones)

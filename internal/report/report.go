@@ -283,6 +283,13 @@ func milestone(mr tracker.MilestoneReport, now time.Time, weekAgo map[string]mod
 		row.ProbOnTime = &prob
 		row.Likelihood = likelihood(prob)
 	}
+	if f.Status == model.ForecastInsufficient && f.ScopeItems > 0 && !m.EffectiveDue().IsZero() {
+		// No date, but the calibrated chance stands on what is known (time
+		// elapsed, work done, the team's record), as in the table.
+		prob := f.ProbOnTime
+		row.ProbOnTime = &prob
+		row.Likelihood = likelihood(prob)
+	}
 	if f.Status == model.ForecastDone {
 		prob := 1.0
 		if row.Overdue {

@@ -37,7 +37,7 @@ func ms(key, client, due string, status model.ForecastStatus, prob float64) trac
 		f.P50, f.P85, f.P95, f.ProbOnTime = day(due).AddDate(0, 0, -3), day(due).AddDate(0, 0, 5), day(due).AddDate(0, 0, 12), prob
 	}
 	if status == model.ForecastInsufficient {
-		f.Reason = "fewer than 3 items done in the window"
+		f.Reason, f.ProbOnTime = "fewer than 3 items done in the window", prob // the calibrated chance, no date
 	}
 	if status == model.ForecastDiverging {
 		f.Reason = "scope grew 12 items in 4 weeks, 5 were done"
@@ -53,7 +53,7 @@ func fixture() report.Input {
 		ms("acme-safe", "acme", "2026-12-18", model.ForecastOK, 0.9),
 		ms("acme-risky", "acme", "2026-12-04", model.ForecastOK, 0.2),
 		ms("acme-edge", "acme", "2026-12-10", model.ForecastOK, 0.846), // shown as 85 %: high
-		ms("brouwer-new", "brouwer", "2026-12-11", model.ForecastInsufficient, 0),
+		ms("brouwer-new", "brouwer", "2026-12-11", model.ForecastInsufficient, 0.62),
 		ms("brouwer-late", "brouwer", "2026-11-13", model.ForecastOK, 0),
 		ms("brouwer-diverging", "brouwer", "2027-01-15", model.ForecastDiverging, 0),
 		ms("loose", "", "2026-12-01", model.ForecastOK, 0.5),
@@ -140,7 +140,7 @@ func TestBuildRows(t *testing.T) {
 		{"acme-risky", report.LikelihoodLow, "ok", "0.20", true, false},
 		{"acme-edge", report.LikelihoodHigh, "ok", "0.85", false, false},
 		{"loose", report.LikelihoodMedium, "ok", "0.50", false, false},
-		{"brouwer-new", "", "insufficient_data", "nil", false, false},
+		{"brouwer-new", report.LikelihoodMedium, "insufficient_data", "0.62", false, false},
 		{"brouwer-diverging", "", "diverging", "nil", true, false},
 		{"brouwer-late", report.LikelihoodLow, "ok", "0.00", true, true},
 	} {
@@ -345,7 +345,9 @@ func TestRenderPage(t *testing.T) {
 				t.Errorf("acme-edge text %q", txt)
 			}
 		case "brouwer-new":
-			if len(rects) != 0 || !strings.Contains(txt, "No date: not enough history (fewer than 3 items done in the window)") {
+			// No date, but the calibrated chance, in its band's colour.
+			if len(rects) != 0 || !strings.Contains(txt, "No date: not enough history (fewer than 3 items done in the window)") ||
+				!strings.Contains(txt, "62 %") || !strings.Contains(string(page), `<span class="prob">62 %</span> <span class="lk lk-medium">`) {
 				t.Errorf("brouwer-new: rects %v, text %q", rects, txt)
 			}
 		case "brouwer-diverging":
@@ -438,7 +440,9 @@ func TestPortfolioJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.AtRisk != 3 || back.Drafts != 2 || len(back.Clients) != 3 || back.Clients[0].Milestones[2].ProbOnTime != nil {
+	// brouwer-new has no date (insufficient data) but a calibrated chance.
+	if back.AtRisk != 3 || back.Drafts != 2 || len(back.Clients) != 3 || back.Clients[0].Milestones[2].ProbOnTime == nil ||
+		*back.Clients[0].Milestones[2].ProbOnTime != 0.62 || back.Clients[0].Milestones[1].ProbOnTime != nil {
 		t.Errorf("JSON round trip: %s", b)
 	}
 }
