@@ -65,8 +65,10 @@ type Case struct {
 	// container), as the worker reads them; nil for fixed snapshots.
 	Peers []model.Milestone
 
-	// points: the sprint's latest snapshot's story points and vel_diff.
+	// points: the sprint's latest snapshot's story points and vel_diff;
+	// items its item counts.
 	points    sprintPoints
+	items     sprintItems
 	pointsPct int
 }
 

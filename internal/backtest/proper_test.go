@@ -3,6 +3,8 @@ package backtest
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -127,5 +129,74 @@ func TestTeamRecordHasNoLookAhead(t *testing.T) {
 	// The last of 15 sees sprints 5-14: one miss (the fifth) and nine hits.
 	if r := long[len(long)-1].Record; r == nil || r.Milestones != RecordCount || r.OnTime != 9 {
 		t.Errorf("after 5 misses then 10 hits: record %+v, want 9 of 10 on time", r)
+	}
+}
+
+// The sprint record's pace and usual load, read from a long file and
+// checked by hand (board p/1; each sprint's latest snapshot stands for it):
+//
+//	10: 10 days; at 80 %: 8 committed (20 points), 2 added, 2 to do (6
+//	    points), 1 in progress (3), 7 done (15); vel_diff −5: missed.
+//	    Delivered 24 − 5 = 19 of 24 points, 1.9 a day; items 10 × 19/24
+//	    = 7.9 → 8 (at least the 7 done), 0.8 a day.
+//	20: 14 days; at 50 %: 12 committed, 2 removed, 4 to do (10), 2 in
+//	    progress (5), 4 done (10); vel_diff 0: on time. 25 points in 14
+//	    days, 1.786 a day; all 10 items, 0.714 a day.
+//	30: 10 days; nothing committed, 3 items added, no points: 3 items
+//	    delivered (on time), 0.3 a day; no points' pace; left out of the
+//	    usual load, as the product leaves out milestones without
+//	    committed items.
+//	40: judged with all three before it.
+func TestSprintRecordPaceHandChecked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "iterations_long.csv")
+	os.WriteFile(path, []byte(`project,pred_time_pct,boardid,sprintid,name,vel_diff,planday,no_issue_starttime,vel_starttime,no_issue_added,vel_added,no_issue_removed,vel_removed,no_issuetodo,vel_todo,no_issueinprogress,vel_inprogress,no_issuedone,vel_done,no_admin,no_teammember,missed
+p,30,1,10,S10,-5,10,8,20,0,0,0,0,6,14,1,3,1,3,1,3,1
+p,80,1,10,S10,-5,10,8,20,2,4,0,0,2,6,1,3,7,15,1,3,1
+p,50,1,20,S20,0,14,12,30,0,0,2,5,4,10,2,5,4,10,1,3,0
+p,30,1,30,S30,0,10,0,0,3,0,0,0,3,0,0,0,0,0,1,3,0
+p,30,1,40,S40,0,10,5,10,0,0,0,0,5,10,0,0,0,0,1,3,0
+`), 0o644)
+	cases, _, err := SprintFiles([]string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		n             int
+		items, points []float64
+		committed     float64
+	}
+	wants := map[string]*want{
+		"p/1/10": nil,
+		"p/1/20": {1, []float64{0.8}, []float64{1.9}, 8},
+		"p/1/30": {2, []float64{10.0 / 14, 0.8}, []float64{25.0 / 14, 1.9}, 10},
+		"p/1/40": {3, []float64{0.3, 10.0 / 14, 0.8}, []float64{25.0 / 14, 1.9}, 10},
+	}
+	if len(cases) != len(wants) {
+		t.Fatalf("%d cases, want %d", len(cases), len(wants))
+	}
+	for _, c := range cases {
+		w, r := wants[c.Key], c.Record
+		if w == nil || r == nil {
+			if (w == nil) != (r == nil) {
+				t.Errorf("%s: record %+v, want %+v", c.Key, r, w)
+			}
+			continue
+		}
+		if r.Milestones != w.n || len(r.Throughput) != len(w.items) || len(r.PointThroughput) != len(w.points) {
+			t.Errorf("%s: record %+v, want %+v", c.Key, *r, *w)
+			continue
+		}
+		for i := range w.items {
+			near(t, fmt.Sprintf("%s throughput %d", c.Key, i), r.Throughput[i], w.items[i])
+		}
+		for i := range w.points {
+			near(t, fmt.Sprintf("%s points' throughput %d", c.Key, i), r.PointThroughput[i], w.points[i])
+		}
+		near(t, c.Key+" usual committed", r.Committed, w.committed)
+		for _, cp := range c.Points {
+			if cp.M.Record != r {
+				t.Errorf("%s %s: the checkpoint's milestone does not carry the record", c.Key, cp.Label)
+			}
+		}
 	}
 }

@@ -316,8 +316,10 @@ func (sr *sprintReader) read(path string, in io.Reader) error {
 		}
 		if pct >= c.pointsPct {
 			// The latest snapshot's points stand for the committed points
-			// in the record's delivered ratio.
+			// in the record's delivered ratio, its items for the delivered
+			// items of the record's throughput.
 			c.pointsPct, c.points = pct, pts
+			c.items = sprintItems{committed: start, scope: todo + inprog + done, done: done}
 		}
 		at := c.Start.AddDate(0, 0, max(1, (pct*plan+50)/100))
 		if !at.Before(c.Due) {
@@ -341,10 +343,15 @@ const RecordCount = 10
 // model.TeamRecord: how many delivered on time and the mean delivered
 // ratio in story points, (committed + vel_diff) / committed, with the
 // committed points of the sprint's latest snapshot (1 or 0 without
-// points). The data has no dates: sprint ids grow with time on a board, so
-// an earlier id is an earlier sprint; sprints overlap rarely on one board,
-// and a sprint's own outcome and later ones are never used. There are no
-// slips (no finish dates).
+// points); the throughput, delivered per planned day: points committed +
+// vel_diff, and items (the data does not count them at the end: the
+// latest snapshot's items times the delivered ratio, at least the items
+// done by then); the median committed items (no_issue_starttime, over the
+// sprints that committed any, as the product leaves out milestones without
+// committed items). The data has no dates: sprint ids grow with time on a
+// board, so an earlier id is an earlier sprint; sprints overlap rarely on
+// one board, and a sprint's own outcome and later ones are never used.
+// There are no slips (no finish dates).
 func teamRecord(cases []Case) {
 	type ref struct {
 		id  int
@@ -373,14 +380,30 @@ func teamRecord(cases []Case) {
 			}
 			rec := &model.TeamRecord{Milestones: len(prev),
 				Basis: fmt.Sprintf("the last %d earlier sprints of board %s (by sprint id)", len(prev), b)}
+			var committed []float64
 			for _, p := range prev {
 				c := &cases[p.idx]
 				if !c.Missed {
 					rec.OnTime++
 				}
-				rec.DeliveredRatio += c.deliveredRatio()
+				ratio := c.deliveredRatio()
+				rec.DeliveredRatio += ratio
+				days := c.Due.Sub(c.Start).Hours()/24 + 1
+				delivered := max(float64(c.items.done), math.Round(float64(c.items.scope)*ratio))
+				rec.Throughput = append(rec.Throughput, delivered/days)
+				if pts := c.points.todo + c.points.inprog + c.points.done; c.points.known && pts > 0 {
+					rec.PointThroughput = append(rec.PointThroughput, max(float64(pts+c.points.diff), 0)/days)
+				}
+				if c.items.committed > 0 {
+					committed = append(committed, float64(c.items.committed))
+				}
 			}
 			rec.DeliveredRatio /= float64(len(prev))
+			slices.Sort(rec.Throughput)
+			slices.Sort(rec.PointThroughput)
+			if len(committed) > 0 {
+				rec.Committed = median(committed)
+			}
 			cases[r.idx].Record = rec
 		}
 	}
@@ -390,6 +413,12 @@ func teamRecord(cases []Case) {
 type sprintPoints struct {
 	known                    bool
 	todo, inprog, done, diff int
+}
+
+// sprintItems are a snapshot's item counts: committed at the start, in the
+// sprint and done at the snapshot.
+type sprintItems struct {
+	committed, scope, done int
 }
 
 // deliveredRatio is the share of its committed points a sprint delivered.

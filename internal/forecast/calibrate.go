@@ -27,42 +27,56 @@ import (
 //
 //	0  1 (intercept)
 //	1  share of the start→due time elapsed (0–1.5)
-//	2  share of today's scope done (items)
-//	3  log(1 + items remaining)
-//	4  share of today's scope added after the commitment point
-//	5  share of today's points done, where most remaining items are
-//	   estimated (else the item share again)
-//	6  log(1 + points remaining), same condition (else items remaining)
-//	7  logit of the simulation's P(on time), clamped to [0.02, 0.98],
+//	2  log(1 + items remaining)
+//	3  share of today's scope added after the commitment point
+//	4  log(1 + points remaining), where most remaining items are
+//	   estimated (else items remaining again)
+//	5  logit of the simulation's P(on time), clamped to [0.001, 0.999],
 //	   when the simulation ran (status ok or diverging), else 0, times h,
 //	   the length of its history: working days observed ÷ 10, at most 1
-//	8  the same logit times 1 − h (a short history's simulation is
+//	6  the same logit times 1 − h (a short history's simulation is
 //	   trusted less: the two weights say how much)
-//	9  1 when the simulation ran
-//	10 logit of the team's on-time share, (on time + 1) / (milestones + 2),
+//	7  1 when the simulation ran
+//	8  logit of the team's on-time share, (on time + 1) / (milestones + 2),
 //	   when it has a record, else 0
-//	11 1 when the team has a record
-//	12 logit of the team's delivered ratio, shrunk toward one half by one
+//	9  1 when the team has a record
+//	10 logit of the team's delivered ratio, shrunk toward one half by one
 //	   milestone's worth, (n × ratio + 0.5) / (n + 1), clamped to
 //	   [0.02, 0.98], when it has a record, else 0
-//	13 h (the simulation's history, as in 7)
+//	11 the team's pace against the work left ("yesterday's weather"):
+//	   of the record's n milestones, k kept a throughput (delivered per
+//	   calendar day of the planned length) that would finish the work
+//	   remaining in the calendar days left to the end of the due day;
+//	   log((k + ½) / (n − k + ½)). In points where feature 4 is and the
+//	   record knows points, else items; 0 without a record
+//	12 over-commitment: log((committed + 1) / (the record's median
+//	   committed + 1)), committed being the items held at the commitment
+//	   point (scope − added + removed after it); 0 without a record
+//	13 h (the simulation's history, as in 5)
 //
-// Features 1–6 and 10–12 are multiplied by 1 − h: with a full history the
-// simulation has seen the milestone's progress, and the share done and the
-// time elapsed add little to it; with a short one (or none) they carry the
-// signal. Two regimes, one model. The team's record is gated the same way:
-// the data has no milestone with both a long throughput history and a
-// team record (the sprints have records and short histories, the
+// Features 1–4 and 8–12 are multiplied by 1 − h: with a full history the
+// simulation has seen the milestone's progress, and the time elapsed and
+// the work remaining add little to it; with a short one (or none) they
+// carry the signal. Two regimes, one model. The team's record is gated the
+// same way: the data has no milestone with both a long throughput history
+// and a team record (the sprints have records and short histories, the
 // generated histories long histories and no record), so nothing says how
 // much a record should move a well-founded simulation, and it does not;
 // it moves the dates instead (dateStretch).
+//
+// Features 11 and 12 compare this milestone with the team's own past,
+// which makes them scale-free: a team of two and a team of twenty, items
+// of one point or of eight, read the same. On the TSE sprints they carry
+// most of what the record says (docs/benchmarks.md, issue 13, "The
+// team's capacity").
 const NumCalibrationFeatures = 14
 
 // CalibrationFeatureNames name the features, for the refit's output.
 var CalibrationFeatureNames = [NumCalibrationFeatures]string{
-	"intercept", "time elapsed", "items done", "log(1 + items remaining)", "scope added",
-	"points done", "log(1 + points remaining)", "sim logit × history", "sim logit × (1 − history)", "the simulation ran",
-	"logit of the record's on-time share", "has a record", "logit of the record's delivered ratio", "history (h)",
+	"intercept", "time elapsed", "log(1 + items remaining)", "scope added", "log(1 + points remaining)",
+	"sim logit × history", "sim logit × (1 − history)", "the simulation ran",
+	"logit of the record's on-time share", "has a record", "logit of the record's delivered ratio",
+	"the record's pace against the work left", "over-commitment against the record", "history (h)",
 }
 
 // calibrationWeights are the logistic weights of "on time" over the
@@ -76,20 +90,20 @@ var CalibrationFeatureNames = [NumCalibrationFeatures]string{
 // docs/forecasting.md ("Calibration") and docs/benchmarks.md (issue 13)
 // for the figures on seen and unseen projects.
 var calibrationWeights = [NumCalibrationFeatures]float64{
-	-0.1751, // intercept
-	-0.1210, // time elapsed
-	0.0168,  // items done
-	0.0348,  // log(1 + items remaining)
-	0.2584,  // scope added
-	0.0324,  // points done
-	-0.3575, // log(1 + points remaining)
-	0.3554,  // sim logit × history
-	-0.0342, // sim logit × (1 − history)
-	0.1209,  // the simulation ran
-	0.2194,  // logit of the record's on-time share
-	-0.0968, // has a record
-	0.5500,  // logit of the record's delivered ratio
-	0.1714,  // history (h)
+	-0.2968, // intercept
+	-0.0867, // time elapsed
+	0.0772,  // log(1 + items remaining)
+	0.1344,  // scope added
+	-0.2300, // log(1 + points remaining)
+	0.3522,  // sim logit × history
+	-0.0453, // sim logit × (1 − history)
+	0.1742,  // the simulation ran
+	0.3064,  // logit of the record's on-time share
+	-0.0520, // has a record
+	0.3993,  // logit of the record's delivered ratio
+	0.2094,  // the record's pace against the work left
+	-0.5097, // over-commitment against the record
+	0.2078,  // history (h)
 }
 
 // simEps clamps the simulation's probability before its logit: 10,000
@@ -121,38 +135,79 @@ func CalibrationFeatures(m model.Milestone, f model.Forecast) []float64 {
 	x[0] = 1
 	x[1] = elapsedShare(m, f.AsOf)
 	if f.ScopeItems > 0 {
-		x[2] = float64(f.DoneItems) / float64(f.ScopeItems)
-		x[4] = float64(f.AddedAfterStart) / float64(f.ScopeItems)
+		x[3] = float64(f.AddedAfterStart) / float64(f.ScopeItems)
 	}
-	x[3] = math.Log1p(float64(f.RemainingItems))
-	x[5], x[6] = x[2], x[3]
-	if pointsKnown(f) {
-		x[5] = f.DonePoints / f.ScopePoints
-		x[6] = math.Log1p(max(f.RemainingPoints, 0))
+	x[2] = math.Log1p(float64(f.RemainingItems))
+	x[4] = x[2]
+	points := pointsKnown(f)
+	if points {
+		x[4] = math.Log1p(max(f.RemainingPoints, 0))
 	}
 	h := 0.0
 	if simRan(f) {
 		h = min(float64(len(f.Explanation.Samples))/fullHistoryDays, 1)
 		l := logitIn(f.SimProbOnTime, simEps)
-		x[7], x[8], x[9] = l*h, l*(1-h), 1
+		x[5], x[6], x[7] = l*h, l*(1-h), 1
 	}
 	x[13] = h
-	defer func() {
-		for i := range x[1:13] {
-			if i+1 < 7 || i+1 > 9 {
-				x[i+1] *= 1 - h
-			}
-		}
-	}()
 	if r := m.Record; r != nil && r.Milestones > 0 {
-		x[10] = math.Log(float64(r.OnTime+1) / float64(r.Milestones-r.OnTime+1))
-		x[11] = 1
+		x[8] = math.Log(float64(r.OnTime+1) / float64(r.Milestones-r.OnTime+1))
+		x[9] = 1
 		// Shrunk toward one half by one milestone's worth, so a single
 		// perfect milestone does not count as a perfect team.
 		n := float64(r.Milestones)
-		x[12] = logit((n*r.DeliveredRatio + 0.5) / (n + 1))
+		x[10] = logit((n*r.DeliveredRatio + 0.5) / (n + 1))
+		if k, n, _ := paceKept(m, f); n > 0 {
+			x[11] = math.Log((float64(k) + 0.5) / (float64(n-k) + 0.5))
+		}
+		if r.Committed > 0 {
+			x[12] = math.Log(float64(committedItems(f)+1) / (r.Committed + 1))
+		}
+	}
+	for i := 1; i < 13; i++ {
+		if i < 5 || i > 7 {
+			x[i] *= 1 - h
+		}
 	}
 	return x
+}
+
+// paceKept is feature 11's count: in k of the n milestones of m's record
+// the team kept a throughput that would finish the work remaining (in
+// unit: "points" where the forecast and the record know them, else
+// "items") in the calendar days left. n is 0 without a record.
+func paceKept(m model.Milestone, f model.Forecast) (k, n int, unit string) {
+	r := m.Record
+	if r == nil {
+		return 0, 0, ""
+	}
+	paces, left, unit := r.Throughput, float64(f.RemainingItems), "items"
+	if pointsKnown(f) && len(r.PointThroughput) > 0 {
+		paces, left, unit = r.PointThroughput, max(f.RemainingPoints, 0), "points"
+	}
+	days := daysLeft(m, f.AsOf)
+	for _, p := range paces {
+		if p*days >= left {
+			k++
+		}
+	}
+	return k, len(paces), unit
+}
+
+// committedItems are the items the milestone held at its commitment point
+// (those added after it are not, those that left after it are).
+func committedItems(f model.Forecast) int {
+	return f.ScopeItems - f.AddedAfterStart + f.RemovedAfterStart
+}
+
+// daysLeft is the calendar days from now to the end of the (effective)
+// due day, at least 0.
+func daysLeft(m model.Milestone, now time.Time) float64 {
+	due := m.EffectiveDue()
+	if due.IsZero() {
+		return 0
+	}
+	return max(due.Add(24*time.Hour).Sub(now).Hours()/24, 0)
 }
 
 // simRan: the simulation gave a probability.
@@ -247,8 +302,15 @@ func calibrate(f *model.Forecast, m model.Milestone, note func(string, ...any)) 
 	}
 	fmt.Fprintf(&b, ", %d remaining, %.0f %% of the scope added after the commitment", f.RemainingItems,
 		100*float64(f.AddedAfterStart)/float64(f.ScopeItems))
-	if x[11] == 1 {
+	if r := m.Record; r != nil && r.Milestones > 0 {
 		b.WriteString(", and the team's record")
+		if k, n, unit := paceKept(m, *f); n > 0 {
+			fmt.Fprintf(&b, " (in %d of its %d recorded milestones it kept the pace the %s left need", k, n, unit)
+			if r.Committed > 0 {
+				fmt.Fprintf(&b, "; %d items committed, against its usual %g", committedItems(*f), r.Committed)
+			}
+			b.WriteString(")")
+		}
 	} else {
 		b.WriteString("; no team record")
 	}

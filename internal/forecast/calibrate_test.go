@@ -38,27 +38,38 @@ func near(t *testing.T, what string, got, want float64) {
 // The features, checked by hand on the early milestone with two items done.
 func TestCalibrationFeaturesHandChecked(t *testing.T) {
 	m := early(2)
-	m.Record = &model.TeamRecord{Basis: "the last 4 closed sprints of board 7", Milestones: 4, OnTime: 3, DeliveredRatio: 0.9}
+	// The team's pace: in points, 3 of its 4 milestones would finish the 8
+	// points left in the 6.5 days to the end of the due day (1.25 × 6.5 =
+	// 8.125, 0.8 × 6.5 = 5.2); in items, 2 of 3 (1.3 × 6.5 = 8.45 ≥ 8,
+	// 1 × 6.5 < 8). It usually commits 8 items; this sprint committed 10.
+	m.Record = &model.TeamRecord{Basis: "the last 4 closed sprints of board 7", Milestones: 4, OnTime: 3, DeliveredRatio: 0.9,
+		Throughput: []float64{1, 1.3, 2}, PointThroughput: []float64{0.8, 1.25, 1.5, 2}, Committed: 8}
 	f := forecast.Compute(m, at(5, 12), forecast.Options{})
 	wantStatus(t, f, model.ForecastInsufficient)
 	x := forecast.CalibrationFeatures(m, f)
 	// Start 2 March 00:00, end of the due day 12 March 00:00: 10 days;
 	// 3.5 elapsed.
 	near(t, "elapsed", x[1], 0.35)
-	near(t, "items done", x[2], 0.2)
-	near(t, "log(1 + items remaining)", x[3], math.Log(9))
-	near(t, "scope added", x[4], 0)
-	near(t, "points done (4 of 12)", x[5], 4.0/12)
-	near(t, "log(1 + points remaining)", x[6], math.Log(9))
-	for i := 7; i <= 9; i++ {
+	near(t, "log(1 + items remaining)", x[2], math.Log(9))
+	near(t, "scope added", x[3], 0)
+	near(t, "log(1 + points remaining)", x[4], math.Log(9))
+	for i := 5; i <= 7; i++ {
 		near(t, fmt.Sprintf("simulation feature %d (it did not run)", i), x[i], 0)
 	}
-	near(t, "record on time: log((3+1)/(1+1))", x[10], math.Log(2))
-	near(t, "has a record", x[11], 1)
+	near(t, "record on time: log((3+1)/(1+1))", x[8], math.Log(2))
+	near(t, "has a record", x[9], 1)
 	// Delivered ratio shrunk by one milestone: (4 × 0.9 + 0.5) / 5 = 0.82.
-	near(t, "record delivered", x[12], math.Log(0.82/0.18))
+	near(t, "record delivered", x[10], math.Log(0.82/0.18))
+	near(t, "pace kept in points: 3 of 4", x[11], math.Log(3.5/1.5))
+	near(t, "over-commitment: log((10 + 1) / (8 + 1))", x[12], math.Log(11.0/9))
 	near(t, "history h", x[13], 0)
 	near(t, "P(on time) is the model's", f.ProbOnTime, math.Round(forecast.CalibratedProb(x, nil)*1e4)/1e4)
+	wantNote(t, f, "and the team's record (in 3 of its 4 recorded milestones it kept the pace the points left need; 10 items committed, against its usual 8)")
+
+	// Without the points' pace, items: 2 of 3.
+	m.Record.PointThroughput = nil
+	x = forecast.CalibrationFeatures(m, forecast.Compute(m, at(5, 12), forecast.Options{}))
+	near(t, "pace kept in items: 2 of 3", x[11], math.Log(2.5/1.5))
 
 	// With a full history (10 working days), the simulation's logit takes
 	// over and the progress and record features are gated off.
@@ -67,11 +78,11 @@ func TestCalibrationFeaturesHandChecked(t *testing.T) {
 	g := forecast.Compute(s, at(16, 12), forecast.Options{})
 	wantStatus(t, g, model.ForecastOK)
 	y := forecast.CalibrationFeatures(s, g)
-	near(t, "sim logit × h (P 1 clamped to 0.999)", y[7], math.Log(0.999/0.001))
-	near(t, "sim logit × (1 − h)", y[8], 0)
-	near(t, "ran", y[9], 1)
+	near(t, "sim logit × h (P 1 clamped to 0.999)", y[5], math.Log(0.999/0.001))
+	near(t, "sim logit × (1 − h)", y[6], 0)
+	near(t, "ran", y[7], 1)
 	near(t, "h", y[13], 1)
-	for _, i := range []int{1, 2, 3, 4, 5, 6, 10, 11, 12} {
+	for _, i := range []int{1, 2, 3, 4, 8, 9, 10, 11, 12} {
 		near(t, fmt.Sprintf("gated feature %d", i), y[i], 0)
 	}
 }
@@ -192,5 +203,28 @@ func TestDatesStretchedBySlips(t *testing.T) {
 				wantNote(t, f, "dates stretched by")
 			}
 		})
+	}
+}
+
+// Yesterday's weather: the same sprint (8 points left, 6.5 days) is more
+// likely on time for a team whose record kept that pace than for one whose
+// did not, and less likely when it took on more than it usually does.
+func TestCalibrationByTeamCapacity(t *testing.T) {
+	rec := func(paces []float64, committed float64) *model.TeamRecord {
+		return &model.TeamRecord{Basis: "b", Milestones: 4, OnTime: 2, DeliveredRatio: 0.8,
+			Throughput: paces, PointThroughput: paces, Committed: committed}
+	}
+	prob := func(r *model.TeamRecord) float64 {
+		m := early(2)
+		m.Record = r
+		return forecast.Compute(m, at(5, 12), forecast.Options{}).ProbOnTime
+	}
+	fast, slow := prob(rec([]float64{1.5, 2, 2.5, 3}, 10)), prob(rec([]float64{0.5, 0.6, 0.8, 1}, 10))
+	if fast <= slow+0.05 {
+		t.Errorf("P(on time) %.3f with a record of 1.5–3 points a day, %.3f with 0.5–1: want the first well above", fast, slow)
+	}
+	usual, over := prob(rec([]float64{1, 1.5, 2, 2.5}, 10)), prob(rec([]float64{1, 1.5, 2, 2.5}, 4))
+	if over >= usual-0.05 {
+		t.Errorf("P(on time) %.3f committing 10 items against a usual 4, %.3f against a usual 10: want the first well below", over, usual)
 	}
 }

@@ -64,6 +64,7 @@ func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o 
 	one.Trials, one.Resamples, one.HorizonDays = 1, 1, 30
 	r := &model.TeamRecord{}
 	var ratio float64
+	var committed []float64
 	for _, c := range picked {
 		out, ok := outcomeOf(c, now, &s, Compute(c, c.ClosedAt, one).Explanation.Commitment)
 		if !ok {
@@ -77,12 +78,22 @@ func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o 
 		if out.slipKnown {
 			r.Slips = append(r.Slips, round(out.slip, 3))
 		}
+		committed = append(committed, float64(out.committed))
+		if out.planDays > 0 {
+			r.Throughput = append(r.Throughput, round(float64(out.doneInPlan)/float64(out.planDays), 3))
+			if out.pointsKnown {
+				r.PointThroughput = append(r.PointThroughput, round(out.pointsInPlan/float64(out.planDays), 3))
+			}
+		}
 	}
 	if r.Milestones == 0 {
 		return nil
 	}
 	r.DeliveredRatio = round(ratio/float64(r.Milestones), 3)
+	r.Committed = medianOf(committed)
 	slices.Sort(r.Slips)
+	slices.Sort(r.Throughput)
+	slices.Sort(r.PointThroughput)
 	r.Basis = recordBasis(m.Kind, m.Container, len(picked), len(picked) == count, months,
 		s.dayOf(picked[0].ClosedAt), s.dayOf(picked[len(picked)-1].ClosedAt), len(picked)-r.Milestones)
 	return r
@@ -94,6 +105,13 @@ type outcome struct {
 	onTime               bool
 	slip                 float64
 	slipKnown            bool
+	// doneInPlan (pointsInPlan) are the items (points) done from the
+	// commitment day to the due day, whenever they joined, over planDays
+	// calendar days; pointsKnown when most committed items were estimated.
+	doneInPlan   int
+	pointsInPlan float64
+	planDays     int64
+	pointsKnown  bool
 }
 
 // outcomeOf reads one closed milestone against its commitment point (a
@@ -104,6 +122,7 @@ func outcomeOf(c model.Milestone, now time.Time, s *settings, commitment time.Ti
 	whole := c.Kind != model.KindSprint // all the work in it counts, not only the committed
 	commitDay, dueDay := dayNum(commitment), dayNum(c.Due)
 	finish, allDone, late := int64(-1<<62), true, false
+	estimated := 0
 	for _, w := range c.Items {
 		joined := w.JoinedAt
 		if joined.IsZero() {
@@ -117,12 +136,6 @@ func outcomeOf(c model.Milestone, now time.Time, s *settings, commitment time.Ti
 			continue // gone before the commitment
 		}
 		committed := s.dayOf(joined) <= commitDay // after it: growth, not a promise
-		if !committed && !whole {
-			continue
-		}
-		if committed {
-			o.committed++
-		}
 		done, doneAt := false, time.Time{}
 		switch {
 		case !w.Closed.IsZero() && !w.Closed.After(now):
@@ -132,6 +145,22 @@ func outcomeOf(c model.Milestone, now time.Time, s *settings, commitment time.Ti
 		}
 		if done && doneAt.Before(joined) {
 			doneAt = joined
+		}
+		if committed && w.Estimated {
+			estimated++
+		}
+		if done && !(removed && w.RemovedAt.Before(doneAt)) {
+			// The pace: whatever was done in it over its planned time.
+			if d := s.dayOf(doneAt); d >= commitDay && d <= dueDay {
+				o.doneInPlan++
+				o.pointsInPlan += w.Points
+			}
+		}
+		if !committed && !whole {
+			continue
+		}
+		if committed {
+			o.committed++
 		}
 		if removed && (!done || w.RemovedAt.Before(doneAt)) {
 			if committed && !whole {
@@ -154,6 +183,8 @@ func outcomeOf(c model.Milestone, now time.Time, s *settings, commitment time.Ti
 	if o.committed == 0 {
 		return o, false
 	}
+	o.planDays = dueDay - commitDay + 1
+	o.pointsKnown = 2*estimated > o.committed
 	o.onTime = allDone && !late
 	if whole && !allDone && !c.ClosedAt.IsZero() && !c.ClosedAt.After(now) {
 		finish, allDone = max(finish, s.dayOf(c.ClosedAt)), true // closed with work left in it

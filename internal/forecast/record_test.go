@@ -50,6 +50,10 @@ func recInt(n int) *int { return &n }
 //	   unfinished on 3 Jul: delivered 2/3; what stayed finished 9 Jul: slip
 //	   −1/11 = −0.091.
 //
+// Each planned 12 calendar days (1–12 Jun …); the pace is what was done in
+// them: s1 4 (0.333 a day), s2 3 (D was done after the due day: 0.25), s3 2
+// (0.167). Committed 4, 4 and 3: the median 4.
+//
 // Beside them, milestones that must never count: another board, another
 // source, a fix version named like the board, the milestone being judged
 // itself, and a sprint closed after now.
@@ -90,6 +94,8 @@ func TestTeamRecordOf(t *testing.T) {
 	// committed scope and #5 (filed 10 May, never done) is growth. Due 15
 	// May: #1–#3 on time, #4 on 20 May: delivered 3/4, late. #5 was still
 	// open when it closed on 25 May: that is its finish, slip 10/9 = 1.111.
+	// Its pace counts what was done from the commitment (6 May) to the due
+	// day (15 May), 10 days: #3 alone, 0.1 a day.
 	// A second closed milestone without items is left out, and said so.
 	ghClosed := []model.Milestone{{Source: "gh", Key: "github:acme/web#1", Kind: model.KindMilestone, Container: "acme/web",
 		Start: recTime("2026-05-01T08:00:00Z"), StartBasis: model.StartCreated, Due: recTime("2026-05-15"),
@@ -113,6 +119,22 @@ func TestTeamRecordOf(t *testing.T) {
 	//        Every committed item was delivered, yet the milestone finished
 	//        28 May, three days late: not on time, slip 3 ÷ (25 − 18) = 0.429.
 	// Counting only the committed scope, as for a sprint, both were on time.
+	// Their pace, whatever joined when: #10 did #3–#10 in 4–11 May (8 in 8
+	// days, 1 a day), #11 #3–#7 in 18–25 May (5 in 8 days, 0.625).
+	//
+	// And a sprint with story points, 1–12 June: A (3 points, done 3 Jun),
+	// B (5, 10 Jun), C (2, 15 Jun: after the due day) and E (no estimate,
+	// 4 Jun) committed, D (1 point) joined 4 Jun and done 5 Jun. Three of
+	// the four committed items are estimated: its points count. Done in the
+	// 12 planned days: A, B, D, E, 4 items (0.333 a day), 9 points (0.75).
+	// C was late: not on time, delivered 3/4, slip 3/11 = 0.273.
+	pts := recSprint(5, "2026-06-01T09:00:00Z", "2026-06-12", "2026-06-12T17:00:00Z",
+		recItem("A", "2026-05-29T10:00:00Z", "2026-06-03T10:00:00Z"), recItem("B", "2026-05-29T10:00:00Z", "2026-06-10T10:00:00Z"),
+		recItem("C", "2026-05-29T10:00:00Z", "2026-06-15T10:00:00Z"), recItem("D", "2026-06-04T10:00:00Z", "2026-06-05T10:00:00Z"),
+		recItem("E", "2026-05-29T10:00:00Z", "2026-06-04T10:00:00Z"))
+	for i, p := range []float64{3, 5, 2, 1} {
+		pts.Items[i].Points, pts.Items[i].Estimated = p, true
+	}
 	var filed []model.Milestone
 	for k, base := range []string{"2026-05-01", "2026-05-15"} {
 		start := recTime(base + "T08:00:00Z")
@@ -141,23 +163,32 @@ func TestTeamRecordOf(t *testing.T) {
 	}{
 		{name: "three sprints, the others left out", closed: closed, m: m, now: now,
 			want: &model.TeamRecord{Basis: "the 3 closed sprints of board 12 in the last 12 months (closed 12 Jun – 10 Jul 2026)",
-				Milestones: 3, OnTime: 1, DeliveredRatio: 0.806, Slips: []float64{-0.091, -0.091, 0.545}}},
+				Milestones: 3, OnTime: 1, DeliveredRatio: 0.806, Slips: []float64{-0.091, -0.091, 0.545},
+				Throughput: []float64{0.167, 0.25, 0.333}, Committed: 4}},
 		{name: "no look-ahead: on 1 July s3 has not closed and s2's last item is not done yet", closed: closed, m: m,
 			now: recTime("2026-07-01T08:00:00Z"),
 			want: &model.TeamRecord{Basis: "the 2 closed sprints of board 12 in the last 12 months (closed 12 Jun – 26 Jun 2026)",
-				Milestones: 2, OnTime: 1, DeliveredRatio: 0.875, Slips: []float64{-0.091}}},
+				Milestones: 2, OnTime: 1, DeliveredRatio: 0.875, Slips: []float64{-0.091},
+				Throughput: []float64{0.25, 0.333}, Committed: 4}},
 		{name: "count: the last two", closed: closed, m: m, now: now, h: forecast.HistoryOptions{Count: recInt(2)},
 			want: &model.TeamRecord{Basis: "the last 2 closed sprints of board 12 (closed 26 Jun – 10 Jul 2026)",
-				Milestones: 2, OnTime: 0, DeliveredRatio: 0.708, Slips: []float64{-0.091, 0.545}}},
+				Milestones: 2, OnTime: 0, DeliveredRatio: 0.708, Slips: []float64{-0.091, 0.545},
+				Throughput: []float64{0.167, 0.25}, Committed: 3.5}},
 		{name: "months: closed in the last month", closed: closed, m: m, now: now, h: forecast.HistoryOptions{Months: recInt(1)},
 			want: &model.TeamRecord{Basis: "the 2 closed sprints of board 12 in the last month (closed 26 Jun – 10 Jul 2026)",
-				Milestones: 2, OnTime: 0, DeliveredRatio: 0.708, Slips: []float64{-0.091, 0.545}}},
+				Milestones: 2, OnTime: 0, DeliveredRatio: 0.708, Slips: []float64{-0.091, 0.545},
+				Throughput: []float64{0.167, 0.25}, Committed: 3.5}},
 		{name: "a GitHub milestone: the inferred commitment point", closed: ghClosed, m: gh, now: now,
 			want: &model.TeamRecord{Basis: "the 2 closed milestones of acme/web in the last 12 months (closed 25 May – 30 May 2026; 1 without committed items left out)",
-				Milestones: 1, OnTime: 0, DeliveredRatio: 0.75, Slips: []float64{1.111}}},
+				Milestones: 1, OnTime: 0, DeliveredRatio: 0.75, Slips: []float64{1.111}, Throughput: []float64{0.1}, Committed: 4}},
 		{name: "GitHub milestones filed over time: all their work counts, not only the committed", closed: filed, m: gh, now: now,
 			want: &model.TeamRecord{Basis: "the 2 closed milestones of acme/web in the last 12 months (closed 11 May – 28 May 2026)",
-				Milestones: 2, OnTime: 1, DeliveredRatio: 1, Slips: []float64{0, 0.429}}},
+				Milestones: 2, OnTime: 1, DeliveredRatio: 1, Slips: []float64{0, 0.429},
+				Throughput: []float64{0.625, 1}, Committed: 4}},
+		{name: "story points: the pace in points too", closed: []model.Milestone{pts}, m: m, now: now,
+			want: &model.TeamRecord{Basis: "the only closed sprint of board 12 in the last 12 months (closed 12 Jun 2026)",
+				Milestones: 1, OnTime: 0, DeliveredRatio: 0.75, Slips: []float64{0.273},
+				Throughput: []float64{0.333}, PointThroughput: []float64{0.75}, Committed: 4}},
 		{name: "count 0 turns the record off", closed: closed, m: m, now: now, h: forecast.HistoryOptions{Count: recInt(0)}},
 		{name: "no closed milestone of the container", closed: closed, m: gh, now: now},
 		{name: "all of them out of the window", closed: closed, m: m, now: recTime("2027-08-01T08:00:00Z")},

@@ -84,6 +84,17 @@ type TeamRecord struct {
 	// share of its planned length: (finish − due) / (due − start); 0 on the
 	// due date, 0.5 half the planned length late, negative early. Sorted.
 	Slips []float64 `json:"slips,omitempty"`
+	// Throughput is, for each milestone, the items it delivered (done
+	// between its commitment day and the end of its due day, whenever they
+	// joined) per calendar day of its planned length (commitment day to
+	// the end of the due day): the pace the team kept. Sorted.
+	Throughput []float64 `json:"throughput,omitempty"`
+	// PointThroughput is the same in story points, for the milestones most
+	// of whose committed items were estimated (empty when none). Sorted.
+	PointThroughput []float64 `json:"point_throughput,omitempty"`
+	// Committed is the median number of items the milestones held at their
+	// commitment point: the load the team usually takes on.
+	Committed float64 `json:"committed,omitempty"`
 }
 
 // DisplayName is the milestone as a title names it: its container, then
