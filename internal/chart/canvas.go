@@ -77,6 +77,7 @@ type rasterCanvas struct {
 	img   *image.RGBA
 	scale float64
 	z     *vector.Rasterizer // reused by every fill (Reset keeps its buffers)
+	whole bool               // rasterise every fill over its whole box, not in bands (a test compares)
 }
 
 func newRaster(w, h int, scale float64) *rasterCanvas {
@@ -114,8 +115,10 @@ func (p *path) LineTo(x, y float32) { p.ops = append(p.ops, pathOp{'L', x, y}) }
 func (p *path) ClosePath()          { p.ops = append(p.ops, pathOp{kind: 'Z'}) }
 
 // fill rasterises the path built by build and paints it in col. The
-// rasteriser covers only the path's bounding box, which keeps a chart to a
-// few milliseconds.
+// rasteriser covers only the path's bounding box, and a shape whose box is
+// large (a line across the plot) band by band, each band only as wide as
+// the path's edges within its rows: the cost of a fill is the area
+// rasterised, and a diagonal line's box is mostly empty.
 func (c *rasterCanvas) fill(col string, build func(z *path)) {
 	var p path
 	build(&p)
@@ -136,6 +139,39 @@ func (c *rasterCanvas) fill(col string, build func(z *path)) {
 	if box.Empty() {
 		return
 	}
+	src := image.NewUniform(parseColor(col))
+	if c.whole || box.Dx()*box.Dy() <= bandArea {
+		c.raster(&p, box, src)
+		return
+	}
+	for y0 := box.Min.Y; y0 < box.Max.Y; y0 += bandRows {
+		y1 := min(y0+bandRows, box.Max.Y)
+		lo, hi, ok := p.xSpan(float32(y0), float32(y1))
+		if !ok {
+			continue
+		}
+		// Two pixels either side: an edge's anti-aliasing reaches the
+		// pixel after the one it crosses.
+		band := image.Rect(int(math.Floor(float64(lo)))-2, y0, int(math.Ceil(float64(hi)))+2, y1).Intersect(box)
+		if !band.Empty() {
+			c.raster(&p, band, src)
+		}
+	}
+}
+
+// Fills whose box is larger than bandArea pixels are rasterised in bands
+// of bandRows rows.
+const (
+	bandArea = 64 * 64
+	bandRows = 16
+)
+
+// raster rasterises the whole path over box only and paints it there.
+// Rows are independent in the rasteriser, and a band is as wide as every
+// edge crossing its rows, so the pixels painted are those a rasterisation
+// of the whole box would paint there (up to float rounding, as the band's
+// origin differs).
+func (c *rasterCanvas) raster(p *path, box image.Rectangle, src image.Image) {
 	ox, oy := float32(box.Min.X), float32(box.Min.Y)
 	if c.z == nil {
 		c.z = vector.NewRasterizer(box.Dx(), box.Dy())
@@ -153,7 +189,52 @@ func (c *rasterCanvas) fill(col string, build func(z *path)) {
 			z.ClosePath()
 		}
 	}
-	z.Draw(c.img, box, image.NewUniform(parseColor(col)), image.Point{})
+	z.Draw(c.img, box, src, image.Point{})
+}
+
+// xSpan is the horizontal extent of the path's edges (closing edges
+// included) within the rows from y0 to y1; ok is false when no edge
+// reaches them.
+func (p *path) xSpan(y0, y1 float32) (lo, hi float32, ok bool) {
+	lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
+	edge := func(ax, ay, bx, by float32) {
+		if ay > by {
+			ax, ay, bx, by = bx, by, ax, ay
+		}
+		if by < y0 || ay > y1 {
+			return
+		}
+		// The edge's x where it enters and leaves the rows.
+		at := func(y float32) float32 {
+			if by == ay {
+				return ax
+			}
+			return ax + (bx-ax)*(y-ay)/(by-ay)
+		}
+		xa, xb := ax, bx
+		if ay < y0 {
+			xa = at(y0)
+		}
+		if by > y1 {
+			xb = at(y1)
+		}
+		lo, hi = min(lo, xa, xb), max(hi, xa, xb)
+		ok = true
+	}
+	var sx, sy, px, py float32 // every shape drawn here is closed (ClosePath)
+	for _, o := range p.ops {
+		switch o.kind {
+		case 'M':
+			sx, sy, px, py = o.x, o.y, o.x, o.y
+		case 'L':
+			edge(px, py, o.x, o.y)
+			px, py = o.x, o.y
+		default:
+			edge(px, py, sx, sy)
+			px, py = sx, sy
+		}
+	}
+	return lo, hi, ok
 }
 
 func (c *rasterCanvas) rect(x, y, w, h float64, fill string) {

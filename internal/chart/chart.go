@@ -4,6 +4,7 @@
 package chart
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"sort"
@@ -226,14 +227,22 @@ func SVG(points []model.BurndownPoint, due time.Time, forecast model.Forecast, o
 
 // PNG draws the same chart as SVG as a PNG image (for trackers that do not
 // show SVG attachments inline, such as Jira).
+// A chart drawn recently from the same series is not drawn again (see
+// pngs); each caller gets its own copy of the file.
 func PNG(points []model.BurndownPoint, due time.Time, forecast model.Forecast, opts ...Option) ([]byte, error) {
+	s := prepare(points, due, forecast, opts)
+	k := s.key()
+	if b, ok := pngs.get(k); ok {
+		return bytes.Clone(b), nil
+	}
 	c := rasters.Get().(*rasterCanvas)
 	defer rasters.Put(c)
-	draw(c, prepare(points, due, forecast, opts))
+	draw(c, s)
 	b, err := encodePNG(c.img)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the burn-down PNG: %w", err)
 	}
+	pngs.put(k, bytes.Clone(b))
 	return b, nil
 }
 

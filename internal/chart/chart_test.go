@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,6 +110,17 @@ func TestPNG(t *testing.T) {
 	if orange < 100 || blue < 200 {
 		t.Errorf("lines missing: %d orange, %d blue pixels", orange, blue)
 	}
+	// Lossless: the file holds exactly the pixels drawn.
+	drawn := newRaster(width, height, 1)
+	draw(drawn, prepare(pts, due, f, nil))
+	for y := 0; y < height; y++ {
+		for x := 0; x < width; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if c := drawn.img.RGBAAt(x, y); uint8(r>>8) != c.R || uint8(g>>8) != c.G || uint8(b>>8) != c.B {
+				t.Fatalf("pixel (%d,%d) is %02x%02x%02x in the file, %02x%02x%02x drawn", x, y, r>>8, g>>8, b>>8, c.R, c.G, c.B)
+			}
+		}
+	}
 }
 
 // Without history or a forecast date the axis is the due date alone,
@@ -189,12 +201,56 @@ func TestDump(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "fixture.svg"), SVG(pts, due, f), 0o644)
 }
 
+// BenchmarkPNG draws and encodes a chart (the memo of recent charts is
+// emptied every iteration: it measures a chart not drawn before).
 func BenchmarkPNG(b *testing.B) {
 	pts, due, f := fixture()
 	for b.Loop() {
+		pngs = &memo{max: 64}
 		if _, err := PNG(pts, due, f); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A chart asked for again is the same file, not shared with the first
+// caller; one whose series differs in anything drawn is another file; the
+// memo keeps at most its size.
+func TestPNGMemo(t *testing.T) {
+	pngs = &memo{max: 4}
+	pts, due, f := fixture()
+	first, err := PNG(pts, due, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := bytes.Clone(first)
+	first[100] ^= 0xff // the caller's copy is its own
+	again, _ := PNG(pts, due, f)
+	if !bytes.Equal(again, keep) {
+		t.Fatal("the same chart asked for again is another file")
+	}
+	variants := map[string][]byte{"same": again}
+	later := slices.Clone(pts)
+	later[len(later)-1].Remaining--
+	variants["one item less"], _ = PNG(later, due, f)
+	variants["due a day later"], _ = PNG(pts, due.AddDate(0, 0, 1), f)
+	variants["in Dutch"], _ = PNG(pts, due, f, Locale("nl"))
+	g := f
+	g.P95 = g.P95.AddDate(0, 0, 1)
+	variants["P95 a day later"], _ = PNG(pts, due, g)
+	for name, b := range variants {
+		if name != "same" && bytes.Equal(b, keep) {
+			t.Errorf("%s: the memo answered with the first chart", name)
+		}
+	}
+	if len(pngs.data) > 4 || len(pngs.keys) != len(pngs.data) {
+		t.Errorf("memo holds %d charts (%d keys), want at most 4", len(pngs.data), len(pngs.keys))
+	}
+	// Drawn without the memo, each variant is the same file.
+	pngs = &memo{max: 4}
+	fresh, _ := PNG(later, due, f)
+	if !bytes.Equal(fresh, variants["one item less"]) {
+		t.Error("a chart from the memo differs from the one drawn afresh")
 	}
 }
 
@@ -364,6 +420,34 @@ func TestSVGAndMermaidAgree(t *testing.T) {
 			fmt.Sscan(ideal[0], &v0)
 			if math.Abs(v0-svgStart) > 0.1 || math.Abs(svgEnd) > 0.1 {
 				t.Errorf("ideal line: Mermaid starts at %v, the SVG at %.1f (ending at %.1f)", v0, svgStart, svgEnd)
+			}
+		})
+	}
+}
+
+// Large fills are rasterised band by band, each band only as wide as the
+// shape's edges within it: the chart is the one rasterising every fill over
+// its whole box gives, up to the rounding of anti-aliased edges (at most
+// one level of 255 in a channel, on few pixels).
+func TestBandsPaintTheWholeBox(t *testing.T) {
+	for name, data := range map[string]func() ([]model.BurndownPoint, time.Time, model.Forecast){"fixture": fixture, "late scope": lateScope, "new year": newYear} {
+		t.Run(name, func(t *testing.T) {
+			pts, due, f := data()
+			s := prepare(pts, due, f, nil)
+			banded, whole := newRaster(width, height, 1), newRaster(width, height, 1)
+			whole.whole = true
+			draw(banded, s)
+			draw(whole, s)
+			differ, worst := 0, 0
+			for i := range banded.img.Pix {
+				if d := int(banded.img.Pix[i]) - int(whole.img.Pix[i]); d != 0 {
+					differ++
+					worst = max(worst, d, -d)
+				}
+			}
+			t.Logf("%d of %d channel values differ, by at most %d", differ, len(banded.img.Pix), worst)
+			if worst > 1 || differ > len(banded.img.Pix)/1000 {
+				t.Errorf("banded chart differs from the whole-box one: %d values, by up to %d", differ, worst)
 			}
 		})
 	}
