@@ -292,3 +292,28 @@ func TestProgressUpdateAndPostMortem(t *testing.T) {
 		t.Errorf("title %q", pm.Title)
 	}
 }
+
+// Scope added after the start is a risk to tell the client only while it
+// threatens the date: a milestone whose issues are filed over its life and
+// whose forecast is on track grows by design (issue 13). The reviewer's
+// background still shows the figure.
+func TestScopeGrowthIsARiskOnlyWhenOffTrack(t *testing.T) {
+	r := newRenderer(t)
+	for _, lang := range []string{langEN, langNL} {
+		late := render(t, r, fixture(lang, model.PurposeProgressUpdate), model.FormatMarkdown)
+		onTrack := fixture(lang, model.PurposeProgressUpdate)
+		onTrack.Forecast.P50, onTrack.Forecast.P85, onTrack.Forecast.P95 = day(11, 30), day(12, 3), day(12, 8)
+		onTrack.Forecast.ProbOnTime, onTrack.Forecast.SimProbOnTime = 0.88, 0.9
+		ok := render(t, r, onTrack, model.FormatMarkdown)
+		risk := map[string]string{langEN: "6 items were added after the start", langNL: "Na de start zijn er 6 onderdelen bijgekomen"}[lang]
+		if !strings.Contains(late.Body, risk) {
+			t.Errorf("%s: a late milestone's update does not name the scope added as a risk:\n%s", lang, late.Body)
+		}
+		if strings.Contains(ok.Body, risk) {
+			t.Errorf("%s: an on-track milestone's update names the scope added as a risk:\n%s", lang, ok.Body)
+		}
+		if !strings.Contains(ok.Body, map[string]string{langEN: "on track for", langNL: "op schema"}[lang]) {
+			t.Errorf("%s: the on-track case is not on track:\n%s", lang, ok.Body)
+		}
+	}
+}

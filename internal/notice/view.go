@@ -167,15 +167,20 @@ type View struct {
 	Removed                  int
 	AddedShare               string
 	ScopeIssue               bool
-	BlockedNow               int
-	BlockedDays              string
-	BlockedItems             []Item
-	BlockIssue               bool
-	Stale                    int
-	UnestimatedShare         string // "" when every item had an estimate
-	PlannedWorkdays          int    // working days from start to the original due date
-	PlannedScope             int    // items in the milestone at its start
-	PlanPace                 string // items per working day the plan needed for PlannedScope
+	// ScopeRisk is scope growth worth naming to the client as a risk: not
+	// when the forecast is on track despite it (a milestone whose issues
+	// are filed over its life grows by design; growth the team keeps up
+	// with is no risk).
+	ScopeRisk        bool
+	BlockedNow       int
+	BlockedDays      string
+	BlockedItems     []Item
+	BlockIssue       bool
+	Stale            int
+	UnestimatedShare string // "" when every item had an estimate
+	PlannedWorkdays  int    // working days from start to the original due date
+	PlannedScope     int    // items in the milestone at its start
+	PlanPace         string // items per working day the plan needed for PlannedScope
 	// PaceMet: the team finished at least the plan's pace, yet the date
 	// was missed; the draft then says why (scope added, a late start) or
 	// leaves the comparison out.
@@ -472,6 +477,7 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	}
 	v.AddedShare = l.pct(share)
 	v.ScopeIssue = fc.AddedAfterStart > 0 && share >= 0.1
+	v.ScopeRisk = v.ScopeIssue && !(v.HasForecast && v.DaysLate <= 0)
 	v.BlockedNow = fc.Signals.BlockedItems
 	v.BlockedDays = l.num(fc.Signals.BlockedDays)
 	var blocked []model.WorkItem
