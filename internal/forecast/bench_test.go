@@ -124,7 +124,9 @@ func BenchmarkCompute10k(b *testing.B) {
 //	go test -run '^$' -bench 'Calibration$' -benchmem -cpu 1 ./internal/forecast/
 func BenchmarkCalibration(b *testing.B) {
 	m, now := benchMilestone(0)
-	m.Record = &model.TeamRecord{Basis: "bench", Milestones: 8, OnTime: 5, DeliveredRatio: 0.9}
+	m.Record = &model.TeamRecord{Basis: "bench", Milestones: 10, OnTime: 5, DeliveredRatio: 0.9, Committed: 280,
+		Throughput:      []float64{1, 1.2, 1.4, 1.5, 1.6, 1.8, 2, 2.2, 2.5, 3},
+		PointThroughput: []float64{3, 3.6, 4.2, 4.5, 4.8, 5.4, 6, 6.6, 7.5, 9}}
 	f := forecast.Compute(m, now, forecast.Options{})
 	b.ReportAllocs()
 	for b.Loop() {
