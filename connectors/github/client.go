@@ -46,6 +46,10 @@ type conn struct {
 	// anything but 304 Not Modified: the ones that count against the rate
 	// limit.
 	sent atomic.Int64
+
+	// gate holds the requests in flight to at most its size, and holds
+	// them all while GitHub has asked to wait (nil: no gate).
+	gate *gate
 }
 
 func newConn(what string, a AuthConfig, env connectors.Env) *conn {
@@ -53,6 +57,13 @@ func newConn(what string, a AuthConfig, env connectors.Env) *conn {
 	if c.env.Getenv == nil {
 		c.env.Getenv = os.Getenv
 	}
+	return c
+}
+
+// limit caps the requests the connection has in flight at once (see gate);
+// called before its first use.
+func (c *conn) limit(inFlight int) *conn {
+	c.gate = &gate{slots: make(chan struct{}, inFlight), maxWait: c.maxWait}
 	return c
 }
 
@@ -105,11 +116,16 @@ func (c *conn) build() (*gh.Client, error) {
 		sum := sha256.Sum256([]byte(tok))
 		cacheID = "t" + hex.EncodeToString(sum[:6])
 	}
+	var stack http.RoundTripper = &counter{next: auth, n: &c.sent}
+	if c.gate != nil {
+		c.gate.next = stack
+		stack = c.gate
+	}
 	hc := httpx.New(httpx.Options{
 		Tracker:   "github",
 		UserAgent: UserAgent,
 		MaxWait:   c.maxWait,
-		Base:      &counter{next: auth, n: &c.sent},
+		Base:      stack,
 		Log:       c.env.Log,
 		Observe:   c.env.Observe,
 		Route:     route,
@@ -177,7 +193,8 @@ func (t *tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r)
 }
 
-// counter counts answered requests other than 304s.
+// counter counts answered requests other than 304s, on the connection and
+// on the tally the request's context carries (withTally), if any.
 type counter struct {
 	next http.RoundTripper
 	n    *atomic.Int64
@@ -187,8 +204,94 @@ func (t *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(r)
 	if err == nil && resp.StatusCode != http.StatusNotModified {
 		t.n.Add(1)
+		if n, ok := r.Context().Value(tallyKey{}).(*atomic.Int64); ok {
+			n.Add(1)
+		}
 	}
 	return resp, err
+}
+
+type tallyKey struct{}
+
+// withTally counts the requests made under ctx that count against the rate
+// limit into n, as conn.sent does for all of them: with reads in flight at
+// once, the difference of conn.sent over a call would count the others' too.
+func withTally(ctx context.Context, n *atomic.Int64) context.Context {
+	return context.WithValue(ctx, tallyKey{}, n)
+}
+
+// gate caps the requests in flight on one connection, each attempt
+// holding a slot from sending until its body is closed (the retry stack
+// reads bodies in full within the attempt), so a wait between retries
+// holds none. GitHub asks integrations to make requests serially and
+// treats many at once as abuse (secondary rate limits); with a slot for
+// one request the source still decodes a page while the next is on the
+// wire. When an answer says to wait (Retry-After, or
+// X-RateLimit-Remaining: 0 until the reset), no request of the connection
+// is sent until then, not only that one's retry: GitHub asks clients to
+// stop making requests until the wait is over. Waits past max_wait are
+// not held here; the retry stack hands those back and the run stops.
+type gate struct {
+	next    http.RoundTripper
+	slots   chan struct{}
+	maxWait time.Duration
+
+	mu    sync.Mutex
+	until time.Time // no request is sent before it
+}
+
+func (g *gate) RoundTrip(r *http.Request) (*http.Response, error) {
+	ctx := r.Context()
+	select {
+	case g.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	for {
+		g.mu.Lock()
+		wait := time.Until(g.until)
+		g.mu.Unlock()
+		if wait <= 0 {
+			break
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			<-g.slots
+			return nil, ctx.Err()
+		}
+	}
+	resp, err := g.next.RoundTrip(r)
+	if err != nil {
+		<-g.slots
+		return resp, err
+	}
+	if httpx.RateLimited(resp) {
+		if w, ok := httpx.Wait(resp, time.Now()); ok && w > 0 && w <= g.maxWait {
+			g.mu.Lock()
+			if u := time.Now().Add(w); u.After(g.until) {
+				g.until = u
+			}
+			g.mu.Unlock()
+		}
+	}
+	resp.Body = &gateBody{ReadCloser: resp.Body, release: func() { <-g.slots }}
+	return resp, nil
+}
+
+// gateBody frees its request's slot when closed (once).
+type gateBody struct {
+	io.ReadCloser
+	once    sync.Once
+	release func()
+}
+
+func (b *gateBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.release)
+	return err
 }
 
 // etagCache makes GETs conditional: it sends the validator it has for the

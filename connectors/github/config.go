@@ -113,6 +113,9 @@ type SourceConfig struct {
 	// starts with them.
 	Budget int `yaml:"budget" desc:"Most rate-limited requests per run (default 2000); the next run resumes where this one stopped."`
 
+	// Concurrency is how many requests the source has in flight at once.
+	Concurrency int `yaml:"concurrency" desc:"Requests in flight at once (default 1, at most 4: GitHub asks integrations to make requests serially and answers too many at once with secondary rate limits; with 1 a page is still decoded while the next is on the wire)."`
+
 	// Timeout is the source's deadline within a run: no wait for a rate
 	// limit ends past it, and milestones not reached are reported.
 	Timeout *duration.Duration `yaml:"timeout" desc:"Deadline for reading this source in one run, e.g. 10m (default)."`
@@ -188,8 +191,18 @@ func (c SourceConfig) Validate() error {
 	if c.Budget < 0 {
 		errs = append(errs, errors.New("budget: cannot be negative"))
 	}
+	if c.Concurrency < 0 || c.Concurrency > MaxConcurrency {
+		errs = append(errs, fmt.Errorf("concurrency: %d is out of range (1 to %d; 0 means 1)", c.Concurrency, MaxConcurrency))
+	}
 	return errors.Join(errs...)
 }
+
+// MaxConcurrency bounds a source's concurrency: GitHub's guidance is to
+// make requests serially, its hard secondary limit is 100 concurrent
+// requests for all of a token's clients together, and a few at once are
+// all a read gains from (the pages are decoded while the next ones are on
+// the wire).
+const MaxConcurrency = 4
 
 // TargetConfig is the `github:` section of the target.
 type TargetConfig struct {

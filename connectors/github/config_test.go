@@ -25,6 +25,7 @@ closed_within: 90d
 joined_events: all
 joined_events_max: 50
 budget: 500
+concurrency: 2
 max_wait: 30s
 timeout: 5m
 base_url: https://ghe.example.com/api/v3
@@ -45,7 +46,7 @@ base_url: https://ghe.example.com/api/v3
 	if c.ClosedWithin.Or(0) != 90*24*time.Hour || c.Timeout.Or(0) != 5*time.Minute || c.MaxWait.Or(0) != 30*time.Second {
 		t.Fatalf("durations %v %v %v", c.ClosedWithin.Or(0), c.Timeout.Or(0), c.MaxWait.Or(0))
 	}
-	if c.TokenEnv != "ACME_GH_TOKEN" || c.Sizes.Labels["size/M"] != 3 || *c.JoinedEventsMax != 50 || c.Clients["acme/app"] != "acme-mobile" {
+	if c.TokenEnv != "ACME_GH_TOKEN" || c.Sizes.Labels["size/M"] != 3 || *c.JoinedEventsMax != 50 || c.Clients["acme/app"] != "acme-mobile" || c.Concurrency != 2 {
 		t.Fatalf("decoded %+v", c)
 	}
 

@@ -9,12 +9,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +51,7 @@ type Source struct {
 	// keep, when set, selects the milestones this source reads (one
 	// shard of them: see Only).
 	keep func(scope string) bool
+	bud  *budgetGate
 }
 
 var _ tracker.Source = (*Source)(nil)
@@ -59,8 +62,9 @@ func NewSource(name string, c SourceConfig, env connectors.Env) (*Source, error)
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Source{name: name, cfg: c, env: env, c: newConn(fmt.Sprintf("github source %q", name), c.AuthConfig, env),
+	s := &Source{name: name, cfg: c, env: env, c: newConn(fmt.Sprintf("github source %q", name), c.AuthConfig, env).limit(max(c.Concurrency, 1)),
 		closedWithin: c.ClosedWithin.Or(90 * 24 * time.Hour), timeout: c.Timeout.Or(10 * time.Minute), joinedMax: 200, budget: 2000, sizeDefault: 1}
+	s.bud = newBudgetGate(s)
 	if c.JoinedEventsMax != nil {
 		s.joinedMax = *c.JoinedEventsMax
 	}
@@ -102,8 +106,9 @@ func (s *Source) Name() string { return s.name }
 func (s *Source) Requests() int64 { return s.c.sent.Load() }
 
 type repoMilestone struct {
-	repo string
-	m    *gh.Milestone
+	repo  string
+	m     *gh.Milestone
+	order int // in the run's reads: the budget's last request goes to the lowest
 }
 
 func (rm repoMilestone) key() string { return fmt.Sprintf("github:%s#%d", rm.repo, rm.m.GetNumber()) }
@@ -117,9 +122,7 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	if err != nil {
 		return res, err
 	}
-	start := s.c.sent.Load()
-	s.runStart.Store(start)
-	spent := func() int { return int(s.c.sent.Load() - start) }
+	s.runStart.Store(s.c.sent.Load())
 	now := s.env.Clock()
 
 	repos, err := s.repos(ctx, api)
@@ -155,7 +158,7 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 					continue
 				}
 			}
-			todo = append(todo, repoMilestone{repo, m})
+			todo = append(todo, repoMilestone{repo: repo, m: m})
 		}
 		hist = append(hist, s.history(repo, ms, now)...)
 	}
@@ -177,6 +180,7 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	}
 
 	ev := &eventBudget{max: s.joinedMax, memo: memo, next: map[string]joinMemo{}, done: map[string]bool{}}
+	read := s.readAll(ctx, api, todo, ev, now)
 	stopped := ""
 	var stopErr error
 	for i, rm := range todo {
@@ -184,7 +188,8 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 			res.Failed = append(res.Failed, tracker.MilestoneFailure{Key: rm.key(), Title: rm.m.GetTitle(), Err: stopErr})
 			continue
 		}
-		if spent() >= s.budget {
+		r := read[i]
+		if r.overBudget {
 			stopErr = fmt.Errorf("%w (budget %d requests)", ErrBudget, s.budget)
 			stopped = rm.key()
 			res.Notes = append(res.Notes, fmt.Sprintf("%s: operations budget of %d requests spent after %d of %d milestones; the next run starts at %s",
@@ -192,8 +197,7 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 			res.Failed = append(res.Failed, tracker.MilestoneFailure{Key: rm.key(), Title: rm.m.GetTitle(), Err: stopErr})
 			continue
 		}
-		m, err := s.milestone(ctx, api, rm, ev, now)
-		if err != nil {
+		if err := r.err; err != nil {
 			err = s.c.explain(err)
 			var ae *AuthError
 			if errors.As(err, &ae) {
@@ -215,7 +219,7 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 				Err: fmt.Errorf("reading %s: %w", rm.key(), err)})
 			continue
 		}
-		res.Milestones = append(res.Milestones, m)
+		res.Milestones = append(res.Milestones, r.m)
 	}
 	if err := s.save(ctx, cursorKey, []byte(stopped)); err != nil {
 		return res, err
@@ -238,9 +242,91 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 		return res, err
 	}
 	sort.SliceStable(res.Milestones, func(i, j int) bool { return res.Milestones[i].Key < res.Milestones[j].Key })
-	s.env.Log.Debug().Int("requests", spent()).Int("milestones", len(res.Milestones)).Msg("github fetch done")
+	s.env.Log.Debug().Int("requests", s.spent()).Int("milestones", len(res.Milestones)).Msg("github fetch done")
 	return res, nil
 }
+
+// read is what reading one milestone gave.
+type read struct {
+	m          model.Milestone
+	err        error
+	overBudget bool // not started: the budget was spent before it
+}
+
+// readAll reads the milestones in order, concurrency+1 at a time: the
+// connection's gate keeps at most concurrency requests in flight, and the
+// extra reader decodes its page while another's request is on the wire.
+// Once a milestone stops the run (the budget is spent, a rate limit that
+// cannot be waited out, bad credentials, the deadline) no further one is
+// started; Fetch goes through the results in order, as if read one after
+// another, and what was read past the stop is dropped (read again next
+// time, from the cursor).
+func (s *Source) readAll(ctx context.Context, api *gh.Client, todo []repoMilestone, ev *eventBudget, now time.Time) []read {
+	out := make([]read, len(todo))
+	// turn[i] is closed when milestone i is done: i+1's event lookups wait for it.
+	turn := make([]chan struct{}, len(todo))
+	for i := range turn {
+		turn[i] = make(chan struct{})
+	}
+	var (
+		mu      sync.Mutex
+		next    int
+		stopped bool
+	)
+	take := func() (int, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped || next == len(todo) {
+			return 0, false
+		}
+		s.bud.begin(next)
+		next++
+		return next - 1, true
+	}
+	stop := func() {
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for range min(s.concurrency()+1, max(len(todo), 1)) {
+		wg.Go(func() {
+			for {
+				i, ok := take()
+				if !ok {
+					return
+				}
+				var after func()
+				if i > 0 {
+					after = func() { <-turn[i-1] }
+				}
+				rm := todo[i]
+				rm.order = i
+				m, err := s.milestone(ctx, api, rm, ev, now, after)
+				out[i] = read{m: m, err: err}
+				if errors.Is(err, errNotStarted) {
+					out[i] = read{overBudget: true}
+				}
+				if err != nil && stops(s.c.explain(err), ctx) {
+					stop()
+				}
+				s.bud.end(i)
+				close(turn[i])
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// stops reports whether a milestone's error ends the run's reads.
+func stops(err error, ctx context.Context) bool {
+	var ae *AuthError
+	var le *LimitError
+	return errors.As(err, &ae) || errors.As(err, &le) || errors.Is(err, ErrBudget) || ctx.Err() != nil
+}
+
+func (s *Source) concurrency() int { return max(s.cfg.Concurrency, 1) }
 
 // history picks a repository's closed milestones the team's record needs
 // (env.History: the last Count closed within Months months, with a due
@@ -265,7 +351,7 @@ func (s *Source) history(repo string, ms []*gh.Milestone, now time.Time) []repoM
 		judged := s.closedWithin > 0 && now.Sub(m.ClosedAt.Time) <= s.closedWithin &&
 			(s.keep == nil || s.keep(MilestoneScope(repo, m.GetNumber())))
 		if !judged { // another shard's milestones count for the record too
-			out = append(out, repoMilestone{repo, m})
+			out = append(out, repoMilestone{repo: repo, m: m})
 		}
 	}
 	return out
@@ -318,7 +404,8 @@ func (s *Source) readHistory(ctx context.Context, api *gh.Client, hist []repoMil
 		}
 		// A budget of no event lookups: the events are not read.
 		ev := &eventBudget{memo: map[string]joinMemo{}, next: map[string]joinMemo{}, done: map[string]bool{}}
-		m, err := s.milestone(ctx, api, rm, ev, now)
+		rm.order = math.MaxInt // after the run's own
+		m, err := s.milestone(ctx, api, rm, ev, now, nil)
 		if err != nil {
 			err = s.c.explain(err)
 			var ae *AuthError
@@ -403,17 +490,101 @@ func (s *Source) milestones(ctx context.Context, api *gh.Client, repo string) ([
 	}
 }
 
-// overBudget is ErrBudget once this run has spent its budget: checked
-// before every page past a milestone's first, so a run never overshoots by
-// more than one request.
+// overBudget is ErrBudget once this run has spent its budget.
 func (s *Source) overBudget() error {
-	if int(s.c.sent.Load()-s.runStart.Load()) >= s.budget {
+	if s.spent() >= s.budget {
 		return fmt.Errorf("%w (budget %d requests)", ErrBudget, s.budget)
 	}
 	return nil
 }
 
+func (s *Source) spent() int { return int(s.c.sent.Load() - s.runStart.Load()) }
+
+// errNotStarted is ErrBudget before a milestone's first request.
+var errNotStarted = fmt.Errorf("%w before the milestone was started", ErrBudget)
+
+// budgetGate checks the budget before every request of a milestone's
+// pages and before each issue's event lookups, counting the requests in
+// flight as spent until they are answered (a 304 costs nothing, and then
+// frees its place): with milestones read at once the run still never
+// overshoots, and the budget's last request goes to the milestone first in
+// the list, as when they were read one after another.
+type budgetGate struct {
+	s        *Source
+	mu       sync.Mutex
+	cond     *sync.Cond
+	reserved int
+	active   map[int]bool // the orders of the milestones being read
+}
+
+func newBudgetGate(s *Source) *budgetGate {
+	g := &budgetGate{s: s, active: map[int]bool{}}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+// begin and end bracket the reading of the milestone of that order.
+func (g *budgetGate) begin(order int) {
+	g.mu.Lock()
+	g.active[order] = true
+	g.mu.Unlock()
+}
+
+func (g *budgetGate) end(order int) {
+	g.mu.Lock()
+	delete(g.active, order)
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+// reserve waits until the request of the milestone of the given order may
+// be sent and holds its place (true), or says the budget is spent (false).
+func (g *budgetGate) reserve(order int) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for {
+		used := g.s.spent() + g.reserved
+		if low := g.lowest(); used < g.s.budget && (used+1 < g.s.budget || low < 0 || order == low) {
+			g.reserved++
+			return true
+		}
+		if g.reserved == 0 && used >= g.s.budget {
+			return false
+		}
+		g.cond.Wait()
+	}
+}
+
+// hold holds a place without a check (a later page of one lookup).
+func (g *budgetGate) hold() {
+	g.mu.Lock()
+	g.reserved++
+	g.mu.Unlock()
+}
+
+// release frees a place once its request was answered (or failed).
+func (g *budgetGate) release() {
+	g.mu.Lock()
+	g.reserved--
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+// lowest is the first in the list of the milestones being read (-1: none).
+func (g *budgetGate) lowest() int {
+	low := -1
+	for o := range g.active {
+		if low < 0 || o < low {
+			low = o
+		}
+	}
+	return low
+}
+
+// eventBudget is shared by the milestones read at once: mu guards it
+// (memo is only read).
 type eventBudget struct {
+	mu                             sync.Mutex
 	max, looked, skipped, requests int
 	own                            int // forewarn's own tickets left out of milestones
 	// memo: what earlier runs learnt from the events, by joinKey; next:
@@ -546,7 +717,10 @@ func (is *listedIssue) own() bool {
 	return model.OwnTicket(labels, is.Body)
 }
 
-func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone, ev *eventBudget, now time.Time) (model.Milestone, error) {
+// milestone reads one milestone and its items. Its event lookups start
+// once after() returns (nil: at once), so that milestones read at once
+// take the lookups' cap in the order of the list, as one after another.
+func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone, ev *eventBudget, now time.Time, after func()) (model.Milestone, error) {
 	owner, name, _ := strings.Cut(rm.repo, "/")
 	m := rm.m
 	out := model.Milestone{
@@ -581,12 +755,19 @@ func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone
 		out.Items = make([]model.WorkItem, 0, min(n, 10_000))
 	}
 	updated := make([]time.Time, 0, cap(out.Items)) // of each item
-	for {
+	for first := true; ; first = false {
+		if !s.bud.reserve(rm.order) {
+			if first {
+				return out, errNotStarted
+			}
+			return out, s.overBudget()
+		}
 		var list []*listedIssue
 		resp, err := s.c.call(ctx, func() (*gh.Response, error) {
 			list = nil
 			return listIssues(ctx, api, owner, name, opt, &list)
 		})
+		s.bud.release()
 		if err != nil {
 			return out, fmt.Errorf("listing issues of milestone %d: %w", m.GetNumber(), err)
 		}
@@ -597,7 +778,9 @@ func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone
 			if is.own() {
 				// forewarn's own ticket (the review repository is also a
 				// source): never a work item, whatever milestone it carries.
+				ev.mu.Lock()
 				ev.own++
+				ev.mu.Unlock()
 				continue
 			}
 			out.Items = append(out.Items, s.item(rm.repo, is, out.Start))
@@ -606,15 +789,17 @@ func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone
 		if resp.NextPage == 0 {
 			break
 		}
-		if err := s.overBudget(); err != nil {
-			return out, err
-		}
 		opt.Page = resp.NextPage
 	}
-	if err := s.joined(ctx, api, rm.repo, m.GetNumber(), &out, updated, ev); err != nil {
+	if after != nil {
+		after()
+	}
+	if err := s.joined(ctx, api, rm.repo, m.GetNumber(), rm.order, &out, updated, ev); err != nil {
 		return out, err
 	}
+	ev.mu.Lock()
 	ev.done[joinMilestone(rm.repo, m.GetNumber())] = true
+	ev.mu.Unlock()
 	if st, ok := descriptionStart(m.GetDescription()); ok {
 		out.Start, out.StartBasis = st, model.StartDescription
 	}
@@ -640,7 +825,7 @@ func descriptionStart(desc string) (time.Time, bool) {
 
 // joined reads issue events where the join date matters and is unknown:
 // not read yet, or the issue changed since they were read.
-func (s *Source) joined(ctx context.Context, api *gh.Client, repo string, number int, m *model.Milestone, updated []time.Time, ev *eventBudget) error {
+func (s *Source) joined(ctx context.Context, api *gh.Client, repo string, number, order int, m *model.Milestone, updated []time.Time, ev *eventBudget) error {
 	mode := s.cfg.JoinedEvents
 	if mode == "none" {
 		return nil
@@ -653,34 +838,46 @@ func (s *Source) joined(ctx context.Context, api *gh.Client, repo string, number
 			continue
 		}
 		key := joinKey(repo, number, it.Key)
+		ev.mu.Lock()
 		if j, ok := ev.memo[key]; ok && j.Updated.Equal(updated[i]) {
 			if !j.Joined.IsZero() {
 				it.JoinedAt, it.JoinedKnown = j.Joined, true
 			}
 			ev.next[key] = j
+			ev.mu.Unlock()
 			continue
 		}
 		if ev.looked >= ev.max {
 			ev.skipped++
+			ev.mu.Unlock()
 			continue
 		}
-		if err := s.overBudget(); err != nil {
-			return err
+		ev.mu.Unlock()
+		if !s.bud.reserve(order) {
+			return s.overBudget()
 		}
+		ev.mu.Lock()
 		ev.looked++
+		ev.mu.Unlock()
 		num, _ := strconv.Atoi(it.Key[strings.LastIndexByte(it.Key, '#')+1:])
 		opt := &gh.ListOptions{PerPage: 100}
 		var joined time.Time
-		for {
+		for page := 0; ; page++ {
+			if page > 0 {
+				s.bud.hold()
+			}
 			var list []*gh.IssueEvent
-			before := s.c.sent.Load()
+			var sent atomic.Int64
 			resp, err := s.c.call(ctx, func() (*gh.Response, error) {
 				var resp *gh.Response
 				var err error
-				list, resp, err = api.Issues.ListIssueEvents(ctx, owner, name, num, opt)
+				list, resp, err = api.Issues.ListIssueEvents(withTally(ctx, &sent), owner, name, num, opt)
 				return resp, err
 			})
-			ev.requests += int(s.c.sent.Load() - before)
+			s.bud.release()
+			ev.mu.Lock()
+			ev.requests += int(sent.Load())
+			ev.mu.Unlock()
 			var er *gh.ErrorResponse
 			if errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound {
 				// The events are not there for this token (the issue was
@@ -706,7 +903,9 @@ func (s *Source) joined(ctx context.Context, api *gh.Client, repo string, number
 		if !joined.IsZero() {
 			it.JoinedAt, it.JoinedKnown = joined, true
 		}
+		ev.mu.Lock()
 		ev.next[key] = joinMemo{Updated: updated[i], Joined: joined}
+		ev.mu.Unlock()
 	}
 	return nil
 }

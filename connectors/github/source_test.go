@@ -216,7 +216,7 @@ func TestBudgetStopsAndNextRunResumes(t *testing.T) {
 	cfg := github.SourceConfig{Budget: 2}
 	res := fetch(t, newSource(t, s, cfg, cache))
 	if len(res.Milestones) != 1 || len(res.Failed) != 2 {
-		t.Fatalf("with a budget of 2: read %d, failed %d; want 1 and 2", len(res.Milestones), len(res.Failed))
+		t.Fatalf("with a budget of 2: read %d, failed %d; want 1 and 2 %v", len(res.Milestones), len(res.Failed), res.Failed)
 	}
 	if !errors.Is(res.Failed[0].Err, github.ErrBudget) || res.Failed[0].Key != "github:acme/web#2" {
 		t.Fatalf("failure %+v, want the budget error for #2", res.Failed[0])
@@ -402,6 +402,9 @@ func TestSourceConfigValidate(t *testing.T) {
 			AuthConfig: github.AuthConfig{BaseURL: "ftp://x", TokenEnv: "MY-TOKEN", MaxWait: dur(0)}},
 			[]string{"joined_events:", "budget:", "base_url:", "token_env:", "max_wait:"}},
 		{"bad timeout", github.SourceConfig{Repos: []string{"a/b"}, Timeout: dur(0)}, []string{"timeout:"}},
+		{"concurrency over the bound", github.SourceConfig{Repos: []string{"a/b"}, Concurrency: 5}, []string{"concurrency: 5 is out of range (1 to 4"}},
+		{"negative concurrency", github.SourceConfig{Repos: []string{"a/b"}, Concurrency: -1}, []string{"concurrency: -1"}},
+		{"concurrency at the bound", github.SourceConfig{Repos: []string{"a/b"}, Concurrency: 4}, nil},
 		{"closed_within 0 reads no closed milestone", github.SourceConfig{Repos: []string{"a/b"}, ClosedWithin: dur(0)}, nil},
 	}
 	for _, tc := range tests {
@@ -473,7 +476,8 @@ func TestLogsNeverCarryTheToken(t *testing.T) {
 	s.Inject(fakegh.Fault{Method: "GET", Route: "/repos/{owner}/{repo}/issues", Kind: fakegh.FaultStatus, Status: 502})
 	var buf strings.Builder
 	env := testEnv(nil, nil)
-	env.Log = zerolog.New(&buf).Level(zerolog.DebugLevel)
+	// Two milestones are read at once: the writer must take concurrent logs.
+	env.Log = zerolog.New(zerolog.SyncWriter(&buf)).Level(zerolog.DebugLevel)
 	src, err := github.NewSource("acme-gh", github.SourceConfig{Repos: []string{"acme/web"}, AuthConfig: github.AuthConfig{BaseURL: s.URL}}, env)
 	if err != nil {
 		t.Fatal(err)

@@ -220,7 +220,7 @@ func TestCheckRefusesBadDurations(t *testing.T) {
 	os.WriteFile(cfg, []byte(`version: 1
 sources:
   - name: gh
-    github: {repos: [a/b], client: c, closed_within: soon, timeout: 0}
+    github: {repos: [a/b], client: c, closed_within: soon, timeout: 0, concurrency: 9}
   - name: j
     jira:
       base_url: https://jira.example.com
@@ -239,6 +239,7 @@ clients: [{id: c, name: C}]
 		for _, want := range []string{
 			cfg + `:4:54: sources[0].github.closed_within: "soon" is not a duration (e.g. 36h, 14d, 2w)`,
 			cfg + `:4:69: sources[0] (gh): github: timeout: must be positive (e.g. 10m)`,
+			cfg + `:4:85: sources[0] (gh): github: concurrency: 9 is out of range (1 to 4; 0 means 1)`,
 			cfg + `:10:22: sources[1].jira.safety_margin: "15 minutes" is not a duration (e.g. 36h, 14d, 2w)`,
 			cfg + `:12:20: state.lock_wait: want a duration (such as 90s, 10m or 14d), got a list`,
 		} {

@@ -115,6 +115,7 @@ var starterSources = map[string]string{
       repos: [CHANGE-ME/your-repo]     # owner/name; or org: + topic:
       client: client-1                 # the client (below) these milestones are for
       token_env: GITHUB_TOKEN          # the variable holding a token (never the token itself)
+      concurrency: 1                   # requests at once, 1 to 4 (GitHub asks for one at a time)
 `,
 	"jira": `  - name: jira
     jira:

@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/forewarn/forewarn/internal/testserver/fault"
@@ -158,7 +159,15 @@ type Server struct {
 	now       func() time.Time
 	// PerPageMax caps per_page as GitHub does (100).
 	perPageMax int
+
+	// inFlight is the requests being served now; maxInFlight the most at once.
+	inFlight, maxInFlight atomic.Int64
 }
+
+// MaxInFlight is the most requests the fake was serving at once, from the
+// arrival of a request to its answer, since it started or the log was
+// reset: what GitHub counts against its limit of concurrent requests.
+func (s *Server) MaxInFlight() int { return int(s.maxInFlight.Load()) }
 
 // New starts a fake on loopback. Tokens are the credentials it accepts
 // (none: any request is accepted, as for a public repository).
@@ -308,6 +317,7 @@ func (s *Server) ResetLog() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.log = nil
+	s.maxInFlight.Store(s.inFlight.Load())
 }
 
 // Stats returns the counters per "METHOD route".
@@ -377,6 +387,10 @@ func errAnswer(status int, msg, doc string) answer {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	n := s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	for m := s.maxInFlight.Load(); n > m && !s.maxInFlight.CompareAndSwap(m, n); m = s.maxInFlight.Load() {
+	}
 	body, _ := io.ReadAll(r.Body)
 	path := strings.TrimPrefix(r.URL.Path, "/api/v3")
 	route, params := match(r.Method, path)
