@@ -317,3 +317,21 @@ func TestScopeGrowthIsARiskOnlyWhenOffTrack(t *testing.T) {
 		}
 	}
 }
+
+// An item blocked since today has no blocked days yet: the reviewer's data
+// says it is blocked now, not "0 days blocked".
+func TestBlockedNowWithoutBlockedDays(t *testing.T) {
+	r := newRenderer(t)
+	for lang, want := range map[string]string{langEN: "The data: 1 item is blocked now.", langNL: "De cijfers: 1 onderdeel staat nu geblokkeerd."} {
+		req := fixture(lang, model.PurposeClientNotice)
+		req.Forecast.Signals.BlockedDays = 0
+		for i := range req.Milestone.Items {
+			req.Milestone.Items[i].BlockedDays = 0
+		}
+		n := render(t, r, req, model.FormatMarkdown)
+		mustContain(t, n.Body, want)
+		mustNotContain(t, n.Body, "items spent 0 days blocked", "in totaal 0 dagen geblokkeerd.")
+		full := render(t, r, fixture(lang, model.PurposeClientNotice), model.FormatMarkdown)
+		mustContain(t, full.Body, map[string]string{langEN: "The data: items spent 6.5 days blocked.", langNL: "De cijfers: onderdelen stonden in totaal 6,5 dagen geblokkeerd."}[lang])
+	}
+}
