@@ -22,6 +22,13 @@ const wj = "\u2060"
 // collapses runs of spaces. Joiners that emoji and some scripts need (ZWJ,
 // ZWNJ) are kept.
 func Sanitize(s string) string {
+	if sanitised(s) {
+		return s
+	}
+	return sanitise(s)
+}
+
+func sanitise(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -51,9 +58,6 @@ func Sanitize(s string) string {
 }
 
 var (
-	// mentionRe: an @ a tracker could read as the start of a mention or an
-	// e-mail autolink.
-	mentionRe = regexp.MustCompile(`@`)
 	// markerLikeRe: anything resembling the fingerprint marker's token.
 	orderedRe    = regexp.MustCompile(`^[0-9]+[.)]`)
 	markerLikeRe = regexp.MustCompile(`(?i)forewarn\s*:\s*fingerprint`)
@@ -66,14 +70,59 @@ var (
 	jiraSpc = `\*_+-^~?{}[]|!#` + "`" + `()`
 )
 
+// sanitised reports whether Sanitize would return s unchanged, as it does
+// for most titles and names: printable ASCII, single spaces between words.
+func sanitised(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return s == ""
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' && s[i-1] == ' ' || c != ' ' && (c < 0x21 || c > 0x7e) {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFold reports whether s contains sub (lower-case ASCII letters and
+// punctuation) in any ASCII case.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for ; j < len(sub); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
+}
+
 // neutralise breaks mentions, links, references and marker look-alikes by
 // placing a word joiner inside them. It runs after Sanitize, before the
-// markup escaping.
+// markup escaping. Each expression runs only on text that holds what it
+// must match (cheap checks first: most text holds none of it). The
+// case-insensitive ones match only ASCII forms here, since none of the
+// letters in "forewarn", "www" and "gh" has another case outside ASCII
+// (only k and s do).
 func neutralise(s string) string {
-	s = markerLikeRe.ReplaceAllStringFunc(s, func(m string) string {
-		return m[:len("forewarn")] + wj + m[len("forewarn"):]
-	})
-	s = mentionRe.ReplaceAllString(s, "@"+wj)
+	if containsFold(s, "forewarn") {
+		s = markerLikeRe.ReplaceAllStringFunc(s, func(m string) string {
+			return m[:len("forewarn")] + wj + m[len("forewarn"):]
+		})
+	}
+	s = strings.ReplaceAll(s, "@", "@"+wj) // an @ a tracker could read as a mention or an e-mail autolink
+	if !strings.Contains(s, "://") && !strings.Contains(s, "#") && !containsFold(s, "www.") && !containsFold(s, "gh-") {
+		return s
+	}
 	s = linkRe.ReplaceAllStringFunc(s, func(m string) string {
 		switch {
 		case strings.HasPrefix(m, "#"):

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/forewarn/forewarn/internal/model"
@@ -41,6 +42,24 @@ type locale struct {
 	lang string
 	us   bool // en-US: month before day
 	loc  *time.Location
+}
+
+// zones holds the time zones drafts were written in, by name: a client's
+// Location reads the zone database from disk, and a run drafts hundreds of
+// tickets for a handful of clients.
+var zones sync.Map
+
+// location is c.Location(), read from disk once per zone name.
+func location(c model.Client) *time.Location {
+	if c.TimeZone == "" {
+		return time.UTC
+	}
+	if loc, ok := zones.Load(c.TimeZone); ok {
+		return loc.(*time.Location)
+	}
+	loc := c.Location()
+	zones.Store(c.TimeZone, loc)
+	return loc
 }
 
 func newLocale(clientLocale string, loc *time.Location) locale {

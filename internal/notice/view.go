@@ -234,7 +234,7 @@ func quantileLabel(q float64) (string, float64) {
 
 func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	m, fc, c, h := req.Milestone, req.Forecast, req.Client, req.History
-	l := newLocale(c.Locale, c.Location())
+	l := newLocale(c.Locale, location(c))
 	e := func(s string, n int) string { return esc(clip(Sanitize(s), n), f) }
 	now := req.Now
 	if now.IsZero() {

@@ -25,6 +25,8 @@ type Clause struct {
 	Field  string // lower-case
 	Op     string // "=", "!=", "~", "<", "<=", ">", ">=", "in", "not in"
 	Values []Value
+
+	needle *string // a text search's phrase, lower-case: read once per query, not once per issue
 }
 
 // Expr is a boolean tree of clauses.
@@ -412,15 +414,16 @@ func (s *Server) match(e *Expr, is *Issue, now time.Time) bool {
 	case "statuscategory":
 		have = []string{is.Category}
 	case "text", "summary", "description":
-		hay := []string{is.Summary}
-		if c.Field != "summary" {
-			hay = append(append(hay, is.Description), is.Comments...)
+		if c.needle == nil {
+			n := strings.ToLower(phraseText(c.Values[0].Text))
+			c.needle = &n
 		}
-		needle := strings.ToLower(phraseText(c.Values[0].Text))
-		ok := false
-		for _, h := range hay {
-			if ok = containsFold(h, needle); ok {
-				break
+		needle := *c.needle
+		ok := containsFold(is.Summary, needle)
+		if !ok && c.Field != "summary" {
+			ok = containsFold(is.Description, needle)
+			for i := 0; !ok && i < len(is.Comments); i++ {
+				ok = containsFold(is.Comments[i], needle)
 			}
 		}
 		return ok == (c.Op == "~")
@@ -482,11 +485,25 @@ func containsFold(hay, needle string) bool {
 	if needle == "" {
 		return true
 	}
-	first := needle[0]
-	upper := first
-	if 'a' <= first && first <= 'z' {
-		upper = first - 'a' + 'A'
+	// Candidates are found by a byte of the needle that has no other case
+	// (a digit, '-', ':'), with strings.IndexByte, when there is one.
+	for k := 0; k < len(needle); k++ {
+		if c := needle[k]; c < 'a' || c > 'z' {
+			for i := 0; i+len(needle) <= len(hay); {
+				j := strings.IndexByte(hay[i+k:len(hay)-len(needle)+k+1], c)
+				if j < 0 {
+					return false
+				}
+				if asciiFold(hay[i+j:i+j+len(needle)], needle) {
+					return true
+				}
+				i += j + 1
+			}
+			return false
+		}
 	}
+	first := needle[0]
+	upper := first - 'a' + 'A'
 	for i := 0; i+len(needle) <= len(hay); i++ {
 		if b := hay[i]; (b == first || b == upper) && asciiFold(hay[i:i+len(needle)], needle) {
 			return true
