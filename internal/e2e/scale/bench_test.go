@@ -158,7 +158,7 @@ func endToEnd(b *testing.B, scenario func() *Scenario) {
 		b.Run(string(mode), func(b *testing.B) {
 			sc := scenario()
 			ctx := context.Background()
-			var e2e, fetch, rawTime, rawWriteTime time.Duration
+			var e2e, fetch, rawTime, rawWriteTime, e2eCPU, rawCPU time.Duration
 			var last traffic
 			var tickets int
 			var byPurpose map[model.Purpose]int
@@ -168,11 +168,12 @@ func endToEnd(b *testing.B, scenario func() *Scenario) {
 				dir := b.TempDir()
 				cfg := writeConfig(b, dir, sc, f, writeRules(b, dir))
 				clock := &fetchClock{}
-				start := time.Now()
+				cpu, start := cpuTime(), time.Now()
 				b.StartTimer()
 				rep, err := run(ctx, cfg, sc.Now, mode, clock)
 				b.StopTimer()
 				e2e += time.Since(start)
+				e2eCPU += cpuTime() - cpu
 				fetch += time.Duration(clock.last.Load() - start.UnixNano())
 				if err != nil {
 					b.Fatal(err)
@@ -187,7 +188,7 @@ func endToEnd(b *testing.B, scenario func() *Scenario) {
 				} else {
 					tickets = rep.Count(tracker.ActionCreate)
 				}
-				start = time.Now()
+				cpu, start = cpuTime(), time.Now()
 				if err := raw(ctx, f, last); err != nil {
 					b.Fatal(err)
 				}
@@ -197,6 +198,7 @@ func endToEnd(b *testing.B, scenario func() *Scenario) {
 					b.Fatal(err)
 				}
 				rawWriteTime += time.Since(start)
+				rawCPU += cpuTime() - cpu
 				f.Close()
 				b.StartTimer()
 			}
@@ -205,6 +207,10 @@ func endToEnd(b *testing.B, scenario func() *Scenario) {
 			b.ReportMetric(float64(rawTime.Milliseconds())/float64(b.N), "raw-ms/op")
 			b.ReportMetric(float64(rawWriteTime.Milliseconds())/float64(b.N), "raw-writes-ms/op")
 			b.ReportMetric(float64(e2e)/float64(rawTime+rawWriteTime), "e2e/raw")
+			// CPU time of the process (app and fakes) for the run and for
+			// the raw replays: what a loaded machine has to find cores for.
+			b.ReportMetric(float64(e2eCPU.Milliseconds())/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64(rawCPU.Milliseconds())/float64(b.N), "raw-cpu-ms/op")
 			b.ReportMetric(float64(fetch.Milliseconds())/float64(b.N), "fetch-ms/op")
 			b.ReportMetric(float64(fetch)/float64(rawTime), "fetch/raw")
 			b.ReportMetric(float64(last.ghReads+last.ghWrites), "gh-req/op")
@@ -284,14 +290,17 @@ func repoll(b *testing.B, ghTarget bool) {
 		b.Fatal("the first run created no ticket")
 	}
 	var t traffic
+	var cpu time.Duration
 	i := 0
 	for b.Loop() {
 		b.StopTimer()
 		f.ResetLog()
 		i++
+		start := cpuTime()
 		b.StartTimer()
 		rep, err := run(ctx, cfg, sc.Now.Add(time.Hour+time.Duration(i)*time.Minute), tracker.ModeRun)
 		b.StopTimer()
+		cpu += cpuTime() - start
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -304,6 +313,7 @@ func repoll(b *testing.B, ghTarget bool) {
 		}
 		b.StartTimer()
 	}
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op") // the process's: app and fakes
 	b.ReportMetric(float64(t.ghCounted), "gh-rate-limited/op")
 	b.ReportMetric(float64(t.ghReads+t.ghWrites), "gh-req/op")
 	b.ReportMetric(float64(t.jiraReads+t.jiraFinds+t.jiraWrites), "jira-req/op")
