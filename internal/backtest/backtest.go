@@ -65,6 +65,10 @@ type Case struct {
 	// container), as the worker reads them; nil for fixed snapshots.
 	Peers []model.Milestone
 
+	// truth is the filed shape's hidden state (nil for other inputs): the
+	// "truly on track" figure replays the generator from it (ontrack.go).
+	truth *filedTruth
+
 	// points: the sprint's latest snapshot's story points and vel_diff;
 	// items its item counts.
 	points    sprintPoints
@@ -269,6 +273,9 @@ type Result struct {
 	// OnTimeCheckpoints of milestones that finished on time, and how many
 	// of them had a P85 on or before the due date.
 	OnTimeCheckpoints, OnTimeP85ByDue int
+	// OnTrack breaks that share down by margin and checkpoint, and gives
+	// it for the checkpoints truly on track (ontrack.go).
+	OnTrack OnTrack
 
 	rows []trainRow // every judged checkpoint as a training row
 }
@@ -411,8 +418,9 @@ func judge(c *Case, cfg Config) []judged {
 }
 
 func score(input string, cases []Case, out [][]judged) Result {
-	res := Result{Input: input}
+	res := Result{Input: input, OnTrack: newOnTrack()}
 	for i := range cases {
+		res.OnTrack.add(i, &cases[i], out[i])
 		if len(out[i]) > 0 {
 			res.Milestones++
 			res.Checkpoints += len(out[i])
@@ -570,6 +578,7 @@ func markdownOne(w io.Writer, r Result, cfg Config, title string) {
 	if r.OnTimeCheckpoints > 0 {
 		fmt.Fprintf(w, "Forecasts with no date (diverging): %d of %d checkpoints, %d of them of milestones that finished on time. Milestones that finished on time had P85 on or before the due date at %s of their checkpoints.\n\n",
 			r.Diverging, r.Checkpoints, r.DivergingOnTime, pct(ratio(r.OnTimeP85ByDue, r.OnTimeCheckpoints)))
+		markdownOnTrack(w, r.OnTrack)
 	}
 	fmt.Fprintln(w, "| Method | Precision | Recall | Missed caught (warning stayed) | Median lead (days) | Date calibration | Judged |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")

@@ -242,6 +242,7 @@ func generateFiled(rnd *rand.Rand, p GenParams, idx int) Case {
 	m := model.Milestone{Source: "generated", Key: fmt.Sprintf("filed-%03d", idx), Kind: model.KindMilestone,
 		Title: fmt.Sprintf("Filed-over-time milestone %d", idx), Start: start, StartBasis: model.StartCreated,
 		Due: due, State: model.StateOpen}
+	truth := &filedTruth{p: p, pace: pace, total: total}
 	filed := 0
 	fileUpTo := func(day time.Time) { // file every issue due by the end of day
 		for ; filed < total && !start.AddDate(0, 0, filed).After(day); filed++ {
@@ -274,12 +275,13 @@ func generateFiled(rnd *rand.Rand, p GenParams, idx int) Case {
 			it.Status = model.StatusDone
 			next++
 		}
+		truth.states = append(truth.states, dayState{day: day, drift: pm.drift, interrupted: pm.interrupted, filed: filed, next: next})
 		if filed == total && next == len(m.Items) {
 			finished = day
 			break
 		}
 	}
-	c := Case{Key: m.Key, Start: start, Due: due, Finished: finished, History: &m}
+	c := Case{Key: m.Key, Start: start, Due: due, Finished: finished, History: &m, truth: truth}
 	if finished.IsZero() {
 		c.FinishedAfter = day
 	}

@@ -211,7 +211,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		winStart = workStart
 	}
 	var samples, netSamples []int32
-	windowDone := 0
+	windowDone, growthDone := 0, 0
 	if workStart != never && winStart < today {
 		// The growth rate counts items that joined once work was under way:
 		// a backlog filled in during the first days after the commitment,
@@ -221,6 +221,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 			growthFrom = max(commitDay, firstWork)
 		}
 		samples, netSamples, windowDone = throughput(items, &s, winStart, today, growthFrom)
+		growthDone = doneAfter(items, max(winStart, growthFrom+1), today)
 	}
 	f.Explanation.Samples = make([]int, len(samples))
 	var sum int
@@ -332,12 +333,15 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 	case dueSteps == 0:
 		note("scope growth not modelled: no working days left before the due date (growth stops at the due date)")
 	default:
-		g := max(float64(addedNet), 0) / float64(windowDone)
+		// Items added per item done, both counted over the same days: those
+		// after the day growth is counted from (the window's days before
+		// it, when it falls inside the window, added nothing by definition).
+		g := max(float64(addedNet), 0) / float64(max(growthDone, 1))
 		f.Explanation.GrowthPerDone = round(min(g, MaxGrowthPerDone), 3)
-		// Growth goes on at today's rate per item done until the due
-		// date, and stops there.
+		// Growth goes on until the due date, tapering from today's rate
+		// per item done to GrowthAtDue of it, and stops there.
 		in.growth = f.Explanation.GrowthPerDone
-		in.growthSteps = float64(dueSteps)
+		in.growthSteps = float64(dueSteps) * (1 + GrowthAtDue) / 2
 		// Days on which the team finished everything open show what was
 		// filed, not what it could have closed: the simulation fills them
 		// in (see ranout.go).
@@ -351,8 +355,8 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		if g > MaxGrowthPerDone {
 			bound = fmt.Sprintf(" (observed %.2f, bounded at %.0f)", g, MaxGrowthPerDone)
 		}
-		note("scope growth modelled: %d items added and %d done over the window, so %.2f items added per item done%s, until the due date",
-			addedNet, windowDone, f.Explanation.GrowthPerDone, bound)
+		note("scope growth modelled: %d items added and %d done over the window's days since growth is counted, so %.2f items added per item done%s, tapering to %.0f %% of that by the due date and none after",
+			addedNet, growthDone, f.Explanation.GrowthPerDone, bound, 100*GrowthAtDue)
 	}
 
 	bagged := newResamples(len(samples), s.resamples, s.seed)
@@ -568,6 +572,18 @@ func throughput(items []item, s *settings, from, to, commitDay int64) (done, net
 		}
 	}
 	return done, net, total
+}
+
+// doneAfter counts the items completed (with a known close time) on the
+// days [from, to).
+func doneAfter(items []item, from, to int64) int {
+	n := 0
+	for i := range items {
+		if it := &items[i]; it.closeKnown && it.doneDay >= from && it.doneDay < to {
+			n++
+		}
+	}
+	return n
 }
 
 // burndown is the state at the end of each day from the start day to today;

@@ -201,8 +201,11 @@ func TestComputeHandChecked(t *testing.T) {
 				if !f.P85.After(d(25)) || f.P50.Before(d(25)) {
 					t.Errorf("P50 %s P85 %s, want P85 after 2026-03-25 with growth modelled", f.P50.Format(time.DateOnly), f.P85.Format(time.DateOnly))
 				}
-				eq(t, "growth per done 5/20", f.Explanation.GrowthPerDone, 0.25)
-				wantNote(t, f, "5 items added and 20 done over the window, so 0.25 items added per item done, until the due date")
+				// Added and done are counted over the same days, those after
+				// the start day (an item joining on it is planned scope, so
+				// the 2 done on it are not counted either): 5 / 18.
+				eq(t, "growth per done 5/18", f.Explanation.GrowthPerDone, 0.278)
+				wantNote(t, f, "5 items added and 18 done over the window's days since growth is counted, so 0.28 items added per item done, tapering to 60 % of that by the due date and none after")
 			},
 		},
 		{
