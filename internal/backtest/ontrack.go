@@ -139,10 +139,13 @@ type OnTrack struct {
 	Truly []onTimeCell
 	// TrulyMissed: of those, checkpoints of milestones that then missed.
 	TrulyMissed int
+	// Calibration[s]: checkpoints (of any milestone, status ok, outcome
+	// known) and those that finished on or before their P85 (ByDue).
+	Calibration []onTimeCell
 }
 
 func newOnTrack() OnTrack {
-	o := OnTrack{Truly: make([]onTimeCell, len(shareBuckets)+1)}
+	o := OnTrack{Truly: make([]onTimeCell, len(shareBuckets)+1), Calibration: make([]onTimeCell, len(shareBuckets)+1)}
 	for range marginBuckets {
 		o.ByMargin = append(o.ByMargin, make([]onTimeCell, len(shareBuckets)+1))
 	}
@@ -196,6 +199,17 @@ func (o *OnTrack) add(idx int, c *Case, js []judged) {
 	for ci, j := range js {
 		byDue := j.f.Status == model.ForecastOK && !j.f.P85.After(c.Due)
 		s := shareBucket(c, j.at)
+		if j.f.Status == model.ForecastOK { // as the date calibration is counted (score)
+			switch {
+			case !c.Finished.IsZero():
+				in := !c.Finished.After(j.f.P85)
+				o.Calibration[s].add(in)
+				o.Calibration[len(shareBuckets)].add(in)
+			case !c.FinishedAfter.IsZero() && !j.f.P85.After(c.FinishedAfter):
+				o.Calibration[s].add(false)
+				o.Calibration[len(shareBuckets)].add(false)
+			}
+		}
 		if mb >= 0 {
 			o.ByMargin[mb][s].add(byDue)
 			o.ByMargin[mb][len(shareBuckets)].add(byDue)
@@ -257,5 +271,6 @@ func markdownOnTrack(w io.Writer, o OnTrack) {
 	if o.Truly[len(shareBuckets)].N > 0 {
 		line(fmt.Sprintf("**truly on track** (the generator's own P85, knowing the true pace, by the due date; %d of them missed)", o.TrulyMissed), o.Truly)
 	}
+	line("P85 calibration: every milestone's checkpoints finished on or before their P85", o.Calibration)
 	fmt.Fprintln(w)
 }
