@@ -206,3 +206,14 @@ func TestDecideIsPure(t *testing.T) {
 		t.Fatalf("Decide changed its inputs: %+v %+v", e, ref)
 	}
 }
+
+// Drafting ahead leaves one core to the write loop (on a machine with more
+// than one): its answers are then taken up at once instead of at the next
+// preemption of a goroutine drawing a chart.
+func TestDraftersLeaveACoreToTheWriter(t *testing.T) {
+	for cores, want := range map[int]int{1: 1, 2: 1, 4: 3, 16: 15} {
+		if got := drafters(cores); got != want {
+			t.Errorf("drafters(%d) = %d, want %d", cores, got, want)
+		}
+	}
+}
