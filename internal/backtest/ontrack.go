@@ -52,7 +52,7 @@ type dayState struct {
 
 // oracleP85 replays the generator from the start of day at, from its state
 // at the end of the last working day before it, runs times, and returns the
-// 85th percentile of the finish day (zero when beyond 5× the plan).
+// 85th percentile of the finish day (zero when beyond five times the life).
 func (t *filedTruth) oracleP85(start, at time.Time, rnd *rand.Rand, runs int) time.Time {
 	st := dayState{drift: 1}
 	for _, s := range t.states {
@@ -64,7 +64,7 @@ func (t *filedTruth) oracleP85(start, at time.Time, rnd *rand.Rand, runs int) ti
 	for isWeekend(first) {
 		first = first.AddDate(0, 0, 1)
 	}
-	limit := 5 * len(t.states)
+	limit := 5 * max(len(t.states), t.total) // five times the life, and more
 	fins := make([]time.Time, runs)
 	for r := range fins {
 		pm := paceModel{drift: st.drift, interrupted: st.interrupted}
