@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // The source's issue search. It does not go through go-jira's issue type:
@@ -17,7 +19,14 @@ import (
 // into a map to collect the custom fields), and the read phase of a large
 // site spent more time decoding than transferring. Here each page is
 // decoded once into the fields forewarn asked for, and the next page is
-// requested while the current one is decoded.
+// requested while the current one is decoded. Pages are decoded with
+// go-json, which does in one pass what encoding/json does in two (a
+// validity scan, then the decode) and skips unread members several times
+// faster (BenchmarkDecodeSearchPage).
+
+// decode is how search pages are decoded (BenchmarkDecodeSearchPage
+// compares it with encoding/json).
+var decode = gojson.Unmarshal
 
 // searchPage is one page of either search endpoint.
 type searchPage struct {
@@ -85,32 +94,32 @@ type issueStatus struct {
 // the object is split into raw members once and each member decoded once.
 func (f *issueFields) UnmarshalJSON(b []byte) error {
 	var members map[string]json.RawMessage
-	if err := json.Unmarshal(b, &members); err != nil {
+	if err := decode(b, &members); err != nil {
 		return err
 	}
 	for k, v := range members {
 		var err error
 		switch k {
 		case "summary":
-			err = json.Unmarshal(v, &f.Summary)
+			err = decode(v, &f.Summary)
 		case "created":
-			err = json.Unmarshal(v, &f.Created)
+			err = decode(v, &f.Created)
 		case "updated":
-			err = json.Unmarshal(v, &f.Updated)
+			err = decode(v, &f.Updated)
 		case "resolutiondate":
-			err = json.Unmarshal(v, &f.Resolutiondate)
+			err = decode(v, &f.Resolutiondate)
 		case "status":
-			err = json.Unmarshal(v, &f.Status)
+			err = decode(v, &f.Status)
 		case "resolution":
-			err = json.Unmarshal(v, &f.Resolution)
+			err = decode(v, &f.Resolution)
 		case "labels":
-			err = json.Unmarshal(v, &f.Labels)
+			err = decode(v, &f.Labels)
 		case "fixVersions":
-			err = json.Unmarshal(v, &f.FixVersions)
+			err = decode(v, &f.FixVersions)
 		case "issuelinks":
-			err = json.Unmarshal(v, &f.IssueLinks)
+			err = decode(v, &f.IssueLinks)
 		case "assignee":
-			err = json.Unmarshal(v, &f.Assignee)
+			err = decode(v, &f.Assignee)
 		default:
 			if strings.HasPrefix(k, "customfield_") {
 				if f.raw == nil {
@@ -181,7 +190,7 @@ func (s *Source) search(ctx context.Context, cloud bool, ids fieldIDs, jql strin
 		// Where the next page starts is read first (a cheap pass), so it
 		// is on its way while this one is decoded.
 		var cur searchCursor
-		if err := json.Unmarshal(page.body, &cur); err != nil {
+		if err := decode(page.body, &cur); err != nil {
 			return &APIError{Status: http.StatusOK, Err: fmt.Errorf("decoding the answer: %w", err)}
 		}
 		pending = nil
@@ -192,7 +201,7 @@ func (s *Source) search(ctx context.Context, cloud bool, ids fieldIDs, jql strin
 			}
 		}
 		var p searchPage
-		if err := json.Unmarshal(page.body, &p); err != nil {
+		if err := decode(page.body, &p); err != nil {
 			if pending != nil {
 				<-pending
 			}
