@@ -336,7 +336,7 @@ func (t *etagCache) RoundTrip(r *http.Request) (*http.Response, error) {
 			ContentLength: int64(len(e.Body)), Request: r}, nil
 	}
 	if resp.StatusCode == http.StatusOK && resp.Header.Get("ETag") != "" {
-		body, rerr := io.ReadAll(resp.Body)
+		body, rerr := readBody(resp)
 		resp.Body.Close()
 		if rerr != nil {
 			return nil, fmt.Errorf("reading %s: %w", route(r), rerr)
@@ -357,6 +357,22 @@ func (t *etagCache) RoundTrip(r *http.Request) (*http.Response, error) {
 		t.cache.Put(r.Context(), key, connectors.CacheEntry{ETag: resp.Header.Get("ETag"), Body: body, Header: h})
 	}
 	return resp, nil
+}
+
+// readBody reads a body whose length the HTTP stack set (it reads reads
+// in full) into one buffer of that size, not one grown by doubling.
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n < 1<<30 {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, buf); err != nil {
+			return nil, err
+		}
+		if rest, err := io.ReadAll(resp.Body); err != nil || len(rest) > 0 { // longer than said
+			return append(buf, rest...), err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(resp.Body)
 }
 
 // route maps a request to its REST route template for metrics.

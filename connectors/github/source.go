@@ -54,6 +54,8 @@ type Source struct {
 	// shard of them: see Only).
 	keep func(scope string) bool
 	bud  *budgetGate
+	// strs shares the labels, assignees and resolutions of one run's items.
+	strs *model.Interner
 }
 
 var _ tracker.Source = (*Source)(nil)
@@ -67,6 +69,7 @@ func NewSource(name string, c SourceConfig, env connectors.Env) (*Source, error)
 	s := &Source{name: name, cfg: c, env: env, c: newConn(fmt.Sprintf("github source %q", name), c.AuthConfig, env).limit(max(c.Concurrency, 1)),
 		closedWithin: c.ClosedWithin.Or(90 * 24 * time.Hour), timeout: c.Timeout.Or(10 * time.Minute), joinedMax: 200, budget: 2000, sizeDefault: 1}
 	s.bud = newBudgetGate(s)
+	s.strs = &model.Interner{} // one per run from Fetch on
 	if c.JoinedEventsMax != nil {
 		s.joinedMax = *c.JoinedEventsMax
 	}
@@ -125,6 +128,7 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 		return res, err
 	}
 	s.runStart.Store(s.c.sent.Load())
+	s.strs = &model.Interner{}
 	now := s.env.Clock()
 
 	repos, err := s.repos(ctx, api)
@@ -940,11 +944,14 @@ func (s *Source) joined(ctx context.Context, api *gh.Client, repo string, number
 	return nil
 }
 
+// item maps a listed issue to a work item. The strings it keeps are
+// copies or interned: go-json's strings point into its copy of the whole
+// page, which one title kept alive would keep too.
 func (s *Source) item(repo string, is *listedIssue, start time.Time) model.WorkItem {
 	w := model.WorkItem{
-		Key:     fmt.Sprintf("%s#%d", repo, is.Number),
-		Title:   is.Title,
-		URL:     is.HTMLURL,
+		Key:     repo + "#" + strconv.Itoa(is.Number),
+		Title:   strings.Clone(is.Title),
+		URL:     strings.Clone(is.HTMLURL),
 		Created: is.CreatedAt.UTC(),
 		Status:  model.StatusTodo,
 		Points:  s.sizeDefault,
@@ -955,9 +962,13 @@ func (s *Source) item(repo string, is *listedIssue, start time.Time) model.WorkI
 	if w.JoinedAt.Before(start) {
 		w.JoinedAt = start
 	}
-	for _, l := range is.Labels {
+	var names []string
+	if len(is.Labels) > 0 {
+		names = make([]string, len(is.Labels))
+	}
+	for i, l := range is.Labels {
 		name := l.Name
-		w.Labels = append(w.Labels, name)
+		names[i] = name
 		ln := strings.ToLower(name)
 		if slices.Contains(s.inProgress, ln) {
 			w.Status = model.StatusInProgress
@@ -977,15 +988,20 @@ func (s *Source) item(repo string, is *listedIssue, start time.Time) model.WorkI
 			}
 		}
 	}
-	for _, a := range is.Assignees {
-		w.Assignees = append(w.Assignees, a.Login)
+	w.Labels = s.strs.List(names)
+	if len(is.Assignees) > 0 {
+		logins := make([]string, len(is.Assignees))
+		for i, a := range is.Assignees {
+			logins[i] = a.Login
+		}
+		w.Assignees = s.strs.List(logins)
 	}
 	if is.State == "closed" {
 		w.Status = model.StatusDone
 		if is.ClosedAt != nil {
 			w.Closed = is.ClosedAt.UTC()
 		}
-		w.Resolution = is.StateReason
+		w.Resolution = s.strs.String(is.StateReason)
 		w.Blocked = false
 	}
 	return w

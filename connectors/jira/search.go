@@ -229,9 +229,12 @@ var sprintIDRe = regexp.MustCompile(`[\[,]id=(\d+)[,\]]`)
 
 // toRecord maps a searched issue to forewarn's memory of it.
 func (s *Source) toRecord(is *searchIssue, ids fieldIDs) *record {
-	r := &record{Key: is.Key}
+	// The strings kept are copies or interned: go-json's strings point
+	// into its copy of the whole page, which one summary kept alive would
+	// keep too.
+	r := &record{Key: strings.Clone(is.Key)}
 	f := &is.Fields
-	r.Summary = f.Summary
+	r.Summary = strings.Clone(f.Summary)
 	if t, ok := parseDateTime(f.Created); ok {
 		r.Created = t.UTC()
 	}
@@ -242,17 +245,21 @@ func (s *Source) toRecord(is *searchIssue, ids fieldIDs) *record {
 		r.Resolved = t.UTC()
 	}
 	if f.Status != nil {
-		r.Status = f.Status.StatusCategory.Key
+		r.Status = s.strs.String(f.Status.StatusCategory.Key)
 	}
 	if f.Resolution != nil {
-		r.Resolution = f.Resolution.Name
+		r.Resolution = s.strs.String(f.Resolution.Name)
 	}
-	r.Labels = f.Labels
+	r.Labels = s.strs.List(f.Labels)
 	if f.Assignee != nil {
-		r.Assignee = firstNonEmpty(f.Assignee.DisplayName, f.Assignee.Name, f.Assignee.AccountID)
+		r.Assignee = s.strs.String(firstNonEmpty(f.Assignee.DisplayName, f.Assignee.Name, f.Assignee.AccountID))
 	}
-	for _, v := range f.FixVersions {
-		r.Versions = append(r.Versions, v.ID)
+	if len(f.FixVersions) > 0 {
+		ids := make([]string, len(f.FixVersions))
+		for i, v := range f.FixVersions {
+			ids[i] = v.ID
+		}
+		r.Versions = s.strs.List(ids)
 	}
 	if raw, ok := f.raw[ids.points]; ok && ids.points != "" {
 		var v any

@@ -28,6 +28,9 @@ type Source struct {
 	// keep, when set, selects the fix versions this source reads (one
 	// shard of them: see Only).
 	keep func(scope string) bool
+	// strs shares the statuses, labels, assignees and version ids of one
+	// run's issues.
+	strs *model.Interner
 }
 
 var _ tracker.Source = (*Source)(nil)
@@ -37,7 +40,8 @@ func NewSource(name string, c SourceConfig, env connectors.Env) (*Source, error)
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	return &Source{name: name, cfg: c, env: env, c: newConn(fmt.Sprintf("jira source %q", name), c.ConnConfig, env)}, nil
+	return &Source{name: name, cfg: c, env: env, c: newConn(fmt.Sprintf("jira source %q", name), c.ConnConfig, env),
+		strs: &model.Interner{}}, nil // one per run from Fetch on
 }
 
 // Name implements tracker.Source.
@@ -75,6 +79,7 @@ type milestone struct {
 // Fetch implements tracker.Source.
 func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	var res tracker.FetchResult
+	s.strs = &model.Interner{}
 	if s.cfg.Timeout != nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.Timeout.Or(10*time.Minute))
@@ -786,7 +791,7 @@ func (s *Source) items(m *milestone, idx members) []model.WorkItem {
 		it := model.WorkItem{Key: r.Key, Title: r.Summary, URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/browse/" + r.Key,
 			Created: r.Created, Labels: r.Labels, Blocked: r.Blocked, Resolution: r.Resolution, JoinedAt: r.Created}
 		if r.Assignee != "" {
-			it.Assignees = []string{r.Assignee}
+			it.Assignees = s.strs.List([]string{r.Assignee})
 		}
 		switch r.Status {
 		case "done":

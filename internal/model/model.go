@@ -153,24 +153,27 @@ type WorkItem struct {
 	Closed    time.Time      `json:"closed,omitzero"`  // zero while open
 	Status    StatusCategory `json:"status"`
 	Points    float64        `json:"points,omitempty"`
-	Estimated bool           `json:"estimated,omitempty"` // false: Points is a default, not an estimate
-	Labels    []string       `json:"labels,omitempty"`
+	Labels    []string       `json:"labels,omitempty"` // Labels and Assignees may be shared with other items (Interner): never change them in place
 	Assignees []string       `json:"assignees,omitempty"`
-	Blocked   bool           `json:"blocked,omitempty"`
 	// BlockedSince is when the current block began (zero if unknown or not blocked).
 	BlockedSince time.Time `json:"blocked_since,omitzero"`
 	// BlockedDays is the total time spent blocked so far, in days, where known.
 	BlockedDays float64 `json:"blocked_days,omitempty"`
 	// JoinedAt is when the item joined the milestone. When the tracker cannot
 	// say, it is Created and JoinedKnown is false.
-	JoinedAt    time.Time `json:"joined_at"`
-	JoinedKnown bool      `json:"joined_known,omitempty"`
+	JoinedAt time.Time `json:"joined_at"`
 	// RemovedAt is when the item left the milestone (zero if it is still in it).
 	RemovedAt time.Time `json:"removed_at,omitzero"`
 	// Rank orders items by priority (lower first); 0 means unranked.
 	Rank int `json:"rank,omitempty"`
 	// Resolution is the tracker's resolution text ("Fixed", "Won't Do", "not_planned").
 	Resolution string `json:"resolution,omitempty"`
+
+	// The flags sit together: apart, each would take a word of its own
+	// (304 bytes an item instead of 320, before its strings).
+	Estimated   bool `json:"estimated,omitempty"` // false: Points is a default, not an estimate
+	Blocked     bool `json:"blocked,omitempty"`
+	JoinedKnown bool `json:"joined_known,omitempty"` // JoinedAt is the tracker's, not Created
 }
 
 // Done reports whether the item was complete at t.

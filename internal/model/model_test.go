@@ -3,6 +3,7 @@ package model_test
 import (
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/model/modeltest"
@@ -157,5 +158,13 @@ func TestOwnTicket(t *testing.T) {
 		if got := model.OwnTicket(tc.labels, tc.body); got != tc.want {
 			t.Errorf("model.OwnTicket(%v, %q) = %v, want %v", tc.labels, tc.body, got, tc.want)
 		}
+	}
+}
+
+// A work item stays small: 200,000 of them are held at ten times the
+// large scenario.
+func TestWorkItemSize(t *testing.T) {
+	if n := unsafe.Sizeof(model.WorkItem{}); n > 304 {
+		t.Fatalf("WorkItem is %d bytes, want at most 304 (keep the flags together)", n)
 	}
 }
