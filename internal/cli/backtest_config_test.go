@@ -32,7 +32,7 @@ func TestBacktestConfigOnTheDemo(t *testing.T) {
 		// (31, 42, 47 % before growth per item done was counted over the
 		// same days as the items done and tapered towards the due date;
 		// the milestone missed, so this one case reads worse), calibrated
-		// 47, 54 and 55 %: both warn at the first checkpoint only.
+		// 46, 54 and 55 %: both warn at the first checkpoint only.
 		"| Simulation alone: P(on time) < 50 % | 100 % | 33 % | 0 / 1 |",
 		"| forewarn: calibrated P(on time) < 50 % | 100 % | 33 % | 0 / 1 |"} {
 		if !strings.Contains(out, want) {

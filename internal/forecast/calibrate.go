@@ -90,20 +90,20 @@ var CalibrationFeatureNames = [NumCalibrationFeatures]string{
 // docs/forecasting.md ("Calibration") and docs/benchmarks.md (issue 13)
 // for the figures on seen and unseen projects.
 var calibrationWeights = [NumCalibrationFeatures]float64{
-	-0.2968, // intercept
-	-0.0867, // time elapsed
-	0.0772,  // log(1 + items remaining)
-	0.1344,  // scope added
-	-0.2300, // log(1 + points remaining)
-	0.3522,  // sim logit × history
-	-0.0453, // sim logit × (1 − history)
-	0.1742,  // the simulation ran
-	0.3064,  // logit of the record's on-time share
-	-0.0520, // has a record
-	0.3993,  // logit of the record's delivered ratio
-	0.2094,  // the record's pace against the work left
-	-0.5097, // over-commitment against the record
-	0.2078,  // history (h)
+	-0.3197, // intercept
+	-0.0822, // time elapsed
+	0.0794,  // log(1 + items remaining)
+	0.1356,  // scope added
+	-0.2238, // log(1 + points remaining)
+	0.3545,  // sim logit × history
+	-0.0569, // sim logit × (1 − history)
+	0.1770,  // the simulation ran
+	0.3049,  // logit of the record's on-time share
+	-0.0405, // has a record
+	0.4004,  // logit of the record's delivered ratio
+	0.2126,  // the record's pace against the work left
+	-0.5084, // over-commitment against the record
+	0.1916,  // history (h)
 }
 
 // simEps clamps the simulation's probability before its logit: 10,000
