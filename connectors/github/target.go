@@ -58,9 +58,14 @@ type Target struct {
 
 	mu        sync.Mutex
 	noLabelAt time.Time // when GitHub last refused forewarn's labels here
+	listed    bool      // FindMany listed the repository (Settle lists it again)
 }
 
-var _ tracker.Target = (*Target)(nil)
+var (
+	_ tracker.Target      = (*Target)(nil)
+	_ tracker.BatchFinder = (*Target)(nil)
+	_ tracker.Settler     = (*Target)(nil)
+)
 
 // NewTarget builds a GitHub target. It reads no secret and does no I/O.
 func NewTarget(c TargetConfig, env connectors.Env) (*Target, error) {
@@ -113,6 +118,105 @@ func (t *Target) Find(ctx context.Context, fingerprint string) (*model.TicketRef
 			return t.findRecent(ctx, api, fingerprint)
 		}
 		opt.Page = resp.NextPage
+	}
+}
+
+// batchPages caps FindMany's listing: a repository with more issues than
+// that is looked up one ticket at a time (Find), as before.
+const batchPages = 20
+
+var markerRe = regexp.MustCompile(model.MarkerPattern)
+
+// batchOptions is the first page of FindMany's listing: every issue of the
+// repository, in every state, oldest first.
+func batchOptions() *gh.IssueListByRepoOptions {
+	return &gh.IssueListByRepoOptions{State: "all", Sort: "created", Direction: "asc", ListOptions: gh.ListOptions{PerPage: 100}}
+}
+
+// FindMany implements tracker.BatchFinder: one listing of every issue of
+// the repository (pages of 100, oldest first, labelled or not), each body
+// checked for the markers of the fingerprints asked for; the oldest issue
+// carrying a marker is its ticket. It sees every issue Find would (the
+// labelled list and the newest issues are among them), so a fingerprint it
+// does not return has no ticket. A repository of more than 2,000 issues
+// is refused (an error): the worker then looks each ticket up with Find.
+// With the ETag cache an unchanged listing costs no rate-limit point; a
+// run that writes lists it again at its end (Settle).
+func (t *Target) FindMany(ctx context.Context, fps []string) (map[string]*model.TicketRef, error) {
+	api, err := t.c.api()
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(fps))
+	for _, fp := range fps {
+		want[fp] = true
+	}
+	found := map[string]*model.TicketRef{}
+	err = t.list(ctx, api, func(list []*gh.Issue) {
+		for _, is := range list {
+			if is.IsPullRequest() {
+				continue
+			}
+			for _, m := range markerRe.FindAllStringSubmatch(is.GetBody(), -1) {
+				if fp := m[1]; want[fp] && found[fp] == nil {
+					ref := t.ref(fp, is)
+					found[fp] = &ref
+				}
+			}
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("looking for %d tickets in %s: %w", len(fps), t.cfg.Repo, err)
+	}
+	t.mu.Lock()
+	t.listed = true
+	t.mu.Unlock()
+	return found, nil
+}
+
+// list walks FindMany's listing page by page.
+func (t *Target) list(ctx context.Context, api *gh.Client, page func([]*gh.Issue)) error {
+	opt := batchOptions()
+	for n := 1; ; n++ {
+		if n > batchPages {
+			return fmt.Errorf("more than %d issues to list in one go", batchPages*opt.PerPage)
+		}
+		var list []*gh.Issue
+		resp, err := t.c.call(ctx, func() (*gh.Response, error) {
+			var resp *gh.Response
+			var err error
+			list, resp, err = api.Issues.ListByRepo(ctx, t.owner, t.repo, opt)
+			return resp, err
+		})
+		if err != nil {
+			return t.c.explain(err)
+		}
+		page(list)
+		if resp.NextPage == 0 {
+			return nil
+		}
+		opt.Page = resp.NextPage
+	}
+}
+
+// Settle implements tracker.Settler: after a run's writes it lists the
+// repository again as FindMany did, so the cache holds the pages that
+// include the writes (the points are spent in the run that wrote) and the
+// next run's FindMany is answered 304. A failure only costs those points
+// on the next run.
+func (t *Target) Settle(ctx context.Context) {
+	t.mu.Lock()
+	listed := t.listed
+	t.mu.Unlock()
+	if !listed || t.env.Cache == nil {
+		return
+	}
+	api, err := t.c.api()
+	if err == nil {
+		err = t.list(ctx, api, func([]*gh.Issue) {})
+	}
+	if err != nil {
+		t.env.Log.Debug().Str("repo", t.cfg.Repo).Err(err).Msg("could not refresh the cached listing after the writes")
 	}
 }
 

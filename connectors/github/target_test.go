@@ -2,6 +2,7 @@ package github_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -423,4 +424,65 @@ func TestTargetContract(t *testing.T) {
 			CloseWontDo: closeAs("not_planned"),
 		}
 	})
+}
+
+// FindMany answers for every fingerprint as Find does, in one listing of
+// the repository: a labelled ticket, a closed one, one beyond the first
+// page of 100 issues, none for a fingerprint without a ticket, and no pull
+// request (even one carrying a marker); the oldest of two copies wins. It
+// also finds a ticket whose labels GitHub dropped when it is older than
+// the 100 newest issues Find looks through for one.
+func TestFindManyAnswersAsFind(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	s.AddRepo("acme/delivery")
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	fp := func(i int) string {
+		return model.Fingerprint(fmt.Sprintf("github:acme/web#%d", i), model.PurposeClientNotice)
+	}
+	body := func(i int) string { return "Dear client\n\n" + model.Marker(fp(i), model.FormatMarkdown) + "\n" }
+	add := func(is fakegh.Issue) {
+		is.CreatedAt = base.Add(time.Duration(len(s.Issues("acme/delivery"))) * time.Minute)
+		is.UpdatedAt = is.CreatedAt
+		s.AddIssue("acme/delivery", is)
+	}
+	add(fakegh.Issue{Title: "labelled", Body: body(1), State: "open", Labels: []string{fp(1), "forewarn"}})
+	add(fakegh.Issue{Title: "labels dropped", Body: body(2), State: "open"})
+	add(fakegh.Issue{Title: "closed", Body: body(3), State: "closed", StateReason: "not_planned", ClosedAt: base.Add(48 * time.Hour), Labels: []string{fp(3)}})
+	add(fakegh.Issue{Title: "a pull request", Body: body(4), State: "open", PullRequest: true, Labels: []string{fp(4)}})
+	for i := range 120 {
+		add(fakegh.Issue{Title: fmt.Sprintf("unrelated %d", i), Body: "nothing of ours", State: "open"})
+	}
+	add(fakegh.Issue{Title: "beyond the first page", Body: body(5), State: "open", Labels: []string{fp(5)}})
+	add(fakegh.Issue{Title: "a later copy", Body: body(1), State: "open", Labels: []string{fp(1)}})
+
+	tg := newTarget(t, s, github.TargetConfig{}, newCache())
+	ctx := context.Background()
+	fps := []string{fp(1), fp(2), fp(3), fp(4), fp(5), fp(6)}
+	s.ResetLog()
+	many, err := tg.FindMany(ctx, fps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.Requests()); n != 2 {
+		t.Errorf("FindMany sent %d requests for 125 issues, want 2 pages", n)
+	}
+	for _, f := range fps {
+		one, err := tg.Find(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := many[f]
+		if one != nil && (got == nil || *one != *got) || one == nil && got != nil && f != fp(2) {
+			t.Errorf("%s: FindMany %+v, Find %+v", f, got, one)
+		}
+	}
+	// The ticket whose labels were dropped is older than the 100 newest
+	// issues Find looks through for it; the listing sees it all the same.
+	if r := many[fp(2)]; r == nil || r.ID != "acme/delivery#2" {
+		t.Errorf("FindMany missed the unlabelled ticket: %+v", r)
+	}
+	if many[fp(1)] == nil || many[fp(1)].ID != "acme/delivery#1" || many[fp(4)] != nil || many[fp(6)] != nil || many[fp(3)] == nil || many[fp(3)].Open || !many[fp(3)].WontDo {
+		t.Errorf("FindMany = %v", many)
+	}
 }

@@ -3,6 +3,7 @@ package github_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,6 +133,17 @@ func TestWorkerRunCreatesTheRightTicketsOnce(t *testing.T) {
 	// create refreshed its Find's cached answer (GitHub answers 304).
 	if n := s.Counted(); n != 0 {
 		t.Fatalf("second run used %d rate-limited requests, want 0:\n%s", n, s.StatsTable())
+	}
+	// Both tickets were looked up with one listing of the repository
+	// (FindMany), not one lookup each.
+	lookups := 0
+	for _, r := range s.Requests() {
+		if strings.Contains(r.Path, "/repos/acme/delivery/issues") {
+			lookups++
+		}
+	}
+	if lookups != 1 {
+		t.Errorf("second run asked acme/delivery %d times, want one listing", lookups)
 	}
 	t.Logf("second run, per route:\n%s", s.StatsTable())
 	s.ResetLog()

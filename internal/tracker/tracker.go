@@ -72,3 +72,12 @@ type Target interface {
 type BatchFinder interface {
 	FindMany(ctx context.Context, fingerprints []string) (map[string]*model.TicketRef, error)
 }
+
+// Settler is a Target with something to do once after the writes of a run
+// (the worker calls Settle when the run wrote anything): the GitHub target
+// asks its batch lookup's listing again, so that the conditional-request
+// cache holds the answer that includes the writes and the next run's
+// lookup costs no rate-limit point.
+type Settler interface {
+	Settle(ctx context.Context)
+}

@@ -147,6 +147,9 @@ func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, er
 		prog.Add("tickets", "written", 1)
 	}
 
+	if st, ok := w.Target.(tracker.Settler); ok && mode == tracker.ModeRun && ops > 0 {
+		st.Settle(ctx)
+	}
 	if mode == tracker.ModeRun {
 		blob, err := run.State()
 		if err == nil {
