@@ -18,7 +18,8 @@ import (
 // recalibration: a logistic model of "on time" over what every tracker
 // gives at any checkpoint, the simulation's probability when it ran, and
 // the team's record on its earlier milestones (a Bayesian estimate of its
-// on-time share, Beta(1, 1) prior, and its delivered ratio). The weights
+// on-time share, Beta(1, 1) prior, its delivered ratio, and its pace and
+// usual load against what is left and what it took on). The weights
 // are fitted on the shared sprint data and generated histories and shipped
 // as constants (calibrationWeights); `forewarn backtest -fit-calibration`
 // refits and prints them.
