@@ -31,7 +31,11 @@ func TestChartsOfADraftAgree(t *testing.T) {
 	var svg string
 	for _, a := range tk.Attachments {
 		if a.Name == ChartSVG {
-			svg = string(a.Data)
+			b, err := a.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			svg = string(b)
 		}
 	}
 	if m[1] != "Dec 7" || !strings.Contains(svg, ">due 7 Dec<") {

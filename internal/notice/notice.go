@@ -176,10 +176,12 @@ func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
 	}
 	due := v.promised           // the date the body's chart is drawn to
 	words := chart.Locale(lang) // the reviewer reads the chart in the draft's language
-	svg := chart.SVG(req.Forecast.Burndown, due, req.Forecast, words)
-	tk.Attachments = append(tk.Attachments, model.Attachment{Name: ChartSVG, ContentType: "image/svg+xml", Data: svg})
-	// The PNG is made only when a target writes it (see model.Attachment).
+	// Both charts are made only when a target writes them (see
+	// model.Attachment): a plan or an unchanged re-poll drafts every
+	// firing and writes none.
 	points, fc, key := req.Forecast.Burndown, req.Forecast, req.Milestone.Key
+	tk.Attachments = append(tk.Attachments, model.Attachment{Name: ChartSVG, ContentType: "image/svg+xml",
+		Make: func() ([]byte, error) { return chart.SVG(points, due, fc, words), nil }})
 	tk.Attachments = append(tk.Attachments, model.Attachment{Name: ChartPNG, ContentType: "image/png",
 		Make: func() ([]byte, error) {
 			png, err := chart.PNG(points, due, fc, words)
