@@ -175,14 +175,16 @@ func nextWorkday(d time.Time) time.Time {
 
 // record says in one line how the team delivered its last closed
 // milestones of the same kind and container, or that there is no such
-// history and the forecast's simulation stands alone.
+// history, so the forecast rests on the milestone alone (its chance is still
+// calibrated, on comparable deliveries: the line must not say the
+// simulation stands alone beside a calibrated chance).
 func (l locale) record(kind model.Kind, r *model.TeamRecord) string {
 	nl := l.lang == langNL
 	if r == nil || r.Milestones == 0 {
 		if nl {
-			return "Geen historie: de simulatie staat op zichzelf."
+			return "Geen eerdere opleveringen van dit team bekend: de prognose steunt alleen op de gegevens van deze oplevering."
 		}
-		return "No history: the simulation stands alone."
+		return "No earlier deliveries of this team on record: the forecast rests on this delivery's own data."
 	}
 	one, many := "milestone", "milestones"
 	switch {

@@ -17,8 +17,8 @@ func TestRecordLine(t *testing.T) {
 		r    *model.TeamRecord
 		want string
 	}{
-		{"en", model.KindSprint, nil, "No history: the simulation stands alone."},
-		{"nl", model.KindSprint, nil, "Geen historie: de simulatie staat op zichzelf."},
+		{"en", model.KindSprint, nil, "No earlier deliveries of this team on record: the forecast rests on this delivery's own data."},
+		{"nl", model.KindSprint, nil, "Geen eerdere opleveringen van dit team bekend: de prognose steunt alleen op de gegevens van deze oplevering."},
 		{"en", model.KindSprint, rec(8, 5), "Based on the team's last 8 sprints: 5 delivered on time."},
 		{"nl", model.KindSprint, rec(8, 5), "Op basis van de laatste 8 sprints van het team: 5 op tijd opgeleverd."},
 		{"en", model.KindFixVersion, rec(3, 0), "Based on the team's last 3 versions: none delivered on time."},

@@ -122,8 +122,11 @@ type View struct {
 	DivergeAdded, DivergeDone, DivergeDays int
 	// Record is one line on the team's own record ("Based on the team's
 	// last 8 sprints: 5 delivered on time"), or that there is none and the
-	// simulation stands alone; in the client's language.
-	Record       string
+	// forecast rests on the milestone alone; in the client's language.
+	Record string
+	// HasRecord: the team's record is known, so the calibrated chance
+	// weighed it (the drafts say "and the team's record" only then).
+	HasRecord    bool
 	Conf         string // "P85"
 	ConfPct      string // "85%"
 	NewDate      string // forecast date at Conf
@@ -137,6 +140,11 @@ type View struct {
 	// who sees a P85 date before the promised date and a chance under 85 %
 	// knows why the two disagree.
 	SimProbOnTime string
+	// ChanceUnderConf: the date at Conf lies on or before the promised
+	// date (on track), yet the calibrated chance of making the promised
+	// date is under Conf. A draft then does not tell the client it is
+	// "85 % confident" of an earlier date: it gives the calibrated chance.
+	ChanceUnderConf bool
 
 	Scope, Done, Remaining int
 	RemainingPoints        string
@@ -174,6 +182,7 @@ type View struct {
 	ScopeRisk        bool
 	BlockedNow       int
 	BlockedDays      string
+	BlockedTime      bool // any time blocked was recorded (BlockedDays is not "0")
 	BlockedItems     []Item
 	BlockIssue       bool
 	Stale            int
@@ -330,6 +339,8 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		v.DivergeAdded, v.DivergeDone, v.DivergeDays = fc.AddedInWindow, fc.DoneInWindow, len(fc.Explanation.Samples)
 	}
 	v.Record = esc(l.record(m.Kind, m.Record), f)
+	v.HasRecord = m.Record != nil && m.Record.Milestones > 0
+	v.ChanceUnderConf = v.HasForecast && v.DaysLate <= 0 && math.Round(fc.ProbOnTime*100) < math.Round(qSnap*100)
 	v.SecondSlip = len(agreed) > 0 && open && (v.Overdue || (v.HasForecast && newDate.After(promised)))
 	v.sev = req.Finding.Severity
 	if v.SecondSlip {
@@ -480,6 +491,7 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	v.ScopeRisk = v.ScopeIssue && !(v.HasForecast && v.DaysLate <= 0)
 	v.BlockedNow = fc.Signals.BlockedItems
 	v.BlockedDays = l.num(fc.Signals.BlockedDays)
+	v.BlockedTime = v.BlockedDays != "0"
 	var blocked []model.WorkItem
 	for _, it := range append(append([]model.WorkItem(nil), remaining...), done...) {
 		if it.Blocked || it.BlockedDays > 0 {
