@@ -81,7 +81,7 @@ func TestNoticeElements(t *testing.T) {
 	t.Run("3 cause: a reviewer prompt with the measured hints", func(t *testing.T) {
 		d := notice(t, langEN, nil)
 		mustContain(t, d, "**"+ReviewerMark+":** Write one or two sentences on the cause",
-			"6 items were added after the start (25% of the scope)", "finished 0.45 items a day where 0.79 were needed", "6.5 days blocked")
+			"6 items were added after the start on Monday 5 October 2026 (25% of the scope)", "finished 0.45 items a day where 0.79 were needed", "6.5 days blocked")
 	})
 	t.Run("4 the client's side: their own dates", func(t *testing.T) {
 		mustContain(t, notice(t, langEN, nil), "I know this delivery matters for your own plans: your Christmas campaign on Monday 14 December 2026 falls before the new date.",
@@ -286,8 +286,8 @@ func TestProgressUpdateAndPostMortem(t *testing.T) {
 		"* **Friday 13 November 2026**: forewarn first detected the risk.",
 		"* **Friday 13 November 2026**: client notice drafted.",
 		"* **Friday 4 December 2026**: original due date.",
-		"**Scope:** 6 items were added after the start (25% of the scope)",
-		"**Estimates:** 60 days were planned", "**Capacity:** the team finished 0.45 items per working day, more than the 0.4 a day the 18 items planned at the start needed; the date was missed anyway because 6 items were added after the start.",
+		"**Scope:** 6 items were added after the start on Monday 5 October 2026 (25% of the scope)",
+		"**Estimates:** 60 days were planned", "**Capacity:** the team finished 0.45 items per working day, more than the 0.4 a day the 18 items planned at the start needed; the date was missed anyway because 6 items were added after the start on Monday 5 October 2026.",
 		"**Blocked time:** 6.5 days in total", "Stock sync with the warehouse ([acme/web#116](https://github.com/acme/web/issues/116)): 6.5 days blocked, still blocked",
 		"- [ ] Communication:", "- [ ] Estimating:", "- [ ] Capacity:", "- [ ] Scope:", "- [ ] Dependencies:",
 		"### Corrective actions to agree", "### Follow-up message for the client (draft)",
@@ -309,7 +309,7 @@ func TestScopeGrowthIsARiskOnlyWhenOffTrack(t *testing.T) {
 		onTrack.Forecast.P50, onTrack.Forecast.P85, onTrack.Forecast.P95 = day(11, 30), day(12, 3), day(12, 8)
 		onTrack.Forecast.ProbOnTime, onTrack.Forecast.SimProbOnTime = 0.88, 0.9
 		ok := render(t, r, onTrack, model.FormatMarkdown)
-		risk := map[string]string{langEN: "6 items were added after the start", langNL: "Na de start zijn er 6 onderdelen bijgekomen"}[lang]
+		risk := map[string]string{langEN: "6 items were added after the start on Monday 5 October 2026", langNL: "Er zijn 6 onderdelen bijgekomen na de start op maandag 5 oktober 2026"}[lang]
 		if !strings.Contains(late.Body, risk) {
 			t.Errorf("%s: a late milestone's update does not name the scope added as a risk:\n%s", lang, late.Body)
 		}

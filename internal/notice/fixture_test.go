@@ -109,7 +109,7 @@ func fixture(lang string, purpose model.Purpose) Request {
 		PaceNeeded: 0.79, PaceObserved: 0.45,
 		Burndown:    fixtureBurndown(items, day(10, 5), day(11, 16)),
 		Signals:     model.Signals{ScopeCreep: 0.25, BlockedItems: 1, BlockedDays: 6.5, StaleInProgress: 1, UnestimatedShare: 0.125, ThroughputTrend: 0.9, DaysSinceLastDone: 3},
-		Explanation: model.Explanation{ItemsCounted: 24, WindowStart: day(10, 17), WindowEnd: day(11, 16), WindowDays: 30, Trials: 10000, Seed: 1},
+		Explanation: model.Explanation{ItemsCounted: 24, Commitment: day(10, 5), CommitmentBasis: "the milestone's start date", WindowStart: day(10, 17), WindowEnd: day(11, 16), WindowDays: 30, Trials: 10000, Seed: 1},
 		CutLine:     []string{"acme/web#114", "acme/web#115", "acme/web#122"},
 		QuickWins:   []string{"acme/web#122"},
 	}

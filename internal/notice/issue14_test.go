@@ -83,7 +83,7 @@ func TestPostMortemPaceNeverContradictsTheOutcome(t *testing.T) {
 	r := newRenderer(t)
 	// Scope added explains it (the fixture: 18 planned, 6 added).
 	pm := render(t, r, fixture(langEN, model.PurposePostMortem), model.FormatMarkdown).Body
-	mustContain(t, pm, "more than the 0.4 a day the 18 items planned at the start needed; the date was missed anyway because 6 items were added after the start.")
+	mustContain(t, pm, "more than the 0.4 a day the 18 items planned at the start needed; the date was missed anyway because 6 items were added after the start on Monday 5 October 2026.")
 	// Nothing added, an early start: the comparison is left out.
 	req := fixture(langEN, model.PurposePostMortem)
 	req.Forecast.AddedAfterStart, req.Forecast.Signals.ScopeCreep = 0, 0

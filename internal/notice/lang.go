@@ -218,3 +218,23 @@ func (l locale) record(kind model.Kind, r *model.TeamRecord) string {
 	}
 	return fmt.Sprintf("Based on the team's last %d %s: %d delivered on time.", n, many, k)
 }
+
+// addedSince names the commitment point scope added is counted from: the
+// start (a sprint's, a version's, a start date given) or, for a milestone
+// with none, the day work started in earnest. Zero: "after the start".
+func (l locale) addedSince(commit time.Time, inferred bool) string {
+	nl := l.lang == langNL
+	switch {
+	case commit.IsZero() && nl:
+		return "na de start"
+	case commit.IsZero():
+		return "after the start"
+	case inferred && nl:
+		return "nadat het werk op " + l.long(model.Day(commit)) + " begon"
+	case inferred:
+		return "after work started on " + l.long(model.Day(commit))
+	case nl:
+		return "na de start op " + l.long(model.Day(commit))
+	}
+	return "after the start on " + l.long(model.Day(commit))
+}

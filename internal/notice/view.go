@@ -116,10 +116,16 @@ type View struct {
 	HasForecast  bool   // the forecast is usable
 	ForecastNote string // why it is not, when it is not
 	// Diverging: the forecast gives no date because the work does not
-	// finish within its horizon; the numbers behind it (items added and
-	// done over the last DivergeDays working days). No date is proposed.
-	Diverging                              bool
-	DivergeAdded, DivergeDone, DivergeDays int
+	// finish within its horizon. No date is proposed.
+	Diverging bool
+	// Items added after the commitment point and items done over the last
+	// WindowWorkdays working days (the forecast's throughput window): the
+	// numbers behind a diverging forecast, and behind Outpaced.
+	AddedInWindow, DoneInWindow, WindowWorkdays int
+	// Outpaced: the date slips and items were added faster than they were
+	// done over the window; the needed pace alone (which counts only the
+	// items there now) would understate why.
+	Outpaced bool
 	// Record is one line on the team's own record ("Based on the team's
 	// last 8 sprints: 5 delivered on time"), or that there is none and the
 	// forecast rests on the milestone alone; in the client's language.
@@ -174,7 +180,15 @@ type View struct {
 	Added                    int
 	Removed                  int
 	AddedShare               string
-	ScopeIssue               bool
+	// AddedSince says after what the Added items joined, in the client's
+	// language: "after the start on Monday 2 February 2026", or for a
+	// milestone without a start date (its commitment point inferred) "after
+	// work started on …"; "after the start" when the point is unknown.
+	AddedSince string
+	// CommitInferred: the milestone has no start date of its own; the
+	// commitment point is the day work started in earnest.
+	CommitInferred bool
+	ScopeIssue     bool
 	// ScopeRisk is scope growth worth naming to the client as a risk: not
 	// when the forecast is on track despite it (a milestone whose issues
 	// are filed over its life grows by design; growth the team keeps up
@@ -334,10 +348,9 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	} else {
 		v.ForecastNote = e(fc.Reason, 300)
 	}
-	if fc.Status == model.ForecastDiverging {
-		v.Diverging = true
-		v.DivergeAdded, v.DivergeDone, v.DivergeDays = fc.AddedInWindow, fc.DoneInWindow, len(fc.Explanation.Samples)
-	}
+	v.Diverging = fc.Status == model.ForecastDiverging
+	v.AddedInWindow, v.DoneInWindow, v.WindowWorkdays = fc.AddedInWindow, fc.DoneInWindow, len(fc.Explanation.Samples)
+	v.Outpaced = v.HasForecast && v.DaysLate > 0 && fc.AddedInWindow > fc.DoneInWindow && v.WindowWorkdays > 0
 	v.Record = esc(l.record(m.Kind, m.Record), f)
 	v.HasRecord = m.Record != nil && m.Record.Milestones > 0
 	v.ChanceUnderConf = v.HasForecast && v.DaysLate <= 0 && math.Round(fc.ProbOnTime*100) < math.Round(qSnap*100)
@@ -487,6 +500,8 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 		share = float64(fc.AddedAfterStart) / float64(fc.ScopeItems)
 	}
 	v.AddedShare = l.pct(share)
+	v.CommitInferred = m.Start.IsZero() || m.StartBasis == model.StartCreated
+	v.AddedSince = l.addedSince(fc.Explanation.Commitment, v.CommitInferred)
 	v.ScopeIssue = fc.AddedAfterStart > 0 && share >= 0.1
 	v.ScopeRisk = v.ScopeIssue && !(v.HasForecast && v.DaysLate <= 0)
 	v.BlockedNow = fc.Signals.BlockedItems
