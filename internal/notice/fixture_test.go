@@ -104,8 +104,8 @@ func fixture(lang string, purpose model.Purpose) Request {
 	fc := model.Forecast{
 		MilestoneKey: ms.Key, AsOf: now, Status: model.ForecastOK,
 		ScopeItems: 24, DoneItems: 13, RemainingItems: 11, ScopePoints: 91, DonePoints: 47, RemainingPoints: 44,
-		AddedAfterStart: 6,
-		P50:             day(12, 9), P85: day(12, 16), P95: day(12, 22), ProbOnTime: 0.18, SimProbOnTime: 0.2, LinearDate: day(12, 11),
+		AddedAfterStart: 6, AddedInWindow: 2, DoneInWindow: 9, // 0.45 done a working day over the 21 of the window
+		P50: day(12, 9), P85: day(12, 16), P95: day(12, 22), ProbOnTime: 0.18, SimProbOnTime: 0.2, LinearDate: day(12, 11),
 		PaceNeeded: 0.79, PaceObserved: 0.45,
 		Burndown:    fixtureBurndown(items, day(10, 5), day(11, 16)),
 		Signals:     model.Signals{ScopeCreep: 0.25, BlockedItems: 1, BlockedDays: 6.5, StaleInProgress: 1, UnestimatedShare: 0.125, ThroughputTrend: 0.9, DaysSinceLastDone: 3},

@@ -167,3 +167,34 @@ func TestScopeAddedNamesTheCommitmentPointAndTheGrowth(t *testing.T) {
 		}
 	}
 }
+
+// The throughput window the background names is the one the forecast drew
+// from, in working days: a sprint a week old read "from 10000 simulations
+// over the last 42 days of throughput" (the configured window) beside "over
+// the last 5 working days 5 added, 17 done".
+func TestBackgroundNamesTheWindowTheForecastUsed(t *testing.T) {
+	r := newRenderer(t)
+	for _, tc := range []struct {
+		lang    string
+		samples int
+		want    string
+	}{
+		{"en", 5, "from 10000 simulations of the throughput of the last 5 working days:"},
+		{"nl", 5, "uit 10000 simulaties van de doorzet in de laatste 5 werkdagen:"},
+		{"en", 0, "from 10000 simulations of the throughput of the last 21 working days:"}, // no samples kept: the window's working days
+	} {
+		req := fixture(tc.lang, model.PurposeClientNotice)
+		req.Forecast.Explanation.WindowDays = 42
+		req.Forecast.Explanation.Samples = make([]int, tc.samples)
+		tk, err := r.Render(req, model.FormatJiraWiki)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(tk.Body, tc.want) {
+			t.Errorf("%s %d samples: body lacks %q", tc.lang, tc.samples, tc.want)
+		}
+		if strings.Contains(tk.Body, " 42 ") {
+			t.Errorf("%s %d samples: body names the configured 42-day window", tc.lang, tc.samples)
+		}
+	}
+}

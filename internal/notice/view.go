@@ -217,7 +217,6 @@ type View struct {
 	LateStarted             []Item
 	Snapshots               []Snapshot
 	Trials                  int
-	WindowDays              int
 
 	// Timeline is the post-mortem's chronology, oldest first.
 	Timeline []Event
@@ -350,6 +349,10 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	}
 	v.Diverging = fc.Status == model.ForecastDiverging
 	v.AddedInWindow, v.DoneInWindow, v.WindowWorkdays = fc.AddedInWindow, fc.DoneInWindow, len(fc.Explanation.Samples)
+	if x := fc.Explanation; v.WindowWorkdays == 0 && !x.WindowStart.IsZero() && !x.WindowEnd.Before(x.WindowStart) {
+		// A forecast that kept its window but not the day-by-day samples.
+		v.WindowWorkdays = workdays(model.Day(x.WindowStart), model.Day(x.WindowEnd))
+	}
 	v.Outpaced = v.HasForecast && v.DaysLate > 0 && fc.AddedInWindow > fc.DoneInWindow && v.WindowWorkdays > 0
 	v.Record = esc(l.record(m.Kind, m.Record), f)
 	v.HasRecord = m.Record != nil && m.Record.Milestones > 0
@@ -632,7 +635,6 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 		return a.ord < b.ord
 	})
 	v.Trials = fc.Explanation.Trials
-	v.WindowDays = fc.Explanation.WindowDays
 }
 
 // workdays counts Monday-to-Friday days from a up to and including b.
