@@ -198,3 +198,40 @@ func TestBackgroundNamesTheWindowTheForecastUsed(t *testing.T) {
 		}
 	}
 }
+
+// A post-mortem compares like with like in words a reader takes at face
+// value: a pace shown equal to the plan's is "as many as", not "more than"
+// ("7,9 per werkdag, meer dan de 7,9 per dag" on a sprint of the large
+// scenario), and a duration that matched the plan is "as planned", not
+// "(1 times the plan)".
+func TestPostMortemSaysEqualFiguresAsEqual(t *testing.T) {
+	r := newRenderer(t)
+	for _, tc := range []struct {
+		lang string
+		pace float64
+		p85  time.Time
+		want string
+		not  string
+	}{
+		{"en", 0.4, day(12, 4), "the team finished 0.4 items per working day, as many as the 0.4 a day the 18 items planned at the start needed", "more than the 0.4"},
+		{"nl", 0.4, day(12, 4), "het team rondde 0,4 onderdelen per werkdag af, evenveel als de 0,4 per dag", "meer dan de 0,4"},
+		{"en", 0.45, day(12, 15), "more than the 0.4 a day", "as many as"},
+		{"en", 0.4, day(12, 4), "the P85 forecast puts it at 60 days, as planned.", "times the plan"},
+		{"nl", 0.4, day(12, 4), "volgens de P85-prognose wordt het 60, zoals gepland.", "keer de planning"},
+		{"en", 0.4, day(12, 6), "the P85 forecast puts it at 62 days, about as planned.", "1 times the plan"},
+		{"en", 0.4, day(12, 15), "71 days (1.2 times the plan).", ""},
+	} {
+		req := fixture(tc.lang, model.PurposePostMortem)
+		req.Forecast.PaceObserved, req.Forecast.P85 = tc.pace, tc.p85
+		tk, err := r.Render(req, model.FormatJiraWiki)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(tk.Body, tc.want) {
+			t.Errorf("%s pace %g P85 %s: body lacks %q\n%s", tc.lang, tc.pace, tc.p85.Format(time.DateOnly), tc.want, tk.Body)
+		}
+		if tc.not != "" && strings.Contains(tk.Body, tc.not) {
+			t.Errorf("%s pace %g P85 %s: body has %q", tc.lang, tc.pace, tc.p85.Format(time.DateOnly), tc.not)
+		}
+	}
+}
