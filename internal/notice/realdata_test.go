@@ -235,3 +235,43 @@ func TestPostMortemSaysEqualFiguresAsEqual(t *testing.T) {
 		}
 	}
 }
+
+// A client notice whose new date lies further past the promised date than
+// the whole delivery was planned to take (the large scenario proposed
+// "16 July 2027, 494 days after the promised date" for a version planned
+// at 63 days) asks the reviewer to weigh a smaller scope first; a slip
+// shorter than the plan gets no such note.
+func TestFarLateNoticeAsksForASmallerScope(t *testing.T) {
+	r := newRenderer(t)
+	for _, tc := range []struct {
+		lang string
+		p85  time.Time
+		cut  bool
+		want string // "" for no note
+	}{
+		{"en", time.Date(2027, 2, 10, 0, 0, 0, 0, time.UTC), true, "The new date is 68 days after the promised date, longer than the 60 days planned for the whole delivery. Before proposing it, consider agreeing a smaller scope with the client (the partial delivery below, or what matters most to them), and ask the team what would change the pace of 0.45 items a day."},
+		{"en", time.Date(2027, 2, 10, 0, 0, 0, 0, time.UTC), false, "a smaller scope with the client (what matters most to them), and ask"},
+		{"nl", time.Date(2027, 2, 10, 0, 0, 0, 0, time.UTC), true, "De nieuwe datum ligt 68 dagen na de toegezegde datum, langer dan de 60 dagen die voor de hele oplevering gepland waren. Overweeg voordat je hem voorstelt een kleinere omvang met de klant af te spreken (de gedeeltelijke oplevering hieronder, of wat voor hen het belangrijkst is), en vraag het team wat het tempo van 0,45 onderdelen per dag kan veranderen."},
+		{"en", time.Date(2027, 2, 2, 0, 0, 0, 0, time.UTC), true, ""}, // 60 days late: as long as the plan, no note
+		{"nl", day(12, 16), true, ""},
+	} {
+		req := fixture(tc.lang, model.PurposeClientNotice)
+		req.Forecast.P85 = tc.p85
+		if !tc.cut {
+			req.Forecast.CutLine = nil
+		}
+		for _, f := range formats {
+			tk, err := r.Render(req, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			note := strings.Contains(tk.Body, "smaller scope") || strings.Contains(tk.Body, "kleinere omvang")
+			switch {
+			case tc.want == "" && note:
+				t.Errorf("%s %s P85 %s: a note on a smaller scope for a slip within the plan", tc.lang, f, tc.p85.Format(time.DateOnly))
+			case tc.want != "" && !strings.Contains(tk.Body, tc.want):
+				t.Errorf("%s %s P85 %s: body lacks %q", tc.lang, f, tc.p85.Format(time.DateOnly), tc.want)
+			}
+		}
+	}
+}

@@ -212,11 +212,15 @@ type View struct {
 	FirstDone               string // when the first item was finished
 	EstimateIssue           bool
 	PlannedDays, ActualDays int
-	ActualIsForecast        bool
-	EstimateRatio           string
-	LateStarted             []Item
-	Snapshots               []Snapshot
-	Trials                  int
+	// FarLate: the new date lies further past the promised date than the
+	// whole delivery was planned to take (start to due); the notice then
+	// asks the reviewer to weigh a smaller scope before proposing it.
+	FarLate          bool
+	ActualIsForecast bool
+	EstimateRatio    string
+	LateStarted      []Item
+	Snapshots        []Snapshot
+	Trials           int
 
 	// Timeline is the post-mortem's chronology, oldest first.
 	Timeline []Event
@@ -529,6 +533,7 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	if !m.Start.IsZero() {
 		start := model.Day(m.Start)
 		v.PlannedDays = daysBetween(start, model.Day(m.Due))
+		v.FarLate = v.HasForecast && v.PlannedDays > 0 && v.DaysLate > v.PlannedDays
 		v.PlannedWorkdays = workdays(start, model.Day(m.Due))
 		v.PlannedScope = fc.ScopeItems - fc.AddedAfterStart + fc.RemovedAfterStart
 		if v.PlannedWorkdays > 0 && v.PlannedScope > 0 {
