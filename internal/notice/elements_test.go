@@ -81,7 +81,7 @@ func TestNoticeElements(t *testing.T) {
 	t.Run("3 cause: a reviewer prompt with the measured hints", func(t *testing.T) {
 		d := notice(t, langEN, nil)
 		mustContain(t, d, "**"+ReviewerMark+":** Write one or two sentences on the cause",
-			"6 items were added after the start on Monday 5 October 2026 (25% of the scope)", "finished 0.45 items a day where 0.79 were needed", "6.5 days blocked")
+			"6 items were added after the start on Monday 5 October 2026 (25% of the scope)", "finished 0.45 items a working day where 0.79 were needed", "6.5 days blocked")
 	})
 	t.Run("4 the client's side: their own dates", func(t *testing.T) {
 		mustContain(t, notice(t, langEN, nil), "I know this delivery matters for your own plans: your Christmas campaign on Monday 14 December 2026 falls before the new date.",
@@ -326,7 +326,7 @@ func TestScopeGrowthIsARiskOnlyWhenOffTrack(t *testing.T) {
 // says it is blocked now, not "0 days blocked".
 func TestBlockedNowWithoutBlockedDays(t *testing.T) {
 	r := newRenderer(t)
-	for lang, want := range map[string]string{langEN: "The data: 1 item is blocked now.", langNL: "De cijfers: 1 onderdeel staat nu geblokkeerd."} {
+	for lang, want := range map[string]string{langEN: "; 1 item is blocked now.", langNL: "; 1 onderdeel staat nu geblokkeerd."} {
 		req := fixture(lang, model.PurposeClientNotice)
 		req.Forecast.Signals.BlockedDays = 0
 		for i := range req.Milestone.Items {
@@ -336,6 +336,6 @@ func TestBlockedNowWithoutBlockedDays(t *testing.T) {
 		mustContain(t, n.Body, want)
 		mustNotContain(t, n.Body, "items spent 0 days blocked", "in totaal 0 dagen geblokkeerd.")
 		full := render(t, r, fixture(lang, model.PurposeClientNotice), model.FormatMarkdown)
-		mustContain(t, full.Body, map[string]string{langEN: "The data: items spent 6.5 days blocked.", langNL: "De cijfers: onderdelen stonden in totaal 6,5 dagen geblokkeerd."}[lang])
+		mustContain(t, full.Body, map[string]string{langEN: "; items spent 6.5 days blocked.", langNL: "; onderdelen stonden in totaal 6,5 dagen geblokkeerd."}[lang])
 	}
 }

@@ -122,13 +122,11 @@ func TestScopeAddedNamesTheCommitmentPointAndTheGrowth(t *testing.T) {
 		not  []string
 	}{
 		{"en", model.PurposeClientNotice, filed, []string{
-			"The data: 27 items were added after work started on Wednesday 7 October 2026 (90% of the scope).",
-			"The data: items are still being added faster than they are finished (27 added and 13 finished over the last 30 working days).",
+			"The data: 27 items were added after work started on Wednesday 7 October 2026 (90% of the scope); items are still being added faster than they are finished (27 added and 13 finished over the last 30 working days); the team finished 0.45 items a working day where 0.79 were needed; items spent 6.5 days blocked.",
 			"* Scope added after work started on Wednesday 7 October 2026 (no start date in the tracker: the day work started in earnest): 27 items (90%); removed: 0; over the last 30 working days 27 added, 13 done",
 		}, []string{"after the start"}},
 		{"nl", model.PurposeClientNotice, filed, []string{
-			"De cijfers: er zijn 27 onderdelen bijgekomen nadat het werk op woensdag 7 oktober 2026 begon (90% van de omvang).",
-			"De cijfers: er komt nog steeds sneller werk bij dan er af gaat (27 onderdelen erbij en 13 afgerond in de laatste 30 werkdagen).",
+			"De cijfers: er zijn 27 onderdelen bijgekomen nadat het werk op woensdag 7 oktober 2026 begon (90% van de omvang); er komt nog steeds sneller werk bij dan er af gaat (27 onderdelen erbij en 13 afgerond in de laatste 30 werkdagen); het team rondde 0,45 onderdelen per werkdag af, terwijl er 0,79 nodig waren; onderdelen stonden in totaal 6,5 dagen geblokkeerd.",
 			"* Omvang bijgekomen nadat het werk op woensdag 7 oktober 2026 begon (geen startdatum in de tracker: de dag dat het werk echt begon): 27 onderdelen (90%); geschrapt: 0; in de laatste 30 werkdagen 27 erbij, 13 afgerond",
 		}, []string{"na de start"}},
 		{"en", model.PurposeProgressUpdate, filed, []string{
@@ -142,7 +140,7 @@ func TestScopeAddedNamesTheCommitmentPointAndTheGrowth(t *testing.T) {
 		{"en", model.PurposePostMortem, filed, []string{"*Scope:* 27 items were added after work started on Wednesday 7 October 2026 (90% of the scope)."}, nil},
 		// A milestone with a start date of its own: "after the start on"
 		// that date; growth slower than the work done is not called out.
-		{"en", model.PurposeClientNotice, fixture, []string{"The data: 6 items were added after the start on Monday 5 October 2026 (25% of the scope)."},
+		{"en", model.PurposeClientNotice, fixture, []string{"The data: 6 items were added after the start on Monday 5 October 2026 (25% of the scope); the team"},
 			[]string{"still being added faster", "no start date in the tracker"}},
 		{"nl", model.PurposeProgressUpdate, fixture, []string{"* Er zijn 6 onderdelen bijgekomen na de start op maandag 5 oktober 2026 (25% van het werk)."},
 			[]string{"sneller werk bij"}},
@@ -272,6 +270,33 @@ func TestFarLateNoticeAsksForASmallerScope(t *testing.T) {
 			case tc.want != "" && !strings.Contains(tk.Body, tc.want):
 				t.Errorf("%s %s P85 %s: body lacks %q", tc.lang, f, tc.p85.Format(time.DateOnly), tc.want)
 			}
+		}
+	}
+}
+
+// The reviewer's note on the cause leads its figures once ("The data: a;
+// b; c."), not "The data: a. The data: b. The data: c." as every notice of
+// the large scenario read, and gives the pace per working day as the
+// background does.
+func TestCauseNoteLeadsItsFiguresOnce(t *testing.T) {
+	r := newRenderer(t)
+	for lang, lead := range map[string]string{langEN: "The data:", langNL: "De cijfers:"} {
+		tk, err := r.Render(filed(lang, model.PurposeClientNotice), model.FormatMarkdown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(tk.Body, lead); n != 1 {
+			t.Errorf("%s: %q %d times, want once", lang, lead, n)
+		}
+		req := fixture(lang, model.PurposeClientNotice)
+		req.Forecast.AddedAfterStart, req.Forecast.Signals.ScopeCreep = 0, 0
+		req.Forecast.PaceObserved = 1
+		req.Forecast.Signals.BlockedItems, req.Forecast.Signals.BlockedDays = 0, 0
+		if tk, err = r.Render(req, model.FormatMarkdown); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(tk.Body, lead) {
+			t.Errorf("%s: %q with no figure to give", lang, lead)
 		}
 	}
 }

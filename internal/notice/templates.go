@@ -100,6 +100,21 @@ func funcs(f model.Format) template.FuncMap {
 		"plus": func(a, b int) int { return a + b },
 		"neg":  func(a int) int { return -a },
 		"join": func(sep string, ss []string) string { return strings.Join(ss, sep) },
+		// facts writes " <lead> a; b; c." from the parts that are not empty,
+		// "" when all are: one lead for the figures a note gives, not one
+		// per figure.
+		"facts": func(lead string, parts ...string) string {
+			var keep []string
+			for _, p := range parts {
+				if p != "" {
+					keep = append(keep, p)
+				}
+			}
+			if len(keep) == 0 {
+				return ""
+			}
+			return " " + lead + " " + strings.Join(keep, "; ") + "."
+		},
 	}
 }
 
