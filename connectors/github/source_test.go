@@ -314,10 +314,11 @@ func TestMalformedAnswerFailsOnlyThatMilestone(t *testing.T) {
 	seed(s)
 	s.Inject(fakegh.Fault{Method: "GET", Route: "/repos/{owner}/{repo}/issues", Kind: fakegh.FaultMalformed})
 	res := fetch(t, newSource(t, s, github.SourceConfig{JoinedEvents: "none"}, nil))
-	// Milestones are read by due date: #2 (November) first gets the bad page.
-	if len(res.Milestones) != 1 || res.Milestones[0].Key != "github:acme/web#1" || len(res.Failed) != 1 ||
-		res.Failed[0].Key != "github:acme/web#2" || !strings.Contains(res.Failed[0].Err.Error(), "decoding the issue list") {
-		t.Fatalf("read %v, failed %+v: want #2 failed (not judged on partial data), #1 read", res.Milestones, res.Failed)
+	// Two milestones are read at a time: whichever gets the bad page first
+	// fails (not judged on partial data), the other is read.
+	if len(res.Milestones) != 1 || len(res.Failed) != 1 || res.Failed[0].Key == res.Milestones[0].Key ||
+		!strings.HasPrefix(res.Failed[0].Key, "github:acme/web#") || !strings.Contains(res.Failed[0].Err.Error(), "decoding the issue list") {
+		t.Fatalf("read %v, failed %+v: want one failed (not judged on partial data), the other read", res.Milestones, res.Failed)
 	}
 }
 
