@@ -53,7 +53,9 @@ type Snapshot struct {
 	Scope      int
 }
 
-// Event is one entry of a post-mortem timeline. Kind is one of start,
+// Event is one entry of a post-mortem timeline. Kind is one of start
+// (created, for a milestone with no start date of its own), committed (the
+// inferred commitment point, when it differs from that day),
 // forecast, detected, drafted, due, agreed, closed, today.
 type Event struct {
 	Date string
@@ -543,6 +545,12 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 			// missed: only scope added or a late start can explain it.
 			v.PaceMet = observed > 0 && observed >= plan*0.995
 		}
+		if v.PaceMet && v.Added > 0 {
+			// The post-mortem then says the date was missed because of
+			// the items added: its actions and follow-up address scope,
+			// however small the share.
+			v.ScopeIssue = true
+		}
 		first := time.Time{}
 		for _, it := range done {
 			if !it.Closed.IsZero() && (first.IsZero() || it.Closed.Before(first)) {
@@ -618,6 +626,9 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	}
 	if !m.Start.IsZero() {
 		ev(model.Day(m.Start), "start", 0)
+	}
+	if c := model.Day(fc.Explanation.Commitment); v.CommitInferred && !c.IsZero() && !c.Equal(model.Day(m.Start)) {
+		ev(c, "committed", 0)
 	}
 	ev(model.DayIn(firstTime(h.FirstDetected, req.Finding.FiredAt, req.Finding.ActiveSince), l.loc), "detected", 2)
 	if !h.NoticeDrafted.IsZero() {
