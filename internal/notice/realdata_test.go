@@ -371,3 +371,22 @@ func TestPostMortemActionsFollowTheMeasuredCause(t *testing.T) {
 		}
 	}
 }
+
+// The progress update's pace risk counts per working day, as the figure
+// is measured, and its Dutch agrees in number ("zouden er 7,6 per werkdag
+// nodig zijn", not "zou 7,6 per dag nodig zijn").
+func TestProgressPaceRiskPerWorkingDay(t *testing.T) {
+	r := newRenderer(t)
+	for lang, want := range map[string]string{
+		langEN: "* The team is finishing 0.45 items per working day; 0.79 would be needed to make Friday 4 December 2026.",
+		langNL: "* Het team rondt 0,45 onderdelen per werkdag af; om vrijdag 4 december 2026 te halen, zouden er 0,79 per werkdag nodig zijn.",
+	} {
+		tk, err := r.Render(fixture(lang, model.PurposeProgressUpdate), model.FormatMarkdown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(tk.Body, want) {
+			t.Errorf("%s: body lacks %q", lang, want)
+		}
+	}
+}
