@@ -390,3 +390,37 @@ func TestProgressPaceRiskPerWorkingDay(t *testing.T) {
 		}
 	}
 }
+
+// A progress update whose forecast is not dependable yet (a sprint a few
+// days old) tells the reviewer why and gives the calibrated chance, which
+// exists without the simulation; the large scenario's said nothing of either.
+// A diverging one keeps its own note, without this line.
+func TestProgressBackgroundWithoutADependableForecast(t *testing.T) {
+	r := newRenderer(t)
+	for _, tc := range []struct {
+		lang string
+		want string
+	}{
+		{"en", "* Forecast: not dependable yet (4 working days of history, 10 needed); chance of making Friday 4 December 2026, calibrated against comparable deliveries and the team's record: 27%"},
+		{"nl", "* Prognose: nog niet betrouwbaar (4 working days of history, 10 needed); kans om vrijdag 4 december 2026 te halen, gekalibreerd op vergelijkbare opleveringen en de staat van dienst van het team: 27%"},
+	} {
+		req := fixture(tc.lang, model.PurposeProgressUpdate)
+		f := &req.Forecast
+		f.Status, f.Reason = model.ForecastInsufficient, "4 working days of history, 10 needed"
+		f.P50, f.P85, f.P95, f.ProbOnTime, f.SimProbOnTime = time.Time{}, time.Time{}, time.Time{}, 0.27, 0
+		tk, err := r.Render(req, model.FormatJiraWiki)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(tk.Body, tc.want) {
+			t.Errorf("%s: body lacks %q\n%s", tc.lang, tc.want, tk.Body)
+		}
+		d, err := r.Render(diverging(tc.lang, model.PurposeProgressUpdate), model.FormatJiraWiki)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(d.Body, "not dependable yet") || strings.Contains(d.Body, "nog niet betrouwbaar") {
+			t.Errorf("%s: a diverging update's background calls its forecast not dependable yet", tc.lang)
+		}
+	}
+}
