@@ -130,12 +130,10 @@ func TestScopeAddedNamesTheCommitmentPointAndTheGrowth(t *testing.T) {
 			"* Omvang bijgekomen nadat het werk op woensdag 7 oktober 2026 begon (geen startdatum in de tracker: de dag dat het werk echt begon): 27 onderdelen (90%); geschrapt: 0; in de laatste 30 werkdagen 27 erbij, 13 afgerond",
 		}, []string{"na de start"}},
 		{"en", model.PurposeProgressUpdate, filed, []string{
-			"* 27 items were added after work started on Wednesday 7 October 2026 (90% of the work).",
-			"* Work is still being added faster than it is finished: 27 items added and 13 finished over the last 30 working days.",
+			"* 27 items were added after work started on Wednesday 7 October 2026 (90% of the work), and work is still being added faster than it is finished: 27 added and 13 finished over the last 30 working days.\n",
 		}, nil},
 		{"nl", model.PurposeProgressUpdate, filed, []string{
-			"* Er zijn 27 onderdelen bijgekomen nadat het werk op woensdag 7 oktober 2026 begon (90% van het werk).",
-			"* Er komt nog steeds sneller werk bij dan er af gaat: 27 onderdelen erbij en 13 afgerond in de laatste 30 werkdagen.",
+			"* Er zijn 27 onderdelen bijgekomen nadat het werk op woensdag 7 oktober 2026 begon (90% van het werk), en er komt nog steeds sneller werk bij dan er af gaat: 27 erbij en 13 afgerond in de laatste 30 werkdagen.\n",
 		}, nil},
 		{"en", model.PurposePostMortem, filed, []string{"*Scope:* 27 items were added after work started on Wednesday 7 October 2026 (90% of the scope)."}, nil},
 		// A milestone with a start date of its own: "after the start on"
@@ -422,5 +420,26 @@ func TestProgressBackgroundWithoutADependableForecast(t *testing.T) {
 		if strings.Contains(d.Body, "not dependable yet") || strings.Contains(d.Body, "nog niet betrouwbaar") {
 			t.Errorf("%s: a diverging update's background calls its forecast not dependable yet", tc.lang)
 		}
+	}
+}
+
+// Growth outpacing the work is named even when the share added stays under
+// the 10 % that makes scope a risk on its own; with both, the update says
+// it in one risk, not two that both count the same items.
+func TestProgressOutpacedAlone(t *testing.T) {
+	r := newRenderer(t)
+	req := filed("en", model.PurposeProgressUpdate)
+	req.Forecast.AddedAfterStart, req.Forecast.Signals.ScopeCreep = 2, 0.07
+	req.Forecast.AddedInWindow, req.Forecast.DoneInWindow = 2, 1 // the two added, one item done, over the window
+	tk, err := r.Render(req, model.FormatMarkdown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "* Work is still being added faster than it is finished: 2 items added and 1 finished over the last 30 working days.\n"
+	if !strings.Contains(tk.Body, want) {
+		t.Errorf("body lacks %q\n%s", want, tk.Body)
+	}
+	if strings.Contains(tk.Body, "items were added after") {
+		t.Errorf("a 7 %% share named as a risk")
 	}
 }
