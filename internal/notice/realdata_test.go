@@ -245,9 +245,9 @@ func TestFarLateNoticeAsksForASmallerScope(t *testing.T) {
 		cut  bool
 		want string // "" for no note
 	}{
-		{"en", time.Date(2027, 2, 10, 0, 0, 0, 0, time.UTC), true, "The new date is 68 days after the promised date, longer than the 60 days planned for the whole delivery. Before proposing it, consider agreeing a smaller scope with the client (the partial delivery below, or what matters most to them), and ask the team what would change the pace of 0.45 items a day."},
+		{"en", time.Date(2027, 2, 10, 0, 0, 0, 0, time.UTC), true, "The new date is 68 days after the promised date, longer than the 60 days planned for the whole delivery. Before proposing it, consider agreeing a smaller scope with the client (the partial delivery below, or what matters most to them), and ask the team what would change the pace of 0.45 items a working day."},
 		{"en", time.Date(2027, 2, 10, 0, 0, 0, 0, time.UTC), false, "a smaller scope with the client (what matters most to them), and ask"},
-		{"nl", time.Date(2027, 2, 10, 0, 0, 0, 0, time.UTC), true, "De nieuwe datum ligt 68 dagen na de toegezegde datum, langer dan de 60 dagen die voor de hele oplevering gepland waren. Overweeg voordat je hem voorstelt een kleinere omvang met de klant af te spreken (de gedeeltelijke oplevering hieronder, of wat voor hen het belangrijkst is), en vraag het team wat het tempo van 0,45 onderdelen per dag kan veranderen."},
+		{"nl", time.Date(2027, 2, 10, 0, 0, 0, 0, time.UTC), true, "De nieuwe datum ligt 68 dagen na de toegezegde datum, langer dan de 60 dagen die voor de hele oplevering gepland waren. Overweeg voordat je hem voorstelt een kleinere omvang met de klant af te spreken (de gedeeltelijke oplevering hieronder, of wat voor hen het belangrijkst is), en vraag het team wat het tempo van 0,45 onderdelen per werkdag kan veranderen."},
 		{"en", time.Date(2027, 2, 2, 0, 0, 0, 0, time.UTC), true, ""}, // 60 days late: as long as the plan, no note
 		{"nl", day(12, 16), true, ""},
 	} {
