@@ -97,13 +97,7 @@ func (t *Target) Find(ctx context.Context, fingerprint string) (*model.TicketRef
 	}
 	opt := findOptions(fingerprint)
 	for {
-		var list []*gh.Issue
-		resp, err := t.c.call(ctx, func() (*gh.Response, error) {
-			var resp *gh.Response
-			var err error
-			list, resp, err = api.Issues.ListByRepo(ctx, t.owner, t.repo, opt)
-			return resp, err
-		})
+		list, resp, err := t.listPage(ctx, api, opt)
 		if err != nil {
 			return nil, fmt.Errorf("looking for %s in %s: %w", fingerprint, t.cfg.Repo, t.c.explain(err))
 		}
@@ -174,6 +168,19 @@ func (t *Target) FindMany(ctx context.Context, fps []string) (map[string]*model.
 	return found, nil
 }
 
+// listPage reads one page of the repository's issues (Find's labelled
+// list or FindMany's whole listing).
+func (t *Target) listPage(ctx context.Context, api *gh.Client, opt *gh.IssueListByRepoOptions) ([]*gh.Issue, *gh.Response, error) {
+	var list []*gh.Issue
+	resp, err := t.c.call(ctx, func() (*gh.Response, error) {
+		var resp *gh.Response
+		var err error
+		list, resp, err = api.Issues.ListByRepo(ctx, t.owner, t.repo, opt)
+		return resp, err
+	})
+	return list, resp, err
+}
+
 // list walks FindMany's listing page by page.
 func (t *Target) list(ctx context.Context, api *gh.Client, page func([]*gh.Issue)) error {
 	opt := batchOptions()
@@ -181,13 +188,7 @@ func (t *Target) list(ctx context.Context, api *gh.Client, page func([]*gh.Issue
 		if n > batchPages {
 			return fmt.Errorf("more than %d issues to list in one go", batchPages*opt.PerPage)
 		}
-		var list []*gh.Issue
-		resp, err := t.c.call(ctx, func() (*gh.Response, error) {
-			var resp *gh.Response
-			var err error
-			list, resp, err = api.Issues.ListByRepo(ctx, t.owner, t.repo, opt)
-			return resp, err
-		})
+		list, resp, err := t.listPage(ctx, api, opt)
 		if err != nil {
 			return t.c.explain(err)
 		}
