@@ -1,13 +1,12 @@
 package github_test
 
 import (
-	"context"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/connectors/connectorstest"
 	fakegh "github.com/forewarn/forewarn/internal/testserver/github"
 )
 
@@ -16,55 +15,13 @@ const testToken = "ghp_TESTtoken0000000000000000000000000000"
 // memCache is the state store in memory: the connectors.Cache and one
 // namespace of sync state (connectors.State).
 type memCache struct {
-	mu sync.Mutex
-	m  map[string]connectors.CacheEntry
+	connectorstest.Cache
 	st *memState
 }
 
-func newCache() *memCache {
-	return &memCache{m: map[string]connectors.CacheEntry{}, st: &memState{m: map[string][]byte{}}}
-}
+type memState = connectorstest.State
 
-func (c *memCache) Get(_ context.Context, k string) (connectors.CacheEntry, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[k]
-	return e, ok
-}
-
-func (c *memCache) Put(_ context.Context, k string, e connectors.CacheEntry) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m[k] = e
-}
-
-// memState is sync state in memory; err, when set, is what every call
-// returns.
-type memState struct {
-	mu  sync.Mutex
-	m   map[string][]byte
-	err error
-}
-
-func (s *memState) Load(_ context.Context, k string) ([]byte, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err != nil {
-		return nil, false, s.err
-	}
-	b, ok := s.m[k]
-	return b, ok, nil
-}
-
-func (s *memState) Save(_ context.Context, k string, b []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err != nil {
-		return s.err
-	}
-	s.m[k] = b
-	return nil
-}
+func newCache() *memCache { return &memCache{st: &memState{}} }
 
 func testEnv(cache *memCache, vars map[string]string) connectors.Env {
 	if vars == nil {

@@ -64,15 +64,14 @@ func TestResumeCursorOutlivesTheCache(t *testing.T) {
 func TestSyncStateErrorFailsTheSource(t *testing.T) {
 	s := threeMilestones(t)
 	cache := newCache()
-	cache.st.err = errors.New("state store: database is locked")
+	cache.st.Err = errors.New("state store: database is locked")
 	_, err := newSource(t, s, github.SourceConfig{}, cache).Fetch(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "sync state") || !strings.Contains(err.Error(), "database is locked") {
 		t.Fatalf("Fetch with an unreadable sync state = %v; want the source to fail naming the sync state and the cause", err)
 	}
 
-	cache.st.err = nil
+	cache.st.Err, cache.st.SaveErr = nil, errors.New("state store: disk full")
 	env := testEnv(cache, nil)
-	env.State = &failingSave{cache.st}
 	cfg := github.SourceConfig{Repos: []string{"acme/web"}}
 	cfg.BaseURL = s.URL
 	src, err := github.NewSource("acme-gh", cfg, env)
@@ -91,7 +90,7 @@ func TestNoLabelMarkUnreadableRefusesToCreate(t *testing.T) {
 	s := fakegh.New(testToken)
 	defer s.Close()
 	cache := newCache()
-	cache.st.err = errors.New("state store: connection refused")
+	cache.st.Err = errors.New("state store: connection refused")
 	_, err := newTarget(t, s, github.TargetConfig{}, cache).Create(context.Background(), ticket("github:acme/web#1", model.PurposeClientNotice))
 	if err == nil || !strings.Contains(err.Error(), "sync state") || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("Create with an unreadable sync state = %v; want a refusal naming it", err)
@@ -99,13 +98,6 @@ func TestNoLabelMarkUnreadableRefusesToCreate(t *testing.T) {
 	if n := len(s.Issues("acme/delivery")); n != 0 {
 		t.Fatalf("%d issues created; want none", n)
 	}
-}
-
-// failingSave reads like memState and refuses every write.
-type failingSave struct{ *memState }
-
-func (f *failingSave) Save(context.Context, string, []byte) error {
-	return errors.New("state store: disk full")
 }
 
 // The closed milestones read for the team's record are sync state too: a
@@ -152,7 +144,7 @@ func TestRecordHistoryOutlivesTheCache(t *testing.T) {
 	}
 	broken := newCache()
 	broken.st = first.st
-	first.st.err = errors.New("state store: database is locked")
+	first.st.Err = errors.New("state store: database is locked")
 	if _, err := src(broken).Fetch(context.Background()); err == nil || !strings.Contains(err.Error(), "database is locked") {
 		t.Fatalf("Fetch with an unreadable sync state = %v; want it to fail", err)
 	}

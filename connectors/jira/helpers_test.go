@@ -2,7 +2,6 @@ package jira_test
 
 import (
 	"bytes"
-	"context"
 	"sync"
 	"testing"
 	"time"
@@ -10,67 +9,17 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/connectors/connectorstest"
 	"github.com/forewarn/forewarn/connectors/jira"
 	fake "github.com/forewarn/forewarn/internal/testserver/jira"
 )
 
-// memCache is an in-memory connectors.Cache (the state store in production).
-type memCache struct {
-	mu sync.Mutex
-	m  map[string]connectors.CacheEntry
-}
-
-func (c *memCache) Get(_ context.Context, k string) (connectors.CacheEntry, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[k]
-	return e, ok
-}
-
-func (c *memCache) Put(_ context.Context, k string, e connectors.CacheEntry) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string]connectors.CacheEntry{}
-	}
-	c.m[k] = e
-}
-
-// memState is an in-memory connectors.State (one namespace of the state
-// store in production). err, when set, is what every call returns;
-// saveErr what Save returns.
-type memState struct {
-	mu      sync.Mutex
-	m       map[string][]byte
-	err     error
-	saveErr error
-}
-
-func (s *memState) Load(_ context.Context, k string) ([]byte, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err != nil {
-		return nil, false, s.err
-	}
-	b, ok := s.m[k]
-	return b, ok, nil
-}
-
-func (s *memState) Save(_ context.Context, k string, b []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err != nil {
-		return s.err
-	}
-	if s.saveErr != nil {
-		return s.saveErr
-	}
-	if s.m == nil {
-		s.m = map[string][]byte{}
-	}
-	s.m[k] = b
-	return nil
-}
+// memCache and memState are the state store in memory (one namespace of
+// sync state).
+type (
+	memCache = connectorstest.Cache
+	memState = connectorstest.State
+)
 
 // syncBuf is a log sink safe for concurrent writes.
 type syncBuf struct {

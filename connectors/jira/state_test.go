@@ -55,7 +55,7 @@ func TestSnapshotOutlivesTheCache(t *testing.T) {
 func TestSnapshotStateErrorFailsTheSource(t *testing.T) {
 	s := newSite(t, true)
 	s.seed()
-	s.state.err = errors.New("state store: database is locked")
+	s.state.Err = errors.New("state store: database is locked")
 	_, err := newSource(t, s, nil).Fetch(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "sync snapshot") || !strings.Contains(err.Error(), "database is locked") {
 		t.Fatalf("Fetch with an unreadable sync state = %v; want the source to fail naming the snapshot and the cause", err)
@@ -64,8 +64,8 @@ func TestSnapshotStateErrorFailsTheSource(t *testing.T) {
 		t.Fatalf("%d issue searches after the state could not be read; want none", n)
 	}
 
-	s.state.err = nil
-	s.state.saveErr = errors.New("state store: disk full")
+	s.state.Err = nil
+	s.state.SaveErr = errors.New("state store: disk full")
 	_, err = newSource(t, s, nil).Fetch(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "saving its sync snapshot") || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("Fetch with an unwritable sync state = %v; want the source to fail", err)
