@@ -76,6 +76,7 @@ type ForecastEnv struct {
 	DoneInWindow      int       `expr:"done_in_window"`
 	Done              bool      `expr:"done"`
 	Reason            string    `expr:"reason"`
+	ReasonCode        string    `expr:"reason_code"`
 	ScopeItems        int       `expr:"scope_items"`
 	DoneItems         int       `expr:"done_items"`
 	RemainingItems    int       `expr:"remaining_items"`
@@ -149,7 +150,7 @@ func (e *Env) fill(now time.Time, in *Input, loc *time.Location) {
 	}
 	e.Forecast = ForecastEnv{
 		Status: string(f.Status), OK: f.Status == model.ForecastOK, Insufficient: f.Status == model.ForecastInsufficient,
-		Done: f.Status == model.ForecastDone, Reason: f.Reason, Diverging: f.Status == model.ForecastDiverging,
+		Done: f.Status == model.ForecastDone, Reason: f.Reason, ReasonCode: string(f.Why.Code), Diverging: f.Status == model.ForecastDiverging,
 		AddedInWindow: f.AddedInWindow, DoneInWindow: f.DoneInWindow,
 		ScopeItems: f.ScopeItems, DoneItems: f.DoneItems, RemainingItems: f.RemainingItems,
 		ScopePoints: f.ScopePoints, DonePoints: f.DonePoints, RemainingPoints: f.RemainingPoints,

@@ -331,3 +331,26 @@ func TestActedWithoutEvaluateHoldsRepeat(t *testing.T) {
 		t.Fatalf("may update within repeat: %+v %v", res.Findings, res.MayUpdate)
 	}
 }
+
+// A rule can match the forecast's reason by its code, which does not change
+// with the wording of the English reason.
+func TestRuleMatchesReasonCode(t *testing.T) {
+	s := mustParse(t, `version: 1
+rules:
+  - name: thin
+    when: forecast.reason_code == "thin_history" && forecast.insufficient
+    action: progress-update
+`)
+	thin := input("thin", 0.4)
+	thin.Forecast.Status = model.ForecastInsufficient
+	thin.Forecast.Why = model.ForecastReason{Code: model.ReasonThinHistory, Done: 1, Days: 10, Need: 3}
+	thin.Forecast.Reason = thin.Forecast.Why.String()
+	short := input("short", 0.4)
+	short.Forecast.Status = model.ForecastInsufficient
+	short.Forecast.Why = model.ForecastReason{Code: model.ReasonShortHistory, Since: t0, Days: 2, Need: 5}
+	short.Forecast.Reason = short.Forecast.Why.String()
+	res := s.Evaluate(t0, []rules.Input{thin, short, input("ok", 0.4)}, rules.State{})
+	if len(res.Findings) != 1 || res.Findings[0].MilestoneKey != "thin" {
+		t.Fatalf("findings %+v, want one for the thin history only", res.Findings)
+	}
+}

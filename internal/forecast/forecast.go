@@ -223,6 +223,15 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		samples, netSamples, windowDone = throughput(items, &s, winStart, today, growthFrom)
 		growthDone = doneAfter(items, max(winStart, growthFrom+1), today)
 	}
+	// Items added after the commitment point, less unfinished items that
+	// left, and items done over the window: set before the data-quality
+	// guard, so a forecast without a date still gives the figures its
+	// reason names.
+	var addedNet int
+	for i := range samples {
+		addedNet += int(samples[i] - netSamples[i])
+	}
+	f.AddedInWindow, f.DoneInWindow = addedNet, windowDone
 	f.Explanation.Samples = make([]int, len(samples))
 	var sum int
 	for i, v := range samples {
@@ -271,8 +280,8 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		}
 	}
 
-	finish := func(status model.ForecastStatus, reason string) model.Forecast {
-		f.Status, f.Reason = status, reason
+	finish := func(status model.ForecastStatus, why model.ForecastReason) model.Forecast {
+		f.Status, f.Why, f.Reason = status, why, why.String()
 		calibrate(&f, m, note)
 		f.Explanation.Assumptions = notes
 		return f
@@ -281,26 +290,23 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 	// Data-quality guard.
 	switch {
 	case f.ScopeItems == 0:
-		return finish(model.ForecastInsufficient, "the milestone has no work items")
+		return finish(model.ForecastInsufficient, model.ForecastReason{Code: model.ReasonNoItems})
 	case f.RemainingItems == 0:
 		f.ProbOnTime = 1
 		if !due.IsZero() && lastDone > dayNum(due) {
 			f.ProbOnTime = 0
 		}
-		return finish(model.ForecastDone, "")
+		return finish(model.ForecastDone, model.ForecastReason{})
 	case workStart == never:
-		return finish(model.ForecastInsufficient, "no history: no item has been started or completed yet")
+		return finish(model.ForecastInsufficient, model.ForecastReason{Code: model.ReasonNoHistory})
 	case workStart >= today:
-		return finish(model.ForecastInsufficient, fmt.Sprintf(
-			"no history yet: work on the milestone starts on %s", dayTime(workStart).Format(time.DateOnly)))
+		return finish(model.ForecastInsufficient, model.ForecastReason{Code: model.ReasonNotStarted, Since: dayTime(workStart)})
 	case len(samples) < s.minHistory:
-		return finish(model.ForecastInsufficient, fmt.Sprintf(
-			"history too short: %d working days since work started on %s (need %d)",
-			len(samples), dayTime(workStart).Format(time.DateOnly), s.minHistory))
+		return finish(model.ForecastInsufficient, model.ForecastReason{Code: model.ReasonShortHistory,
+			Since: dayTime(workStart), Days: len(samples), Need: s.minHistory})
 	case windowDone < s.minDone:
-		return finish(model.ForecastInsufficient, fmt.Sprintf(
-			"history too thin: %d items completed in the last %d working days (need %d)",
-			windowDone, len(samples), s.minDone))
+		return finish(model.ForecastInsufficient, model.ForecastReason{Code: model.ReasonThinHistory,
+			Done: windowDone, Days: len(samples), Need: s.minDone})
 	}
 
 	// Calendar of future working days: stepDay[k] is the k-th working day
@@ -316,12 +322,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 	dueSteps = min(dueSteps, maxSteps)
 
 	// Scope growth over the window: items that joined after the commitment
-	// point, less unfinished items that left, per item done.
-	var addedNet int
-	for i := range samples {
-		addedNet += int(samples[i] - netSamples[i])
-	}
-	f.AddedInWindow, f.DoneInWindow = addedNet, windowDone
+	// point, less unfinished items that left (addedNet), per item done.
 	in := simInput{trials: s.trials, seed: s.seed, remaining: f.RemainingItems, net: samples, maxSteps: maxSteps}
 	switch {
 	case !s.growth:
@@ -442,11 +443,10 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		// A forecast that does not converge gives no date at all: a P50 or a
 		// straight line beside "no date" would still be read as a promise.
 		f.P50, f.LinearDate = time.Time{}, time.Time{}
-		return finish(model.ForecastDiverging, fmt.Sprintf(
-			"P85 is beyond the %d-day horizon: %d items remain; over the last %d working days %d items were added and %d done (%.2f done a working day)",
-			s.horizon, f.RemainingItems, len(samples), addedNet, windowDone, f.PaceObserved))
+		return finish(model.ForecastDiverging, model.ForecastReason{Code: model.ReasonBeyondHorizon, HorizonDays: s.horizon,
+			Remaining: f.RemainingItems, Days: len(samples), Added: addedNet, Done: windowDone, Pace: f.PaceObserved})
 	}
-	return finish(model.ForecastOK, "")
+	return finish(model.ForecastOK, model.ForecastReason{})
 }
 
 // committedBasis says which commitment point a tracker-given start is.

@@ -246,7 +246,7 @@ func TestComputeHandChecked(t *testing.T) {
 			m:    func() model.Milestone { return model.Milestone{Key: "e", Due: d(20)} },
 			check: func(t *testing.T, f model.Forecast) {
 				wantStatus(t, f, model.ForecastInsufficient)
-				wantReason(t, f, "no work items")
+				wantReason(t, f, model.ReasonNoItems, "no work items")
 				wantNoDates(t, f)
 			},
 		},
@@ -257,7 +257,7 @@ func TestComputeHandChecked(t *testing.T) {
 			},
 			check: func(t *testing.T, f model.Forecast) {
 				wantStatus(t, f, model.ForecastInsufficient)
-				wantReason(t, f, "no history")
+				wantReason(t, f, model.ReasonNoHistory, "no history")
 				wantNoDates(t, f)
 				eq(t, "remaining", f.RemainingItems, 1)
 				eq(t, "pace needed", f.PaceNeeded, 0.2)
@@ -295,7 +295,8 @@ func TestComputeHandChecked(t *testing.T) {
 			now:  at(5, 12), // 3 working days in
 			check: func(t *testing.T, f model.Forecast) {
 				wantStatus(t, f, model.ForecastInsufficient)
-				wantReason(t, f, "history too short: 3 working days since work started on 2026-03-02 (need 5)")
+				wantReason(t, f, model.ReasonShortHistory, "history too short: 3 working days since work started on 2026-03-02 (need 5)")
+				eq(t, "why", f.Why, model.ForecastReason{Code: model.ReasonShortHistory, Since: d(2), Days: 3, Need: 5})
 				wantNoDates(t, f)
 				eq(t, "done so far", f.DoneItems, 6)
 			},
@@ -306,7 +307,8 @@ func TestComputeHandChecked(t *testing.T) {
 			now:  at(1, 12),
 			check: func(t *testing.T, f model.Forecast) {
 				wantStatus(t, f, model.ForecastInsufficient)
-				wantReason(t, f, "no history yet: work on the milestone starts on 2026-03-02")
+				wantReason(t, f, model.ReasonNotStarted, "no history yet: work on the milestone starts on 2026-03-02")
+				eq(t, "why", f.Why, model.ForecastReason{Code: model.ReasonNotStarted, Since: d(2)})
 				wantNoDates(t, f)
 				eq(t, "scope", f.ScopeItems, 30)
 			},
@@ -322,7 +324,9 @@ func TestComputeHandChecked(t *testing.T) {
 			},
 			check: func(t *testing.T, f model.Forecast) {
 				wantStatus(t, f, model.ForecastInsufficient)
-				wantReason(t, f, "history too thin: 2 items completed in the last 10 working days (need 3)")
+				wantReason(t, f, model.ReasonThinHistory, "history too thin: 2 items completed in the last 10 working days (need 3)")
+				eq(t, "why", f.Why, model.ForecastReason{Code: model.ReasonThinHistory, Done: 2, Days: 10, Need: 3})
+				eq(t, "done in the window, as the reason says", f.DoneInWindow, 2)
 				wantNoDates(t, f)
 			},
 		},
@@ -498,8 +502,13 @@ func wantStatus(t *testing.T, f model.Forecast, s model.ForecastStatus) {
 	}
 }
 
-func wantReason(t *testing.T, f model.Forecast, sub string) {
+// wantReason checks the reason's code and that its English text (the same
+// as Why renders) contains sub.
+func wantReason(t *testing.T, f model.Forecast, code model.ReasonCode, sub string) {
 	t.Helper()
+	if f.Why.Code != code || f.Reason != f.Why.String() {
+		t.Errorf("why = %+v (%q), want code %s and the reason %q", f.Why, f.Why.String(), code, f.Reason)
+	}
 	if !strings.Contains(f.Reason, sub) {
 		t.Errorf("reason = %q, want it to contain %q", f.Reason, sub)
 	}

@@ -3,6 +3,7 @@ package forecast_test
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -104,8 +105,8 @@ func checkInvariants(t *testing.T, m model.Milestone, now time.Time, f model.For
 			t.Fatalf("ok with nothing remaining")
 		}
 	case model.ForecastInsufficient:
-		if f.Reason == "" {
-			t.Fatalf("insufficient without a reason")
+		if f.Reason == "" || f.Reason != f.Why.String() || !slices.Contains(model.ReasonCodes, f.Why.Code) {
+			t.Fatalf("insufficient without a known reason: %q %+v", f.Reason, f.Why)
 		}
 		if !f.P50.IsZero() || !f.P85.IsZero() || !f.P95.IsZero() || !f.LinearDate.IsZero() || len(f.CutLine) > 0 {
 			t.Fatalf("insufficient data but a confident date: %+v", f)
@@ -113,8 +114,8 @@ func checkInvariants(t *testing.T, m model.Milestone, now time.Time, f model.For
 	case model.ForecastDiverging:
 		// No date may come out of a forecast that does not converge: the
 		// drafts would offer it to a client.
-		if f.Reason == "" {
-			t.Fatalf("diverging without a reason")
+		if f.Reason == "" || f.Reason != f.Why.String() || !slices.Contains(model.ReasonCodes, f.Why.Code) {
+			t.Fatalf("diverging without a known reason: %q %+v", f.Reason, f.Why)
 		}
 		if !f.P50.IsZero() || !f.P85.IsZero() || !f.P95.IsZero() || !f.LinearDate.IsZero() {
 			t.Fatalf("diverging but a date: %+v", f)
@@ -128,6 +129,9 @@ func checkInvariants(t *testing.T, m model.Milestone, now time.Time, f model.For
 		}
 	default:
 		t.Fatalf("unknown status %q", f.Status)
+	}
+	if (f.Status == model.ForecastOK || f.Status == model.ForecastDone) && (f.Reason != "" || f.Why.Code != "") {
+		t.Fatalf("%s with a reason: %q %+v", f.Status, f.Reason, f.Why)
 	}
 	remaining := map[string]bool{}
 	for _, w := range m.Items {

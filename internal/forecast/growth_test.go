@@ -146,6 +146,7 @@ func TestCommitmentGrowthDiverging(t *testing.T) {
 				eq(t, "P95", f.P95, time.Time{})
 				eq(t, "straight line", f.LinearDate, time.Time{})
 				eq(t, "reason", f.Reason, "P85 is beyond the 60-day horizon: 210 items remain; over the last 10 working days 0 items were added and 20 done (2.00 done a working day)")
+				eq(t, "why", f.Why, model.ForecastReason{Code: model.ReasonBeyondHorizon, HorizonDays: 60, Remaining: 210, Days: 10, Done: 20, Pace: 2})
 				eq(t, "simulation's prob on time", f.SimProbOnTime, 0.0)
 			},
 		},

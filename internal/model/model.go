@@ -246,7 +246,7 @@ const (
 	ForecastInsufficient ForecastStatus = "insufficient_data"
 	ForecastDone         ForecastStatus = "done" // nothing remains
 	// ForecastDiverging: the confidence date is not reached within the
-	// horizon; Reason gives the numbers and no date is offered.
+	// horizon; Reason (and Why) give the numbers and no date is offered.
 	ForecastDiverging ForecastStatus = "diverging"
 )
 
@@ -256,7 +256,10 @@ type Forecast struct {
 	MilestoneKey string         `json:"milestone_key"`
 	AsOf         time.Time      `json:"as_of"`
 	Status       ForecastStatus `json:"status"`
-	Reason       string         `json:"reason,omitempty"` // why the data is insufficient or the forecast diverges
+	Reason       string         `json:"reason,omitempty"` // why the data is insufficient or the forecast diverges, in English (Why.String())
+	// Why is Reason as a code and its figures, for drafts to render in the
+	// client's language; zero when Reason is empty.
+	Why ForecastReason `json:"why,omitzero"`
 
 	ScopeItems        int     `json:"scope_items"`
 	DoneItems         int     `json:"done_items"`

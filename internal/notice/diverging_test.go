@@ -19,7 +19,8 @@ func diverging(lang string, p model.Purpose) Request {
 	req.Milestone.Record = nil // a first milestone: no history
 	f := &req.Forecast
 	f.Status = model.ForecastDiverging
-	f.Reason = "P85 is beyond the 730-day horizon: 11 items remain; over the last 22 working days 12 items were added and 5 done (0.23 done a working day)"
+	f.Why = model.ForecastReason{Code: model.ReasonBeyondHorizon, HorizonDays: 730, Remaining: 11, Days: 22, Added: 12, Done: 5, Pace: 0.23}
+	f.Reason = f.Why.String()
 	f.P50, f.P85, f.P95, f.LinearDate = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	f.ProbOnTime = 0.02
 	f.AddedInWindow, f.DoneInWindow = 12, 5

@@ -106,9 +106,11 @@ func TestNoticeElements(t *testing.T) {
 		p95 := notice(t, langEN, func(r *Request) { r.Client.Confidence = 0.95 })
 		mustContain(t, p95, "**Tuesday 22 December 2026**", "95% confident")
 		none := notice(t, langEN, func(r *Request) {
-			r.Forecast.Status, r.Forecast.Reason = model.ForecastInsufficient, "only 2 items finished so far"
+			r.Forecast.Status = model.ForecastInsufficient
+			r.Forecast.Why = model.ForecastReason{Code: model.ReasonThinHistory, Done: 2, Days: 10, Need: 3}
+			r.Forecast.Reason = r.Forecast.Why.String()
 		})
-		mustContain(t, none, "cannot give a dependable date yet (only 2 items finished so far)")
+		mustContain(t, none, "cannot give a dependable date yet (only 2 items were finished in the last 10 working days; a forecast needs at least 3)")
 		mustContain(t, notice(t, langNL, nil), "Onze nieuwe opleverdatum is **woensdag 16 december 2026**")
 	})
 	t.Run("6 done and remaining, with the key items", func(t *testing.T) {

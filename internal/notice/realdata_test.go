@@ -399,12 +399,13 @@ func TestProgressBackgroundWithoutADependableForecast(t *testing.T) {
 		lang string
 		want string
 	}{
-		{"en", "* Forecast: not dependable yet (4 working days of history, 10 needed); chance of making Friday 4 December 2026, calibrated against comparable deliveries and the team's record: 27%"},
-		{"nl", "* Prognose: nog niet betrouwbaar (4 working days of history, 10 needed); kans om vrijdag 4 december 2026 te halen, gekalibreerd op vergelijkbare opleveringen en de staat van dienst van het team: 27%"},
+		{"en", "* Forecast: not dependable yet (work started only 4 working days ago, on Tuesday 10 November 2026; a forecast needs at least 10 working days); chance of making Friday 4 December 2026, calibrated against comparable deliveries and the team's record: 27%"},
+		{"nl", "* Prognose: nog niet betrouwbaar (het werk begon pas 4 werkdagen geleden, op dinsdag 10 november 2026; een prognose heeft minstens 10 werkdagen nodig); kans om vrijdag 4 december 2026 te halen, gekalibreerd op vergelijkbare opleveringen en de staat van dienst van het team: 27%"},
 	} {
 		req := fixture(tc.lang, model.PurposeProgressUpdate)
 		f := &req.Forecast
-		f.Status, f.Reason = model.ForecastInsufficient, "4 working days of history, 10 needed"
+		f.Status, f.Why = model.ForecastInsufficient, model.ForecastReason{Code: model.ReasonShortHistory, Since: day(11, 10), Days: 4, Need: 10}
+		f.Reason = f.Why.String()
 		f.P50, f.P85, f.P95, f.ProbOnTime, f.SimProbOnTime = time.Time{}, time.Time{}, time.Time{}, 0.27, 0
 		tk, err := r.Render(req, model.FormatJiraWiki)
 		if err != nil {

@@ -45,12 +45,14 @@ func sampleRequests(p model.Purpose, lang string) []Request {
 
 	none := rich
 	none.Forecast.Status = model.ForecastInsufficient
-	none.Forecast.Reason = "no items finished yet"
+	none.Forecast.Why = model.ForecastReason{Code: model.ReasonThinHistory, Days: 10, Need: 3}
+	none.Forecast.Reason = none.Forecast.Why.String()
 	none.Forecast.P50, none.Forecast.P85, none.Forecast.P95 = time.Time{}, time.Time{}, time.Time{}
 
 	div := none
 	div.Forecast.Status = model.ForecastDiverging
-	div.Forecast.Reason = "P85 is beyond the 730-day horizon"
+	div.Forecast.Why = model.ForecastReason{Code: model.ReasonBeyondHorizon, HorizonDays: 730, Remaining: 2, Days: 22, Added: 12, Done: 5, Pace: 0.23}
+	div.Forecast.Reason = div.Forecast.Why.String()
 	div.Forecast.AddedInWindow, div.Forecast.DoneInWindow = 12, 5
 
 	closed := rich

@@ -351,7 +351,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		v.DaysLate = daysBetween(promised, newDate)
 		v.P50, v.P85, v.P95 = l.long(model.Day(fc.P50)), l.long(model.Day(fc.P85)), l.long(model.Day(fc.P95))
 	} else {
-		v.ForecastNote = e(fc.Reason, 300)
+		v.ForecastNote = e(l.reason(fc.Status, fc.Why), 300)
 	}
 	v.Diverging = fc.Status == model.ForecastDiverging
 	v.AddedInWindow, v.DoneInWindow, v.WindowWorkdays = fc.AddedInWindow, fc.DoneInWindow, len(fc.Explanation.Samples)

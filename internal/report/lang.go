@@ -3,10 +3,14 @@ package report
 import (
 	"fmt"
 	"time"
+
+	"github.com/forewarn/forewarn/internal/model"
+	"github.com/forewarn/forewarn/internal/notice"
 )
 
 // words are the page's fixed texts in one language.
 type words struct {
+	Locale                                              string // en, nl
 	Title, AsOf, PlanNote                               string
 	AtRisk, Drafts, JudgedNotJudged                     func(n int) string
 	Milestone, Due, Forecast, OnTime, SinceLastWeek     string
@@ -28,7 +32,8 @@ type words struct {
 
 var lang = map[string]*words{
 	"en": {
-		Title: "Client deadlines", AsOf: "As of", PlanNote: "Plan: nothing was written; the drafts shown are what a run would write.",
+		Locale: "en",
+		Title:  "Client deadlines", AsOf: "As of", PlanNote: "Plan: nothing was written; the drafts shown are what a run would write.",
 		AtRisk:          func(n int) string { return plural(n, "date at risk", "dates at risk") },
 		Drafts:          func(n int) string { return plural(n, "draft awaiting review", "drafts awaiting review") },
 		JudgedNotJudged: func(n int) string { return plural(n, "milestone not judged", "milestones not judged") },
@@ -56,7 +61,8 @@ var lang = map[string]*words{
 		RecordOnTime: "before: %d of the last %d on time",
 	},
 	"nl": {
-		Title: "Klantdeadlines", AsOf: "Stand van", PlanNote: "Plan: er is niets geschreven; de concepten zijn wat een run zou schrijven.",
+		Locale: "nl",
+		Title:  "Klantdeadlines", AsOf: "Stand van", PlanNote: "Plan: er is niets geschreven; de concepten zijn wat een run zou schrijven.",
 		AtRisk:          func(n int) string { return plural(n, "datum in gevaar", "data in gevaar") },
 		Drafts:          func(n int) string { return plural(n, "concept wacht op review", "concepten wachten op review") },
 		JudgedNotJudged: func(n int) string { return plural(n, "mijlpaal niet beoordeeld", "mijlpalen niet beoordeeld") },
@@ -125,4 +131,18 @@ func (w *words) purpose(p string) string {
 		return s
 	}
 	return p
+}
+
+// reason says in parentheses why a milestone has no date, in the page's
+// language: the forecast's English reason on an English page, the drafts'
+// rendering of its code on another ("" when there is no reason).
+func (w *words) reason(m Milestone) string {
+	r := m.Reason
+	if w.Locale != "en" && (m.Why.Code != "" || r != "") {
+		r = notice.ReasonText(w.Locale, model.ForecastStatus(m.Status), m.Why)
+	}
+	if r == "" {
+		return ""
+	}
+	return " (" + r + ")"
 }

@@ -216,15 +216,9 @@ func row(m Milestone, w *words, now time.Time, ax Axis, x func(time.Time) string
 			r.NoDate = w.Closed
 		}
 	case m.Status == string(model.ForecastDiverging):
-		r.Class, r.NoDate = "nodate", w.Diverging
-		if m.Reason != "" {
-			r.NoDate += " (" + m.Reason + ")"
-		}
+		r.Class, r.NoDate = "nodate", w.Diverging+w.reason(m)
 	default:
-		r.Class, r.NoDate = "nodate", w.NoForecast
-		if m.Reason != "" {
-			r.NoDate += " (" + m.Reason + ")"
-		}
+		r.Class, r.NoDate = "nodate", w.NoForecast+w.reason(m)
 	}
 	if r.Band == nil {
 		r.Band = &bandView{DueX: x(m.Due), TodayX: x(now)}

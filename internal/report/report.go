@@ -98,11 +98,14 @@ type Milestone struct {
 	Due         time.Time `json:"due"`
 	OriginalDue time.Time `json:"original_due,omitzero"`
 	Overdue     bool      `json:"overdue"`
-	Status      string    `json:"status"` // the forecast status: ok, done, insufficient_data, diverging
-	Reason      string    `json:"reason,omitempty"`
-	P50         time.Time `json:"p50,omitzero"`
-	P85         time.Time `json:"p85,omitzero"`
-	P95         time.Time `json:"p95,omitzero"`
+	Status      string    `json:"status"`           // the forecast status: ok, done, insufficient_data, diverging
+	Reason      string    `json:"reason,omitempty"` // in English
+	// Why is the reason as a code and its figures (model.ForecastReason),
+	// for a page in another language.
+	Why model.ForecastReason `json:"why,omitzero"`
+	P50 time.Time            `json:"p50,omitzero"`
+	P85 time.Time            `json:"p85,omitzero"`
+	P95 time.Time            `json:"p95,omitzero"`
 	// ProbOnTime is nil when the forecast gives no probability.
 	ProbOnTime *float64  `json:"prob_on_time"`
 	Likelihood string    `json:"likelihood,omitempty"`
@@ -263,7 +266,7 @@ func milestone(mr tracker.MilestoneReport, now time.Time, weekAgo map[string]mod
 	m, f := mr.Milestone, mr.Forecast
 	row := Milestone{Key: clean(m.Key), Title: clean(m.Title), URL: webURL(m.URL), Source: clean(m.Source),
 		Kind: string(m.Kind), State: string(m.State), Due: m.EffectiveDue().UTC(),
-		Status: string(f.Status), Reason: clean(f.Reason),
+		Status: string(f.Status), Reason: clean(f.Reason), Why: f.Why,
 		Done: f.DoneItems, Total: f.ScopeItems, Added: f.AddedAfterStart, Removed: f.RemovedAfterStart, Tickets: tickets}
 	if !m.AgreedDue.IsZero() && !m.AgreedDue.Equal(m.Due) {
 		row.OriginalDue = m.Due.UTC()

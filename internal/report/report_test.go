@@ -37,10 +37,12 @@ func ms(key, client, due string, status model.ForecastStatus, prob float64) trac
 		f.P50, f.P85, f.P95, f.ProbOnTime = day(due).AddDate(0, 0, -3), day(due).AddDate(0, 0, 5), day(due).AddDate(0, 0, 12), prob
 	}
 	if status == model.ForecastInsufficient {
-		f.Reason, f.ProbOnTime = "fewer than 3 items done in the window", prob // the calibrated chance, no date
+		f.Why = model.ForecastReason{Code: model.ReasonThinHistory, Done: 2, Days: 20, Need: 3}
+		f.Reason, f.ProbOnTime = f.Why.String(), prob // the calibrated chance, no date
 	}
 	if status == model.ForecastDiverging {
-		f.Reason = "scope grew 12 items in 4 weeks, 5 were done"
+		f.Why = model.ForecastReason{Code: model.ReasonBeyondHorizon, HorizonDays: 730, Remaining: 12, Days: 20, Added: 12, Done: 5, Pace: 0.25}
+		f.Reason = f.Why.String()
 	}
 	for i := range 10 {
 		f.Burndown = append(f.Burndown, model.BurndownPoint{Day: now.AddDate(0, 0, i-10), Scope: 17 + i/3, Remaining: 20 - i})
@@ -346,12 +348,12 @@ func TestRenderPage(t *testing.T) {
 			}
 		case "brouwer-new":
 			// No date, but the calibrated chance, in its band's colour.
-			if len(rects) != 0 || !strings.Contains(txt, "No date: not enough history (fewer than 3 items done in the window)") ||
+			if len(rects) != 0 || !strings.Contains(txt, "No date: not enough history (history too thin: 2 items completed in the last 20 working days (need 3))") ||
 				!strings.Contains(txt, "62 %") || !strings.Contains(string(page), `<span class="prob">62 %</span> <span class="lk lk-medium">`) {
 				t.Errorf("brouwer-new: rects %v, text %q", rects, txt)
 			}
 		case "brouwer-diverging":
-			if len(rects) != 0 || !strings.Contains(txt, "No date: the forecast does not converge (scope grew 12 items in 4 weeks, 5 were done)") {
+			if len(rects) != 0 || !strings.Contains(txt, "No date: the forecast does not converge (P85 is beyond the 730-day horizon: 12 items remain; over the last 20 working days 12 items were added and 5 done (0.25 done a working day))") {
 				t.Errorf("brouwer-diverging: rects %v, text %q", rects, txt)
 			}
 		case "brouwer-late":
@@ -373,13 +375,16 @@ func TestRenderDutch(t *testing.T) {
 	root := parse(t, page)
 	txt := root.text()
 	for _, w := range []string{"Klantdeadlines", "3 data in gevaar", "2 concepten wachten op review", "Onwaarschijnlijk (< 50 %)",
-		"Waarschijnlijk (≥ 85 %)", "Geen datum: te weinig historie", "4 dec", "Niet beoordeeld"} {
+		"Waarschijnlijk (≥ 85 %)", "Geen datum: te weinig historie", "4 dec", "Niet beoordeeld",
+		// The forecast's reason as the Dutch drafts say it, not its English.
+		"Geen datum: te weinig historie (in de laatste 20 werkdagen zijn er maar 2 onderdelen afgerond; een prognose heeft er minstens 3 nodig)",
+		"Geen datum: de prognose convergeert niet (in het huidige tempo is het werk niet binnen 730 dagen af"} {
 		if !strings.Contains(txt, w) {
 			t.Errorf("Dutch page lacks %q", w)
 		}
 	}
-	if root.attr("lang") != "nl" || strings.Contains(txt, "Unlikely") {
-		t.Errorf("lang %q; English words on the Dutch page: %v", root.attr("lang"), strings.Contains(txt, "Unlikely"))
+	if root.attr("lang") != "nl" || strings.Contains(txt, "Unlikely") || strings.Contains(txt, "history too thin") || strings.Contains(txt, "beyond the") {
+		t.Errorf("lang %q; English words on the Dutch page: %s", root.attr("lang"), txt)
 	}
 }
 
