@@ -43,17 +43,24 @@ type ahead struct {
 }
 
 // drafters is how many goroutines draft ahead on a machine of that many
-// cores: all but one, so the write loop, whose requests are the run's
-// critical path, finds a core free the moment an answer arrives. With
-// every core drawing charts, each answer waited for the scheduler's next
-// preemption (up to 10 ms): in a large run on 2 cores a create took
-// 3–4 ms to be answered by an in-process fake that handles it in 0.3 ms.
-func drafters(cores int) int { return max(1, cores-1) }
+// cores. A run drafts on all but one, so the write loop, whose requests
+// are the run's critical path, finds a core free the moment an answer
+// arrives. With every core drawing charts, each answer waited for the
+// scheduler's next preemption (up to 10 ms): in a large run on 2 cores a
+// create took 3–4 ms to be answered by an in-process fake that handles it
+// in 0.3 ms. A plan writes nothing, so it drafts on every core.
+func drafters(mode tracker.Mode, cores int) int {
+	if mode == tracker.ModePlan {
+		return max(1, cores)
+	}
+	return max(1, cores-1)
+}
 
 // aheadWindow is how many firings may be drafted before the loop takes
-// them, per core: enough to keep every core busy, few enough that the PNGs
-// held (about 40 kB each) stay small at any scale.
-const aheadWindow = 4
+// them, per core: enough to keep every core busy (a plan drafts while the
+// batch lookup is on the wire, before the loop takes any), few enough that
+// the PNGs held (about 40 kB each) stay small at any scale.
+const aheadWindow = 16
 
 // draftAhead starts drafting. writeBudget is the operations budget (0:
 // none): PNGs are rendered ahead for at most that many likely creates, so
@@ -108,7 +115,7 @@ func (w *Worker) draftAhead(ctx context.Context, mode tracker.Mode, st tracker.S
 			}
 		}
 	})
-	for range drafters(cores) {
+	for range drafters(mode, cores) {
 		a.wg.Go(func() {
 			for i := range jobs {
 				a.res[i] = w.prepare(ctx, st, firings[i], judged[byKey[firings[i].Finding.MilestoneKey]], now, png[i])

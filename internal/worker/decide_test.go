@@ -207,13 +207,17 @@ func TestDecideIsPure(t *testing.T) {
 	}
 }
 
-// Drafting ahead leaves one core to the write loop (on a machine with more
-// than one): its answers are then taken up at once instead of at the next
-// preemption of a goroutine drawing a chart.
+// Drafting ahead in a run leaves one core to the write loop (on a machine
+// with more than one): its answers are then taken up at once instead of at
+// the next preemption of a goroutine drawing a chart. A plan writes
+// nothing and drafts on every core.
 func TestDraftersLeaveACoreToTheWriter(t *testing.T) {
 	for cores, want := range map[int]int{1: 1, 2: 1, 4: 3, 16: 15} {
-		if got := drafters(cores); got != want {
-			t.Errorf("drafters(%d) = %d, want %d", cores, got, want)
+		if got := drafters(tracker.ModeRun, cores); got != want {
+			t.Errorf("run: drafters(%d) = %d, want %d", cores, got, want)
+		}
+		if got := drafters(tracker.ModePlan, cores); got != cores {
+			t.Errorf("plan: drafters(%d) = %d, want %d", cores, got, cores)
 		}
 	}
 }

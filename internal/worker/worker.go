@@ -102,10 +102,19 @@ func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, er
 			cmp.Compare(purposeOrder(a.Finding.Purpose), purposeOrder(b.Finding.Purpose)),
 			cmp.Compare(a.Finding.Rule, b.Finding.Rule))
 	})
-	known := w.prefetch(ctx, firings)
 	budget := w.Rules.Budget()
+	var ah *ahead
+	if mode == tracker.ModePlan {
+		// A plan renders no chart, so drafting need not wait for the
+		// batch lookup: it goes on while the lookup is on the wire.
+		ah = w.draftAhead(ctx, mode, st, firings, judged, byKey, now, nil, budget)
+		defer ah.close()
+	}
+	known := w.prefetch(ctx, firings)
 	if mode == tracker.ModeRun {
 		st = w.prerecord(ctx, st, firings, known, budget)
+		ah = w.draftAhead(ctx, mode, st, firings, judged, byKey, now, known, budget)
+		defer ah.close()
 	}
 	// The write phase's progress line (on a terminal): tickets handled of
 	// those the rules call for.
@@ -115,8 +124,6 @@ func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, er
 		prog.Set("tickets", "of planned", len(firings))
 		defer prog.Done("tickets")
 	}
-	ah := w.draftAhead(ctx, mode, st, firings, judged, byKey, now, known, budget)
-	defer ah.close()
 	ops := 0
 	seen := map[string]bool{}
 	for i, f := range firings {
@@ -175,78 +182,104 @@ func purposeOrder(p model.Purpose) int {
 	}
 }
 
-// poll reads every source concurrently, then prepares and forecasts every
-// milestone. Unreadable milestones are reported and not judged.
+// poll reads every source concurrently and judges each source's milestones
+// as soon as that source is read: prepared, given their team record and
+// forecast while the other sources are still being read (forecasting is
+// CPU-bound and pure, and a slower tracker leaves a core free). Unreadable
+// milestones are reported and not judged. The result is sorted by key.
 func (w *Worker) poll(ctx context.Context, now time.Time, rep *tracker.Report) []Judged {
-	results := make([]tracker.FetchResult, len(w.Sources))
-	errs := make([]error, len(w.Sources))
+	parts := make([]polled, len(w.Sources))
 	var wg sync.WaitGroup
 	for i, s := range w.Sources {
 		wg.Go(func() {
-			results[i], errs[i] = s.Fetch(ctx)
+			res, err := s.Fetch(ctx)
+			parts[i] = w.judgeSource(s.Name(), res, err, now)
 		})
 	}
 	wg.Wait()
+	var out []Judged
+	for _, p := range parts {
+		rep.Failed = append(rep.Failed, p.failed...)
+		rep.Notes = append(rep.Notes, p.notes...)
+		out = append(out, p.judged...)
+	}
+	slices.SortFunc(out, func(a, b Judged) int { return cmp.Compare(a.Milestone.Key, b.Milestone.Key) })
+	return out
+}
 
+// polled is one source's part of poll: what it reported and its
+// milestones, judged.
+type polled struct {
+	failed []tracker.FailureReport
+	notes  []string
+	judged []Judged
+}
+
+// judgeSource checks, prepares and forecasts the milestones one source
+// returned. Team records come from the closed milestones of the same
+// source (records groups by source), so a source is judged without
+// waiting for the others.
+func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, now time.Time) polled {
+	var p polled
+	if err != nil {
+		w.Log.Error().Str("source", name).Err(err).Msg("source could not be read")
+		p.failed = append(p.failed, tracker.FailureReport{Source: name, Err: err.Error()})
+		return p
+	}
+	for _, f := range res.Failed {
+		w.Log.Warn().Str("source", name).Str("milestone", f.Key).Err(f.Err).Msg("milestone skipped: data unreadable")
+		p.failed = append(p.failed, tracker.FailureReport{Source: name, Key: f.Key, Title: f.Title, Err: errString(f.Err)})
+	}
+	p.notes = append(p.notes, res.Notes...)
 	var ms, closed []model.Milestone
-	for i, s := range w.Sources {
-		if errs[i] != nil {
-			w.Log.Error().Str("source", s.Name()).Err(errs[i]).Msg("source could not be read")
-			rep.Failed = append(rep.Failed, tracker.FailureReport{Source: s.Name(), Err: errs[i].Error()})
-			continue
+	for _, m := range res.History {
+		// Read only for the team's record: never judged; bad data
+		// is left out of the record rather than reported.
+		if m.Source == "" {
+			m.Source = name
 		}
-		for _, f := range results[i].Failed {
-			w.Log.Warn().Str("source", s.Name()).Str("milestone", f.Key).Err(f.Err).Msg("milestone skipped: data unreadable")
-			rep.Failed = append(rep.Failed, tracker.FailureReport{Source: s.Name(), Key: f.Key, Title: f.Title, Err: errString(f.Err)})
-		}
-		rep.Notes = append(rep.Notes, results[i].Notes...)
-		for _, m := range results[i].History {
-			// Read only for the team's record: never judged; bad data
-			// is left out of the record rather than reported.
-			if m.Source == "" {
-				m.Source = s.Name()
-			}
-			if m.State == model.StateClosed && m.Validate() == nil {
-				closed = append(closed, m)
-			}
-		}
-		for _, m := range results[i].Milestones {
-			if m.Source == "" {
-				m.Source = s.Name()
-			}
-			if dates := w.Agreed[m.Key]; len(dates) > 0 {
-				m.AgreedDue = dates[len(dates)-1]
-			}
-			if err := w.validate(m); err != nil {
-				// Bad data is refused, not judged: a notice drafted from
-				// it would be wrong (a NaN forecast, "Dear nobody").
-				w.Log.Warn().Str("source", s.Name()).Str("milestone", m.Key).Err(err).Msg("milestone skipped: invalid data")
-				rep.Failed = append(rep.Failed, tracker.FailureReport{Source: s.Name(), Key: m.Key, Title: m.Title, Err: err.Error()})
-				continue
-			}
-			if m.State == model.StateClosed {
-				closed = append(closed, m)
-			}
-			prepared, skip := w.Rules.Prepare(m)
-			if skip {
-				rep.Notes = append(rep.Notes, fmt.Sprintf("%s is exempt (forewarn:ignore)", m.Key))
-				continue
-			}
-			ms = append(ms, prepared)
+		if m.State == model.StateClosed && m.Validate() == nil {
+			closed = append(closed, m)
 		}
 	}
+	for _, m := range res.Milestones {
+		if m.Source == "" {
+			m.Source = name
+		}
+		if dates := w.Agreed[m.Key]; len(dates) > 0 {
+			m.AgreedDue = dates[len(dates)-1]
+		}
+		if err := w.validate(m); err != nil {
+			// Bad data is refused, not judged: a notice drafted from
+			// it would be wrong (a NaN forecast, "Dear nobody").
+			w.Log.Warn().Str("source", name).Str("milestone", m.Key).Err(err).Msg("milestone skipped: invalid data")
+			p.failed = append(p.failed, tracker.FailureReport{Source: name, Key: m.Key, Title: m.Title, Err: err.Error()})
+			continue
+		}
+		if m.State == model.StateClosed {
+			closed = append(closed, m)
+		}
+		prepared, skip := w.Rules.Prepare(m)
+		if skip {
+			p.notes = append(p.notes, fmt.Sprintf("%s is exempt (forewarn:ignore)", m.Key))
+			continue
+		}
+		ms = append(ms, prepared)
+	}
+	// In key order, as records shares the record of a container's first
+	// open milestone with the others.
 	slices.SortFunc(ms, func(a, b model.Milestone) int { return cmp.Compare(a.Key, b.Key) })
 	w.records(ms, closed, now)
 
 	// Forecasting is CPU-bound and pure: spread it over the cores.
-	out := make([]Judged, len(ms))
+	p.judged = make([]Judged, len(ms))
 	next := make(chan int)
 	var fw sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		fw.Go(func() {
 			for i := range next {
 				m := ms[i]
-				out[i] = Judged{Milestone: m, Forecast: w.Forecast(m, now), Client: w.client(m.Client)}
+				p.judged[i] = Judged{Milestone: m, Forecast: w.Forecast(m, now), Client: w.client(m.Client)}
 			}
 		})
 	}
@@ -255,7 +288,7 @@ func (w *Worker) poll(ctx context.Context, now time.Time, rep *tracker.Report) [
 	}
 	close(next)
 	fw.Wait()
-	return out
+	return p
 }
 
 // records sets each milestone's team record from the closed milestones of

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -599,5 +600,92 @@ func TestDraftsAndChartsAreMadeAheadOfTheWriter(t *testing.T) {
 		if charts.Load() != want || tg.unmade != 0 {
 			t.Errorf("%s: %d charts made (want %d), %d tickets reached the target without theirs", mode, charts.Load(), want, tg.unmade)
 		}
+	}
+}
+
+// gatedSource is a source whose Fetch waits until open is closed (or the
+// test's patience runs out, reported as a failed fetch).
+type gatedSource struct {
+	fakeSource
+	open <-chan struct{}
+}
+
+func (s gatedSource) Fetch(ctx context.Context) (tracker.FetchResult, error) {
+	select {
+	case <-s.open:
+		return s.fakeSource.Fetch(ctx)
+	case <-time.After(5 * time.Second):
+		return tracker.FetchResult{}, errors.New("the other source's milestones were not forecast while this one was being read")
+	}
+}
+
+// A source's milestones are forecast as soon as that source is read, not
+// after the slowest one (issue 17): the slow source here answers only once
+// the fast source's milestone has been forecast.
+func TestSourcesAreJudgedAsTheyArrive(t *testing.T) {
+	forecastFast := make(chan struct{})
+	var once sync.Once
+	slow := gatedSource{fakeSource: fakeSource{name: "slow", ms: []model.Milestone{milestone("s", 2)}}, open: forecastFast}
+	w, _ := newWorker(t, t.TempDir(), slow, fakeSource{name: "fast", ms: []model.Milestone{milestone("f", 3)}})
+	w.Forecast = func(m model.Milestone, at time.Time) model.Forecast {
+		if m.Key == "f" {
+			once.Do(func() { close(forecastFast) })
+		}
+		return remaining(m, at)
+	}
+	rep, err := w.Run(context.Background(), tracker.ModePlan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Failed) > 0 {
+		t.Fatalf("failed: %+v", rep.Failed)
+	}
+	var keys []string
+	for _, m := range rep.Milestones {
+		keys = append(keys, m.Milestone.Key)
+	}
+	if !slices.Equal(keys, []string{"f", "s"}) || rep.Count(tracker.ActionCreate) != 2 {
+		t.Fatalf("milestones %v (want f, s in key order), actions %+v", keys, rep.Actions)
+	}
+}
+
+// waitingFinder is a batch lookup that answers only once n drafts have been
+// made (or the test's patience runs out, reported as a failed lookup).
+type waitingFinder struct {
+	batching
+	drafts *atomic.Int64
+	n      int64
+}
+
+func (f *waitingFinder) FindMany(ctx context.Context, fps []string) (map[string]*model.TicketRef, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for f.drafts.Load() < f.n {
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%d drafts made while the lookup was on the wire, want %d", f.drafts.Load(), f.n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return f.batching.FindMany(ctx, fps)
+}
+
+// A plan drafts while the batch lookup is on the wire (it renders no
+// chart, so nothing it drafts depends on the answer); a run waits for the
+// answer, which says which charts to render ahead.
+func TestPlanDraftsDuringTheBatchLookup(t *testing.T) {
+	var ms []model.Milestone
+	for i := range 6 {
+		ms = append(ms, milestone(fmt.Sprintf("m%d", i), 2))
+	}
+	w, out := newWorker(t, t.TempDir(), fakeSource{name: "demo", ms: ms})
+	var drafts, charts atomic.Int64
+	w.Drafter = charting{drafter{"v1"}, &drafts, &charts}
+	tg := &waitingFinder{batching: batching{Target: out}, drafts: &drafts, n: 6}
+	w.Target = tg
+	rep, err := w.Run(context.Background(), tracker.ModePlan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.batches != 1 || tg.finds != 0 || rep.Count(tracker.ActionCreate) != 6 || drafts.Load() != 6 {
+		t.Fatalf("batches %d, finds %d (want 1 and 0: the lookup answered), %d drafts, actions %+v", tg.batches, tg.finds, drafts.Load(), rep.Actions)
 	}
 }
