@@ -32,32 +32,54 @@ func recQuantile(r model.ForecastRecord, q float64) time.Time {
 // date at q moved by 2 days or more, the chance of finishing on time moved by
 // 15 points or more, the scope changed by 3 items or more, or the forecast's
 // status changed (it became usable, unusable, or the work finished).
-// Renderer.Render uses it to fill Ticket.Comment.
-func change(prev model.ForecastRecord, cur model.Forecast, q float64, l locale) (bool, string) {
+// Renderer.Render uses it to fill Ticket.Comment, for the reviewer; with
+// client set it is worded for the client instead (a progress update's
+// "Since the last update"): "the expected delivery date" rather than "the
+// P85 date", nothing about "this draft", and nothing at all when the status
+// changed between two kinds of no date (the update's forecast line already
+// says there is none).
+func change(prev model.ForecastRecord, cur model.Forecast, q float64, l locale, client bool) (bool, string) {
 	nl := l.lang == langNL
 	label, _ := quantileLabel(q)
+	dateEN, dateNL := "the "+label+" date", "de "+label+"-datum"
+	if client {
+		dateEN, dateNL = "the expected delivery date", "de verwachte opleverdatum"
+	}
 	if prev.Status != cur.Status {
+		var prevDate time.Time
+		if prev.Status == model.ForecastOK {
+			prevDate = recQuantile(prev, q)
+		}
+		noDate := cur.Status == model.ForecastDiverging || cur.Status == model.ForecastInsufficient
 		switch {
 		case cur.Status == model.ForecastDone:
 			if nl {
 				return true, "alle onderdelen zijn afgerond."
 			}
 			return true, "all items are now done."
-		case cur.Status == model.ForecastDiverging:
-			if nl {
-				return true, "de prognose geeft geen datum meer: er komen ongeveer even snel onderdelen bij als er klaar zijn; de datum in dit concept is niet meer onderbouwd."
-			}
-			return true, "the forecast no longer gives a date: items are being added about as fast as they are done; the date in this draft is no longer backed by data."
-		case cur.Status == model.ForecastInsufficient:
-			if nl {
-				return true, "er zijn te weinig gegevens voor een betrouwbare prognose; de datum in dit concept is niet meer onderbouwd."
-			}
-			return true, "there is no longer enough data for a reliable forecast; the date in this draft is no longer backed by data."
+		case noDate && client && prevDate.IsZero():
+			return false, ""
+		case noDate && client && nl:
+			return true, "de datum die we toen noemden, geldt niet meer."
+		case noDate && client:
+			return true, "the date we gave you then no longer holds."
+		case noDate && prevDate.IsZero() && nl:
+			return true, fmt.Sprintf("de prognose geeft nog steeds geen datum (%s).", l.reason(cur.Status, cur.Why))
+		case noDate && prevDate.IsZero():
+			return true, fmt.Sprintf("the forecast still gives no date (%s).", l.reason(cur.Status, cur.Why))
+		case noDate && nl:
+			return true, fmt.Sprintf("de prognose geeft geen datum meer (%s); de datum in dit concept is niet meer onderbouwd.", l.reason(cur.Status, cur.Why))
+		case noDate:
+			return true, fmt.Sprintf("the forecast no longer gives a date (%s); the date in this draft is no longer backed by data.", l.reason(cur.Status, cur.Why))
+		case cur.Status == model.ForecastOK && !cur.Quantile(q).IsZero() && client && nl:
+			return true, "we hebben nu genoeg gegevens voor een betrouwbare datum."
+		case cur.Status == model.ForecastOK && !cur.Quantile(q).IsZero() && client:
+			return true, "we now have enough data for a dependable date."
 		case cur.Status == model.ForecastOK && !cur.Quantile(q).IsZero():
 			if nl {
-				return true, fmt.Sprintf("er is nu een prognose: de %s-datum is %s.", label, l.long(model.Day(cur.Quantile(q))))
+				return true, fmt.Sprintf("er is nu een prognose: %s is %s.", dateNL, l.long(model.Day(cur.Quantile(q))))
 			}
-			return true, fmt.Sprintf("a forecast is now available: the %s date is %s.", label, l.long(model.Day(cur.Quantile(q))))
+			return true, fmt.Sprintf("a forecast is now available: %s is %s.", dateEN, l.long(model.Day(cur.Quantile(q))))
 		}
 	}
 	if cur.Status != model.ForecastOK {
@@ -83,17 +105,17 @@ func change(prev model.ForecastRecord, cur model.Forecast, q float64, l locale) 
 		if moved < 0 {
 			dir = "eerder"
 		}
-		parts = append(parts, fmt.Sprintf("de %s-datum is %s %s komen te liggen (van %s naar %s)", label, l.days(moved), dir, l.short(model.Day(before)), l.short(model.Day(after))))
+		parts = append(parts, fmt.Sprintf("%s is %s %s komen te liggen (van %s naar %s)", dateNL, l.days(moved), dir, l.short(model.Day(before)), l.short(model.Day(after))))
 	case moved != 0:
 		dir := "later"
 		if moved < 0 {
 			dir = "earlier"
 		}
-		parts = append(parts, fmt.Sprintf("the %s date moved %s %s (from %s to %s)", label, l.days(moved), dir, l.short(model.Day(before)), l.short(model.Day(after))))
+		parts = append(parts, fmt.Sprintf("%s moved %s %s (from %s to %s)", dateEN, l.days(moved), dir, l.short(model.Day(before)), l.short(model.Day(after))))
 	case nl:
-		parts = append(parts, fmt.Sprintf("de %s-datum blijft %s", label, l.short(model.Day(after))))
+		parts = append(parts, fmt.Sprintf("%s blijft %s", dateNL, l.short(model.Day(after))))
 	default:
-		parts = append(parts, fmt.Sprintf("the %s date stays %s", label, l.short(model.Day(after))))
+		parts = append(parts, fmt.Sprintf("%s stays %s", dateEN, l.short(model.Day(after))))
 	}
 	s := parts[0]
 	s += reasons(moved, added, finished, l)

@@ -39,11 +39,11 @@ func TestChanged(t *testing.T) {
 			"the P85 date stays 7 Dec 2026; the chance of delivering on time is now 20% (was 40%)."},
 		{"work finished", cur(func(f *model.Forecast) { f.Status = model.ForecastDone }), true, "all items are now done."},
 		{"data ran out", cur(func(f *model.Forecast) { f.Status = model.ForecastInsufficient }), true,
-			"there is no longer enough data for a reliable forecast; the date in this draft is no longer backed by data."},
+			"the forecast no longer gives a date (there is not enough data yet); the date in this draft is no longer backed by data."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			material, summary := change(prev, tt.cur, DefaultConfidence, newLocale("en", time.UTC))
+			material, summary := change(prev, tt.cur, DefaultConfidence, newLocale("en", time.UTC), false)
 			if material != tt.material || summary != tt.summary {
 				t.Errorf("change = %v, %q\nwant      %v, %q", material, summary, tt.material, tt.summary)
 			}
@@ -54,9 +54,48 @@ func TestChanged(t *testing.T) {
 func TestChangedDutch(t *testing.T) {
 	prev := model.ForecastRecord{Status: model.ForecastOK, P85: day(12, 7), Scope: 30, Remaining: 12}
 	cur := model.Forecast{Status: model.ForecastOK, P85: day(12, 16), ScopeItems: 44, RemainingItems: 26}
-	_, got := change(prev, cur, 0.85, newLocale("nl", time.UTC))
+	_, got := change(prev, cur, 0.85, newLocale("nl", time.UTC), false)
 	want := "de P85-datum is 9 dagen later komen te liggen (van 7 dec. 2026 naar 16 dec. 2026) omdat er 14 onderdelen zijn bijgekomen en er sindsdien niets is afgerond."
 	if got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// The change as the client reads it in a progress update ("Since the last
+// update, …") names no P85 and no draft, and says nothing when the update
+// had no date before and has none now; the reviewer's comment says why in
+// the forecast's figures.
+func TestChangedForTheClient(t *testing.T) {
+	ok := model.ForecastRecord{Status: model.ForecastOK, P85: day(12, 7), Scope: 30, Remaining: 12}
+	none := model.ForecastRecord{Status: model.ForecastInsufficient, Scope: 30, Remaining: 12}
+	moved := model.Forecast{Status: model.ForecastOK, P85: day(12, 16), ScopeItems: 44, RemainingItems: 26}
+	div := model.Forecast{Status: model.ForecastDiverging, ScopeItems: 44, RemainingItems: 26,
+		Why: model.ForecastReason{Code: model.ReasonBeyondHorizon, HorizonDays: 730, Remaining: 26, Days: 10, Added: 14, Done: 3}}
+	tests := []struct {
+		name   string
+		prev   model.ForecastRecord
+		cur    model.Forecast
+		lang   string
+		client bool
+		want   string
+	}{
+		{"moved, client", ok, moved, "en", true, "the expected delivery date moved 9 days later (from 7 Dec 2026 to 16 Dec 2026) because 14 items were added and nothing was finished since."},
+		{"moved, client, Dutch", ok, moved, "nl", true, "de verwachte opleverdatum is 9 dagen later komen te liggen (van 7 dec. 2026 naar 16 dec. 2026) omdat er 14 onderdelen zijn bijgekomen en er sindsdien niets is afgerond."},
+		{"diverging, client", ok, div, "en", true, "the date we gave you then no longer holds."},
+		{"diverging, client, Dutch", ok, div, "nl", true, "de datum die we toen noemden, geldt niet meer."},
+		{"diverging, reviewer", ok, div, "en", false, "the forecast no longer gives a date (at the current pace the work does not finish within 730 days, the forecast's horizon: 26 items remain, and in the last 10 working days 14 were added and 3 finished); the date in this draft is no longer backed by data."},
+		{"diverging, reviewer, Dutch", ok, div, "nl", false, "de prognose geeft geen datum meer (in het huidige tempo is het werk niet binnen 730 dagen af, de horizon van de prognose: er resten 26 onderdelen, en in de laatste 10 werkdagen kwamen er 14 bij en werden er 3 afgerond); de datum in dit concept is niet meer onderbouwd."},
+		{"no date before either, client", none, div, "nl", true, ""},
+		{"no date before either, reviewer", none, div, "en", false, "the forecast still gives no date (at the current pace the work does not finish within 730 days, the forecast's horizon: 26 items remain, and in the last 10 working days 14 were added and 3 finished)."},
+		{"a date again, client", none, moved, "nl", true, "we hebben nu genoeg gegevens voor een betrouwbare datum."},
+		{"a date again, reviewer", none, moved, "en", false, "a forecast is now available: the P85 date is Wednesday 16 December 2026."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			material, got := change(tt.prev, tt.cur, 0.85, newLocale(tt.lang, time.UTC), tt.client)
+			if got != tt.want || material != (tt.want != "") {
+				t.Errorf("got  %v %q\nwant %q", material, got, tt.want)
+			}
+		})
 	}
 }

@@ -36,10 +36,10 @@ func diverging(lang string, p model.Purpose) Request {
 func TestDivergingDraftProposesNoDate(t *testing.T) {
 	r := newRenderer(t)
 	want := map[string][]string{
-		"client-notice.en":   {"No date is proposed: over the last 22 working days 12 items were added and 5 done", "agree one with the team", "no date can be proposed"},
+		"client-notice.en":   {"No date is proposed: in the last 22 working days 12 items were added and 5 finished", "agree one with the team", "no date can be proposed"},
 		"client-notice.nl":   {"Er wordt geen datum voorgesteld: in de laatste 22 werkdagen kwamen er 12 onderdelen bij en werden er 5 afgerond", "spreek er een af met het team"},
-		"progress-update.en": {"The forecast gives no date: over the last 22 working days 12 items were added and 5 done", "Agree a date with the team", "we cannot give a dependable date at the moment"},
-		"progress-update.nl": {"De prognose geeft geen datum", "Spreek met het team een datum af", "we kunnen op dit moment geen betrouwbare datum geven"},
+		"progress-update.en": {"The forecast gives no date: in the last 22 working days 12 items were added and 5 finished", "so work is being added faster than it is finished", "Agree a date with the team", "we cannot give a dependable date at the moment"},
+		"progress-update.nl": {"De prognose geeft geen datum", "dus er komt sneller werk bij dan er af gaat", "Spreek met het team een datum af", "we kunnen op dit moment geen betrouwbare datum geven"},
 	}
 	// Any December date after the due date (4 December) would be a proposed date.
 	later := regexp.MustCompile(`(?i)\b([5-9]|[12][0-9]|3[01]) (December|december|Dec|dec\.) 2026|December ([5-9]|[12][0-9]|3[01]), 2026|\b20(27|28)\b`)

@@ -279,7 +279,12 @@ func TestProgressUpdateAndPostMortem(t *testing.T) {
 	pu := render(t, r, fixture(langEN, model.PurposeProgressUpdate), model.FormatMarkdown)
 	mustContain(t, pu.Body, "**Done since Monday 9 November 2026:** 4 items.", "* Gift cards", "**Remaining:** 11 of 24 items.",
 		"we now expect to finish by Wednesday 16 December 2026 (85% confidence)", "**Risks:**", "1 item is waiting on something outside",
-		"next update on Monday 23 November 2026", "Since the last update, the P85 date moved 6 days later")
+		"next update on Monday 23 November 2026", "Since the last update, the expected delivery date moved 6 days later")
+	// The client reads no "P85"; the reviewer's comment keeps it.
+	mustNotContain(t, draftPart(t, pu.Body, langEN), "P85")
+	if !strings.Contains(pu.Comment, "the P85 date moved 6 days later") {
+		t.Errorf("comment %q", pu.Comment)
+	}
 	pm := render(t, r, fixture(langEN, model.PurposePostMortem), model.FormatMarkdown)
 	mustContain(t, pm.Body,
 		"* **Monday 5 October 2026**: work started.",

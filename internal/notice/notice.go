@@ -170,7 +170,7 @@ func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
 		Assignee:     req.Client.Tracker,
 	}
 	if req.History.LastWritten != nil {
-		if material, summary := change(*req.History.LastWritten, req.Forecast, v.conf, v.l); material {
+		if material, summary := change(*req.History.LastWritten, req.Forecast, v.conf, v.l, false); material {
 			tk.Comment = commentText(lang, f, summary)
 		}
 	}

@@ -114,6 +114,30 @@ func ReasonText(locale string, status model.ForecastStatus, why model.ForecastRe
 	return newLocale(locale, nil).reason(status, why)
 }
 
+// inWindow says what was added and finished over the forecast's window:
+// "in the last 22 working days 12 items were added and 5 finished", "in de
+// laatste 22 werkdagen kwamen er 12 onderdelen bij en werden er 5
+// afgerond".
+func (l locale) inWindow(added, done, days int) string {
+	if l.lang == langNL {
+		return fmt.Sprintf("%s %s er %s bij en %s er %d afgerond", l.lastWorkdays(days),
+			plural(added, "kwam", "kwamen"), l.items(added), plural(done, "werd", "werden"), done)
+	}
+	return fmt.Sprintf("%s %s %s added and %d finished", l.lastWorkdays(days), l.items(added), plural(added, "was", "were"), done)
+}
+
+// growth compares items added and finished over the window: "faster",
+// "same" (added at least 80 % as many as finished) or "slower".
+func growth(added, done int) string {
+	switch {
+	case added > done:
+		return "faster"
+	case 5*added >= 4*done:
+		return "same"
+	}
+	return "slower"
+}
+
 // workdays formats a number of working days: "1 working day", "3 werkdagen".
 func (l locale) workdays(n int) string {
 	switch {

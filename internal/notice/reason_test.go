@@ -205,3 +205,34 @@ func TestDutchDraftsWithoutADateHoldNoEnglish(t *testing.T) {
 		}
 	}
 }
+
+// A diverging progress update says how growth compares with the work
+// finished as the figures have it, with number agreement: it once said "the
+// work is growing about as fast as it is done" beside "12 added and 5
+// finished", and "1 items were added".
+func TestDivergingUpdateSaysWhatTheFiguresSay(t *testing.T) {
+	r := newRenderer(t)
+	for _, tc := range []struct {
+		lang        string
+		added, done int
+		want        string
+	}{
+		{langEN, 12, 5, "in the last 22 working days 12 items were added and 5 finished, so work is being added faster than it is finished. We will agree a new date with you once the scope is settled."},
+		{langEN, 5, 6, "in the last 22 working days 5 items were added and 6 finished, so the work is growing about as fast as it is finished."},
+		{langEN, 1, 1, "in the last 22 working days 1 item was added and 1 finished, so the work is growing about as fast as it is finished."},
+		{langEN, 0, 9, "in the last 22 working days 0 items were added and 9 finished, and at that pace the 11 items left take longer than we can forecast. We will agree a new date with you."},
+		{langNL, 12, 5, "in de laatste 22 werkdagen kwamen er 12 onderdelen bij en werden er 5 afgerond, dus er komt sneller werk bij dan er af gaat. Zodra de scope vaststaat"},
+		{langNL, 1, 1, "in de laatste 22 werkdagen kwam er 1 onderdeel bij en werd er 1 afgerond, dus het werk groeit ongeveer even snel als het klaar is."},
+		{langNL, 0, 9, "in de laatste 22 werkdagen kwamen er 0 onderdelen bij en werden er 9 afgerond, en in dat tempo duren de 11 resterende onderdelen langer dan we kunnen overzien. We spreken een nieuwe datum met je af."},
+	} {
+		req := diverging(tc.lang, model.PurposeProgressUpdate)
+		req.Forecast.AddedInWindow, req.Forecast.DoneInWindow = tc.added, tc.done
+		tk, err := r.Render(req, model.FormatMarkdown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(tk.Body, tc.want) {
+			t.Errorf("%s %d/%d: lacks %q\n%s", tc.lang, tc.added, tc.done, tc.want, draftPart(t, tk.Body, tc.lang))
+		}
+	}
+}

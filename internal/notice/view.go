@@ -124,6 +124,13 @@ type View struct {
 	// WindowWorkdays working days (the forecast's throughput window): the
 	// numbers behind a diverging forecast, and behind Outpaced.
 	AddedInWindow, DoneInWindow, WindowWorkdays int
+	// InWindow says those figures in the client's language, with number
+	// agreement: "in the last 22 working days 12 items were added and 5
+	// finished". Growth compares them: "faster" (more added than
+	// finished), "same" (added at least 80 % of finished) or "slower";
+	// a diverging forecast with slower growth is one whose pace is too low
+	// for the work left.
+	InWindow, Growth string
 	// Outpaced: the date slips and items were added faster than they were
 	// done over the window; the needed pace alone (which counts only the
 	// items there now) would understate why.
@@ -359,6 +366,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		// A forecast that kept its window but not the day-by-day samples.
 		v.WindowWorkdays = workdays(model.Day(x.WindowStart), model.Day(x.WindowEnd))
 	}
+	v.InWindow, v.Growth = l.inWindow(fc.AddedInWindow, fc.DoneInWindow, v.WindowWorkdays), growth(fc.AddedInWindow, fc.DoneInWindow)
 	v.Outpaced = v.HasForecast && v.DaysLate > 0 && fc.AddedInWindow > fc.DoneInWindow && v.WindowWorkdays > 0
 	v.Record = esc(l.record(m.Kind, m.Record), f)
 	v.HasRecord = m.Record != nil && m.Record.Milestones > 0
@@ -475,7 +483,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	v.DoneSinceCount = len(doneSince)
 	v.DoneSince, v.MoreDoneSince = list(doneSince, item)
 	if h.LastWritten != nil {
-		if material, s := change(*h.LastWritten, fc, q, l); material {
+		if material, s := change(*h.LastWritten, fc, q, l, true); material {
 			v.Change = s
 		}
 	}
