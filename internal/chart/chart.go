@@ -405,6 +405,12 @@ func Mermaid(points []model.BurndownPoint, due time.Time, forecast model.Forecas
 		case !target.IsZero() && target.After(s.today):
 			left := target.Sub(t).Hours() / target.Sub(s.today).Hours()
 			v = math.Max(0, r*left)
+		case target.IsZero():
+			// No forecast date to project towards (too little data, or
+			// diverging): a Mermaid line cannot stop at today, and the
+			// zeros it once drew up to the due date read as "all done".
+			// It stays at today's remaining, beside the ideal line.
+			v = r
 		default:
 			v = 0
 		}

@@ -452,3 +452,32 @@ func TestBandsPaintTheWholeBox(t *testing.T) {
 		})
 	}
 }
+
+// Without a forecast date (too little data, or diverging) the Mermaid
+// chart's line stays at today's remaining up to the due date: the zeros it
+// once drew from tomorrow on read as "all done".
+func TestMermaidWithoutAForecastProjectsNothing(t *testing.T) {
+	pts, due, f := fixture()
+	f.Status, f.P50, f.P85, f.P95 = model.ForecastInsufficient, time.Time{}, time.Time{}, time.Time{}
+	today := pts[len(pts)-1]
+	if !today.Day.Before(due) {
+		t.Fatal("the fixture's today is not before its due date")
+	}
+	m := Mermaid(pts, due, f)
+	labels := regexp.MustCompile(`x-axis \[(.*)\]`).FindStringSubmatch(m)
+	lines := regexp.MustCompile(`line \[(.*)\]`).FindAllStringSubmatch(m, -1)
+	if labels == nil || len(lines) != 2 {
+		t.Fatalf("axis or lines missing:\n%s", m)
+	}
+	ls := strings.Split(labels[1], ", ")
+	if last := ls[len(ls)-1]; last != `"`+due.Format("Jan 2")+`"` {
+		t.Errorf("the axis ends at %s, want the due date:\n%s", last, m)
+	}
+	vals := strings.Split(lines[0][1], ", ")
+	want := trimNum(float64(today.Remaining))
+	for i := len(vals) - 1; i >= 0 && ls[i] != `"`+today.Day.Format("Jan 2")+`"`; i-- {
+		if vals[i] != want {
+			t.Errorf("after today the line is %s at %s, want today's %s remaining:\n%s", vals[i], ls[i], want, m)
+		}
+	}
+}

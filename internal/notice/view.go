@@ -638,7 +638,12 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	if c := model.Day(fc.Explanation.Commitment); v.CommitInferred && !c.IsZero() && !c.Equal(model.Day(m.Start)) {
 		ev(c, "committed", 0)
 	}
-	ev(model.DayIn(firstTime(h.FirstDetected, req.Finding.FiredAt, req.Finding.ActiveSince), l.loc), "detected", 2)
+	// forewarn's first warning, unless it came after the milestone had
+	// closed: then forewarn first saw it finished (a first run, a new
+	// source), and "first detected the risk" after the delivery misleads.
+	if d := model.DayIn(firstTime(h.FirstDetected, req.Finding.FiredAt, req.Finding.ActiveSince), l.loc); m.ClosedAt.IsZero() || !d.After(model.DayIn(m.ClosedAt, l.loc)) {
+		ev(d, "detected", 2)
+	}
 	if !h.NoticeDrafted.IsZero() {
 		ev(model.DayIn(h.NoticeDrafted, l.loc), "drafted", 3)
 	}
