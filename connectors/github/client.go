@@ -342,21 +342,46 @@ func (t *etagCache) RoundTrip(r *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("reading %s: %w", route(r), rerr)
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
-		if !json.Valid(body) {
-			// A body that does not parse must not be kept: every later
-			// 304 would serve it again and the data would stay
-			// unreadable until it changed on GitHub.
-			return resp, nil
-		}
 		h := http.Header{}
 		for _, k := range []string{"Content-Type", "Link", "ETag"} {
 			if v := resp.Header.Get(k); v != "" {
 				h.Set(k, v)
 			}
 		}
-		t.cache.Put(r.Context(), key, connectors.CacheEntry{ETag: resp.Header.Get("ETag"), Body: body, Header: h})
+		put := func() {
+			t.cache.Put(r.Context(), key, connectors.CacheEntry{ETag: resp.Header.Get("ETag"), Body: body, Header: h})
+		}
+		// A body that does not parse must not be kept: every later 304
+		// would serve it again and the data would stay unreadable until
+		// it changed on GitHub. Either its reader says it decoded it
+		// (keepAfterDecode), or it is checked here.
+		if d, ok := r.Context().Value(decodedKey{}).(*decoded); ok {
+			d.put = put
+		} else if json.Valid(body) {
+			put()
+		}
 	}
 	return resp, nil
+}
+
+// decoded holds the cache write of a page until its reader has decoded it.
+type decoded struct{ put func() }
+
+type decodedKey struct{}
+
+// keepAfterDecode returns a context for a GET whose 200 the ETag cache
+// stores only when keep is called, after the caller decoded the body,
+// instead of checking the JSON itself: for the issue pages, encoding/json's
+// validity check cost more than go-json's decoding of the page (1.4 ms
+// against 0.9 ms for 100 issues).
+func keepAfterDecode(ctx context.Context) (_ context.Context, keep func()) {
+	d := &decoded{}
+	return context.WithValue(ctx, decodedKey{}, d), func() {
+		if d.put != nil {
+			d.put()
+			d.put = nil
+		}
+	}
 }
 
 // readBody reads a body whose length the HTTP stack set (it reads reads

@@ -719,6 +719,7 @@ func listIssues(ctx context.Context, api *gh.Client, owner, repo string, opt *gh
 		buf.Reset()
 		pageBufs.Put(buf)
 	}()
+	ctx, keep := keepAfterDecode(ctx)
 	resp, err := api.Do(ctx, req, buf)
 	if err != nil {
 		return resp, err
@@ -726,6 +727,7 @@ func listIssues(ctx context.Context, api *gh.Client, owner, repo string, opt *gh
 	if err := decodeIssuePage(buf.Bytes(), out); err != nil {
 		return resp, err
 	}
+	keep()
 	return resp, nil
 }
 

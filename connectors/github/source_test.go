@@ -322,6 +322,24 @@ func TestMalformedAnswerFailsOnlyThatMilestone(t *testing.T) {
 	}
 }
 
+// A page that came back malformed is not kept in the ETag cache: the next
+// run's conditional request is not answered from it, and the milestone
+// that failed is read.
+func TestMalformedPageIsNotCached(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	seed(s)
+	s.Inject(fakegh.Fault{Method: "GET", Route: "/repos/{owner}/{repo}/issues", Kind: fakegh.FaultMalformed})
+	src := newSource(t, s, github.SourceConfig{JoinedEvents: "none"}, newCache())
+	if res := fetch(t, src); len(res.Failed) != 1 {
+		t.Fatalf("first fetch: failed %+v, want the milestone with the bad page", res.Failed)
+	}
+	res := fetch(t, src)
+	if len(res.Failed) != 0 || len(res.Milestones) != 2 {
+		t.Fatalf("second fetch: read %d, failed %+v; want both read (the bad page was not cached)", len(res.Milestones), res.Failed)
+	}
+}
+
 func TestUnauthorizedNamesTheSourceNotTheToken(t *testing.T) {
 	s := fakegh.New("ghp_theRightOne")
 	defer s.Close()
