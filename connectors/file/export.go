@@ -232,16 +232,16 @@ func ParseExport(path string, data []byte, shift time.Duration, opts ...ExportOp
 				check(yamlx.Child(in, "points"), fmt.Sprintf("item %s: points", it.Key), model.CheckAmount(*it.Points))
 			}
 			check(yamlx.Child(in, "blocked_days"), fmt.Sprintf("item %s: blocked_days", it.Key), model.CheckAmount(it.BlockedDays))
-			w := model.WorkItem{Key: it.Key, Title: it.Title, URL: it.URL, Created: sh(it.Created, shift),
-				Started: sh(it.Started, shift), Closed: sh(it.Closed, shift), RemovedAt: sh(it.Removed, shift),
-				Labels: it.Labels, Assignees: it.Assignees, Blocked: it.Blocked, BlockedSince: sh(it.BlockedSince, shift),
+			w := model.WorkItem{Key: it.Key, Title: it.Title, URL: it.URL, Created: at(it.Created, shift),
+				Started: at(it.Started, shift), Closed: at(it.Closed, shift), RemovedAt: at(it.Removed, shift),
+				Labels: it.Labels, Assignees: it.Assignees, Blocked: it.Blocked, BlockedSince: at(it.BlockedSince, shift),
 				BlockedDays: it.BlockedDays, Rank: it.Rank, Resolution: it.Resolution, Points: 1}
 			if it.Points != nil {
 				w.Points, w.Estimated = *it.Points, true
 			}
 			w.JoinedAt, w.JoinedKnown = w.Created, false
 			if !it.Joined.IsZero() {
-				w.JoinedAt, w.JoinedKnown = sh(it.Joined, shift), true
+				w.JoinedAt, w.JoinedKnown = at(it.Joined, shift), true
 			}
 			switch s := model.StatusCategory(strings.ReplaceAll(it.Status, "-", "_")); s {
 			case "":
@@ -278,6 +278,9 @@ func sh(t Time, d time.Duration) time.Time {
 	}
 	return t.Add(d)
 }
+
+// at is sh as a work item's instant.
+func at(t Time, d time.Duration) model.Instant { return model.At(sh(t, d)) }
 
 func resolve(dir, p string) string {
 	if p == "" || filepath.IsAbs(p) {

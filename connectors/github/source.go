@@ -877,7 +877,7 @@ func (s *Source) joined(ctx context.Context, api *gh.Client, repo string, number
 		ev.mu.Lock()
 		if j, ok := ev.memo[key]; ok && j.Updated.Equal(updated[i]) {
 			if !j.Joined.IsZero() {
-				it.JoinedAt, it.JoinedKnown = j.Joined, true
+				it.JoinedAt, it.JoinedKnown = model.At(j.Joined), true
 			}
 			ev.next[key] = j
 			ev.mu.Unlock()
@@ -937,7 +937,7 @@ func (s *Source) joined(ctx context.Context, api *gh.Client, repo string, number
 			opt.Page = resp.NextPage
 		}
 		if !joined.IsZero() {
-			it.JoinedAt, it.JoinedKnown = joined, true
+			it.JoinedAt, it.JoinedKnown = model.At(joined), true
 		}
 		ev.mu.Lock()
 		ev.next[key] = joinMemo{Updated: updated[i], Joined: joined}
@@ -954,7 +954,7 @@ func (s *Source) item(repo string, is *listedIssue, start time.Time) model.WorkI
 		Key:     repo + "#" + strconv.Itoa(is.Number),
 		Title:   strings.Clone(is.Title),
 		URL:     strings.Clone(is.HTMLURL),
-		Created: is.CreatedAt.UTC(),
+		Created: model.At(is.CreatedAt),
 		Status:  model.StatusTodo,
 		Points:  s.sizeDefault,
 	}
@@ -962,7 +962,7 @@ func (s *Source) item(repo string, is *listedIssue, start time.Time) model.WorkI
 	// before the milestone existed.
 	w.JoinedAt = w.Created
 	if w.JoinedAt.Before(start) {
-		w.JoinedAt = start
+		w.JoinedAt = model.At(start)
 	}
 	var names []string
 	if len(is.Labels) > 0 {
@@ -1001,7 +1001,7 @@ func (s *Source) item(repo string, is *listedIssue, start time.Time) model.WorkI
 	if is.State == "closed" {
 		w.Status = model.StatusDone
 		if is.ClosedAt != nil {
-			w.Closed = is.ClosedAt.UTC()
+			w.Closed = model.At(*is.ClosedAt)
 		}
 		w.Resolution = s.strs.String(is.StateReason)
 		w.Blocked = false

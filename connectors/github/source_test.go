@@ -109,7 +109,7 @@ func TestFetchReadsMilestonesAndItems(t *testing.T) {
 	if it := items["acme/web#5"]; !it.JoinedKnown || !it.JoinedAt.Equal(day(-3)) {
 		t.Errorf("old issue moved in: joined %v known=%v, want %v from its milestoned event", it.JoinedAt, it.JoinedKnown, day(-3))
 	}
-	if it := items["acme/web#11"]; it.JoinedKnown || !it.JoinedAt.Equal(it.Created) {
+	if it := items["acme/web#11"]; it.JoinedKnown || it.JoinedAt != it.Created {
 		t.Errorf("issue created in the milestone: joined %v known=%v, want its creation, unknown", it.JoinedAt, it.JoinedKnown)
 	}
 	if c := res.Milestones[1]; c.State != model.StateClosed || !c.ClosedAt.Equal(day(-7)) || len(c.Items) != 1 {

@@ -203,7 +203,7 @@ func releasedAt(m model.Milestone) time.Time {
 	at := m.ClosedAt
 	for _, it := range m.Items {
 		if it.RemovedAt.IsZero() && it.Closed.After(at) && !it.Closed.Before(m.Due.Add(24*time.Hour)) {
-			at = it.Closed
+			at = it.Closed.Time()
 		}
 	}
 	return at
@@ -789,16 +789,17 @@ func (s *Source) items(m *milestone, idx members) []model.WorkItem {
 			continue
 		}
 		it := model.WorkItem{Key: r.Key, Title: r.Summary, URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/browse/" + r.Key,
-			Created: r.Created, Labels: r.Labels, Blocked: r.Blocked, Resolution: r.Resolution, JoinedAt: r.Created}
+			Created: model.At(r.Created), Labels: r.Labels, Blocked: r.Blocked, Resolution: r.Resolution}
+		it.JoinedAt = it.Created
 		if r.Assignee != "" {
 			it.Assignees = s.strs.List([]string{r.Assignee})
 		}
 		switch r.Status {
 		case "done":
 			it.Status = model.StatusDone
-			it.Closed = r.Resolved
+			it.Closed = model.At(r.Resolved)
 			if it.Closed.IsZero() {
-				it.Closed = r.Updated
+				it.Closed = model.At(r.Updated)
 			}
 		case "indeterminate":
 			it.Status = model.StatusInProgress
@@ -814,10 +815,10 @@ func (s *Source) items(m *milestone, idx members) []model.WorkItem {
 			}
 		}
 		if j, ok := r.Joined[m.m.Key]; ok {
-			it.JoinedAt, it.JoinedKnown = j, true
+			it.JoinedAt, it.JoinedKnown = model.At(j), true
 		}
 		if !in {
-			it.RemovedAt = left
+			it.RemovedAt = model.At(left)
 		}
 		out = append(out, it)
 	}

@@ -356,7 +356,7 @@ func TestFetchChangelogNotFoundIsNotAskedAgain(t *testing.T) {
 		}
 		host := strings.TrimPrefix(s.srv.URL, "http://")
 		w1, _ := item(byKey(res.Milestones)[jira.VersionKey(host, "WEB", "10100")], "WEB-1")
-		if w1.JoinedKnown || !w1.JoinedAt.Equal(w1.Created) {
+		if w1.JoinedKnown || w1.JoinedAt != w1.Created {
 			t.Errorf("cloud=%v: WEB-1 without a changelog: joined %v known %v, want its creation, unknown", cloud, w1.JoinedAt, w1.JoinedKnown)
 		}
 

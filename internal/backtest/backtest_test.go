@@ -92,10 +92,10 @@ func TestGeneratorOutcomesAreConsistent(t *testing.T) {
 			if w.Closed.IsZero() {
 				t.Fatalf("%s: item %s never closed but the case says it finished", c.Key, w.Key)
 			}
-			if w.Closed.Before(w.JoinedAt) || w.Started.After(w.Closed) {
+			if w.Closed.Compare(w.JoinedAt) < 0 || w.Started.Compare(w.Closed) > 0 {
 				t.Fatalf("%s: item %s closes before it joins or starts", c.Key, w.Key)
 			}
-			last = max(last, w.Closed.Unix())
+			last = max(last, w.Closed.Time().Unix())
 		}
 		if got := c.Finished.Unix() / 86400; got != last/86400 {
 			t.Fatalf("%s: finished day %d, last close day %d", c.Key, got, last/86400)

@@ -181,7 +181,7 @@ func work(rnd *rand.Rand, p GenParams, m model.Milestone, prefix string, scope, 
 		n := len(m.Items)
 		pts := []float64{1, 2, 3, 5, 8}[rnd.IntN(5)]
 		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("%s-%d", prefix, n+1), Title: "item",
-			Created: joined.Add(-time.Duration(rnd.IntN(72)) * time.Hour), JoinedAt: joined, JoinedKnown: true,
+			Created: model.At(joined.Add(-time.Duration(rnd.IntN(72)) * time.Hour)), JoinedAt: model.At(joined), JoinedKnown: true,
 			Status: model.StatusTodo, Points: pts, Estimated: rnd.Float64() < 0.85, Rank: n + 1})
 	}
 	for i := 0; i < scope; i++ {
@@ -203,15 +203,16 @@ func work(rnd *rand.Rand, p GenParams, m model.Milestone, prefix string, scope, 
 		drift, factor := pm.today(rnd, p)
 		for k := poisson(rnd, pace*drift*factor); k > 0 && next < len(m.Items); k-- {
 			it := &m.Items[next]
-			it.Closed = day.Add(time.Duration(9*60+rnd.IntN(9*60)) * time.Minute)
-			if it.Closed.Before(it.JoinedAt) {
-				it.Closed = it.JoinedAt.Add(time.Hour)
+			joined := it.JoinedAt.Time()
+			closed := day.Add(time.Duration(9*60+rnd.IntN(9*60)) * time.Minute)
+			if closed.Before(joined) {
+				closed = joined.Add(time.Hour)
 			}
-			it.Started = it.Closed.Add(-time.Duration(4+rnd.IntN(68)) * time.Hour)
-			if it.Started.Before(it.JoinedAt) {
-				it.Started = it.JoinedAt
+			started := closed.Add(-time.Duration(4+rnd.IntN(68)) * time.Hour)
+			if started.Before(joined) {
+				started = joined
 			}
-			it.Status = model.StatusDone
+			it.Closed, it.Started, it.Status = model.At(closed), model.At(started), model.StatusDone
 			next++
 		}
 		if next == len(m.Items) {
@@ -249,7 +250,7 @@ func generateFiled(rnd *rand.Rand, p GenParams, idx int) Case {
 			j := start.AddDate(0, 0, filed).Add(time.Duration(8+rnd.IntN(9)) * time.Hour)
 			pts := []float64{1, 2, 3, 5, 8}[rnd.IntN(5)]
 			m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("F%03d-%d", idx, filed+1), Title: "issue",
-				Created: j, JoinedAt: j, Status: model.StatusTodo, Points: pts, Estimated: rnd.Float64() < 0.5, Rank: filed + 1})
+				Created: model.At(j), JoinedAt: model.At(j), Status: model.StatusTodo, Points: pts, Estimated: rnd.Float64() < 0.5, Rank: filed + 1})
 		}
 	}
 	next := 0
@@ -264,15 +265,15 @@ func generateFiled(rnd *rand.Rand, p GenParams, idx int) Case {
 		drift, factor := pm.today(rnd, p)
 		for k := poisson(rnd, pace*drift*factor); k > 0 && next < len(m.Items); k-- {
 			it := &m.Items[next]
-			it.Closed = day.Add(time.Duration(17*60+rnd.IntN(6*60)) * time.Minute)
-			it.Started = it.Closed.Add(-time.Duration(4+rnd.IntN(30)) * time.Hour)
-			if it.Started.Before(it.JoinedAt) {
-				it.Started = it.JoinedAt
+			closed := day.Add(time.Duration(17*60+rnd.IntN(6*60)) * time.Minute)
+			started := closed.Add(-time.Duration(4+rnd.IntN(30)) * time.Hour)
+			if joined := it.JoinedAt.Time(); started.Before(joined) {
+				started = joined
 			}
-			if it.Closed.Before(it.Started) {
-				it.Closed = it.Started.Add(time.Hour)
+			if closed.Before(started) {
+				closed = started.Add(time.Hour)
 			}
-			it.Status = model.StatusDone
+			it.Closed, it.Started, it.Status = model.At(closed), model.At(started), model.StatusDone
 			next++
 		}
 		truth.states = append(truth.states, dayState{day: day, drift: pm.drift, interrupted: pm.interrupted, filed: filed, next: next})

@@ -65,9 +65,9 @@ func CasesFromMilestones(ms []model.Milestone, taken time.Time) []Case {
 	if taken.IsZero() {
 		for _, m := range ms {
 			for _, w := range m.Items {
-				for _, t := range []time.Time{w.Created, w.JoinedAt, w.Started, w.Closed, w.RemovedAt, w.BlockedSince} {
+				for _, t := range []model.Instant{w.Created, w.JoinedAt, w.Started, w.Closed, w.RemovedAt, w.BlockedSince} {
 					if t.After(taken) {
-						taken = t
+						taken = t.Time()
 					}
 				}
 			}
@@ -92,7 +92,7 @@ func CasesFromMilestones(ms []model.Milestone, taken time.Time) []Case {
 			if w.Closed.IsZero() || w.Closed.After(taken) {
 				open++
 			} else if w.Closed.After(last) {
-				last = w.Closed
+				last = w.Closed.Time()
 			}
 		}
 		switch {
@@ -112,9 +112,9 @@ func CasesFromMilestones(ms []model.Milestone, taken time.Time) []Case {
 func earliestJoin(m model.Milestone) time.Time {
 	var t time.Time
 	for _, w := range m.Items {
-		j := w.JoinedAt
+		j := w.JoinedAt.Time()
 		if j.IsZero() {
-			j = w.Created
+			j = w.Created.Time()
 		}
 		if t.IsZero() || j.Before(t) {
 			t = j
@@ -451,7 +451,7 @@ func sprintSnapshot(key string, pct int, start, due, at time.Time, committed, ad
 			k := i - committed
 			joined = start.Add(time.Duration((k+1)*elapsed*24/(added+1)) * time.Hour)
 		}
-		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("%s-%d", key, i+1), Created: joined, JoinedAt: joined,
+		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("%s-%d", key, i+1), Created: model.At(joined), JoinedAt: model.At(joined),
 			JoinedKnown: true, Status: model.StatusTodo, Points: 1, Rank: i + 1})
 	}
 	// The first `done` items are done, the next `inprog` in progress, the
@@ -459,19 +459,19 @@ func sprintSnapshot(key string, pct int, start, due, at time.Time, committed, ad
 	for i := 0; i < done; i++ {
 		w := &m.Items[i]
 		c := start.AddDate(0, 0, rnd.IntN(max(elapsed, 1))).Add(12 * time.Hour)
-		if !c.After(w.JoinedAt) {
-			c = w.JoinedAt.Add(time.Hour)
+		if joined := w.JoinedAt.Time(); !c.After(joined) {
+			c = joined.Add(time.Hour)
 		}
 		if c.After(at) {
 			c = at.Add(-time.Minute)
 		}
-		w.Closed, w.Started, w.Status = c, c.Add(-6*time.Hour), model.StatusDone
+		w.Closed, w.Started, w.Status = model.At(c), model.At(c.Add(-6*time.Hour)), model.StatusDone
 	}
 	for i := done; i < done+inprog; i++ {
-		m.Items[i].Started, m.Items[i].Status = m.Items[i].JoinedAt.Add(time.Hour), model.StatusInProgress
+		m.Items[i].Started, m.Items[i].Status = model.At(m.Items[i].JoinedAt.Time().Add(time.Hour)), model.StatusInProgress
 	}
 	for k, i := 0, done+inprog+todo; i < total; i, k = i+1, k+1 {
-		m.Items[i].RemovedAt = start.Add(time.Duration((k+1)*elapsed*24/(removed+1)) * time.Hour)
+		m.Items[i].RemovedAt = model.At(start.Add(time.Duration((k+1)*elapsed*24/(removed+1)) * time.Hour))
 	}
 	// Story points: each state's points shared evenly among its items; a
 	// state with no points has unestimated items (the data cannot tell

@@ -27,8 +27,8 @@ func benchMilestone(v int) (model.Milestone, time.Time) {
 			continue
 		}
 		for j := 0; j < pattern[p%len(pattern)] && done < 150; j++ {
-			m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("B-%d", done), Created: start, JoinedAt: start,
-				JoinedKnown: true, Started: t.Add(-48 * time.Hour), Closed: t.Add(15 * time.Hour),
+			m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("B-%d", done), Created: model.At(start), JoinedAt: model.At(start),
+				JoinedKnown: true, Started: model.At(t.Add(-48 * time.Hour)), Closed: model.At(t.Add(15 * time.Hour)),
 				Status: model.StatusDone, Points: float64(1 + done%5), Estimated: true})
 			done++
 		}
@@ -39,7 +39,7 @@ func benchMilestone(v int) (model.Milestone, time.Time) {
 		if i%10 == 0 {
 			joined = start.AddDate(0, 0, i%90)
 		}
-		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("B-%d", i), Created: joined, JoinedAt: joined,
+		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("B-%d", i), Created: model.At(joined), JoinedAt: model.At(joined),
 			JoinedKnown: true, Status: model.StatusTodo, Points: float64(1 + i%5), Estimated: i%7 != 0, Rank: i})
 	}
 	return m, now

@@ -239,9 +239,9 @@ func elapsedShare(m model.Milestone, now time.Time) float64 {
 	start := m.Start
 	if start.IsZero() {
 		for _, w := range m.Items {
-			j := w.JoinedAt
+			j := w.JoinedAt.Time()
 			if j.IsZero() {
-				j = w.Created
+				j = w.Created.Time()
 			}
 			if !j.IsZero() && (start.IsZero() || j.Before(start)) {
 				start = j

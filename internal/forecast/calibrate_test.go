@@ -18,10 +18,10 @@ import (
 func early(done int) model.Milestone {
 	m := model.Milestone{Key: "early", Kind: model.KindSprint, Start: d(2), Due: d(11)}
 	for i := 0; i < 10; i++ {
-		w := model.WorkItem{Key: fmt.Sprintf("E-%d", i), Created: at(1, 9), JoinedAt: at(1, 9), JoinedKnown: true,
+		w := model.WorkItem{Key: fmt.Sprintf("E-%d", i), Created: model.At(at(1, 9)), JoinedAt: model.At(at(1, 9)), JoinedKnown: true,
 			Status: model.StatusTodo, Points: 1, Estimated: true}
 		if i < done {
-			w.Points, w.Started, w.Closed, w.Status = 2, at(2, 9), at(2, 15), model.StatusDone
+			w.Points, w.Started, w.Closed, w.Status = 2, model.At(at(2, 9)), model.At(at(2, 15)), model.StatusDone
 		}
 		m.Items = append(m.Items, w)
 	}

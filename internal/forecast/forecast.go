@@ -62,9 +62,9 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 	lastDone := int64(-1 << 62)
 	for i := range m.Items {
 		w := &m.Items[i]
-		joinT := w.JoinedAt
+		joinT := w.JoinedAt.Time()
 		if joinT.IsZero() {
-			joinT = w.Created
+			joinT = w.Created.Time()
 		}
 		if joinT.After(now) {
 			continue // not part of the milestone yet
@@ -75,12 +75,12 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		}
 		removedByNow := !w.RemovedAt.IsZero() && !w.RemovedAt.After(now)
 		if removedByNow {
-			it.removed = s.dayOf(w.RemovedAt)
+			it.removed = s.dayOf(w.RemovedAt.Time())
 		}
 		it.inScope = !removedByNow
 		switch {
 		case !w.Closed.IsZero() && !w.Closed.After(now):
-			c := w.Closed
+			c := w.Closed.Time()
 			if c.Before(joinT) {
 				c = joinT // done before it joined: done for the milestone when it joined
 			}
@@ -101,12 +101,12 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 			started := !w.Started.IsZero() && !w.Started.After(now)
 			it.inProgress = started || (w.Started.IsZero() && w.Status == model.StatusInProgress)
 			if started {
-				it.startedTime = w.Started
+				it.startedTime = w.Started.Time()
 			}
 		}
 		startDay = min(startDay, it.join)
 		if !w.Started.IsZero() && !w.Started.After(now) {
-			it.started = s.dayOf(w.Started)
+			it.started = s.dayOf(w.Started.Time())
 			workStart = min(workStart, it.started)
 		}
 		if it.closeKnown {
@@ -184,7 +184,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		case w.BlockedDays > 0:
 			f.Signals.BlockedDays += w.BlockedDays
 		case w.Blocked && !w.BlockedSince.IsZero() && w.BlockedSince.Before(now):
-			f.Signals.BlockedDays += now.Sub(w.BlockedSince).Hours() / 24
+			f.Signals.BlockedDays += now.Sub(w.BlockedSince.Time()).Hours() / 24
 		}
 		if it.inProgress && !it.startedTime.IsZero() && now.Sub(it.startedTime) > time.Duration(s.staleDays)*24*time.Hour {
 			f.Signals.StaleInProgress++

@@ -24,11 +24,11 @@ func steady(due time.Time) model.Milestone {
 	m := model.Milestone{Key: "test#1", Start: d(2), Due: due}
 	workdays := []int{2, 3, 4, 5, 6, 9, 10, 11, 12, 13}
 	for i := 0; i < 30; i++ {
-		w := model.WorkItem{Key: fmt.Sprintf("T-%02d", i+1), Created: at(1, 9), JoinedAt: at(1, 9), JoinedKnown: true,
+		w := model.WorkItem{Key: fmt.Sprintf("T-%02d", i+1), Created: model.At(at(1, 9)), JoinedAt: model.At(at(1, 9)), JoinedKnown: true,
 			Status: model.StatusTodo, Points: 1, Estimated: true}
 		if i < 20 {
 			day := workdays[i/2]
-			w.Started, w.Closed, w.Status = at(day, 9), at(day, 15), model.StatusDone
+			w.Started, w.Closed, w.Status = model.At(at(day, 9)), model.At(at(day, 15)), model.StatusDone
 		}
 		m.Items = append(m.Items, w)
 	}
@@ -143,7 +143,7 @@ func TestComputeHandChecked(t *testing.T) {
 				m := steady(d(20))
 				// 20:30 in New York on Tuesday 10 March is 01:30 UTC on Wednesday 11.
 				ny := time.FixedZone("EST", -5*3600)
-				m.Items[12].Closed = time.Date(2026, 3, 10, 20, 30, 0, 0, ny)
+				m.Items[12].Closed = model.At(time.Date(2026, 3, 10, 20, 30, 0, 0, ny))
 				return m
 			},
 			// 08:00 Monday in Tokyo is 23:00 UTC on Sunday 15 March.
@@ -161,7 +161,7 @@ func TestComputeHandChecked(t *testing.T) {
 			m: func() model.Milestone {
 				m := steady(d(20))
 				// 23:30 UTC on Tuesday 10 March is 00:30 on Wednesday 11 in Amsterdam.
-				m.Items[12].Closed = time.Date(2026, 3, 10, 23, 30, 0, 0, time.UTC)
+				m.Items[12].Closed = model.At(time.Date(2026, 3, 10, 23, 30, 0, 0, time.UTC))
 				return m
 			},
 			opts: forecast.Options{TimeZone: "Europe/Amsterdam"},
@@ -174,7 +174,7 @@ func TestComputeHandChecked(t *testing.T) {
 			name: "same close without a team time zone stays on the UTC day",
 			m: func() model.Milestone {
 				m := steady(d(20))
-				m.Items[12].Closed = time.Date(2026, 3, 10, 23, 30, 0, 0, time.UTC)
+				m.Items[12].Closed = model.At(time.Date(2026, 3, 10, 23, 30, 0, 0, time.UTC))
 				return m
 			},
 			check: func(t *testing.T, f model.Forecast) {
@@ -186,8 +186,8 @@ func TestComputeHandChecked(t *testing.T) {
 			m: func() model.Milestone {
 				m := steady(d(27))
 				for i := 0; i < 5; i++ {
-					m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", i), Created: at(9, 10),
-						JoinedAt: at(9, 10), JoinedKnown: true, Status: model.StatusTodo, Points: 1, Estimated: true})
+					m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", i), Created: model.At(at(9, 10)),
+						JoinedAt: model.At(at(9, 10)), JoinedKnown: true, Status: model.StatusTodo, Points: 1, Estimated: true})
 				}
 				return m
 			},
@@ -213,8 +213,8 @@ func TestComputeHandChecked(t *testing.T) {
 			m: func() model.Milestone {
 				m := steady(d(27))
 				for i := 0; i < 5; i++ {
-					m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", i), Created: at(9, 10),
-						JoinedAt: at(9, 10), JoinedKnown: true, Status: model.StatusTodo})
+					m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", i), Created: model.At(at(9, 10)),
+						JoinedAt: model.At(at(9, 10)), JoinedKnown: true, Status: model.StatusTodo})
 				}
 				return m
 			},
@@ -229,8 +229,8 @@ func TestComputeHandChecked(t *testing.T) {
 			name: "removed items leave the scope",
 			m: func() model.Milestone {
 				m := steady(d(20))
-				m.Items[29].RemovedAt = at(10, 12)
-				m.Items[28].RemovedAt = at(10, 12)
+				m.Items[29].RemovedAt = model.At(at(10, 12))
+				m.Items[28].RemovedAt = model.At(at(10, 12))
 				return m
 			},
 			check: func(t *testing.T, f model.Forecast) {
@@ -253,7 +253,7 @@ func TestComputeHandChecked(t *testing.T) {
 		{
 			name: "single open item, no history",
 			m: func() model.Milestone {
-				return model.Milestone{Key: "s", Due: d(20), Items: []model.WorkItem{{Key: "A", Created: d(1), JoinedAt: d(1), Status: model.StatusTodo}}}
+				return model.Milestone{Key: "s", Due: d(20), Items: []model.WorkItem{{Key: "A", Created: model.At(d(1)), JoinedAt: model.At(d(1)), Status: model.StatusTodo}}}
 			},
 			check: func(t *testing.T, f model.Forecast) {
 				wantStatus(t, f, model.ForecastInsufficient)
@@ -268,7 +268,7 @@ func TestComputeHandChecked(t *testing.T) {
 		{
 			name: "single done item",
 			m: func() model.Milestone {
-				return model.Milestone{Key: "s", Due: d(20), Items: []model.WorkItem{{Key: "A", Created: d(1), JoinedAt: d(1), Closed: at(3, 10), Status: model.StatusDone}}}
+				return model.Milestone{Key: "s", Due: d(20), Items: []model.WorkItem{{Key: "A", Created: model.At(d(1)), JoinedAt: model.At(d(1)), Closed: model.At(at(3, 10)), Status: model.StatusDone}}}
 			},
 			check: func(t *testing.T, f model.Forecast) {
 				wantStatus(t, f, model.ForecastDone)
@@ -318,7 +318,7 @@ func TestComputeHandChecked(t *testing.T) {
 			m: func() model.Milestone {
 				m := steady(d(20))
 				for i := 0; i < 18; i++ { // only two completions
-					m.Items[i].Closed, m.Items[i].Status = time.Time{}, model.StatusInProgress
+					m.Items[i].Closed, m.Items[i].Status = model.Instant{}, model.StatusInProgress
 				}
 				return m
 			},
@@ -373,10 +373,10 @@ func TestComputeHandChecked(t *testing.T) {
 			name: "signals: blocked, stale, unestimated",
 			m: func() model.Milestone {
 				m := steady(d(20))
-				m.Items[20].Blocked, m.Items[20].BlockedSince = true, at(13, 12) // 3 days
-				m.Items[21].BlockedDays = 1.5                                    // was blocked, no longer
-				m.Items[22].Started, m.Items[22].Status = at(1, 12), model.StatusInProgress
-				m.Items[23].Started, m.Items[23].Status = at(10, 12), model.StatusInProgress
+				m.Items[20].Blocked, m.Items[20].BlockedSince = true, model.At(at(13, 12)) // 3 days
+				m.Items[21].BlockedDays = 1.5                                              // was blocked, no longer
+				m.Items[22].Started, m.Items[22].Status = model.At(at(1, 12)), model.StatusInProgress
+				m.Items[23].Started, m.Items[23].Status = model.At(at(10, 12)), model.StatusInProgress
 				m.Items[24].Estimated, m.Items[25].Estimated = false, false
 				return m
 			},
@@ -448,14 +448,14 @@ func noisy(n, days int) model.Milestone {
 			continue
 		}
 		for j := 0; j < pattern[p%len(pattern)] && k < n; j++ {
-			m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", k), Created: d(1), JoinedAt: d(1), JoinedKnown: true,
-				Closed: t.Add(14 * time.Hour), Status: model.StatusDone, Points: 1, Estimated: true})
+			m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", k), Created: model.At(d(1)), JoinedAt: model.At(d(1)), JoinedKnown: true,
+				Closed: model.At(t.Add(14 * time.Hour)), Status: model.StatusDone, Points: 1, Estimated: true})
 			k++
 		}
 		p++
 	}
 	for ; k < n; k++ {
-		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", k), Created: d(1), JoinedAt: d(1), JoinedKnown: true, Status: model.StatusTodo})
+		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", k), Created: model.At(d(1)), JoinedAt: model.At(d(1)), JoinedKnown: true, Status: model.StatusTodo})
 	}
 	return m
 }

@@ -29,24 +29,24 @@ func genMilestone(data []byte, startOff, dueOff int16, tzMinutes int16) model.Mi
 		}
 		h := uint32(b)*2654435761 + uint32(i)*40503
 		join := base.Add(time.Duration(h%(150*24)) * time.Hour).In(zone)
-		w := model.WorkItem{Key: fmt.Sprintf("F-%d", i), Created: join.Add(-time.Hour), JoinedAt: join,
+		w := model.WorkItem{Key: fmt.Sprintf("F-%d", i), Created: model.At(join.Add(-time.Hour)), JoinedAt: model.At(join),
 			JoinedKnown: b&1 == 0, Points: float64(b % 9), Estimated: b&2 == 0, Rank: int(b % 7), Status: model.StatusTodo}
 		if b&4 != 0 {
-			w.Closed = join.Add(time.Duration(h%(90*24)) * time.Hour)
+			w.Closed = model.At(join.Add(time.Duration(h%(90*24)) * time.Hour))
 			w.Status = model.StatusDone
 		} else if b&8 != 0 {
-			w.Started = join.Add(time.Duration(h%(20*24)) * time.Hour)
+			w.Started = model.At(join.Add(time.Duration(h%(20*24)) * time.Hour))
 			w.Status = model.StatusInProgress
 		}
 		if b&16 != 0 && b&32 != 0 {
-			w.RemovedAt = join.Add(time.Duration(h%(60*24)) * time.Hour)
+			w.RemovedAt = model.At(join.Add(time.Duration(h%(60*24)) * time.Hour))
 		}
 		if b&64 != 0 {
 			w.Blocked = true
-			w.BlockedSince = join
+			w.BlockedSince = model.At(join)
 		}
 		if b == 255 {
-			w.JoinedAt = time.Time{} // tracker could not say
+			w.JoinedAt = model.Instant{} // tracker could not say
 		}
 		m.Items = append(m.Items, w)
 	}

@@ -29,10 +29,10 @@ func TestGoldenForecasts(t *testing.T) {
 		{"noisy-growth", func() model.Milestone {
 			m := noisy(90, 40)
 			for i := 0; i < 8; i++ {
-				m.Items = append(m.Items, model.WorkItem{Key: "LATE-" + string(rune('a'+i)), Created: d(10 + i), JoinedAt: d(10 + i),
+				m.Items = append(m.Items, model.WorkItem{Key: "LATE-" + string(rune('a'+i)), Created: model.At(d(10 + i)), JoinedAt: model.At(d(10 + i)),
 					Status: model.StatusTodo, Points: 3, Estimated: true, Rank: i + 1})
 			}
-			m.Items[70].Blocked, m.Items[70].BlockedSince = true, d(25)
+			m.Items[70].Blocked, m.Items[70].BlockedSince = true, model.At(d(25))
 			return m
 		}(), d(2).AddDate(0, 0, 30).Add(9 * time.Hour), forecast.Options{Trials: 5000, Seed: 42, Holidays: []string{"2026-04-06"}}},
 		{"insufficient", steady(d(20)), at(4, 12), forecast.Options{}},

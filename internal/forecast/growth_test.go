@@ -20,9 +20,9 @@ func filedOverTime(now, due time.Time, n int) model.Milestone {
 		StartBasis: model.StartCreated, Due: due}
 	for i := 0; i < n; i++ {
 		filed := created.AddDate(0, 0, i).Add(2 * time.Hour)
-		w := model.WorkItem{Key: fmt.Sprintf("#%d", i+1), Created: filed, JoinedAt: filed, JoinedKnown: true, Status: model.StatusTodo}
+		w := model.WorkItem{Key: fmt.Sprintf("#%d", i+1), Created: model.At(filed), JoinedAt: model.At(filed), JoinedKnown: true, Status: model.StatusTodo}
 		if c := filed.AddDate(0, 0, 6); c.Before(now) {
-			w.Started, w.Closed, w.Status = filed.AddDate(0, 0, 1), c, model.StatusDone
+			w.Started, w.Closed, w.Status = model.At(filed.AddDate(0, 0, 1)), model.At(c), model.StatusDone
 		}
 		m.Items = append(m.Items, w)
 	}
@@ -70,7 +70,7 @@ func TestCommitmentGrowthDiverging(t *testing.T) {
 				m.StartBasis = model.StartCreated
 				m.Start = d(1)
 				for i, j := range []time.Time{at(3, 8), at(4, 10), at(9, 10)} { // the first is planned scope
-					m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", i), Created: j, JoinedAt: j, JoinedKnown: true, Status: model.StatusTodo})
+					m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", i), Created: model.At(j), JoinedAt: model.At(j), JoinedKnown: true, Status: model.StatusTodo})
 				}
 				return m
 			},
@@ -88,7 +88,7 @@ func TestCommitmentGrowthDiverging(t *testing.T) {
 			m: func() model.Milestone {
 				m := steady(d(27))
 				for i := 0; i < 50; i++ {
-					m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", i), Created: at(9, 10), JoinedAt: at(9, 10), JoinedKnown: true, Status: model.StatusTodo})
+					m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", i), Created: model.At(at(9, 10)), JoinedAt: model.At(at(9, 10)), JoinedKnown: true, Status: model.StatusTodo})
 				}
 				return m
 			},
@@ -121,7 +121,7 @@ func TestCommitmentGrowthDiverging(t *testing.T) {
 			name: "no growth past the due date",
 			m: func() model.Milestone {
 				m := steady(d(13))
-				m.Items = append(m.Items, model.WorkItem{Key: "N-1", Created: at(9, 10), JoinedAt: at(9, 10), JoinedKnown: true, Status: model.StatusTodo})
+				m.Items = append(m.Items, model.WorkItem{Key: "N-1", Created: model.At(at(9, 10)), JoinedAt: model.At(at(9, 10)), JoinedKnown: true, Status: model.StatusTodo})
 				return m
 			},
 			check: func(t *testing.T, f model.Forecast) {
@@ -134,7 +134,7 @@ func TestCommitmentGrowthDiverging(t *testing.T) {
 			m: func() model.Milestone {
 				m := steady(d(27))
 				for i := 0; i < 200; i++ {
-					m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("P-%d", i), Created: at(1, 9), JoinedAt: at(1, 9), JoinedKnown: true, Status: model.StatusTodo})
+					m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("P-%d", i), Created: model.At(at(1, 9)), JoinedAt: model.At(at(1, 9)), JoinedKnown: true, Status: model.StatusTodo})
 				}
 				return m
 			},
@@ -207,7 +207,7 @@ func keepingUp(now, due time.Time) model.Milestone {
 	for day := created; day.Before(now); day = day.AddDate(0, 0, 1) {
 		filed := day // 08:00
 		if !filed.After(now) {
-			m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("#%d", len(m.Items)+1), Created: filed, JoinedAt: filed,
+			m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("#%d", len(m.Items)+1), Created: model.At(filed), JoinedAt: model.At(filed),
 				JoinedKnown: true, Status: model.StatusTodo})
 		}
 		closeAt := day.Add(9 * time.Hour) // 17:00
@@ -216,7 +216,7 @@ func keepingUp(now, due time.Time) model.Milestone {
 		}
 		for k := 0; k < 2 && next < len(m.Items); k++ {
 			w := &m.Items[next]
-			w.Started, w.Closed, w.Status = closeAt.Add(-2*time.Hour), closeAt, model.StatusDone
+			w.Started, w.Closed, w.Status = model.At(closeAt.Add(-2*time.Hour)), model.At(closeAt), model.StatusDone
 			next++
 		}
 	}
@@ -257,7 +257,7 @@ func TestKeepingUpWithFilingsIsOnTime(t *testing.T) {
 	m := keepingUp(now, due)
 	for i := range m.Items {
 		if i%3 == 0 && !m.Items[i].Closed.IsZero() {
-			m.Items[i].Started, m.Items[i].Closed, m.Items[i].Status = time.Time{}, time.Time{}, model.StatusTodo
+			m.Items[i].Started, m.Items[i].Closed, m.Items[i].Status = model.Instant{}, model.Instant{}, model.StatusTodo
 		}
 	}
 	g := forecast.Compute(m, now, forecast.Options{})
@@ -283,7 +283,7 @@ func TestGrowthTapersTowardsTheDueDate(t *testing.T) {
 	due := time.Date(2026, 4, 3, 0, 0, 0, 0, time.UTC)
 	m := steady(due)
 	for i := 0; i < 10; i++ {
-		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", i), Created: at(9, 10), JoinedAt: at(9, 10), JoinedKnown: true, Status: model.StatusTodo})
+		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", i), Created: model.At(at(9, 10)), JoinedAt: model.At(at(9, 10)), JoinedKnown: true, Status: model.StatusTodo})
 	}
 	f := forecast.Compute(m, at(16, 12), forecast.Options{})
 	wantStatus(t, f, model.ForecastOK)

@@ -124,22 +124,22 @@ func outcomeOf(c model.Milestone, now time.Time, s *settings, commitment time.Ti
 	finish, allDone, late := int64(-1<<62), true, false
 	estimated := 0
 	for _, w := range c.Items {
-		joined := w.JoinedAt
+		joined := w.JoinedAt.Time()
 		if joined.IsZero() {
-			joined = w.Created
+			joined = w.Created.Time()
 		}
 		if joined.After(now) {
 			continue
 		}
 		removed := !w.RemovedAt.IsZero() && !w.RemovedAt.After(now)
-		if removed && s.dayOf(w.RemovedAt) <= commitDay {
+		if removed && s.dayOf(w.RemovedAt.Time()) <= commitDay {
 			continue // gone before the commitment
 		}
 		committed := s.dayOf(joined) <= commitDay // after it: growth, not a promise
 		done, doneAt := false, time.Time{}
 		switch {
 		case !w.Closed.IsZero() && !w.Closed.After(now):
-			done, doneAt = true, w.Closed
+			done, doneAt = true, w.Closed.Time()
 		case w.Closed.IsZero() && w.Status == model.StatusDone:
 			done, doneAt = true, c.ClosedAt // close time unknown
 		}

@@ -24,9 +24,9 @@ func recTime(s string) time.Time {
 // recItem is a work item that joined at joined and was closed at closed ("" =
 // open).
 func recItem(key, joined, closed string) model.WorkItem {
-	w := model.WorkItem{Key: key, Created: recTime(joined), JoinedAt: recTime(joined), JoinedKnown: true, Status: model.StatusTodo}
+	w := model.WorkItem{Key: key, Created: model.At(recTime(joined)), JoinedAt: model.At(recTime(joined)), JoinedKnown: true, Status: model.StatusTodo}
 	if closed != "" {
-		w.Closed, w.Status = recTime(closed), model.StatusDone
+		w.Closed, w.Status = model.At(recTime(closed)), model.StatusDone
 	}
 	return w
 }
@@ -59,7 +59,7 @@ func recInt(n int) *int { return &n }
 // itself, and a sprint closed after now.
 func boardHistory() (closed []model.Milestone, open model.Milestone) {
 	removed := recItem("C", "2026-06-26T10:00:00Z", "")
-	removed.RemovedAt = recTime("2026-07-03T10:00:00Z")
+	removed.RemovedAt = model.At(recTime("2026-07-03T10:00:00Z"))
 	closed = []model.Milestone{
 		recSprint(1, "2026-06-01T09:00:00Z", "2026-06-12", "2026-06-12T17:00:00Z",
 			recItem("A", "2026-05-29T10:00:00Z", "2026-06-03T10:00:00Z"), recItem("B", "2026-05-29T10:00:00Z", "2026-06-05T10:00:00Z"),
@@ -236,9 +236,9 @@ func BenchmarkTeamRecordOf(b *testing.B) {
 		m := model.Milestone{Source: "jira", Key: fmt.Sprintf("jira:x:sprint:%d", k), Kind: model.KindSprint, Container: "board 12",
 			Start: s, Due: s.AddDate(0, 0, 11).Truncate(24 * time.Hour), State: model.StateClosed, ClosedAt: s.AddDate(0, 0, 11)}
 		for i := range 100 {
-			w := model.WorkItem{Key: fmt.Sprintf("K-%d-%d", k, i), Created: s.Add(-time.Hour), JoinedAt: s.Add(-time.Hour), Status: model.StatusTodo}
+			w := model.WorkItem{Key: fmt.Sprintf("K-%d-%d", k, i), Created: model.At(s.Add(-time.Hour)), JoinedAt: model.At(s.Add(-time.Hour)), Status: model.StatusTodo}
 			if i%10 != 0 {
-				w.Closed, w.Status = s.Add(time.Duration(i)*2*time.Hour), model.StatusDone
+				w.Closed, w.Status = model.At(s.Add(time.Duration(i)*2*time.Hour)), model.StatusDone
 			}
 			m.Items = append(m.Items, w)
 		}

@@ -77,10 +77,10 @@ func (m Milestone) Validate() error {
 		item := "item " + w.Key + ":"
 		for _, d := range []struct {
 			name string
-			t    time.Time
+			t    Instant
 		}{{"created", w.Created}, {"started", w.Started}, {"closed", w.Closed}, {"joined", w.JoinedAt},
 			{"removed", w.RemovedAt}, {"blocked_since", w.BlockedSince}} {
-			add(item+" "+d.name, CheckDate(d.t))
+			add(item+" "+d.name, CheckDate(d.t.Time()))
 		}
 		add(item+" points", CheckAmount(w.Points))
 		add(item+" blocked_days", CheckAmount(w.BlockedDays))

@@ -52,11 +52,11 @@ func fixtureItems() []model.WorkItem {
 	for i, s := range specs {
 		items[i] = model.WorkItem{
 			Key: fmt.Sprintf("acme/web#%d", 101+i), URL: fmt.Sprintf("https://github.com/acme/web/issues/%d", 101+i), Title: s.title, Status: s.status,
-			Created: s.joined, JoinedAt: s.joined, JoinedKnown: true, Closed: s.closed, Started: s.start,
+			Created: model.At(s.joined), JoinedAt: model.At(s.joined), JoinedKnown: true, Closed: model.At(s.closed), Started: model.At(s.start),
 			Points: s.points, Estimated: i != 21 && i != 22 && i != 23, Rank: s.rank,
 		}
 	}
-	items[15].Blocked, items[15].BlockedSince, items[15].BlockedDays = true, day(11, 10), 6.5
+	items[15].Blocked, items[15].BlockedSince, items[15].BlockedDays = true, model.At(day(11, 10)), 6.5
 	return items
 }
 
@@ -155,9 +155,9 @@ func fixture(lang string, purpose model.Purpose) Request {
 		for i := range req.Milestone.Items {
 			it := &req.Milestone.Items[i]
 			if i >= 13 && i < 19 {
-				it.Status, it.Closed = model.StatusDone, day(11, 20).AddDate(0, 0, i-13)
+				it.Status, it.Closed = model.StatusDone, model.At(day(11, 20).AddDate(0, 0, i-13))
 				if it.Started.IsZero() {
-					it.Started = day(11, 18)
+					it.Started = model.At(day(11, 18))
 				}
 			}
 		}

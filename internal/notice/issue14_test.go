@@ -96,7 +96,7 @@ func TestPostMortemPaceNeverContradictsTheOutcome(t *testing.T) {
 	late.Forecast.AddedAfterStart, late.Forecast.Signals.ScopeCreep, late.Forecast.PaceObserved = 0, 0, 0.6
 	for i := range late.Milestone.Items {
 		if c := late.Milestone.Items[i].Closed; !c.IsZero() && c.Before(day(11, 2)) {
-			late.Milestone.Items[i].Closed = day(11, 2)
+			late.Milestone.Items[i].Closed = model.At(day(11, 2))
 		}
 	}
 	mustContain(t, render(t, r, late, model.FormatMarkdown).Body,
@@ -116,7 +116,7 @@ func TestPostMortemOfASprintClosedWithWorkCarriedOver(t *testing.T) {
 	req.Milestone.Kind, req.Milestone.State = model.KindSprint, model.StateClosed
 	req.Milestone.ClosedAt = time.Date(2026, 12, 4, 16, 0, 0, 0, time.UTC)
 	// Two of the open items were finished in the next sprint.
-	req.Milestone.Items[22].Status, req.Milestone.Items[22].Closed = model.StatusDone, day(12, 6)
+	req.Milestone.Items[22].Status, req.Milestone.Items[22].Closed = model.StatusDone, model.At(day(12, 6))
 	for _, lang := range languages {
 		req := req
 		if lang == langNL {

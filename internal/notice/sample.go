@@ -11,10 +11,11 @@ import (
 // no usable forecast, a diverging one, a closed milestone).
 func sampleRequests(p model.Purpose, lang string) []Request {
 	d := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 0, 0, 0, 0, time.UTC) }
+	at := func(m time.Month, day int) model.Instant { return model.At(d(m, day)) }
 	items := []model.WorkItem{
-		{Key: "S-1", Title: "Sign-in", Status: model.StatusDone, Created: d(9, 1), JoinedAt: d(9, 1), Closed: d(10, 1), Started: d(9, 20), Points: 3, Estimated: true},
-		{Key: "S-2", Title: "Checkout", Status: model.StatusInProgress, Created: d(9, 1), JoinedAt: d(9, 1), Started: d(10, 20), Rank: 1, Blocked: true, BlockedDays: 4},
-		{Key: "S-3", Title: "Invoices", Status: model.StatusTodo, Created: d(10, 5), JoinedAt: d(10, 5), JoinedKnown: true},
+		{Key: "S-1", Title: "Sign-in", Status: model.StatusDone, Created: at(9, 1), JoinedAt: at(9, 1), Closed: at(10, 1), Started: at(9, 20), Points: 3, Estimated: true},
+		{Key: "S-2", Title: "Checkout", Status: model.StatusInProgress, Created: at(9, 1), JoinedAt: at(9, 1), Started: at(10, 20), Rank: 1, Blocked: true, BlockedDays: 4},
+		{Key: "S-3", Title: "Invoices", Status: model.StatusTodo, Created: at(10, 5), JoinedAt: at(10, 5), JoinedKnown: true},
 	}
 	ms := model.Milestone{Key: "sample:1", Title: "Sample release", Kind: model.KindMilestone, Start: d(9, 1), Due: d(11, 30), State: model.StateOpen, Items: items}
 	fc := model.Forecast{MilestoneKey: "sample:1", AsOf: d(11, 2), Status: model.ForecastOK,

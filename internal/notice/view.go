@@ -404,13 +404,13 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 			x.Points = l.num(it.Points)
 		}
 		if !it.Closed.IsZero() {
-			x.Closed = l.short(model.DayIn(it.Closed, l.loc))
+			x.Closed = l.short(model.DayIn(it.Closed.Time(), l.loc))
 		}
 		return x
 	}
 	sortRemaining(remaining)
 	v.KeyRemaining, v.MoreRemaining = list(remaining, item)
-	sort.SliceStable(done, func(i, j int) bool { return done[i].Closed.After(done[j].Closed) })
+	sort.SliceStable(done, func(i, j int) bool { return done[i].Closed.Compare(done[j].Closed) > 0 })
 	v.KeyDone, v.MoreDone = list(done, item)
 	if len(v.KeyDone) > maxDoneListed { // a letter needs only the latest few
 		v.MoreDone += len(v.KeyDone) - maxDoneListed
@@ -476,7 +476,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	v.Since = l.long(since)
 	var doneSince []model.WorkItem
 	for _, it := range done {
-		if !it.Closed.IsZero() && !model.DayIn(it.Closed, l.loc).Before(since) {
+		if !it.Closed.IsZero() && !model.DayIn(it.Closed.Time(), l.loc).Before(since) {
 			doneSince = append(doneSince, it)
 		}
 	}
@@ -562,7 +562,7 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 		first := time.Time{}
 		for _, it := range done {
 			if !it.Closed.IsZero() && (first.IsZero() || it.Closed.Before(first)) {
-				first = it.Closed
+				first = it.Closed.Time()
 			}
 		}
 		if !first.IsZero() {
@@ -593,7 +593,7 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	lateFrom := model.Day(m.Due).AddDate(0, 0, -7)
 	var late []model.WorkItem
 	for _, it := range append(append([]model.WorkItem(nil), remaining...), done...) {
-		if (it.Started.IsZero() && it.Status == model.StatusTodo) || (!it.Started.IsZero() && !model.Day(it.Started).Before(lateFrom)) {
+		if (it.Started.IsZero() && it.Status == model.StatusTodo) || (!it.Started.IsZero() && !model.Day(it.Started.Time()).Before(lateFrom)) {
 			late = append(late, it)
 		}
 	}

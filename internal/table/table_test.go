@@ -41,10 +41,10 @@ func TestDivergingForecastShowsNoDate(t *testing.T) {
 	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	m := model.Milestone{Key: "github:acme/web#7", Start: start, Due: start.AddDate(0, 1, 0)}
 	for i := 0; i < 600; i++ { // one done a working day for two weeks, 590 left
-		w := model.WorkItem{Key: fmt.Sprintf("#%d", i), Created: start, JoinedAt: start, JoinedKnown: true, Status: model.StatusTodo}
+		w := model.WorkItem{Key: fmt.Sprintf("#%d", i), Created: model.At(start), JoinedAt: model.At(start), JoinedKnown: true, Status: model.StatusTodo}
 		if i < 10 {
 			d := start.AddDate(0, 0, i+2*(i/5)).Add(15 * time.Hour)
-			w.Started, w.Closed, w.Status = d.Add(-time.Hour), d, model.StatusDone
+			w.Started, w.Closed, w.Status = model.At(d.Add(-time.Hour)), model.At(d), model.StatusDone
 		}
 		m.Items = append(m.Items, w)
 	}
@@ -74,9 +74,9 @@ func TestInsufficientDataShowsTheCalibratedChance(t *testing.T) {
 	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	m := model.Milestone{Key: "jira:ACME/board 3/sprint 9", Start: start, Due: start.AddDate(0, 0, 13)}
 	for i := 0; i < 12; i++ {
-		w := model.WorkItem{Key: fmt.Sprintf("ACME-%d", i), Created: start, JoinedAt: start, JoinedKnown: true, Status: model.StatusTodo}
+		w := model.WorkItem{Key: fmt.Sprintf("ACME-%d", i), Created: model.At(start), JoinedAt: model.At(start), JoinedKnown: true, Status: model.StatusTodo}
 		if i == 0 {
-			w.Started, w.Closed, w.Status = start.Add(10*time.Hour), start.Add(15*time.Hour), model.StatusDone
+			w.Started, w.Closed, w.Status = model.At(start.Add(10*time.Hour)), model.At(start.Add(15*time.Hour)), model.StatusDone
 		}
 		m.Items = append(m.Items, w)
 	}

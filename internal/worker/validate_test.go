@@ -20,7 +20,7 @@ func TestBadTrackerDataIsRefusedNotJudged(t *testing.T) {
 	stranger := milestone("stranger", 2)
 	stranger.Client = "acmee"
 	ancient := milestone("ancient", 1)
-	ancient.Items[0].Created = time.Date(1, 3, 4, 0, 0, 0, 0, time.UTC)
+	ancient.Items[0].Created = model.At(time.Date(1, 3, 4, 0, 0, 0, 0, time.UTC))
 	future := milestone("future", 1)
 	future.Due = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
 	inf := milestone("inf", 1)

@@ -92,7 +92,7 @@ func (d drafter) Draft(req worker.DraftRequest, f model.Format) (model.Ticket, e
 func milestone(key string, open int) model.Milestone {
 	m := model.Milestone{Key: key, Title: "Milestone " + key, Due: now.AddDate(0, 0, 10), State: model.StateOpen}
 	for i := range open {
-		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("%s-%d", key, i), Created: now.AddDate(0, 0, -20), Status: model.StatusTodo})
+		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("%s-%d", key, i), Created: model.At(now.AddDate(0, 0, -20)), Status: model.StatusTodo})
 	}
 	return m
 }

@@ -159,7 +159,7 @@ func (ms *MilestoneSpec) build() (model.Milestone, error) {
 	newItem := func(joined time.Time) model.WorkItem {
 		n := len(m.Items) + 1
 		return model.WorkItem{Key: fmt.Sprintf("%s-%d", ms.Key, n), Title: fmt.Sprintf("Item %d", n),
-			Created: joined, JoinedAt: joined, JoinedKnown: true, Status: model.StatusTodo, Points: points, Estimated: true}
+			Created: model.At(joined), JoinedAt: model.At(joined), JoinedKnown: true, Status: model.StatusTodo, Points: points, Estimated: true}
 	}
 	for range ms.Items {
 		m.Items = append(m.Items, newItem(created))
@@ -178,15 +178,16 @@ func (ms *MilestoneSpec) build() (model.Milestone, error) {
 					return m, bad("done", fmt.Errorf("day %d (%s) closes more items than the milestone has", d+1, days[d].Format(time.DateOnly)))
 				}
 				it := &m.Items[next]
-				it.Closed = days[d].Add(15 * time.Hour)
-				if it.Closed.Before(it.JoinedAt) {
-					it.Closed = it.JoinedAt.Add(time.Hour)
+				joined := it.JoinedAt.Time()
+				closed := days[d].Add(15 * time.Hour)
+				if closed.Before(joined) {
+					closed = joined.Add(time.Hour)
 				}
-				it.Started = it.Closed.Add(-24 * time.Hour)
-				if it.Started.Before(it.JoinedAt) {
-					it.Started = it.JoinedAt
+				started := closed.Add(-24 * time.Hour)
+				if started.Before(joined) {
+					started = joined
 				}
-				it.Status = model.StatusDone
+				it.Closed, it.Started, it.Status = model.At(closed), model.At(started), model.StatusDone
 				next++
 			}
 		}
@@ -196,21 +197,23 @@ func (ms *MilestoneSpec) build() (model.Milestone, error) {
 	}
 	for i, x := range ms.Extra {
 		it := model.WorkItem{Key: x.Key, Title: x.Title, Points: x.Points, Labels: x.Labels, Blocked: x.Blocked,
-			Status: model.StatusTodo, Created: created, JoinedKnown: true, Estimated: x.Points > 0}
+			Status: model.StatusTodo, Created: model.At(created), JoinedKnown: true, Estimated: x.Points > 0}
 		if it.Title == "" {
 			it.Title = x.Key
 		}
 		for _, f := range []struct {
 			name string
 			v    string
-			dst  *time.Time
+			dst  *model.Instant
 		}{{"created", x.Created, &it.Created}, {"started", x.Started, &it.Started}, {"closed", x.Closed, &it.Closed}} {
 			if f.v == "" {
 				continue
 			}
-			if *f.dst, err = parseWhen(f.v); err != nil {
+			t, err := parseWhen(f.v)
+			if err != nil {
 				return m, bad("extra_items", fmt.Errorf("[%d].%s: %w", i, f.name, err))
 			}
+			*f.dst = model.At(t)
 		}
 		it.JoinedAt = it.Created
 		if !it.Closed.IsZero() {
@@ -222,7 +225,7 @@ func (ms *MilestoneSpec) build() (model.Milestone, error) {
 	for i := len(m.Items) - 1; i >= 0 && ms.Blocked > 0; i-- {
 		if m.Items[i].Closed.IsZero() && !m.Items[i].Blocked {
 			m.Items[i].Blocked = true
-			m.Items[i].BlockedSince = m.Start
+			m.Items[i].BlockedSince = model.At(m.Start)
 			ms.Blocked--
 		}
 	}
@@ -238,12 +241,12 @@ func asOf(m model.Milestone, t time.Time) model.Milestone {
 			continue
 		}
 		if !it.Closed.IsZero() && it.Closed.After(t) {
-			it.Closed = time.Time{}
+			it.Closed = model.Instant{}
 			it.Status = model.StatusTodo
 			if !it.Started.IsZero() && !it.Started.After(t) {
 				it.Status = model.StatusInProgress
 			} else {
-				it.Started = time.Time{}
+				it.Started = model.Instant{}
 			}
 		}
 		items = append(items, it)

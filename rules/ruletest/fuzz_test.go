@@ -23,7 +23,7 @@ func FuzzFixture(f *testing.F) {
 			return
 		}
 		for _, it := range m.Items {
-			if !it.Closed.IsZero() && it.Closed.Before(it.JoinedAt) {
+			if !it.Closed.IsZero() && it.Closed.Compare(it.JoinedAt) < 0 {
 				t.Fatalf("%s closes before it joins", it.Key)
 			}
 		}
