@@ -379,17 +379,32 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	v.Severity = e(v.sev, 40)
 
 	// Items.
-	byKey := map[string]model.WorkItem{}
-	var done, remaining []model.WorkItem
-	for _, it := range m.Items {
-		if !it.RemovedAt.IsZero() && !it.RemovedAt.After(now) {
+	// byKey indexes m.Items; done and remaining share one array, sized
+	// once (a work item is about 200 bytes, a milestone holds hundreds).
+	byKey := make(map[string]int, len(m.Items))
+	removed := func(it *model.WorkItem) bool { return !it.RemovedAt.IsZero() && !it.RemovedAt.After(now) }
+	isDone := func(it *model.WorkItem) bool { return it.Status == model.StatusDone || it.DoneAt(now) }
+	kept, nDone := 0, 0
+	for i := range m.Items {
+		if it := &m.Items[i]; !removed(it) {
+			kept++
+			if isDone(it) {
+				nDone++
+			}
+		}
+	}
+	both := make([]model.WorkItem, kept)
+	done, remaining := both[:0:nDone], both[nDone:nDone:kept]
+	for i := range m.Items {
+		it := &m.Items[i]
+		if removed(it) {
 			continue
 		}
-		byKey[it.Key] = it
-		if it.Status == model.StatusDone || it.DoneAt(now) {
-			done = append(done, it)
+		byKey[it.Key] = i
+		if isDone(it) {
+			done = append(done, *it)
 		} else {
-			remaining = append(remaining, it)
+			remaining = append(remaining, *it)
 		}
 	}
 	if v.Scope == 0 && v.Done == 0 && v.Remaining == 0 {
@@ -418,8 +433,8 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	}
 	var cut []model.WorkItem
 	for _, k := range fc.CutLine {
-		if it, ok := byKey[k]; ok {
-			cut = append(cut, it)
+		if i, ok := byKey[k]; ok {
+			cut = append(cut, m.Items[i])
 		}
 	}
 	v.CutLine, v.MoreCutLine = list(cut, item)
@@ -439,8 +454,8 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		v.CarriedOver, v.MoreCarriedOver = list(carried, item)
 	}
 	for _, k := range fc.QuickWins {
-		if it, ok := byKey[k]; ok && it.Status != model.StatusDone {
-			x := item(it)
+		if i, ok := byKey[k]; ok && m.Items[i].Status != model.StatusDone {
+			x := item(m.Items[i])
 			v.QuickWin = &x
 			break
 		}
@@ -525,9 +540,11 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	v.BlockedDays = l.num(fc.Signals.BlockedDays)
 	v.BlockedTime = v.BlockedDays != "0"
 	var blocked []model.WorkItem
-	for _, it := range append(append([]model.WorkItem(nil), remaining...), done...) {
-		if it.Blocked || it.BlockedDays > 0 {
-			blocked = append(blocked, it)
+	for _, part := range [2][]model.WorkItem{remaining, done} {
+		for _, it := range part {
+			if it.Blocked || it.BlockedDays > 0 {
+				blocked = append(blocked, it)
+			}
 		}
 	}
 	sort.SliceStable(blocked, func(i, j int) bool { return blocked[i].BlockedDays > blocked[j].BlockedDays })
@@ -592,9 +609,11 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	// before the original due date.
 	lateFrom := model.Day(m.Due).AddDate(0, 0, -7)
 	var late []model.WorkItem
-	for _, it := range append(append([]model.WorkItem(nil), remaining...), done...) {
-		if (it.Started.IsZero() && it.Status == model.StatusTodo) || (!it.Started.IsZero() && !model.Day(it.Started.Time()).Before(lateFrom)) {
-			late = append(late, it)
+	for _, part := range [2][]model.WorkItem{remaining, done} {
+		for _, it := range part {
+			if (it.Started.IsZero() && it.Status == model.StatusTodo) || (!it.Started.IsZero() && !model.Day(it.Started.Time()).Before(lateFrom)) {
+				late = append(late, it)
+			}
 		}
 	}
 	sortRemaining(late)
