@@ -37,8 +37,8 @@ func diverging(lang string, p model.Purpose) Request {
 func TestDivergingDraftProposesNoDate(t *testing.T) {
 	r := newRenderer(t)
 	want := map[string][]string{
-		"client-notice.en":   {"The data: 14 items were added after the start on Monday 5 October 2026 (58% of the scope); items are still being added faster than they are finished (12 added and 5 finished over the last 22 working days)", "No date is proposed: in the last 22 working days 12 items were added and 5 finished", "agree one with the team", "no date can be proposed"},
-		"client-notice.nl":   {"er komt nog steeds sneller werk bij dan er af gaat (12 onderdelen erbij en 5 afgerond in de laatste 22 werkdagen)", "Er wordt geen datum voorgesteld: in de laatste 22 werkdagen kwamen er 12 onderdelen bij en werden er 5 afgerond", "spreek er een af met het team"},
+		"client-notice.en":   {"The data: 14 items were added after the start on Monday 5 October 2026 (58% of the scope); items are still being added faster than they are finished (12 added and 5 finished over the last 22 working days)", "No date is proposed: in the last 22 working days 12 items were added and 5 finished", "agree one with the team", "no date can be proposed", "hand over well before the date you agree"},
+		"client-notice.nl":   {"er komt nog steeds sneller werk bij dan er af gaat (12 onderdelen erbij en 5 afgerond in de laatste 22 werkdagen)", "Er wordt geen datum voorgesteld: in de laatste 22 werkdagen kwamen er 12 onderdelen bij en werden er 5 afgerond", "spreek er een af met het team", "ruim voor de datum die jullie afspreken kan opleveren"},
 		"progress-update.en": {"The forecast gives no date: in the last 22 working days 12 items were added and 5 finished", "so work is being added faster than it is finished", "Agree a date with the team", "we cannot give a dependable date at the moment"},
 		"progress-update.nl": {"De prognose geeft geen datum", "dus er komt sneller werk bij dan er af gaat", "Spreek met het team een datum af", "we kunnen op dit moment geen betrouwbare datum geven"},
 	}
