@@ -74,6 +74,7 @@ type Case struct {
 	points    sprintPoints
 	items     sprintItems
 	pointsPct int
+	labelPct  int // the snapshot Missed was read from (the earliest)
 }
 
 // Checkpoint is a moment at which the milestone is judged.

@@ -3,6 +3,7 @@ package backtest_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -264,12 +265,14 @@ func TestSprintScoresPerProjectAndPredictions(t *testing.T) {
 	rescored := fmt.Sprintf("%.3f", wins/float64(len(pos)*len(neg)))
 	// The team's capacity in the record (its pace against the work left,
 	// over-commitment) lifted the pooled figures at 30 % from AUC 0.741,
-	// skill +0.149 (shipped) and +0.120 (unseen) to 0.765, +0.182 and
-	// +0.155; below these floors it has been lost.
-	if auc, _ := strconv.ParseFloat(rescored, 64); auc < 0.755 {
-		t.Errorf("pooled AUC of the product's score %.3f, want at least 0.755", auc)
+	// skill +0.149 (shipped) and +0.120 (unseen) to 0.766, +0.185 and
+	// +0.160; the rebuilt sprints showing the published committed, added
+	// and removed counts (TestSprintRebuildShowsThePublishedCounts) to
+	// 0.770, +0.189 and +0.163. Below these floors it has been lost.
+	if auc, _ := strconv.ParseFloat(rescored, 64); auc < 0.768 {
+		t.Errorf("pooled AUC of the product's score %.3f, want at least 0.768", auc)
 	}
-	for method, floor := range map[string]float64{backtest.DefaultMethod: 0.17, backtest.RefitUnseen: 0.145} {
+	for method, floor := range map[string]float64{backtest.DefaultMethod: 0.187, backtest.RefitUnseen: 0.161} {
 		mm := regexp.MustCompile(`\| ` + regexp.QuoteMeta(method) + ` \| [0-9.]+ \| ([-+0-9.]+) \|`).FindStringSubmatch(out)
 		if mm == nil {
 			t.Errorf("no Brier skill for %q", method)
@@ -345,6 +348,19 @@ func TestPublishedSprintFilesThroughMain(t *testing.T) {
 	if a == nil || b == nil || a[1] != b[1] {
 		t.Errorf("published files: %v; long file at 30 %%: %v; want the same sprints", a, b)
 	}
+	// The label is the earliest snapshot's (vel_diff there: delivered −
+	// the points in the sprint then), in whatever order the files come.
+	var rev []string
+	for _, p := range []string{"apache", "jboss", "jira"} {
+		rev = append(rev, filepath.Join(dir, p+"_iteration_80.csv"), filepath.Join(dir, p+"_iteration_30.csv"))
+	}
+	out, stderr, code = runMain(t, "-input", "sprints", "-sprint-files", strings.Join(rev, ","), "-at", "30", "-trials", "300")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if c := re.FindStringSubmatch(out); c == nil || b == nil || c[1] != b[1] {
+		t.Errorf("published files, 80 %% first: %v; long file at 30 %%: %v; want the same sprints and outcomes", c, b)
+	}
 }
 
 // -fit-calibration refits the product's calibration on the sprints (every
@@ -380,4 +396,89 @@ func TestFitCalibrationPrintsTheWeights(t *testing.T) {
 	if !(w["log(1 + points remaining)"] < 0 && w["sim logit × history"] > 0 && w["logit of the record's delivered ratio"] > 0) {
 		t.Errorf("weights %v: want remaining points < 0, simulation > 0, record delivered > 0", w)
 	}
+}
+
+// The rebuilt sprint shows the product the counts the data publishes: the
+// items committed at the start (no_issue_starttime), added after it and
+// removed after it. The product counts a change on the commitment day as
+// part of the plan, so the rebuild makes every change after the first day
+// (it used to spread them from the start, and 15 % of the checkpoints saw
+// a few added items as committed, unlike the record's usual load).
+func TestSprintRebuildShowsThePublishedCounts(t *testing.T) {
+	const header = "project,pred_time_pct,boardid,sprintid,name,vel_diff,planday,no_issue_starttime,vel_starttime,no_issue_added,vel_added,no_issue_removed,vel_removed,no_issuetodo,vel_todo,no_issueinprogress,vel_inprogress,no_issuedone,vel_done,no_admin,no_teammember,missed\n"
+	path := filepath.Join(t.TempDir(), "iterations_long.csv")
+	// 14 days, nothing committed, 14 added by day 4; 3 days at day 1 (the
+	// checkpoint's own first moment), 2 added and one of them removed;
+	// 10 days, three of six committed items removed.
+	os.WriteFile(path, []byte(header+`p,30,1,10,S10,-9,14,0,0,14,28,0,0,10,20,2,4,2,4,1,3,1
+p,30,1,20,S20,0,3,4,8,2,4,1,2,3,6,1,2,1,2,1,3,0
+p,30,1,30,S30,-1,10,6,12,1,2,3,6,2,4,1,2,1,2,1,3,1
+`), 0o644)
+	cases, _, err := backtest.SprintFiles([]string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][5]int{ // committed, added, removed, done, remaining
+		"p/1/10": {0, 14, 0, 2, 12},
+		"p/1/20": {4, 2, 1, 1, 4},
+		"p/1/30": {6, 1, 3, 1, 3},
+	}
+	if len(cases) != len(want) {
+		t.Fatalf("%d cases, want %d", len(cases), len(want))
+	}
+	for _, c := range cases {
+		for _, cp := range c.Points {
+			if got := rebuiltCounts(cp); got != want[c.Key] {
+				t.Errorf("%s %s: committed, added, removed, done, remaining %v, want %v", c.Key, cp.Label, got, want[c.Key])
+			}
+		}
+	}
+
+	// Every checkpoint of the shared sprints.
+	dir := sharedDatasets(t)
+	long := filepath.Join(dir, "tse2017-sprints", "iterations_long.csv")
+	f, err := os.Open(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := map[string][5]int{}
+	for _, rec := range recs[1:] {
+		// The columns after the name (which may hold unquoted commas).
+		v := rec[len(rec)-17:]
+		n := func(i int) int { x, _ := strconv.Atoi(v[i]); return x }
+		key := rec[0] + "/" + rec[2] + "/" + rec[3] + " " + rec[1] + " %"
+		published[key] = [5]int{n(2), n(4), n(6), n(12), n(8) + n(10)}
+	}
+	all, _, err := backtest.SprintCasesSkipped(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checked, differ int
+	for _, c := range all {
+		for _, cp := range c.Points {
+			checked++
+			if got, want := rebuiltCounts(cp), published[c.Key+" "+cp.Label]; got != want {
+				if differ++; differ <= 5 {
+					t.Errorf("%s %s: committed, added, removed, done, remaining %v, published %v", c.Key, cp.Label, got, want)
+				}
+			}
+		}
+	}
+	if checked < 4000 || differ > 0 {
+		t.Errorf("%d of %d checkpoints differ from the published counts", differ, checked)
+	}
+}
+
+// rebuiltCounts is what the product's forecast sees at a sprint checkpoint.
+func rebuiltCounts(cp backtest.Checkpoint) [5]int {
+	f := forecast.Compute(cp.M, cp.At, forecast.Options{Trials: 100, MinHistoryDays: 2, MinCompletions: 1,
+		WorkingDays: []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}})
+	return [5]int{f.ScopeItems - f.AddedAfterStart + f.RemovedAfterStart, f.AddedAfterStart, f.RemovedAfterStart, f.DoneItems, f.RemainingItems}
 }

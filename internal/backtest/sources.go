@@ -129,9 +129,14 @@ func earliestJoin(m model.Milestone) time.Time {
 // and counts the rows left out, by reason. Each sprint is judged at 30, 50
 // and 80 % of its planned days. The dataset has counts, not dates, so each
 // snapshot is rebuilt as a milestone: committed items join at the start,
-// added and removed items are spread evenly over the elapsed days, and
-// completions fall on elapsed days drawn at random (seeded by the sprint).
-// A sprint missed when it delivered fewer points than committed.
+// added and removed items are spread evenly from the end of the first day
+// (the commitment day, whose changes the product counts as the plan) to
+// the checkpoint, so the forecast sees the published committed, added and
+// removed counts, and completions fall on elapsed days drawn at random
+// (seeded by the sprint). A sprint missed when it delivered fewer points
+// than were in it at its earliest snapshot (vel_diff < 0 there: the
+// dataset's vel_diff is the points delivered by the end minus the points
+// in the sprint at the snapshot).
 func SprintCasesSkipped(dir string) ([]Case, map[string]int, error) {
 	if dir == "" {
 		root, err := repoRoot()
@@ -310,9 +315,15 @@ func (sr *sprintReader) read(path string, in io.Reader) error {
 		c, ok := sr.byKey[key]
 		if !ok {
 			s := sprintBase
-			c = &Case{Key: key, Start: s, Due: s.AddDate(0, 0, plan-1), Missed: missed == 1, Group: proj}
+			c = &Case{Key: key, Start: s, Due: s.AddDate(0, 0, plan-1), Missed: missed == 1, Group: proj, labelPct: pct}
 			sr.byKey[key] = c
 			sr.order = append(sr.order, key)
+		}
+		if pct < c.labelPct {
+			// The label is the earliest snapshot's, whatever order the
+			// files come in: vel_diff is delivered − the points in the
+			// sprint at the snapshot, so a later one can say otherwise.
+			c.Missed, c.labelPct = missed == 1, pct
 		}
 		if pct >= c.pointsPct {
 			// The latest snapshot's points stand for the committed points
@@ -445,11 +456,17 @@ func sprintSnapshot(key string, pct int, start, due, at time.Time, committed, ad
 	elapsed := int(at.Sub(start).Hours() / 24)
 	m := model.Milestone{Source: "tse2017", Key: key, Kind: model.KindSprint, Start: start, Due: due}
 	total := committed + added
+	// Added and removed items change the sprint after its first day (the
+	// commitment day: the product counts a change on that day as part of
+	// the plan), spread evenly up to the checkpoint.
+	after := start.AddDate(0, 0, 1)
+	spread := func(k, n int) time.Time {
+		return after.Add(time.Duration(int64(at.Sub(after)) * int64(k+1) / int64(n+1)))
+	}
 	for i := 0; i < total; i++ {
 		joined := start.Add(-time.Hour)
 		if i >= committed {
-			k := i - committed
-			joined = start.Add(time.Duration((k+1)*elapsed*24/(added+1)) * time.Hour)
+			joined = spread(i-committed, added)
 		}
 		m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("%s-%d", key, i+1), Created: model.At(joined), JoinedAt: model.At(joined),
 			JoinedKnown: true, Status: model.StatusTodo, Points: 1, Rank: i + 1})
@@ -471,7 +488,15 @@ func sprintSnapshot(key string, pct int, start, due, at time.Time, committed, ad
 		m.Items[i].Started, m.Items[i].Status = model.At(m.Items[i].JoinedAt.Time().Add(time.Hour)), model.StatusInProgress
 	}
 	for k, i := 0, done+inprog+todo; i < total; i, k = i+1, k+1 {
-		m.Items[i].RemovedAt = model.At(start.Add(time.Duration((k+1)*elapsed*24/(removed+1)) * time.Hour))
+		// Never before it joined, never after the checkpoint.
+		r := spread(k, removed)
+		if j := m.Items[i].JoinedAt.Time().Add(time.Minute); r.Before(j) {
+			r = j
+		}
+		if r.After(at) {
+			r = at
+		}
+		m.Items[i].RemovedAt = model.At(r)
 	}
 	// Story points: each state's points shared evenly among its items; a
 	// state with no points has unestimated items (the data cannot tell

@@ -91,20 +91,20 @@ var CalibrationFeatureNames = [NumCalibrationFeatures]string{
 // docs/forecasting.md ("Calibration") and docs/benchmarks.md (issue 13)
 // for the figures on seen and unseen projects.
 var calibrationWeights = [NumCalibrationFeatures]float64{
-	-0.3197, // intercept
-	-0.0822, // time elapsed
-	0.0794,  // log(1 + items remaining)
-	0.1356,  // scope added
-	-0.2238, // log(1 + points remaining)
-	0.3545,  // sim logit × history
-	-0.0569, // sim logit × (1 − history)
-	0.1770,  // the simulation ran
-	0.3049,  // logit of the record's on-time share
-	-0.0405, // has a record
-	0.4004,  // logit of the record's delivered ratio
-	0.2126,  // the record's pace against the work left
-	-0.5084, // over-commitment against the record
-	0.1916,  // history (h)
+	-0.3199, // intercept
+	-0.0717, // time elapsed
+	0.0685,  // log(1 + items remaining)
+	0.1402,  // scope added
+	-0.2261, // log(1 + points remaining)
+	0.3534,  // sim logit × history
+	-0.0608, // sim logit × (1 − history)
+	0.1794,  // the simulation ran
+	0.3070,  // logit of the record's on-time share
+	-0.0502, // has a record
+	0.3967,  // logit of the record's delivered ratio
+	0.2184,  // the record's pace against the work left
+	-0.5168, // over-commitment against the record
+	0.1964,  // history (h)
 }
 
 // simEps clamps the simulation's probability before its logit: 10,000
