@@ -39,3 +39,22 @@ func TestPostMortemTimelineNoDetectionAfterClose(t *testing.T) {
 		}
 	}
 }
+
+// A progress update lists as done since the last one only what was closed
+// after that update was written: an item closed on its day, before it was
+// written, was in it already (it was listed to the client twice, and the
+// count disagreed with "while N items got finished").
+func TestDoneSinceCountsFromTheLastUpdatesMoment(t *testing.T) {
+	r := newRenderer(t)
+	req := fixture(langEN, model.PurposeProgressUpdate)
+	written := req.History.LastWritten.AsOf                           // Monday 9 November, 9:30
+	req.Milestone.Items[9].Closed = model.At(written.Add(-time.Hour)) // Wish list: in the last update
+	req.Milestone.Items[8].Closed = model.At(written.Add(time.Hour))  // Store locator: after it, the same day
+	tk, err := r.Render(req, model.FormatMarkdown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := draftPart(t, tk.Body, langEN)
+	mustContain(t, body, "**Done since Monday 9 November 2026:** 4 items.", "* Store locator")
+	mustNotContain(t, body, "* Wish list")
+}

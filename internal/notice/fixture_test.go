@@ -131,7 +131,8 @@ func fixture(lang string, purpose model.Purpose) Request {
 	h := History{FirstDetected: fin.FiredAt,
 		Forecasts: []model.ForecastRecord{
 			{AsOf: day(11, 2), Status: model.ForecastOK, P50: day(12, 1), P85: day(12, 7), P95: day(12, 11), ProbOnTime: 0.58, Scope: 21, Remaining: 12},
-			{AsOf: day(11, 9), Status: model.ForecastOK, P50: day(12, 4), P85: day(12, 10), P95: day(12, 15), ProbOnTime: 0.41, Scope: 23, Remaining: 12},
+			// Written at 9:30 on 9 November, when 10 of the 23 items were done.
+			{AsOf: day(11, 9).Add(9*time.Hour + 30*time.Minute), Status: model.ForecastOK, P50: day(12, 4), P85: day(12, 10), P95: day(12, 15), ProbOnTime: 0.41, Scope: 23, Remaining: 13},
 		}}
 	req := Request{Purpose: purpose, Finding: fin, Milestone: ms, Forecast: fc, Client: cl, History: h, Now: now}
 	switch purpose {

@@ -484,14 +484,21 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	// Since the last update: the day it was written, unless that is today
 	// (the same update drawn again, say by a second run the same day,
 	// must come out the same, not as "nothing since this morning").
+	// Items closed before the last update was written, on its day, were
+	// in it already: they count from its moment, not its day (they were
+	// listed to the client twice, and the count disagreed with the
+	// change since the last update).
 	since := today.AddDate(0, 0, -r.opts.CheckInDays)
+	var after time.Time // the last update's moment, when counting from it
 	if h.LastWritten != nil && !h.LastWritten.AsOf.IsZero() && model.DayIn(h.LastWritten.AsOf, l.loc).Before(today) {
-		since = model.DayIn(h.LastWritten.AsOf, l.loc)
+		since, after = model.DayIn(h.LastWritten.AsOf, l.loc), h.LastWritten.AsOf
 	}
 	v.Since = l.long(since)
 	var doneSince []model.WorkItem
 	for _, it := range done {
-		if !it.Closed.IsZero() && !model.DayIn(it.Closed.Time(), l.loc).Before(since) {
+		switch closed := it.Closed.Time(); {
+		case it.Closed.IsZero():
+		case !after.IsZero() && closed.After(after), after.IsZero() && !model.DayIn(closed, l.loc).Before(since):
 			doneSince = append(doneSince, it)
 		}
 	}
