@@ -19,6 +19,12 @@ import (
 // loop, and in a run the PNG of a ticket that is about to be created is
 // rendered there too; the loop then only decides and sends.
 //
+// Drafting starts before the batch lookup, which only says which charts a
+// run renders ahead: until it answers, a firing the ledger knows no ticket
+// for is taken for a create (guessed; a wrong guess costs a chart drawn or
+// drawn later, never a write), and until the loop writes, one more
+// goroutine drafts on the core the writer will need.
+//
 // A draft made ahead is used only when the request reconcile builds is the
 // same (the ledger and history it read can change when an earlier firing
 // of the run writes, e.g. a progress update naming the client notice just
@@ -40,6 +46,14 @@ type ahead struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	finished chan struct{} // closed when the drafters have stopped
+
+	// The batch lookup's answer, as the charts to render ahead: png is
+	// set before looked is closed (lookedUp).
+	png    []bool
+	looked chan struct{}
+	// writing is closed when the loop takes its first draft.
+	writing      chan struct{}
+	startWriting sync.Once
 }
 
 // drafters is how many goroutines draft ahead on a machine of that many
@@ -48,7 +62,8 @@ type ahead struct {
 // arrives. With every core drawing charts, each answer waited for the
 // scheduler's next preemption (up to 10 ms): in a large run on 2 cores a
 // create took 3–4 ms to be answered by an in-process fake that handles it
-// in 0.3 ms. A plan writes nothing, so it drafts on every core.
+// in 0.3 ms. A plan writes nothing, so it drafts on every core, and so
+// does a run until its loop starts writing (draftAhead).
 func drafters(mode tracker.Mode, cores int) int {
 	if mode == tracker.ModePlan {
 		return max(1, cores)
@@ -57,44 +72,36 @@ func drafters(mode tracker.Mode, cores int) int {
 }
 
 // aheadWindow is how many firings may be drafted before the loop takes
-// them, per core: enough to keep every core busy (a plan drafts while the
-// batch lookup is on the wire, before the loop takes any), few enough that
-// the PNGs held (about 40 kB each) stay small at any scale.
+// them, per core: enough to keep every core busy (drafting goes on while
+// the batch lookup is on the wire, before the loop takes any), few enough
+// that the PNGs held (about 40 kB each) stay small at any scale.
 const aheadWindow = 16
 
-// draftAhead starts drafting. writeBudget is the operations budget (0:
-// none): PNGs are rendered ahead for at most that many likely creates, so
-// a budget that defers most firings does not pay for their charts.
+// draftAhead starts drafting; lookedUp gives it the batch lookup's answer.
+// writeBudget is the operations budget (0: none): PNGs are rendered ahead
+// for at most that many likely creates, so a budget that defers most
+// firings does not pay for their charts (with a budget, or no state to
+// guess from, a run's charts wait for the lookup).
 func (w *Worker) draftAhead(ctx context.Context, mode tracker.Mode, st tracker.Store, firings []Firing, judged []Judged,
-	byKey map[string]int, now time.Time, known map[string]*model.TicketRef, writeBudget int) *ahead {
+	byKey map[string]int, now time.Time, writeBudget int) *ahead {
 	ctx, cancel := context.WithCancel(ctx)
 	cores := runtime.GOMAXPROCS(0)
 	a := &ahead{res: make([]drafted, len(firings)), done: make([]chan struct{}, len(firings)),
-		window: make(chan struct{}, aheadWindow*cores), cancel: cancel, finished: make(chan struct{})}
+		window: make(chan struct{}, aheadWindow*cores), cancel: cancel, finished: make(chan struct{}),
+		png: make([]bool, len(firings)), looked: make(chan struct{}), writing: make(chan struct{})}
 	for i := range a.done {
 		a.done[i] = make(chan struct{})
 	}
-	// Which firings to draft and which PNGs to render is decided in order
-	// here, before the loop starts (it changes known): the first firing per
-	// fingerprint (later ones depend on what the first one writes), and a
-	// PNG for those the batch lookup did not find (creates), up to the
-	// budget.
+	// Only the first firing per fingerprint is drafted ahead: later ones
+	// depend on what the first one writes.
 	first := make([]bool, len(firings))
-	png := make([]bool, len(firings))
 	seen := map[string]bool{}
-	creates := 0
 	for i, f := range firings {
-		fp := f.Finding.Fingerprint()
-		if seen[fp] {
-			continue
-		}
-		seen[fp], first[i] = true, true
-		if mode == tracker.ModeRun && known != nil && known[fp] == nil && !f.Finding.CommentOnly &&
-			(writeBudget <= 0 || creates < writeBudget) {
-			png[i] = true
-			creates++
+		if fp := f.Finding.Fingerprint(); !seen[fp] {
+			seen[fp], first[i] = true, true
 		}
 	}
+	guess := mode == tracker.ModeRun && writeBudget <= 0 && w.Store != nil
 	jobs := make(chan int)
 	a.wg.Go(func() {
 		defer close(jobs)
@@ -115,11 +122,34 @@ func (w *Worker) draftAhead(ctx context.Context, mode tracker.Mode, st tracker.S
 			}
 		}
 	})
+	draft := func(i int) {
+		f := firings[i]
+		d, entry, have := w.prepare(ctx, st, f, judged[byKey[f.Finding.MilestoneKey]], now)
+		if mode == tracker.ModeRun && d.err == nil && !f.Finding.CommentOnly && a.chart(ctx, i, guess, entry, have, w.Target.Name()) {
+			renderAttachments(&d.ticket)
+		}
+		a.res[i] = d
+		close(a.done[i])
+	}
 	for range drafters(mode, cores) {
 		a.wg.Go(func() {
 			for i := range jobs {
-				a.res[i] = w.prepare(ctx, st, firings[i], judged[byKey[firings[i].Finding.MilestoneKey]], now, png[i])
-				close(a.done[i])
+				draft(i)
+			}
+		})
+	}
+	if mode == tracker.ModeRun && cores > 1 {
+		a.wg.Go(func() {
+			for {
+				select {
+				case <-a.writing:
+					return
+				case i, ok := <-jobs:
+					if !ok {
+						return
+					}
+					draft(i)
+				}
 			}
 		})
 	}
@@ -130,37 +160,78 @@ func (w *Worker) draftAhead(ctx context.Context, mode tracker.Mode, st tracker.S
 	return a
 }
 
-// prepare drafts one firing as reconcile would, and renders its lazily
-// made attachments when png is set.
-func (w *Worker) prepare(ctx context.Context, st tracker.Store, f Firing, j Judged, now time.Time, png bool) drafted {
+// lookedUp hands the batch lookup's answer (nil: none) to the drafters,
+// before the loop starts (it changes known): a PNG for each firing the
+// lookup did not find (a create), in order, up to the budget.
+func (a *ahead) lookedUp(firings []Firing, known map[string]*model.TicketRef, writeBudget int) {
+	seen := map[string]bool{}
+	creates := 0
+	for i, f := range firings {
+		fp := f.Finding.Fingerprint()
+		if seen[fp] {
+			continue
+		}
+		seen[fp] = true
+		if known != nil && known[fp] == nil && !f.Finding.CommentOnly && (writeBudget <= 0 || creates < writeBudget) {
+			a.png[i] = true
+			creates++
+		}
+	}
+	close(a.looked)
+}
+
+// chart says whether to render firing i's PNG ahead: as the lookup says
+// when it has answered (or guess is off: then it waits for it), else
+// guessed from the ledger entry: no ticket recorded on this target is
+// taken for a create.
+func (a *ahead) chart(ctx context.Context, i int, guess bool, entry tracker.LedgerEntry, have bool, target string) bool {
+	if guess {
+		select {
+		case <-a.looked:
+			return a.png[i]
+		default:
+			return !have || entry.Target != target || entry.State == tracker.LedgerPending
+		}
+	}
+	select {
+	case <-a.looked:
+		return a.png[i]
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// prepare drafts one firing as reconcile would; it also returns the
+// firing's ledger entry.
+func (w *Worker) prepare(ctx context.Context, st tracker.Store, f Firing, j Judged, now time.Time) (drafted, tracker.LedgerEntry, bool) {
 	entry, haveEntry, err := st.LedgerGet(ctx, f.Finding.Fingerprint())
 	if err != nil {
-		return drafted{}
+		return drafted{}, entry, false
 	}
 	hist, err := w.history(ctx, st, f, j, entry, haveEntry)
 	if err != nil {
-		return drafted{}
+		return drafted{}, entry, haveEntry
 	}
 	req := DraftRequest{Finding: f.Finding, Milestone: j.Milestone, Forecast: j.Forecast, Client: j.Client, History: hist, Now: now}
 	ticket, err := w.Drafter.Draft(req, w.Target.Format())
-	if err == nil && png {
-		for k, at := range ticket.Attachments {
-			if at.Data == nil && at.Make != nil {
-				if data, merr := at.Make(); merr == nil {
-					ticket.Attachments[k].Data = data
-				}
+	return drafted{req: req, ticket: ticket, err: err, ok: true}, entry, haveEntry
+}
+
+// renderAttachments makes a ticket's lazily made attachments (the PNG).
+func renderAttachments(t *model.Ticket) {
+	for k, at := range t.Attachments {
+		if at.Data == nil && at.Make != nil {
+			if data, err := at.Make(); err == nil {
+				t.Attachments[k].Data = data
 			}
 		}
 	}
-	return drafted{req: req, ticket: ticket, err: err, ok: true}
 }
 
 // take waits for firing i's draft and frees its place in the window. Every
 // firing is taken once, in order, or the run stops (close).
 func (a *ahead) take(i int) drafted {
-	if a == nil {
-		return drafted{}
-	}
+	a.startWriting.Do(func() { close(a.writing) })
 	select {
 	case <-a.done[i]:
 	case <-a.finished: // stopped early (the run's context ended)
@@ -182,9 +253,6 @@ func (a *ahead) take(i int) drafted {
 // close stops drafting (the loop ended early or is done) and waits for
 // the drafters.
 func (a *ahead) close() {
-	if a == nil {
-		return
-	}
 	a.cancel()
 	<-a.finished
 }

@@ -103,18 +103,13 @@ func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, er
 			cmp.Compare(a.Finding.Rule, b.Finding.Rule))
 	})
 	budget := w.Rules.Budget()
-	var ah *ahead
-	if mode == tracker.ModePlan {
-		// A plan renders no chart, so drafting need not wait for the
-		// batch lookup: it goes on while the lookup is on the wire.
-		ah = w.draftAhead(ctx, mode, st, firings, judged, byKey, now, nil, budget)
-		defer ah.close()
-	}
+	// Drafting goes on while the batch lookup is on the wire.
+	ah := w.draftAhead(ctx, mode, st, firings, judged, byKey, now, budget)
+	defer ah.close()
 	known := w.prefetch(ctx, firings)
+	ah.lookedUp(firings, known, budget)
 	if mode == tracker.ModeRun {
 		st = w.prerecord(ctx, st, firings, known, budget)
-		ah = w.draftAhead(ctx, mode, st, firings, judged, byKey, now, known, budget)
-		defer ah.close()
 	}
 	// The write phase's progress line (on a terminal): tickets handled of
 	// those the rules call for.

@@ -652,7 +652,7 @@ func TestSourcesAreJudgedAsTheyArrive(t *testing.T) {
 // waitingFinder is a batch lookup that answers only once n drafts have been
 // made (or the test's patience runs out, reported as a failed lookup).
 type waitingFinder struct {
-	batching
+	sending
 	drafts *atomic.Int64
 	n      int64
 }
@@ -665,27 +665,49 @@ func (f *waitingFinder) FindMany(ctx context.Context, fps []string) (map[string]
 		}
 		time.Sleep(time.Millisecond)
 	}
-	return f.batching.FindMany(ctx, fps)
+	return f.sending.FindMany(ctx, fps)
 }
 
-// A plan drafts while the batch lookup is on the wire (it renders no
-// chart, so nothing it drafts depends on the answer); a run waits for the
-// answer, which says which charts to render ahead.
-func TestPlanDraftsDuringTheBatchLookup(t *testing.T) {
+// Drafting goes on while the batch lookup is on the wire (issue 17): a plan
+// renders no chart; a run guesses its creates from the ledger until the
+// lookup answers, so every ticket it creates carries its chart, and an
+// unchanged re-poll (the ledger knows the tickets) draws none.
+func TestDraftingGoesOnDuringTheBatchLookup(t *testing.T) {
 	var ms []model.Milestone
 	for i := range 6 {
 		ms = append(ms, milestone(fmt.Sprintf("m%d", i), 2))
 	}
-	w, out := newWorker(t, t.TempDir(), fakeSource{name: "demo", ms: ms})
-	var drafts, charts atomic.Int64
-	w.Drafter = charting{drafter{"v1"}, &drafts, &charts}
-	tg := &waitingFinder{batching: batching{Target: out}, drafts: &drafts, n: 6}
-	w.Target = tg
-	rep, err := w.Run(context.Background(), tracker.ModePlan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tg.batches != 1 || tg.finds != 0 || rep.Count(tracker.ActionCreate) != 6 || drafts.Load() != 6 {
-		t.Fatalf("batches %d, finds %d (want 1 and 0: the lookup answered), %d drafts, actions %+v", tg.batches, tg.finds, drafts.Load(), rep.Actions)
+	for _, mode := range []tracker.Mode{tracker.ModePlan, tracker.ModeRun} {
+		w, out := newWorker(t, t.TempDir(), fakeSource{name: "demo", ms: ms})
+		st, err := store.Open(context.Background(), store.Config{Driver: "none"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Store = st
+		var drafts, charts atomic.Int64
+		w.Drafter = charting{drafter{"v1"}, &drafts, &charts}
+		tg := &waitingFinder{sending: sending{batching: batching{Target: out}}, drafts: &drafts, n: 6}
+		w.Target = tg
+		rep, err := w.Run(context.Background(), mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tg.batches != 1 || tg.finds != 0 || rep.Count(tracker.ActionCreate) != 6 || drafts.Load() != 6 {
+			t.Fatalf("%s: batches %d, finds %d (want 1 and 0: the lookup answered), %d drafts, actions %+v", mode, tg.batches, tg.finds, drafts.Load(), rep.Actions)
+		}
+		want := map[tracker.Mode]int64{tracker.ModePlan: 0, tracker.ModeRun: 6}[mode]
+		if charts.Load() != want || tg.unmade != 0 {
+			t.Fatalf("%s: %d charts made (want %d), %d tickets reached the target without theirs", mode, charts.Load(), want, tg.unmade)
+		}
+		if mode == tracker.ModePlan {
+			continue
+		}
+		tg.n = 12
+		if rep, err = w.Run(context.Background(), mode); err != nil {
+			t.Fatal(err)
+		}
+		if rep.Count(tracker.ActionCreate) != 0 || drafts.Load() != 12 || charts.Load() != 6 {
+			t.Fatalf("re-poll: %d creates, %d drafts (want 12), %d charts (want still 6): %+v", rep.Count(tracker.ActionCreate), drafts.Load(), charts.Load(), rep.Actions)
+		}
 	}
 }
