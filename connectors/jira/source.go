@@ -2,7 +2,6 @@ package jira
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -532,19 +531,19 @@ func (s *Source) loadSnapshot(ctx context.Context) (*snapshot, error) {
 	if !ok {
 		return snap, nil
 	}
-	var got snapshot
-	if err := json.Unmarshal(b, &got); err != nil || got.Items == nil {
+	got, err := decodeSnapshot(b)
+	if err != nil {
 		s.env.Log.Warn().Str("source", s.name).Msg("jira sync snapshot unreadable; reading everything again")
 		return snap, nil
 	}
-	return &got, nil
+	return got, nil
 }
 
 func (s *Source) saveSnapshot(ctx context.Context, snap *snapshot) error {
 	if s.env.State == nil {
 		return nil
 	}
-	b, err := json.Marshal(snap)
+	b, err := encodeSnapshot(snap)
 	if err != nil {
 		return fmt.Errorf("%s: encoding its sync snapshot: %w", s.c.what, err)
 	}
