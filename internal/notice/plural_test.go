@@ -42,3 +42,36 @@ func TestOneDayIsSingular(t *testing.T) {
 		}
 	}
 }
+
+// A pace of exactly one is "1 item", "1 onderdeel": the large scenario's
+// post-mortems said "the team finished 1 items per working day".
+func TestPaceOfOneIsSingular(t *testing.T) {
+	r := newRenderer(t)
+	for _, tc := range []struct {
+		lang string
+		p    model.Purpose
+		want string
+	}{
+		{langEN, model.PurposeClientNotice, "* Pace: 1 item per working day observed, 2 needed"},
+		{langNL, model.PurposeClientNotice, "* Tempo: 1 onderdeel per werkdag gerealiseerd, 2 nodig"},
+		{langEN, model.PurposeProgressUpdate, "* The team is finishing 1 item per working day; 2 would be needed"},
+		{langNL, model.PurposeProgressUpdate, "* Het team rondt 1 onderdeel per werkdag af"},
+		{langEN, model.PurposePostMortem, "the team finished 1 item per working day"},
+		{langNL, model.PurposePostMortem, "het team rondde 1 onderdeel per werkdag af"},
+	} {
+		req := fixture(tc.lang, tc.p)
+		req.Forecast.PaceObserved, req.Forecast.PaceNeeded = 1, 2
+		tk, err := r.Render(req, model.FormatMarkdown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(tk.Body, tc.want) {
+			t.Errorf("%s %s lacks %q", tc.p, tc.lang, tc.want)
+		}
+		for _, bad := range []string{" 1 items", " 1 onderdelen"} {
+			if strings.Contains(tk.Body, bad) {
+				t.Errorf("%s %s says %q", tc.p, tc.lang, bad)
+			}
+		}
+	}
+}

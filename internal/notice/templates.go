@@ -97,6 +97,14 @@ func funcs(f model.Format) template.FuncMap {
 			}
 			return "  * "
 		},
+		// units writes a formatted figure with its unit: "1 item",
+		// "0.45 items", "1,5 onderdelen" (only exactly 1 is singular).
+		"units": func(figure, one, many string) string {
+			if figure == "1" {
+				return "1 " + one
+			}
+			return figure + " " + many
+		},
 		// pl picks the word for n: one when n is 1, else many ("is",
 		// "zijn"), for verbs that agree with a count.
 		"pl":   func(n int, one, many string) string { return plural(n, one, many) },
