@@ -1,6 +1,7 @@
 package notice
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -57,4 +58,40 @@ func TestDoneSinceCountsFromTheLastUpdatesMoment(t *testing.T) {
 	body := draftPart(t, tk.Body, langEN)
 	mustContain(t, body, "**Done since Monday 9 November 2026:** 4 items.", "* Store locator")
 	mustNotContain(t, body, "* Wish list")
+}
+
+// The post-mortem's late starts count every one of them, not the eight it
+// lists (the large scenario's sprints all said "8 items"), and in a short
+// delivery the window is a quarter of its planned length: starting work in
+// the second week of a two-week sprint is not late.
+func TestPostMortemLateStartsCountAll(t *testing.T) {
+	r := newRenderer(t)
+	for _, lang := range languages {
+		req := fixture(lang, model.PurposePostMortem)
+		due := model.Day(req.Milestone.Due)
+		req.Milestone.Start = due.AddDate(0, 0, -14) // a two-week sprint: a 3-day window
+		for i := range 10 {
+			req.Milestone.Items = append(req.Milestone.Items, model.WorkItem{Key: fmt.Sprintf("acme/web#%d", 200+i), Title: fmt.Sprintf("Late %d", i),
+				Status: model.StatusTodo, Created: model.At(day(10, 5)), JoinedAt: model.At(day(10, 5)), JoinedKnown: true})
+		}
+		want := 0
+		for _, it := range req.Milestone.Items {
+			started := it.Started.Time()
+			if (started.IsZero() && it.Status == model.StatusTodo) || (!started.IsZero() && !model.Day(started).Before(due.AddDate(0, 0, -3))) {
+				want++
+			}
+		}
+		tk, err := r.Render(req, model.FormatMarkdown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := map[string]string{
+			langEN: fmt.Sprintf("%d items were started in the last 3 days before the due date or not at all.", want),
+			langNL: fmt.Sprintf("%d onderdelen zijn pas in de laatste 3 dagen voor de deadline of helemaal niet begonnen.", want),
+		}[lang]
+		more := map[string]string{langEN: fmt.Sprintf("and %d more", want-maxListed), langNL: fmt.Sprintf("en nog %d", want-maxListed)}[lang]
+		if want <= maxListed || !strings.Contains(tk.Body, line) || !strings.Contains(tk.Body, more) {
+			t.Errorf("%s: want %q and %q (%d late):\n%s", lang, line, more, want, tk.Body)
+		}
+	}
 }

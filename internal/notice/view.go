@@ -227,7 +227,14 @@ type View struct {
 	FarLate          bool
 	ActualIsForecast bool
 	EstimateRatio    string
+	// LateStarted lists (the first few of) the LateStartedCount items
+	// started in the last LateWindowDays days before the due date, or not
+	// at all; the window is a week, or a quarter of a shorter planned
+	// length (in a two-week sprint, starting in its second week is normal).
 	LateStarted      []Item
+	LateStartedCount int
+	MoreLateStarted  int
+	LateWindowDays   int
 	Snapshots        []Snapshot
 	Trials           int
 
@@ -614,7 +621,11 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 
 	// Late starts: open items never started, or started in the final week
 	// before the original due date.
-	lateFrom := model.Day(m.Due).AddDate(0, 0, -7)
+	v.LateWindowDays = 7
+	if v.PlannedDays > 0 && v.PlannedDays < 28 {
+		v.LateWindowDays = max(1, v.PlannedDays/4)
+	}
+	lateFrom := model.Day(m.Due).AddDate(0, 0, -v.LateWindowDays)
 	var late []model.WorkItem
 	for _, part := range [2][]model.WorkItem{remaining, done} {
 		for _, it := range part {
@@ -624,7 +635,8 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 		}
 	}
 	sortRemaining(late)
-	v.LateStarted, _ = list(late, item)
+	v.LateStartedCount = len(late)
+	v.LateStarted, v.MoreLateStarted = list(late, item)
 
 	// Forecasts recorded 30, 14 and 7 days before the original due date.
 	due := model.Day(m.Due)
