@@ -95,3 +95,25 @@ func TestPostMortemLateStartsCountAll(t *testing.T) {
 		}
 	}
 }
+
+// A milestone forewarn first saw after its due date (it was not watched
+// before) does not have "forewarn first detected the risk" on that day in
+// its post-mortem, as if forewarn had been late: it says forewarn first saw
+// it past its due date.
+func TestPostMortemTimelineFirstSeenOverdue(t *testing.T) {
+	r := newRenderer(t)
+	for _, lang := range languages {
+		req := fixture(lang, model.PurposePostMortem) // due 4 December, open on 7 December
+		req.History = History{FirstDetected: day(12, 7)}
+		req.Finding.FiredAt, req.Finding.ActiveSince = day(12, 7), day(12, 7)
+		tk, err := r.Render(req, model.FormatMarkdown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{langEN: "forewarn first saw it, already past its due date.", langNL: "forewarn zag de mijlpaal voor het eerst, toen de deadline al voorbij was."}[lang]
+		not := map[string]string{langEN: "forewarn first detected the risk", langNL: "signaleerde het risico"}[lang]
+		if !strings.Contains(tk.Body, want) || strings.Contains(tk.Body, not) {
+			t.Errorf("%s: want %q, not %q:\n%s", lang, want, not, tk.Body)
+		}
+	}
+}

@@ -232,6 +232,10 @@ type View struct {
 	// at all; the window is a week, or a quarter of a shorter planned
 	// length (in a two-week sprint, starting in its second week is normal).
 	LateStarted      []Item
+	// DetectedLate: forewarn first warned after the promised date had
+	// passed (it first saw the milestone overdue): the timeline does not
+	// call that detecting the risk.
+	DetectedLate bool
 	LateStartedCount int
 	MoreLateStarted  int
 	LateWindowDays   int
@@ -681,6 +685,7 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	// source), and "first detected the risk" after the delivery misleads.
 	if d := model.DayIn(firstTime(h.FirstDetected, req.Finding.FiredAt, req.Finding.ActiveSince), l.loc); m.ClosedAt.IsZero() || !d.After(model.DayIn(m.ClosedAt, l.loc)) {
 		ev(d, "detected", 2)
+		v.DetectedLate = d.After(v.promised)
 	}
 	if !h.NoticeDrafted.IsZero() {
 		ev(model.DayIn(h.NoticeDrafted, l.loc), "drafted", 3)
