@@ -231,14 +231,14 @@ type View struct {
 	// started in the last LateWindowDays days before the due date, or not
 	// at all; the window is a week, or a quarter of a shorter planned
 	// length (in a two-week sprint, starting in its second week is normal).
-	LateStarted []Item
-	// DetectedLate: forewarn first warned after the promised date had
-	// passed (it first saw the milestone overdue): the timeline does not
-	// call that detecting the risk.
-	DetectedLate     bool
+	LateStarted      []Item
 	LateStartedCount int
 	MoreLateStarted  int
 	LateWindowDays   int
+	// DetectedLate: forewarn first warned after the promised date had
+	// passed (it first saw the milestone overdue): the timeline does not
+	// call that detecting the risk.
+	DetectedLate bool
 	Snapshots        []Snapshot
 	Trials           int
 
