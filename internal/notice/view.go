@@ -239,8 +239,8 @@ type View struct {
 	// passed (it first saw the milestone overdue): the timeline does not
 	// call that detecting the risk.
 	DetectedLate bool
-	Snapshots        []Snapshot
-	Trials           int
+	Snapshots    []Snapshot
+	Trials       int
 
 	// Timeline is the post-mortem's chronology, oldest first.
 	Timeline []Event
