@@ -236,3 +236,59 @@ func TestDivergingUpdateSaysWhatTheFiguresSay(t *testing.T) {
 		}
 	}
 }
+
+// named are the figures a reason's text gives as numbers (a single
+// working day is "the last working day", no items done is "no items").
+func named(r model.ForecastReason) []int {
+	var out []int
+	days := func() {
+		if r.Days != 1 {
+			out = append(out, r.Days)
+		}
+	}
+	switch r.Code {
+	case model.ReasonShortHistory:
+		if r.Days > 0 {
+			out = append(out, r.Days)
+		}
+		out = append(out, r.Need)
+	case model.ReasonThinHistory:
+		if r.Done > 0 {
+			out = append(out, r.Done)
+		}
+		days()
+		out = append(out, r.Need)
+	case model.ReasonBeyondHorizon:
+		days()
+		out = append(out, r.HorizonDays, r.Remaining, r.Added, r.Done)
+	}
+	return out
+}
+
+// Any figures: every code renders in every language, with the figures it
+// names, no formatting error, and in Dutch no English.
+func FuzzReason(f *testing.F) {
+	f.Add(uint8(0), 3, 5, 2, 12, 11, 730, int64(0))
+	f.Add(uint8(4), 1, 1, 1, 1, 1, 1, int64(1e6))
+	f.Add(uint8(5), 0, 0, 0, 0, 0, 0, int64(-1e9))
+	f.Fuzz(func(t *testing.T, code uint8, days, need, done, added, remaining, horizon int, since int64) {
+		r := model.ForecastReason{Code: model.ReasonCodes[int(code)%len(model.ReasonCodes)],
+			Days: abs(days % 10000), Need: abs(need % 10000), Done: abs(done % 10000), Added: abs(added % 10000),
+			Remaining: abs(remaining % 10000), HorizonDays: abs(horizon % 10000),
+			Since: time.Unix(since%(1<<34), 0).UTC()}
+		for _, lang := range languages {
+			got := newLocale(lang, time.UTC).reason(model.ForecastDiverging, r)
+			if got == "" || strings.Contains(got, "%!") {
+				t.Fatalf("%s %+v: %q", lang, r, got)
+			}
+			if w := englishWord.FindString(got); lang == langNL && w != "" {
+				t.Fatalf("Dutch %q holds the English %q", got, w)
+			}
+			for _, n := range named(r) {
+				if !strings.Contains(got, strconv.Itoa(n)) {
+					t.Fatalf("%s %q lacks the figure %d", lang, got, n)
+				}
+			}
+		}
+	})
+}
