@@ -91,20 +91,20 @@ var CalibrationFeatureNames = [NumCalibrationFeatures]string{
 // docs/forecasting.md ("Calibration") and docs/benchmarks.md (issue 13)
 // for the figures on seen and unseen projects.
 var calibrationWeights = [NumCalibrationFeatures]float64{
-	-0.3199, // intercept
-	-0.0717, // time elapsed
-	0.0685,  // log(1 + items remaining)
-	0.1402,  // scope added
-	-0.2261, // log(1 + points remaining)
-	0.3534,  // sim logit × history
-	-0.0608, // sim logit × (1 − history)
-	0.1794,  // the simulation ran
-	0.3070,  // logit of the record's on-time share
-	-0.0502, // has a record
-	0.3967,  // logit of the record's delivered ratio
-	0.2184,  // the record's pace against the work left
-	-0.5168, // over-commitment against the record
-	0.1964,  // history (h)
+	-0.3278, // intercept
+	-0.0693, // time elapsed
+	0.0686,  // log(1 + items remaining)
+	0.1398,  // scope added
+	-0.2247, // log(1 + points remaining)
+	0.3610,  // sim logit × history
+	-0.0563, // sim logit × (1 − history)
+	0.1740,  // the simulation ran
+	0.3062,  // logit of the record's on-time share
+	-0.0483, // has a record
+	0.3970,  // logit of the record's delivered ratio
+	0.2171,  // the record's pace against the work left
+	-0.5145, // over-commitment against the record
+	0.1927,  // history (h)
 }
 
 // simEps clamps the simulation's probability before its logit: 10,000

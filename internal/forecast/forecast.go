@@ -340,9 +340,15 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		g := max(float64(addedNet), 0) / float64(max(growthDone, 1))
 		f.Explanation.GrowthPerDone = round(min(g, MaxGrowthPerDone), 3)
 		// Growth goes on until the due date, tapering from today's rate
-		// per item done to GrowthAtDue of it, and stops there.
-		in.growth = f.Explanation.GrowthPerDone
-		in.growthSteps = float64(dueSteps) * (1 + GrowthAtDue) / 2
+		// per item done to GrowthAtDue of it, and stops there: at the
+		// observed pace, grown more items. They are the same in every
+		// resampled history: items are filed at the rate they were filed,
+		// not faster when a resampled history's pace is faster. (Scaled by
+		// each history's own pace, the growth cancelled the uncertainty of
+		// the pace over all the work still to be filed, and early forecasts
+		// of milestones filed over their life were far too narrow.)
+		grown := int(math.Round(f.Explanation.GrowthPerDone * mean(samples) * float64(dueSteps) * (1 + GrowthAtDue) / 2))
+		in.remaining += grown
 		// Days on which the team finished everything open show what was
 		// filed, not what it could have closed: the simulation fills them
 		// in (see ranout.go).
@@ -356,8 +362,8 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		if g > MaxGrowthPerDone {
 			bound = fmt.Sprintf(" (observed %.2f, bounded at %.0f)", g, MaxGrowthPerDone)
 		}
-		note("scope growth modelled: %d items added and %d done over the window's days since growth is counted, so %.2f items added per item done%s, tapering to %.0f %% of that by the due date and none after",
-			addedNet, growthDone, f.Explanation.GrowthPerDone, bound, 100*GrowthAtDue)
+		note("scope growth modelled: %d items added and %d done over the window's days since growth is counted, so %.2f items added per item done%s, tapering to %.0f %% of that by the due date and none after: %d more items at the observed pace, in every resampled history",
+			addedNet, growthDone, f.Explanation.GrowthPerDone, bound, 100*GrowthAtDue, grown)
 	}
 
 	bagged := newResamples(len(samples), s.resamples, s.seed)

@@ -203,9 +203,11 @@ func TestComputeHandChecked(t *testing.T) {
 				}
 				// Added and done are counted over the same days, those after
 				// the start day (an item joining on it is planned scope, so
-				// the 2 done on it are not counted either): 5 / 18.
+				// the 2 done on it are not counted either): 5 / 18; × 2 a
+				// day × the 10 working days to Friday 27 March × 0.75 (the
+				// taper to 50 %) = 4.2: 4 more items.
 				eq(t, "growth per done 5/18", f.Explanation.GrowthPerDone, 0.278)
-				wantNote(t, f, "5 items added and 18 done over the window's days since growth is counted, so 0.28 items added per item done, tapering to 60 % of that by the due date and none after")
+				wantNote(t, f, "5 items added and 18 done over the window's days since growth is counted, so 0.28 items added per item done, tapering to 50 % of that by the due date and none after: 4 more items at the observed pace")
 			},
 		},
 		{

@@ -1,9 +1,6 @@
 package forecast
 
-import (
-	"math"
-	"math/bits"
-)
+import "math/bits"
 
 // The simulation. Each trial replays the future one working day at a time,
 // each day a copy of a day drawn at random (with replacement) from the
@@ -185,14 +182,9 @@ func toThreshold(p float64) uint32 {
 type simInput struct {
 	trials    int
 	seed      int64
-	remaining int
+	remaining int     // work left, with the converging growth's items already added
 	net       []int32 // per observed working day: completions minus net additions (growth on), or completions
 	maxSteps  int     // simulated working days before giving up
-	// Converging growth: each resampled history adds growth × its mean
-	// daily completions × growthSteps items to the remaining work (growth
-	// per item done until the due date; growthSteps is the working days
-	// left before it).
-	growth, growthSteps float64
 	// ranOut, when set, marks the observed days on which the team finished
 	// everything open: their completions are filled in per resampled
 	// history (capacitySamples) before the trials draw from it.
@@ -452,13 +444,9 @@ func simulateBagged(in simInput, r *resamples) simResult {
 		r.apply(k, in.net, net)
 		sub := in
 		sub.net = net
-		if in.growth > 0 {
-			sub.remaining += int(math.Round(in.growth * mean(net) * in.growthSteps))
-		}
 		if in.ranOut != nil {
 			// Filled in per resampled history, from its own days, so the
-			// uncertainty of the filling-in is carried too. Growth above
-			// is per item done as observed, not as filled in.
+			// uncertainty of the filling-in is carried too.
 			r.applyBool(k, in.ranOut, out)
 			sub.net, _ = capacitySamples(net, out)
 		}
