@@ -179,9 +179,9 @@ func reasons(moved, added, finished int, l locale) string {
 		return because + addedTxt(added) + while + l.items(finished) + map[bool]string{true: " afgerond werden", false: " got finished"}[nl]
 	case moved > 0 && added > 0:
 		if nl {
-			return because + addedTxt(added) + and + "er sindsdien niets is afgerond"
+			return because + addedTxt(added) + and + "er in de tussentijd niets is afgerond"
 		}
-		return because + addedTxt(added) + and + "nothing was finished since"
+		return because + addedTxt(added) + and + "nothing was finished in the meantime"
 	case moved > 0 && finished > 0:
 		if nl {
 			return because + "het tempo is gedaald: er " + verb(finished, "", "", "is", "zijn") + " maar " + l.items(finished) + " afgerond"
@@ -189,9 +189,9 @@ func reasons(moved, added, finished int, l locale) string {
 		return because + "the pace fell: only " + l.items(finished) + " " + verb(finished, "was", "were", "", "") + " finished"
 	case moved > 0:
 		if nl {
-			return because + "er sindsdien niets is afgerond"
+			return because + "er in de tussentijd niets is afgerond"
 		}
-		return because + "nothing was finished since"
+		return because + "nothing was finished in the meantime"
 	case moved < 0 && added < 0 && finished > 0:
 		return because + finishedTxt(finished) + and + removedTxt(-added)
 	case moved < 0 && added < 0:

@@ -24,7 +24,7 @@ func TestChanged(t *testing.T) {
 		{"one day is noise", cur(func(f *model.Forecast) { f.P85 = day(12, 8) }), false, ""},
 		{"scope added pushes the date", cur(func(f *model.Forecast) {
 			f.P85, f.ScopeItems, f.RemainingItems = day(12, 16), 44, 26
-		}), true, "the P85 date moved 9 days later (from 7 Dec 2026 to 16 Dec 2026) because 14 items were added and nothing was finished since."},
+		}), true, "the P85 date moved 9 days later (from 7 Dec 2026 to 16 Dec 2026) because 14 items were added and nothing was finished in the meantime."},
 		{"added while work got done", cur(func(f *model.Forecast) {
 			f.P85, f.ScopeItems, f.RemainingItems = day(12, 10), 33, 11
 		}), true, "the P85 date moved 3 days later (from 7 Dec 2026 to 10 Dec 2026) because 3 items were added, while 4 items got finished."},
@@ -55,7 +55,7 @@ func TestChangedDutch(t *testing.T) {
 	prev := model.ForecastRecord{Status: model.ForecastOK, P85: day(12, 7), Scope: 30, Remaining: 12}
 	cur := model.Forecast{Status: model.ForecastOK, P85: day(12, 16), ScopeItems: 44, RemainingItems: 26}
 	_, got := change(prev, cur, 0.85, newLocale("nl", time.UTC), false)
-	want := "de P85-datum is 9 dagen later komen te liggen (van 7 dec. 2026 naar 16 dec. 2026) omdat er 14 onderdelen zijn bijgekomen en er sindsdien niets is afgerond."
+	want := "de P85-datum is 9 dagen later komen te liggen (van 7 dec. 2026 naar 16 dec. 2026) omdat er 14 onderdelen zijn bijgekomen en er in de tussentijd niets is afgerond."
 	if got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
@@ -79,8 +79,8 @@ func TestChangedForTheClient(t *testing.T) {
 		client bool
 		want   string
 	}{
-		{"moved, client", ok, moved, "en", true, "the expected delivery date moved 9 days later (from 7 Dec 2026 to 16 Dec 2026) because 14 items were added and nothing was finished since."},
-		{"moved, client, Dutch", ok, moved, "nl", true, "de verwachte opleverdatum is 9 dagen later komen te liggen (van 7 dec. 2026 naar 16 dec. 2026) omdat er 14 onderdelen zijn bijgekomen en er sindsdien niets is afgerond."},
+		{"moved, client", ok, moved, "en", true, "the expected delivery date moved 9 days later (from 7 Dec 2026 to 16 Dec 2026) because 14 items were added and nothing was finished in the meantime."},
+		{"moved, client, Dutch", ok, moved, "nl", true, "de verwachte opleverdatum is 9 dagen later komen te liggen (van 7 dec. 2026 naar 16 dec. 2026) omdat er 14 onderdelen zijn bijgekomen en er in de tussentijd niets is afgerond."},
 		{"diverging, client", ok, div, "en", true, "the date we gave you then no longer holds."},
 		{"diverging, client, Dutch", ok, div, "nl", true, "de datum die we toen noemden, geldt niet meer."},
 		{"diverging, reviewer", ok, div, "en", false, "the forecast no longer gives a date (at the current pace the work does not finish within 730 days, the forecast's horizon: 26 items remain, and in the last 10 working days 14 were added and 3 finished); the date in this draft is no longer backed by data."},
