@@ -54,7 +54,8 @@ type RuleRun interface {
 // Rules opens rule runs and exposes the global controls.
 type Rules interface {
 	// Prepare applies exemptions: skip exempts the whole milestone; exempt
-	// items are dropped from it.
+	// items are dropped from it. It is called from each source's goroutine
+	// at once (poll), so it must not change shared state.
 	Prepare(m model.Milestone) (prepared model.Milestone, skip bool)
 	// Open starts a run from the state saved by the last one (nil: fresh).
 	Open(state []byte) (RuleRun, error)

@@ -21,7 +21,9 @@ import (
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
-// Worker wires sources, the pure core and a target together.
+// Worker wires sources, the pure core and a target together. Each source
+// is read and judged in a goroutine of its own, so Forecast, Record,
+// Rules.Prepare, Client and KnownClient are called concurrently.
 type Worker struct {
 	Sources  []tracker.Source
 	Target   tracker.Target
