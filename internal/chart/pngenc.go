@@ -28,15 +28,12 @@ var deflaters = sync.Pool{New: func() any {
 // filtered with Sub. image/png tries all five filters on every row to pick
 // the one that compresses best; on a chart (flat areas, thin lines) Sub
 // alone compresses about as well, and that trial was most of the time a
-// chart took. Lossless: the file decodes to the same pixels (TestPNG). An
-// image with any transparency (a chart has none: it starts with a white
-// background) goes to image/png.
+// chart took. A row like the one above it filters to the same bytes, so
+// it is not filtered again (a chart has many). Lossless: the file decodes
+// to the same pixels (TestPNG). An image with any transparency (a chart
+// has none: it starts with a white background; the alpha is checked as
+// the rows are filtered) goes to image/png.
 func encodePNG(img *image.RGBA) ([]byte, error) {
-	if !img.Opaque() {
-		var out bytes.Buffer
-		err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&out, img)
-		return out.Bytes(), err
-	}
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	var out bytes.Buffer
@@ -65,13 +62,19 @@ func encodePNG(img *image.RGBA) ([]byte, error) {
 	zw.Reset(&data)
 	row := make([]byte, 1+3*w)
 	row[0] = 1 // filter type Sub: each byte minus the one a pixel to its left
+	alpha := byte(0xff)
+	var above []byte
 	for y := b.Min.Y; y < b.Max.Y; y++ {
-		pix := img.Pix[img.PixOffset(b.Min.X, y):]
-		var pr, pg, pb byte
-		for x, i, o := 0, 0, 1; x < w; x, i, o = x+1, i+4, o+3 {
-			r, g, bl := pix[i], pix[i+1], pix[i+2]
-			row[o], row[o+1], row[o+2] = r-pr, g-pg, bl-pb
-			pr, pg, pb = r, g, bl
+		pix := img.Pix[img.PixOffset(b.Min.X, y):][:4*w]
+		if above == nil || !bytes.Equal(pix, above) {
+			var pr, pg, pb byte
+			for x, i, o := 0, 0, 1; x < w; x, i, o = x+1, i+4, o+3 {
+				r, g, bl := pix[i], pix[i+1], pix[i+2]
+				alpha &= pix[i+3]
+				row[o], row[o+1], row[o+2] = r-pr, g-pg, bl-pb
+				pr, pg, pb = r, g, bl
+			}
+			above = pix
 		}
 		if _, err := zw.Write(row); err != nil {
 			return nil, err
@@ -79,6 +82,11 @@ func encodePNG(img *image.RGBA) ([]byte, error) {
 	}
 	if err := zw.Close(); err != nil {
 		return nil, err
+	}
+	if alpha != 0xff {
+		var out bytes.Buffer
+		err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&out, img)
+		return out.Bytes(), err
 	}
 	chunk("IDAT", data.Bytes())
 	chunk("IEND", nil)
