@@ -121,40 +121,26 @@ func (l locale) pct(f float64) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		f = 0
 	}
-	p := int(math.Round(f * 100))
-	if l.lang == langNL {
-		return fmt.Sprintf("%d%%", p)
-	}
-	return fmt.Sprintf("%d%%", p)
+	return fmt.Sprintf("%d%%", int(math.Round(f*100)))
 }
 
 // days formats a number of days: "1 day", "9 days", "1 dag", "9 dagen".
 func (l locale) days(n int) string {
-	if n < 0 {
-		n = -n
-	}
-	switch {
-	case l.lang == langNL && n == 1:
-		return "1 dag"
-	case l.lang == langNL:
-		return fmt.Sprintf("%d dagen", n)
-	case n == 1:
-		return "1 day"
-	}
-	return fmt.Sprintf("%d days", n)
+	return l.counted(max(n, -n), "day", "days", "dag", "dagen")
 }
 
 // items formats a count of work items.
 func (l locale) items(n int) string {
-	switch {
-	case l.lang == langNL && n == 1:
-		return "1 onderdeel"
-	case l.lang == langNL:
-		return fmt.Sprintf("%d onderdelen", n)
-	case n == 1:
-		return "1 item"
+	return l.counted(n, "item", "items", "onderdeel", "onderdelen")
+}
+
+// counted formats n with its noun in the locale's language, singular for
+// exactly one.
+func (l locale) counted(n int, enOne, enMany, nlOne, nlMany string) string {
+	if l.lang == langNL {
+		enOne, enMany = nlOne, nlMany
 	}
-	return fmt.Sprintf("%d items", n)
+	return fmt.Sprintf("%d %s", n, plural(n, enOne, enMany))
 }
 
 // daysBetween counts calendar days from a to b (negative when b is earlier).

@@ -140,15 +140,7 @@ func growth(added, done int) string {
 
 // workdays formats a number of working days: "1 working day", "3 werkdagen".
 func (l locale) workdays(n int) string {
-	switch {
-	case l.lang == langNL && n == 1:
-		return "1 werkdag"
-	case l.lang == langNL:
-		return fmt.Sprintf("%d werkdagen", n)
-	case n == 1:
-		return "1 working day"
-	}
-	return fmt.Sprintf("%d working days", n)
+	return l.counted(n, "working day", "working days", "werkdag", "werkdagen")
 }
 
 // lastWorkdays names the last n working days: "in the last 10 working days",

@@ -107,7 +107,7 @@ func funcs(f model.Format) template.FuncMap {
 		},
 		// pl picks the word for n: one when n is 1, else many ("is",
 		// "zijn"), for verbs that agree with a count.
-		"pl":   func(n int, one, many string) string { return plural(n, one, many) },
+		"pl":   plural,
 		"plus": func(a, b int) int { return a + b },
 		"neg":  func(a int) int { return -a },
 		"join": func(sep string, ss []string) string { return strings.Join(ss, sep) },
