@@ -21,10 +21,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	gojson "github.com/goccy/go-json"
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/jsonx"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
@@ -737,7 +737,7 @@ var pageBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // decodeIssuePage decodes a page of a milestone's issues.
 func decodeIssuePage(b []byte, out *[]*listedIssue) error {
-	if err := gojson.Unmarshal(b, out); err != nil {
+	if err := jsonx.Unmarshal(b, out); err != nil { // go-json, safe when two milestones decode at once
 		return fmt.Errorf("decoding the issue list: %w", err)
 	}
 	return nil

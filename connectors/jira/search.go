@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	gojson "github.com/goccy/go-json"
+	"github.com/forewarn/forewarn/internal/jsonx"
 )
 
 // The source's issue search. It does not go through go-jira's issue type:
@@ -22,11 +22,12 @@ import (
 // requested while the current one is decoded. Pages are decoded with
 // go-json, which does in one pass what encoding/json does in two (a
 // validity scan, then the decode) and skips unread members several times
-// faster (BenchmarkDecodeSearchPage).
+// faster (BenchmarkDecodeSearchPage); jsonx makes its first use of each
+// type safe when several sources decode at once.
 
 // decode is how search pages are decoded (BenchmarkDecodeSearchPage
 // compares it with encoding/json).
-var decode = gojson.Unmarshal
+var decode = jsonx.Unmarshal
 
 // searchPage is one page of either search endpoint.
 type searchPage struct {

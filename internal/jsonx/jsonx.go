@@ -1,0 +1,40 @@
+// Package jsonx decodes JSON with go-json, safely from many goroutines.
+//
+// go-json compiles a decoder for each Go type on its first use and keeps
+// it in a cache that, outside race-detector builds, is written and read
+// without synchronisation. Two goroutines decoding a type for the first
+// time at once can then see a half-written entry and call a nil decoder
+// (a nil-pointer panic inside go-json: upstream issues 474 and 495). The
+// GitHub source decodes two milestones' pages at once and every source
+// runs in its own goroutine, and CI's kill loop met that panic once in a
+// few hundred runs. Unmarshal compiles each type once, under a sync.Once,
+// before any goroutine decodes with it.
+package jsonx
+
+import (
+	"reflect"
+	"sync"
+
+	gojson "github.com/goccy/go-json"
+)
+
+// compiled holds a *sync.Once per destination type.
+var compiled sync.Map
+
+// Unmarshal is go-json's Unmarshal, with v's type compiled once before its
+// first concurrent use.
+func Unmarshal(data []byte, v any) error {
+	t := reflect.TypeOf(v)
+	once, ok := compiled.Load(t)
+	if !ok {
+		once, _ = compiled.LoadOrStore(t, new(sync.Once))
+	}
+	once.(*sync.Once).Do(func() {
+		if t != nil && t.Kind() == reflect.Pointer {
+			// Decoding null compiles the decoder of t (go-json compiles
+			// before it reads) and writes nothing.
+			_ = gojson.Unmarshal([]byte("null"), reflect.New(t.Elem()).Interface())
+		}
+	})
+	return gojson.Unmarshal(data, v)
+}
