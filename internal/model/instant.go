@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"math"
 	"time"
 )
@@ -60,15 +61,7 @@ func (i Instant) After(t time.Time) bool { return i.Time().After(t) }
 func (i Instant) Equal(t time.Time) bool { return i.Time().Equal(t) }
 
 // Compare compares two instants as time.Time.Compare does.
-func (i Instant) Compare(j Instant) int {
-	switch {
-	case i.v < j.v:
-		return -1
-	case i.v > j.v:
-		return 1
-	}
-	return 0
-}
+func (i Instant) Compare(j Instant) int { return cmp.Compare(i.v, j.v) }
 
 // String formats the instant as time.Time does.
 func (i Instant) String() string { return i.Time().String() }
