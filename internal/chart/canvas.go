@@ -77,7 +77,11 @@ type rasterCanvas struct {
 	img   *image.RGBA
 	scale float64
 	z     *vector.Rasterizer // reused by every fill (Reset keeps its buffers)
-	whole bool               // rasterise every fill over its whole box, not in bands (a test compares)
+	mask  image.Alpha        // a fill's coverage, reused likewise
+	// The colours painted so far (R, G and B bytes, R lowest): a pixel of
+	// one of them is flat, any other is an anti-aliased edge.
+	flat  []uint32
+	whole bool // rasterise every fill over its whole box, not in bands (a test compares)
 }
 
 func newRaster(w, h int, scale float64) *rasterCanvas {
@@ -139,7 +143,7 @@ func (c *rasterCanvas) fill(col string, build func(z *path)) {
 	if box.Empty() {
 		return
 	}
-	src := image.NewUniform(parseColor(col))
+	src := parseColor(col)
 	if c.whole || box.Dx()*box.Dy() <= bandArea {
 		c.raster(&p, box, src)
 		return
@@ -166,19 +170,30 @@ const (
 	bandRows = 16
 )
 
-// raster rasterises the whole path over box only and paints it there.
+// raster rasterises the whole path over box only and paints it there in
+// col. The rasteriser writes the coverage of box's pixels into a mask (its
+// fastest path), and each pixel is blended with col at its coverage
+// rounded to one of coverageLevels steps: an anti-aliased edge over a flat
+// colour takes at most coverageLevels-1 colours between the two. Over a
+// pixel that is itself an edge (lines crossing or running close) the
+// coverage is rounded to none, half or full, so that colours of colours
+// do not multiply: a chart keeps few enough colours for a paletted PNG
+// (see encodePNG), and looks the same (TestCoverageSteps measures how
+// close). The canvas is opaque (a chart paints its background first).
 // Rows are independent in the rasteriser, and a band is as wide as every
 // edge crossing its rows, so the pixels painted are those a rasterisation
 // of the whole box would paint there (up to float rounding, as the band's
 // origin differs).
-func (c *rasterCanvas) raster(p *path, box image.Rectangle, src image.Image) {
+func (c *rasterCanvas) raster(p *path, box image.Rectangle, col color.RGBA) {
+	w, h := box.Dx(), box.Dy()
 	ox, oy := float32(box.Min.X), float32(box.Min.Y)
 	if c.z == nil {
-		c.z = vector.NewRasterizer(box.Dx(), box.Dy())
+		c.z = vector.NewRasterizer(w, h)
 	} else {
-		c.z.Reset(box.Dx(), box.Dy())
+		c.z.Reset(w, h)
 	}
 	z := c.z
+	z.DrawOp = imagedraw.Src
 	for _, o := range p.ops {
 		switch o.kind {
 		case 'M':
@@ -189,8 +204,77 @@ func (c *rasterCanvas) raster(p *path, box image.Rectangle, src image.Image) {
 			z.ClosePath()
 		}
 	}
-	z.Draw(c.img, box, src, image.Point{})
+	if cap(c.mask.Pix) < w*h {
+		c.mask.Pix = make([]uint8, w*h)
+	}
+	c.mask.Pix, c.mask.Stride, c.mask.Rect = c.mask.Pix[:w*h], w, image.Rect(0, 0, w, h)
+	z.Draw(&c.mask, c.mask.Rect, image.Opaque, image.Point{})
+	c.addFlat(col)
+	var blends [coverageLevels][3]uint32 // col's channels times each step
+	for q := range blends {
+		blends[q] = [3]uint32{uint32(col.R) * uint32(q), uint32(col.G) * uint32(q), uint32(col.B) * uint32(q)}
+	}
+	for y := range h {
+		m := c.mask.Pix[y*w:][:w]
+		pix := c.img.Pix[c.img.PixOffset(box.Min.X, box.Min.Y+y):][:4*w]
+		for x, a := range m {
+			q := coverage[a]
+			switch q {
+			case 0:
+			case coverageLevels:
+				pix[4*x], pix[4*x+1], pix[4*x+2], pix[4*x+3] = col.R, col.G, col.B, 0xff
+			default:
+				d := pix[4*x:][:4]
+				if !c.isFlat(d) {
+					switch {
+					case q < coverageLevels/4:
+						continue
+					case q > coverageLevels*3/4:
+						d[0], d[1], d[2] = col.R, col.G, col.B
+						continue
+					}
+					q = coverageLevels / 2
+				}
+				// Each channel is the mix of col's and what is there.
+				b, r := &blends[q], uint32(coverageLevels-q)
+				d[0] = uint8((uint32(d[0])*r + b[0] + coverageLevels/2) / coverageLevels)
+				d[1] = uint8((uint32(d[1])*r + b[1] + coverageLevels/2) / coverageLevels)
+				d[2] = uint8((uint32(d[2])*r + b[2] + coverageLevels/2) / coverageLevels)
+			}
+		}
+	}
 }
+
+func (c *rasterCanvas) addFlat(col color.RGBA) {
+	k := uint32(col.R) | uint32(col.G)<<8 | uint32(col.B)<<16
+	for _, f := range c.flat {
+		if f == k {
+			return
+		}
+	}
+	c.flat = append(c.flat, k)
+}
+
+func (c *rasterCanvas) isFlat(d []uint8) bool {
+	k := uint32(d[0]) | uint32(d[1])<<8 | uint32(d[2])<<16
+	for _, f := range c.flat {
+		if f == k {
+			return true
+		}
+	}
+	return false
+}
+
+// coverageLevels is how many steps of coverage an anti-aliased pixel is
+// painted at, and coverage the step of each coverage byte, rounded.
+const coverageLevels = 16
+
+var coverage = func() (t [256]uint8) {
+	for a := range t {
+		t[a] = uint8((a*coverageLevels + 127) / 255)
+	}
+	return t
+}()
 
 // xSpan is the horizontal extent of the path's edges (closing edges
 // included) within the rows from y0 to y1; ok is false when no edge
@@ -243,6 +327,7 @@ func (c *rasterCanvas) rect(x, y, w, h float64, fill string) {
 	// accumulating coverage over the whole background (3 ms a chart).
 	r := image.Rect(int(x*c.scale), int(y*c.scale), int((x+w)*c.scale), int((y+h)*c.scale))
 	if float64(r.Min.X) == x*c.scale && float64(r.Min.Y) == y*c.scale && float64(r.Max.X) == (x+w)*c.scale && float64(r.Max.Y) == (y+h)*c.scale {
+		c.addFlat(parseColor(fill))
 		imagedraw.Draw(c.img, r.Intersect(c.img.Bounds()), image.NewUniform(parseColor(fill)), image.Point{}, imagedraw.Over)
 		return
 	}
@@ -342,6 +427,7 @@ func (c *rasterCanvas) circle(cx, cy, r float64, fill string) {
 }
 
 func (c *rasterCanvas) text(x, y float64, s, fill, anchor string, _ float64, bold bool) {
+	c.addFlat(parseColor(fill))
 	d := &font.Drawer{Dst: c.img, Src: image.NewUniform(parseColor(fill)), Face: basicfont.Face7x13}
 	w := float64(d.MeasureString(s).Round())
 	px := x * c.scale
