@@ -80,6 +80,10 @@ type State interface {
 	Load(ctx context.Context, key string) (value []byte, ok bool, err error)
 	// Save replaces the value under key.
 	Save(ctx context.Context, key string, value []byte) error
+	// ReadOnly reports that Save keeps nothing: a plan reads the state as a
+	// run would and leaves it as it was. A connector may then skip building
+	// what it would save.
+	ReadOnly() bool
 }
 
 // StateStore keeps the sync state of every connector, a namespace each

@@ -35,13 +35,30 @@ func (c *Cache) Put(_ context.Context, k string, e connectors.CacheEntry) {
 }
 
 // State is sync state in memory (connectors.State). Err, when set, is what
-// every call returns; SaveErr what Save returns. Set them between calls.
-// The zero value is ready.
+// every call returns; SaveErr what Save returns. Plan makes it a plan's
+// state: ReadOnly reports true and Save keeps nothing. Set them between
+// calls. The zero value is ready.
 type State struct {
 	mu      sync.Mutex
 	m       map[string][]byte
+	saves   int
 	Err     error
 	SaveErr error
+	Plan    bool
+}
+
+// ReadOnly implements connectors.State.
+func (s *State) ReadOnly() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Plan
+}
+
+// Saves is how many times Save was called, kept or not.
+func (s *State) Saves() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.saves
 }
 
 // Load implements connectors.State.
@@ -59,11 +76,15 @@ func (s *State) Load(_ context.Context, k string) ([]byte, bool, error) {
 func (s *State) Save(_ context.Context, k string, b []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.saves++
 	if s.Err != nil {
 		return s.Err
 	}
 	if s.SaveErr != nil {
 		return s.SaveErr
+	}
+	if s.Plan {
+		return nil
 	}
 	if s.m == nil {
 		s.m = map[string][]byte{}

@@ -539,8 +539,10 @@ func (s *Source) loadSnapshot(ctx context.Context) (*snapshot, error) {
 	return got, nil
 }
 
+// saveSnapshot keeps the snapshot; a plan's state keeps nothing, so it is
+// not even encoded.
 func (s *Source) saveSnapshot(ctx context.Context, snap *snapshot) error {
-	if s.env.State == nil {
+	if s.env.State == nil || s.env.State.ReadOnly() {
 		return nil
 	}
 	b, err := encodeSnapshot(snap)
@@ -550,6 +552,7 @@ func (s *Source) saveSnapshot(ctx context.Context, snap *snapshot) error {
 	if err := s.env.State.Save(ctx, s.snapshotKey(), b); err != nil {
 		return fmt.Errorf("%s: saving its sync snapshot: %w", s.c.what, err)
 	}
+	s.env.Log.Debug().Int("issues", len(snap.Items)).Int("bytes", len(b)).Msg("jira sync snapshot saved")
 	return nil
 }
 

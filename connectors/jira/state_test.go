@@ -71,3 +71,46 @@ func TestSnapshotStateErrorFailsTheSource(t *testing.T) {
 		t.Fatalf("Fetch with an unwritable sync state = %v; want the source to fail", err)
 	}
 }
+
+// A plan's state (ReadOnly) is read as a run's and never written: the
+// source does not build a snapshot to save. A plan after a run syncs
+// incrementally from the run's snapshot.
+func TestSnapshotNotSavedToAPlansState(t *testing.T) {
+	s := newSite(t, true)
+	s.seed()
+	s.state.Plan = true
+	if _, err := newSource(t, s, nil).Fetch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.state.Saves(); n != 0 {
+		t.Fatalf("a plan saved its sync snapshot %d time(s); want none", n)
+	}
+	s.state.Plan = false
+	if _, err := newSource(t, s, nil).Fetch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.state.Saves(); n != 1 {
+		t.Fatalf("a run saved its sync snapshot %d time(s); want 1", n)
+	}
+	s.state.Plan = true
+	s.srv.ResetLog()
+	if _, err := newSource(t, s, nil).Fetch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.state.Saves(); n != 1 {
+		t.Fatalf("a plan after the run saved its snapshot (%d saves); want the run's one", n)
+	}
+	searches := 0
+	for _, r := range s.srv.Requests() {
+		if !strings.HasPrefix(r.Route, "/rest/api/2/search") {
+			continue
+		}
+		searches++
+		if !strings.Contains(r.Query.Get("jql"), "updated >=") {
+			t.Fatalf("the plan after a run did not sync incrementally: %s", r.Query.Get("jql"))
+		}
+	}
+	if searches == 0 {
+		t.Fatal("the plan after a run searched no issue")
+	}
+}

@@ -309,8 +309,8 @@ func (a *App) portfolio(ctx context.Context, st store.Store, rep *tracker.Report
 
 func (a *App) run(ctx context.Context, mode tracker.Mode, after func(context.Context, store.Store, *tracker.Report)) (rep tracker.Report, err error) {
 	ctx = a.opts.Log.WithContext(ctx)
-	open := store.Open
-	if mode == tracker.ModePlan {
+	open, readOnly := store.Open, mode == tracker.ModePlan
+	if readOnly {
 		open = store.OpenReadOnly
 	}
 	sources, units, scope := a.sources, []string(nil), a.opts.Shard.String()
@@ -352,8 +352,8 @@ func (a *App) run(ctx context.Context, mode tracker.Mode, after func(context.Con
 		}
 		defer func() { a.finishRun(ctx, st, runID, rep, err) }()
 	}
-	a.cache.set(st)
-	defer a.cache.set(nil)
+	a.cache.set(st, readOnly)
+	defer a.cache.set(nil, false)
 	w := &worker.Worker{
 		Sources:      sources,
 		Target:       a.target,

@@ -50,6 +50,8 @@ type storeProxy struct {
 	// prefix is put before every cache key and state namespace: a shard's
 	// entries are its own.
 	prefix string
+	// readOnly: the open store keeps no sync state (a plan's).
+	readOnly bool
 }
 
 type openStore interface {
@@ -57,14 +59,16 @@ type openStore interface {
 	connectors.StateStore
 }
 
-func (p *storeProxy) set(s openStore) {
+// set points the proxy at the store open for a run (readOnly: a plan's,
+// which keeps no sync state), or at nothing.
+func (p *storeProxy) set(s openStore, readOnly bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if s == nil {
-		p.cache, p.state = nil, nil
+		p.cache, p.state, p.readOnly = nil, nil, false
 		return
 	}
-	p.cache, p.state = s, s
+	p.cache, p.state, p.readOnly = s, s, readOnly
 }
 
 func (p *storeProxy) Get(ctx context.Context, key string) (connectors.CacheEntry, bool) {
@@ -109,6 +113,13 @@ func (v stateView) Save(ctx context.Context, key string, value []byte) error {
 		return nil
 	}
 	return v.p.state.SaveSyncState(ctx, v.p.prefix+v.ns, key, value)
+}
+
+// ReadOnly: with no store open, or a plan's, Save keeps nothing.
+func (v stateView) ReadOnly() bool {
+	v.p.mu.RLock()
+	defer v.p.mu.RUnlock()
+	return v.p.state == nil || v.p.readOnly
 }
 
 func sortStrings(s []string) { sort.Strings(s) }

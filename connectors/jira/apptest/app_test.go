@@ -63,6 +63,12 @@ func repoRoot(t *testing.T) string {
 
 func load(t *testing.T, s *fake.Server, dir string, now time.Time) *app.App {
 	t.Helper()
+	return loadLogged(t, s, dir, now, zerolog.Nop())
+}
+
+// loadLogged is load with the app's log going to log.
+func loadLogged(t *testing.T, s *fake.Server, dir string, now time.Time, log zerolog.Logger) *app.App {
+	t.Helper()
 	auth := "auth: {email_env: JIRA_EMAIL, token_env: JIRA_TOKEN}"
 	deploy := "cloud"
 	if !s.Cloud() {
@@ -100,7 +106,7 @@ clients:
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.Load(context.Background(), app.Options{ConfigPath: path, Log: zerolog.Nop(),
+	a, err := app.Load(context.Background(), app.Options{ConfigPath: path, Log: log,
 		Getenv: func(k string) string {
 			return map[string]string{"JIRA_EMAIL": email, "JIRA_TOKEN": token, "JIRA_PAT": pat}[k]
 		},
