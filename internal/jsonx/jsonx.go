@@ -12,6 +12,7 @@
 package jsonx
 
 import (
+	"fmt"
 	"reflect"
 	"sync"
 
@@ -22,8 +23,14 @@ import (
 var compiled sync.Map
 
 // Unmarshal is go-json's Unmarshal, with v's type compiled once before its
-// first concurrent use.
-func Unmarshal(data []byte, v any) error {
+// first concurrent use. Text go-json panics on (it reads past the end of
+// `{"\`) is an error like any malformed JSON.
+func Unmarshal(data []byte, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed JSON (the decoder failed: %v)", r)
+		}
+	}()
 	t := reflect.TypeOf(v)
 	once, ok := compiled.Load(t)
 	if !ok {

@@ -84,3 +84,24 @@ func TestErrors(t *testing.T) {
 		t.Errorf("decoding 7: %d, %v", n, err)
 	}
 }
+
+// go-json reads past the end of a member name cut after its backslash:
+// what lies there decides, and some tens of thousands of decodes in, one
+// panics (index out of range). Unmarshal says the text is malformed.
+func TestCutEscapeIsAnError(t *testing.T) {
+	type page struct {
+		Token  string `json:"nextPageToken"`
+		Last   bool   `json:"isLast"`
+		Start  int    `json:"startAt"`
+		Total  int    `json:"total"`
+		Issues []struct {
+			Key string `json:"key"`
+		} `json:"issues"`
+	}
+	for range 200_000 {
+		var p page
+		if err := jsonx.Unmarshal([]byte(`{"\`), &p); err == nil {
+			t.Fatal("decoding a page cut after a backslash: no error")
+		}
+	}
+}
