@@ -55,44 +55,192 @@ func withDecoder(d func([]byte, any) error, fn func()) {
 }
 
 // A search page decodes to the same records with go-json as with
-// encoding/json.
+// encoding/json, and its custom fields are picked.
 func TestDecodeSearchPageAsEncodingJSON(t *testing.T) {
 	body := searchPageBody(t)
+	ids := fieldIDs{points: fake.CloudPointsField, sprint: "customfield_10020", flagged: "customfield_10021"}
 	var want, got searchPage
 	withDecoder(json.Unmarshal, func() {
 		if err := decode(body, &want); err != nil {
 			t.Fatal(err)
 		}
 	})
+	if err := pickCustom(body, want.Issues, ids); err != nil {
+		t.Fatal(err)
+	}
 	if err := decode(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := pickCustom(body, got.Issues, ids); err != nil {
 		t.Fatal(err)
 	}
 	if len(got.Issues) != 100 || !reflect.DeepEqual(got, want) {
 		t.Fatalf("go-json decoded %d issues differently:\n%+v\n%+v", len(got.Issues), got.Issues[0], want.Issues[0])
 	}
 	f := got.Issues[0].Fields
-	if !strings.Contains(f.Summary, `"quoted" é`) || len(f.Labels) != 2 || f.Assignee == nil || f.Status == nil || len(f.raw) == 0 {
+	if !strings.Contains(f.Summary, `"quoted" é`) || len(f.Labels) != 2 || f.Assignee == nil || f.Status == nil || len(f.points) != 1 {
 		t.Fatalf("fields lost: %+v", f)
 	}
 }
 
-// BenchmarkDecodeSearchPage decodes a page of 100 issues: encoding/json
-// against go-json, which the source uses.
+// mapFields is how the source decoded an issue's fields before
+// pickCustom: split into a map of raw members, each decoded on its own,
+// the custom ones kept raw. It is the reference FuzzDecodeSearchPage holds
+// the decode to, and BenchmarkDecodeSearchPage's "split-fields".
+type mapFields struct {
+	issueFields
+	raw map[string]json.RawMessage
+}
+
+func (m *mapFields) UnmarshalJSON(b []byte) error {
+	var members map[string]json.RawMessage
+	if err := decode(b, &members); err != nil {
+		return err
+	}
+	f := &m.issueFields
+	for k, v := range members {
+		var err error
+		// The one difference: the standard fields' names match with ASCII
+		// case folded, as go-json matches any struct's; the split matched
+		// them exactly. Jira writes them in one case.
+		switch strings.Map(func(r rune) rune {
+			if 'A' <= r && r <= 'Z' {
+				return r + 'a' - 'A'
+			}
+			return r
+		}, k) {
+		case "summary":
+			err = decode(v, &f.Summary)
+		case "created":
+			err = decode(v, &f.Created)
+		case "updated":
+			err = decode(v, &f.Updated)
+		case "resolutiondate":
+			err = decode(v, &f.Resolutiondate)
+		case "status":
+			err = decode(v, &f.Status)
+		case "resolution":
+			err = decode(v, &f.Resolution)
+		case "labels":
+			err = decode(v, &f.Labels)
+		case "fixversions":
+			err = decode(v, &f.FixVersions)
+		case "issuelinks":
+			err = decode(v, &f.IssueLinks)
+		case "assignee":
+			err = decode(v, &f.Assignee)
+		default:
+			if strings.HasPrefix(k, "customfield_") {
+				if m.raw == nil {
+					m.raw = map[string]json.RawMessage{}
+				}
+				m.raw[k] = v
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("field %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// decodeSplit decodes a page as the source did before pickCustom.
+func decodeSplit(body []byte, ids fieldIDs) ([]searchIssue, error) {
+	var p struct { // searchPage's members, as the source decoded them
+		NextPageToken string `json:"nextPageToken"`
+		IsLast        bool   `json:"isLast"`
+		StartAt       int    `json:"startAt"`
+		Total         int    `json:"total"`
+		Issues        []struct {
+			Key    string    `json:"key"`
+			Fields mapFields `json:"fields"`
+		} `json:"issues"`
+	}
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	if p.Issues == nil {
+		return nil, nil
+	}
+	out := make([]searchIssue, len(p.Issues))
+	for i, is := range p.Issues {
+		out[i] = searchIssue{Key: is.Key, Fields: is.Fields.issueFields}
+		f, raw := &out[i].Fields, is.Fields.raw
+		f.points, f.sprint, f.flagged = raw[ids.points], raw[ids.sprint], raw[ids.flagged]
+	}
+	return out, nil
+}
+
+// decodePage decodes a page as the source does.
+func decodePage(body []byte, ids fieldIDs) ([]searchIssue, error) {
+	var p searchPage
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	return p.Issues, pickCustom(body, p.Issues, ids)
+}
+
+// Whatever the page, the decode and pickCustom give what splitting each
+// issue's fields into a map gave: the same error or none, and then the
+// same fields, custom ones included (text for text). The one exception
+// is text that is not JSON: go-json skips an unread member's value by
+// counting brackets of one kind (it takes {"a":[{]} for an object), and
+// pickCustom may refuse such a page where the split did not.
+func FuzzDecodeSearchPage(f *testing.F) {
+	f.Add(searchPageBody(f))
+	for _, s := range []string{
+		`{"issues":[{"key":"A-1","fields":{"summary":"x","customfield_10016":3,"customfield_10020":[{"id":8}],"customfield_10021":null}}]}`,
+		`{"issues":[{"key":"A-1","fields":{"customfield_10016":"2.5","customfield_10016":4 , "customfield_1001":1}},null,{"fields":null}]}`,
+		`{"Issues":[{"KEY":"A-1","Fields":{"Summary":"x","customfield_10016":{"a":[1,"]}"]}}}]}`,
+		`{"\u0069ssues":[{"fields":{"customfield_1001\u0036":[ "x" ,{"y":"\"}"}],"labels":["a"]}}],"issues":[]}`,
+		`{"issues":[{"fields":{"sum\u006dary":"é","fixVersions":[{"id":"1"}],"customfield_10021":[{"value":"Impediment"}]}}],"isLast":true}`,
+		` { "issues" : [ { "fields" : { "customfield_10020" : [ "com.atlassian.greenhopper.service.sprint.Sprint@1[id=8,name=S]" ] } } ] } `,
+		`{"issues":[{"fields":{"customfield_10016":tru}}]}`,
+		`{"issues":[{"fields":{"status":"done"}}]}`,
+		`{"\`, // go-json reads past the end (jsonx.TestCutEscapeIsAnError)
+		`{"":[{]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	ids := fieldIDs{points: "customfield_10016", sprint: "customfield_10020", flagged: "customfield_10021"}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		want, werr := decodeSplit(body, ids)
+		got, gerr := decodePage(body, ids)
+		if werr == nil && gerr != nil && !json.Valid(body) {
+			return
+		}
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("split error %v, decode error %v", werr, gerr)
+		}
+		if werr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("decoded\n%+v\nsplit\n%+v", got, want)
+		}
+	})
+}
+
+// BenchmarkDecodeSearchPage decodes a page of 100 issues and picks its
+// custom fields: as the source does (go-json, pickCustom), with
+// encoding/json, and by splitting each issue's fields into a map
+// (split-fields, the source before pickCustom).
 func BenchmarkDecodeSearchPage(b *testing.B) {
 	body := searchPageBody(b)
+	ids := fieldIDs{points: fake.CloudPointsField, sprint: "customfield_10020", flagged: "customfield_10021"}
 	for _, tc := range []struct {
 		name string
 		d    func([]byte, any) error
-	}{{"encoding-json", json.Unmarshal}, {"go-json", decode}} {
+		page func([]byte, fieldIDs) ([]searchIssue, error)
+	}{{"encoding-json", json.Unmarshal, decodePage}, {"go-json", decode, decodePage}, {"split-fields", decode, decodeSplit}} {
 		b.Run(tc.name, func(b *testing.B) {
 			withDecoder(tc.d, func() {
 				b.SetBytes(int64(len(body)))
 				b.ReportAllocs()
 				for b.Loop() {
 					var cur searchCursor
-					var p searchPage
-					if decode(body, &cur) != nil || decode(body, &p) != nil || len(p.Issues) != 100 {
+					if decode(body, &cur) != nil {
 						b.Fatal("decode failed")
+					}
+					if is, err := tc.page(body, ids); err != nil || len(is) != 100 || is[0].Fields.points == nil {
+						b.Fatal("decode failed", err)
 					}
 				}
 			})

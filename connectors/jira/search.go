@@ -51,8 +51,10 @@ type searchIssue struct {
 	Fields issueFields `json:"fields"`
 }
 
-// issueFields are the fields the source asks for; custom fields (story
-// points, sprint, flagged) are read from raw by their site-specific ids.
+// issueFields are the fields the source asks for. The standard ones are
+// decoded with the page; the custom ones (story points, sprint, flagged)
+// have site-specific ids, known only from the site's /field answer, and
+// are picked from the page's text by pickCustom.
 type issueFields struct {
 	Summary        string       `json:"summary"`
 	Created        string       `json:"created"`
@@ -81,59 +83,15 @@ type issueFields struct {
 		Name        string `json:"name"`
 		AccountID   string `json:"accountId"`
 	} `json:"assignee"`
-	raw map[string]json.RawMessage
+	// The custom fields' JSON text (nil: absent), slices of the page's
+	// body: read before the body goes.
+	points, sprint, flagged []byte
 }
 
 type issueStatus struct {
 	StatusCategory struct {
 		Key string `json:"key"`
 	} `json:"statusCategory"`
-}
-
-// UnmarshalJSON decodes the known fields and keeps the raw text of the
-// custom fields only. The custom ids are not known at compile time, so
-// the object is split into raw members once and each member decoded once.
-func (f *issueFields) UnmarshalJSON(b []byte) error {
-	var members map[string]json.RawMessage
-	if err := decode(b, &members); err != nil {
-		return err
-	}
-	for k, v := range members {
-		var err error
-		switch k {
-		case "summary":
-			err = decode(v, &f.Summary)
-		case "created":
-			err = decode(v, &f.Created)
-		case "updated":
-			err = decode(v, &f.Updated)
-		case "resolutiondate":
-			err = decode(v, &f.Resolutiondate)
-		case "status":
-			err = decode(v, &f.Status)
-		case "resolution":
-			err = decode(v, &f.Resolution)
-		case "labels":
-			err = decode(v, &f.Labels)
-		case "fixVersions":
-			err = decode(v, &f.FixVersions)
-		case "issuelinks":
-			err = decode(v, &f.IssueLinks)
-		case "assignee":
-			err = decode(v, &f.Assignee)
-		default:
-			if strings.HasPrefix(k, "customfield_") {
-				if f.raw == nil {
-					f.raw = map[string]json.RawMessage{}
-				}
-				f.raw[k] = v
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("field %s: %w", k, err)
-		}
-	}
-	return nil
 }
 
 // search runs a JQL query for the milestones' issues with only the fields
@@ -202,7 +160,11 @@ func (s *Source) search(ctx context.Context, cloud bool, ids fieldIDs, jql strin
 			}
 		}
 		var p searchPage
-		if err := decode(page.body, &p); err != nil {
+		err := decode(page.body, &p)
+		if err == nil {
+			err = pickCustom(page.body, p.Issues, ids)
+		}
+		if err != nil {
 			if pending != nil {
 				<-pending
 			}
@@ -215,7 +177,7 @@ func (s *Source) search(ctx context.Context, cloud bool, ids fieldIDs, jql strin
 			}
 		}
 		for i := range p.Issues {
-			each(s.toRecord(&p.Issues[i], ids))
+			each(s.toRecord(&p.Issues[i]))
 		}
 		if pending == nil || len(p.Issues) == 0 {
 			if pending != nil {
@@ -229,7 +191,7 @@ func (s *Source) search(ctx context.Context, cloud bool, ids fieldIDs, jql strin
 var sprintIDRe = regexp.MustCompile(`[\[,]id=(\d+)[,\]]`)
 
 // toRecord maps a searched issue to forewarn's memory of it.
-func (s *Source) toRecord(is *searchIssue, ids fieldIDs) *record {
+func (s *Source) toRecord(is *searchIssue) *record {
 	// The strings kept are copies or interned: go-json's strings point
 	// into its copy of the whole page, which one summary kept alive would
 	// keep too.
@@ -262,7 +224,7 @@ func (s *Source) toRecord(is *searchIssue, ids fieldIDs) *record {
 		}
 		r.Versions = s.strs.List(ids)
 	}
-	if raw, ok := f.raw[ids.points]; ok && ids.points != "" {
+	if raw := f.points; raw != nil {
 		var v any
 		if json.Unmarshal(raw, &v) == nil {
 			switch n := v.(type) {
@@ -275,7 +237,7 @@ func (s *Source) toRecord(is *searchIssue, ids fieldIDs) *record {
 			}
 		}
 	}
-	if raw, ok := f.raw[ids.sprint]; ok && ids.sprint != "" {
+	if raw := f.sprint; raw != nil {
 		var list []any
 		if json.Unmarshal(raw, &list) == nil {
 			for _, e := range list {
@@ -294,14 +256,14 @@ func (s *Source) toRecord(is *searchIssue, ids fieldIDs) *record {
 			}
 		}
 	}
-	r.Blocked = s.blocked(f, ids)
+	r.Blocked = s.blocked(f)
 	return r
 }
 
-func (s *Source) blocked(f *issueFields, ids fieldIDs) bool {
-	if (s.cfg.Blocked.Flag == nil || *s.cfg.Blocked.Flag) && ids.flagged != "" {
+func (s *Source) blocked(f *issueFields) bool {
+	if s.cfg.Blocked.Flag == nil || *s.cfg.Blocked.Flag {
 		var v []any
-		if raw, ok := f.raw[ids.flagged]; ok && json.Unmarshal(raw, &v) == nil && len(v) > 0 {
+		if raw := f.flagged; raw != nil && json.Unmarshal(raw, &v) == nil && len(v) > 0 {
 			return true
 		}
 	}

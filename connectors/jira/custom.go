@@ -1,0 +1,295 @@
+package jira
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+)
+
+// pickCustom sets each issue's custom fields (story points, sprint,
+// flagged: the ids the site's /field answer named) to their JSON text in
+// body, the search page issues were decoded from. It is one pass over
+// the page's bytes that skips every other member without allocating: the
+// custom ids are known only at run time, and splitting each issue's
+// fields into a map of raw members to reach them cost more than decoding
+// the standard fields. A member given twice counts as its last, as in the
+// decode.
+func pickCustom(body []byte, issues []searchIssue, ids fieldIDs) error {
+	// Only custom fields are picked: an id of another field (a
+	// story_points naming a system field) was never read.
+	for _, id := range []*string{&ids.points, &ids.sprint, &ids.flagged} {
+		if !strings.HasPrefix(*id, "customfield_") {
+			*id = ""
+		}
+	}
+	if ids.points == "" && ids.sprint == "" && ids.flagged == "" {
+		return nil
+	}
+	sc := scanner{b: body}
+	return sc.object(func(key []byte) error {
+		if !keyFold(key, "issues") {
+			return sc.skip()
+		}
+		for i := range issues {
+			f := &issues[i].Fields
+			f.points, f.sprint, f.flagged = nil, nil, nil
+		}
+		// Only the last "issues" counts (the decode's): one before it
+		// may be longer.
+		i := 0
+		return sc.array(func() error {
+			if i >= len(issues) {
+				return sc.skip()
+			}
+			f := &issues[i].Fields
+			i++
+			return sc.object(func(key []byte) error {
+				if !keyFold(key, "fields") {
+					return sc.skip()
+				}
+				return sc.object(func(key []byte) error {
+					var dst *[]byte
+					switch {
+					case ids.points != "" && keyIs(key, ids.points):
+						dst = &f.points
+					case ids.sprint != "" && keyIs(key, ids.sprint):
+						dst = &f.sprint
+					case ids.flagged != "" && keyIs(key, ids.flagged):
+						dst = &f.flagged
+					default:
+						return sc.skip()
+					}
+					start := sc.i
+					if err := sc.skip(); err != nil {
+						return err
+					}
+					*dst = body[start:sc.i]
+					return nil
+				})
+			})
+		})
+	})
+}
+
+// errSyntax: not the JSON the decode accepted.
+var errSyntax = errors.New("search page: malformed JSON")
+
+// keyIs says whether a member name as it stands in the text (between its
+// quotes, escapes and all) is name. Custom ids are matched exactly.
+func keyIs(raw []byte, name string) bool {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw) == name
+	}
+	k, ok := unescape(raw)
+	return ok && k == name
+}
+
+// keyFold says whether a member name is name (lower case ASCII) with
+// ASCII case folded, as the decode matches the page's and issues' members
+// ("issues", "fields").
+func keyFold(raw []byte, name string) bool {
+	k := raw
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		u, ok := unescape(raw)
+		if !ok {
+			return false
+		}
+		k = []byte(u)
+	}
+	if len(k) != len(name) {
+		return false
+	}
+	for i, c := range k {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != name[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// unescape reads a member name written with escapes (no Jira writes one).
+func unescape(raw []byte) (string, bool) {
+	var k string
+	quoted := make([]byte, 0, len(raw)+2)
+	quoted = append(append(append(quoted, '"'), raw...), '"')
+	return k, json.Unmarshal(quoted, &k) == nil
+}
+
+// scanner walks JSON text the decoder has already accepted; it still
+// refuses, rather than misreads, text it does not expect.
+type scanner struct {
+	b []byte
+	i int
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next byte after white space (0 at the end).
+func (s *scanner) peek() byte {
+	s.ws()
+	if s.i < len(s.b) {
+		return s.b[s.i]
+	}
+	return 0
+}
+
+// null consumes a null where a container may stand; it says whether it
+// did.
+func (s *scanner) null() bool {
+	if s.peek() == 'n' && bytes.HasPrefix(s.b[s.i:], []byte("null")) {
+		s.i += 4
+		return true
+	}
+	return false
+}
+
+// object calls member for each member of the object (or null) at the
+// cursor, with the member's name between its quotes and the cursor at
+// its value; member must consume the value.
+func (s *scanner) object(member func(key []byte) error) error {
+	if s.null() {
+		return nil
+	}
+	if s.peek() != '{' {
+		return s.skip() // not an object: the decode took it (null-like); nothing to pick
+	}
+	s.i++
+	if s.peek() == '}' {
+		s.i++
+		return nil
+	}
+	for {
+		if s.peek() != '"' {
+			return errSyntax
+		}
+		key, err := s.str()
+		if err != nil {
+			return err
+		}
+		if s.peek() != ':' {
+			return errSyntax
+		}
+		s.i++
+		s.ws()
+		if err := member(key); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		default:
+			return errSyntax
+		}
+	}
+}
+
+// array calls elem for each element of the array (or null) at the
+// cursor, with the cursor at the element; elem must consume it.
+func (s *scanner) array(elem func() error) error {
+	if s.null() {
+		return nil
+	}
+	if s.peek() != '[' {
+		return s.skip()
+	}
+	s.i++
+	if s.peek() == ']' {
+		s.i++
+		return nil
+	}
+	for {
+		s.ws()
+		if err := elem(); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return nil
+		default:
+			return errSyntax
+		}
+	}
+}
+
+// str consumes the string at the cursor and returns its text between the
+// quotes as it stands (escapes and all).
+func (s *scanner) str() ([]byte, error) {
+	s.i++ // the opening quote
+	start := s.i
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '"':
+			s.i++
+			return s.b[start : s.i-1], nil
+		case '\\':
+			s.i += 2
+		default:
+			s.i++
+		}
+	}
+	return nil, errSyntax
+}
+
+// skip consumes the value at the cursor.
+func (s *scanner) skip() error {
+	depth := 0
+	for {
+		switch c := s.peek(); c {
+		case 0:
+			return errSyntax
+		case '"':
+			if _, err := s.str(); err != nil {
+				return err
+			}
+		case '{', '[':
+			depth++
+			s.i++
+		case '}', ']':
+			if depth == 0 {
+				return errSyntax
+			}
+			depth--
+			s.i++
+		case ',', ':':
+			if depth == 0 {
+				return errSyntax
+			}
+			s.i++
+		default: // a number, true, false or null
+			for s.i < len(s.b) && !delim(s.b[s.i]) {
+				s.i++
+			}
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// delim says whether c ends a number or a literal.
+func delim(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', ',', ':', ']', '}', '[', '{', '"':
+		return true
+	}
+	return false
+}
