@@ -235,21 +235,29 @@ func work(rnd *rand.Rand, p GenParams, m model.Milestone, prefix string, scope, 
 func generateFiled(rnd *rand.Rand, p GenParams, idx int) Case {
 	days := p.MinDays + rnd.IntN(p.MaxDays-p.MinDays+1)
 	start := genBase.AddDate(0, 0, 7*(idx%52))
+	m := model.Milestone{Source: "generated", Key: fmt.Sprintf("filed-%03d", idx), Kind: model.KindMilestone,
+		Title: fmt.Sprintf("Filed-over-time milestone %d", idx), Start: start, StartBasis: model.StartCreated,
+		State: model.StateOpen}
+	return workFiled(rnd, p, m, fmt.Sprintf("F%03d", idx), days)
+}
+
+// workFiled runs the filed shape for milestone m (its start set, no items
+// yet) over days planned working days.
+func workFiled(rnd *rand.Rand, p GenParams, m model.Milestone, prefix string, days int) Case {
+	start := m.Start
 	due := addWorkingDays(start, days-1)
+	m.Due = due
 	life := int(due.Sub(start).Hours() / 24)
 	fileDays := max(1, int(math.Round(float64(life)*p.FiledUntil)))
 	total := fileDays + 1 // filed on calendar days 0..fileDays
 	pace := float64(total) / float64(days) * p.PlanBias * (1 - p.PlanSlack + 2*p.PlanSlack*rnd.Float64())
-	m := model.Milestone{Source: "generated", Key: fmt.Sprintf("filed-%03d", idx), Kind: model.KindMilestone,
-		Title: fmt.Sprintf("Filed-over-time milestone %d", idx), Start: start, StartBasis: model.StartCreated,
-		Due: due, State: model.StateOpen}
 	truth := &filedTruth{p: p, pace: pace, total: total}
 	filed := 0
 	fileUpTo := func(day time.Time) { // file every issue due by the end of day
 		for ; filed < total && !start.AddDate(0, 0, filed).After(day); filed++ {
 			j := start.AddDate(0, 0, filed).Add(time.Duration(8+rnd.IntN(9)) * time.Hour)
 			pts := []float64{1, 2, 3, 5, 8}[rnd.IntN(5)]
-			m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("F%03d-%d", idx, filed+1), Title: "issue",
+			m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("%s-%d", prefix, filed+1), Title: "issue",
 				Created: model.At(j), JoinedAt: model.At(j), Status: model.StatusTodo, Points: pts, Estimated: rnd.Float64() < 0.5, Rank: filed + 1})
 		}
 	}
@@ -288,6 +296,60 @@ func generateFiled(rnd *rand.Rand, p GenParams, idx int) Case {
 	}
 	c.Missed = finished.IsZero() || finished.After(due)
 	return c
+}
+
+// GenerateFiledTeams is the "filed-teams" input: the filed shape (as
+// GenParams.Filed describes it) worked by teams of MilestonesPerTeam
+// milestones one after the other (the next created the working day after
+// the last one finished), so that each milestone's Peers are its team's
+// earlier filed milestones: its record, and its filing habit. Each
+// milestone draws its planned length and pace as in the filed input.
+func GenerateFiledTeams(p GenParams) []Case {
+	p.Filed = true
+	p = p.withDefaults()
+	rnd := rand.New(rand.NewPCG(uint64(p.Seed), 0x3779b97f4a7c159e))
+	teams := (p.Milestones + MilestonesPerTeam - 1) / MilestonesPerTeam
+	var out []Case
+	for t := 0; t < teams; t++ {
+		team := fmt.Sprintf("filers-%02d", t+1)
+		start := genBase.AddDate(0, 0, 7*t)
+		first := len(out)
+		for k := 0; k < MilestonesPerTeam; k++ {
+			days := p.MinDays + rnd.IntN(p.MaxDays-p.MinDays+1)
+			key := fmt.Sprintf("%s-m%02d", team, k+1)
+			m := model.Milestone{Source: "generated", Key: key, Kind: model.KindMilestone, Container: team,
+				Title: fmt.Sprintf("%s milestone %d", team, k+1), Start: start, StartBasis: model.StartCreated, State: model.StateOpen}
+			c := workFiled(rnd, p, m, key, days)
+			out = append(out, c)
+			start = addWorkingDays(caseEnd(c), 1)
+		}
+		peers := closedPeers(out[first:])
+		for i := first; i < len(out); i++ {
+			out[i].Peers = peers
+		}
+	}
+	return out
+}
+
+// caseEnd is the day a generated case's work ended: its finish, or the day
+// it was given up on with work left.
+func caseEnd(c Case) time.Time {
+	if c.Finished.IsZero() {
+		return c.FinishedAfter
+	}
+	return c.Finished
+}
+
+// closedPeers are the cases' milestones as closed at the end of the day
+// their work ended.
+func closedPeers(cs []Case) []model.Milestone {
+	var closed []model.Milestone
+	for _, c := range cs {
+		m := *c.History
+		m.State, m.ClosedAt = model.StateClosed, caseEnd(c).Add(23*time.Hour)
+		closed = append(closed, m)
+	}
+	return closed
 }
 
 // Teams: the "teams" input. Each team works MilestonesPerTeam milestones
@@ -337,22 +399,9 @@ func GenerateTeams(p GenParams) []Case {
 			c := work(rnd, p, m, key, scope, days, growth, pace)
 			c.Group = group
 			out = append(out, c)
-			end := c.Finished
-			if end.IsZero() {
-				end = c.FinishedAfter // closed with work left: not all delivered
-			}
-			start = addWorkingDays(end, 1)
+			start = addWorkingDays(caseEnd(c), 1) // closed with work left: not all delivered
 		}
-		var closed []model.Milestone
-		for i := first; i < len(out); i++ {
-			m := *out[i].History
-			end := out[i].Finished
-			if end.IsZero() {
-				end = out[i].FinishedAfter
-			}
-			m.State, m.ClosedAt = model.StateClosed, end.Add(23*time.Hour)
-			closed = append(closed, m)
-		}
+		closed := closedPeers(out[first:])
 		for i := first; i < len(out); i++ {
 			out[i].Peers = closed
 		}

@@ -348,6 +348,12 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		// the pace over all the work still to be filed, and early forecasts
 		// of milestones filed over their life were far too narrow.)
 		grown := int(math.Round(f.Explanation.GrowthPerDone * mean(samples) * float64(dueSteps) * (1 + GrowthAtDue) / 2))
+		projected := grown
+		life := lifeShare(startDay, dayNum(due), now)
+		habit, share, useHabit := profileGrowth(m.Record, f.ScopeItems, life)
+		if useHabit {
+			grown = habit
+		}
 		in.remaining += grown
 		// Days on which the team finished everything open show what was
 		// filed, not what it could have closed: the simulation fills them
@@ -362,8 +368,13 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		if g > MaxGrowthPerDone {
 			bound = fmt.Sprintf(" (observed %.2f, bounded at %.0f)", g, MaxGrowthPerDone)
 		}
-		note("scope growth modelled: %d items added and %d done over the window's days since growth is counted, so %.2f items added per item done%s, tapering to %.0f %% of that by the due date and none after: %d more items at the observed pace, in every resampled history",
-			addedNet, growthDone, f.Explanation.GrowthPerDone, bound, 100*GrowthAtDue, grown)
+		if useHabit {
+			note("scope growth from the team's filing habit: its %d recorded milestones held a median %.0f %% of their final scope at %.0f %% of their life, so %d more items are expected (%d items now); the window's rate (%d added and %d done, %.2f added per item done%s) would project %d, in every resampled history",
+				m.Record.ProfileMilestones, 100*share, 100*min(max(life, 0), 1), grown, f.ScopeItems, addedNet, growthDone, f.Explanation.GrowthPerDone, bound, projected)
+		} else {
+			note("scope growth modelled: %d items added and %d done over the window's days since growth is counted, so %.2f items added per item done%s, tapering to %.0f %% of that by the due date and none after: %d more items at the observed pace, in every resampled history",
+				addedNet, growthDone, f.Explanation.GrowthPerDone, bound, 100*GrowthAtDue, grown)
+		}
 	}
 
 	bagged := newResamples(len(samples), s.resamples, s.seed)

@@ -357,3 +357,64 @@ func TestGrowthIsTheSameItemsInEveryResampledHistory(t *testing.T) {
 		t.Errorf("P50 %s, P95 %s: want a spread (the resampled histories differ)", f.P50.Format(time.DateOnly), f.P95.Format(time.DateOnly))
 	}
 }
+
+// habitRecord is a team record whose filing habit is profile, read from n
+// milestones (no slips: the dates are not stretched).
+func habitRecord(n int, profile ...float64) *model.TeamRecord {
+	return &model.TeamRecord{Basis: "the last 3 closed milestones", Milestones: n, OnTime: n, DeliveredRatio: 1,
+		ScopeProfile: profile, ProfileMilestones: n}
+}
+
+// The team's filing habit replaces the growth projected from the window
+// when the record has read it from at least three milestones. Hand-checked
+// on uneven (start Monday 2 March, due Friday 24 April, now Monday 16 March
+// 12:00): its life runs from 2 March 00:00 to 25 April 00:00, 54 days, and
+// 14.5 of them have passed: 26.85 % of it. It holds 67 items (40 planned,
+// 27 filed). The window's rate projects 64 more.
+//   - A habit holding half the final scope from 20 % to 30 % of the life:
+//     67 ÷ 0.5 − 67 = 67 more items.
+//   - Between 0.5 at 20 % and 0.7 at 30 %: 0.5 + 0.2 × 0.685 = 0.637,
+//     67 ÷ 0.637 − 67 = 38.2: 38 more.
+//   - A team that never adds after the start (1 throughout): none.
+//   - Read from two milestones only: the window's 64 stand.
+//
+// Each forecast has exactly the dates of the same milestone with those
+// items already in its backlog and growth off.
+func TestFilingHabitHandChecked(t *testing.T) {
+	due := time.Date(2026, 4, 24, 0, 0, 0, 0, time.UTC)
+	now := at(16, 12)
+	for _, tc := range []struct {
+		name   string
+		record *model.TeamRecord
+		grown  int
+		note   string
+	}{
+		{"half the final scope at 20-30 % of the life", habitRecord(3, 0, 0.2, 0.5, 0.5, 0.8, 0.9, 1, 1, 1, 1, 1), 67,
+			"its 3 recorded milestones held a median 50 % of their final scope at 27 % of their life, so 67 more items are expected (67 items now); the window's rate (27 added and 19 done, 1.42 added per item done) would project 64"},
+		{"interpolated between tenths", habitRecord(5, 0, 0.2, 0.5, 0.7, 0.8, 0.9, 1, 1, 1, 1, 1), 38,
+			"its 5 recorded milestones held a median 64 % of their final scope at 27 % of their life, so 38 more items are expected"},
+		{"a team that never adds after the start", habitRecord(4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1), 0,
+			"held a median 100 % of their final scope at 27 % of their life, so 0 more items are expected"},
+		{"two milestones are not a habit", habitRecord(2, 0, 0.2, 0.5, 0.5, 0.8, 0.9, 1, 1, 1, 1, 1), 64,
+			"64 more items at the observed pace, in every resampled history"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := uneven(due, 0)
+			m.Record = tc.record
+			f := forecast.Compute(m, now, forecast.Options{})
+			wantStatus(t, f, model.ForecastOK)
+			eq(t, "scope", f.ScopeItems, 67)
+			wantNote(t, f, tc.note)
+
+			off := false
+			b := uneven(due, tc.grown)
+			b.Record = tc.record
+			g := forecast.Compute(b, now, forecast.Options{ScopeGrowth: &off})
+			eq(t, "remaining with the growth in the backlog", g.RemainingItems, 47+tc.grown)
+			eq(t, "P50", f.P50, g.P50)
+			eq(t, "P85", f.P85, g.P85)
+			eq(t, "P95", f.P95, g.P95)
+			eq(t, "simulated P(on time)", f.SimProbOnTime, g.SimProbOnTime)
+		})
+	}
+}

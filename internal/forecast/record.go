@@ -35,7 +35,8 @@ import (
 // if some were never done. Its slip is (finish − due) ÷ (due − commitment),
 // in calendar days. Done items without a close time count as done when
 // the milestone closed. Milestones without committed items are left out
-// and the basis says so.
+// and the basis says so. The filing habit (ScopeProfile) is read from
+// those of them with a due date (scopeShares).
 func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o Options) *model.TeamRecord {
 	count, months := o.History.count(), o.History.months()
 	if count == 0 {
@@ -65,10 +66,14 @@ func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o 
 	r := &model.TeamRecord{}
 	var ratio float64
 	var committed []float64
+	var shares [][]float64
 	for _, c := range picked {
 		out, ok := outcomeOf(c, now, &s, Compute(c, c.ClosedAt, one).Explanation.Commitment)
 		if !ok {
 			continue
+		}
+		if sh, ok := scopeShares(c, now); ok {
+			shares = append(shares, sh)
 		}
 		r.Milestones++
 		if out.onTime {
@@ -91,6 +96,7 @@ func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o 
 	}
 	r.DeliveredRatio = round(ratio/float64(r.Milestones), 3)
 	r.Committed = medianOf(committed)
+	r.ScopeProfile, r.ProfileMilestones = scopeProfile(shares), len(shares)
 	slices.Sort(r.Slips)
 	slices.Sort(r.Throughput)
 	slices.Sort(r.PointThroughput)

@@ -153,6 +153,23 @@ func TestTeamRecordOf(t *testing.T) {
 		filed = append(filed, c)
 	}
 
+	// The filing habit (ScopeProfile: the share of the final scope in it at
+	// each tenth of its life, start day 00:00 to the end of the due day;
+	// the median over the milestones), hand-checked:
+	//   sprints: s1 (1–12 Jun, 12 days) held A–D of its final five until E
+	//   joined 3 Jun 10:00: 0.8 at 0, 10, 20 % (3 Jun 09:36), then 1; s2 and
+	//   s3 held all of theirs from the start (s3's C left before it
+	//   closed: not in its final scope). Median of the three: 1 throughout;
+	//   of s1 and s2 (1 July), 0.9 to 20 % then 1.
+	//   GitHub #1 (1–15 May, 15 days): #1–#3 joined 1 May 08:00, after 0 %
+	//   (1 May 00:00), #4 on 2 May, #5 on 10 May 08:00 (between 60 %, 10 May
+	//   00:00, and 70 %): 0, then 0.8 to 60 %, then 1. #2 has no items.
+	//   #10 and #11 (11 days each, one issue filed a day at 08:00): at k
+	//   tenths, 1.1 k days after the start day, the issues filed by then:
+	//   0, 1, 2, 3 (3.3 days: 4 May 07:12, before its issue), 5, 6, 7, 8, 9,
+	//   10, 10 of 10.
+	//   The points sprint: A, B, C, E from the start, D from 4 Jun 10:00
+	//   (between 20 % and 30 %, 4 Jun 14:24): 0.8 to 20 %, then 1.
 	tests := []struct {
 		name   string
 		closed []model.Milestone
@@ -164,31 +181,38 @@ func TestTeamRecordOf(t *testing.T) {
 		{name: "three sprints, the others left out", closed: closed, m: m, now: now,
 			want: &model.TeamRecord{Basis: "the 3 closed sprints of board 12 in the last 12 months (closed 12 Jun – 10 Jul 2026)",
 				Milestones: 3, OnTime: 1, DeliveredRatio: 0.806, Slips: []float64{-0.091, -0.091, 0.545},
-				Throughput: []float64{0.167, 0.25, 0.333}, Committed: 4}},
+				Throughput: []float64{0.167, 0.25, 0.333}, Committed: 4,
+				ScopeProfile: []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, ProfileMilestones: 3}},
 		{name: "no look-ahead: on 1 July s3 has not closed and s2's last item is not done yet", closed: closed, m: m,
 			now: recTime("2026-07-01T08:00:00Z"),
 			want: &model.TeamRecord{Basis: "the 2 closed sprints of board 12 in the last 12 months (closed 12 Jun – 26 Jun 2026)",
 				Milestones: 2, OnTime: 1, DeliveredRatio: 0.875, Slips: []float64{-0.091},
-				Throughput: []float64{0.25, 0.333}, Committed: 4}},
+				Throughput: []float64{0.25, 0.333}, Committed: 4,
+				ScopeProfile: []float64{0.9, 0.9, 0.9, 1, 1, 1, 1, 1, 1, 1, 1}, ProfileMilestones: 2}},
 		{name: "count: the last two", closed: closed, m: m, now: now, h: forecast.HistoryOptions{Count: recInt(2)},
 			want: &model.TeamRecord{Basis: "the last 2 closed sprints of board 12 (closed 26 Jun – 10 Jul 2026)",
 				Milestones: 2, OnTime: 0, DeliveredRatio: 0.708, Slips: []float64{-0.091, 0.545},
-				Throughput: []float64{0.167, 0.25}, Committed: 3.5}},
+				Throughput: []float64{0.167, 0.25}, Committed: 3.5,
+				ScopeProfile: []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, ProfileMilestones: 2}},
 		{name: "months: closed in the last month", closed: closed, m: m, now: now, h: forecast.HistoryOptions{Months: recInt(1)},
 			want: &model.TeamRecord{Basis: "the 2 closed sprints of board 12 in the last month (closed 26 Jun – 10 Jul 2026)",
 				Milestones: 2, OnTime: 0, DeliveredRatio: 0.708, Slips: []float64{-0.091, 0.545},
-				Throughput: []float64{0.167, 0.25}, Committed: 3.5}},
+				Throughput: []float64{0.167, 0.25}, Committed: 3.5,
+				ScopeProfile: []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, ProfileMilestones: 2}},
 		{name: "a GitHub milestone: the inferred commitment point", closed: ghClosed, m: gh, now: now,
 			want: &model.TeamRecord{Basis: "the 2 closed milestones of acme/web in the last 12 months (closed 25 May – 30 May 2026; 1 without committed items left out)",
-				Milestones: 1, OnTime: 0, DeliveredRatio: 0.75, Slips: []float64{1.111}, Throughput: []float64{0.1}, Committed: 4}},
+				Milestones: 1, OnTime: 0, DeliveredRatio: 0.75, Slips: []float64{1.111}, Throughput: []float64{0.1}, Committed: 4,
+				ScopeProfile: []float64{0, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 1, 1, 1, 1}, ProfileMilestones: 1}},
 		{name: "GitHub milestones filed over time: all their work counts, not only the committed", closed: filed, m: gh, now: now,
 			want: &model.TeamRecord{Basis: "the 2 closed milestones of acme/web in the last 12 months (closed 11 May – 28 May 2026)",
 				Milestones: 2, OnTime: 1, DeliveredRatio: 1, Slips: []float64{0, 0.429},
-				Throughput: []float64{0.625, 1}, Committed: 4}},
+				Throughput: []float64{0.625, 1}, Committed: 4,
+				ScopeProfile: []float64{0, 0.1, 0.2, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1}, ProfileMilestones: 2}},
 		{name: "story points: the pace in points too", closed: []model.Milestone{pts}, m: m, now: now,
 			want: &model.TeamRecord{Basis: "the only closed sprint of board 12 in the last 12 months (closed 12 Jun 2026)",
 				Milestones: 1, OnTime: 0, DeliveredRatio: 0.75, Slips: []float64{0.273},
-				Throughput: []float64{0.333}, PointThroughput: []float64{0.75}, Committed: 4}},
+				Throughput: []float64{0.333}, PointThroughput: []float64{0.75}, Committed: 4,
+				ScopeProfile: []float64{0.8, 0.8, 0.8, 1, 1, 1, 1, 1, 1, 1, 1}, ProfileMilestones: 1}},
 		{name: "count 0 turns the record off", closed: closed, m: m, now: now, h: forecast.HistoryOptions{Count: recInt(0)}},
 		{name: "no closed milestone of the container", closed: closed, m: gh, now: now},
 		{name: "all of them out of the window", closed: closed, m: m, now: recTime("2027-08-01T08:00:00Z")},

@@ -95,6 +95,15 @@ type TeamRecord struct {
 	// Committed is the median number of items the milestones held at their
 	// commitment point: the load the team usually takes on.
 	Committed float64 `json:"committed,omitempty"`
+	// ScopeProfile is the team's filing habit: ScopeProfile[k] is the
+	// median, over the record's milestones, of the share of a milestone's
+	// final scope (the items in it when it closed) that had already joined
+	// it at k/10 of its life (its start, or its first item's joining when
+	// it has none, to the end of its due day), k = 0 … 10; ProfileMilestones
+	// how many milestones it is the median of. Empty when no milestone of
+	// the record had a due date and a final scope.
+	ScopeProfile      []float64 `json:"scope_profile,omitempty"`
+	ProfileMilestones int       `json:"profile_milestones,omitempty"`
 }
 
 // DisplayName is the milestone as a title names it: its container, then
