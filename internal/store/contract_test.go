@@ -65,12 +65,14 @@ func runContract(t *testing.T, newBackend func(t *testing.T) backend) {
 		{"the unread snapshots table is dropped (version 5)", testSnapshotsDropped},
 		{"run log", testRunLog},
 		{"http cache", testCache},
+		{"http cache: large bodies kept compressed, older rows read as stored", testCacheCompressed},
 		{"sync state", testSyncState},
 		{"version 3's sync state moves out of the http cache", testSyncStateMigration},
 		{"lock: second run times out with ErrLocked", testLockTimeout},
 		{"lock: second run waits, then gets it", testLockWaits},
 		{"lock: cancelled wait", testLockCancel},
 		{"concurrent writers", testConcurrentWrites},
+		{"concurrent readers and writers of one store, then Close", testConcurrentUse},
 		{"persistence across Close and Open", testPersistence},
 		{"migrations applied twice are a no-op", testMigrationsTwice},
 		{"a version-1 ledger's created records become complete", testLedgerStateMigration},
@@ -351,6 +353,80 @@ func testCache(t *testing.T, b backend) {
 	}
 }
 
+// issuePage is a page of 100 issues shaped like GitHub's (34 KB; the
+// large scale scenario's pages average 57 KB, GitHub's own are larger).
+func issuePage() []byte {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i := range 100 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":%d,"number":%d,"state":"open","title":"Issue %d of the checkout redesign","labels":[{"name":"size:%d"}],`+
+			`"created_at":"2026-02-%02dT10:30:00Z","closed_at":null,"html_url":"https://github.example/acme/web/issues/%d",`+
+			`"user":{"login":"dev%d","id":%d,"type":"User","site_admin":false},"milestone":{"number":3,"title":"Checkout redesign"}}`,
+			1000000+i*7919, i+1, i+1, i%5+1, i%28+1, i+1, i%9, 5000+i%9)
+	}
+	b.WriteByte(']')
+	return []byte(b.String())
+}
+
+func testCacheCompressed(t *testing.T, b backend) {
+	s := b.open(t)
+	page := issuePage()
+	e := connectors.CacheEntry{ETag: `"p1"`, Body: page, Header: http.Header{"Content-Type": {"application/json"}}}
+	s.Put(ctx, "page-1", e)
+	if got, ok := s.Get(ctx, "page-1"); !ok || !reflect.DeepEqual(got, e) {
+		t.Fatalf("page round trip: ok %v, body %d bytes (want %d), equal %v", ok, len(got.Body), len(page), string(got.Body) == string(page))
+	}
+	// Bodies that do not shrink, or are small, round-trip too.
+	noise := make([]byte, 4096)
+	for i := range noise {
+		noise[i] = byte(i*7919>>3) ^ byte(i*31)
+	}
+	for key, body := range map[string][]byte{"noise": noise, "small": []byte(`[{"number":1}]`), "empty": {}} {
+		s.Put(ctx, key, connectors.CacheEntry{ETag: `"` + key + `"`, Body: body})
+		if got, ok := s.Get(ctx, key); !ok || string(got.Body) != string(body) || got.Body == nil {
+			t.Fatalf("%s: Get = %q, %v; want %q", key, got.Body, ok, body)
+		}
+	}
+	if b.raw == nil {
+		return
+	}
+	db := b.raw(t)
+	ph := func(q string) string { // the raw driver's placeholders
+		if b.cfg.Driver == "postgres" {
+			for i := 1; strings.Contains(q, "?"); i++ {
+				q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
+			}
+		}
+		return q
+	}
+	var stored int
+	var codec string
+	if err := db.QueryRow(ph(`SELECT LENGTH(body), codec FROM `+b.table("http_cache")+` WHERE key = ?`), "page-1").Scan(&stored, &codec); err != nil {
+		t.Fatal(err)
+	}
+	if codec != "s2" || stored*4 > len(page) {
+		t.Fatalf("a %d-byte page is stored in %d bytes, codec %q; want s2, under a quarter", len(page), stored, codec)
+	}
+	// A row written before bodies were compressed (codec '') reads as stored.
+	if _, err := db.Exec(ph(`INSERT INTO `+b.table("http_cache")+` (key, etag, last_modified, header, body, stored_ns) VALUES (?, ?, '', NULL, ?, 0)`),
+		"old", `"old"`, page); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := s.Get(ctx, "old"); !ok || string(got.Body) != string(page) || got.ETag != `"old"` {
+		t.Fatalf("a row of version 5: ok %v, %d bytes; want the %d stored", ok, len(got.Body), len(page))
+	}
+	// A body its codec cannot read is a miss, never garbage.
+	if _, err := db.Exec(ph(`UPDATE `+b.table("http_cache")+` SET body = ? WHERE key = ?`), []byte("not s2 at all"), "page-1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := s.Get(ctx, "page-1"); ok {
+		t.Fatalf("a corrupt compressed body read as a hit: %q", got.Body)
+	}
+}
+
 func testSyncState(t *testing.T, b backend) {
 	s := b.open(t)
 	if v, ok, err := s.SyncState(ctx, "source:acme-gh", "cursor"); ok || err != nil || v != nil {
@@ -623,6 +699,103 @@ func testConcurrentWrites(t *testing.T, b backend) {
 		if fs, _ := s1.Forecasts(ctx, "m"); len(fs) != 80 {
 			t.Fatalf("forecasts: %d, want 80", len(fs))
 		}
+	}
+}
+
+// testConcurrentUse has goroutines share one store's reads and writes
+// (the statements prepared once and reused by all of them), each checking
+// what it reads back, then closes the store under them: every call after
+// Close fails or misses, none hangs or panics.
+func testConcurrentUse(t *testing.T, b backend) {
+	s := b.open(t)
+	page := issuePage()
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 25 {
+				fp := fmt.Sprintf("fw-%d-%d", g, i)
+				key := fmt.Sprintf("m-%d", g)
+				e := ledgerEntry(fp)
+				if err := s.LedgerPut(ctx, e); err != nil {
+					errs <- err
+					return
+				}
+				if got, ok, err := s.LedgerGet(ctx, fp); err != nil || !ok || got.Fingerprint != fp || got.MilestoneKey != e.MilestoneKey {
+					errs <- fmt.Errorf("LedgerGet(%s) = %+v, %v, %v", fp, got, ok, err)
+					return
+				}
+				s.Put(ctx, fp, connectors.CacheEntry{ETag: fp, Body: page})
+				if got, ok := s.Get(ctx, fp); !ok || got.ETag != fp || string(got.Body) != string(page) {
+					errs <- fmt.Errorf("Get(%s): ok %v, etag %q, %d bytes", fp, ok, got.ETag, len(got.Body))
+					return
+				}
+				if err := s.AppendForecast(ctx, key, model.ForecastRecord{AsOf: day0.Add(time.Duration(i) * time.Hour), Status: model.ForecastOK}); err != nil {
+					errs <- err
+					return
+				}
+				if b.persistent {
+					if fs, err := s.Forecasts(ctx, key); err != nil || len(fs) != i+1 {
+						errs <- fmt.Errorf("Forecasts(%s) = %d records, %v; want %d", key, len(fs), err, i+1)
+						return
+					}
+				}
+				if err := s.SaveSyncState(ctx, "source:"+key, "cursor", []byte(fp)); err != nil {
+					errs <- err
+					return
+				}
+				if v, ok, err := s.SyncState(ctx, "source:"+key, "cursor"); err != nil || !ok || string(v) != fp {
+					errs <- fmt.Errorf("SyncState = %q, %v, %v; want %q", v, ok, err, fp)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+
+	// Close while callers keep going.
+	stop := make(chan struct{})
+	var callers sync.WaitGroup
+	for g := range 4 {
+		callers.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				s.LedgerGet(ctx, fmt.Sprintf("fw-%d-%d", g, i%25))
+				s.Get(ctx, fmt.Sprintf("fw-%d-%d", g, i%25))
+				s.Forecasts(ctx, fmt.Sprintf("m-%d", g))
+			}
+		})
+	}
+	time.Sleep(20 * time.Millisecond)
+	must(t, s.Close())
+	close(stop)
+	callers.Wait()
+	if !b.persistent {
+		return
+	}
+	if _, _, err := s.LedgerGet(ctx, "fw-0-0"); err == nil {
+		t.Error("LedgerGet on a closed store returned no error")
+	}
+	if _, err := s.Forecasts(ctx, "m-0"); err == nil {
+		t.Error("Forecasts on a closed store returned no error")
+	}
+	if err := s.LedgerPut(ctx, ledgerEntry("fw-late")); err == nil {
+		t.Error("LedgerPut on a closed store returned no error")
+	}
+	if _, ok := s.Get(ctx, "fw-0-0"); ok {
+		t.Error("Get on a closed store hit")
+	}
+	r := b.open(t)
+	if got, ok, err := r.LedgerGet(ctx, "fw-7-24"); err != nil || !ok || got.Fingerprint != "fw-7-24" {
+		t.Fatalf("after reopening: LedgerGet = %+v, %v, %v", got, ok, err)
 	}
 }
 

@@ -100,6 +100,11 @@ var migrations = []migration{
 	{5, "no milestone snapshots", []string{
 		`DROP TABLE #snapshots`,
 	}, nil},
+	// Cached bodies are kept compressed (see packBody); codec says how a
+	// row's body is stored, '' as it came (every row written before).
+	{6, "compressed HTTP cache bodies", []string{
+		`ALTER TABLE #http_cache ADD COLUMN codec TEXT NOT NULL DEFAULT ''`,
+	}, nil},
 }
 
 // moveSyncState moves the sync state that version 3 kept in the HTTP cache

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/rs/zerolog"
 
 	"github.com/forewarn/forewarn/connectors"
@@ -50,6 +51,96 @@ type sqlStore struct {
 	closeFn func() error
 	once    sync.Once
 	cerr    error
+	stmts   stmts
+}
+
+// stmts are the store's statements, each prepared once per handle (db or
+// lazy) on its first use and reused by every later call: preparing costs
+// SQLite a parse and a plan on every call otherwise (a third of a ledger
+// read). A *sql.Stmt is safe for concurrent use: database/sql prepares it
+// on each connection of the pool that runs it, once. They are closed with
+// the store, before its handles.
+type stmts struct {
+	mu     sync.RWMutex
+	m      map[stmtKey]*sql.Stmt
+	closed bool
+}
+
+type stmtKey struct {
+	h *sql.DB
+	q string // the query as written, before sqlStore.q
+}
+
+// prepared returns the statement of query q on handle h, preparing it the
+// first time.
+func (s *sqlStore) prepared(ctx context.Context, h *sql.DB, q string) (*sql.Stmt, error) {
+	k := stmtKey{h, q}
+	s.stmts.mu.RLock()
+	st, closed := s.stmts.m[k], s.stmts.closed
+	s.stmts.mu.RUnlock()
+	if st != nil {
+		return st, nil
+	}
+	if closed {
+		return nil, errClosed
+	}
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	if s.stmts.closed {
+		return nil, errClosed
+	}
+	if st := s.stmts.m[k]; st != nil {
+		return st, nil
+	}
+	st, err := h.PrepareContext(ctx, s.q(q))
+	if err != nil {
+		return nil, err
+	}
+	if s.stmts.m == nil {
+		s.stmts.m = map[stmtKey]*sql.Stmt{}
+	}
+	s.stmts.m[k] = st
+	return st, nil
+}
+
+// closeStmts closes the prepared statements; later calls get errClosed.
+func (s *sqlStore) closeStmts() error {
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	s.stmts.closed = true
+	var first error
+	for _, st := range s.stmts.m {
+		if err := st.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	s.stmts.m = nil
+	return first
+}
+
+// row is what QueryRow returns, or the error of preparing its statement.
+type row interface{ Scan(dest ...any) error }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// queryRow runs a prepared query expected to return at most one row.
+func (s *sqlStore) queryRow(ctx context.Context, q string, args ...any) row {
+	st, err := s.prepared(ctx, s.db, q)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// query runs a prepared query.
+func (s *sqlStore) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := s.prepared(ctx, s.db, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // cacheTimeout bounds a cache read or write: a miss is always safe, so a
@@ -66,7 +157,10 @@ func (s *sqlStore) Lock(ctx context.Context, wait time.Duration, units ...string
 
 func (s *sqlStore) Close() error {
 	s.once.Do(func() {
-		s.cerr = s.db.Close()
+		s.cerr = s.closeStmts()
+		if err := s.db.Close(); s.cerr == nil {
+			s.cerr = err
+		}
 		if s.closeFn != nil {
 			if err := s.closeFn(); s.cerr == nil {
 				s.cerr = err
@@ -113,17 +207,27 @@ func (e *redactedError) Unwrap() error { return e.cause }
 func (s *sqlStore) q(query string) string { return s.d.rebind(s.n.Replace(query)) }
 
 func (s *sqlStore) exec(ctx context.Context, q string, args ...any) error {
-	_, err := s.db.ExecContext(ctx, s.q(q), args...)
+	_, err := s.execOn(ctx, s.db, q, args...)
 	return err
 }
 
 // execLazy is exec through the lazy handle (see sqlStore.lazy).
 func (s *sqlStore) execLazy(ctx context.Context, q string, args ...any) error {
-	if s.lazy == nil {
-		return s.exec(ctx, q, args...)
+	h := s.lazy
+	if h == nil {
+		h = s.db
 	}
-	_, err := s.lazy.ExecContext(ctx, s.q(q), args...)
+	_, err := s.execOn(ctx, h, q, args...)
 	return err
+}
+
+// execOn runs a prepared statement on handle h.
+func (s *sqlStore) execOn(ctx context.Context, h *sql.DB, q string, args ...any) (sql.Result, error) {
+	st, err := s.prepared(ctx, h, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 // --- times: int64 nanoseconds since the epoch, UTC; zero time is NULL ---
@@ -159,9 +263,9 @@ func (s *sqlStore) ScopeRuleState(ctx context.Context, scope string) ([]byte, bo
 	var b []byte
 	var err error
 	if scope == "" {
-		err = s.db.QueryRowContext(ctx, s.q(`SELECT state FROM #rule_state WHERE id = 1`)).Scan(&b)
+		err = s.queryRow(ctx, `SELECT state FROM #rule_state WHERE id = 1`).Scan(&b)
 	} else {
-		err = s.db.QueryRowContext(ctx, s.q(`SELECT state FROM #scope_rule_state WHERE scope = ?`), scope).Scan(&b)
+		err = s.queryRow(ctx, `SELECT state FROM #scope_rule_state WHERE scope = ?`, scope).Scan(&b)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
@@ -191,7 +295,7 @@ func (s *sqlStore) SaveScopeRuleState(ctx context.Context, scope string, state [
 }
 
 func (s *sqlStore) RuleStates(ctx context.Context) ([][]byte, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT state FROM #rule_state UNION ALL SELECT state FROM #scope_rule_state`))
+	rows, err := s.query(ctx, `SELECT state FROM #rule_state UNION ALL SELECT state FROM #scope_rule_state`)
 	if err != nil {
 		return nil, s.wrap("reading rule states", err)
 	}
@@ -215,8 +319,8 @@ func (s *sqlStore) LedgerGet(ctx context.Context, fp string) (tracker.LedgerEntr
 		purpose, ref, state       string
 		created, updated, firstAt sql.NullInt64
 	)
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT fingerprint, milestone_key, purpose, target, state, ref, digest, created_ns, updated_ns, first_fired_ns
-		FROM #ledger WHERE fingerprint = ?`), fp).
+	err := s.queryRow(ctx, `SELECT fingerprint, milestone_key, purpose, target, state, ref, digest, created_ns, updated_ns, first_fired_ns
+		FROM #ledger WHERE fingerprint = ?`, fp).
 		Scan(&e.Fingerprint, &e.MilestoneKey, &purpose, &e.Target, &state, &ref, &e.Digest, &created, &updated, &firstAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return tracker.LedgerEntry{}, false, nil
@@ -283,11 +387,11 @@ func (s *sqlStore) LedgerPutAll(ctx context.Context, es []tracker.LedgerEntry) e
 		return s.wrap("recording ledger entries", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, s.q(ledgerUpsert))
+	upsert, err := s.prepared(ctx, s.db, ledgerUpsert)
 	if err != nil {
 		return s.wrap("recording ledger entries", err)
 	}
-	defer stmt.Close()
+	stmt := tx.StmtContext(ctx, upsert)
 	for _, e := range es {
 		args, err := ledgerArgs(e)
 		if err != nil {
@@ -315,7 +419,7 @@ func (s *sqlStore) AppendForecast(ctx context.Context, key string, r model.Forec
 }
 
 func (s *sqlStore) Forecasts(ctx context.Context, key string) ([]model.ForecastRecord, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT record FROM #forecasts WHERE milestone_key = ? ORDER BY as_of_ns`), key)
+	rows, err := s.query(ctx, `SELECT record FROM #forecasts WHERE milestone_key = ? ORDER BY as_of_ns`, key)
 	if err != nil {
 		return nil, s.wrap("reading the forecasts of "+key, err)
 	}
@@ -338,8 +442,8 @@ func (s *sqlStore) Forecasts(ctx context.Context, key string) ([]model.ForecastR
 
 func (s *sqlStore) ForecastAt(ctx context.Context, key string, t time.Time) (model.ForecastRecord, bool, error) {
 	var b string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT record FROM #forecasts WHERE milestone_key = ? AND as_of_ns <= ?
-		ORDER BY as_of_ns DESC LIMIT 1`), key, t.UnixNano()).Scan(&b)
+	err := s.queryRow(ctx, `SELECT record FROM #forecasts WHERE milestone_key = ? AND as_of_ns <= ?
+		ORDER BY as_of_ns DESC LIMIT 1`, key, t.UnixNano()).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return model.ForecastRecord{}, false, nil
 	}
@@ -382,7 +486,7 @@ func (s *sqlStore) FinishRun(ctx context.Context, id int64, r RunResult) error {
 	if err != nil {
 		return fmt.Errorf("run log: encoding counts: %w", err)
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE #runs SET ended_ns = ?, outcome = ?, counts = ?, error = ? WHERE id = ?`),
+	res, err := s.execOn(ctx, s.db, `UPDATE #runs SET ended_ns = ?, outcome = ?, counts = ?, error = ? WHERE id = ?`,
 		ns(r.Ended), r.Outcome, string(counts), cut(r.Error, 2000), id)
 	if err != nil {
 		return s.wrap(fmt.Sprintf("finishing run %d in the run log", id), err)
@@ -397,7 +501,7 @@ func (s *sqlStore) Runs(ctx context.Context, limit int) ([]Run, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, mode, scope, started_ns, ended_ns, outcome, counts, error FROM #runs ORDER BY id DESC LIMIT ?`), limit)
+	rows, err := s.query(ctx, `SELECT id, mode, scope, started_ns, ended_ns, outcome, counts, error FROM #runs ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, s.wrap("reading the run log", err)
 	}
@@ -440,7 +544,7 @@ func cut(s string, n int) string {
 // is returned: the connector must not take it for "nothing saved".
 func (s *sqlStore) SyncState(ctx context.Context, namespace, key string) ([]byte, bool, error) {
 	var b []byte
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT value FROM #sync_state WHERE namespace = ? AND key = ?`), namespace, key).Scan(&b)
+	err := s.queryRow(ctx, `SELECT value FROM #sync_state WHERE namespace = ? AND key = ?`, namespace, key).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -474,9 +578,10 @@ func (s *sqlStore) Get(ctx context.Context, key string) (connectors.CacheEntry, 
 	var (
 		e      connectors.CacheEntry
 		header sql.NullString
+		codec  string
 	)
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT etag, last_modified, header, body FROM #http_cache WHERE key = ?`), key).
-		Scan(&e.ETag, &e.LastModified, &header, &e.Body)
+	err := s.queryRow(ctx, `SELECT etag, last_modified, header, body, codec FROM #http_cache WHERE key = ?`, key).
+		Scan(&e.ETag, &e.LastModified, &header, &e.Body, &codec)
 	if errors.Is(err, sql.ErrNoRows) {
 		return connectors.CacheEntry{}, false
 	}
@@ -491,6 +596,10 @@ func (s *sqlStore) Get(ctx context.Context, key string) (connectors.CacheEntry, 
 			return connectors.CacheEntry{}, false
 		}
 		e.Header = h
+	}
+	if e.Body, err = unpackBody(e.Body, codec); err != nil {
+		s.log.Warn().Err(err).Msg("corrupt cached body: cache miss forced")
+		return connectors.CacheEntry{}, false
 	}
 	if e.Body == nil {
 		e.Body = []byte{}
@@ -512,15 +621,51 @@ func (s *sqlStore) Put(ctx context.Context, key string, e connectors.CacheEntry)
 		}
 		header = string(b)
 	}
-	body := e.Body
-	if body == nil {
-		body = []byte{}
-	}
-	err := s.execLazy(ctx, `INSERT INTO #http_cache (key, etag, last_modified, header, body, stored_ns) VALUES (?, ?, ?, ?, ?, ?)
+	body, codec := packBody(e.Body)
+	err := s.execLazy(ctx, `INSERT INTO #http_cache (key, etag, last_modified, header, body, codec, stored_ns) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
-			header = excluded.header, body = excluded.body, stored_ns = excluded.stored_ns`,
-		key, e.ETag, e.LastModified, header, body, time.Now().UnixNano())
+			header = excluded.header, body = excluded.body, codec = excluded.codec, stored_ns = excluded.stored_ns`,
+		key, e.ETag, e.LastModified, header, body, codec, time.Now().UnixNano())
 	if err != nil {
 		s.log.Warn().Err(s.wrap("writing the HTTP cache", err)).Msg("cache entry not stored")
 	}
+}
+
+// codecS2 marks a cached body kept in the S2 block format.
+const codecS2 = "s2"
+
+// packBody is how a cached body is stored: compressed with S2 when that
+// saves at least an eighth, else as it came (codec ""). Pages of tracker
+// JSON shrink about twenty times (the large scale scenario's 17.5 MB of
+// issue pages to under 1 MB), and the bytes were the cost of a cache
+// write: each went to the write-ahead log and again into the database at
+// the next checkpoint. S2 is the fastest of klauspost/compress's codecs
+// to decode, which every 304 of a re-poll does.
+func packBody(b []byte) ([]byte, string) {
+	if b == nil {
+		return []byte{}, ""
+	}
+	if len(b) < 256 {
+		return b, ""
+	}
+	c := s2.Encode(nil, b)
+	if len(c) > len(b)-len(b)/8 {
+		return b, ""
+	}
+	return c, codecS2
+}
+
+// unpackBody reverses packBody.
+func unpackBody(b []byte, codec string) ([]byte, error) {
+	switch codec {
+	case "":
+		return b, nil
+	case codecS2:
+		out, err := s2.Decode(nil, b)
+		if err != nil {
+			return nil, fmt.Errorf("decoding a cached body: %w", err)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("cached body in an unknown codec %q", codec)
 }
