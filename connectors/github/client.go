@@ -311,9 +311,13 @@ func (t *etagCache) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	key := t.prefix + r.URL.String()
 	e, have := t.cache.Get(r.Context(), key)
+	// The body the HTTP stack read is kept as it is, not copied again.
+	ctx, read := httpx.WithBody(r.Context())
 	if have && e.ETag != "" {
-		r = r.Clone(r.Context())
+		r = r.Clone(ctx)
 		r.Header.Set("If-None-Match", e.ETag)
+	} else {
+		r = r.WithContext(ctx)
 	}
 	resp, err := t.next.RoundTrip(r)
 	if err != nil {
@@ -336,7 +340,11 @@ func (t *etagCache) RoundTrip(r *http.Request) (*http.Response, error) {
 			ContentLength: int64(len(e.Body)), Request: r}, nil
 	}
 	if resp.StatusCode == http.StatusOK && resp.Header.Get("ETag") != "" {
-		body, rerr := readBody(resp)
+		body, ok := read.Bytes(resp)
+		var rerr error
+		if !ok {
+			body, rerr = readBody(resp)
+		}
 		resp.Body.Close()
 		if rerr != nil {
 			return nil, fmt.Errorf("reading %s: %w", route(r), rerr)

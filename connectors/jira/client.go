@@ -324,6 +324,8 @@ func (c *conn) getRaw(ctx context.Context, path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The body as the HTTP stack read it, not copied again.
+	ctx, read := httpx.WithBody(ctx)
 	req, err := jc.NewRequestWithContext(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("building GET %s: %w", RoutePath(path), err)
@@ -334,6 +336,9 @@ func (c *conn) getRaw(ctx context.Context, path string) ([]byte, error) {
 		return nil, apiError(resp, err)
 	}
 	defer resp.Body.Close()
+	if data, ok := read.Bytes(resp.Response); ok {
+		return data, nil
+	}
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, &APIError{Status: resp.StatusCode, Err: fmt.Errorf("reading the answer: %w", err)}

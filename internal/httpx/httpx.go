@@ -183,7 +183,7 @@ func (t *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 		// Read the whole body inside the attempt, so a body cut short (a
 		// reset mid-transfer, a truncated answer) is a transport error the
 		// retry loop can act on instead of a decoding error later.
-		body, rerr := io.ReadAll(resp.Body)
+		body, rerr := readBody(resp)
 		resp.Body.Close()
 		if rerr != nil {
 			if t.o.Observe != nil {
@@ -193,6 +193,9 @@ func (t *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		resp.ContentLength = int64(len(body))
+		if b, ok := req.Context().Value(bodyKey{}).(*Body); ok {
+			b.resp, b.b = resp, body
+		}
 	}
 	status := 0
 	if err == nil && resp != nil {

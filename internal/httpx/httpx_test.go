@@ -350,3 +350,35 @@ func TestWait(t *testing.T) {
 		})
 	}
 }
+
+// A read asked WithBody hands over the body the client read in full: the
+// last attempt's (a 503 retried, then the answer), whether the server said
+// its length or sent it in chunks, the same bytes resp.Body still reads.
+// A response the client did not read (another one) gets nothing.
+func TestWithBodyHandsOverTheLastAttemptsBody(t *testing.T) {
+	long := strings.Repeat(`{"n":1234567890},`, 4000) // over net/http's buffer: chunked
+	for _, tc := range []struct {
+		name, body string
+	}{{"length", `{"ok":true}`}, {"chunked", "[" + long + "{}]"}} {
+		s := &script{replies: []reply{{status: 503, body: "busy"}, {status: 200, body: tc.body}}}
+		srv := httptest.NewServer(s)
+		c := httpx.New(fast(httpx.Options{}))
+		ctx, read := httpx.WithBody(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := read.Bytes(resp)
+		rest, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		srv.Close()
+		if !ok || string(got) != tc.body || string(rest) != tc.body || s.count() != 2 {
+			t.Fatalf("%s: handed %d bytes (ok %v), body read %d bytes, after %d attempts; want the %d of the second attempt",
+				tc.name, len(got), ok, len(rest), s.count(), len(tc.body))
+		}
+		if _, ok := read.Bytes(&http.Response{}); ok {
+			t.Fatalf("%s: another response was handed the body", tc.name)
+		}
+	}
+}

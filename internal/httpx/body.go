@@ -1,0 +1,65 @@
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"sync"
+)
+
+// Body hands the body of a read, as the client read it in full inside
+// its attempt, to the caller that asked for it (WithBody) without another
+// copy: the GitHub ETag cache keeps it, the Jira source decodes it.
+type Body struct {
+	resp *http.Response
+	b    []byte
+}
+
+type bodyKey struct{}
+
+// WithBody returns a context for a read whose body Bytes then returns.
+func WithBody(ctx context.Context) (context.Context, *Body) {
+	b := &Body{}
+	return context.WithValue(ctx, bodyKey{}, b), b
+}
+
+// Bytes returns the body of resp as read; ok is false when resp is not the
+// response the client read last (read resp.Body then). The bytes are the
+// caller's: nothing else writes to them.
+func (b *Body) Bytes(resp *http.Response) ([]byte, bool) {
+	if b == nil || b.resp == nil || b.resp != resp {
+		return nil, false
+	}
+	return b.b, true
+}
+
+// readBody reads a body in full into a buffer of its size: one of the
+// length the server said, or one read from a pooled buffer (a length
+// unknown, as for a chunked or compressed answer) rather than one grown
+// by doubling, which allocated about twice the body.
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n < 1<<30 {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, buf); err != nil {
+			return nil, err
+		}
+		if rest, err := io.ReadAll(resp.Body); err != nil || len(rest) > 0 { // longer than said
+			return append(buf, rest...), err
+		}
+		return buf, nil
+	}
+	pb := readBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if pb.Cap() <= 4<<20 { // a rare huge answer is not kept
+			pb.Reset()
+			readBufs.Put(pb)
+		}
+	}()
+	if _, err := pb.ReadFrom(resp.Body); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(pb.Bytes()), nil
+}
+
+var readBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
