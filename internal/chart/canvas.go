@@ -78,6 +78,7 @@ type rasterCanvas struct {
 	scale float64
 	z     *vector.Rasterizer // reused by every fill (Reset keeps its buffers)
 	mask  image.Alpha        // a fill's coverage, reused likewise
+	band  path               // the shapes of a fill that reach a band, reused likewise
 	// The colours painted so far (R, G and B bytes, R lowest): a pixel of
 	// one of them is flat, any other is an anti-aliased edge.
 	flat  []uint32
@@ -95,10 +96,9 @@ func newRaster(w, h int, scale float64) *rasterCanvas {
 var rasters = sync.Pool{New: func() any { return newRaster(width, height, 1) }}
 
 func parseColor(s string) color.RGBA {
-	var r, g, b uint8
 	if len(s) == 7 && s[0] == '#' {
-		if _, err := fmt.Sscanf(s[1:], "%02x%02x%02x", &r, &g, &b); err == nil {
-			return color.RGBA{r, g, b, 255}
+		if v, err := strconv.ParseUint(s[1:], 16, 32); err == nil {
+			return color.RGBA{uint8(v >> 16), uint8(v >> 8), uint8(v), 255}
 		}
 	}
 	return color.RGBA{0, 0, 0, 255}
@@ -148,9 +148,19 @@ func (c *rasterCanvas) fill(col string, build func(z *path)) {
 		c.raster(&p, box, src)
 		return
 	}
+	// A band gets only the closed shapes that reach its rows (a dashed
+	// line is a shape a dash): a shape above or below them adds nothing
+	// to their coverage.
+	shapes := p.shapes()
 	for y0 := box.Min.Y; y0 < box.Max.Y; y0 += bandRows {
 		y1 := min(y0+bandRows, box.Max.Y)
-		lo, hi, ok := p.xSpan(float32(y0), float32(y1))
+		c.band.ops = c.band.ops[:0]
+		for _, sh := range shapes {
+			if sh.maxY >= float32(y0) && sh.minY <= float32(y1) {
+				c.band.ops = append(c.band.ops, p.ops[sh.from:sh.to]...)
+			}
+		}
+		lo, hi, ok := c.band.xSpan(float32(y0), float32(y1))
 		if !ok {
 			continue
 		}
@@ -158,9 +168,34 @@ func (c *rasterCanvas) fill(col string, build func(z *path)) {
 		// pixel after the one it crosses.
 		band := image.Rect(int(math.Floor(float64(lo)))-2, y0, int(math.Ceil(float64(hi)))+2, y1).Intersect(box)
 		if !band.Empty() {
-			c.raster(&p, band, src)
+			c.raster(&c.band, band, src)
 		}
 	}
+}
+
+// shape is a closed part of a path: its ops and vertical extent.
+type shape struct {
+	from, to   int
+	minY, maxY float32
+}
+
+// shapes splits the path at each MoveTo.
+func (p *path) shapes() []shape {
+	var out []shape
+	for i, o := range p.ops {
+		switch {
+		case o.kind == 'M':
+			out = append(out, shape{from: i, to: i + 1, minY: o.y, maxY: o.y})
+		case len(out) == 0: // every shape drawn here starts with MoveTo
+		default:
+			sh := &out[len(out)-1]
+			sh.to = i + 1
+			if o.kind != 'Z' {
+				sh.minY, sh.maxY = min(sh.minY, o.y), max(sh.maxY, o.y)
+			}
+		}
+	}
+	return out
 }
 
 // Fills whose box is larger than bandArea pixels are rasterised in bands
