@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -233,55 +234,57 @@ func (s *scanner) array(elem func() error) error {
 // str consumes the string at the cursor and returns its text between the
 // quotes as it stands (escapes and all).
 func (s *scanner) str() ([]byte, error) {
-	s.i++ // the opening quote
-	start := s.i
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case '"':
-			s.i++
-			return s.b[start : s.i-1], nil
-		case '\\':
-			s.i += 2
-		default:
-			s.i++
+	start := s.i + 1
+	for j := start; ; j++ {
+		k := bytes.IndexByte(s.b[j:], '"')
+		if k < 0 {
+			return nil, errSyntax
+		}
+		j += k
+		escaped := false // by an odd run of backslashes before it
+		for m := j - 1; m >= start && s.b[m] == '\\'; m-- {
+			escaped = !escaped
+		}
+		if !escaped {
+			s.i = j + 1
+			return s.b[start:j], nil
 		}
 	}
-	return nil, errSyntax
 }
 
 // skip consumes the value at the cursor.
 func (s *scanner) skip() error {
-	depth := 0
-	for {
-		switch c := s.peek(); c {
-		case 0:
-			return errSyntax
-		case '"':
-			if _, err := s.str(); err != nil {
-				return err
+	switch s.peek() {
+	case 0, '}', ']', ',', ':':
+		return errSyntax
+	case '"':
+		_, err := s.str()
+		return err
+	case '{', '[':
+		depth := 0
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case '"':
+				if _, err := s.str(); err != nil {
+					return err
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					s.i++
+					return nil
+				}
 			}
-		case '{', '[':
-			depth++
 			s.i++
-		case '}', ']':
-			if depth == 0 {
-				return errSyntax
-			}
-			depth--
-			s.i++
-		case ',', ':':
-			if depth == 0 {
-				return errSyntax
-			}
-			s.i++
-		default: // a number, true, false or null
-			for s.i < len(s.b) && !delim(s.b[s.i]) {
-				s.i++
-			}
 		}
-		if depth == 0 {
-			return nil
+		return errSyntax
+	default: // a number, true, false or null
+		for s.i < len(s.b) && !delim(s.b[s.i]) {
+			s.i++
 		}
+		return nil
 	}
 }
 
@@ -293,3 +296,97 @@ func delim(c byte) bool {
 	}
 	return false
 }
+
+// readCursor reads where the next page starts (searchCursor's members)
+// from a search page's text, skipping its issues without allocating: it
+// runs before the page is decoded, so that the next page is on its way
+// meanwhile. The decode reads the same members again and search checks
+// that the two agree.
+func readCursor(body []byte) (searchCursor, error) {
+	var cur searchCursor
+	sc := scanner{b: body}
+	err := sc.object(func(key []byte) error {
+		switch {
+		case keyFold(key, "nextpagetoken"):
+			return sc.text(&cur.NextPageToken)
+		case keyFold(key, "islast"):
+			return sc.boolean(&cur.IsLast)
+		case keyFold(key, "startat"):
+			return sc.integer(&cur.StartAt)
+		case keyFold(key, "total"):
+			return sc.integer(&cur.Total)
+		}
+		return sc.skip()
+	})
+	return cur, err
+}
+
+// text reads a string (null leaves dst as it was).
+func (s *scanner) text(dst *string) error {
+	if s.null() {
+		return nil
+	}
+	if s.peek() != '"' {
+		return errSyntax
+	}
+	raw, err := s.str()
+	if err != nil {
+		return err
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		*dst = string(raw)
+		return nil
+	}
+	u, ok := unescape(raw)
+	if !ok {
+		return errSyntax
+	}
+	*dst = u
+	return nil
+}
+
+// boolean reads true or false (null leaves dst as it was).
+func (s *scanner) boolean(dst *bool) error {
+	if s.null() {
+		return nil
+	}
+	start := s.i
+	if err := s.skip(); err != nil {
+		return err
+	}
+	switch string(s.b[start:s.i]) {
+	case "true":
+		*dst = true
+	case "false":
+		*dst = false
+	default:
+		return errSyntax
+	}
+	return nil
+}
+
+// integer reads a whole number (null leaves dst as it was).
+func (s *scanner) integer(dst *int) error {
+	if s.null() {
+		return nil
+	}
+	start := s.i
+	if err := s.skip(); err != nil {
+		return err
+	}
+	lit := s.b[start:s.i]
+	if len(lit) == 0 || lit[0] == '+' || len(lit) > 1 && lit[0] == '0' || len(lit) > 2 && lit[0] == '-' && lit[1] == '0' {
+		return errSyntax // not JSON's way of writing it
+	}
+	n, err := strconv.Atoi(string(lit))
+	if err != nil {
+		return errSyntax
+	}
+	*dst = n
+	return nil
+}
+
+// errCursor: readCursor and the decode read the page's cursor differently
+// (text that is not JSON); the page that was asked for next may be the
+// wrong one.
+var errCursor = errors.New("search page: its cursor reads two ways")

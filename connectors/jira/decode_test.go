@@ -144,8 +144,13 @@ func (m *mapFields) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// decodeSplit decodes a page as the source did before pickCustom.
-func decodeSplit(body []byte, ids fieldIDs) ([]searchIssue, error) {
+// decodeSplit decodes a page as the source did before pickCustom and
+// readCursor: the cursor with go-json, then the page.
+func decodeSplit(body []byte, ids fieldIDs) (searchCursor, []searchIssue, error) {
+	var cur searchCursor
+	if err := decode(body, &cur); err != nil {
+		return cur, nil, err
+	}
 	var p struct { // searchPage's members, as the source decoded them
 		NextPageToken string `json:"nextPageToken"`
 		IsLast        bool   `json:"isLast"`
@@ -157,10 +162,10 @@ func decodeSplit(body []byte, ids fieldIDs) ([]searchIssue, error) {
 		} `json:"issues"`
 	}
 	if err := decode(body, &p); err != nil {
-		return nil, err
+		return cur, nil, err
 	}
 	if p.Issues == nil {
-		return nil, nil
+		return cur, nil, nil
 	}
 	out := make([]searchIssue, len(p.Issues))
 	for i, is := range p.Issues {
@@ -168,24 +173,26 @@ func decodeSplit(body []byte, ids fieldIDs) ([]searchIssue, error) {
 		f, raw := &out[i].Fields, is.Fields.raw
 		f.points, f.sprint, f.flagged = raw[ids.points], raw[ids.sprint], raw[ids.flagged]
 	}
-	return out, nil
+	return cur, out, nil
 }
 
-// decodePage decodes a page as the source does.
-func decodePage(body []byte, ids fieldIDs) ([]searchIssue, error) {
-	var p searchPage
-	if err := decode(body, &p); err != nil {
-		return nil, err
+// readPage reads a page as the source does: its cursor, then the rest.
+func readPage(body []byte, ids fieldIDs) (searchCursor, []searchIssue, error) {
+	cur, err := readCursor(body)
+	if err != nil {
+		return cur, nil, err
 	}
-	return p.Issues, pickCustom(body, p.Issues, ids)
+	is, err := decodePage(body, cur, ids)
+	return cur, is, err
 }
 
-// Whatever the page, the decode and pickCustom give what splitting each
-// issue's fields into a map gave: the same error or none, and then the
-// same fields, custom ones included (text for text). The one exception
-// is text that is not JSON: go-json skips an unread member's value by
-// counting brackets of one kind (it takes {"a":[{]} for an object), and
-// pickCustom may refuse such a page where the split did not.
+// Whatever the page, readCursor, the decode and pickCustom give what
+// decoding the cursor with go-json and splitting each issue's fields into
+// a map gave: the same error or none, and then the same cursor and fields,
+// custom ones included (text for text). The one exception is text that is
+// not JSON: go-json skips an unread member's value by counting brackets
+// of one kind (it takes {"a":[{]} for an object), and the page may be
+// refused where the split took it.
 func FuzzDecodeSearchPage(f *testing.F) {
 	f.Add(searchPageBody(f))
 	for _, s := range []string{
@@ -199,47 +206,49 @@ func FuzzDecodeSearchPage(f *testing.F) {
 		`{"issues":[{"fields":{"status":"done"}}]}`,
 		`{"\`, // go-json reads past the end (jsonx.TestCutEscapeIsAnError)
 		`{"":[{]}`,
+		`{"nextPageToken":"CAEaAggD","isLast":false,"issues":[]}`,
+		`{"NEXTPAGETOKEN":"a\u0062","isLast":null,"startAt":0,"total":-12,"maxResults":50,"issues":[{}]}`,
+		`{"startAt":1.5,"issues":[]}`,
+		`{"total":01,"isLast":tru}`,
+		`{"isLast":true,"isLast":false,"nextPageToken":null}`,
 	} {
 		f.Add([]byte(s))
 	}
 	ids := fieldIDs{points: "customfield_10016", sprint: "customfield_10020", flagged: "customfield_10021"}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		want, werr := decodeSplit(body, ids)
-		got, gerr := decodePage(body, ids)
+		wcur, want, werr := decodeSplit(body, ids)
+		gcur, got, gerr := readPage(body, ids)
 		if werr == nil && gerr != nil && !json.Valid(body) {
 			return
 		}
 		if (werr == nil) != (gerr == nil) {
 			t.Fatalf("split error %v, decode error %v", werr, gerr)
 		}
-		if werr == nil && !reflect.DeepEqual(got, want) {
-			t.Fatalf("decoded\n%+v\nsplit\n%+v", got, want)
+		if werr == nil && (gcur != wcur || !reflect.DeepEqual(got, want)) {
+			t.Fatalf("decoded %+v\n%+v\nsplit %+v\n%+v", gcur, got, wcur, want)
 		}
 	})
 }
 
-// BenchmarkDecodeSearchPage decodes a page of 100 issues and picks its
-// custom fields: as the source does (go-json, pickCustom), with
-// encoding/json, and by splitting each issue's fields into a map
-// (split-fields, the source before pickCustom).
+// BenchmarkDecodeSearchPage reads a page of 100 issues, cursor and custom
+// fields included: as the source does (readCursor, go-json, pickCustom),
+// the same with encoding/json, and as the source did before
+// (split-fields: the cursor decoded with go-json, each issue's fields
+// split into a map).
 func BenchmarkDecodeSearchPage(b *testing.B) {
 	body := searchPageBody(b)
 	ids := fieldIDs{points: fake.CloudPointsField, sprint: "customfield_10020", flagged: "customfield_10021"}
 	for _, tc := range []struct {
 		name string
 		d    func([]byte, any) error
-		page func([]byte, fieldIDs) ([]searchIssue, error)
-	}{{"encoding-json", json.Unmarshal, decodePage}, {"go-json", decode, decodePage}, {"split-fields", decode, decodeSplit}} {
+		page func([]byte, fieldIDs) (searchCursor, []searchIssue, error)
+	}{{"encoding-json", json.Unmarshal, readPage}, {"go-json", decode, readPage}, {"split-fields", decode, decodeSplit}} {
 		b.Run(tc.name, func(b *testing.B) {
 			withDecoder(tc.d, func() {
 				b.SetBytes(int64(len(body)))
 				b.ReportAllocs()
 				for b.Loop() {
-					var cur searchCursor
-					if decode(body, &cur) != nil {
-						b.Fatal("decode failed")
-					}
-					if is, err := tc.page(body, ids); err != nil || len(is) != 100 || is[0].Fields.points == nil {
+					if _, is, err := tc.page(body, ids); err != nil || len(is) != 100 || is[0].Fields.points == nil {
 						b.Fatal("decode failed", err)
 					}
 				}

@@ -148,8 +148,8 @@ func (s *Source) search(ctx context.Context, cloud bool, ids fieldIDs, jql strin
 		}
 		// Where the next page starts is read first (a cheap pass), so it
 		// is on its way while this one is decoded.
-		var cur searchCursor
-		if err := decode(page.body, &cur); err != nil {
+		cur, err := readCursor(page.body)
+		if err != nil {
 			return &APIError{Status: http.StatusOK, Err: fmt.Errorf("decoding the answer: %w", err)}
 		}
 		pending = nil
@@ -159,11 +159,7 @@ func (s *Source) search(ctx context.Context, cloud bool, ids fieldIDs, jql strin
 				pending = get(query(cur.NextPageToken, 0))
 			}
 		}
-		var p searchPage
-		err := decode(page.body, &p)
-		if err == nil {
-			err = pickCustom(page.body, p.Issues, ids)
-		}
+		issues, err := decodePage(page.body, cur, ids)
 		if err != nil {
 			if pending != nil {
 				<-pending
@@ -171,21 +167,34 @@ func (s *Source) search(ctx context.Context, cloud bool, ids fieldIDs, jql strin
 			return &APIError{Status: http.StatusOK, Err: fmt.Errorf("decoding the answer: %w", err)}
 		}
 		if !cloud {
-			next = cur.StartAt + len(p.Issues)
-			if len(p.Issues) > 0 && next < cur.Total {
+			next = cur.StartAt + len(issues)
+			if len(issues) > 0 && next < cur.Total {
 				pending = get(query("", next))
 			}
 		}
-		for i := range p.Issues {
-			each(s.toRecord(&p.Issues[i]))
+		for i := range issues {
+			each(s.toRecord(&issues[i]))
 		}
-		if pending == nil || len(p.Issues) == 0 {
+		if pending == nil || len(issues) == 0 {
 			if pending != nil {
 				<-pending
 			}
 			return nil
 		}
 	}
+}
+
+// decodePage decodes a search page's issues, custom fields included; cur
+// is its cursor as readCursor read it, which the decode must agree with.
+func decodePage(body []byte, cur searchCursor, ids fieldIDs) ([]searchIssue, error) {
+	var p searchPage
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	if (searchCursor{NextPageToken: p.NextPageToken, IsLast: p.IsLast, StartAt: p.StartAt, Total: p.Total}) != cur {
+		return nil, errCursor
+	}
+	return p.Issues, pickCustom(body, p.Issues, ids)
 }
 
 var sprintIDRe = regexp.MustCompile(`[\[,]id=(\d+)[,\]]`)
