@@ -351,8 +351,13 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		projected := grown
 		life := lifeShare(startDay, dayNum(due), now)
 		habit, share, useHabit := profileGrowth(m.Record, f.ScopeItems, life)
+		// The habit's growth has the window model's bound: at most
+		// MaxGrowthPerDone items per item done at the observed pace to the
+		// due date (untapered).
+		habitBound := int(math.Round(MaxGrowthPerDone * mean(samples) * float64(dueSteps)))
+		habitBounded := habit > habitBound
 		if useHabit {
-			grown = habit
+			grown = min(habit, habitBound)
 		}
 		in.remaining += grown
 		// Days on which the team finished everything open show what was
@@ -369,8 +374,12 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 			bound = fmt.Sprintf(" (observed %.2f, bounded at %.0f)", g, MaxGrowthPerDone)
 		}
 		if useHabit {
-			note("scope growth from the team's filing habit: its %d recorded milestones held a median %.0f %% of their final scope at %.0f %% of their life, so %d more items are expected (%d items now); the window's rate (%d added and %d done, %.2f added per item done%s) would project %d, in every resampled history",
-				m.Record.ProfileMilestones, 100*share, 100*min(max(life, 0), 1), grown, f.ScopeItems, addedNet, growthDone, f.Explanation.GrowthPerDone, bound, projected)
+			expected := fmt.Sprintf("%d more items are expected", grown)
+			if habitBounded {
+				expected = fmt.Sprintf("%d more items would be expected, bounded at %d (%.0f per item done at the observed pace to the due date)", habit, grown, MaxGrowthPerDone)
+			}
+			note("scope growth from the team's filing habit: its %d recorded milestones held a median %.0f %% of their final scope at %.0f %% of their life, so %s (%d items now); the window's rate (%d added and %d done, %.2f added per item done%s) would project %d, in every resampled history",
+				m.Record.ProfileMilestones, 100*share, 100*min(max(life, 0), 1), expected, f.ScopeItems, addedNet, growthDone, f.Explanation.GrowthPerDone, bound, projected)
 		} else {
 			note("scope growth modelled: %d items added and %d done over the window's days since growth is counted, so %.2f items added per item done%s, tapering to %.0f %% of that by the due date and none after: %d more items at the observed pace, in every resampled history",
 				addedNet, growthDone, f.Explanation.GrowthPerDone, bound, 100*GrowthAtDue, grown)

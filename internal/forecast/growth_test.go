@@ -376,6 +376,9 @@ func habitRecord(n int, profile ...float64) *model.TeamRecord {
 //   - Between 0.5 at 20 % and 0.7 at 30 %: 0.5 + 0.2 × 0.685 = 0.637,
 //     67 ÷ 0.637 − 67 = 38.2: 38 more.
 //   - A team that never adds after the start (1 throughout): none.
+//   - A quarter of the final scope at 20–30 %: 67 × 3 = 201 more, bounded
+//     at two per item done at the observed pace (2 a day) over the 30
+//     working days to the due date: 120.
 //   - Read from two milestones only: the window's 64 stand.
 //
 // Each forecast has exactly the dates of the same milestone with those
@@ -395,6 +398,8 @@ func TestFilingHabitHandChecked(t *testing.T) {
 			"its 5 recorded milestones held a median 64 % of their final scope at 27 % of their life, so 38 more items are expected"},
 		{"a team that never adds after the start", habitRecord(4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1), 0,
 			"held a median 100 % of their final scope at 27 % of their life, so 0 more items are expected"},
+		{"bounded as the window's growth is", habitRecord(3, 0, 0.1, 0.25, 0.25, 0.5, 0.9, 1, 1, 1, 1, 1), 120,
+			"held a median 25 % of their final scope at 27 % of their life, so 201 more items would be expected, bounded at 120 (2 per item done at the observed pace to the due date)"},
 		{"two milestones are not a habit", habitRecord(2, 0, 0.2, 0.5, 0.5, 0.8, 0.9, 1, 1, 1, 1, 1), 64,
 			"64 more items at the observed pace, in every resampled history"},
 	} {

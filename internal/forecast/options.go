@@ -119,7 +119,10 @@ const (
 // alone never pushes it past the horizon. (Measured on generated
 // histories: with the bound at 1 and a linear taper to none at the due
 // date, P85 held only 79 % and 48 % of the time on the two generated
-// shapes; with this bound and no taper, 84 % and 85 %.)
+// shapes; with this bound and no taper, 84 % and 85 %.) The growth from
+// the team's filing habit (profile.go), which does not taper, is bounded at
+// 2 times those items: remaining ÷ pace + 2 × the working days to the due
+// date.
 const MaxGrowthPerDone = 2.0
 
 // GrowthAtDue is how far the converging growth tapers: from today's rate
