@@ -385,12 +385,24 @@ func (t *Target) attach(ctx context.Context, key string, tk model.Ticket) {
 	if err != nil {
 		return
 	}
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for _, a := range tk.Attachments {
+	datas, made := make([][]byte, len(tk.Attachments)), make([]bool, len(tk.Attachments))
+	size := 0
+	for i, a := range tk.Attachments {
 		data, err := a.Bytes()
 		if err != nil {
 			t.env.Log.Warn().Err(err).Str("ticket", key).Msg("could not make the attachment; the ticket goes without it")
+			continue
+		}
+		datas[i], made[i] = data, true
+		size += len(data) + 512 // the part's boundary and headers
+	}
+	// The body in one allocation: grown as it was written, the buffer was
+	// reallocated and copied a dozen times a chart, in the write loop.
+	var buf bytes.Buffer
+	buf.Grow(size + 128)
+	mw := multipart.NewWriter(&buf)
+	for i, a := range tk.Attachments {
+		if !made[i] {
 			continue
 		}
 		h := textproto.MIMEHeader{}
@@ -400,7 +412,7 @@ func (t *Target) attach(ctx context.Context, key string, tk model.Ticket) {
 		if err != nil {
 			return
 		}
-		w.Write(data)
+		w.Write(datas[i])
 	}
 	mw.Close()
 	req, err := jc.NewMultiPartRequestWithContext(ctx, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(key)+"/attachments", &buf)

@@ -70,7 +70,8 @@ func TestTargetCreateFindUpdate(t *testing.T) {
 			if len(is.FixVersions) != 1 || is.FixVersions[0] != "10200" {
 				t.Errorf("fixVersions %v: the ticket is not linked to its version", is.FixVersions)
 			}
-			if len(is.Attachments) != 1 || is.Attachments[0].Filename != "burndown.png" || is.Attachments[0].ContentType != "image/png" {
+			if len(is.Attachments) != 1 || is.Attachments[0].Filename != "burndown.png" || is.Attachments[0].ContentType != "image/png" ||
+				is.Attachments[0].Size != len(tk.Attachments[0].Data) {
 				t.Errorf("attachments %+v", is.Attachments)
 			}
 			found, err := tg.Find(ctx, tk.Fingerprint)
