@@ -60,6 +60,13 @@ func FuzzCompute(f *testing.F) {
 	f.Add([]byte{255, 254, 12, 44, 68, 132, 6, 5, 4, 4, 20, 36}, int16(7), int16(90), int16(540), int16(100), false, int16(3000))
 	f.Fuzz(func(t *testing.T, data []byte, startOff, dueOff, tz, nowOff int16, growth bool, trials int16) {
 		m := genMilestone(data, startOff, dueOff, tz)
+		if len(data) >= 11 && data[0]&1 == 1 { // a filing habit, any shares in [0, 1]
+			p := make([]float64, 11)
+			for k := range p {
+				p[k] = float64(data[k]) / 255
+			}
+			m.Record = &model.TeamRecord{Basis: "fuzz", Milestones: 3, ScopeProfile: p, ProfileMilestones: 3}
+		}
 		now := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC).Add(time.Duration(int(nowOff)%(300*24)) * time.Hour).
 			Add(time.Duration(tz) * time.Minute)
 		g := growth

@@ -148,5 +148,5 @@ func profileGrowth(r *model.TeamRecord, scope int, s float64) (int, float64, boo
 	if share <= 0 {
 		return 0, 0, false
 	}
-	return int(math.Round(float64(scope) * (1/share - 1))), share, true
+	return int(math.Round(float64(scope) * max(1/share-1, 0))), share, true
 }
