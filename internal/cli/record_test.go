@@ -104,6 +104,19 @@ clients: [{id: acme, name: Acme Retail, contact: Dana, owner: Sam, locale: en}]
 	if !strings.Contains(out, `"record": {`) || !strings.Contains(out, `"basis": "the 3 closed milestones of acme/web`) {
 		t.Errorf("--json does not show the record on the milestone:\n%.2000s", out)
 	}
+	// The filing habit, from the issues' creation times: each milestone's
+	// issues were filed the day after it was created, so none was in it at
+	// the start of its life and all of them from a tenth of it on. v2.0,
+	// created 11 October and due 30 November (51 days to the end of its
+	// due day), is 40.4 days into its life at 20 November 09:00: 79 %.
+	if want := []float64{0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}; !slices.Equal(r.ScopeProfile, want) || r.ProfileMilestones != 3 {
+		t.Errorf("filing habit %v from %d milestones, want %v from 3", r.ScopeProfile, r.ProfileMilestones, want)
+	}
+	if !slices.ContainsFunc(judged["v2.0"].Forecast.Explanation.Assumptions, func(a string) bool {
+		return strings.HasPrefix(a, "scope growth from the team's filing habit: its 3 recorded milestones held a median 100 % of their final scope at 79 % of their life, so 0 more items are expected (30 items now)")
+	}) {
+		t.Errorf("v2.0's explanation does not name the filing habit:\n%s", strings.Join(judged["v2.0"].Forecast.Explanation.Assumptions, "\n"))
+	}
 	for _, a := range rep.Actions {
 		if a.MilestoneKey != judged["v2.0"].Milestone.Key {
 			t.Errorf("action for %s (%s): only v2.0 is at risk; history is never judged", a.MilestoneKey, a.Purpose)
@@ -229,6 +242,11 @@ clients: [{id: acme, name: Acme Retail}]
 	if r == nil || r.Basis != "the 3 closed sprints of APP in the last 12 months (closed 7 Jun – 25 Oct 2026)" ||
 		r.Milestones != 3 || r.OnTime != 2 || r.DeliveredRatio != 0.889 {
 		t.Fatalf("sprint 24's record %+v; want 3 sprints, 2 on time, 8/9 delivered, with its basis", r)
+	}
+	// Every issue was in its sprint from the day before the start: a team
+	// that never adds after the start.
+	if want := []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}; !slices.Equal(r.ScopeProfile, want) || r.ProfileMilestones != 3 {
+		t.Errorf("filing habit %v from %d sprints, want %v from 3", r.ScopeProfile, r.ProfileMilestones, want)
 	}
 	for _, a := range rep.Actions {
 		if a.Purpose == model.PurposePostMortem {
