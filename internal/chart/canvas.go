@@ -78,6 +78,7 @@ type rasterCanvas struct {
 	scale float64
 	z     *vector.Rasterizer // reused by every fill (Reset keeps its buffers)
 	mask  image.Alpha        // a fill's coverage, reused likewise
+	path  path               // the fill being drawn, reused likewise
 	band  path               // the shapes of a fill that reach a band, reused likewise
 	// The colours painted so far (R, G and B bytes, R lowest): a pixel of
 	// one of them is flat, any other is an anti-aliased edge.
@@ -124,8 +125,9 @@ func (p *path) ClosePath()          { p.ops = append(p.ops, pathOp{kind: 'Z'}) }
 // the path's edges within its rows: the cost of a fill is the area
 // rasterised, and a diagonal line's box is mostly empty.
 func (c *rasterCanvas) fill(col string, build func(z *path)) {
-	var p path
-	build(&p)
+	p := &c.path
+	p.ops = p.ops[:0]
+	build(p)
 	if len(p.ops) == 0 {
 		return
 	}
@@ -145,7 +147,7 @@ func (c *rasterCanvas) fill(col string, build func(z *path)) {
 	}
 	src := parseColor(col)
 	if c.whole || box.Dx()*box.Dy() <= bandArea {
-		c.raster(&p, box, src)
+		c.raster(p, box, src)
 		return
 	}
 	// A band gets only the closed shapes that reach its rows (a dashed
