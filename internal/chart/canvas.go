@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -466,6 +467,7 @@ func (c *rasterCanvas) circle(cx, cy, r float64, fill string) {
 func (c *rasterCanvas) text(x, y float64, s, fill, anchor string, _ float64, bold bool) {
 	c.addFlat(parseColor(fill))
 	d := &font.Drawer{Dst: c.img, Src: image.NewUniform(parseColor(fill)), Face: basicfont.Face7x13}
+	s = bitmapText(s)
 	w := float64(d.MeasureString(s).Round())
 	px := x * c.scale
 	switch anchor {
@@ -482,3 +484,51 @@ func (c *rasterCanvas) text(x, y float64, s, fill, anchor string, _ float64, bol
 		d.DrawString(s)
 	}
 }
+
+// bitmapText spells s in the ASCII the PNG's bitmap face has glyphs for:
+// a rune outside it would be drawn as a box (the title's "2026–2027").
+// Dashes, quotes and the ellipsis become their ASCII forms, Latin-1
+// letters lose their accents; any other rune becomes '?'.
+func bitmapText(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteRune(r)
+		case r == '–' || r == '—' || r == '−' || r == '‐':
+			b.WriteByte('-')
+		case r == '‘' || r == '’':
+			b.WriteByte('\'')
+		case r == '“' || r == '”':
+			b.WriteByte('"')
+		case r == '…':
+			b.WriteString("...")
+		case r == '\u00a0':
+			b.WriteByte(' ')
+		default:
+			if i := strings.IndexRune(latin1Accented, r); i >= 0 {
+				b.WriteByte(latin1Base[utf8.RuneCountInString(latin1Accented[:i])])
+			} else {
+				b.WriteByte('?')
+			}
+		}
+	}
+	return b.String()
+}
+
+// latin1Accented and latin1Base pair each accented Latin-1 letter with its
+// base letter, position for position.
+const (
+	latin1Accented = "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöøùúûüýÿ"
+	latin1Base     = "AAAAAACEEEEIIIINOOOOOOUUUUYaaaaaaceeeeiiiinoooooouuuuyy"
+)

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/forewarn/forewarn/internal/model"
 )
@@ -320,22 +321,67 @@ func draw(c canvas, s series) {
 	}
 
 	// Legend.
-	lx, ly := float64(marginL), float64(height-18)
-	type entry struct {
-		label, color string
-		dash         []float64
-	}
-	legend := []entry{{s.w.remaining, "#0052cc", nil}, {s.w.scope, "#6554c0", []float64{6, 3}}, {s.w.ideal, "#97a0af", []float64{2, 4}}}
+	legend := []legendEntry{{s.w.remaining, "#0052cc", nil}, {s.w.scope, "#6554c0", []float64{6, 3}}, {s.w.ideal, "#97a0af", []float64{2, 4}}}
 	for _, q := range projections(s) {
 		if !q.t.IsZero() {
-			legend = append(legend, entry{q.name + " " + s.date(q.t), q.color, q.dash})
+			legend = append(legend, legendEntry{q.name + " " + s.date(q.t), q.color, q.dash})
 		}
 	}
-	for _, it := range legend {
-		c.line(lx, ly-4, lx+22, ly-4, it.color, 2.5, it.dash)
-		c.text(lx+28, ly, it.label, ink, "start", 12, false)
-		lx += 28 + 8*float64(len(it.label)) + 24
+	for _, it := range layoutLegend(legend) {
+		c.line(it.x, it.y-4, it.x+legendLine, it.y-4, it.color, 2.5, it.dash)
+		c.text(it.x+legendLine+legendGap, it.y, it.label, ink, "start", 12, false)
 	}
+}
+
+type legendEntry struct {
+	label, color string
+	dash         []float64
+}
+
+type placedEntry struct {
+	legendEntry
+	x, y float64
+}
+
+// The legend's geometry: a sample line, the gap before its label, the
+// width of a label's character (the PNG's bitmap face is 7 pixels a
+// character; the SVG's 12-pixel sans averages less), and the space
+// between entries.
+const (
+	legendLine    = 22
+	legendGap     = 6
+	legendChar    = 7.5
+	legendSpacing = 18
+)
+
+// layoutLegend places the entries on one row under the x axis, or on two
+// when one would run past the right edge (three projection dates with
+// long labels, or Dutch ones, do not fit beside the three series).
+func layoutLegend(entries []legendEntry) []placedEntry {
+	widths := make([]float64, len(entries))
+	total := 0.0
+	for i, e := range entries {
+		widths[i] = legendLine + legendGap + legendChar*float64(utf8.RuneCountInString(e.label))
+		total += widths[i]
+		if i > 0 {
+			total += legendSpacing
+		}
+	}
+	right := float64(width - marginR)
+	rows := []float64{height - 18}
+	if marginL+total > right {
+		rows = []float64{height - 28, height - 10}
+	}
+	out := make([]placedEntry, 0, len(entries))
+	x, row := float64(marginL), 0
+	for i, e := range entries {
+		if x > marginL && x+widths[i] > right && row+1 < len(rows) {
+			x, row = marginL, row+1
+		}
+		out = append(out, placedEntry{e, x, rows[row]})
+		x += widths[i] + legendSpacing
+	}
+	return out
 }
 
 type projection struct {

@@ -487,3 +487,60 @@ func TestMermaidWithoutAForecastProjectsNothing(t *testing.T) {
 		}
 	}
 }
+
+// A legend with three dated projections (long labels, with years) does not
+// run past the chart's right edge: it wraps to a second row. Read back
+// from the PNG: nothing but background right of the plot under the axis.
+func TestLegendStaysInside(t *testing.T) {
+	pts, due, f := newYear()
+	for _, lang := range []string{"en", "nl"} {
+		b, err := PNG(pts, due, f, Locale(lang))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for y := height - marginB + 22; y < height; y++ {
+			for x := width - marginR + 4; x < width; x++ {
+				if r, g, bl, _ := img.At(x, y).RGBA(); r != 0xffff || g != 0xffff || bl != 0xffff {
+					t.Fatalf("%s: the legend reaches pixel (%d, %d), right of the plot", lang, x, y)
+				}
+			}
+		}
+		svg := string(SVG(pts, due, f, Locale(lang)))
+		rows := map[string]bool{}
+		for _, m := range legendRe.FindAllStringSubmatch(svg, -1) {
+			rows[m[1]] = true
+		}
+		if len(rows) != 2 {
+			t.Errorf("%s: legend on %d rows, want 2 (six entries with dated labels):\n%s", lang, len(rows), svg)
+		}
+	}
+	// Without projection dates the legend keeps to one row.
+	pts, due, f = fixture()
+	f.P50, f.P85, f.P95 = time.Time{}, time.Time{}, time.Time{}
+	rows := map[string]bool{}
+	for _, m := range legendRe.FindAllStringSubmatch(string(SVG(pts, due, f)), -1) {
+		rows[m[1]] = true
+	}
+	if len(rows) != 1 {
+		t.Errorf("a three-entry legend on %d rows, want 1", len(rows))
+	}
+}
+
+var legendRe = regexp.MustCompile(`<text x="[\d.]+" y="(3[4-9]\d\.\d)" text-anchor="start" font-size="12"`)
+
+func TestBitmapText(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"items remaining (2026)", "items remaining (2026)"},
+		{"items remaining (2026–2027)", "items remaining (2026-2027)"},
+		{"“geëvalueerd” — café…", `"geevalueerd" - cafe...`},
+		{"Ærø ✓", "?ro ?"},
+	} {
+		if got := bitmapText(c.in); got != c.want {
+			t.Errorf("bitmapText(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
