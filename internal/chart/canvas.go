@@ -81,8 +81,9 @@ type rasterCanvas struct {
 	mask  image.Alpha        // a fill's coverage, reused likewise
 	path  path               // the fill being drawn, reused likewise
 	band  path               // the shapes of a fill that reach a band, reused likewise
-	// The colours painted so far (R, G and B bytes, R lowest): a pixel of
-	// one of them is flat, any other is an anti-aliased edge.
+	// The colours painted since the background (R, G and B bytes, R
+	// lowest): a pixel of one of them is flat, any other is an
+	// anti-aliased edge.
 	flat  []uint32
 	whole bool // rasterise every fill over its whole box, not in bands (a test compares)
 }
@@ -365,6 +366,9 @@ func (c *rasterCanvas) rect(x, y, w, h float64, fill string) {
 	// accumulating coverage over the whole background (3 ms a chart).
 	r := image.Rect(int(x*c.scale), int(y*c.scale), int((x+w)*c.scale), int((y+h)*c.scale))
 	if float64(r.Min.X) == x*c.scale && float64(r.Min.Y) == y*c.scale && float64(r.Max.X) == (x+w)*c.scale && float64(r.Max.Y) == (y+h)*c.scale {
+		if r.In(c.img.Bounds()) && c.img.Bounds().In(r) {
+			c.flat = c.flat[:0] // a new picture: none of the old colours is left
+		}
 		c.addFlat(parseColor(fill))
 		imagedraw.Draw(c.img, r.Intersect(c.img.Bounds()), image.NewUniform(parseColor(fill)), image.Point{}, imagedraw.Over)
 		return

@@ -90,3 +90,23 @@ func absDiff(a, b uint8) int {
 	}
 	return int(b - a)
 }
+
+// A canvas reused for another chart forgets the colours of the last one
+// once the background is painted: which pixels count as edges depends on
+// the chart drawn, not on the one before.
+func TestFlatColoursStartWithTheBackground(t *testing.T) {
+	c := newRaster(8, 8, 1)
+	c.rect(0, 0, 8, 8, "#ffffff")
+	c.rect(2, 2, 2, 2, "#ff8b00")
+	orange := []uint8{0xff, 0x8b, 0x00, 0xff}
+	if !c.isFlat(orange) {
+		t.Fatal("a colour painted is not flat")
+	}
+	c.rect(0, 0, 8, 8, "#ffffff")
+	if c.isFlat(orange) {
+		t.Error("the last picture's colour is still flat after a new background")
+	}
+	if !c.isFlat([]uint8{0xff, 0xff, 0xff, 0xff}) {
+		t.Error("the background is not flat")
+	}
+}
