@@ -621,7 +621,8 @@ func (s *sqlStore) Put(ctx context.Context, key string, e connectors.CacheEntry)
 		}
 		header = string(b)
 	}
-	body, codec := packBody(e.Body)
+	body, codec, done := packBody(e.Body)
+	defer done()
 	err := s.execLazy(ctx, `INSERT INTO #http_cache (key, etag, last_modified, header, body, codec, stored_ns) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
 			header = excluded.header, body = excluded.body, codec = excluded.codec, stored_ns = excluded.stored_ns`,
@@ -640,20 +641,34 @@ const codecS2 = "s2"
 // issue pages to under 1 MB), and the bytes were the cost of a cache
 // write: each went to the write-ahead log and again into the database at
 // the next checkpoint. S2 is the fastest of klauspost/compress's codecs
-// to decode, which every 304 of a re-poll does.
-func packBody(b []byte) ([]byte, string) {
+// to decode, which every 304 of a re-poll does. done gives the compressed
+// buffer back once the statement has run (both drivers copy their
+// arguments before Exec returns).
+func packBody(b []byte) (_ []byte, codec string, done func()) {
 	if b == nil {
-		return []byte{}, ""
+		return []byte{}, "", func() {}
 	}
 	if len(b) < 256 {
-		return b, ""
+		return b, "", func() {}
 	}
-	c := s2.Encode(nil, b)
+	buf := packBufs.Get().(*[]byte)
+	c := s2.Encode(*buf, b)
+	done = func() {
+		if cap(c) <= 4<<20 { // keep no outsized buffer
+			*buf = c[:0]
+			packBufs.Put(buf)
+		}
+	}
 	if len(c) > len(b)-len(b)/8 {
-		return b, ""
+		done()
+		return b, "", func() {}
 	}
-	return c, codecS2
+	return c, codecS2, done
 }
+
+// packBufs are packBody's buffers: one a concurrent cache write, instead
+// of a new one the size of every page.
+var packBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // unpackBody reverses packBody.
 func unpackBody(b []byte, codec string) ([]byte, error) {
