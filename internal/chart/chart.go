@@ -297,7 +297,8 @@ func draw(c canvas, s series) {
 		c.text(x(s.today), height-marginB-6, s.w.today, muted, "middle", 11, false)
 	}
 	c.line(x(s.due), marginT, x(s.due), height-marginB, "#de350b", 1.5, nil)
-	c.text(x(s.due), marginT-6, s.w.due+" "+s.date(s.due), "#de350b", "middle", 12, false)
+	dueLabel := s.w.due + " " + s.date(s.due)
+	c.text(inside(x(s.due), dueLabel), marginT-6, dueLabel, "#de350b", "middle", 12, false)
 
 	if len(s.points) > 0 {
 		xs := make([]float64, len(s.points))
@@ -331,6 +332,14 @@ func draw(c canvas, s series) {
 		c.line(it.x, it.y-4, it.x+legendLine, it.y-4, it.color, 2.5, it.dash)
 		c.text(it.x+legendLine+legendGap, it.y, it.label, ink, "start", 12, false)
 	}
+}
+
+// inside moves a label centred on x so that it stays within the chart:
+// a due date on the axis's last day would otherwise run past the right
+// edge.
+func inside(x float64, label string) float64 {
+	half := legendChar * float64(utf8.RuneCountInString(label)) / 2
+	return max(half+2, min(x, width-half-2))
 }
 
 type legendEntry struct {

@@ -518,6 +518,25 @@ func TestLegendStaysInside(t *testing.T) {
 			t.Errorf("%s: legend on %d rows, want 2 (six entries with dated labels):\n%s", lang, len(rows), svg)
 		}
 	}
+	// A due date on the axis's last day: its label is moved left to stay
+	// inside (it was centred on the edge and cut).
+	pts, due, f = newYear()
+	f.P50, f.P85, f.P95 = due.AddDate(0, 0, -3), due.AddDate(0, 0, -2), due.AddDate(0, 0, -1)
+	b, err := PNG(pts, due, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for y := 20; y < marginT-2; y++ {
+		for x := width - 2; x < width; x++ {
+			if r, g, bl, _ := img.At(x, y).RGBA(); r != 0xffff || g != 0xffff || bl != 0xffff {
+				t.Fatalf("the due label reaches pixel (%d, %d), the right edge", x, y)
+			}
+		}
+	}
 	// Without projection dates the legend keeps to one row.
 	pts, due, f = fixture()
 	f.P50, f.P85, f.P95 = time.Time{}, time.Time{}, time.Time{}
