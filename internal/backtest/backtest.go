@@ -690,7 +690,8 @@ Inputs: generated and filed (generated histories), teams (generated teams,
 10 consecutive milestones each, half of them planning optimistically, judged
 with the team's record and again with it withheld), filed-teams (the filed
 shape worked by teams of 10, each milestone with its team's earlier ones as
-its record and filing habit), demo (a tracker export,
+its record and filing habit; filed-freezes: each team stops filing at its
+own share of the life), demo (a tracker export,
 -export), sprints (the TSE 2017 sprint snapshots: -datasets DIR reads
 DIR/tse2017-sprints/iterations_long.csv; -sprint-files reads the long file
 or the per-project files as published, <project>_iteration_<t>.csv).
@@ -705,9 +706,9 @@ func FlagSet() *flag.FlagSet {
 func newFlagSet() (*flag.FlagSet, flagVals) {
 	fs := flag.NewFlagSet("backtest", flag.ContinueOnError)
 	var v flagVals
-	v.inputs = fs.String("input", "generated", "comma-separated inputs: generated, filed (issues filed one a day over each milestone's life), teams (10 consecutive milestones per team, with the team's record; also run with the record withheld), filed-teams (the filed shape, 10 consecutive milestones per team, with the team's record), demo, sprints")
-	v.n = fs.Int("n", 200, "generated, filed, filed-teams, teams: number of milestones")
-	v.genSeed = fs.Int64("gen-seed", 1, "generated, filed, filed-teams, teams: generator seed")
+	v.inputs = fs.String("input", "generated", "comma-separated inputs: generated, filed (issues filed one a day over each milestone's life), teams (10 consecutive milestones per team, with the team's record; also run with the record withheld), filed-teams (the filed shape, 10 consecutive milestones per team, with the team's record), filed-freezes (the same, each team freezing at its own share of the life), demo, sprints")
+	v.n = fs.Int("n", 200, "generated, filed, filed-teams, filed-freezes, teams: number of milestones")
+	v.genSeed = fs.Int64("gen-seed", 1, "generated, filed, filed-teams, filed-freezes, teams: generator seed")
 	v.export = fs.String("export", "", "demo: tracker export to replay (default examples/demo/export.yaml in the repository)")
 	v.datasets = fs.String("datasets", "", "sprints: directory of the shared datasets (default ../shared/datasets beside the repository)")
 	v.trials = fs.Int("trials", forecast.DefaultTrials, "Monte Carlo trials per forecast")
@@ -786,7 +787,7 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 	if *v.fit {
 		chosen["sprints"], chosen["generated"] = true, true
 	}
-	appliesTo := map[string][]string{"n": {"generated", "filed", FiledTeams, "teams"}, "gen-seed": {"generated", "filed", FiledTeams, "teams"}, "export": {"demo"},
+	appliesTo := map[string][]string{"n": {"generated", "filed", FiledTeams, FiledFreezes, "teams"}, "gen-seed": {"generated", "filed", FiledTeams, FiledFreezes, "teams"}, "export": {"demo"},
 		"datasets": {"sprints"}, "sprint-files": {"sprints"}, "at": {"sprints"}}
 	var refused error
 	fs.Visit(func(f *flag.Flag) {
@@ -926,6 +927,8 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 			cases = GenerateTeams(GenParams{Milestones: *n, Seed: *genSeed})
 		case FiledTeams:
 			cases = GenerateFiledTeams(GenParams{Milestones: *n, Seed: *genSeed})
+		case FiledFreezes:
+			cases = GenerateFiledTeams(GenParams{Milestones: *n, Seed: *genSeed, OwnFreeze: true})
 		case TeamsWithheld:
 			cases = withoutRecord(GenerateTeams(GenParams{Milestones: *n, Seed: *genSeed}))
 		case "demo":
@@ -957,7 +960,7 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 				c.extra, err = generatedRows()
 			}
 		default:
-			return Result{}, fmt.Errorf("unknown input %q (want generated, filed, filed-teams, teams, demo or sprints)", in)
+			return Result{}, fmt.Errorf("unknown input %q (want generated, filed, filed-teams, filed-freezes, teams, demo or sprints)", in)
 		}
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: %w", in, err)
@@ -1011,6 +1014,10 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 // FiledTeams is the filed shape worked by teams, each milestone with its
 // team's earlier filed milestones as its record (GenerateFiledTeams).
 const FiledTeams = "filed-teams"
+
+// FiledFreezes is FiledTeams with each team filing until its own share of
+// the life (GenParams.OwnFreeze).
+const FiledFreezes = "filed-freezes"
 
 // TeamsWithheld is the teams input judged without the team's record: every
 // checkpoint's Record is nil, so neither P(on time) nor the dates use it.

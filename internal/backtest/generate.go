@@ -54,6 +54,9 @@ type GenParams struct {
 	// filings and the remaining work.
 	Filed      bool
 	FiledUntil float64
+	// OwnFreeze (GenerateFiledTeams only): each team stops filing at its
+	// own share of the life, uniform in [0.6, 0.95], instead of FiledUntil.
+	OwnFreeze bool
 }
 
 func (p GenParams) withDefaults() GenParams {
@@ -303,7 +306,8 @@ func workFiled(rnd *rand.Rand, p GenParams, m model.Milestone, prefix string, da
 // milestones one after the other (the next created the working day after
 // the last one finished), so that each milestone's Peers are its team's
 // earlier filed milestones: its record, and its filing habit. Each
-// milestone draws its planned length and pace as in the filed input.
+// milestone draws its planned length and pace as in the filed input; with
+// OwnFreeze each team files until its own share of the life.
 func GenerateFiledTeams(p GenParams) []Case {
 	p.Filed = true
 	p = p.withDefaults()
@@ -312,6 +316,9 @@ func GenerateFiledTeams(p GenParams) []Case {
 	var out []Case
 	for t := 0; t < teams; t++ {
 		team := fmt.Sprintf("filers-%02d", t+1)
+		if p.OwnFreeze {
+			p.FiledUntil = 0.6 + 0.35*rnd.Float64()
+		}
 		start := genBase.AddDate(0, 0, 7*t)
 		first := len(out)
 		for k := 0; k < MilestonesPerTeam; k++ {

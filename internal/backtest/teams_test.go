@@ -5,9 +5,11 @@ import (
 	"context"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/forewarn/forewarn/internal/backtest"
 	"github.com/forewarn/forewarn/internal/forecast"
@@ -163,6 +165,34 @@ func TestFiledTeamsFilingHabit(t *testing.T) {
 		if c.History.StartBasis != "created" || c.History.Container != c.Peers[0].Container {
 			t.Errorf("case %s: start basis %q, container %q: want the filed shape of one team", c.Key, c.History.StartBasis, c.History.Container)
 		}
+	}
+
+	// With OwnFreeze each team stops filing at its own share of the life
+	// (60-95 %): the last issue of its milestones joins at that share.
+	lastJoin := func(c backtest.Case) float64 {
+		var last time.Time
+		for _, w := range c.History.Items {
+			if j := w.JoinedAt.Time(); j.After(last) {
+				last = j
+			}
+		}
+		return last.Sub(c.Start).Hours() / c.Due.Sub(c.Start).Hours()
+	}
+	own := backtest.GenerateFiledTeams(backtest.GenParams{Milestones: 40, OwnFreeze: true})
+	var freezes []float64
+	for i := 0; i < len(own); i += backtest.MilestonesPerTeam {
+		f := lastJoin(own[i])
+		if f < 0.55 || f > 1 {
+			t.Errorf("team of %s stopped filing at %.2f of the life, want 0.6-0.95", own[i].Key, f)
+		}
+		freezes = append(freezes, math.Round(f*20)/20)
+	}
+	slices.Sort(freezes)
+	if len(slices.Compact(freezes)) < 2 {
+		t.Errorf("four teams with their own freeze all stopped filing at the same share: %v", freezes)
+	}
+	if f := lastJoin(cases[0]); math.Abs(f-0.85) > 0.05 {
+		t.Errorf("without OwnFreeze %s stopped filing at %.2f of the life, want 0.85", cases[0].Key, f)
 	}
 
 	out, stderr, code := runMain(t, "-input", "filed-teams", "-n", "60", "-trials", "2000")
