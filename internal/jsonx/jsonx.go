@@ -12,6 +12,7 @@
 package jsonx
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 	"sync"
@@ -19,18 +20,31 @@ import (
 	gojson "github.com/goccy/go-json"
 )
 
+// cutEscape is the longest escape (`\uXXXX`) go-json may read past the end.
+const cutEscape = 6
+
 // compiled holds a *sync.Once per destination type.
 var compiled sync.Map
 
 // Unmarshal is go-json's Unmarshal, with v's type compiled once before its
-// first concurrent use. Text go-json panics on (it reads past the end of
-// `{"\`) is an error like any malformed JSON.
+// first concurrent use.
+//
+// go-json ends the text it decodes with one NUL and reads past it when
+// the text ends in an escape cut short (`{"\`, `["\u0`): it steps over
+// the NUL and reads whatever memory follows until, some tens of thousands
+// of decodes in, an index is out of range (or, under -race, checkptr
+// stops the process). Text with a backslash among its last bytes is
+// given more NULs first (a copy, which no whole page needs), and any
+// panic left is an error like any malformed JSON.
 func Unmarshal(data []byte, v any) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("malformed JSON (the decoder failed: %v)", r)
 		}
 	}()
+	if n := len(data); bytes.IndexByte(data[max(0, n-cutEscape):], '\\') >= 0 {
+		data = append(data[:n:n], make([]byte, cutEscape)...)
+	}
 	t := reflect.TypeOf(v)
 	once, ok := compiled.Load(t)
 	if !ok {
