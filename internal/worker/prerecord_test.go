@@ -16,6 +16,7 @@ type ledgerLog struct {
 	mu       sync.Mutex
 	batches  [][]tracker.LedgerEntry
 	pendings int // single LedgerPut calls of a pending entry
+	puts     int // every LedgerPut call
 }
 
 func (l *ledgerLog) LedgerPut(ctx context.Context, e tracker.LedgerEntry) error {
@@ -23,6 +24,7 @@ func (l *ledgerLog) LedgerPut(ctx context.Context, e tracker.LedgerEntry) error 
 	if e.State == tracker.LedgerPending {
 		l.pendings++
 	}
+	l.puts++
 	l.mu.Unlock()
 	return l.Store.LedgerPut(ctx, e)
 }
@@ -120,5 +122,60 @@ func TestPendingEntriesRecordedInOneWrite(t *testing.T) {
 	st.batches = nil
 	if rep, err = w.Run(ctx, tracker.ModeRun); err != nil || rep.Count(tracker.ActionCreate) != 0 || len(st.batches) != 0 {
 		t.Fatalf("third run: %v, %+v, %d batches", err, rep.Actions, len(st.batches))
+	}
+}
+
+// An unchanged re-poll leaves the ledger alone: once an entry records the
+// ticket as found, a run that writes nothing rewrites nothing. A change
+// is still recorded.
+func TestUnchangedRepollRewritesNoLedgerEntry(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	w, out := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3), milestone("c", 1)}})
+	mem, err := store.Open(ctx, store.Config{Driver: "none"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &ledgerLog{Store: mem}
+	w.Store, w.Target = st, &batching{Target: out}
+	fps := []string{model.Fingerprint("a", model.PurposeClientNotice), model.Fingerprint("c", model.PurposeClientNotice)}
+	var puts []int
+	var ledgers [][]tracker.LedgerEntry
+	for range 3 {
+		st.puts = 0
+		rep, err := w.Run(ctx, tracker.ModeRun)
+		if err != nil || rep.Partial() {
+			t.Fatalf("run: %v %+v", err, rep.Failed)
+		}
+		puts = append(puts, st.puts)
+		var l []tracker.LedgerEntry
+		for _, fp := range fps {
+			e, ok, err := st.LedgerGet(ctx, fp)
+			if !ok || err != nil || e.State != tracker.LedgerComplete {
+				t.Fatalf("ledger %s: %+v, %v, %v", fp, e, ok, err)
+			}
+			l = append(l, e)
+		}
+		ledgers = append(ledgers, l)
+	}
+	if puts[0] == 0 || puts[2] != 0 {
+		t.Fatalf("ledger writes per run %v; want some for the creates, none in the third run", puts)
+	}
+	for i := range fps {
+		if ledgers[2][i].Ref != ledgers[1][i].Ref || ledgers[2][i].Digest != ledgers[1][i].Digest || !ledgers[2][i].Updated.Equal(ledgers[1][i].Updated) {
+			t.Errorf("%s changed in a run that wrote nothing: %+v -> %+v", fps[i], ledgers[1][i], ledgers[2][i])
+		}
+	}
+	w.Drafter = drafter{"v2"}
+	st.puts = 0
+	rep, err := w.Run(ctx, tracker.ModeRun)
+	if err != nil || rep.Count(tracker.ActionUpdate) != 2 {
+		t.Fatalf("changed drafts: %v %+v", err, rep.Actions)
+	}
+	if st.puts != 2 {
+		t.Fatalf("%d ledger writes for two updates, want 2", st.puts)
+	}
+	if e, _, _ := st.LedgerGet(ctx, fps[0]); e.Digest == ledgers[2][0].Digest {
+		t.Fatal("the update's new digest is not recorded")
 	}
 }

@@ -641,6 +641,11 @@ func (x *executor) execute(ctx context.Context, s Situation, ops []Op) outcome {
 		rec.Updated = x.now
 		x.run.Acted(x.fp, x.now)
 	}
+	if writes == 0 && s.Entry != nil && sameEntry(*s.Entry, rec) {
+		// Nothing was written and the ledger holds this record already:
+		// an unchanged re-poll rewrote every ticket's entry as it was.
+		return outcome{Action: x.a}
+	}
 	if err := x.st.LedgerPut(ctx, rec); err != nil {
 		x.a.Err = fmt.Sprintf("recording %s in the ledger: %v", rec.Ref.ID, err)
 	}
