@@ -73,6 +73,7 @@ func runContract(t *testing.T, newBackend func(t *testing.T) backend) {
 		{"lock: cancelled wait", testLockCancel},
 		{"concurrent writers", testConcurrentWrites},
 		{"concurrent readers and writers of one store, then Close", testConcurrentUse},
+		{"a corrupt ledger reference or forecast record is an error", testCorruptRows},
 		{"persistence across Close and Open", testPersistence},
 		{"migrations applied twice are a no-op", testMigrationsTwice},
 		{"a version-1 ledger's created records become complete", testLedgerStateMigration},
@@ -796,6 +797,38 @@ func testConcurrentUse(t *testing.T, b backend) {
 	r := b.open(t)
 	if got, ok, err := r.LedgerGet(ctx, "fw-7-24"); err != nil || !ok || got.Fingerprint != "fw-7-24" {
 		t.Fatalf("after reopening: LedgerGet = %+v, %v, %v", got, ok, err)
+	}
+}
+
+func testCorruptRows(t *testing.T, b backend) {
+	if b.raw == nil {
+		return
+	}
+	s := b.open(t)
+	e := ledgerEntry("fw-corrupt")
+	e.State, e.Ref = tracker.LedgerComplete, model.TicketRef{Fingerprint: "fw-corrupt", Target: "jira", ID: "ACME-9", Open: true}
+	must(t, s.LedgerPut(ctx, e))
+	must(t, s.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0, Status: model.ForecastOK}))
+	if got, ok, err := s.LedgerGet(ctx, "fw-corrupt"); err != nil || !ok || got.Ref != e.Ref {
+		t.Fatalf("LedgerGet = %+v, %v, %v; want the reference %+v", got.Ref, ok, err, e.Ref)
+	}
+	db := b.raw(t)
+	for _, q := range []string{
+		`UPDATE ` + b.table("ledger") + ` SET ref = '{"id":"ACME-9","open":tru'`,
+		`UPDATE ` + b.table("forecasts") + ` SET record = '{"as_of":"2026-03-0'`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := s.LedgerGet(ctx, "fw-corrupt"); err == nil || !strings.Contains(err.Error(), "corrupt ticket reference") {
+		t.Errorf("LedgerGet of a corrupt reference: %v; want an error naming it", err)
+	}
+	if _, err := s.Forecasts(ctx, "m"); err == nil || !strings.Contains(err.Error(), "corrupt record") {
+		t.Errorf("Forecasts with a corrupt record: %v; want an error naming it", err)
+	}
+	if _, _, err := s.ForecastAt(ctx, "m", day0); err == nil || !strings.Contains(err.Error(), "corrupt record") {
+		t.Errorf("ForecastAt of a corrupt record: %v; want an error naming it", err)
 	}
 }
 

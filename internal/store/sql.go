@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/jsonx"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
@@ -330,7 +331,7 @@ func (s *sqlStore) LedgerGet(ctx context.Context, fp string) (tracker.LedgerEntr
 	}
 	e.Purpose, e.State = model.Purpose(purpose), tracker.LedgerState(state)
 	if ref != "" {
-		if err := json.Unmarshal([]byte(ref), &e.Ref); err != nil {
+		if err := jsonx.Unmarshal([]byte(ref), &e.Ref); err != nil {
 			return tracker.LedgerEntry{}, false, fmt.Errorf("reading the ledger entry %s: corrupt ticket reference: %w", fp, err)
 		}
 	}
@@ -426,12 +427,12 @@ func (s *sqlStore) Forecasts(ctx context.Context, key string) ([]model.ForecastR
 	defer rows.Close()
 	var out []model.ForecastRecord
 	for rows.Next() {
-		var b string
+		var b []byte
 		if err := rows.Scan(&b); err != nil {
 			return nil, s.wrap("reading the forecasts of "+key, err)
 		}
 		var r model.ForecastRecord
-		if err := json.Unmarshal([]byte(b), &r); err != nil {
+		if err := jsonx.Unmarshal(b, &r); err != nil {
 			return nil, fmt.Errorf("reading the forecasts of %s: corrupt record: %w", key, err)
 		}
 		r.AsOf, r.P50, r.P85, r.P95 = utc(r.AsOf), utc(r.P50), utc(r.P85), utc(r.P95)
@@ -441,7 +442,7 @@ func (s *sqlStore) Forecasts(ctx context.Context, key string) ([]model.ForecastR
 }
 
 func (s *sqlStore) ForecastAt(ctx context.Context, key string, t time.Time) (model.ForecastRecord, bool, error) {
-	var b string
+	var b []byte
 	err := s.queryRow(ctx, `SELECT record FROM #forecasts WHERE milestone_key = ? AND as_of_ns <= ?
 		ORDER BY as_of_ns DESC LIMIT 1`, key, t.UnixNano()).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -451,7 +452,7 @@ func (s *sqlStore) ForecastAt(ctx context.Context, key string, t time.Time) (mod
 		return model.ForecastRecord{}, false, s.wrap("reading the forecast of "+key, err)
 	}
 	var r model.ForecastRecord
-	if err := json.Unmarshal([]byte(b), &r); err != nil {
+	if err := jsonx.Unmarshal(b, &r); err != nil {
 		return model.ForecastRecord{}, false, fmt.Errorf("reading the forecast of %s: corrupt record: %w", key, err)
 	}
 	r.AsOf, r.P50, r.P85, r.P95 = utc(r.AsOf), utc(r.P50), utc(r.P85), utc(r.P95)
