@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/store"
@@ -177,5 +178,58 @@ func TestUnchangedRepollRewritesNoLedgerEntry(t *testing.T) {
 	}
 	if e, _, _ := st.LedgerGet(ctx, fps[0]); e.Digest == ledgers[2][0].Digest {
 		t.Fatal("the update's new digest is not recorded")
+	}
+}
+
+// forecastLog is a state store that records which milestones' forecast
+// histories are read whole, and which only for their latest record.
+type forecastLog struct {
+	store.Store
+	mu            sync.Mutex
+	whole, latest map[string]int
+}
+
+func (l *forecastLog) Forecasts(ctx context.Context, key string) ([]model.ForecastRecord, error) {
+	l.mu.Lock()
+	l.whole[key]++
+	l.mu.Unlock()
+	return l.Store.Forecasts(ctx, key)
+}
+
+func (l *forecastLog) ForecastAt(ctx context.Context, key string, t time.Time) (model.ForecastRecord, bool, error) {
+	l.mu.Lock()
+	l.latest[key]++
+	l.mu.Unlock()
+	return l.Store.ForecastAt(ctx, key, t)
+}
+
+// Recording the day's forecast reads the milestone's latest record, not
+// its history (read whole only for the drafts of firings), in a run and in
+// a plan; still one record a day.
+func TestRememberReadsTheLatestForecastOnly(t *testing.T) {
+	ctx := context.Background()
+	mem, err := store.Open(ctx, store.Config{Driver: "none"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for day := range 3 {
+		for _, mode := range []tracker.Mode{tracker.ModePlan, tracker.ModeRun, tracker.ModeRun} {
+			w, _ := newWorker(t, t.TempDir(), fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3), milestone("b", 0)}})
+			when := now.AddDate(0, 0, day)
+			w.Now = func() time.Time { return when }
+			st := &forecastLog{Store: mem, whole: map[string]int{}, latest: map[string]int{}}
+			w.Store = st
+			if _, err := w.Run(ctx, mode); err != nil {
+				t.Fatal(err)
+			}
+			if st.whole["b"] != 0 || st.latest["b"] != 1 {
+				t.Fatalf("day %d %s: milestone b (nothing fires) read whole %d times, latest %d; want 0 and 1", day, mode, st.whole["b"], st.latest["b"])
+			}
+		}
+		for _, key := range []string{"a", "b"} {
+			if recs, err := mem.Forecasts(ctx, key); err != nil || len(recs) != day+1 {
+				t.Fatalf("day %d: %s has %d forecast records, %v; want one a day", day, key, len(recs), err)
+			}
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -349,14 +350,38 @@ func errString(err error) string {
 }
 
 func (w *Worker) remember(ctx context.Context, st tracker.Store, f model.Forecast) error {
-	past, err := st.Forecasts(ctx, f.MilestoneKey)
+	last, have, err := latestForecast(ctx, st, f.MilestoneKey)
 	if err != nil {
 		return err
 	}
-	if n := len(past); n > 0 && sameDay(past[n-1].AsOf, f.AsOf) {
+	if have && sameDay(last.AsOf, f.AsOf) {
 		return nil
 	}
 	return st.AppendForecast(ctx, f.MilestoneKey, f.Record())
+}
+
+// forecastAtStore is a Store that reads one forecast record (the latest at
+// or before a time) without the whole history: internal/store's stores.
+type forecastAtStore interface {
+	ForecastAt(ctx context.Context, milestoneKey string, t time.Time) (model.ForecastRecord, bool, error)
+}
+
+// endOfTime is after every forecast record (and within UnixNano's range).
+var endOfTime = time.Unix(0, math.MaxInt64)
+
+// latestForecast is a milestone's latest forecast record. remember asks
+// it of every milestone in every run, serially, before drafting: from a
+// store that can, one record (a year of daily records was a millisecond
+// of decoding a milestone), else the last of the history.
+func latestForecast(ctx context.Context, st tracker.Store, key string) (model.ForecastRecord, bool, error) {
+	if fa, ok := st.(forecastAtStore); ok {
+		return fa.ForecastAt(ctx, key, endOfTime)
+	}
+	past, err := st.Forecasts(ctx, key)
+	if err != nil || len(past) == 0 {
+		return model.ForecastRecord{}, false, err
+	}
+	return past[len(past)-1], true, nil
 }
 
 func sameDay(a, b time.Time) bool {
@@ -773,6 +798,23 @@ func (noStore) Close() error                                                    
 
 // readOnly lets a plan read state and silently keeps it from writing.
 type readOnly struct{ tracker.Store }
+
+// ForecastAt keeps remember's one-record read in a plan.
+func (r readOnly) ForecastAt(ctx context.Context, key string, t time.Time) (model.ForecastRecord, bool, error) {
+	if fa, ok := r.Store.(forecastAtStore); ok {
+		return fa.ForecastAt(ctx, key, t)
+	}
+	past, err := r.Store.Forecasts(ctx, key)
+	if err != nil {
+		return model.ForecastRecord{}, false, err
+	}
+	for i := len(past) - 1; i >= 0; i-- {
+		if !past[i].AsOf.After(t) {
+			return past[i], true, nil
+		}
+	}
+	return model.ForecastRecord{}, false, nil
+}
 
 func (readOnly) SaveRuleState(context.Context, []byte) error                        { return nil }
 func (readOnly) LedgerPut(context.Context, tracker.LedgerEntry) error               { return nil }
