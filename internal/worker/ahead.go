@@ -208,7 +208,7 @@ func (w *Worker) prepare(ctx context.Context, st tracker.Store, f Firing, j Judg
 	if err != nil {
 		return drafted{}, entry, false
 	}
-	hist, err := w.history(ctx, st, f, j, entry, haveEntry)
+	hist, err := w.history(ctx, st, f, j, entry, haveEntry, nil, false)
 	if err != nil {
 		return drafted{}, entry, haveEntry
 	}

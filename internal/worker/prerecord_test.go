@@ -204,8 +204,9 @@ func (l *forecastLog) ForecastAt(ctx context.Context, key string, t time.Time) (
 }
 
 // Recording the day's forecast reads the milestone's latest record, not
-// its history (read whole only for the drafts of firings), in a run and in
-// a plan; still one record a day.
+// its history, in a run and in a plan; still one record a day. The history
+// is read whole once for a firing's draft (ahead of the loop), not again
+// in the loop.
 func TestRememberReadsTheLatestForecastOnly(t *testing.T) {
 	ctx := context.Background()
 	mem, err := store.Open(ctx, store.Config{Driver: "none"}, nil)
@@ -219,11 +220,15 @@ func TestRememberReadsTheLatestForecastOnly(t *testing.T) {
 			w.Now = func() time.Time { return when }
 			st := &forecastLog{Store: mem, whole: map[string]int{}, latest: map[string]int{}}
 			w.Store = st
-			if _, err := w.Run(ctx, mode); err != nil {
+			rep, err := w.Run(ctx, mode)
+			if err != nil {
 				t.Fatal(err)
 			}
 			if st.whole["b"] != 0 || st.latest["b"] != 1 {
 				t.Fatalf("day %d %s: milestone b (nothing fires) read whole %d times, latest %d; want 0 and 1", day, mode, st.whole["b"], st.latest["b"])
+			}
+			if len(rep.Actions) != 1 || st.whole["a"] != 1 {
+				t.Fatalf("day %d %s: milestone a read whole %d times for %d firings; want once (drafting ahead; the loop reuses it)", day, mode, st.whole["a"], len(rep.Actions))
 			}
 		}
 		for _, key := range []string{"a", "b"} {

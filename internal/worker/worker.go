@@ -533,7 +533,14 @@ func (w *Worker) reconcile(ctx context.Context, mode tracker.Mode, st tracker.St
 	if err != nil {
 		return x.fail(tracker.ActionCreate, fmt.Errorf("reading the ledger: %w", err))
 	}
-	hist, err := w.history(ctx, st, f, j, entry, haveEntry)
+	// The forecast history is what drafting ahead read: records are only
+	// appended before drafting starts (remember), so the loop does not read
+	// and decode it again.
+	var recs []model.ForecastRecord
+	if pre.ok {
+		recs = pre.req.History.Forecasts
+	}
+	hist, err := w.history(ctx, st, f, j, entry, haveEntry, recs, pre.ok)
 	if err != nil {
 		return x.fail(tracker.ActionCreate, err)
 	}
@@ -744,11 +751,16 @@ func (x *executor) create(ctx context.Context, s Situation) outcome {
 }
 
 // history gathers what the drafts need to know about the past.
-func (w *Worker) history(ctx context.Context, st tracker.Store, f Firing, j Judged, entry tracker.LedgerEntry, haveEntry bool) (DraftHistory, error) {
+// recs is the milestone's forecast history when the caller has it (read),
+// else it is read here.
+func (w *Worker) history(ctx context.Context, st tracker.Store, f Firing, j Judged, entry tracker.LedgerEntry, haveEntry bool,
+	recs []model.ForecastRecord, read bool) (DraftHistory, error) {
 	h := DraftHistory{AgreedDates: w.Agreed[j.Milestone.Key]}
-	recs, err := st.Forecasts(ctx, j.Milestone.Key)
-	if err != nil {
-		return h, fmt.Errorf("reading forecast history: %w", err)
+	var err error
+	if !read {
+		if recs, err = st.Forecasts(ctx, j.Milestone.Key); err != nil {
+			return h, fmt.Errorf("reading forecast history: %w", err)
+		}
 	}
 	h.Forecasts = recs
 	notice := entry
