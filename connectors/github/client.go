@@ -343,7 +343,7 @@ func (t *etagCache) RoundTrip(r *http.Request) (*http.Response, error) {
 		body, ok := read.Bytes(resp)
 		var rerr error
 		if !ok {
-			body, rerr = readBody(resp)
+			body, rerr = httpx.ReadBody(resp)
 		}
 		resp.Body.Close()
 		if rerr != nil {
@@ -390,22 +390,6 @@ func keepAfterDecode(ctx context.Context) (_ context.Context, keep func()) {
 			d.put = nil
 		}
 	}
-}
-
-// readBody reads a body whose length the HTTP stack set (it reads reads
-// in full) into one buffer of that size, not one grown by doubling.
-func readBody(resp *http.Response) ([]byte, error) {
-	if n := resp.ContentLength; n > 0 && n < 1<<30 {
-		buf := make([]byte, n)
-		if _, err := io.ReadFull(resp.Body, buf); err != nil {
-			return nil, err
-		}
-		if rest, err := io.ReadAll(resp.Body); err != nil || len(rest) > 0 { // longer than said
-			return append(buf, rest...), err
-		}
-		return buf, nil
-	}
-	return io.ReadAll(resp.Body)
 }
 
 // route maps a request to its REST route template for metrics.

@@ -34,11 +34,11 @@ func (b *Body) Bytes(resp *http.Response) ([]byte, bool) {
 	return b.b, true
 }
 
-// readBody reads a body in full into a buffer of its size: one of the
+// ReadBody reads a body in full into a buffer of its size: one of the
 // length the server said, or one read from a pooled buffer (a length
 // unknown, as for a chunked or compressed answer) rather than one grown
 // by doubling, which allocated about twice the body.
-func readBody(resp *http.Response) ([]byte, error) {
+func ReadBody(resp *http.Response) ([]byte, error) {
 	if n := resp.ContentLength; n > 0 && n < 1<<30 {
 		buf := make([]byte, n)
 		if _, err := io.ReadFull(resp.Body, buf); err != nil {

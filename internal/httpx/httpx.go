@@ -183,7 +183,7 @@ func (t *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 		// Read the whole body inside the attempt, so a body cut short (a
 		// reset mid-transfer, a truncated answer) is a transport error the
 		// retry loop can act on instead of a decoding error later.
-		body, rerr := readBody(resp)
+		body, rerr := ReadBody(resp)
 		resp.Body.Close()
 		if rerr != nil {
 			if t.o.Observe != nil {
