@@ -355,9 +355,12 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		// MaxGrowthPerDone items per item done at the observed pace to the
 		// due date (untapered).
 		habitBound := int(math.Round(MaxGrowthPerDone * mean(samples) * float64(dueSteps)))
-		habitBounded := habit > habitBound
+		habitBounded := habit > float64(habitBound)
 		if useHabit {
-			grown = min(habit, habitBound)
+			grown = habitBound
+			if !habitBounded {
+				grown = int(habit)
+			}
 		}
 		in.remaining += grown
 		// Days on which the team finished everything open show what was
@@ -376,7 +379,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		if useHabit {
 			expected := fmt.Sprintf("%d more items are expected", grown)
 			if habitBounded {
-				expected = fmt.Sprintf("%d more items would be expected, bounded at %d (%.0f per item done at the observed pace to the due date)", habit, grown, MaxGrowthPerDone)
+				expected = fmt.Sprintf("%.0f more items would be expected, bounded at %d (%.0f per item done at the observed pace to the due date)", habit, grown, MaxGrowthPerDone)
 			}
 			note("scope growth from the team's filing habit: its %d recorded milestones held a median %.0f %% of their final scope at %.0f %% of their life, so %s (%d items now); the window's rate (%d added and %d done, %.2f added per item done%s) would project %d, in every resampled history",
 				m.Record.ProfileMilestones, 100*share, 100*min(max(life, 0), 1), expected, f.ScopeItems, addedNet, growthDone, f.Explanation.GrowthPerDone, bound, projected)

@@ -423,3 +423,38 @@ func TestFilingHabitHandChecked(t *testing.T) {
 		})
 	}
 }
+
+// Just past a tenth of the life at which the habit holds nothing yet, the
+// interpolated share is tiny (here 0.001 × 2e-15 a nanosecond past 30 %
+// of uneven's 54-day life), and the items it implies (67 ÷ 2e-18) are more
+// than an int holds: converted before the bound, they wrapped to a
+// negative count on amd64 and the simulation was handed about −9.2e18
+// items of growth. They are bounded like any other too-large habit: the
+// forecast is that of a habit bounded at the same moment.
+func TestFilingHabitTinyShareIsBounded(t *testing.T) {
+	due := time.Date(2026, 4, 24, 0, 0, 0, 0, time.UTC)
+	// 16.2 days into the life (2 March 00:00 to 25 April 00:00), and 1 ns.
+	now := time.Date(2026, 3, 18, 4, 48, 0, 1, time.UTC)
+	m := uneven(due, 0)
+	m.Record = habitRecord(3, 0, 0, 0, 0, 0.001, 1, 1, 1, 1, 1, 1)
+	f := forecast.Compute(m, now, forecast.Options{})
+	wantStatus(t, f, model.ForecastOK)
+	wantNote(t, f, "0 % of their final scope at 30 % of their life")
+	wantNote(t, f, "more items would be expected, bounded at ")
+	for _, a := range f.Explanation.Assumptions {
+		if strings.Contains(a, "so -") {
+			t.Errorf("negative growth from the habit: %s", a)
+		}
+	}
+	ref := uneven(due, 0)
+	ref.Record = habitRecord(3, 0, 0, 0, 0.01, 0.01, 1, 1, 1, 1, 1, 1) // 67 × 99 more: bounded
+	g := forecast.Compute(ref, now, forecast.Options{})
+	wantNote(t, g, "more items would be expected, bounded at ")
+	eq(t, "P50", f.P50, g.P50)
+	eq(t, "P85", f.P85, g.P85)
+	eq(t, "P95", f.P95, g.P95)
+	eq(t, "simulated P(on time)", f.SimProbOnTime, g.SimProbOnTime)
+	if !f.P50.After(now) {
+		t.Errorf("P50 %s: want a date after now with the bounded growth", f.P50)
+	}
+}

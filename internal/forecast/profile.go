@@ -139,8 +139,10 @@ func profileShare(p []float64, s float64) float64 {
 // end with scope ÷ the profile's share at s, so that many more items
 // (rounded); false when the record holds no usable habit (fewer than
 // MinProfileMilestones milestones, or a habit that has nothing in its
-// milestones yet at s).
-func profileGrowth(r *model.TeamRecord, scope int, s float64) (int, float64, bool) {
+// milestones yet at s). It is a float: just past a tenth whose share is 0
+// the interpolated share is tiny and the items are more than an int holds
+// (Compute bounds them before they become a count).
+func profileGrowth(r *model.TeamRecord, scope int, s float64) (float64, float64, bool) {
 	if r == nil || r.ProfileMilestones < MinProfileMilestones || len(r.ScopeProfile) != profilePoints {
 		return 0, 0, false
 	}
@@ -148,5 +150,5 @@ func profileGrowth(r *model.TeamRecord, scope int, s float64) (int, float64, boo
 	if share <= 0 {
 		return 0, 0, false
 	}
-	return int(math.Round(float64(scope) * max(1/share-1, 0))), share, true
+	return math.Round(float64(scope) * max(1/share-1, 0)), share, true
 }
