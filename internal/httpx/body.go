@@ -37,9 +37,12 @@ func (b *Body) Bytes(resp *http.Response) ([]byte, bool) {
 // ReadBody reads a body in full into a buffer of its size: one of the
 // length the server said, or one read from a pooled buffer (a length
 // unknown, as for a chunked or compressed answer) rather than one grown
-// by doubling, which allocated about twice the body.
+// by doubling, which allocated about twice the body. The answer to a HEAD
+// gives the length a GET's body would have and has none (net/http hands
+// it over with that ContentLength and no body): it is read as it comes.
 func ReadBody(resp *http.Response) ([]byte, error) {
-	if n := resp.ContentLength; n > 0 && n < 1<<30 {
+	head := resp.Body == http.NoBody || resp.Request != nil && resp.Request.Method == http.MethodHead
+	if n := resp.ContentLength; n > 0 && n < 1<<30 && !head {
 		buf := make([]byte, n)
 		if _, err := io.ReadFull(resp.Body, buf); err != nil {
 			return nil, err

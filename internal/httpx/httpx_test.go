@@ -382,3 +382,22 @@ func TestWithBodyHandsOverTheLastAttemptsBody(t *testing.T) {
 		}
 	}
 }
+
+// The answer to a HEAD says the length a GET's body would have and has
+// none: it is a whole answer, not a body cut short to retry.
+func TestHeadAnswerWithALength(t *testing.T) {
+	s := &script{replies: []reply{{status: 200, header: map[string]string{"Content-Length": "11"}, body: `{"ok":true}`}}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	c := httpx.New(fast(httpx.Options{}))
+	req, _ := http.NewRequest(http.MethodHead, srv.URL, nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("HEAD answered 200 with a Content-Length: %v (after %d attempts)", err, s.count())
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(body) != 0 || s.count() != 1 {
+		t.Fatalf("HEAD: status %d, %d bytes of body, %d attempts; want 200, none, 1", resp.StatusCode, len(body), s.count())
+	}
+}
