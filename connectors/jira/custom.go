@@ -50,22 +50,28 @@ func pickCustom(body []byte, issues []searchIssue, ids fieldIDs) error {
 					return sc.skip()
 				}
 				return sc.object(func(key []byte) error {
-					var dst *[]byte
-					switch {
-					case ids.points != "" && keyIs(key, ids.points):
-						dst = &f.points
-					case ids.sprint != "" && keyIs(key, ids.sprint):
-						dst = &f.sprint
-					case ids.flagged != "" && keyIs(key, ids.flagged):
-						dst = &f.flagged
-					default:
+					// One id may serve two roles (story_points naming
+					// the sprint field): each gets the value.
+					points := ids.points != "" && keyIs(key, ids.points)
+					sprint := ids.sprint != "" && keyIs(key, ids.sprint)
+					flagged := ids.flagged != "" && keyIs(key, ids.flagged)
+					if !points && !sprint && !flagged {
 						return sc.skip()
 					}
 					start := sc.i
 					if err := sc.skip(); err != nil {
 						return err
 					}
-					*dst = body[start:sc.i]
+					v := body[start:sc.i]
+					if points {
+						f.points = v
+					}
+					if sprint {
+						f.sprint = v
+					}
+					if flagged {
+						f.flagged = v
+					}
 					return nil
 				})
 			})

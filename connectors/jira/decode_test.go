@@ -83,6 +83,25 @@ func TestDecodeSearchPageAsEncodingJSON(t *testing.T) {
 	}
 }
 
+// One field id in two roles (story_points configured as the site's
+// sprint field) gives each role the value, as the split into a map did.
+func TestPickCustomOneIDInTwoRoles(t *testing.T) {
+	body := []byte(`{"issues":[{"fields":{"customfield_10020":[{"id":8}],"customfield_10021":null}}]}`)
+	ids := fieldIDs{points: "customfield_10020", sprint: "customfield_10020", flagged: "customfield_10021"}
+	_, want, err := decodeSplit(body, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := readPage(body, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := got[0].Fields
+	if string(f.points) != `[{"id":8}]` || string(f.sprint) != `[{"id":8}]` || string(f.flagged) != "null" || !reflect.DeepEqual(got, want) {
+		t.Fatalf("points %q, sprint %q, flagged %q; want the sprint list in both, null", f.points, f.sprint, f.flagged)
+	}
+}
+
 // mapFields is how the source decoded an issue's fields before
 // pickCustom: split into a map of raw members, each decoded on its own,
 // the custom ones kept raw. It is the reference FuzzDecodeSearchPage holds
