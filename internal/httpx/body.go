@@ -42,7 +42,7 @@ func (b *Body) Bytes(resp *http.Response) ([]byte, bool) {
 // it over with that ContentLength and no body): it is read as it comes.
 func ReadBody(resp *http.Response) ([]byte, error) {
 	head := resp.Body == http.NoBody || resp.Request != nil && resp.Request.Method == http.MethodHead
-	if n := resp.ContentLength; n > 0 && n < 1<<30 && !head {
+	if n := resp.ContentLength; n > 0 && n <= maxSized && !head {
 		buf := make([]byte, n)
 		if _, err := io.ReadFull(resp.Body, buf); err != nil {
 			return nil, err
@@ -64,5 +64,10 @@ func ReadBody(resp *http.Response) ([]byte, error) {
 	}
 	return bytes.Clone(pb.Bytes()), nil
 }
+
+// maxSized is the largest length a body is read into a buffer of before
+// any byte arrived: a larger one (no tracker page comes near it) is read as
+// it comes, so a length the server says but does not send costs nothing.
+const maxSized = 16 << 20
 
 var readBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}

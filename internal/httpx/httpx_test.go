@@ -3,15 +3,18 @@ package httpx_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -399,5 +402,24 @@ func TestHeadAnswerWithALength(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || len(body) != 0 || s.count() != 1 {
 		t.Fatalf("HEAD: status %d, %d bytes of body, %d attempts; want 200, none, 1", resp.StatusCode, len(body), s.count())
+	}
+}
+
+// A body that says it is 200 MB and sends a few bytes (net/http's reader
+// then fails with an unexpected EOF) is read as it comes: the read fails
+// as cut short without allocating the 200 MB first.
+func TestLengthSaidButNotSent(t *testing.T) {
+	cut := io.MultiReader(strings.NewReader("short"), iotest.ErrReader(io.ErrUnexpectedEOF))
+	resp := &http.Response{StatusCode: 200, ContentLength: 200 << 20, Body: io.NopCloser(cut),
+		Request: &http.Request{Method: http.MethodGet}}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := httpx.ReadBody(resp)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("ReadBody of a body cut short: %v; want an unexpected EOF", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+		t.Errorf("reading 5 bytes of a body said to be 200 MB allocated %d bytes", grew)
 	}
 }
