@@ -42,9 +42,7 @@ func Unmarshal(data []byte, v any) (err error) {
 			err = fmt.Errorf("malformed JSON (the decoder failed: %v)", r)
 		}
 	}()
-	if n := len(data); bytes.IndexByte(data[max(0, n-cutEscape):], '\\') >= 0 {
-		data = append(data[:n:n], make([]byte, cutEscape)...)
-	}
+	data = padded(data)
 	t := reflect.TypeOf(v)
 	once, ok := compiled.Load(t)
 	if !ok {
@@ -58,4 +56,14 @@ func Unmarshal(data []byte, v any) (err error) {
 		}
 	})
 	return gojson.Unmarshal(data, v)
+}
+
+// padded is data with cutEscape NULs after it when a backslash is among
+// its last cutEscape bytes (a copy: the caller's buffer is not written),
+// else data itself.
+func padded(data []byte) []byte {
+	if n := len(data); bytes.IndexByte(data[max(0, n-cutEscape):], '\\') >= 0 {
+		return append(data[:n:n], make([]byte, cutEscape)...)
+	}
+	return data
 }
