@@ -3,10 +3,12 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -425,6 +427,20 @@ func testCacheCompressed(t *testing.T, b backend) {
 	}
 	if got, ok := s.Get(ctx, "page-1"); ok {
 		t.Fatalf("a corrupt compressed body read as a hit: %q", got.Body)
+	}
+	// One whose header claims a gigabyte is a miss without allocating it.
+	if _, err := db.Exec(ph(`UPDATE `+b.table("http_cache")+` SET body = ? WHERE key = ?`), binary.AppendUvarint(nil, 1<<30), "page-1"); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, ok := s.Get(ctx, "page-1")
+	runtime.ReadMemStats(&after)
+	if ok {
+		t.Fatal("a body claiming a gigabyte read as a hit")
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Fatalf("reading a body that claims a gigabyte allocated %d bytes", grew)
 	}
 }
 

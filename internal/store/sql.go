@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/s2"
@@ -62,8 +63,8 @@ type sqlStore struct {
 // on each connection of the pool that runs it, once. They are closed with
 // the store, before its handles.
 type stmts struct {
-	mu     sync.RWMutex
-	m      map[stmtKey]*sql.Stmt
+	mu     sync.RWMutex // guards m and closed, never held while preparing
+	m      map[stmtKey]*stmtEntry
 	closed bool
 }
 
@@ -72,35 +73,62 @@ type stmtKey struct {
 	q string // the query as written, before sqlStore.q
 }
 
+// stmtEntry is one query's statement. Its own lock is held while it is
+// prepared, so a first preparation (a round trip, or a wait for the lazy
+// handle's one connection) holds up only the callers of that query, not
+// every call of the store.
+type stmtEntry struct {
+	mu sync.Mutex
+	st atomic.Pointer[sql.Stmt]
+}
+
 // prepared returns the statement of query q on handle h, preparing it the
-// first time.
+// first time. A failed preparation is not remembered: the next call tries
+// again.
 func (s *sqlStore) prepared(ctx context.Context, h *sql.DB, q string) (*sql.Stmt, error) {
 	k := stmtKey{h, q}
 	s.stmts.mu.RLock()
-	st, closed := s.stmts.m[k], s.stmts.closed
+	e, closed := s.stmts.m[k], s.stmts.closed
 	s.stmts.mu.RUnlock()
-	if st != nil {
-		return st, nil
-	}
 	if closed {
 		return nil, errClosed
 	}
-	s.stmts.mu.Lock()
-	defer s.stmts.mu.Unlock()
-	if s.stmts.closed {
-		return nil, errClosed
+	if e != nil {
+		if st := e.st.Load(); st != nil {
+			return st, nil
+		}
+	} else {
+		s.stmts.mu.Lock()
+		if s.stmts.closed {
+			s.stmts.mu.Unlock()
+			return nil, errClosed
+		}
+		if e = s.stmts.m[k]; e == nil {
+			if s.stmts.m == nil {
+				s.stmts.m = map[stmtKey]*stmtEntry{}
+			}
+			e = &stmtEntry{}
+			s.stmts.m[k] = e
+		}
+		s.stmts.mu.Unlock()
 	}
-	if st := s.stmts.m[k]; st != nil {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if st := e.st.Load(); st != nil {
 		return st, nil
 	}
 	st, err := h.PrepareContext(ctx, s.q(q))
 	if err != nil {
 		return nil, err
 	}
-	if s.stmts.m == nil {
-		s.stmts.m = map[stmtKey]*sql.Stmt{}
+	// Stored under the read lock: closeStmts either sees it or ran before.
+	s.stmts.mu.RLock()
+	defer s.stmts.mu.RUnlock()
+	if s.stmts.closed { // the store closed while this one was prepared
+		st.Close()
+		return nil, errClosed
 	}
-	s.stmts.m[k] = st
+	e.st.Store(st)
 	return st, nil
 }
 
@@ -110,9 +138,11 @@ func (s *sqlStore) closeStmts() error {
 	defer s.stmts.mu.Unlock()
 	s.stmts.closed = true
 	var first error
-	for _, st := range s.stmts.m {
-		if err := st.Close(); err != nil && first == nil {
-			first = err
+	for _, e := range s.stmts.m {
+		if st := e.st.Load(); st != nil {
+			if err := st.Close(); err != nil && first == nil {
+				first = err
+			}
 		}
 	}
 	s.stmts.m = nil
@@ -672,11 +702,19 @@ func packBody(b []byte) (_ []byte, codec string, done func()) {
 var packBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // unpackBody reverses packBody.
+// maxCachedBody bounds a cached body's decoded size: no page comes near it.
+const maxCachedBody = 256 << 20
+
 func unpackBody(b []byte, codec string) ([]byte, error) {
 	switch codec {
 	case "":
 		return b, nil
 	case codecS2:
+		// A corrupt row's header could claim gigabytes: s2.Decode would
+		// allocate them before failing.
+		if n, err := s2.DecodedLen(b); err != nil || n > maxCachedBody {
+			return nil, fmt.Errorf("decoding a cached body: it says %d bytes (%v)", n, err)
+		}
 		out, err := s2.Decode(nil, b)
 		if err != nil {
 			return nil, fmt.Errorf("decoding a cached body: %w", err)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/forewarn/forewarn/connectors"
 	"github.com/forewarn/forewarn/internal/tracker"
@@ -63,5 +65,61 @@ func TestStatementsPreparedOnce(t *testing.T) {
 	}
 	if _, err := s.prepared(ctx, s.db, `SELECT 1`); !errors.Is(err, errClosed) {
 		t.Fatalf("preparing after Close: %v; want errClosed", err)
+	}
+}
+
+// A statement waiting for its first preparation (here: for the lazy
+// handle's one connection, held by a transaction) holds up only its own
+// callers: another query is prepared and run meanwhile. With the store's
+// lock held across a preparation, the second call waited for the first.
+func TestPreparationWaitsAlone(t *testing.T) {
+	ctx := context.Background()
+	s, err := openSQLite(ctx, filepath.Join(t.TempDir(), "state.db"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tx, err := s.lazy.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.prepared(ctx, s.lazy, `SELECT 2`)
+		first <- err
+	}()
+	// Wait until the first call has its entry (it is then preparing).
+	for {
+		s.stmts.mu.RLock()
+		e := s.stmts.m[stmtKey{s.lazy, `SELECT 2`}]
+		s.stmts.mu.RUnlock()
+		if e != nil {
+			break
+		}
+		runtime.Gosched()
+	}
+	second := make(chan error, 1)
+	go func() {
+		_, err := s.prepared(ctx, s.db, `SELECT 3`)
+		second <- err
+	}()
+	waited := false
+	select {
+	case err := <-second:
+		if err != nil {
+			t.Errorf("preparing another query: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		waited = true
+		t.Error("preparing another query waited for the first one's connection")
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-first; err != nil {
+		t.Errorf("the first preparation, once the connection was free: %v", err)
+	}
+	if waited {
+		<-second
 	}
 }
