@@ -374,6 +374,9 @@ var endOfTime = time.Unix(0, math.MaxInt64)
 // store that can, one record (a year of daily records was a millisecond
 // of decoding a milestone), else the last of the history.
 func latestForecast(ctx context.Context, st tracker.Store, key string) (model.ForecastRecord, bool, error) {
+	if ro, ok := st.(readOnly); ok { // a plan's: reading through it is reading the store
+		st = ro.Store
+	}
 	if fa, ok := st.(forecastAtStore); ok {
 		return fa.ForecastAt(ctx, key, endOfTime)
 	}
@@ -810,23 +813,6 @@ func (noStore) Close() error                                                    
 
 // readOnly lets a plan read state and silently keeps it from writing.
 type readOnly struct{ tracker.Store }
-
-// ForecastAt keeps remember's one-record read in a plan.
-func (r readOnly) ForecastAt(ctx context.Context, key string, t time.Time) (model.ForecastRecord, bool, error) {
-	if fa, ok := r.Store.(forecastAtStore); ok {
-		return fa.ForecastAt(ctx, key, t)
-	}
-	past, err := r.Store.Forecasts(ctx, key)
-	if err != nil {
-		return model.ForecastRecord{}, false, err
-	}
-	for i := len(past) - 1; i >= 0; i-- {
-		if !past[i].AsOf.After(t) {
-			return past[i], true, nil
-		}
-	}
-	return model.ForecastRecord{}, false, nil
-}
 
 func (readOnly) SaveRuleState(context.Context, []byte) error                        { return nil }
 func (readOnly) LedgerPut(context.Context, tracker.LedgerEntry) error               { return nil }
