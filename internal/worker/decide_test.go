@@ -221,3 +221,17 @@ func TestDraftersLeaveACoreToTheWriter(t *testing.T) {
 		}
 	}
 }
+
+// Forecasting a source's milestones while another source is still being
+// read leaves that read a core: its answers are decoded, and its next
+// request sent, without waiting for a forecaster to be preempted. The
+// last source read forecasts on every core.
+func TestForecastersLeaveACoreToReads(t *testing.T) {
+	for _, c := range []struct{ cores, reading, want int }{
+		{1, 0, 1}, {1, 1, 1}, {2, 0, 2}, {2, 1, 1}, {2, 3, 1}, {8, 0, 8}, {8, 2, 7},
+	} {
+		if got := forecasters(c.cores, c.reading); got != c.want {
+			t.Errorf("forecasters(%d cores, %d still reading) = %d, want %d", c.cores, c.reading, got, c.want)
+		}
+	}
+}

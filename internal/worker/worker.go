@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -188,10 +189,12 @@ func purposeOrder(p model.Purpose) int {
 func (w *Worker) poll(ctx context.Context, now time.Time, rep *tracker.Report) []Judged {
 	parts := make([]polled, len(w.Sources))
 	var wg sync.WaitGroup
+	var reading atomic.Int32 // sources still being read
+	reading.Store(int32(len(w.Sources)))
 	for i, s := range w.Sources {
 		wg.Go(func() {
 			res, err := s.Fetch(ctx)
-			parts[i] = w.judgeSource(s.Name(), res, err, now)
+			parts[i] = w.judgeSource(s.Name(), res, err, now, int(reading.Add(-1)))
 		})
 	}
 	wg.Wait()
@@ -216,8 +219,9 @@ type polled struct {
 // judgeSource checks, prepares and forecasts the milestones one source
 // returned. Team records come from the closed milestones of the same
 // source (records groups by source), so a source is judged without
-// waiting for the others.
-func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, now time.Time) polled {
+// waiting for the others. reading is how many sources are still being
+// read: while any is, forecasting leaves them a core (forecasters).
+func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, now time.Time, reading int) polled {
 	var p polled
 	if err != nil {
 		w.Log.Error().Str("source", name).Err(err).Msg("source could not be read")
@@ -273,7 +277,7 @@ func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, no
 	p.judged = make([]Judged, len(ms))
 	next := make(chan int)
 	var fw sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range forecasters(runtime.GOMAXPROCS(0), reading) {
 		fw.Go(func() {
 			for i := range next {
 				m := ms[i]
@@ -287,6 +291,21 @@ func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, no
 	close(next)
 	fw.Wait()
 	return p
+}
+
+// forecasters is how many goroutines forecast a source's milestones on a
+// machine of that many cores, while `reading` other sources are still
+// being read. A read is a chain of requests, each waiting for the last: with
+// every core forecasting, each answer that arrives waits for the
+// scheduler's next preemption (up to 10 ms) before it is decoded and the
+// next request sent, and the slowest source, the run's critical path,
+// falls behind. So while any source is still being read, forecasting
+// leaves one core to it; the last source read forecasts on all.
+func forecasters(cores, reading int) int {
+	if reading > 0 {
+		return max(1, cores-1)
+	}
+	return max(1, cores)
 }
 
 // records sets each milestone's team record from the closed milestones of
