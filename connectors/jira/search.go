@@ -1,8 +1,10 @@
 package jira
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -199,6 +201,174 @@ func decodePage(body []byte, cur searchCursor, ids fieldIDs) ([]searchIssue, err
 
 var sprintIDRe = regexp.MustCompile(`[\[,]id=(\d+)[,\]]`)
 
+// The custom fields' values are read without decoding them into maps: a
+// sprint field holds each sprint's name, dates, goal and board, and
+// decoding that into []any for its ids was most of the time spent turning
+// a page into records. Each reader takes what encoding/json would have
+// (invalid JSON gives nothing) and returns the same values.
+
+// pointsValue reads a story-points field: a number, or a number in a
+// string (text custom fields); anything else is no estimate.
+func pointsValue(raw []byte) (float64, bool) {
+	if !json.Valid(raw) {
+		return 0, false
+	}
+	raw = bytes.TrimSpace(raw)
+	text := string(raw)
+	switch c := raw[0]; {
+	case c == '"':
+		if json.Unmarshal(raw, &text) != nil {
+			return 0, false
+		}
+	case c != '-' && (c < '0' || c > '9'):
+		return 0, false // null, true, an object or a list
+	}
+	p, err := strconv.ParseFloat(text, 64)
+	return p, err == nil
+}
+
+// sprintIDs reads a sprint field: a list of sprint objects (Cloud, and
+// Data Center 8+) whose numeric "id" is taken, or of Data Center's legacy
+// strings ("…Sprint@1e5[…,id=8,…]"). The list is walked in place; text
+// the walk does not expect (an escaped member name, a number that may not
+// fit a float64) is read the slow way, so both give the same ids.
+func sprintIDs(raw []byte) []int64 {
+	if len(raw) == 0 || !json.Valid(raw) {
+		return nil
+	}
+	if plainNumbers(raw) {
+		if ids, ok := walkSprints(raw); ok {
+			return ids
+		}
+	}
+	var list []any
+	if json.Unmarshal(raw, &list) != nil {
+		return nil
+	}
+	var ids []int64
+	for _, e := range list {
+		switch v := e.(type) {
+		case map[string]any:
+			if id, ok := v["id"].(float64); ok {
+				ids = append(ids, int64(id))
+			}
+		case string:
+			if id, ok := legacySprintID(v); ok {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
+
+// walkSprints is sprintIDs on valid text with plain numbers; ok is false
+// where it must be read the slow way.
+func walkSprints(raw []byte) (ids []int64, ok bool) {
+	sc := scanner{b: raw}
+	if sc.peek() != '[' {
+		return nil, sc.null()
+	}
+	slow := errors.New("read the slow way")
+	err := sc.array(func() error {
+		switch sc.peek() {
+		case '{':
+			var id []byte
+			err := sc.object(func(key []byte) error {
+				if bytes.IndexByte(key, '\\') >= 0 {
+					return slow
+				}
+				if string(key) != "id" {
+					return sc.skip()
+				}
+				start := sc.i
+				if err := sc.skip(); err != nil {
+					return err
+				}
+				id = raw[start:sc.i] // the last "id" counts, as in a map
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if len(id) > 0 && (id[0] == '-' || id[0] >= '0' && id[0] <= '9') {
+				v, err := strconv.ParseFloat(string(id), 64)
+				if err != nil {
+					return slow
+				}
+				ids = append(ids, int64(v))
+			}
+			return nil
+		case '"':
+			var v string
+			if err := sc.text(&v); err != nil {
+				return err
+			}
+			if id, ok := legacySprintID(v); ok {
+				ids = append(ids, id)
+			}
+			return nil
+		}
+		return sc.skip()
+	})
+	return ids, err == nil
+}
+
+// plainNumbers: every number in the (valid) text is written without an
+// exponent and with few enough digits to fit a float64, so none can make
+// a decode into any fail.
+func plainNumbers(raw []byte) bool {
+	run := 0
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c == '"': // skip the string
+			for i++; i < len(raw) && raw[i] != '"'; i++ {
+				if raw[i] == '\\' {
+					i++
+				}
+			}
+			run = 0
+		case c >= '0' && c <= '9':
+			if run++; run > 300 {
+				return false
+			}
+		case (c == 'e' || c == 'E') && run > 0:
+			return false
+		case c == '.':
+		default:
+			run = 0
+		}
+	}
+	return true
+}
+
+// legacySprintID reads the id from Data Center's legacy sprint text.
+func legacySprintID(v string) (int64, bool) {
+	m := sprintIDRe.FindStringSubmatch(v)
+	if m == nil {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(m[1], 10, 64)
+	return id, err == nil
+}
+
+// nonEmptyArray: raw is a JSON list with at least one element (a flagged
+// field is a list of the flags set, empty or null when none is).
+func nonEmptyArray(raw []byte) bool {
+	if !json.Valid(raw) {
+		return false
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) < 2 || raw[0] != '[' {
+		return false
+	}
+	if !plainNumbers(raw) { // a number that may not fit: decode it as before
+		var v []any
+		return json.Unmarshal(raw, &v) == nil && len(v) > 0
+	}
+	rest := bytes.TrimSpace(raw[1:])
+	return len(rest) > 0 && rest[0] != ']'
+}
+
 // toRecord maps a searched issue to forewarn's memory of it.
 func (s *Source) toRecord(is *searchIssue) *record {
 	// The strings kept are copies or interned: go-json's strings point
@@ -233,46 +403,17 @@ func (s *Source) toRecord(is *searchIssue) *record {
 		}
 		r.Versions = s.strs.List(ids)
 	}
-	if raw := f.points; raw != nil {
-		var v any
-		if json.Unmarshal(raw, &v) == nil {
-			switch n := v.(type) {
-			case float64:
-				r.Points = &n
-			case string:
-				if p, err := strconv.ParseFloat(n, 64); err == nil {
-					r.Points = &p
-				}
-			}
-		}
+	if p, ok := pointsValue(f.points); ok {
+		r.Points = &p
 	}
-	if raw := f.sprint; raw != nil {
-		var list []any
-		if json.Unmarshal(raw, &list) == nil {
-			for _, e := range list {
-				switch v := e.(type) {
-				case map[string]any: // Cloud, and Data Center 8+
-					if id, ok := v["id"].(float64); ok {
-						r.Sprints = append(r.Sprints, int64(id))
-					}
-				case string: // Data Center's legacy form: "…Sprint@1e5[…,id=8]"
-					if m := sprintIDRe.FindStringSubmatch(v); m != nil {
-						if id, err := strconv.ParseInt(m[1], 10, 64); err == nil {
-							r.Sprints = append(r.Sprints, id)
-						}
-					}
-				}
-			}
-		}
-	}
+	r.Sprints = sprintIDs(f.sprint)
 	r.Blocked = s.blocked(f)
 	return r
 }
 
 func (s *Source) blocked(f *issueFields) bool {
 	if s.cfg.Blocked.Flag == nil || *s.cfg.Blocked.Flag {
-		var v []any
-		if raw := f.flagged; raw != nil && json.Unmarshal(raw, &v) == nil && len(v) > 0 {
+		if nonEmptyArray(f.flagged) {
 			return true
 		}
 	}
