@@ -56,8 +56,6 @@ func refFlagged(raw []byte) bool {
 	return raw != nil && json.Unmarshal(raw, &v) == nil && len(v) > 0
 }
 
-
-
 func sameCustomValues(t *testing.T, raw []byte) {
 	t.Helper()
 	p, ok := pointsValue(raw)
