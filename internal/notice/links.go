@@ -107,7 +107,7 @@ func link(text, url string, f model.Format) string {
 // hover), a Jira key as the key (Jira links it itself; in Markdown it links
 // to the issue), anything else escaped as text. Only keys of the plain
 // shapes above are written unescaped, and only as link text.
-func itemRef(it model.WorkItem, f model.Format, esc escaper) string {
+func itemRef(it *model.WorkItem, f model.Format, esc escaper) string {
 	return refLink(it.Key, it.URL, f, esc)
 }
 

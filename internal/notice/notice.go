@@ -150,7 +150,7 @@ func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
 	if err := t.ExecuteTemplate(&body, "body", v); err != nil {
 		return model.Ticket{}, fmt.Errorf("rendering the %s %s draft for %s: %w", lang, p, req.Milestone.Key, err)
 	}
-	tv := r.view(req, f, func(s string, _ model.Format) string { return PlainTitle(s) })
+	tv := v.escapedAs(plain)
 	var title bytes.Buffer
 	if err := t.ExecuteTemplate(&title, "title", tv); err != nil {
 		return model.Ticket{}, fmt.Errorf("rendering the %s %s title for %s: %w", lang, p, req.Milestone.Key, err)
@@ -192,6 +192,9 @@ func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
 		}})
 	return tk, nil
 }
+
+// plain escapes text for a ticket title (see PlainTitle).
+func plain(s string, _ model.Format) string { return PlainTitle(s) }
 
 // File names of the burn-down attachments. Jira bodies embed the PNG
 // (Jira does not show SVG inline); the SVG is for the outbox and archives.

@@ -1,8 +1,10 @@
 package notice
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -255,6 +257,24 @@ type View struct {
 	// promised is the due date every chart of the draft is drawn to (the
 	// Mermaid in the body and the SVG/PNG attachments alike).
 	promised time.Time
+	// src is what the escaped text is made of (see escape).
+	src source
+}
+
+// source is the untrusted text of a view and the work items its lists
+// show, before escaping: a draft's body and its title are escaped apart
+// (the title as plain text) from the same facts.
+type source struct {
+	f                                       model.Format
+	rule, title, full, key                  string // the finding's rule; the milestone's title, full name, key
+	client, contact, owner, concession, url string // the client's; the milestone's address
+	noticeID, noticeURL                     string
+	reason, record, sev                     string // why no forecast (when none), the team's record, the severity
+	dates                                   []model.ClientDate
+	today, newDate                          time.Time
+	// The items each list shows (at most maxListed).
+	remaining, done, cut, carried, doneSince, blocked, late []*model.WorkItem
+	quick                                                   *model.WorkItem
 }
 
 type escaper func(string, model.Format) string
@@ -278,28 +298,30 @@ func quantileLabel(q float64) (string, float64) {
 	return "P95", 0.95
 }
 
+// view is the data a template is executed with, its text escaped by esc.
 func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
-	m, fc, c, h := req.Milestone, req.Forecast, req.Client, req.History
-	l := newLocale(c.Locale, location(c))
-	e := func(s string, n int) string { return esc(clip(Sanitize(s), n), f) }
-	now := req.Now
-	if now.IsZero() {
-		now = fc.AsOf
-	}
-	today := model.DayIn(now, l.loc)
-	q := r.confidence(c)
-	confLabel, qSnap := quantileLabel(q)
+	v := r.facts(req, f)
+	v.escape(esc)
+	return v
+}
 
-	v := View{
-		Lang: l.lang, Jira: f == model.FormatJiraWiki, Purpose: string(req.Purpose),
-		Rule:      e(req.Finding.Rule, 80),
-		Milestone: e(m.Title, 200), MilestoneFull: e(m.DisplayName(), 200), MilestoneKey: e(m.Key, 120),
-		Client: e(firstNonEmpty(c.Name, c.ID, m.Client), 120), Contact: e(c.Contact, 120), Owner: e(c.Owner, 120),
-		Concession: e(c.Concession, 600),
-		Today:      l.long(today),
-		Conf:       confLabel, ConfPct: l.pct(qSnap),
-		l: l, conf: q,
-	}
+// escapedAs is v with its text escaped by esc instead: the title of a
+// draft is its body's view escaped as plain text. v is not changed.
+func (v View) escapedAs(esc escaper) View {
+	v.escape(esc)
+	return v
+}
+
+// escape sets every field of v that holds tracker or configuration text,
+// escaped by esc, from v.src. It assigns new slices and never writes into
+// the ones v holds, which a copy of v may share.
+func (v *View) escape(esc escaper) {
+	s, l, f := &v.src, v.l, v.src.f
+	e := func(s string, n int) string { return esc(clip(Sanitize(s), n), f) }
+	v.Rule = e(s.rule, 80)
+	v.Milestone, v.MilestoneFull, v.MilestoneKey = e(s.title, 200), e(s.full, 200), e(s.key, 120)
+	v.Client, v.Contact, v.Owner = e(s.client, 120), e(s.contact, 120), e(s.owner, 120)
+	v.Concession = e(s.concession, 600)
 	// Placeholders where the configuration says nothing.
 	ph := func(field *string, en, nl string) {
 		if *field == "" {
@@ -313,6 +335,91 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	ph(&v.Contact, "[contact name]", "[naam contactpersoon]")
 	ph(&v.Owner, "[your name]", "[je naam]")
 	ph(&v.Client, "[client]", "[klant]")
+	v.MilestoneLink = link(v.MilestoneFull, s.url, f)
+	v.NoticeLink = ""
+	if s.noticeID != "" {
+		v.NoticeLink = refLink(s.noticeID, s.noticeURL, f, esc)
+	}
+	v.ForecastNote = ""
+	if !v.HasForecast {
+		v.ForecastNote = e(s.reason, 300)
+	}
+	v.Record = esc(s.record, f)
+	v.Severity = e(s.sev, 40)
+
+	item := func(it *model.WorkItem) Item {
+		x := Item{Key: e(it.Key, maxKeyLen), Ref: itemRef(it, f, esc), Title: e(it.Title, maxTextLen), Status: string(it.Status), Blocked: it.Blocked}
+		if it.BlockedDays > 0 {
+			x.BlockedDays = l.num(it.BlockedDays)
+		}
+		if it.Points > 0 {
+			x.Points = l.num(it.Points)
+		}
+		if !it.Closed.IsZero() {
+			x.Closed = l.short(model.DayIn(it.Closed.Time(), l.loc))
+		}
+		return x
+	}
+	items := func(ws []*model.WorkItem) []Item {
+		if ws == nil {
+			return nil
+		}
+		out := make([]Item, len(ws))
+		for i, w := range ws {
+			out[i] = item(w)
+		}
+		return out
+	}
+	v.KeyRemaining, v.KeyDone, v.CutLine = items(s.remaining), items(s.done), items(s.cut)
+	v.CarriedOver, v.DoneSince = items(s.carried), items(s.doneSince)
+	v.BlockedItems, v.LateStarted = items(s.blocked), items(s.late)
+	v.QuickWin = nil
+	if s.quick != nil {
+		x := item(s.quick)
+		v.QuickWin = &x
+	}
+
+	// The client's own dates.
+	v.ClientDates, v.AtRiskDates, v.SafeDates = nil, nil, nil
+	for _, d := range s.dates {
+		cd := ClientDate{Name: e(d.Name, 120), Date: l.long(model.Day(d.Date)), Passed: model.Day(d.Date).Before(s.today)}
+		if v.HasForecast {
+			cd.DaysGap = daysBetween(model.Day(d.Date), s.newDate)
+			cd.AtRisk = cd.DaysGap > 0
+		}
+		v.ClientDates = append(v.ClientDates, cd)
+		switch {
+		case cd.Passed:
+		case cd.AtRisk:
+			v.AtRiskDates = append(v.AtRiskDates, cd)
+		case v.HasForecast:
+			v.SafeDates = append(v.SafeDates, cd)
+		}
+	}
+}
+
+// facts fills everything of a view but its escaped text, and keeps what
+// that text is made of in v.src.
+func (r *Renderer) facts(req Request, f model.Format) View {
+	m, fc, c, h := req.Milestone, req.Forecast, req.Client, req.History
+	l := newLocale(c.Locale, location(c))
+	now := req.Now
+	if now.IsZero() {
+		now = fc.AsOf
+	}
+	today := model.DayIn(now, l.loc)
+	q := r.confidence(c)
+	confLabel, qSnap := quantileLabel(q)
+
+	v := View{
+		Lang: l.lang, Jira: f == model.FormatJiraWiki, Purpose: string(req.Purpose),
+		Today: l.long(today),
+		Conf:  confLabel, ConfPct: l.pct(qSnap),
+		l: l, conf: q,
+		src: source{f: f, rule: req.Finding.Rule, title: m.Title, full: m.DisplayName(), key: m.Key,
+			client: firstNonEmpty(c.Name, c.ID, m.Client), contact: c.Contact, owner: c.Owner, concession: c.Concession,
+			url: m.URL, noticeID: h.NoticeID, noticeURL: h.NoticeURL, dates: c.Dates, today: today},
+	}
 
 	// Detection.
 	detected := firstTime(h.FirstDetected, req.Finding.FiredAt, req.Finding.ActiveSince, now)
@@ -323,10 +430,6 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	}
 	if !m.Start.IsZero() {
 		v.Start = l.long(model.Day(m.Start))
-	}
-	v.MilestoneLink = link(v.MilestoneFull, m.URL, f)
-	if h.NoticeID != "" {
-		v.NoticeLink = refLink(h.NoticeID, h.NoticeURL, f, esc)
 	}
 	if !m.ClosedAt.IsZero() {
 		v.Closed = l.long(model.DayIn(m.ClosedAt, l.loc))
@@ -362,6 +465,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		v.SimProbOnTime = l.pct(fc.SimProbOnTime)
 	}
 	newDate := model.Day(fc.Quantile(q))
+	v.src.newDate = newDate
 	if fc.Status == model.ForecastOK && !fc.Quantile(q).IsZero() {
 		v.HasForecast = true
 		v.NewDate = l.long(newDate)
@@ -369,7 +473,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		v.DaysLate = daysBetween(promised, newDate)
 		v.P50, v.P85, v.P95 = l.long(model.Day(fc.P50)), l.long(model.Day(fc.P85)), l.long(model.Day(fc.P95))
 	} else {
-		v.ForecastNote = e(l.reason(fc.Status, fc.Why), 300)
+		v.src.reason = l.reason(fc.Status, fc.Why)
 	}
 	v.Diverging = fc.Status == model.ForecastDiverging
 	v.AddedInWindow, v.DoneInWindow, v.WindowWorkdays = fc.AddedInWindow, fc.DoneInWindow, len(fc.Explanation.Samples)
@@ -379,7 +483,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	}
 	v.InWindow, v.Growth = l.inWindow(fc.AddedInWindow, fc.DoneInWindow, v.WindowWorkdays), growth(fc.AddedInWindow, fc.DoneInWindow)
 	v.Outpaced = v.HasForecast && v.DaysLate > 0 && fc.AddedInWindow > fc.DoneInWindow && v.WindowWorkdays > 0
-	v.Record = esc(l.record(m.Kind, m.Record), f)
+	v.src.record = l.record(m.Kind, m.Record)
 	v.HasRecord = m.Record != nil && m.Record.Milestones > 0
 	v.ChanceUnderConf = v.HasForecast && v.DaysLate <= 0 && math.Round(fc.ProbOnTime*100) < math.Round(qSnap*100)
 	v.SecondSlip = len(agreed) > 0 && open && (v.Overdue || (v.HasForecast && newDate.After(promised)))
@@ -387,12 +491,10 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	if v.SecondSlip {
 		v.sev = Escalate(req.Finding.Severity)
 	}
-	v.Severity = e(v.sev, 40)
+	v.src.sev = v.sev
 
-	// Items.
-	// byKey indexes m.Items; done and remaining share one array, sized
-	// once (a work item is about 200 bytes, a milestone holds hundreds).
-	byKey := make(map[string]int, len(m.Items))
+	// Items: pointers into m.Items (a work item is about 200 bytes, a
+	// milestone holds hundreds), done and remaining in one array sized once.
 	removed := func(it *model.WorkItem) bool { return !it.RemovedAt.IsZero() && !it.RemovedAt.After(now) }
 	isDone := func(it *model.WorkItem) bool { return it.Status == model.StatusDone || it.DoneAt(now) }
 	kept, nDone := 0, 0
@@ -404,56 +506,53 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 			}
 		}
 	}
-	both := make([]model.WorkItem, kept)
+	both := make([]*model.WorkItem, kept)
 	done, remaining := both[:0:nDone], both[nDone:nDone:kept]
 	for i := range m.Items {
 		it := &m.Items[i]
 		if removed(it) {
 			continue
 		}
-		byKey[it.Key] = i
 		if isDone(it) {
-			done = append(done, *it)
+			done = append(done, it)
 		} else {
-			remaining = append(remaining, *it)
+			remaining = append(remaining, it)
 		}
 	}
 	if v.Scope == 0 && v.Done == 0 && v.Remaining == 0 {
 		v.Scope, v.Done, v.Remaining = len(done)+len(remaining), len(done), len(remaining)
 	}
-	item := func(it model.WorkItem) Item {
-		x := Item{Key: e(it.Key, maxKeyLen), Ref: itemRef(it, f, esc), Title: e(it.Title, maxTextLen), Status: string(it.Status), Blocked: it.Blocked}
-		if it.BlockedDays > 0 {
-			x.BlockedDays = l.num(it.BlockedDays)
-		}
-		if it.Points > 0 {
-			x.Points = l.num(it.Points)
-		}
-		if !it.Closed.IsZero() {
-			x.Closed = l.short(model.DayIn(it.Closed.Time(), l.loc))
-		}
-		return x
-	}
 	sortRemaining(remaining)
-	v.KeyRemaining, v.MoreRemaining = list(remaining, item)
-	sort.SliceStable(done, func(i, j int) bool { return done[i].Closed.Compare(done[j].Closed) > 0 })
-	v.KeyDone, v.MoreDone = list(done, item)
-	if len(v.KeyDone) > maxDoneListed { // a letter needs only the latest few
-		v.MoreDone += len(v.KeyDone) - maxDoneListed
-		v.KeyDone = v.KeyDone[:maxDoneListed]
+	v.src.remaining, v.MoreRemaining = list(remaining)
+	slices.SortStableFunc(done, func(a, b *model.WorkItem) int { return b.Closed.Compare(a.Closed) })
+	v.src.done, v.MoreDone = list(done)
+	if len(v.src.done) > maxDoneListed { // a letter needs only the latest few
+		v.MoreDone += len(v.src.done) - maxDoneListed
+		v.src.done = v.src.done[:maxDoneListed]
 	}
-	var cut []model.WorkItem
+	// byKey indexes the items not removed, for the cut line and the quick
+	// wins (the last of a key wins).
+	var byKey map[string]int
+	if len(fc.CutLine) > 0 || len(fc.QuickWins) > 0 {
+		byKey = make(map[string]int, len(m.Items))
+		for i := range m.Items {
+			if it := &m.Items[i]; !removed(it) {
+				byKey[it.Key] = i
+			}
+		}
+	}
+	var cut []*model.WorkItem
 	for _, k := range fc.CutLine {
 		if i, ok := byKey[k]; ok {
-			cut = append(cut, m.Items[i])
+			cut = append(cut, &m.Items[i])
 		}
 	}
-	v.CutLine, v.MoreCutLine = list(cut, item)
+	v.src.cut, v.MoreCutLine = list(cut)
 	if m.State == model.StateClosed && !m.ClosedAt.IsZero() {
 		v.ClosedLate = !m.ClosedAt.Before(promised.Add(24 * time.Hour))
-		var carried []model.WorkItem
-		for _, it := range m.Items {
-			if it.InMilestoneAt(m.ClosedAt) {
+		var carried []*model.WorkItem
+		for i := range m.Items {
+			if it := &m.Items[i]; it.InMilestoneAt(m.ClosedAt) {
 				v.ScopeAtClose++
 				if !it.DoneAt(m.ClosedAt) {
 					carried = append(carried, it)
@@ -462,30 +561,12 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		}
 		sortRemaining(carried)
 		v.CarriedOverCount = len(carried)
-		v.CarriedOver, v.MoreCarriedOver = list(carried, item)
+		v.src.carried, v.MoreCarriedOver = list(carried)
 	}
 	for _, k := range fc.QuickWins {
 		if i, ok := byKey[k]; ok && m.Items[i].Status != model.StatusDone {
-			x := item(m.Items[i])
-			v.QuickWin = &x
+			v.src.quick = &m.Items[i]
 			break
-		}
-	}
-
-	// The client's own dates.
-	for _, d := range c.Dates {
-		cd := ClientDate{Name: e(d.Name, 120), Date: l.long(model.Day(d.Date)), Passed: model.Day(d.Date).Before(today)}
-		if v.HasForecast {
-			cd.DaysGap = daysBetween(model.Day(d.Date), newDate)
-			cd.AtRisk = cd.DaysGap > 0
-		}
-		v.ClientDates = append(v.ClientDates, cd)
-		switch {
-		case cd.Passed:
-		case cd.AtRisk:
-			v.AtRiskDates = append(v.AtRiskDates, cd)
-		case v.HasForecast:
-			v.SafeDates = append(v.SafeDates, cd)
 		}
 	}
 
@@ -505,7 +586,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		since, after = model.DayIn(h.LastWritten.AsOf, l.loc), h.LastWritten.AsOf
 	}
 	v.Since = l.long(since)
-	var doneSince []model.WorkItem
+	var doneSince []*model.WorkItem
 	for _, it := range done {
 		switch closed := it.Closed.Time(); {
 		case it.Closed.IsZero():
@@ -514,14 +595,14 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 		}
 	}
 	v.DoneSinceCount = len(doneSince)
-	v.DoneSince, v.MoreDoneSince = list(doneSince, item)
+	v.src.doneSince, v.MoreDoneSince = list(doneSince)
 	if h.LastWritten != nil {
 		if material, s := change(*h.LastWritten, fc, q, l, true); material {
 			v.Change = s
 		}
 	}
 
-	r.measures(&v, req, l, today, promised, remaining, done, item)
+	r.measures(&v, req, l, today, promised, remaining, done)
 	if f == model.FormatJiraWiki {
 		v.Chart = "!" + ChartPNG + "|width=760!"
 	} else {
@@ -531,8 +612,7 @@ func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 }
 
 // measures fills the post-mortem's measured causes and the risks.
-func (r *Renderer) measures(v *View, req Request, l locale, today, promised time.Time,
-	remaining, done []model.WorkItem, item func(model.WorkItem) Item) {
+func (r *Renderer) measures(v *View, req Request, l locale, today, promised time.Time, remaining, done []*model.WorkItem) {
 	m, fc, h := req.Milestone, req.Forecast, req.History
 	observed := fc.PaceObserved
 	if m.State == model.StateClosed && !m.ClosedAt.IsZero() && !m.Start.IsZero() {
@@ -557,16 +637,24 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	v.BlockedNow = fc.Signals.BlockedItems
 	v.BlockedDays = l.num(fc.Signals.BlockedDays)
 	v.BlockedTime = v.BlockedDays != "0"
-	var blocked []model.WorkItem
-	for _, part := range [2][]model.WorkItem{remaining, done} {
+	var blocked []*model.WorkItem
+	for _, part := range [2][]*model.WorkItem{remaining, done} {
 		for _, it := range part {
 			if it.Blocked || it.BlockedDays > 0 {
 				blocked = append(blocked, it)
 			}
 		}
 	}
-	sort.SliceStable(blocked, func(i, j int) bool { return blocked[i].BlockedDays > blocked[j].BlockedDays })
-	v.BlockedItems, _ = list(blocked, item)
+	slices.SortStableFunc(blocked, func(a, b *model.WorkItem) int { // most days blocked first
+		switch {
+		case a.BlockedDays > b.BlockedDays:
+			return -1
+		case b.BlockedDays > a.BlockedDays:
+			return 1
+		}
+		return 0
+	})
+	v.src.blocked, _ = list(blocked)
 	v.BlockIssue = fc.Signals.BlockedDays >= 3 || fc.Signals.BlockedItems > 0
 	v.Stale = fc.Signals.StaleInProgress
 	if fc.Signals.UnestimatedShare > 0 {
@@ -630,8 +718,8 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 		v.LateWindowDays = max(1, v.PlannedDays/4)
 	}
 	lateFrom := model.Day(m.Due).AddDate(0, 0, -v.LateWindowDays)
-	var late []model.WorkItem
-	for _, part := range [2][]model.WorkItem{remaining, done} {
+	var late []*model.WorkItem
+	for _, part := range [2][]*model.WorkItem{remaining, done} {
 		for _, it := range part {
 			if (it.Started.IsZero() && it.Status == model.StatusTodo) || (!it.Started.IsZero() && !model.Day(it.Started.Time()).Before(lateFrom)) {
 				late = append(late, it)
@@ -640,7 +728,7 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	}
 	sortRemaining(late)
 	v.LateStartedCount = len(late)
-	v.LateStarted, v.MoreLateStarted = list(late, item)
+	v.src.late, v.MoreLateStarted = list(late)
 
 	// Forecasts recorded 30, 14 and 7 days before the original due date.
 	due := model.Day(m.Due)
@@ -722,11 +810,13 @@ func workdays(a, b time.Time) int {
 
 // sortRemaining orders open items by what matters to the client: in
 // progress first, then by rank (unranked last), then by key.
-func sortRemaining(items []model.WorkItem) {
-	sort.SliceStable(items, func(i, j int) bool {
-		a, b := items[i], items[j]
+func sortRemaining(items []*model.WorkItem) {
+	slices.SortStableFunc(items, func(a, b *model.WorkItem) int {
 		if (a.Status == model.StatusInProgress) != (b.Status == model.StatusInProgress) {
-			return a.Status == model.StatusInProgress
+			if a.Status == model.StatusInProgress {
+				return -1
+			}
+			return 1
 		}
 		ra, rb := a.Rank, b.Rank
 		if ra == 0 {
@@ -736,19 +826,20 @@ func sortRemaining(items []model.WorkItem) {
 			rb = math.MaxInt
 		}
 		if ra != rb {
-			return ra < rb
+			return cmp.Compare(ra, rb)
 		}
-		return a.Key < b.Key
+		return strings.Compare(a.Key, b.Key)
 	})
 }
 
-func list(items []model.WorkItem, f func(model.WorkItem) Item) ([]Item, int) {
-	n := min(len(items), maxListed)
-	out := make([]Item, n)
-	for i := range n {
-		out[i] = f(items[i])
+// list keeps the first maxListed items and says how many more there are.
+// The list is never nil: nil stands for a list a view does not show.
+func list(items []*model.WorkItem) ([]*model.WorkItem, int) {
+	if items == nil {
+		return []*model.WorkItem{}, 0
 	}
-	return out, len(items) - n
+	n := min(len(items), maxListed)
+	return items[:n:n], len(items) - n
 }
 
 func firstNonEmpty(ss ...string) string {
