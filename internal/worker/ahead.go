@@ -83,7 +83,7 @@ const aheadWindow = 16
 // firings does not pay for their charts (with a budget, or no state to
 // guess from, a run's charts wait for the lookup).
 func (w *Worker) draftAhead(ctx context.Context, mode tracker.Mode, st tracker.Store, firings []Firing, judged []Judged,
-	byKey map[string]int, now time.Time, writeBudget int) *ahead {
+	byKey map[string]int, now time.Time, writeBudget int, spec *speculation) *ahead {
 	ctx, cancel := context.WithCancel(ctx)
 	cores := runtime.GOMAXPROCS(0)
 	a := &ahead{res: make([]drafted, len(firings)), done: make([]chan struct{}, len(firings)),
@@ -124,7 +124,8 @@ func (w *Worker) draftAhead(ctx context.Context, mode tracker.Mode, st tracker.S
 	})
 	draft := func(i int) {
 		f := firings[i]
-		d, entry, have := w.prepare(ctx, st, f, judged[byKey[f.Finding.MilestoneKey]], now)
+		early, _ := spec.take(f)
+		d, entry, have := w.prepare(ctx, st, f, judged[byKey[f.Finding.MilestoneKey]], now, early)
 		if mode == tracker.ModeRun && d.err == nil && !f.Finding.CommentOnly && a.chart(ctx, i, guess, entry, have, w.Target.Name()) {
 			renderAttachments(&d.ticket)
 		}
@@ -201,9 +202,10 @@ func (a *ahead) chart(ctx context.Context, i int, guess bool, entry tracker.Ledg
 	}
 }
 
-// prepare drafts one firing as reconcile would; it also returns the
-// firing's ledger entry.
-func (w *Worker) prepare(ctx context.Context, st tracker.Store, f Firing, j Judged, now time.Time) (drafted, tracker.LedgerEntry, bool) {
+// prepare drafts one firing as reconcile would (early, a draft made while
+// sources were read, is used when its request is the same); it also
+// returns the firing's ledger entry.
+func (w *Worker) prepare(ctx context.Context, st tracker.Store, f Firing, j Judged, now time.Time, early drafted) (drafted, tracker.LedgerEntry, bool) {
 	entry, haveEntry, err := st.LedgerGet(ctx, f.Finding.Fingerprint())
 	if err != nil {
 		return drafted{}, entry, false
@@ -213,7 +215,7 @@ func (w *Worker) prepare(ctx context.Context, st tracker.Store, f Firing, j Judg
 		return drafted{}, entry, haveEntry
 	}
 	req := DraftRequest{Finding: f.Finding, Milestone: j.Milestone, Forecast: j.Forecast, Client: j.Client, History: hist, Now: now}
-	ticket, err := w.Drafter.Draft(req, w.Target.Format())
+	ticket, err := w.draft(req, early)
 	return drafted{req: req, ticket: ticket, err: err, ok: true}, entry, haveEntry
 }
 

@@ -63,7 +63,10 @@ func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, er
 		st = readOnly{st}
 	}
 
-	judged := w.poll(ctx, now, &rep)
+	// While the slowest source is read, the others' firings are drafted.
+	spec := w.speculate(ctx, mode, st, now, w.Rules.Budget())
+	judged := w.poll(ctx, st, now, &rep, spec)
+	spec.stop()
 
 	stateBlob, err := st.RuleState(ctx)
 	if err != nil {
@@ -92,14 +95,6 @@ func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, er
 		}
 	}
 
-	// Remember forecasts (at most one a day per milestone) before drafting,
-	// so drafts see today's record among the history.
-	for _, j := range judged {
-		if err := w.remember(ctx, st, j.Forecast); err != nil {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("could not record the forecast of %s: %v", j.Milestone.Key, err))
-		}
-	}
-
 	firings := slices.Clone(ev.Firings)
 	slices.SortStableFunc(firings, func(a, b Firing) int {
 		return cmp.Or(cmp.Compare(a.Finding.MilestoneKey, b.Finding.MilestoneKey),
@@ -108,7 +103,7 @@ func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, er
 	})
 	budget := w.Rules.Budget()
 	// Drafting goes on while the batch lookup is on the wire.
-	ah := w.draftAhead(ctx, mode, st, firings, judged, byKey, now, budget)
+	ah := w.draftAhead(ctx, mode, st, firings, judged, byKey, now, budget, spec)
 	defer ah.close()
 	known := w.prefetch(ctx, firings)
 	ah.lookedUp(firings, known, budget)
@@ -184,9 +179,12 @@ func purposeOrder(p model.Purpose) int {
 // poll reads every source concurrently and judges each source's milestones
 // as soon as that source is read: prepared, given their team record and
 // forecast while the other sources are still being read (forecasting is
-// CPU-bound and pure, and a slower tracker leaves a core free). Unreadable
+// CPU-bound and pure, and a slower tracker leaves a core free), then
+// today's forecasts are remembered (at most one a day per milestone, so
+// drafts see today's record among the history) and, while other sources
+// are still being read, the source's firings drafted (spec). Unreadable
 // milestones are reported and not judged. The result is sorted by key.
-func (w *Worker) poll(ctx context.Context, now time.Time, rep *tracker.Report) []Judged {
+func (w *Worker) poll(ctx context.Context, st tracker.Store, now time.Time, rep *tracker.Report, spec *speculation) []Judged {
 	parts := make([]polled, len(w.Sources))
 	var wg sync.WaitGroup
 	var reading atomic.Int32 // sources still being read
@@ -194,7 +192,14 @@ func (w *Worker) poll(ctx context.Context, now time.Time, rep *tracker.Report) [
 	for i, s := range w.Sources {
 		wg.Go(func() {
 			res, err := s.Fetch(ctx)
-			parts[i] = w.judgeSource(s.Name(), res, err, now, int(reading.Add(-1)))
+			p := w.judgeSource(s.Name(), res, err, now, int(reading.Add(-1)))
+			for _, j := range p.judged {
+				if err := w.remember(ctx, st, j.Forecast); err != nil {
+					p.notes = append(p.notes, fmt.Sprintf("could not record the forecast of %s: %v", j.Milestone.Key, err))
+				}
+			}
+			spec.start(p.judged, int(reading.Load()))
+			parts[i] = p
 		})
 	}
 	wg.Wait()

@@ -1,0 +1,129 @@
+package worker
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/forewarn/forewarn/internal/tracker"
+)
+
+// Drafting while other sources are still being read. Sources are read
+// concurrently and the slowest one is the run's critical path; the others
+// are judged while it is read, and then their cores would sit idle until
+// it ends. So once a source is judged, the rules are evaluated on its
+// milestones alone and their firings are drafted (in a run, with the PNG
+// of a likely create) on those cores.
+//
+// Nothing is decided from it. After the last source, the rules are
+// evaluated on every milestone as always, and a draft made early is used
+// only for a firing whose draft request is the same (drafting ahead
+// checks, as it does for its own drafts); any other is drafted again. A
+// rule's firing on one milestone does not depend on the others', so the
+// early drafts are normally all used.
+
+// speculation holds the drafts made while other sources were being read.
+type speculation struct {
+	w      *Worker
+	st     tracker.Store
+	blob   []byte // the rule state as the run began
+	now    time.Time
+	guess  bool // render the PNG of a firing the ledger knows no ticket for
+	ctx    context.Context
+	cancel context.CancelFunc
+	slots  chan struct{} // drafting goroutines: all cores but the reading one
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	drafts map[speculationKey]drafted
+}
+
+// speculationKey is the firing a draft was made for.
+type speculationKey struct{ fingerprint, rule string }
+
+// speculate prepares drafting while sources are read; nil (nothing is
+// drafted early) with a single source, or when the rule state cannot be
+// read (the run reports that itself).
+func (w *Worker) speculate(ctx context.Context, mode tracker.Mode, st tracker.Store, now time.Time, writeBudget int) *speculation {
+	if len(w.Sources) < 2 {
+		return nil
+	}
+	blob, err := st.RuleState(ctx)
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	return &speculation{w: w, st: st, blob: blob, now: now, ctx: ctx, cancel: cancel,
+		guess: mode == tracker.ModeRun && writeBudget <= 0 && w.Store != nil,
+		slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)), drafts: map[speculationKey]drafted{}}
+}
+
+// start drafts the firings of one source's judged milestones, in the
+// background, unless the other sources have all been read (reading is 0):
+// then the run goes on to its own drafting at once.
+func (s *speculation) start(judged []Judged, reading int) {
+	if s == nil || reading == 0 || len(judged) == 0 {
+		return
+	}
+	s.wg.Go(func() {
+		select {
+		case s.slots <- struct{}{}:
+			defer func() { <-s.slots }()
+		case <-s.ctx.Done():
+			return
+		}
+		run, err := s.w.Rules.Open(s.blob)
+		if err != nil {
+			return
+		}
+		byKey := make(map[string]int, len(judged))
+		for i, j := range judged {
+			byKey[j.Milestone.Key] = i
+		}
+		target := s.w.Target.Name()
+		seen := map[string]bool{}
+		for _, f := range run.Evaluate(s.now, judged).Firings {
+			if s.ctx.Err() != nil {
+				return
+			}
+			fp := f.Finding.Fingerprint()
+			if seen[fp] {
+				continue // drafted in the loop, after the first one's write
+			}
+			seen[fp] = true
+			d, entry, have := s.w.prepare(s.ctx, s.st, f, judged[byKey[f.Finding.MilestoneKey]], s.now, drafted{})
+			if !d.ok {
+				continue
+			}
+			if s.guess && d.err == nil && !f.Finding.CommentOnly && (!have || entry.Target != target || entry.State == tracker.LedgerPending) {
+				renderAttachments(&d.ticket)
+			}
+			s.mu.Lock()
+			s.drafts[speculationKey{fp, f.Finding.Rule}] = d
+			s.mu.Unlock()
+		}
+	})
+}
+
+// stop ends drafting (a draft under way is finished) and waits for it.
+func (s *speculation) stop() {
+	if s == nil {
+		return
+	}
+	s.cancel()
+	s.wg.Wait()
+}
+
+// take hands over the draft made early for a firing, if any (once).
+func (s *speculation) take(f Firing) (drafted, bool) {
+	if s == nil {
+		return drafted{}, false
+	}
+	k := speculationKey{f.Finding.Fingerprint(), f.Finding.Rule}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.drafts[k]
+	delete(s.drafts, k)
+	return d, ok
+}
