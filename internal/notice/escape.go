@@ -59,11 +59,7 @@ func sanitise(s string) string {
 
 var (
 	// markerLikeRe: anything resembling the fingerprint marker's token.
-	orderedRe    = regexp.MustCompile(`^[0-9]+[.)]`)
 	markerLikeRe = regexp.MustCompile(`(?i)forewarn\s*:\s*fingerprint`)
-	// linkRe: the starts of autolinks (scheme://, www.) and of issue
-	// references (#12, GH-12) GitHub would link or cross-reference.
-	linkRe = regexp.MustCompile(`(?i)(://|\bwww\.|#[0-9]|\bgh-[0-9])`)
 	// mdSpecs are escaped anywhere in a line, mdLead only at its start.
 	mdSpecs = `\` + "`" + `*_[]<>#|~$`
 	mdLead  = `-+=.`
@@ -108,11 +104,10 @@ func containsFold(s, sub string) bool {
 
 // neutralise breaks mentions, links, references and marker look-alikes by
 // placing a word joiner inside them. It runs after Sanitize, before the
-// markup escaping. Each expression runs only on text that holds what it
-// must match (cheap checks first: most text holds none of it). The
-// case-insensitive ones match only ASCII forms here, since none of the
-// letters in "forewarn", "www" and "gh" has another case outside ASCII
-// (only k and s do).
+// markup escaping. The marker's expression runs only on text that holds
+// "forewarn" (most text does not). The case-insensitive matches are of
+// ASCII forms only, since none of the letters in "forewarn", "www" and
+// "gh" has another case outside ASCII (only k and s do).
 func neutralise(s string) string {
 	if containsFold(s, "forewarn") {
 		s = markerLikeRe.ReplaceAllStringFunc(s, func(m string) string {
@@ -120,20 +115,55 @@ func neutralise(s string) string {
 		})
 	}
 	s = strings.ReplaceAll(s, "@", "@"+wj) // an @ a tracker could read as a mention or an e-mail autolink
-	if !strings.Contains(s, "://") && !strings.Contains(s, "#") && !containsFold(s, "www.") && !containsFold(s, "gh-") {
+	return breakLinks(s)
+}
+
+// breakLinks puts a word joiner inside every start of an autolink or an
+// issue reference GitHub would link or cross-reference: "://", "www." and
+// "gh-1" at the start of a word (any case), "#1". It is the replacement of
+// every match of (?i)(://|\bwww\.|#[0-9]|\bgh-[0-9]) (leftmost first, none
+// overlapping; \b is an ASCII word boundary), done byte by byte (as an
+// expression it was the largest cost of escaping an item's key; FuzzBreakLinks
+// holds it to the expression). Text with no match comes back as it is.
+func breakLinks(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var at, end int // where the joiner goes; where the match ends
+		switch c := s[i]; {
+		case c == ':' && strings.HasPrefix(s[i+1:], "//"):
+			at, end = i+1, i+3
+		case c == '#' && i+1 < len(s) && digit(s[i+1]):
+			at, end = i+1, i+2
+		case c|0x20 == 'w' && wordStart(s, i) && i+3 < len(s) && s[i+1]|0x20 == 'w' && s[i+2]|0x20 == 'w' && s[i+3] == '.':
+			at, end = i+3, i+4
+		case c|0x20 == 'g' && wordStart(s, i) && i+3 < len(s) && s[i+1]|0x20 == 'h' && s[i+2] == '-' && digit(s[i+3]):
+			at, end = i+3, i+4
+		default:
+			continue
+		}
+		if b.Len() == 0 {
+			b.Grow(len(s) + 2*len(wj))
+		}
+		b.WriteString(s[last:at])
+		b.WriteString(wj)
+		last, i = at, end-1
+	}
+	if b.Len() == 0 {
 		return s
 	}
-	s = linkRe.ReplaceAllStringFunc(s, func(m string) string {
-		switch {
-		case strings.HasPrefix(m, "#"):
-			return "#" + wj + m[1:]
-		case m == "://":
-			return ":" + wj + "//"
-		default: // www. or gh-
-			return m[:len(m)-1] + wj + m[len(m)-1:]
-		}
-	})
-	return s
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// wordStart reports whether a word starts at s[i] (a word character): s[i]
+// is first or follows a byte that is not an ASCII word character.
+func wordStart(s string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	c := s[i-1]
+	return !(alnum(c) || c == '_')
 }
 
 // EscapeMarkdown makes untrusted text safe inside a line of GitHub-flavoured
@@ -144,9 +174,9 @@ func neutralise(s string) string {
 // original text and pings no one.
 func EscapeMarkdown(s string) string {
 	s = neutralise(Sanitize(s))
-	ol := -1 // "12. text" or "3) text" would start an ordered list
-	if m := orderedRe.FindStringIndex(s); m != nil {
-		ol = m[1] - 1
+	ol := orderedMark(s)
+	if ol < 0 && !strings.ContainsAny(s, mdSpecs+"&") && (s == "" || strings.IndexByte(mdLead, s[0]) < 0) {
+		return s // nothing to escape, as in most titles
 	}
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/4)
@@ -172,6 +202,16 @@ func EscapeMarkdown(s string) string {
 	return b.String()
 }
 
+// orderedMark is the index of the dot or parenthesis ending a number at
+// the start of s ("12. text", "3) text": an ordered list), -1 when s does
+// not start so.
+func orderedMark(s string) int {
+	if n := span(s, digit); n > 0 && n < len(s) && (s[n] == '.' || s[n] == ')') {
+		return n
+	}
+	return -1
+}
+
 func entityStart(c byte) bool {
 	return c == '#' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
@@ -183,6 +223,9 @@ func entityStart(c byte) bool {
 // anything resembling forewarn's fingerprint marker.
 func EscapeJira(s string) string {
 	s = neutralise(Sanitize(s))
+	if !strings.ContainsAny(s, jiraSpc) {
+		return s // nothing to escape, as in most titles
+	}
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/4)
 	for _, r := range s {
