@@ -3,6 +3,7 @@ package notice
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -75,7 +76,7 @@ func (l locale) long(d time.Time) string {
 	}
 	switch {
 	case l.lang == langNL:
-		return fmt.Sprintf("%s %d %s %d", nlDays[d.Weekday()], d.Day(), nlMonths[d.Month()-1], d.Year())
+		return nlDays[d.Weekday()] + " " + strconv.Itoa(d.Day()) + " " + nlMonths[d.Month()-1] + " " + strconv.Itoa(d.Year())
 	case l.us:
 		return d.Format("Monday, January 2, 2006")
 	}
@@ -90,7 +91,7 @@ func (l locale) short(d time.Time) string {
 	}
 	switch {
 	case l.lang == langNL:
-		return fmt.Sprintf("%d %s %d", d.Day(), nlShort[d.Month()-1], d.Year())
+		return strconv.Itoa(d.Day()) + " " + nlShort[d.Month()-1] + " " + strconv.Itoa(d.Year())
 	case l.us:
 		return d.Format("Jan 2, 2006")
 	}
@@ -103,12 +104,12 @@ func (l locale) num(f float64) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		f = 0
 	}
-	s := fmt.Sprintf("%.1f", f)
+	var s string
 	if math.Abs(f) < 10 {
-		s = fmt.Sprintf("%.2f", f)
+		s = strconv.FormatFloat(f, 'f', 2, 64)
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	} else {
-		s = strings.TrimSuffix(s, ".0")
+		s = strings.TrimSuffix(strconv.FormatFloat(f, 'f', 1, 64), ".0")
 	}
 	if l.lang == langNL {
 		s = strings.Replace(s, ".", ",", 1)
@@ -121,7 +122,7 @@ func (l locale) pct(f float64) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		f = 0
 	}
-	return fmt.Sprintf("%d%%", int(math.Round(f*100)))
+	return strconv.Itoa(int(math.Round(f*100))) + "%"
 }
 
 // days formats a number of days: "1 day", "9 days", "1 dag", "9 dagen".
@@ -140,7 +141,7 @@ func (l locale) counted(n int, enOne, enMany, nlOne, nlMany string) string {
 	if l.lang == langNL {
 		enOne, enMany = nlOne, nlMany
 	}
-	return fmt.Sprintf("%d %s", n, plural(n, enOne, enMany))
+	return strconv.Itoa(n) + " " + plural(n, enOne, enMany)
 }
 
 // daysBetween counts calendar days from a to b (negative when b is earlier).
