@@ -207,7 +207,7 @@ func TestLimits(t *testing.T) {
 	}
 	// The hard cut: a body over the limit is shortened before the marker.
 	body := strings.Repeat("🎉", MaxJiraBody)
-	got := fitBody(body, model.Marker("fw-0123456789abcdef", model.FormatJiraWiki), model.FormatJiraWiki, langEN)
+	got := fitBody([]byte(body), model.Marker("fw-0123456789abcdef", model.FormatJiraWiki), model.FormatJiraWiki, langEN)
 	if utf16Len(got) > MaxJiraBody || !utf8.ValidString(got) || !strings.HasSuffix(got, model.Marker("fw-0123456789abcdef", model.FormatJiraWiki)+"\n") ||
 		!strings.Contains(got, "shortened to fit") {
 		t.Errorf("fitBody: %d UTF-16 units, valid %v, tail %q", utf16Len(got), utf8.ValidString(got), got[len(got)-120:])

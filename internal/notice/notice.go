@@ -13,8 +13,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/forewarn/forewarn/internal/chart"
@@ -146,12 +146,13 @@ func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
 	}
 
 	v := r.view(req, f, Escape)
-	var body bytes.Buffer
-	if err := t.ExecuteTemplate(&body, "body", v); err != nil {
+	body := bodies.Get().(*bytes.Buffer)
+	defer putBody(body)
+	if err := t.ExecuteTemplate(body, "body", v); err != nil {
 		return model.Ticket{}, fmt.Errorf("rendering the %s %s draft for %s: %w", lang, p, req.Milestone.Key, err)
 	}
 	tv := v.escapedAs(plain)
-	var title bytes.Buffer
+	var title strings.Builder
 	if err := t.ExecuteTemplate(&title, "title", tv); err != nil {
 		return model.Ticket{}, fmt.Errorf("rendering the %s %s title for %s: %w", lang, p, req.Milestone.Key, err)
 	}
@@ -165,7 +166,7 @@ func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
 		Severity:     sev,
 		Format:       f,
 		Title:        fitTitle(title.String()),
-		Body:         fitBody(body.String(), model.Marker(fp, f), f, lang),
+		Body:         fitBody(body.Bytes(), model.Marker(fp, f), f, lang),
 		Labels:       labels(fp, p, sev),
 		Assignee:     req.Client.Tracker,
 	}
@@ -239,31 +240,79 @@ func fitTitle(s string) string {
 	return strings.TrimRight(cutUTF16(s, MaxTitle-1), " ") + "…"
 }
 
+// bodies are the buffers drafts' bodies are executed into: a body is
+// 10-20 kB, and growing a new buffer to that for every draft was a tenth
+// of a draft's allocation.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putBody returns a body's buffer to the pool, unless a huge body made
+// it too large to keep.
+func putBody(b *bytes.Buffer) {
+	if b.Cap() <= 1<<18 {
+		b.Reset()
+		bodies.Put(b)
+	}
+}
+
 // fitBody appends the marker and keeps the body within the target's limit,
 // cutting the text before the marker (never the marker, never inside a
-// character) and saying so.
-func fitBody(body, marker string, f model.Format, lang string) string {
-	body = blankRuns.ReplaceAllString(strings.TrimRight(body, "\n ")+"\n", "\n\n")
+// character) and saying so. Runs of blank lines become one. It may write
+// into body's spare capacity.
+func fitBody(body []byte, marker string, f model.Format, lang string) string {
+	body = append(bytes.TrimRight(body, "\n "), '\n')
 	limit := MaxMDBody
 	if f == model.FormatJiraWiki {
 		limit = MaxJiraBody
 	}
 	tail := "\n" + marker + "\n"
-	if utf16Len(body)+utf16Len(tail) <= limit {
-		return body + tail
+	var b strings.Builder
+	b.Grow(len(body) + len(tail))
+	collapseBlankRuns(&b, body)
+	// A UTF-16 unit takes at least one byte of UTF-8: a body that fits in
+	// bytes fits in units.
+	if short := b.String(); b.Len()+len(tail) <= limit || utf16Len(short)+utf16Len(tail) <= limit {
+		b.WriteString(tail)
+		return b.String()
 	}
 	note := "\n\n… (shortened to fit the tracker's limit)\n"
 	if lang == langNL {
 		note = "\n\n… (ingekort om binnen de limiet van de tracker te passen)\n"
 	}
 	keep := limit - utf16Len(tail) - utf16Len(note)
-	cut := cutUTF16(body, keep)
+	cut := cutUTF16(b.String(), keep)
 	// Do not end on a dangling escape character.
 	cut = strings.TrimRight(cut, "\\")
 	return cut + note + tail
 }
 
-var blankRuns = regexp.MustCompile(`\n[ \t]*\n(?:[ \t]*\n)+`)
+// collapseBlankRuns writes s to b with every run of three or more line
+// breaks with only spaces and tabs between them (two or more blank lines,
+// \n[ \t]*\n(?:[ \t]*\n)+) made one blank line ("\n\n"); FuzzBlankRuns
+// holds it to that expression.
+func collapseBlankRuns(b *strings.Builder, s []byte) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\n' {
+			continue
+		}
+		breaks, end := 1, i+1 // line breaks in the run; where it ends
+		for j := i + 1; ; {
+			for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+				j++
+			}
+			if j == len(s) || s[j] != '\n' {
+				break
+			}
+			breaks, end, j = breaks+1, j+1, j+1
+		}
+		if breaks >= 3 {
+			b.Write(s[last:i])
+			b.WriteString("\n\n")
+			last, i = end, end-1
+		}
+	}
+	b.Write(s[last:])
+}
 
 // commentText frames a change summary as a ticket comment.
 func commentText(lang string, f model.Format, summary string) string {
