@@ -83,7 +83,7 @@ func pathByte(c byte) bool {
 
 // safeURL returns u when a draft may link to it, else "".
 func safeURL(u string) string {
-	if len(u) > 500 || !urlShape(u) || strings.Contains(strings.ToLower(u), "forewarn") {
+	if len(u) > 500 || !urlShape(u) || containsFold(u, "forewarn") { // the shape is ASCII
 		return ""
 	}
 	return u

@@ -140,7 +140,8 @@ func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
 	}
 	fp := fin.Fingerprint()
 	lang := language(req.Client.Locale)
-	t, err := byLang[lang][f].get()
+	x := byLang[lang][f]
+	t, err := x.get()
 	if err != nil {
 		return model.Ticket{}, fmt.Errorf("rendering the %s %s draft for %s: %w", lang, p, req.Milestone.Key, err)
 	}
@@ -151,7 +152,7 @@ func (r *Renderer) Render(req Request, f model.Format) (model.Ticket, error) {
 	if err := t.ExecuteTemplate(body, "body", v); err != nil {
 		return model.Ticket{}, fmt.Errorf("rendering the %s %s draft for %s: %w", lang, p, req.Milestone.Key, err)
 	}
-	tv := v.escapedAs(plain)
+	tv := v.titleView(x.titleLists)
 	var title strings.Builder
 	if err := t.ExecuteTemplate(&title, "title", tv); err != nil {
 		return model.Ticket{}, fmt.Errorf("rendering the %s %s title for %s: %w", lang, p, req.Milestone.Key, err)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"text/template"
+	tparse "text/template/parse"
 
 	"github.com/forewarn/forewarn/internal/diag"
 	"github.com/forewarn/forewarn/internal/model"
@@ -167,6 +168,8 @@ type tmpl struct {
 	f    model.Format
 	t    *template.Template
 	err  error
+	// titleLists: the title may read the view's item lists (readsLists).
+	titleLists bool
 }
 
 func (x *tmpl) get() (*template.Template, error) {
@@ -174,8 +177,81 @@ func (x *tmpl) get() (*template.Template, error) {
 		if x.t == nil {
 			x.t, x.err = parse(x.fl, x.f)
 		}
+		if x.err == nil {
+			x.titleLists = readsLists(x.t, "title")
+		}
 	})
 	return x.t, x.err
+}
+
+// listFields are the view's item lists: escaping their items is most of
+// the cost of escaping a view, and no built-in title shows them.
+var listFields = map[string]bool{"KeyRemaining": true, "KeyDone": true, "CutLine": true, "CarriedOver": true,
+	"DoneSince": true, "BlockedItems": true, "LateStarted": true, "QuickWin": true}
+
+// readsLists reports whether the template name of t may read a view's item
+// lists: it names one of them, or it hands on a whole value where the view
+// could be (a bare dot or $, a call of another template).
+func readsLists(t *template.Template, name string) bool {
+	d := t.Lookup(name)
+	if d == nil || d.Tree == nil {
+		return true
+	}
+	names := func(ids []string) bool {
+		for _, id := range ids {
+			if listFields[id] {
+				return true
+			}
+		}
+		return false
+	}
+	var reads func(n tparse.Node) bool
+	reads = func(n tparse.Node) bool {
+		switch n := n.(type) {
+		case *tparse.ListNode:
+			if n == nil {
+				return false
+			}
+			for _, c := range n.Nodes {
+				if reads(c) {
+					return true
+				}
+			}
+		case *tparse.ActionNode:
+			return reads(n.Pipe)
+		case *tparse.PipeNode:
+			if n == nil {
+				return false
+			}
+			for _, c := range n.Cmds {
+				if reads(c) {
+					return true
+				}
+			}
+		case *tparse.CommandNode:
+			for _, a := range n.Args {
+				if reads(a) {
+					return true
+				}
+			}
+		case *tparse.IfNode:
+			return reads(n.Pipe) || reads(n.List) || reads(n.ElseList)
+		case *tparse.RangeNode:
+			return reads(n.Pipe) || reads(n.List) || reads(n.ElseList)
+		case *tparse.WithNode:
+			return reads(n.Pipe) || reads(n.List) || reads(n.ElseList)
+		case *tparse.FieldNode:
+			return names(n.Ident)
+		case *tparse.ChainNode:
+			return reads(n.Node) || names(n.Field)
+		case *tparse.VariableNode:
+			return len(n.Ident) == 1 && n.Ident[0] == "$" || names(n.Ident[1:])
+		case *tparse.DotNode, *tparse.TemplateNode:
+			return true
+		}
+		return false // text, literals, function names, break, continue, comments
+	}
+	return reads(d.Tree.Root)
 }
 
 func (r *Renderer) load() error {

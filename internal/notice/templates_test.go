@@ -1,6 +1,8 @@
 package notice
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"text/template"
@@ -89,5 +91,74 @@ func TestBuiltinTemplatesParsedOnFirstUse(t *testing.T) {
 	}
 	if n := parsed(); n != 1 {
 		t.Errorf("%d templates parsed after drafts in one language and format, want 1", n)
+	}
+}
+
+// A title's view escapes the item lists only when the title may read them:
+// no built-in title does; a title naming a list, or handing on the whole
+// view, may.
+func TestTitleReadsLists(t *testing.T) {
+	files, err := builtins()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fl := range files {
+		tp, err := parse(fl, model.FormatMarkdown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if readsLists(tp, "title") {
+			t.Errorf("%s: the built-in title reads the item lists", fl.name)
+		}
+		if !readsLists(tp, "body") {
+			t.Errorf("%s: the built-in body does not read the item lists", fl.name)
+		}
+	}
+	for title, want := range map[string]bool{
+		`{{.MilestoneFull}} for {{.Client}}{{if .HasForecast}}, {{.NewDateShort}}{{end}}`:                  false,
+		`{{range $i, $d := .AtRiskDates}}{{$d.Name}} {{.Date}}{{end}} {{with .Snapshots}}{{len .}}{{end}}`: true, // a bare dot: maybe the view
+		`{{range .AtRiskDates}}{{.Name}}{{else}}{{$.Client}}{{end}}`:                                       false,
+		`{{len .KeyDone}} done`:                             true,
+		`{{with .QuickWin}}{{.Title}}{{end}}`:               true,
+		`{{range $.CutLine}}{{.Key}}{{end}}`:                true,
+		`{{if .SecondSlip}}{{else}}{{.LateStarted}}{{end}}`: true,
+		`{{(index .BlockedItems 0).Title}}`:                 true,
+		`{{printf "%v" $}}`:                                 true,
+		`{{template "other" .Client}}`:                      true,
+	} {
+		tp, err := template.New("x").Funcs(funcs(model.FormatMarkdown)).Parse(`{{define "other"}}{{end}}{{define "title"}}` + title + `{{end}}`)
+		if err != nil {
+			t.Fatalf("%s: %v", title, err)
+		}
+		if got := readsLists(tp, "title"); got != want {
+			t.Errorf("readsLists(%s) = %v, want %v", title, got, want)
+		}
+	}
+}
+
+// A user template's title that shows items gets them escaped as plain
+// text, as its other values.
+func TestTitleWithItems(t *testing.T) {
+	dir := t.TempDir()
+	text := `{{define "title"}}{{.Milestone}}: {{with .QuickWin}}{{.Title}} {{.Ref}}{{end}}; {{len .KeyRemaining}} open, first {{(index .KeyRemaining 0).Title}}{{end}}
+{{define "body"}}{{reviewer "The cause."}} {{with .QuickWin}}{{.Title}}{{end}}{{end}}`
+	if err := os.WriteFile(filepath.Join(dir, "client-notice.en.tmpl"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(Options{TemplateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := fixture(langEN, model.PurposeClientNotice)
+	for i := range req.Milestone.Items {
+		req.Milestone.Items[i].Title = "*Fast* [" + req.Milestone.Items[i].Title + "] @team"
+	}
+	tk := render(t, r, req, model.FormatMarkdown)
+	want := "Webshop relaunch: *Fast* [Favicon and app icons] @\u2060team [acme/web#122](https://github.com/acme/web/issues/122); 8 open, first *Fast* [Checkout with iDEAL and cards] @\u2060team"
+	if tk.Title != want {
+		t.Errorf("title\n got %q\nwant %q", tk.Title, want)
+	}
+	if !strings.Contains(tk.Body, `\*Fast\* \[Favicon and app icons\]`) {
+		t.Errorf("body does not show the quick win escaped for Markdown:\n%s", tk.Body)
 	}
 }

@@ -301,21 +301,23 @@ func quantileLabel(q float64) (string, float64) {
 // view is the data a template is executed with, its text escaped by esc.
 func (r *Renderer) view(req Request, f model.Format, esc escaper) View {
 	v := r.facts(req, f)
-	v.escape(esc)
+	v.escape(esc, true)
 	return v
 }
 
-// escapedAs is v with its text escaped by esc instead: the title of a
-// draft is its body's view escaped as plain text. v is not changed.
-func (v View) escapedAs(esc escaper) View {
-	v.escape(esc)
+// titleView is the view a draft's title is executed with: its body's view
+// v with the text escaped as plain text, the item lists too when the title
+// reads them (lists; see readsLists), else none. v is not changed.
+func (v View) titleView(lists bool) View {
+	v.escape(plain, lists)
 	return v
 }
 
 // escape sets every field of v that holds tracker or configuration text,
-// escaped by esc, from v.src. It assigns new slices and never writes into
-// the ones v holds, which a copy of v may share.
-func (v *View) escape(esc escaper) {
+// escaped by esc, from v.src; the item lists only when lists is true, else
+// it leaves them empty. It assigns new slices and never writes into the
+// ones v holds, which a copy of v may share.
+func (v *View) escape(esc escaper, lists bool) {
 	s, l, f := &v.src, v.l, v.src.f
 	e := func(s string, n int) string { return esc(clip(Sanitize(s), n), f) }
 	v.Rule = e(s.rule, 80)
@@ -361,7 +363,7 @@ func (v *View) escape(esc escaper) {
 		return x
 	}
 	items := func(ws []*model.WorkItem) []Item {
-		if ws == nil {
+		if ws == nil || !lists {
 			return nil
 		}
 		out := make([]Item, len(ws))
@@ -374,7 +376,7 @@ func (v *View) escape(esc escaper) {
 	v.CarriedOver, v.DoneSince = items(s.carried), items(s.doneSince)
 	v.BlockedItems, v.LateStarted = items(s.blocked), items(s.late)
 	v.QuickWin = nil
-	if s.quick != nil {
+	if s.quick != nil && lists {
 		x := item(s.quick)
 		v.QuickWin = &x
 	}

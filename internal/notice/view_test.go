@@ -9,7 +9,7 @@ import (
 )
 
 // A draft's title is executed with its body's view escaped again as plain
-// text (escapedAs), not with a view built a second time: the two must be
+// text (titleView), not with a view built a second time: the two must be
 // the same in every field, hostile text and all, and the body's view must
 // not change when the title's is made from it.
 func TestTitleViewIsTheBodyViewEscapedPlain(t *testing.T) {
@@ -30,7 +30,7 @@ func TestTitleViewIsTheBodyViewEscapedPlain(t *testing.T) {
 						want := r.view(req, f, plain)
 						body := r.view(req, f, Escape)
 						again := r.view(req, f, Escape)
-						if got := body.escapedAs(plain); !reflect.DeepEqual(got, want) {
+						if got := body.titleView(true); !reflect.DeepEqual(got, want) {
 							t.Errorf("%s %s %s %q closed %v: the body's view escaped as plain text differs from the title's view", p, lang, f, s, closed)
 						}
 						if !reflect.DeepEqual(body, again) {
