@@ -3,9 +3,12 @@ package jira_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/forewarn/forewarn/connectors/jira"
+	"github.com/forewarn/forewarn/internal/model"
 	fake "github.com/forewarn/forewarn/internal/testserver/jira"
 )
 
@@ -49,4 +52,38 @@ func BenchmarkQuote(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		_ = jira.In("fixVersion", []string{name, name, name})
 	}
+}
+
+// BenchmarkCreate creates one ticket an iteration in the fake's review
+// project as a first sync's write loop does: the issue (a 3 kB
+// description), its 50 kB chart attachment and the web link to its
+// sprint, three requests.
+func BenchmarkCreate(b *testing.B) {
+	s := newSite(b, true)
+	s.seed()
+	host := strings.TrimPrefix(s.srv.URL, "http://")
+	tg, err := jira.NewTarget(jira.TargetConfig{ConnConfig: s.conn, Project: "REV", Labels: []string{"client-comms"}}, s.env)
+	if err != nil {
+		b.Fatal(err)
+	}
+	png := make([]byte, 50<<10)
+	r := rand.New(rand.NewPCG(1, 2))
+	for k := range png {
+		png[k] = byte(r.Uint32())
+	}
+	ctx := context.Background()
+	s.srv.ResetLog()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		tk := ticket(host, jira.SprintKey(host, int64(7+i%3)))
+		i++
+		tk.Fingerprint = fmt.Sprintf("fw-%016x", i)
+		tk.Body = strings.Repeat("The release moves by a week; the work left is 40 points. ", 55) + model.Marker(tk.Fingerprint, model.FormatJiraWiki)
+		tk.Attachments = []model.Attachment{{Name: "burndown.png", ContentType: "image/png", Data: png}}
+		if _, err := tg.Create(ctx, tk); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(s.srv.Total())/float64(b.N), "requests/op")
 }

@@ -15,10 +15,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	gojira "github.com/andygrunwald/go-jira"
 
 	"github.com/forewarn/forewarn/connectors"
+	"github.com/forewarn/forewarn/internal/httpx"
+	"github.com/forewarn/forewarn/internal/jsonx"
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
@@ -195,7 +198,7 @@ func description(tk model.Ticket) string {
 		body += "\n" + marker
 	}
 	digestLen := len("{color:#97a0af}forewarn:digest=") + 24 + len(" content=") + 16 + len("{color}")
-	if n := len([]rune(body)) + digestLen + 1; n > maxDescription {
+	if n := utf8.RuneCountInString(body) + digestLen + 1; n > maxDescription {
 		r := []rune(body)
 		keep := maxDescription - digestLen - len(marker) - 40
 		body = string(r[:keep]) + "\n\n_(shortened)_\n" + marker
@@ -227,13 +230,52 @@ func (t *Target) versionOf(key string) (project, id string, ok bool) {
 	return project, id, ok && isNumber(id)
 }
 
+// createFields are the fields of a create, as go-jira's IssueFields
+// encodes the ones forewarn sets (the same JSON: TestCreateBodyAsGoJira):
+// IssueFields marshals through fatih/structs into a map first, by
+// reflection on each of its fifty fields, then encodes the map — a third
+// of a create's CPU in the write loop. The assignee is a userRef:
+// IssueFields would send go-jira's User with its Password field.
+type createFields struct {
+	Assignee    *userRef  `json:"assignee,omitempty"`
+	Components  []nameRef `json:"components,omitempty"`
+	Description string    `json:"description,omitempty"`
+	FixVersions []idRef   `json:"fixVersions,omitempty"`
+	Type        nameRef   `json:"issuetype"`
+	Labels      []string  `json:"labels,omitempty"`
+	Priority    *nameRef  `json:"priority,omitempty"`
+	Project     keyRef    `json:"project"`
+	Summary     string    `json:"summary,omitempty"`
+}
+
+// createBody is a create's request body.
+type createBody struct {
+	Fields *createFields `json:"fields"`
+}
+
 // userRef names an assignee: accountId on Cloud, the user name on Data
-// Center. It goes in go-jira's Unknowns: IssueFields marshals through
-// fatih/structs, which ignores User's `json:"-"` and would send its
-// Password field ("Password":"") in the assignee.
+// Center.
 type userRef struct {
 	AccountID string `json:"accountId,omitempty"`
 	Name      string `json:"name,omitempty"`
+}
+
+type nameRef struct {
+	Name string `json:"name,omitempty"`
+}
+
+type idRef struct {
+	ID string `json:"id,omitempty"`
+}
+
+type keyRef struct {
+	Key string `json:"key,omitempty"`
+}
+
+// created is what forewarn reads of a create's answer.
+type created struct {
+	ID  string `json:"id"`
+	Key string `json:"key"`
 }
 
 // Create implements tracker.Target. The POST is sent once: the HTTP stack
@@ -247,13 +289,12 @@ func (t *Target) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, 
 	if err != nil {
 		return model.TicketRef{}, err
 	}
-	jc, err := t.c.api()
-	if err != nil {
+	if _, err := t.c.api(); err != nil {
 		return model.TicketRef{}, err
 	}
-	f := &gojira.IssueFields{
-		Project:     gojira.Project{Key: t.cfg.Project},
-		Type:        gojira.IssueType{Name: firstNonEmpty(t.cfg.IssueType, "Task")},
+	f := &createFields{
+		Project:     keyRef{Key: t.cfg.Project},
+		Type:        nameRef{Name: firstNonEmpty(t.cfg.IssueType, "Task")},
 		Summary:     summary(tk.Title),
 		Description: description(tk),
 	}
@@ -264,31 +305,28 @@ func (t *Target) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, 
 		f.Labels = t.labels(tk)
 	}
 	for _, c := range t.cfg.Components {
-		f.Components = append(f.Components, &gojira.Component{Name: c})
+		f.Components = append(f.Components, nameRef{Name: c})
 	}
 	if t.cfg.Priority != "" {
-		f.Priority = &gojira.Priority{Name: t.cfg.Priority}
+		f.Priority = &nameRef{Name: t.cfg.Priority}
 	}
 	if a := firstNonEmpty(tk.Assignee, t.cfg.Assignee); a != "" {
-		u := userRef{Name: a}
+		f.Assignee = &userRef{Name: a}
 		if cloud {
-			u = userRef{AccountID: a}
+			f.Assignee = &userRef{AccountID: a}
 		}
-		f.Unknowns = map[string]any{"assignee": u}
 	}
 	link := firstNonEmpty(t.cfg.Link, "auto")
 	webLink := link == "web_link"
 	if p, id, ok := t.versionOf(tk.MilestoneKey); ok && p == t.cfg.Project && (link == "auto" || link == "fix_version") {
-		f.FixVersions = []*gojira.FixVersion{{ID: id}}
+		f.FixVersions = []idRef{{ID: id}}
 	} else if link == "auto" {
 		webLink = true
 	}
 
-	var out *gojira.Issue
+	var out created
 	for attempt := 0; ; attempt++ {
-		var resp *gojira.Response
-		out, resp, err = jc.Issue.CreateWithContext(ctx, &gojira.Issue{Fields: f})
-		err = apiError(resp, err)
+		out, err = t.create(ctx, f)
 		var ae *APIError
 		if err == nil || attempt >= 3 || !errors.As(err, &ae) || ae.Status != http.StatusBadRequest {
 			break
@@ -336,17 +374,50 @@ func (t *Target) Create(ctx context.Context, tk model.Ticket) (model.TicketRef, 
 	return ref, nil
 }
 
+// create sends one create request, POST rest/api/2/issue, through
+// go-jira's client (the request go-jira's IssueService.Create builds,
+// with createFields for its IssueFields), and reads the new issue's id
+// and key from the answer.
+func (t *Target) create(ctx context.Context, f *createFields) (created, error) {
+	jc, err := t.c.api()
+	if err != nil {
+		return created{}, err
+	}
+	req, err := jc.NewRequestWithContext(ctx, http.MethodPost, "rest/api/2/issue", createBody{f})
+	if err != nil {
+		return created{}, fmt.Errorf("building the create request: %w", err)
+	}
+	resp, err := jc.Do(req, nil)
+	if err != nil {
+		return created{}, apiError(resp, err)
+	}
+	defer resp.Body.Close()
+	// The server acted: an answer that cannot be read is reported like
+	// any ambiguous failure, and the worker looks the ticket up.
+	data, err := httpx.ReadBody(resp.Response)
+	if err != nil {
+		return created{}, &APIError{Status: resp.StatusCode, Err: fmt.Errorf("reading the answer: %w", err)}
+	}
+	var out created
+	if jsonx.Unmarshal(data, &out) != nil {
+		// Not the decoder's words: they may quote the body, and a proxy's
+		// page can echo the request's headers, credentials included.
+		return created{}, &APIError{Status: resp.StatusCode, Err: fmt.Errorf("decoding the answer: %d bytes that are not a Jira issue", len(data))}
+	}
+	return out, nil
+}
+
 // dropField clears a field Jira refused on the create screen, and says
 // whether it was set.
-func dropField(f *gojira.IssueFields, name string) bool {
+func dropField(f *createFields, name string) bool {
 	switch name {
 	case "labels":
 		set := f.Labels != nil
 		f.Labels = nil
 		return set
 	case "assignee":
-		_, set := f.Unknowns["assignee"]
-		delete(f.Unknowns, "assignee")
+		set := f.Assignee != nil
+		f.Assignee = nil
 		return set
 	case "fixVersions":
 		set := f.FixVersions != nil
