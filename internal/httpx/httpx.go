@@ -160,7 +160,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.Header = r.Header.Clone()
 		r.Header.Set("User-Agent", t.ua)
 	}
-	rr, err := retryablehttp.FromRequest(r)
+	rr, err := retryable(r)
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +172,30 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		err = ue.Err
 	}
 	return resp, err
+}
+
+// retryable wraps r (a copy of the caller's request) for the retry loop,
+// which sends its body anew on each attempt. A body the request can make
+// again (GetBody: net/http sets it for a body in memory, as go-jira's and
+// go-github's requests have) is made so, over the caller's bytes;
+// retryablehttp.FromRequest would first read it into a copy (a chart
+// upload's 50 kB, in the write loop). Any other body is read into a copy.
+func retryable(r *http.Request) (*retryablehttp.Request, error) {
+	if r.GetBody == nil || r.Body == nil || r.Body == http.NoBody || r.ContentLength <= 0 {
+		return retryablehttp.FromRequest(r)
+	}
+	getBody, n := r.GetBody, r.ContentLength
+	r.Body.Close() // as net/http's transport does before it sends a GetBody copy
+	r.Body = nil
+	rr, err := retryablehttp.FromRequest(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := rr.SetBody(retryablehttp.ReaderFunc(func() (io.Reader, error) { return getBody() })); err != nil {
+		return nil, err
+	}
+	rr.ContentLength = n // SetBody cannot tell a ReadCloser's length
+	return rr, nil
 }
 
 // observer is the innermost layer above Base: it reports every attempt.

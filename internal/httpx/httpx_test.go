@@ -423,3 +423,76 @@ func TestLengthSaidButNotSent(t *testing.T) {
 		t.Errorf("reading 5 bytes of a body said to be 200 MB allocated %d bytes", grew)
 	}
 }
+
+// failingBody fails every read: a body the client must not read.
+type failingBody struct{ closed atomic.Bool }
+
+func (b *failingBody) Read([]byte) (int, error) {
+	return 0, errors.New("read the request's body instead of GetBody")
+}
+func (b *failingBody) Close() error { b.closed.Store(true); return nil }
+
+// A body the request can make again (GetBody) is sent from what GetBody
+// makes, on each attempt, not read into a copy first; any other body is
+// read and sent as it was.
+func TestBodyFromGetBody(t *testing.T) {
+	var bodies []string
+	var mu sync.Mutex
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b)+" "+strconv.FormatInt(r.ContentLength, 10))
+		mu.Unlock()
+		if n.Add(1) == 1 {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(429)
+			return
+		}
+		w.WriteHeader(201)
+	}))
+	defer srv.Close()
+	c := httpx.New(fast(httpx.Options{}))
+
+	const payload = `{"fields":{"summary":"x"}}`
+	body := &failingBody{}
+	req, err := http.NewRequest(http.MethodPost, srv.URL, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = int64(len(payload))
+	gets := 0
+	req.GetBody = func() (io.ReadCloser, error) {
+		gets++
+		return io.NopCloser(strings.NewReader(payload)), nil
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	want := payload + " " + strconv.Itoa(len(payload))
+	if len(bodies) != 2 || bodies[0] != want || bodies[1] != want {
+		t.Fatalf("bodies sent: %q, want twice %q", bodies, want)
+	}
+	if gets < 2 || !body.closed.Load() {
+		t.Errorf("GetBody called %d times (want one an attempt at least), the request's body closed: %v", gets, body.closed.Load())
+	}
+
+	// A body without GetBody (a stream) is read once and resent as read.
+	bodies, n = nil, atomic.Int32{}
+	pr, pw := io.Pipe()
+	go func() { io.WriteString(pw, payload); pw.Close() }()
+	req, err = http.NewRequest(http.MethodPost, srv.URL, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(bodies) != 2 || !strings.HasPrefix(bodies[0], payload+" ") || bodies[0] != bodies[1] {
+		t.Fatalf("streamed bodies sent: %q", bodies)
+	}
+}
