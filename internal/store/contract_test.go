@@ -64,6 +64,7 @@ func runContract(t *testing.T, newBackend func(t *testing.T) backend) {
 		{"ledger", testLedger},
 		{"ledger: many entries in one write", testLedgerPutAll},
 		{"forecasts", testForecasts},
+		{"forecasts: many milestones in one read and one write", testForecastBatches},
 		{"the unread snapshots table is dropped (version 5)", testSnapshotsDropped},
 		{"run log", testRunLog},
 		{"http cache", testCache},
@@ -247,6 +248,55 @@ func testForecasts(t *testing.T, b backend) {
 	}
 	if _, ok, err := s.ForecastAt(ctx, "never-forecast", day0.AddDate(1, 0, 0)); ok || err != nil {
 		t.Errorf("ForecastAt of an unknown milestone = %v, %v; want none", ok, err)
+	}
+}
+
+func testForecastBatches(t *testing.T, b backend) {
+	s := b.open(t)
+	rec := func(d int, remaining int) model.ForecastRecord {
+		at := day0.AddDate(0, 0, d)
+		return model.ForecastRecord{AsOf: at, Status: model.ForecastOK, P50: dayOf(at.AddDate(0, 0, 10)),
+			P85: dayOf(at.AddDate(0, 0, 14)), P95: dayOf(at.AddDate(0, 0, 20)), ProbOnTime: 0.5, Scope: 40, Remaining: remaining}
+	}
+	if got, err := s.LatestForecastTimes(ctx, []string{"a", "b"}); err != nil || len(got) != 0 {
+		t.Fatalf("LatestForecastTimes of an empty store = %v, %v", got, err)
+	}
+	must(t, s.AppendForecast(ctx, "a", rec(3, 30)))
+	// Out of order, two milestones, and a's record of day 3 again: it
+	// replaces the one recorded alone.
+	kf := func(key string, r model.ForecastRecord) tracker.KeyedForecast {
+		return tracker.KeyedForecast{MilestoneKey: key, Record: r}
+	}
+	batch := []tracker.KeyedForecast{kf("b", rec(2, 20)), kf("a", rec(1, 10)), kf("a", rec(3, 31)), kf("b", rec(0, 5)), kf(`c's key: 'quoted' "too"`, rec(4, 4))}
+	must(t, s.AppendForecasts(ctx, batch))
+	for key, want := range map[string][]model.ForecastRecord{
+		"a":                         {rec(1, 10), rec(3, 31)},
+		"b":                         {rec(0, 5), rec(2, 20)},
+		"c's key: 'quoted' \"too\"": {rec(4, 4)},
+	} {
+		if got, err := s.Forecasts(ctx, key); err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("Forecasts(%s) =\n %+v, %v\nwant\n %+v", key, got, err, want)
+		}
+	}
+	must(t, s.AppendForecasts(ctx, nil))
+
+	// The latest AsOf of each milestone asked for that has one, to the
+	// nanosecond; more milestones than one query asks for.
+	keys := []string{"never", "b", "a", "c's key: 'quoted' \"too\"", "a"}
+	for i := range 1200 {
+		keys = append(keys, fmt.Sprintf("unknown-%d", i))
+	}
+	keys = append(keys, "b")
+	got, err := s.LatestForecastTimes(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Time{"a": day0.AddDate(0, 0, 3), "b": day0.AddDate(0, 0, 2), "c's key: 'quoted' \"too\"": day0.AddDate(0, 0, 4)}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("LatestForecastTimes = %v; want %v", got, want)
+	}
+	if got, err := s.LatestForecastTimes(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("LatestForecastTimes of no milestone = %v, %v", got, err)
 	}
 }
 
@@ -1028,6 +1078,9 @@ func testReadOnly(t *testing.T, b backend) {
 		blob, err := ro.RuleState(ctx)
 		_, ok, err2 := ro.LedgerGet(ctx, "fw-1")
 		fcs, err3 := ro.Forecasts(ctx, "m")
+		if at, err := ro.LatestForecastTimes(ctx, []string{"m"}); err != nil || !at["m"].Equal(day0) {
+			t.Fatalf("read-only LatestForecastTimes = %v, %v; want m at %v", at, err, day0)
+		}
 		_, cached := ro.Get(ctx, "k")
 		st, _, err4 := ro.SyncState(ctx, "source:x", "cursor")
 		if string(blob) != "v1" || !ok || len(fcs) != 1 || !cached || string(st) != "c1" || errors.Join(err, err2, err3, err4) != nil {
@@ -1035,10 +1088,11 @@ func testReadOnly(t *testing.T, b backend) {
 		}
 	}
 	writes := map[string]error{
-		"SaveRuleState":  ro.SaveRuleState(ctx, []byte("v2")),
-		"LedgerPut":      ro.LedgerPut(ctx, ledgerEntry("fw-2")),
-		"AppendForecast": ro.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0.Add(time.Hour)}),
-		"FinishRun":      ro.FinishRun(ctx, 1, store.RunResult{Outcome: store.OutcomeOK}),
+		"SaveRuleState":   ro.SaveRuleState(ctx, []byte("v2")),
+		"LedgerPut":       ro.LedgerPut(ctx, ledgerEntry("fw-2")),
+		"AppendForecast":  ro.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0.Add(time.Hour)}),
+		"AppendForecasts": ro.AppendForecasts(ctx, []tracker.KeyedForecast{{MilestoneKey: "m", Record: model.ForecastRecord{AsOf: day0.Add(time.Hour)}}}),
+		"FinishRun":       ro.FinishRun(ctx, 1, store.RunResult{Outcome: store.OutcomeOK}),
 	}
 	_, writes["StartRun"] = ro.StartRun(ctx, "plan", "", day0)
 	for name, err := range writes {

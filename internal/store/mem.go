@@ -217,6 +217,40 @@ func (m *memStore) AppendForecast(_ context.Context, key string, r model.Forecas
 	return nil
 }
 
+func (m *memStore) AppendForecasts(ctx context.Context, fs []tracker.KeyedForecast) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return err
+	}
+	for _, f := range fs {
+		r := f.Record
+		if m.forecasts[f.MilestoneKey] == nil {
+			m.forecasts[f.MilestoneKey] = map[int64]model.ForecastRecord{}
+		}
+		r.AsOf, r.P50, r.P85, r.P95 = utc(r.AsOf), utc(r.P50), utc(r.P85), utc(r.P95)
+		m.forecasts[f.MilestoneKey][r.AsOf.UnixNano()] = r
+	}
+	return nil
+}
+
+func (m *memStore) LatestForecastTimes(_ context.Context, keys []string) (map[string]time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]time.Time, len(keys))
+	for _, key := range keys {
+		for _, r := range m.forecasts[key] {
+			if t, ok := out[key]; !ok || r.AsOf.After(t) {
+				out[key] = r.AsOf
+			}
+		}
+	}
+	return out, nil
+}
+
 func (m *memStore) Forecasts(_ context.Context, key string) ([]model.ForecastRecord, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -437,6 +438,9 @@ func (s *sqlStore) LedgerPutAll(ctx context.Context, es []tracker.LedgerEntry) e
 
 // --- forecast history ---
 
+const forecastUpsert = `INSERT INTO #forecasts (milestone_key, as_of_ns, record) VALUES (?, ?, ?)
+		ON CONFLICT (milestone_key, as_of_ns) DO UPDATE SET record = excluded.record`
+
 // AppendForecast records a forecast; a second record for the same milestone
 // and AsOf replaces the first, so a repeated run adds nothing.
 func (s *sqlStore) AppendForecast(ctx context.Context, key string, r model.ForecastRecord) error {
@@ -444,9 +448,88 @@ func (s *sqlStore) AppendForecast(ctx context.Context, key string, r model.Forec
 	if err != nil {
 		return fmt.Errorf("encoding forecast of %s: %w", key, err)
 	}
-	err = s.execLazy(ctx, `INSERT INTO #forecasts (milestone_key, as_of_ns, record) VALUES (?, ?, ?)
-		ON CONFLICT (milestone_key, as_of_ns) DO UPDATE SET record = excluded.record`, key, r.AsOf.UnixNano(), string(b))
+	err = s.execLazy(ctx, forecastUpsert, key, r.AsOf.UnixNano(), string(b))
 	return s.wrap("recording the forecast of "+key, err)
+}
+
+// AppendForecasts records the forecasts as AppendForecast does, in one
+// transaction through the lazy handle (the same durability).
+func (s *sqlStore) AppendForecasts(ctx context.Context, fs []tracker.KeyedForecast) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	h := s.lazy
+	if h == nil {
+		h = s.db
+	}
+	// Prepared before the transaction takes the lazy handle's one
+	// connection, which preparing would otherwise wait for.
+	upsert, err := s.prepared(ctx, h, forecastUpsert)
+	if err != nil {
+		return s.wrap("recording forecasts", err)
+	}
+	tx, err := h.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap("recording forecasts", err)
+	}
+	defer tx.Rollback()
+	stmt := tx.StmtContext(ctx, upsert)
+	for _, f := range fs {
+		b, err := json.Marshal(f.Record)
+		if err != nil {
+			return fmt.Errorf("encoding forecast of %s: %w", f.MilestoneKey, err)
+		}
+		if _, err := stmt.ExecContext(ctx, f.MilestoneKey, f.Record.AsOf.UnixNano(), string(b)); err != nil {
+			return s.wrap("recording the forecast of "+f.MilestoneKey, err)
+		}
+	}
+	return s.wrap("recording forecasts", tx.Commit())
+}
+
+// latestChunk is how many milestones one LatestForecastTimes query asks
+// for: well under both backends' limits on placeholders.
+const latestChunk = 500
+
+// LatestForecastTimes asks for many milestones in one query each
+// latestChunk: each one's latest AsOf is one seek of the primary key
+// (milestone_key, as_of_ns), as ForecastAt's is.
+func (s *sqlStore) LatestForecastTimes(ctx context.Context, keys []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(keys))
+	for chunk := range slices.Chunk(keys, latestChunk) {
+		var q strings.Builder
+		q.WriteString(`WITH k (milestone_key) AS (VALUES `)
+		args := make([]any, len(chunk))
+		for i, key := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(`(CAST(? AS TEXT))`)
+			args[i] = key
+		}
+		q.WriteString(`) SELECT k.milestone_key, (SELECT MAX(f.as_of_ns) FROM #forecasts f WHERE f.milestone_key = k.milestone_key) FROM k`)
+		// Not kept prepared: the text differs with the chunk's length.
+		rows, err := s.db.QueryContext(ctx, s.q(q.String()), args...)
+		if err != nil {
+			return nil, s.wrap("reading the latest forecasts", err)
+		}
+		for rows.Next() {
+			var key string
+			var at sql.NullInt64
+			if err := rows.Scan(&key, &at); err != nil {
+				rows.Close()
+				return nil, s.wrap("reading the latest forecasts", err)
+			}
+			if at.Valid {
+				out[key] = fromNS(at)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, s.wrap("reading the latest forecasts", err)
+		}
+	}
+	return out, nil
 }
 
 func (s *sqlStore) Forecasts(ctx context.Context, key string) ([]model.ForecastRecord, error) {

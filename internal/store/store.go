@@ -23,6 +23,7 @@ import (
 type Store interface {
 	tracker.Store
 	tracker.LedgerBatcher
+	tracker.ForecastBatcher
 	connectors.Cache
 	connectors.StateStore
 
@@ -202,6 +203,9 @@ func (readOnly) Put(context.Context, string, connectors.CacheEntry) {}
 func (readOnly) SaveSyncState(context.Context, string, string, []byte) error { return nil }
 func (readOnly) FinishRun(context.Context, int64, RunResult) error           { return ErrReadOnly }
 func (readOnly) AppendForecast(context.Context, string, model.ForecastRecord) error {
+	return ErrReadOnly
+}
+func (readOnly) AppendForecasts(context.Context, []tracker.KeyedForecast) error {
 	return ErrReadOnly
 }
 func (readOnly) SaveScopeRuleState(context.Context, string, []byte) error { return ErrReadOnly }

@@ -33,6 +33,25 @@ type LedgerBatcher interface {
 	LedgerPutAll(ctx context.Context, es []LedgerEntry) error
 }
 
+// ForecastBatcher is a Store that reads and records the forecasts of many
+// milestones in one go: the worker records the day's forecast of every
+// milestone a run judged, before drafting starts, with one read and one
+// write instead of a read and a write per milestone.
+type ForecastBatcher interface {
+	// LatestForecastTimes returns the AsOf of each milestone's latest
+	// forecast record; a milestone without one is absent.
+	LatestForecastTimes(ctx context.Context, milestoneKeys []string) (map[string]time.Time, error)
+	// AppendForecasts records the forecasts as AppendForecast records
+	// each, all of them or none.
+	AppendForecasts(ctx context.Context, fs []KeyedForecast) error
+}
+
+// KeyedForecast is a forecast record of a milestone.
+type KeyedForecast struct {
+	MilestoneKey string
+	Record       model.ForecastRecord
+}
+
 // LedgerEntry records the ticket for a fingerprint. Pending entries are
 // written before a create is attempted, so a crash leaves a trace; only a
 // complete entry means the ticket holds forewarn's last write.
