@@ -1,8 +1,11 @@
 package model_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
+	"unicode"
 	"unsafe"
 
 	"github.com/forewarn/forewarn/internal/model"
@@ -167,4 +170,35 @@ func TestWorkItemSize(t *testing.T) {
 	if n := unsafe.Sizeof(model.WorkItem{}); n > 304 {
 		t.Fatalf("WorkItem is %d bytes, want at most 304 (keep the flags together)", n)
 	}
+}
+
+// contentHashByRune is ContentHash as first written, a rune at a time: the
+// hashes on the digest lines of tickets already in trackers.
+func contentHashByRune(title, body string) string {
+	h := sha256.New()
+	var b strings.Builder
+	for _, s := range []string{title, "\x00", body} {
+		for _, r := range s {
+			if r == 0 || unicode.IsLetter(r) || unicode.IsDigit(r) {
+				b.WriteRune(r)
+			}
+		}
+	}
+	h.Write([]byte(b.String()))
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// ContentHash reads the text byte by byte where it is ASCII: the hashes
+// stay those of the rune-at-a-time version (tickets already carry them),
+// for any text, long ones (past its buffer), invalid UTF-8 and NULs too.
+func FuzzContentHash(f *testing.F) {
+	f.Add("Checkout v2: new date", "Dear Dana,\n\nThe new date is **18 March**.\n")
+	f.Add("Ünïcödé — 日本語 ٣", "ǅ ⅷ ① \x00 \xff\xfe \xe2\x82 "+strings.Repeat("Zahlen 1234 ßü ", 300))
+	f.Add("", "")
+	f.Add(strings.Repeat("é", 600), strings.Repeat("a", 509)+"日本")
+	f.Fuzz(func(t *testing.T, title, body string) {
+		if got, want := model.ContentHash(title, body), contentHashByRune(title, body); got != want {
+			t.Fatalf("ContentHash(%q, %q) = %s; the rune-at-a-time hash is %s", title, body, got, want)
+		}
+	})
 }
