@@ -3,6 +3,7 @@ package notice
 import (
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/forewarn/forewarn/internal/model"
@@ -44,4 +45,46 @@ func TestTitleViewIsTheBodyViewEscapedPlain(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Drafts rendered at once (bodies share a pool of buffers) come out as
+// each does alone.
+func TestRenderConcurrently(t *testing.T) {
+	r := newRenderer(t)
+	type job struct {
+		req Request
+		f   model.Format
+	}
+	var jobs []job
+	for _, p := range purposes {
+		for _, lang := range languages {
+			for _, f := range formats {
+				jobs = append(jobs, job{fixture(lang, p), f}, job{largeFixture(lang, p), f})
+			}
+		}
+	}
+	want := make([]model.Ticket, len(jobs))
+	for i, j := range jobs {
+		want[i] = render(t, r, j.req, j.f)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 3 * len(jobs) {
+				i := (k*7 + g*5) % len(jobs)
+				tk, err := r.Render(jobs[i].req, jobs[i].f)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if tk.Title != want[i].Title || tk.Body != want[i].Body || tk.Comment != want[i].Comment {
+					t.Errorf("job %d rendered at once with others differs from alone", i)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
