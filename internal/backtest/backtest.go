@@ -681,6 +681,7 @@ type flagVals struct {
 	predictions *string
 	sprintFiles *string
 	fit         *bool
+	genSeeds    *string
 }
 
 // About is the text of `forewarn backtest -h` above the flags.
@@ -709,6 +710,7 @@ func newFlagSet() (*flag.FlagSet, flagVals) {
 	v.inputs = fs.String("input", "generated", "comma-separated inputs: generated, filed (issues filed one a day over each milestone's life), teams (10 consecutive milestones per team, with the team's record; also run with the record withheld), filed-teams (the filed shape, 10 consecutive milestones per team, with the team's record), filed-freezes (the same, each team freezing at its own share of the life), demo, sprints")
 	v.n = fs.Int("n", 200, "generated, filed, filed-teams, filed-freezes, teams: number of milestones")
 	v.genSeed = fs.Int64("gen-seed", 1, "generated, filed, filed-teams, filed-freezes, teams: generator seed")
+	v.genSeeds = fs.String("gen-seeds", "", "generated, filed, filed-teams, filed-freezes, teams: run each of these generator seeds (1-6, or 1,3,5) and print, per input, the P85 calibration of each seed and of all pooled, with its standard error over milestones, the truly-on-track share and the proper scores, instead of the full tables")
 	v.export = fs.String("export", "", "demo: tracker export to replay (default examples/demo/export.yaml in the repository)")
 	v.datasets = fs.String("datasets", "", "sprints: directory of the shared datasets (default ../shared/datasets beside the repository)")
 	v.trials = fs.Int("trials", forecast.DefaultTrials, "Monte Carlo trials per forecast")
@@ -787,7 +789,8 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 	if *v.fit {
 		chosen["sprints"], chosen["generated"] = true, true
 	}
-	appliesTo := map[string][]string{"n": {"generated", "filed", FiledTeams, FiledFreezes, "teams"}, "gen-seed": {"generated", "filed", FiledTeams, FiledFreezes, "teams"}, "export": {"demo"},
+	generatedInputs := []string{"generated", "filed", FiledTeams, FiledFreezes, "teams"}
+	appliesTo := map[string][]string{"n": generatedInputs, "gen-seed": generatedInputs, "gen-seeds": generatedInputs, "export": {"demo"},
 		"datasets": {"sprints"}, "sprint-files": {"sprints"}, "at": {"sprints"}}
 	var refused error
 	fs.Visit(func(f *flag.Flag) {
@@ -818,6 +821,25 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 	}
 	if refused == nil && *datasets != "" && *sprintFiles != "" {
 		refused = errors.New("-datasets and -sprint-files are alternatives: give one")
+	}
+	var seeds []int64
+	if refused == nil && *v.genSeeds != "" {
+		fs.Visit(func(f *flag.Flag) {
+			if refused == nil && (f.Name == "gen-seed" || f.Name == "predictions" || f.Name == "config" || f.Name == "fit-calibration") {
+				refused = fmt.Errorf("-%s does not apply with -gen-seeds (one table per input over the seeds)", f.Name)
+			}
+		})
+		for in := range chosen {
+			if refused == nil && !slices.Contains(generatedInputs, in) {
+				refused = fmt.Errorf("-gen-seeds applies only to generated inputs (%s), not to -input %s", strings.Join(generatedInputs, ", "), in)
+			}
+		}
+		if refused == nil {
+			var err error
+			if seeds, err = parseSeeds(*v.genSeeds); err != nil {
+				refused = fmt.Errorf("-gen-seeds: %w", err)
+			}
+		}
 	}
 	if refused != nil {
 		fmt.Fprintf(stderr, "backtest: %v\n", refused)
@@ -913,6 +935,7 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 		}
 		return genRows, nil
 	}
+	genSeedNow := *genSeed
 	runInput := func(in string, at string) (Result, error) {
 		var cases []Case
 		var skipped map[string]int
@@ -920,17 +943,17 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 		c := cfg
 		switch in {
 		case "generated":
-			cases = Generate(GenParams{Milestones: *n, Seed: *genSeed})
+			cases = Generate(GenParams{Milestones: *n, Seed: genSeedNow})
 		case "filed":
-			cases = Generate(GenParams{Milestones: *n, Seed: *genSeed, Filed: true})
+			cases = Generate(GenParams{Milestones: *n, Seed: genSeedNow, Filed: true})
 		case "teams":
-			cases = GenerateTeams(GenParams{Milestones: *n, Seed: *genSeed})
+			cases = GenerateTeams(GenParams{Milestones: *n, Seed: genSeedNow})
 		case FiledTeams:
-			cases = GenerateFiledTeams(GenParams{Milestones: *n, Seed: *genSeed})
+			cases = GenerateFiledTeams(GenParams{Milestones: *n, Seed: genSeedNow})
 		case FiledFreezes:
-			cases = GenerateFiledTeams(GenParams{Milestones: *n, Seed: *genSeed, OwnFreeze: true})
+			cases = GenerateFiledTeams(GenParams{Milestones: *n, Seed: genSeedNow, OwnFreeze: true})
 		case TeamsWithheld:
-			cases = withoutRecord(GenerateTeams(GenParams{Milestones: *n, Seed: *genSeed}))
+			cases = withoutRecord(GenerateTeams(GenParams{Milestones: *n, Seed: genSeedNow}))
 		case "demo":
 			cases, err = DemoCases(*export)
 		case "sprints":
@@ -993,6 +1016,26 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 		if ins[len(ins)-1] == "teams" { // beside it, the same with the record withheld
 			ins = append(ins, TeamsWithheld)
 		}
+	}
+	if seeds != nil {
+		fmt.Fprintf(stdout, "forewarn backtest: trials %d, seed %d, checkpoints every %d days, %d milestones an input and seed\n\n", *trials, *seed, *step, *n)
+		for _, in := range ins {
+			var rs []Result
+			for _, gs := range seeds {
+				genSeedNow = gs
+				r, err := runInput(in, "")
+				if err != nil {
+					fmt.Fprintf(stderr, "backtest: %v\n", err)
+					if strings.HasPrefix(err.Error(), "unknown input") {
+						return 2
+					}
+					return 1
+				}
+				rs = append(rs, r)
+			}
+			markdownSeeds(stdout, in, seeds, rs)
+		}
+		return 0
 	}
 	for _, in := range ins {
 		r, err := runInput(in, *at)

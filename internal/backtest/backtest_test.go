@@ -482,3 +482,62 @@ func rebuiltCounts(cp backtest.Checkpoint) [5]int {
 		WorkingDays: []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}})
 	return [5]int{f.ScopeItems - f.AddedAfterStart + f.RemovedAfterStart, f.AddedAfterStart, f.RemovedAfterStart, f.DoneItems, f.RemainingItems}
 }
+
+// -gen-seeds prints one table per input over the seeds: each seed's row is
+// the P85 calibration the full tables give for that seed alone, and the
+// pooled row adds them up.
+func TestGenSeedsTable(t *testing.T) {
+	out, stderr, code := runMain(t, "-input", "filed", "-n", "12", "-trials", "500", "-gen-seeds", "1-2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "### filed over generator seeds 1, 2\n") {
+		t.Fatalf("no seeds table:\n%s", out)
+	}
+	rowRe := func(label string) *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^\| ` + label + ` \|(?: \d+ % \|){4} \*\*(\d+) %\*\* ± ([0-9.]+) \(n=(\d+)\) \| (\d+) % \(n=(\d+)\) \| .*\|$`)
+	}
+	var n, truly int
+	for _, seed := range []string{"1", "2"} {
+		m := rowRe(seed).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no row for seed %s:\n%s", seed, out)
+		}
+		one, _, code := runMain(t, "-input", "filed", "-n", "12", "-trials", "500", "-gen-seed", seed)
+		if code != 0 {
+			t.Fatalf("seed %s alone: exit %d", seed, code)
+		}
+		cal := regexp.MustCompile(`(?m)^\| P85 calibration: every .* (\d+) % \(\d+/(\d+)\) \|$`).FindStringSubmatch(one)
+		tr := regexp.MustCompile(`(?m)^\| \*\*truly on track\*\* .* (\d+) % \(\d+/(\d+)\) \|$`).FindStringSubmatch(one)
+		if cal == nil || tr == nil {
+			t.Fatalf("seed %s alone: no calibration or truly-on-track row:\n%s", seed, one)
+		}
+		if m[1] != cal[1] || m[3] != cal[2] || m[4] != tr[1] || m[5] != tr[2] {
+			t.Errorf("seed %s: table row %v, the full tables say %s %% (n=%s), truly %s %% (n=%s)", seed, m[1:], cal[1], cal[2], tr[1], tr[2])
+		}
+		if se, _ := strconv.ParseFloat(m[2], 64); se <= 0 || se > 20 {
+			t.Errorf("seed %s: standard error %s points", seed, m[2])
+		}
+		k, _ := strconv.Atoi(m[3])
+		tk, _ := strconv.Atoi(m[5])
+		n, truly = n+k, truly+tk
+	}
+	m := rowRe("pooled").FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no pooled row:\n%s", out)
+	}
+	if m[3] != strconv.Itoa(n) || m[5] != strconv.Itoa(truly) {
+		t.Errorf("pooled n=%s, truly n=%s; want the seeds' %d and %d", m[3], m[5], n, truly)
+	}
+	for _, args := range [][]string{
+		{"-input", "sprints", "-gen-seeds", "1-2"},
+		{"-input", "generated,demo", "-gen-seeds", "1-2"},
+		{"-gen-seeds", "1-2", "-gen-seed", "3"},
+		{"-gen-seeds", "1-2", "-predictions", "p.csv"},
+		{"-gen-seeds", "2-1"},
+	} {
+		if _, stderr, code := runMain(t, args...); code != 2 || !strings.Contains(stderr, "gen-seed") {
+			t.Errorf("%v: exit %d, %q; want refused naming -gen-seeds", args, code, stderr)
+		}
+	}
+}

@@ -142,6 +142,9 @@ type OnTrack struct {
 	// Calibration[s]: checkpoints (of any milestone, status ok, outcome
 	// known) and those that finished on or before their P85 (ByDue).
 	Calibration []onTimeCell
+	// CalibrationByMilestone: the same, all checkpoints, one cell per
+	// milestone that has any (for the standard error over milestones).
+	CalibrationByMilestone []onTimeCell
 }
 
 func newOnTrack() OnTrack {
@@ -196,6 +199,12 @@ func (o *OnTrack) add(idx int, c *Case, js []judged) {
 	if c.Missed {
 		mb = -1
 	}
+	var mine onTimeCell
+	defer func() {
+		if mine.N > 0 {
+			o.CalibrationByMilestone = append(o.CalibrationByMilestone, mine)
+		}
+	}()
 	for ci, j := range js {
 		byDue := j.f.Status == model.ForecastOK && !j.f.P85.After(c.Due)
 		s := shareBucket(c, j.at)
@@ -205,9 +214,11 @@ func (o *OnTrack) add(idx int, c *Case, js []judged) {
 				in := !c.Finished.After(j.f.P85)
 				o.Calibration[s].add(in)
 				o.Calibration[len(shareBuckets)].add(in)
+				mine.add(in)
 			case !c.FinishedAfter.IsZero() && !j.f.P85.After(c.FinishedAfter):
 				o.Calibration[s].add(false)
 				o.Calibration[len(shareBuckets)].add(false)
+				mine.add(false)
 			}
 		}
 		if mb >= 0 {
