@@ -99,6 +99,58 @@ func BenchmarkForecasts(b *testing.B) {
 	})
 }
 
+// BenchmarkRememberForecasts is what a run does before drafting to record
+// the day's forecast of each of the large scenario's 232 milestones, on a
+// state holding a month of them: read each one's latest record and append
+// today's, "one-by-one" (ForecastAt and AppendForecast for each) or
+// "batched" (one LatestForecastTimes, one AppendForecasts).
+func BenchmarkRememberForecasts(b *testing.B) {
+	for _, batched := range []bool{false, true} {
+		b.Run(map[bool]string{false: "one-by-one", true: "batched"}[batched], func(b *testing.B) {
+			benchStores(b, func(b *testing.B, s store.Store) {
+				keys := make([]string, 232)
+				var month []tracker.KeyedForecast
+				for i := range keys {
+					keys[i] = fmt.Sprintf("jira:acme.example/WEB:version:%d", 10000+i)
+					for d := range 30 {
+						month = append(month, tracker.KeyedForecast{MilestoneKey: keys[i], Record: model.ForecastRecord{AsOf: day0.AddDate(0, 0, d), Status: model.ForecastOK, P85: day0}})
+					}
+				}
+				if err := s.AppendForecasts(ctx, month); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				for run := 0; b.Loop(); run++ {
+					now := day0.AddDate(0, 0, 30+run)
+					rec := model.ForecastRecord{AsOf: now, Status: model.ForecastOK, P85: day0, ProbOnTime: 0.4, Scope: 40, Remaining: 12}
+					if !batched {
+						for _, k := range keys {
+							if last, ok, err := s.ForecastAt(ctx, k, now); err != nil || !ok || !last.AsOf.Before(now) {
+								b.Fatal(ok, err)
+							}
+							if err := s.AppendForecast(ctx, k, rec); err != nil {
+								b.Fatal(err)
+							}
+						}
+						continue
+					}
+					latest, err := s.LatestForecastTimes(ctx, keys)
+					if err != nil || len(latest) != len(keys) {
+						b.Fatal(len(latest), err)
+					}
+					fs := make([]tracker.KeyedForecast, len(keys))
+					for i, k := range keys {
+						fs[i] = tracker.KeyedForecast{MilestoneKey: k, Record: rec}
+					}
+					if err := s.AppendForecasts(ctx, fs); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
+
 // BenchmarkRunWrites is the writes of a first sync of the large scenario
 // (internal/e2e/scale) in the order a run makes them: an HTTP cache entry
 // per page read (300 pages of 100 issues, 34 KB of JSON each), a forecast record per milestone (220),
