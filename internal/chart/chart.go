@@ -7,7 +7,8 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -63,13 +64,13 @@ var dutch = words{title: "Burn-down: onderdelen te gaan", today: "vandaag", due:
 
 // dayMonth is "2 Jan" / "2 jan".
 func (w words) dayMonth(t time.Time) string {
-	return fmt.Sprintf("%d %s", t.Day(), w.months[t.Month()-1])
+	return strconv.Itoa(t.Day()) + " " + w.months[t.Month()-1]
 }
 
 // axis is a Mermaid axis label: "Jan 2" in English, "2 jan" in Dutch.
 func (w words) axis(t time.Time) string {
 	if w.monthFirst {
-		return fmt.Sprintf("%s %d", w.months[t.Month()-1], t.Day())
+		return w.months[t.Month()-1] + " " + strconv.Itoa(t.Day())
 	}
 	return w.dayMonth(t)
 }
@@ -78,7 +79,7 @@ func (w words) axis(t time.Time) string {
 // chart's dates need it ("2 Jan 2027").
 func (s series) date(t time.Time) string {
 	if s.years {
-		return fmt.Sprintf("%s %d", s.w.dayMonth(t), t.Year())
+		return s.w.dayMonth(t) + " " + strconv.Itoa(t.Year())
 	}
 	return s.w.dayMonth(t)
 }
@@ -90,9 +91,9 @@ func (s series) axisDate(t time.Time) string {
 	case !s.years:
 		return s.w.axis(t)
 	case s.w.monthFirst:
-		return fmt.Sprintf("%s, %d", s.w.axis(t), t.Year())
+		return s.w.axis(t) + ", " + strconv.Itoa(t.Year())
 	}
-	return fmt.Sprintf("%s %d", s.w.axis(t), t.Year())
+	return s.w.axis(t) + " " + strconv.Itoa(t.Year())
 }
 
 // tickLabel labels an x-axis tick: the year is written on the first tick
@@ -152,7 +153,10 @@ func wordsFor(opts []Option) words {
 func prepare(points []model.BurndownPoint, due time.Time, f model.Forecast, opts []Option) series {
 	ps := make([]model.BurndownPoint, len(points))
 	copy(ps, points)
-	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Day.Before(ps[j].Day) })
+	byDay := func(a, b model.BurndownPoint) int { return a.Day.Compare(b.Day) }
+	if !slices.IsSortedFunc(ps, byDay) { // they usually come in order
+		slices.SortStableFunc(ps, byDay)
+	}
 	s := series{points: ps, due: model.Day(due), left: f.RemainingItems, w: wordsFor(opts)}
 	if f.Status == model.ForecastOK {
 		s.p50, s.p85, s.p95 = model.Day(f.P50), model.Day(f.P85), model.Day(f.P95)
@@ -448,7 +452,7 @@ func Mermaid(points []model.BurndownPoint, due time.Time, forecast model.Forecas
 			i = n - 1 // always end on the last day
 		}
 		t := s.start.AddDate(0, 0, i)
-		labels = append(labels, fmt.Sprintf("%q", s.tickLabel(t, prev, true)))
+		labels = append(labels, strconv.Quote(s.tickLabel(t, prev, true)))
 		prev = t
 		var v float64
 		switch p, ok := byDay[t]; {
@@ -488,6 +492,5 @@ func Mermaid(points []model.BurndownPoint, due time.Time, forecast model.Forecas
 }
 
 func trimNum(v float64) string {
-	s := fmt.Sprintf("%.1f", v)
-	return strings.TrimSuffix(s, ".0")
+	return strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0")
 }
