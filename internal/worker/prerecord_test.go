@@ -2,6 +2,9 @@ package worker_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -9,6 +12,7 @@ import (
 	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/store"
 	"github.com/forewarn/forewarn/internal/tracker"
+	"github.com/forewarn/forewarn/internal/worker"
 )
 
 // ledgerLog is a state store that records how the ledger is written.
@@ -235,6 +239,67 @@ func TestRememberReadsTheLatestForecastOnly(t *testing.T) {
 			if recs, err := mem.Forecasts(ctx, key); err != nil || len(recs) != day+1 {
 				t.Fatalf("day %d: %s has %d forecast records, %v; want one a day", day, key, len(recs), err)
 			}
+		}
+	}
+}
+
+// noticeAndUpdate fires a client notice and a progress update for every
+// milestone with work remaining.
+type noticeAndUpdate struct{ atRisk }
+
+func (r *noticeAndUpdate) Open([]byte) (worker.RuleRun, error) { return r, nil }
+func (r *noticeAndUpdate) Evaluate(now time.Time, in []worker.Judged) worker.Evaluation {
+	ev := r.atRisk.Evaluate(now, in)
+	for _, f := range ev.Firings {
+		f.Finding.Purpose = model.PurposeProgressUpdate
+		ev.Firings = append(ev.Firings, f)
+	}
+	return ev
+}
+
+// namingDrafter writes the client notice a draft names into its body.
+type namingDrafter struct{ drafter }
+
+func (d namingDrafter) Draft(req worker.DraftRequest, f model.Format) (model.Ticket, error) {
+	tk, err := d.drafter.Draft(req, f)
+	tk.Body = "notice: " + req.History.NoticeID + "\n" + tk.Body
+	return tk, err
+}
+
+// A progress update drafted in the run that created its milestone's client
+// notice names that notice: the run's store answers the loop's read of the
+// notice's entry with the one just written.
+func TestUpdateNamesTheNoticeCreatedInTheSameRun(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	w, out := newWorker(t, dir, fakeSource{name: "demo", ms: []model.Milestone{milestone("a", 3), milestone("b", 2), milestone("c", 0)}})
+	w.Rules, w.Drafter = &noticeAndUpdate{}, namingDrafter{drafter{"v1"}}
+	db, err := store.Open(ctx, store.Config{Path: t.TempDir() + "/state.db"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st := &ledgerLog{Store: db}
+	w.Store, w.Target = st, &batching{Target: out}
+	rep, err := w.Run(ctx, tracker.ModeRun)
+	if err != nil || rep.Partial() || rep.Count(tracker.ActionCreate) != 4 || len(st.batches) != 1 {
+		t.Fatalf("run: %v, %+v, %d batches of pending entries", err, rep.Actions, len(st.batches))
+	}
+	for _, key := range []string{"a", "b"} {
+		notice, ok, err := db.LedgerGet(ctx, model.Fingerprint(key, model.PurposeClientNotice))
+		if err != nil || !ok || notice.State != tracker.LedgerComplete || notice.Ref.ID == "" {
+			t.Fatalf("%s's notice: %+v, %v, %v", key, notice, ok, err)
+		}
+		update, ok, err := db.LedgerGet(ctx, model.Fingerprint(key, model.PurposeProgressUpdate))
+		if err != nil || !ok || update.State != tracker.LedgerComplete {
+			t.Fatalf("%s's update: %+v, %v, %v", key, update, ok, err)
+		}
+		body, err := os.ReadFile(filepath.Join(dir, update.Ref.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(body), "\nnotice: "+notice.Ref.ID+"\n") {
+			t.Errorf("%s's progress update does not name its notice %s:\n%s", key, notice.Ref.ID, body)
 		}
 	}
 }

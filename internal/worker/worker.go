@@ -497,7 +497,11 @@ func (w *Worker) prerecord(ctx context.Context, st tracker.Store, firings []Firi
 		w.Log.Warn().Err(err).Msg("could not record the intents to create in one go; recording them one by one")
 		return st
 	}
-	return &prerecorded{Store: st, pending: pending}
+	stored := make(map[string]tracker.LedgerEntry, len(pending))
+	for fp, e := range pending {
+		stored[fp] = asStored(e)
+	}
+	return &prerecorded{Store: st, pending: pending, known: stored}
 }
 
 // pendingEntry is the ledger entry written before a firing's ticket is
@@ -514,10 +518,19 @@ func pendingEntry(f Firing, target string, entry tracker.LedgerEntry, have bool)
 // prerecorded is a run's store once prerecord has written the pending
 // entries: writing one of them again, unchanged, is skipped (it is on disk).
 // Any other write of the fingerprint goes through, and so does every later one.
+//
+// It also answers a read of an entry the run has recorded through it (the
+// pending entries, then each write) from memory, as the store would read
+// it back: the write loop reads a firing's entry, and a progress update's
+// the client notice's, after the run wrote them, two SQLite reads a ticket
+// in a first sync. Only the run writes its milestones' entries (the run
+// lock; a shard's claims), so what it wrote is what the store holds. After
+// a failed write the entry is read from the store again.
 type prerecorded struct {
 	tracker.Store
 	mu      sync.Mutex
 	pending map[string]tracker.LedgerEntry
+	known   map[string]tracker.LedgerEntry // as stored
 }
 
 func (p *prerecorded) LedgerPut(ctx context.Context, e tracker.LedgerEntry) error {
@@ -525,10 +538,42 @@ func (p *prerecorded) LedgerPut(ctx context.Context, e tracker.LedgerEntry) erro
 	pre, ok := p.pending[e.Fingerprint]
 	delete(p.pending, e.Fingerprint)
 	p.mu.Unlock()
-	if ok && sameEntry(pre, e) {
-		return nil
+	var err error
+	if !ok || !sameEntry(pre, e) {
+		err = p.Store.LedgerPut(ctx, e)
 	}
-	return p.Store.LedgerPut(ctx, e)
+	p.mu.Lock()
+	if err == nil {
+		p.known[e.Fingerprint] = asStored(e)
+	} else {
+		delete(p.known, e.Fingerprint) // written or not: the store knows
+	}
+	p.mu.Unlock()
+	return err
+}
+
+func (p *prerecorded) LedgerGet(ctx context.Context, fp string) (tracker.LedgerEntry, bool, error) {
+	p.mu.Lock()
+	e, ok := p.known[fp]
+	p.mu.Unlock()
+	if ok {
+		return e, true, nil
+	}
+	return p.Store.LedgerGet(ctx, fp)
+}
+
+// asStored is e as a store reads it back: its times in UTC without a
+// monotonic reading (internal/store keeps nanoseconds).
+func asStored(e tracker.LedgerEntry) tracker.LedgerEntry {
+	e.Created, e.Updated, e.FirstFired, e.Ref.ClosedAt = inUTC(e.Created), inUTC(e.Updated), inUTC(e.FirstFired), inUTC(e.Ref.ClosedAt)
+	return e
+}
+
+func inUTC(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 func sameEntry(a, b tracker.LedgerEntry) bool {
