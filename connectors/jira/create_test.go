@@ -78,3 +78,27 @@ func TestCreateBodyAsGoJira(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateBodyAsGoJira pins an update's body to the JSON go-jira's
+// IssueService.Update sent for the same fields, byte for byte.
+func TestUpdateBodyAsGoJira(t *testing.T) {
+	for name, f := range map[string]updateFields{
+		"every field":    {Summary: `WEB 1.0 is at risk: "<late>" & more — é`, Description: "h2. Draft\n{color}\x00\u2028", Labels: []string{"forewarn", "fw-0123456789abcdef"}},
+		"labels refused": {Summary: "s", Description: "d"},
+		"empty":          {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			want, err := json.Marshal(&gojira.Issue{Key: "REV-12", Fields: &gojira.IssueFields{Summary: f.Summary, Description: f.Description, Labels: f.Labels}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.Marshal(updateBody{Key: "REV-12", Fields: &f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("update body\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}

@@ -253,6 +253,20 @@ type createBody struct {
 	Fields *createFields `json:"fields"`
 }
 
+// updateFields are the fields an update sets, as go-jira's IssueFields
+// encodes them (TestUpdateBodyAsGoJira), and updateBody the request's body
+// (go-jira's Issue with its key).
+type updateFields struct {
+	Description string   `json:"description,omitempty"`
+	Labels      []string `json:"labels,omitempty"`
+	Summary     string   `json:"summary,omitempty"`
+}
+
+type updateBody struct {
+	Key    string        `json:"key,omitempty"`
+	Fields *updateFields `json:"fields"`
+}
+
 // userRef names an assignee: accountId on Cloud, the user name on Data
 // Center.
 type userRef struct {
@@ -548,7 +562,7 @@ func (t *Target) Update(ctx context.Context, ref model.TicketRef, tk model.Ticke
 	if err != nil {
 		return err
 	}
-	f := &gojira.IssueFields{Summary: summary(tk.Title), Description: description(tk)}
+	f := &updateFields{Summary: summary(tk.Title), Description: description(tk)}
 	t.mu.Lock()
 	noLabels := t.noLabels
 	t.mu.Unlock()
@@ -556,7 +570,13 @@ func (t *Target) Update(ctx context.Context, ref model.TicketRef, tk model.Ticke
 		f.Labels = t.labels(tk)
 	}
 	update := func() error {
-		_, resp, err := jc.Issue.UpdateWithContext(ctx, &gojira.Issue{Key: ref.ID, Fields: f})
+		// The request go-jira's IssueService.Update builds, with
+		// updateFields for its IssueFields (see createFields).
+		req, err := jc.NewRequestWithContext(ctx, http.MethodPut, "rest/api/2/issue/"+ref.ID, updateBody{Key: ref.ID, Fields: f})
+		if err != nil {
+			return fmt.Errorf("building the update request: %w", err)
+		}
+		resp, err := jc.Do(req, nil)
 		if err != nil {
 			return apiError(resp, err)
 		}
