@@ -193,11 +193,7 @@ func (w *Worker) poll(ctx context.Context, st tracker.Store, now time.Time, rep 
 		wg.Go(func() {
 			res, err := s.Fetch(ctx)
 			p := w.judgeSource(s.Name(), res, err, now, int(reading.Add(-1)))
-			for _, j := range p.judged {
-				if err := w.remember(ctx, st, j.Forecast); err != nil {
-					p.notes = append(p.notes, fmt.Sprintf("could not record the forecast of %s: %v", j.Milestone.Key, err))
-				}
-			}
+			p.notes = append(p.notes, w.rememberAll(ctx, st, p.judged)...)
 			spec.start(p.judged, int(reading.Load()))
 			parts[i] = p
 		})
@@ -373,6 +369,53 @@ func errString(err error) string {
 	return err.Error()
 }
 
+// rememberAll records the day's forecast of every judged milestone that
+// has no record of that day yet, and returns a note for each failure.
+// From a store that can (tracker.ForecastBatcher), in one read and one
+// write: one at a time, a large run spent 15–25 ms here on its 232
+// milestones, on the way to drafting.
+func (w *Worker) rememberAll(ctx context.Context, st tracker.Store, judged []Judged) []string {
+	if _, plan := st.(readOnly); plan {
+		return nil // a plan records nothing
+	}
+	fb, ok := st.(tracker.ForecastBatcher)
+	if !ok {
+		var notes []string
+		for _, j := range judged {
+			if err := w.remember(ctx, st, j.Forecast); err != nil {
+				notes = append(notes, fmt.Sprintf("could not record the forecast of %s: %v", j.Milestone.Key, err))
+			}
+		}
+		return notes
+	}
+	if len(judged) == 0 {
+		return nil
+	}
+	keys := make([]string, len(judged))
+	for i, j := range judged {
+		keys[i] = j.Forecast.MilestoneKey
+	}
+	latest, err := fb.LatestForecastTimes(ctx, keys)
+	if err != nil {
+		return []string{fmt.Sprintf("could not record the forecasts of %d milestones: %v", len(judged), err)}
+	}
+	var fs []tracker.KeyedForecast
+	for _, j := range judged {
+		f := j.Forecast
+		if at, have := latest[f.MilestoneKey]; have && sameDay(at, f.AsOf) {
+			continue
+		}
+		latest[f.MilestoneKey] = f.AsOf
+		fs = append(fs, tracker.KeyedForecast{MilestoneKey: f.MilestoneKey, Record: f.Record()})
+	}
+	if err := fb.AppendForecasts(ctx, fs); err != nil {
+		return []string{fmt.Sprintf("could not record the forecasts of %d milestones: %v", len(fs), err)}
+	}
+	return nil
+}
+
+// remember records one milestone's forecast unless it has a record of
+// the same day: rememberAll's way with a store that cannot batch.
 func (w *Worker) remember(ctx context.Context, st tracker.Store, f model.Forecast) error {
 	last, have, err := latestForecast(ctx, st, f.MilestoneKey)
 	if err != nil {
