@@ -1017,6 +1017,15 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 			ins = append(ins, TeamsWithheld)
 		}
 	}
+	// inputFailed reports an input that could not be run: 2 for one the
+	// command does not know, 1 otherwise.
+	inputFailed := func(err error) int {
+		fmt.Fprintf(stderr, "backtest: %v\n", err)
+		if strings.HasPrefix(err.Error(), "unknown input") {
+			return 2
+		}
+		return 1
+	}
 	if seeds != nil {
 		fmt.Fprintf(stdout, "forewarn backtest: trials %d, seed %d, checkpoints every %d days, %d milestones an input and seed\n\n", *trials, *seed, *step, *n)
 		for _, in := range ins {
@@ -1025,11 +1034,7 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 				genSeedNow = gs
 				r, err := runInput(in, "")
 				if err != nil {
-					fmt.Fprintf(stderr, "backtest: %v\n", err)
-					if strings.HasPrefix(err.Error(), "unknown input") {
-						return 2
-					}
-					return 1
+					return inputFailed(err)
 				}
 				rs = append(rs, r)
 			}
@@ -1040,11 +1045,7 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 	for _, in := range ins {
 		r, err := runInput(in, *at)
 		if err != nil {
-			fmt.Fprintf(stderr, "backtest: %v\n", err)
-			if strings.HasPrefix(err.Error(), "unknown input") {
-				return 2
-			}
-			return 1
+			return inputFailed(err)
 		}
 		results = append(results, r)
 	}

@@ -111,6 +111,24 @@ var (
 	}{{"before 30 %", 0, 0.3}, {"30–50 %", 0.3, 0.5}, {"50–80 %", 0.5, 0.8}, {"80 % on", 0.8, math.Inf(1)}}
 )
 
+// shareHeader writes the head of a table with a column per checkpoint
+// bucket (shareBuckets) between first and the columns after.
+func shareHeader(w io.Writer, first string, after ...string) {
+	fmt.Fprintf(w, "| %s |", first)
+	for _, b := range shareBuckets {
+		fmt.Fprintf(w, " %s |", b.name)
+	}
+	for _, a := range after {
+		fmt.Fprintf(w, " %s |", a)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprint(w, "|---|")
+	for range len(shareBuckets) + len(after) {
+		fmt.Fprint(w, "---:|")
+	}
+	fmt.Fprintln(w)
+}
+
 // onTimeCell counts checkpoints and those with P85 on or before the due date.
 type onTimeCell struct{ N, ByDue int }
 
@@ -250,16 +268,8 @@ func markdownOnTrack(w io.Writer, o OnTrack) {
 	if total.N == 0 {
 		return
 	}
-	fmt.Fprint(w, "P85 on or before the due date, by checkpoint (share of the life elapsed); margin: how early the milestone finished, in Mon–Fri days over its planned ones:\n\n| Checkpoints |")
-	for _, b := range shareBuckets {
-		fmt.Fprintf(w, " %s |", b.name)
-	}
-	fmt.Fprintln(w, " all |")
-	fmt.Fprint(w, "|---|")
-	for range len(shareBuckets) + 1 {
-		fmt.Fprint(w, "---:|")
-	}
-	fmt.Fprintln(w)
+	fmt.Fprint(w, "P85 on or before the due date, by checkpoint (share of the life elapsed); margin: how early the milestone finished, in Mon–Fri days over its planned ones:\n\n")
+	shareHeader(w, "Checkpoints", "all")
 	line := func(name string, cells []onTimeCell) {
 		fmt.Fprintf(w, "| %s |", name)
 		for _, c := range cells {

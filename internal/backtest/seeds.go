@@ -108,16 +108,8 @@ func lineOf(label string, r Result) seedLine {
 // pooled.
 func markdownSeeds(w io.Writer, input string, seeds []int64, rs []Result) {
 	fmt.Fprintf(w, "### %s over generator seeds %s\n\n", input, seedList(seeds))
-	fmt.Fprint(w, "P85 calibration (checkpoints finishing on or before their P85) by checkpoint, share of the life elapsed; ± is one standard error over milestones. Truly on track: checkpoints the generator itself finds on track with P85 on or before the due date.\n\n| Seed |")
-	for _, b := range shareBuckets {
-		fmt.Fprintf(w, " %s |", b.name)
-	}
-	fmt.Fprintln(w, " all | truly on track: P85 ≤ due | calibrated P(on time): Brier skill / ROC AUC |")
-	fmt.Fprint(w, "|---|")
-	for range len(shareBuckets) + 3 {
-		fmt.Fprint(w, "---:|")
-	}
-	fmt.Fprintln(w)
+	fmt.Fprint(w, "P85 calibration (checkpoints finishing on or before their P85) by checkpoint, share of the life elapsed; ± is one standard error over milestones. Truly on track: checkpoints the generator itself finds on track with P85 on or before the due date.\n\n")
+	shareHeader(w, "Seed", "all", "truly on track: P85 ≤ due", "calibrated P(on time): Brier skill / ROC AUC")
 	pooled := seedLine{label: "pooled", cal: make([]onTimeCell, len(shareBuckets)+1), skillNote: "mean of seeds "}
 	var all []onTimeCell
 	var skill, auc float64

@@ -436,14 +436,11 @@ type forecastAtStore interface {
 // endOfTime is after every forecast record (and within UnixNano's range).
 var endOfTime = time.Unix(0, math.MaxInt64)
 
-// latestForecast is a milestone's latest forecast record. remember asks
-// it of every milestone in every run, serially, before drafting: from a
-// store that can, one record (a year of daily records was a millisecond
-// of decoding a milestone), else the last of the history.
+// latestForecast is a milestone's latest forecast record, for remember
+// (a run's store that cannot batch): from a store that can, one record (a
+// year of daily records was a millisecond of decoding a milestone), else
+// the last of the history.
 func latestForecast(ctx context.Context, st tracker.Store, key string) (model.ForecastRecord, bool, error) {
-	if ro, ok := st.(readOnly); ok { // a plan's: reading through it is reading the store
-		st = ro.Store
-	}
 	if fa, ok := st.(forecastAtStore); ok {
 		return fa.ForecastAt(ctx, key, endOfTime)
 	}
