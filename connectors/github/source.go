@@ -120,6 +120,14 @@ func (rm repoMilestone) key() string { return fmt.Sprintf("github:%s#%d", rm.rep
 
 // Fetch implements tracker.Source.
 func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
+	return s.FetchStream(ctx, nil)
+}
+
+// FetchStream implements tracker.Streamer: a repository's milestones are
+// handed to part once they and every milestone read before them are read
+// (so a stop cannot drop them), when the closed milestones of its record
+// need no request (none, or all unchanged in the sync state).
+func (s *Source) FetchStream(ctx context.Context, part func(tracker.FetchResult)) (tracker.FetchResult, error) {
 	var res tracker.FetchResult
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -185,8 +193,19 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 		return res, err
 	}
 
+	cached, err := s.cachedHistory(ctx, hist)
+	if err != nil {
+		return res, err
+	}
 	ev := &eventBudget{max: s.joinedMax, memo: memo, next: map[string]joinMemo{}, done: map[string]bool{}}
-	read := s.readAll(ctx, api, todo, ev, now)
+	var done func(int)
+	read := make([]read, len(todo))
+	if part != nil {
+		st := newStreamer(s, ctx, todo, read, hist, cached, part)
+		defer st.wait()
+		done = st.done
+	}
+	s.readAll(ctx, api, todo, read, ev, now, done)
 	stopped := ""
 	var stopErr error
 	for i, rm := range todo {
@@ -244,7 +263,7 @@ func (s *Source) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	if ev.own > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%s: %d of forewarn's own ticket(s) carry a milestone; left out of its work items", s.name, ev.own))
 	}
-	if res.History, res.Notes, err = s.readHistory(ctx, api, hist, now, stopErr, res.Notes); err != nil {
+	if res.History, res.Notes, err = s.readHistory(ctx, api, hist, cached, now, stopErr, res.Notes); err != nil {
 		return res, err
 	}
 	sort.SliceStable(res.Milestones, func(i, j int) bool { return res.Milestones[i].Key < res.Milestones[j].Key })
@@ -267,8 +286,10 @@ type read struct {
 // started; Fetch goes through the results in order, as if read one after
 // another, and what was read past the stop is dropped (read again next
 // time, from the cursor).
-func (s *Source) readAll(ctx context.Context, api *gh.Client, todo []repoMilestone, ev *eventBudget, now time.Time) []read {
-	out := make([]read, len(todo))
+//
+// done, when set, is called with each milestone's index once its read is
+// in out.
+func (s *Source) readAll(ctx context.Context, api *gh.Client, todo []repoMilestone, out []read, ev *eventBudget, now time.Time, done func(int)) {
 	// turn[i] is closed when milestone i is done: i+1's event lookups wait for it.
 	turn := make([]chan struct{}, len(todo))
 	for i := range turn {
@@ -318,11 +339,13 @@ func (s *Source) readAll(ctx context.Context, api *gh.Client, todo []repoMilesto
 				}
 				s.bud.end(i)
 				close(turn[i])
+				if done != nil {
+					done(i)
+				}
 			}
 		})
 	}
 	wg.Wait()
-	return out
 }
 
 // stops reports whether a milestone's error ends the run's reads.
@@ -384,20 +407,14 @@ func historyStamp(m *gh.Milestone) string {
 // cannot be read (the budget is spent, an error; stopped: why the run's
 // reads stopped already) is left out of the record and noted; it never
 // fails the run; a sync state that cannot be read or written does.
-func (s *Source) readHistory(ctx context.Context, api *gh.Client, hist []repoMilestone, now time.Time, stopped error, notes []string) ([]model.Milestone, []string, error) {
+func (s *Source) readHistory(ctx context.Context, api *gh.Client, hist []repoMilestone, cached map[string]model.Milestone, now time.Time, stopped error, notes []string) ([]model.Milestone, []string, error) {
 	var out []model.Milestone
 	unread := 0
 	why := stopped
 	for _, rm := range hist {
 		key := "history:v1:" + rm.key()
-		stamp := historyStamp(rm.m)
-		b, ok, err := s.load(ctx, key)
-		if err != nil {
-			return nil, notes, err
-		}
-		var h historyEntry
-		if ok && json.Unmarshal(b, &h) == nil && h.Stamp == stamp {
-			out = append(out, h.Milestone)
+		if m, ok := cached[rm.key()]; ok {
+			out = append(out, m)
 			continue
 		}
 		if why != nil {
@@ -425,7 +442,7 @@ func (s *Source) readHistory(ctx context.Context, api *gh.Client, hist []repoMil
 			continue
 		}
 		out = append(out, m)
-		if b, err := json.Marshal(historyEntry{Stamp: stamp, Milestone: m}); err == nil {
+		if b, err := json.Marshal(historyEntry{Stamp: historyStamp(rm.m), Milestone: m}); err == nil {
 			if err := s.save(ctx, key, b); err != nil {
 				return nil, notes, err
 			}
@@ -436,6 +453,23 @@ func (s *Source) readHistory(ctx context.Context, api *gh.Client, hist []repoMil
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, notes, nil
+}
+
+// cachedHistory returns the closed milestones of the record that are in
+// the sync state and unchanged since (by key): they need no request.
+func (s *Source) cachedHistory(ctx context.Context, hist []repoMilestone) (map[string]model.Milestone, error) {
+	out := map[string]model.Milestone{}
+	for _, rm := range hist {
+		b, ok, err := s.load(ctx, "history:v1:"+rm.key())
+		if err != nil {
+			return nil, err
+		}
+		var h historyEntry
+		if ok && json.Unmarshal(b, &h) == nil && h.Stamp == historyStamp(rm.m) {
+			out[rm.key()] = h.Milestone
+		}
+	}
+	return out, nil
 }
 
 // repos lists the configured repositories, or the org's carrying the topic.

@@ -101,7 +101,13 @@ type claiming struct {
 }
 
 func (c claiming) Fetch(ctx context.Context) (tracker.FetchResult, error) {
-	res, err := c.Source.Fetch(ctx)
+	return c.FetchStream(ctx, nil)
+}
+
+// FetchStream hands over what the source it wraps streams, unclaimed: a
+// part is a preview, and the result, claimed, is what is judged.
+func (c claiming) FetchStream(ctx context.Context, part func(tracker.FetchResult)) (tracker.FetchResult, error) {
+	res, err := tracker.FetchParts(ctx, c.Source, part)
 	if err != nil {
 		return res, err
 	}
@@ -120,6 +126,8 @@ func (c claiming) Fetch(ctx context.Context) (tracker.FetchResult, error) {
 	res.Milestones = kept
 	return res, nil
 }
+
+func (c claiming) Unwrap() tracker.Source { return c.Source }
 
 // ruleScope is the key of this shard's rule state row: the way the work
 // is split and i/N. Rows of another count or another way of splitting

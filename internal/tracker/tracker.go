@@ -22,6 +22,45 @@ type Source interface {
 	Fetch(ctx context.Context) (FetchResult, error)
 }
 
+// Streamer is a Source that can hand over some of its milestones while it
+// is still reading the others, so that they are judged and drafted ahead
+// on the cores the reads leave idle.
+type Streamer interface {
+	Source
+	// FetchStream is Fetch, and calls part, one call at a time, with each
+	// group of milestones it has finished reading whose team record needs
+	// nothing more: every milestone of one container it will return (its
+	// Milestones), with the closed ones read for their record (History).
+	// A part is a preview, not a decision: the result of FetchStream is
+	// what counts. A milestone handed over is in that result, unchanged,
+	// unless the result leaves it out (the run stopped before it, or the
+	// source failed).
+	FetchStream(ctx context.Context, part func(FetchResult)) (FetchResult, error)
+}
+
+// Streams reports whether s (or the source it wraps, through an
+// Unwrap() Source method) hands over milestones while it reads.
+func Streams(s Source) bool {
+	for s != nil {
+		if w, ok := s.(interface{ Unwrap() Source }); ok {
+			s = w.Unwrap()
+			continue
+		}
+		_, ok := s.(Streamer)
+		return ok
+	}
+	return false
+}
+
+// FetchParts reads s with FetchStream when it streams and part is set, else
+// with Fetch (part is then never called).
+func FetchParts(ctx context.Context, s Source, part func(FetchResult)) (FetchResult, error) {
+	if st, ok := s.(Streamer); ok && part != nil {
+		return st.FetchStream(ctx, part)
+	}
+	return s.Fetch(ctx)
+}
+
 // FetchResult is what one source returned in one run.
 type FetchResult struct {
 	Milestones []model.Milestone

@@ -3,9 +3,11 @@ package worker
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/forewarn/forewarn/internal/model"
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
@@ -14,7 +16,11 @@ import (
 // are judged while it is read, and then their cores would sit idle until
 // it ends. So once a source is judged, the rules are evaluated on its
 // milestones alone and their firings are drafted (in a run, with the PNG
-// of a likely create) on those cores.
+// of a likely create) on those cores. A source that streams
+// (tracker.Streamer: GitHub, a repository at a time) has each part it
+// hands over judged and drafted the same way while it reads the next
+// (judgedAhead), so even a run's only source leaves little to do once
+// its last page is in.
 //
 // Nothing is decided from it. After the last source, the rules are
 // evaluated on every milestone as always, and a draft made early is used
@@ -43,10 +49,10 @@ type speculation struct {
 type speculationKey struct{ fingerprint, rule string }
 
 // speculate prepares drafting while sources are read; nil (nothing is
-// drafted early) with a single source, or when the rule state cannot be
-// read (the run reports that itself).
+// drafted early) with a single source that does not stream, or when the
+// rule state cannot be read (the run reports that itself).
 func (w *Worker) speculate(ctx context.Context, mode tracker.Mode, st tracker.Store, now time.Time, writeBudget int) *speculation {
-	if len(w.Sources) < 2 {
+	if len(w.Sources) < 2 && !slices.ContainsFunc(w.Sources, tracker.Streams) {
 		return nil
 	}
 	blob, err := st.RuleState(ctx)
@@ -126,4 +132,79 @@ func (s *speculation) take(f Firing) (drafted, bool) {
 	d, ok := s.drafts[k]
 	delete(s.drafts, k)
 	return d, ok
+}
+
+// judgedAhead holds the containers of a streaming source judged from the
+// parts it handed over while it was still read (tracker.Streamer).
+type judgedAhead struct {
+	mu   sync.Mutex
+	byCt map[container]aheadPart
+}
+
+// aheadPart is one container judged ahead: its milestones, the keys of
+// the closed milestones its record was made of, and the judgements.
+type aheadPart struct {
+	keys, closed []string
+	judged       []Judged
+}
+
+// judge forecasts a part's milestones, as judgeSource would, and keeps
+// them by container; it returns them for drafting ahead.
+func (a *judgedAhead) judge(w *Worker, name string, part tracker.FetchResult, now time.Time) []Judged {
+	ms, closed := w.screen(name, part, nil)
+	w.records(ms, closed, now)
+	judged := w.forecastAll(ms, now, 1)
+	keys, closedKeys := keysBy(ms), keysBy(closed)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.byCt == nil {
+		a.byCt = map[container]aheadPart{}
+	}
+	for ct, ks := range keys {
+		var js []Judged
+		for _, j := range judged {
+			if containerOf(j.Milestone) == ct {
+				js = append(js, j)
+			}
+		}
+		a.byCt[ct] = aheadPart{keys: ks, closed: closedKeys[ct], judged: js}
+	}
+	return judged
+}
+
+// take returns the judgements made ahead of the containers whose
+// milestones and record are those of the source's result, and the
+// milestones left to judge.
+func (a *judgedAhead) take(ms, closed []model.Milestone) (taken []Judged, rest []model.Milestone) {
+	if a == nil {
+		return nil, ms
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	keys, closedKeys := keysBy(ms), keysBy(closed)
+	for _, m := range ms {
+		ct := containerOf(m)
+		p, ok := a.byCt[ct]
+		if !ok || !slices.Equal(p.keys, keys[ct]) || !slices.Equal(p.closed, closedKeys[ct]) {
+			rest = append(rest, m)
+			continue
+		}
+		if m.Key == p.keys[0] { // once per container
+			taken = append(taken, p.judged...)
+		}
+	}
+	return taken, rest
+}
+
+// keysBy groups milestone keys by container, sorted.
+func keysBy(ms []model.Milestone) map[container][]string {
+	out := map[container][]string{}
+	for _, m := range ms {
+		ct := containerOf(m)
+		out[ct] = append(out[ct], m.Key)
+	}
+	for _, ks := range out {
+		slices.Sort(ks)
+	}
+	return out
 }

@@ -2,12 +2,14 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -157,5 +159,145 @@ func TestAnEarlyDraftOfAnotherFindingIsNotUsed(t *testing.T) {
 		if !strings.Contains(string(b), "of 8\n") || strings.Contains(string(b), "of 5\n") {
 			t.Errorf("%s says\n%s\nwant the run's finding (of 8)", filepath.Base(f), b)
 		}
+	}
+}
+
+// streaming hands its parts over, then answers once n drafts have been
+// made (the test's patience running out is a failed fetch), with final
+// (its parts' milestones unless set).
+type streaming struct {
+	fakeSource
+	parts  [][]model.Milestone
+	final  *tracker.FetchResult
+	drafts *atomic.Int64
+	n      int64
+}
+
+func (s streaming) FetchStream(ctx context.Context, part func(tracker.FetchResult)) (tracker.FetchResult, error) {
+	for _, p := range s.parts {
+		part(tracker.FetchResult{Milestones: p})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s.drafts.Load() < s.n {
+		if time.Now().After(deadline) {
+			return tracker.FetchResult{}, fmt.Errorf("%d drafts made while this source was read, want %d", s.drafts.Load(), s.n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if s.final != nil {
+		return *s.final, nil
+	}
+	return tracker.FetchResult{Milestones: slices.Concat(s.parts...)}, nil
+}
+
+// inContainer is a milestone of a container (a repository).
+func inContainer(ct, key string, open int) model.Milestone {
+	m := milestone(ct+"#"+key, open)
+	m.Container = ct
+	return m
+}
+
+// A source that streams (tracker.Streamer) has each container judged and
+// its firings drafted while it is still read, even as the run's only
+// source: it answers here only once all five are drafted. Each milestone
+// is forecast once and each firing drafted once, and the tickets are
+// those of a run that reads the same milestones at once.
+func TestAStreamingSourceIsJudgedAndDraftedWhileItIsRead(t *testing.T) {
+	app := []model.Milestone{inContainer("app", "1", 2), inContainer("app", "2", 1), inContainer("app", "3", 3)}
+	api := []model.Milestone{inContainer("api", "1", 1), inContainer("api", "2", 2)}
+	bodies := func(dir string) []string {
+		var out []string
+		for _, f := range files(t, dir) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, filepath.Base(f)+"\n"+string(b))
+		}
+		slices.Sort(out)
+		return out
+	}
+	oneDir := t.TempDir()
+	one, _ := newWorker(t, oneDir, fakeSource{name: "gh", ms: slices.Concat(app, api)})
+	if _, err := one.Run(context.Background(), tracker.ModeRun); err != nil {
+		t.Fatal(err)
+	}
+
+	var drafts, charts, forecasts atomic.Int64
+	dir := t.TempDir()
+	w, _ := newWorker(t, dir, streaming{fakeSource: fakeSource{name: "gh"}, parts: [][]model.Milestone{app, api}, drafts: &drafts, n: 5})
+	w.Forecast = func(m model.Milestone, now time.Time) model.Forecast { forecasts.Add(1); return remaining(m, now) }
+	w.Drafter = charting{drafter{"v1"}, &drafts, &charts}
+	rep, err := w.Run(context.Background(), tracker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Failed) > 0 || rep.Count(tracker.ActionCreate) != 5 {
+		t.Fatalf("failed %+v, actions %+v (want 5 creates)", rep.Failed, rep.Actions)
+	}
+	if forecasts.Load() != 5 || drafts.Load() != 5 {
+		t.Errorf("%d forecasts and %d drafts for 5 milestones, want each once", forecasts.Load(), drafts.Load())
+	}
+	if !slices.Equal(bodies(dir), bodies(oneDir)) {
+		t.Errorf("the tickets differ from those of a source read at once:\n%q\nwant\n%q", bodies(dir), bodies(oneDir))
+	}
+}
+
+// What the source's result says is what is judged: a container whose
+// milestones differ from the part handed over (one more in app, one
+// failed in api) is judged again from the result; a milestone refused
+// in a part is reported once, by the result.
+func TestAContainerThatChangedAfterItsPartIsJudgedAgain(t *testing.T) {
+	bad := inContainer("api", "bad", 1)
+	bad.Client = "nobody" // refused: not a configured client
+	parts := [][]model.Milestone{
+		{inContainer("app", "1", 2), inContainer("app", "2", 1)},
+		{inContainer("api", "1", 1), inContainer("api", "2", 2), bad},
+		{inContainer("web", "1", 1)},
+	}
+	final := &tracker.FetchResult{
+		Milestones: []model.Milestone{inContainer("app", "1", 2), inContainer("app", "2", 1), inContainer("app", "3", 3),
+			inContainer("api", "1", 1), bad, inContainer("web", "1", 1)},
+		Failed: []tracker.MilestoneFailure{{Key: "api#2", Err: errors.New("issue page malformed")}},
+	}
+	var drafts, charts, forecasts atomic.Int64
+	w, _ := newWorker(t, t.TempDir(), streaming{fakeSource: fakeSource{name: "gh"}, parts: parts, final: final, drafts: &drafts, n: 5})
+	w.KnownClient = func(id string) bool { return id != "nobody" }
+	judged := map[string]int{}
+	var mu sync.Mutex
+	w.Forecast = func(m model.Milestone, now time.Time) model.Forecast {
+		forecasts.Add(1)
+		mu.Lock()
+		judged[m.Key]++
+		mu.Unlock()
+		return remaining(m, now)
+	}
+	w.Drafter = charting{drafter{"v1"}, &drafts, &charts}
+	rep, err := w.Run(context.Background(), tracker.ModeRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created []string
+	for _, a := range rep.Actions {
+		if a.Kind == tracker.ActionCreate {
+			created = append(created, a.MilestoneKey)
+		}
+	}
+	slices.Sort(created)
+	if want := []string{"api#1", "app#1", "app#2", "app#3", "web#1"}; !slices.Equal(created, want) {
+		t.Errorf("created for %q, want %q (the result's milestones)", created, want)
+	}
+	// Ahead: app 2, api 2, web 1; again from the result: app 3, api 1.
+	want := map[string]int{"app#1": 2, "app#2": 2, "app#3": 1, "api#1": 2, "api#2": 1, "web#1": 1}
+	if fmt.Sprint(judged) != fmt.Sprint(want) {
+		t.Errorf("forecasts per milestone %v, want %v", judged, want)
+	}
+	var failed []string
+	for _, f := range rep.Failed {
+		failed = append(failed, f.Key)
+	}
+	slices.Sort(failed)
+	if !slices.Equal(failed, []string{"api#2", "api#bad"}) {
+		t.Errorf("reported failures %q, want api#2 and api#bad once each", failed)
 	}
 }

@@ -191,10 +191,19 @@ func (w *Worker) poll(ctx context.Context, st tracker.Store, now time.Time, rep 
 	reading.Store(int32(len(w.Sources)))
 	for i, s := range w.Sources {
 		wg.Go(func() {
-			res, err := s.Fetch(ctx)
-			p := w.judgeSource(s.Name(), res, err, now, int(reading.Add(-1)))
+			var ahead *judgedAhead
+			var part func(tracker.FetchResult)
+			if spec != nil && tracker.Streams(s) {
+				ahead = &judgedAhead{}
+				part = func(r tracker.FetchResult) {
+					// The source itself is still being read.
+					spec.start(ahead.judge(w, s.Name(), r, now), 1)
+				}
+			}
+			res, err := tracker.FetchParts(ctx, s, part)
+			p := w.judgeSource(s.Name(), res, err, now, int(reading.Add(-1)), ahead)
 			p.notes = append(p.notes, w.rememberAll(ctx, st, p.judged)...)
-			spec.start(p.judged, int(reading.Load()))
+			spec.start(p.fresh, int(reading.Load()))
 			parts[i] = p
 		})
 	}
@@ -215,6 +224,7 @@ type polled struct {
 	failed []tracker.FailureReport
 	notes  []string
 	judged []Judged
+	fresh  []Judged // those of judged forecast now, not ahead (judgedAhead)
 }
 
 // judgeSource checks, prepares and forecasts the milestones one source
@@ -222,7 +232,9 @@ type polled struct {
 // source (records groups by source), so a source is judged without
 // waiting for the others. reading is how many sources are still being
 // read: while any is, forecasting leaves them a core (forecasters).
-func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, now time.Time, reading int) polled {
+// Containers judged ahead, from the parts a streaming source handed over,
+// are taken as they were judged when they hold the same milestones.
+func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, now time.Time, reading int, ahead *judgedAhead) polled {
 	var p polled
 	if err != nil {
 		w.Log.Error().Str("source", name).Err(err).Msg("source could not be read")
@@ -234,7 +246,19 @@ func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, no
 		p.failed = append(p.failed, tracker.FailureReport{Source: name, Key: f.Key, Title: f.Title, Err: errString(f.Err)})
 	}
 	p.notes = append(p.notes, res.Notes...)
-	var ms, closed []model.Milestone
+	ms, closed := w.screen(name, res, &p)
+	p.judged, ms = ahead.take(ms, closed)
+	w.records(ms, closed, now)
+	p.fresh = w.forecastAll(ms, now, reading)
+	p.judged = append(p.judged, p.fresh...)
+	return p
+}
+
+// screen checks and prepares the milestones of a source's result: ms are
+// those to judge, in key order, and closed those the team's records are
+// made of. What is refused or exempt goes into p, when p is set (a
+// part judged ahead reports nothing: its source's result will).
+func (w *Worker) screen(name string, res tracker.FetchResult, p *polled) (ms, closed []model.Milestone) {
 	for _, m := range res.History {
 		// Read only for the team's record: never judged; bad data
 		// is left out of the record rather than reported.
@@ -255,8 +279,10 @@ func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, no
 		if err := w.validate(m); err != nil {
 			// Bad data is refused, not judged: a notice drafted from
 			// it would be wrong (a NaN forecast, "Dear nobody").
-			w.Log.Warn().Str("source", name).Str("milestone", m.Key).Err(err).Msg("milestone skipped: invalid data")
-			p.failed = append(p.failed, tracker.FailureReport{Source: name, Key: m.Key, Title: m.Title, Err: err.Error()})
+			if p != nil {
+				w.Log.Warn().Str("source", name).Str("milestone", m.Key).Err(err).Msg("milestone skipped: invalid data")
+				p.failed = append(p.failed, tracker.FailureReport{Source: name, Key: m.Key, Title: m.Title, Err: err.Error()})
+			}
 			continue
 		}
 		if m.State == model.StateClosed {
@@ -264,7 +290,9 @@ func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, no
 		}
 		prepared, skip := w.Rules.Prepare(m)
 		if skip {
-			p.notes = append(p.notes, fmt.Sprintf("%s is exempt (forewarn:ignore)", m.Key))
+			if p != nil {
+				p.notes = append(p.notes, fmt.Sprintf("%s is exempt (forewarn:ignore)", m.Key))
+			}
 			continue
 		}
 		ms = append(ms, prepared)
@@ -272,17 +300,20 @@ func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, no
 	// In key order, as records shares the record of a container's first
 	// open milestone with the others.
 	slices.SortFunc(ms, func(a, b model.Milestone) int { return cmp.Compare(a.Key, b.Key) })
-	w.records(ms, closed, now)
+	return ms, closed
+}
 
-	// Forecasting is CPU-bound and pure: spread it over the cores.
-	p.judged = make([]Judged, len(ms))
+// forecastAll forecasts milestones whose records are set. Forecasting is
+// CPU-bound and pure: it is spread over the cores.
+func (w *Worker) forecastAll(ms []model.Milestone, now time.Time, reading int) []Judged {
+	judged := make([]Judged, len(ms))
 	next := make(chan int)
 	var fw sync.WaitGroup
 	for range forecasters(runtime.GOMAXPROCS(0), reading) {
 		fw.Go(func() {
 			for i := range next {
 				m := ms[i]
-				p.judged[i] = Judged{Milestone: m, Forecast: w.Forecast(m, now), Client: w.client(m.Client)}
+				judged[i] = Judged{Milestone: m, Forecast: w.Forecast(m, now), Client: w.client(m.Client)}
 			}
 		})
 	}
@@ -291,7 +322,7 @@ func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, no
 	}
 	close(next)
 	fw.Wait()
-	return p
+	return judged
 }
 
 // forecasters is how many goroutines forecast a source's milestones on a
@@ -316,19 +347,15 @@ func (w *Worker) records(ms, closed []model.Milestone, now time.Time) {
 	if w.Record == nil || len(closed) == 0 {
 		return
 	}
-	type container struct {
-		source, container string
-		kind              model.Kind
-	}
 	groups := map[container][]model.Milestone{}
 	for _, c := range closed {
-		k := container{c.Source, c.Container, c.Kind}
+		k := containerOf(c)
 		groups[k] = append(groups[k], c)
 	}
 	shared := map[container]*model.TeamRecord{}
 	for i := range ms {
 		m := &ms[i]
-		k := container{m.Source, m.Container, m.Kind}
+		k := containerOf(*m)
 		if len(groups[k]) == 0 {
 			continue
 		}
@@ -344,6 +371,15 @@ func (w *Worker) records(ms, closed []model.Milestone, now time.Time) {
 		m.Record = r
 	}
 }
+
+// container is what a team's record is shared by: the milestones of one
+// source, kind and container (repository, project, board).
+type container struct {
+	source, container string
+	kind              model.Kind
+}
+
+func containerOf(m model.Milestone) container { return container{m.Source, m.Container, m.Kind} }
 
 // validate is the one check every source's milestones pass before they are
 // judged: the model's (dates, span, amounts) and a configured client.
