@@ -45,8 +45,8 @@ func hugeScenario() *Scenario {
 // goroutine per source), each tracker's pages one after the other (both
 // connectors page and walk milestones sequentially), on one keep-alive
 // connection per tracker. Bodies are read to the end and not decoded.
-func raw(ctx context.Context, f *fakes, t traffic) error {
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
+func raw(ctx context.Context, f *fakes, t traffic, rtt time.Duration) error {
+	hc := &http.Client{Transport: roundTrip(&http.Transport{MaxIdleConnsPerHost: 2}, rtt)}
 	defer hc.CloseIdleConnections()
 	get := func(base, path string, auth func(*http.Request)) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
@@ -94,14 +94,22 @@ func raw(ctx context.Context, f *fakes, t traffic) error {
 	return errs[1]
 }
 
+// roundTrip is t, each request delayed by rtt when rtt is set.
+func roundTrip(t *http.Transport, rtt time.Duration) http.RoundTripper {
+	if rtt > 0 {
+		return slowTransport{next: t, rtt: rtt}
+	}
+	return t
+}
+
 // rawWrites sends the writes of a run again, with plain net/http: the same
 // methods, paths and bodies (multipart chart uploads included), one after
 // another on one keep-alive connection, as the worker writes (serially:
 // GitHub asks for content-creating requests one at a time). Answers are
 // read to the end and not decoded. Replayed on the fakes the run wrote to,
 // so every issue an attachment or link names exists.
-func rawWrites(ctx context.Context, f *fakes, ws []write) error {
-	hc := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}}
+func rawWrites(ctx context.Context, f *fakes, ws []write, rtt time.Duration) error {
+	hc := &http.Client{Transport: roundTrip(&http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}, rtt)}
 	defer hc.CloseIdleConnections()
 	for _, w := range ws {
 		base := f.jr.URL
@@ -146,14 +154,20 @@ func rawWrites(ctx context.Context, f *fakes, ws []write) error {
 // Each iteration also fetches the same pages raw and, for "run", sends
 // the same writes raw (untimed by the benchmark, timed by the wall clock)
 // and reports the ratio to their sum.
-func BenchmarkEndToEnd(b *testing.B) { endToEnd(b, largeScenario) }
+func BenchmarkEndToEnd(b *testing.B) { endToEnd(b, largeScenario, 0) }
+
+// BenchmarkEndToEndWAN is BenchmarkEndToEnd with every request, the app's
+// and the raw replays', sent 20 ms late: a tracker across a wide-area
+// round trip instead of on loopback, where the transfer, not the CPU,
+// sets the pace.
+func BenchmarkEndToEndWAN(b *testing.B) { endToEnd(b, largeScenario, 20*time.Millisecond) }
 
 // BenchmarkEndToEnd10x is BenchmarkEndToEnd on the ten-times scenario
 // (Huge): its time over the large scenario's says whether the app grows
 // linearly.
-func BenchmarkEndToEnd10x(b *testing.B) { endToEnd(b, hugeScenario) }
+func BenchmarkEndToEnd10x(b *testing.B) { endToEnd(b, hugeScenario, 0) }
 
-func endToEnd(b *testing.B, scenario func() *Scenario) {
+func endToEnd(b *testing.B, scenario func() *Scenario, rtt time.Duration) {
 	for _, mode := range []tracker.Mode{tracker.ModePlan, tracker.ModeRun} {
 		b.Run(string(mode), func(b *testing.B) {
 			sc := scenario()
@@ -167,7 +181,7 @@ func endToEnd(b *testing.B, scenario func() *Scenario) {
 				f := newFakes(sc)
 				dir := b.TempDir()
 				cfg := writeConfig(b, dir, sc, f, writeRules(b, dir))
-				clock := &fetchClock{}
+				clock := &fetchClock{rtt: rtt}
 				cpu, start := cpuTime(), time.Now()
 				b.StartTimer()
 				rep, err := run(ctx, cfg, sc.Now, mode, clock)
@@ -189,12 +203,12 @@ func endToEnd(b *testing.B, scenario func() *Scenario) {
 					tickets = rep.Count(tracker.ActionCreate)
 				}
 				cpu, start = cpuTime(), time.Now()
-				if err := raw(ctx, f, last); err != nil {
+				if err := raw(ctx, f, last, rtt); err != nil {
 					b.Fatal(err)
 				}
 				rawTime += time.Since(start)
 				start = time.Now()
-				if err := rawWrites(ctx, f, last.writes); err != nil {
+				if err := rawWrites(ctx, f, last.writes, rtt); err != nil {
 					b.Fatal(err)
 				}
 				rawWriteTime += time.Since(start)
@@ -239,7 +253,7 @@ func BenchmarkRawFetch(b *testing.B) {
 	t := f.measure()
 	b.Run("reads", func(b *testing.B) {
 		for b.Loop() {
-			if err := raw(ctx, f, t); err != nil {
+			if err := raw(ctx, f, t, 0); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -248,7 +262,7 @@ func BenchmarkRawFetch(b *testing.B) {
 	})
 	b.Run("writes", func(b *testing.B) {
 		for b.Loop() {
-			if err := rawWrites(ctx, f, t.writes); err != nil {
+			if err := rawWrites(ctx, f, t.writes, 0); err != nil {
 				b.Fatal(err)
 			}
 		}

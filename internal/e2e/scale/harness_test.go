@@ -199,6 +199,9 @@ func run(ctx context.Context, cfgPath string, now time.Time, mode tracker.Mode, 
 	opt := app.Options{ConfigPath: cfgPath, Log: zerolog.Nop(), Getenv: getenv, Now: func() time.Time { return now }}
 	if len(clock) > 0 {
 		clock[0].next = cleanhttp.DefaultPooledTransport()
+		if clock[0].rtt > 0 {
+			clock[0].next = slowTransport{next: clock[0].next, rtt: clock[0].rtt}
+		}
 		opt.Transport = clock[0]
 	}
 	a, err := app.Load(ctx, opt)
@@ -210,9 +213,11 @@ func run(ctx context.Context, cfgPath string, now time.Time, mode tracker.Mode, 
 }
 
 // fetchClock is a transport that remembers when the last answer to a
-// source's request came back: the end of the fetch phase of a run.
+// source's request came back: the end of the fetch phase of a run. With
+// rtt set, every request is sent that much later (slowTransport).
 type fetchClock struct {
 	next http.RoundTripper
+	rtt  time.Duration
 	last atomic.Int64 // unix nanoseconds
 }
 

@@ -23,16 +23,20 @@ import (
 // tracker's round trip (the fakes on loopback answer in microseconds).
 const latency = 100 * time.Millisecond
 
-// slowTransport delays every request by latency and counts them.
+// slowTransport delays every request by rtt (standing in for a tracker's
+// round trip) and counts them (sent may be nil).
 type slowTransport struct {
 	next http.RoundTripper
+	rtt  time.Duration
 	sent *atomic.Int64
 }
 
 func (s slowTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	s.sent.Add(1)
+	if s.sent != nil {
+		s.sent.Add(1)
+	}
 	select {
-	case <-time.After(latency):
+	case <-time.After(s.rtt):
 	case <-r.Context().Done():
 		return nil, r.Context().Err()
 	}
@@ -50,7 +54,7 @@ func workersRun(ctx context.Context, cfg string, now time.Time, n int) ([]tracke
 	for i := range n {
 		wg.Go(func() {
 			opt := app.Options{ConfigPath: cfg, Log: zerolog.Nop(), Getenv: getenv, Now: func() time.Time { return now },
-				Transport: slowTransport{cleanhttp.DefaultPooledTransport(), &sent[i]}}
+				Transport: slowTransport{cleanhttp.DefaultPooledTransport(), latency, &sent[i]}}
 			if n > 1 {
 				opt.Shard = app.Shard{Index: i, Count: n}
 			}
