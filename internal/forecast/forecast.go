@@ -349,6 +349,14 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		// of milestones filed over their life were far too narrow.)
 		grown := int(math.Round(f.Explanation.GrowthPerDone * mean(samples) * float64(dueSteps) * (1 + GrowthAtDue) / 2))
 		projected := grown
+		// Filing that has stopped (a freeze before the release) projects
+		// no more growth: no item has joined for StoppedGaps × the
+		// window's mean gap between days on which items joined.
+		joinDays, quiet := filingQuiet(samples, netSamples)
+		stopped := grown > 0 && float64(quiet) >= StoppedGaps*float64(len(samples))/float64(joinDays)
+		if stopped {
+			grown = 0
+		}
 		life := lifeShare(startDay, dayNum(due), now)
 		habit, share, useHabit := profileGrowth(m.Record, f.ScopeItems, life)
 		// The habit's growth has the window model's bound: at most
@@ -384,8 +392,13 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 			note("scope growth from the team's filing habit: its %d recorded milestones held a median %.0f %% of their final scope at %.0f %% of their life, so %s (%d items now); the window's rate (%d added and %d done, %.2f added per item done%s) would project %d, in every resampled history",
 				m.Record.ProfileMilestones, 100*share, 100*min(max(life, 0), 1), expected, f.ScopeItems, addedNet, growthDone, f.Explanation.GrowthPerDone, bound, projected)
 		} else {
-			note("scope growth modelled: %d items added and %d done over the window's days since growth is counted, so %.2f items added per item done%s, tapering to %.0f %% of that by the due date and none after: %d more items at the observed pace, in every resampled history",
-				addedNet, growthDone, f.Explanation.GrowthPerDone, bound, 100*GrowthAtDue, grown)
+			if stopped {
+				note("scope growth not projected: %d items added and %d done over the window's days since growth is counted (%.2f added per item done%s, %d more items by the due date at that rate), but no item has joined for the last %d working days, %.0f or more times the window's mean gap between days on which items joined (%d of %d working days): filing has stopped",
+					addedNet, growthDone, f.Explanation.GrowthPerDone, bound, projected, quiet, StoppedGaps, joinDays, len(samples))
+			} else {
+				note("scope growth modelled: %d items added and %d done over the window's days since growth is counted, so %.2f items added per item done%s, tapering to %.0f %% of that by the due date and none after: %d more items at the observed pace, in every resampled history",
+					addedNet, growthDone, f.Explanation.GrowthPerDone, bound, 100*GrowthAtDue, grown)
+			}
 		}
 	}
 
@@ -601,6 +614,21 @@ func throughput(items []item, s *settings, from, to, commitDay int64) (done, net
 		}
 	}
 	return done, net, total
+}
+
+// filingQuiet returns on how many of the window's working days items joined
+// (a day whose completions exceed its net figure) and how many working days
+// have passed since the last of them (the window's length when none did).
+// Days, not items: a batch filed at once is one event, not a rate.
+func filingQuiet(done, net []int32) (joinDays, quiet int) {
+	quiet = len(done)
+	for i := range done {
+		if done[i] > net[i] {
+			joinDays++
+			quiet = len(done) - 1 - i
+		}
+	}
+	return joinDays, quiet
 }
 
 // doneAfter counts the items completed (with a known close time) on the

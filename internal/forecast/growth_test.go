@@ -458,3 +458,45 @@ func TestFilingHabitTinyShareIsBounded(t *testing.T) {
 		t.Errorf("P50 %s: want a date after now with the bounded growth", f.P50)
 	}
 }
+
+// Filing that has stopped projects no growth: no item has joined for
+// StoppedGaps (2) × the window's mean gap between days on which items
+// joined. steady: 2 done every working day from Monday 2 to Friday 13
+// March (10 working days), 18 of them after the start day; due Friday 3
+// April, now Monday 16 March (15 working days to the due date, today
+// included).
+//   - one item joined on each of 3, 4, 5, 6 and 9 March: 5 days of 10, a
+//     gap of 2, none since Monday 9 (the 10th, 11th, 12th and 13th: 4
+//     working days, 2 gaps): stopped. The rate (5 ÷ 18 per item done) would
+//     add 0.278 × 2 × 15 × 0.75 = 6.25, so 6; without them 15 items at 2 a
+//     day is 8 working days: Wednesday 25 March.
+//   - one joined on each of 3, 5, 9 and 11 March: 4 days of 10, a gap of
+//     2.5, none for 2 working days (12th, 13th): still filing, 4 ÷ 18 ×
+//     2 × 15 × 0.75 = 5 more; 19 items is 10 working days: Friday 27 March.
+func TestGrowthStopsWhenFilingHasStopped(t *testing.T) {
+	due := time.Date(2026, 4, 3, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name     string
+		days     []int
+		want     time.Time
+		wantNote string
+	}{
+		{"stopped", []int{3, 4, 5, 6, 9}, time.Date(2026, 3, 25, 0, 0, 0, 0, time.UTC),
+			"scope growth not projected: 5 items added and 18 done over the window's days since growth is counted (0.28 added per item done, 6 more items by the due date at that rate), but no item has joined for the last 4 working days, 2 or more times the window's mean gap between days on which items joined (5 of 10 working days): filing has stopped"},
+		{"still filing", []int{3, 5, 9, 11}, time.Date(2026, 3, 27, 0, 0, 0, 0, time.UTC),
+			"tapering to 50 % of that by the due date and none after: 5 more items"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := steady(due)
+			for i, day := range tt.days {
+				m.Items = append(m.Items, model.WorkItem{Key: fmt.Sprintf("N-%d", i), Created: model.At(at(day, 10)), JoinedAt: model.At(at(day, 10)), JoinedKnown: true, Status: model.StatusTodo})
+			}
+			f := forecast.Compute(m, at(16, 12), forecast.Options{})
+			wantStatus(t, f, model.ForecastOK)
+			eq(t, "remaining", f.RemainingItems, 10+len(tt.days))
+			eq(t, "P50", f.P50, tt.want)
+			eq(t, "P85", f.P85, tt.want)
+			wantNote(t, f, tt.wantNote)
+		})
+	}
+}

@@ -147,6 +147,19 @@ const MaxGrowthPerDone = 2.0
 // at 35 %.
 const GrowthAtDue = 0.5
 
+// StoppedGaps is when the window's growth is taken to have stopped: no
+// item has joined for this many times the window's mean gap between days
+// on which items joined (working days ÷ those days; days, not items, so
+// that a batch filed at once counts once). Were items still joining on
+// days at that rate, at random, a spell that long would be seen about
+// e^−2 = 14 % of the time, and the next join ends it; after a freeze
+// before the release it is seen two gaps after the last filing. Three
+// gaps (5 %) held back the filed shape's truly-on-track share by half a
+// point and changed nothing else (docs/benchmarks.md, issue 13, seventh
+// session). The team's filing habit (TeamRecordOf) knows when its
+// milestones stop filing and is not affected.
+const StoppedGaps = 2.0
+
 // FieldError is one problem with the options, naming its yaml key.
 type FieldError struct {
 	Key string // yaml key, e.g. "window_days" or "holidays[2]"

@@ -59,15 +59,25 @@ func ranOut(items []item, s *settings, from, to int64, slots int) []bool {
 // of P(pace = v) uses both: the hazard at v is the number of days with work
 // left over that closed exactly v, over the days whose pace may be v (those
 // closing v or more with work left over, and those that ran out above v).
-// Mass above the highest count closed on a day with work left over stays at
-// that count. Each replaced day gets a quantile of the estimate above its
-// own count: the m days that ran out at count c get the quantiles
-// (j + ½)/m, j = 0 … m−1, so the result is deterministic. With no day that
-// left work over, nothing is known beyond the counts and nothing changes.
+//
+// Above the highest count closed on a day with work left over the days say
+// nothing of the spread, only that some paces were higher (the days that ran
+// out above it). A team starved by the filings shows few such days, all with
+// low counts (a day with much work open is rare), and cutting the estimate
+// there made its pace about a tenth too slow. So the estimate goes on above
+// it with a constant hazard: that of a geometric pace fitted to every day
+// (the censored maximum-likelihood estimate: days with work left over ÷
+// (those days + the items done on every day)), up to tailCap × the highest
+// count on any day (the geometric cut there and scaled to what is left). Each replaced day gets a
+// quantile of the estimate above its own count: the m days that ran out at
+// count c get the quantiles (j + ½)/m, j = 0 … m−1, so the result is
+// deterministic. With no day that left work over, nothing is known beyond
+// the counts and nothing changes.
 func capacitySamples(done []int32, out []bool) ([]int32, int) {
-	top, censored := int32(0), 0
+	top, censored, sum := int32(0), 0, 0
 	for i, v := range done {
 		top = max(top, v)
+		sum += int(v)
 		if out[i] {
 			censored++
 		}
@@ -75,8 +85,9 @@ func capacitySamples(done []int32, out []bool) ([]int32, int) {
 	if censored == 0 {
 		return done, 0
 	}
-	exact := make([]int, top+1) // days with work left over, by count
-	cens := make([]int, top+1)  // days that ran out, by count
+	hi := tailCap * top
+	exact := make([]int, hi+1) // days with work left over, by count
+	cens := make([]int, hi+1)  // days that ran out, by count
 	maxExact := int32(-1)
 	for i, v := range done {
 		if out[i] {
@@ -89,8 +100,10 @@ func capacitySamples(done []int32, out []bool) ([]int32, int) {
 	if maxExact < 0 {
 		return done, 0 // no day left work over: nothing to fill in from
 	}
-	pmf := make([]float64, top+1)
-	exactFrom, censAbove := len(done)-censored, censored // exact ≥ v, ran out > v
+	pmf := make([]float64, hi+1)
+	exactDays := len(done) - censored
+	exactFrom, censAbove := exactDays, censored // exact ≥ v, ran out > v
+	geometric := float64(exactDays) / float64(exactDays+sum)
 	surv := 1.0
 	for v := int32(0); v <= maxExact; v++ {
 		censAbove -= cens[v]
@@ -99,22 +112,33 @@ func capacitySamples(done []int32, out []bool) ([]int32, int) {
 		surv *= 1 - h
 		exactFrom -= exact[v]
 	}
-	pmf[maxExact] += surv // (zero unless days ran out above maxExact)
+	if surv > 0 { // days ran out above maxExact: a geometric tail up to hi
+		var norm float64
+		w := 1.0
+		for v := maxExact + 1; v <= hi; v++ {
+			pmf[v] = w
+			norm += w
+			w *= 1 - geometric
+		}
+		for v := maxExact + 1; v <= hi; v++ {
+			pmf[v] *= surv / norm
+		}
+	}
 	res := make([]int32, len(done))
-	seen := make([]int, top+1) // days that ran out at each count, filled in so far
+	seen := make([]int, hi+1) // days that ran out at each count, filled in so far
 	for i, v := range done {
 		res[i] = v
-		if !out[i] || v >= maxExact {
-			continue // at or above anything seen with work left over: kept
+		if !out[i] || v >= hi {
+			continue // with work left over, or at the cap: kept
 		}
 		var tail float64
-		for w := v; w <= maxExact; w++ {
+		for w := v; w <= hi; w++ {
 			tail += pmf[w]
 		}
 		q := (float64(seen[v]) + 0.5) / float64(cens[v]) * tail
 		seen[v]++
 		var acc float64
-		for w := v; w <= maxExact; w++ {
+		for w := v; w <= hi; w++ {
 			acc += pmf[w]
 			if acc >= q-1e-12 {
 				res[i] = w
@@ -124,3 +148,7 @@ func capacitySamples(done []int32, out []bool) ([]int32, int) {
 	}
 	return res, censored
 }
+
+// tailCap bounds the filled-in pace: at most this many times the highest
+// count the team closed on any day.
+const tailCap = 2

@@ -40,12 +40,26 @@ func TestCapacitySamplesHandChecked(t *testing.T) {
 			want: []int32{1, 1, 2}, ranOut: 0, wantMean: 4.0 / 3,
 		},
 		{
-			// The only day that left work over closed 1: a day that ran
-			// out at 3 keeps its 3 (never lowered), and nothing above 1 is
-			// invented for the day that ran out at 1.
-			name: "never above the highest count with work left over, never below the day's own",
+			// The only day that left work over closed 1, a day ran out at 3:
+			// some pace was above 1. Product limit: P(0) = 0, P(1) = 1/2
+			// (at 1 the day that closed 1 and the one that ran out at 3).
+			// The other half goes above 1 as a geometric with the hazard
+			// 1 ÷ (1 + 5) (one day with work left over, five items done),
+			// cut at 2 × 3: weights (5/6)^k at 2 … 6, scaled to 1/2 (0.139,
+			// 0.116, 0.097, 0.081, 0.067). The day that ran out at 3 gets
+			// the median above 3 (0.180 of 0.361): 4; the one at 1 the
+			// median above 1: 1. Never below a day's own count.
+			name: "above the highest count with work left over: a geometric tail",
 			done: []int32{1, 3, 1}, out: []bool{F, T, T},
-			want: []int32{1, 3, 1}, ranOut: 2, wantMean: 5.0 / 3,
+			want: []int32{1, 4, 1}, ranOut: 2, wantMean: 2,
+		},
+		{
+			// P(0) = 1/3; the rest is geometric with the hazard 1 ÷ (1 +
+			// 10) over 1 … 10 (2 × the highest count, 5): the two days that
+			// ran out at 5 get its quantiles 1/4 and 3/4 above 5: 6 and 9.
+			name: "the tail stops at twice the highest count of any day",
+			done: []int32{0, 5, 5}, out: []bool{F, T, T},
+			want: []int32{0, 6, 9}, ranOut: 2, wantMean: 5,
 		},
 		{
 			// A day with nothing open and nothing done (ran out at 0) says
