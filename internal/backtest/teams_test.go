@@ -30,15 +30,17 @@ func section(t *testing.T, out, title string) string {
 	return s
 }
 
-// p85Cal is the P85 date calibration (percent) in a section.
-func p85Cal(t *testing.T, sec string) int {
+// p85Counts are the checkpoints that finished on or before their P85 and
+// all judged checkpoints in a section (its P85 calibration row, all).
+func p85Counts(t *testing.T, sec string) (held, n int) {
 	t.Helper()
-	m := regexp.MustCompile(`(?m)^\| Monte Carlo: P85 after due \|.*\| (\d+) % \(n=\d+\) \|`).FindStringSubmatch(sec)
+	m := regexp.MustCompile(`(?m)^\| P85 calibration: every .* \d+ % \((\d+)/(\d+)\) \|$`).FindStringSubmatch(sec)
 	if m == nil {
-		t.Fatalf("no P85 calibration in:\n%s", sec)
+		t.Fatalf("no P85 calibration row in:\n%s", sec)
 	}
-	c, _ := strconv.Atoi(m[1])
-	return c
+	held, _ = strconv.Atoi(m[1])
+	n, _ = strconv.Atoi(m[2])
+	return held, n
 }
 
 // brierAUC are the calibrated P(on time)'s Brier score and ROC AUC in a section.
@@ -59,23 +61,39 @@ func brierAUC(t *testing.T, sec string) (brier, auc float64) {
 // to 85 % than the simulation alone; for accurate teams the record must
 // not make the dates worse; and P(on time) must not get worse with it.
 func TestTeamRecordOnGeneratedTeams(t *testing.T) {
-	out, stderr, code := runMain(t, "-input", "teams", "-n", "200", "-trials", "2000")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
+	// The P85 calibrations are pooled over three generator seeds: one
+	// seed's figure for 100 milestones has a standard error of about 3
+	// points (backtest -gen-seeds), more than the differences asserted.
+	var out string
+	held := map[string][2]int{}
+	for _, seed := range []string{"1", "2", "3"} {
+		o, stderr, code := runMain(t, "-input", "teams", "-n", "200", "-trials", "2000", "-gen-seed", seed)
+		if code != 0 {
+			t.Fatalf("seed %s: exit %d: %s", seed, code, stderr)
+		}
+		if !strings.Contains(o, "### teams\n\n") || !strings.Contains(o, "### "+backtest.TeamsWithheld+"\n\n") {
+			t.Fatalf("want the teams input with and without the record:\n%s", o)
+		}
+		for _, sec := range []string{"#### teams: optimistic teams", "#### " + backtest.TeamsWithheld + ": optimistic teams",
+			"#### teams: accurate teams", "#### " + backtest.TeamsWithheld + ": accurate teams"} {
+			k, n := p85Counts(t, section(t, o, sec))
+			held[sec] = [2]int{held[sec][0] + k, held[sec][1] + n}
+		}
+		if seed == "1" {
+			out = o
+		}
 	}
-	if !strings.Contains(out, "### teams\n\n") || !strings.Contains(out, "### "+backtest.TeamsWithheld+"\n\n") {
-		t.Fatalf("want the teams input with and without the record:\n%s", out)
-	}
-	with := p85Cal(t, section(t, out, "#### teams: optimistic teams"))
-	without := p85Cal(t, section(t, out, "#### "+backtest.TeamsWithheld+": optimistic teams"))
+	pooled := func(sec string) int { return int(math.Round(100 * float64(held[sec][0]) / float64(held[sec][1]))) }
+	with := pooled("#### teams: optimistic teams")
+	without := pooled("#### " + backtest.TeamsWithheld + ": optimistic teams")
 	if math.Abs(float64(with-85)) >= math.Abs(float64(without-85)) {
 		t.Errorf("optimistic teams: P85 calibration %d %% with the record, %d %% without: want the record's closer to 85 %%", with, without)
 	}
 	if with < 80 || with > 90 {
 		t.Errorf("optimistic teams: P85 calibration with the record %d %%, want 80-90 %%", with)
 	}
-	accWith := p85Cal(t, section(t, out, "#### teams: accurate teams"))
-	accWithout := p85Cal(t, section(t, out, "#### "+backtest.TeamsWithheld+": accurate teams"))
+	accWith := pooled("#### teams: accurate teams")
+	accWithout := pooled("#### " + backtest.TeamsWithheld + ": accurate teams")
 	if math.Abs(float64(accWith-85)) > math.Abs(float64(accWithout-85))+2 {
 		t.Errorf("accurate teams: P85 calibration %d %% with the record, %d %% without: the record made the dates worse", accWith, accWithout)
 	}

@@ -402,7 +402,7 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 		}
 	}
 
-	bagged := newResamples(len(samples), s.resamples, s.seed)
+	bagged := newResamples(in.net, s.resamples, s.seed)
 	if s.resamples > 1 {
 		note("%d trials over %d resamples of the %d observed days, so the uncertainty of the pace itself is included", s.trials, s.resamples, len(samples))
 	} else {

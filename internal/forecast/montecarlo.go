@@ -1,6 +1,10 @@
 package forecast
 
-import "math/bits"
+import (
+	"cmp"
+	"math/bits"
+	"slices"
+)
 
 // The simulation. Each trial replays the future one working day at a time,
 // each day a copy of a day drawn at random (with replacement) from the
@@ -396,9 +400,17 @@ type resamples struct {
 	idx []int32 // count × n indices into the observed days
 }
 
-// newResamples draws k resampled histories of n days; deterministic under
-// seed. k = 1 is the observed days themselves (no resampling).
-func newResamples(n, k int, seed int64) *resamples {
+// newResamples draws k resampled histories of the observed days vals;
+// deterministic under seed and vals. k = 1 is the observed days themselves (no
+// resampling). The k histories are stratified by their total: stratum j
+// of k holds the histories whose total ranks in the j-th k-th of all
+// resampled histories, and one is drawn from each (perStratum candidates
+// a stratum). Four histories drawn at random have totals that may all
+// fall on one side, or close together, from one forecast to the next; the
+// stratified four spread over the whole bootstrap distribution of the pace
+// every time, with the same expected spread.
+func newResamples(vals []int32, k int, seed int64) *resamples {
+	n := len(vals)
 	r := &resamples{n: n, idx: make([]int32, k*n)}
 	if k == 1 {
 		for i := range r.idx {
@@ -406,12 +418,42 @@ func newResamples(n, k int, seed int64) *resamples {
 		}
 		return r
 	}
-	g := rng{s: uint64(seed) ^ 0x2545f4914f6cdd1d}
-	for i := range r.idx {
-		r.idx[i] = int32(uniform(g.next(), n))
+	// Seeded from the observed days too: with the seed alone, every
+	// forecast with as many observed days would pick the same place in
+	// each stratum, and a portfolio's dates would all be early, or all
+	// late, together.
+	h := uint64(14695981039346656037) // FNV-1a over the days
+	for _, v := range vals {
+		h = (h ^ uint64(uint32(v))) * 1099511628211
+	}
+	g := rng{s: (uint64(seed) ^ 0x2545f4914f6cdd1d) ^ h}
+	m := k * perStratum
+	cand := make([]int32, m*n)
+	type total struct {
+		sum int64
+		c   int32
+	}
+	totals := make([]total, m)
+	for c := range m {
+		var sum int64
+		for i := c * n; i < (c+1)*n; i++ {
+			j := int32(uniform(g.next(), n))
+			cand[i] = j
+			sum += int64(vals[j])
+		}
+		totals[c] = total{sum, int32(c)}
+	}
+	slices.SortFunc(totals, func(a, b total) int { return cmp.Or(cmp.Compare(a.sum, b.sum), cmp.Compare(a.c, b.c)) })
+	for j := range k {
+		c := int(totals[j*perStratum+uniform(g.next(), perStratum)].c)
+		copy(r.idx[j*n:(j+1)*n], cand[c*n:(c+1)*n])
 	}
 	return r
 }
+
+// perStratum is how many resampled histories are drawn for each one kept:
+// the strata's bounds are read from k × perStratum histories.
+const perStratum = 8
 
 func (r *resamples) count() int { return len(r.idx) / r.n }
 
