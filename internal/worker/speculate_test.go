@@ -20,6 +20,21 @@ import (
 	"github.com/forewarn/forewarn/internal/worker"
 )
 
+// bodies are the outbox's tickets in dir, each with its file name, sorted.
+func bodies(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, f := range files(t, dir) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, filepath.Base(f)+"\n"+string(b))
+	}
+	slices.Sort(out)
+	return out
+}
+
 // waitForDrafts is a source whose Fetch answers only once n drafts have
 // been made (or the test's patience runs out, reported as a failed
 // fetch): the slowest source of a run.
@@ -75,18 +90,6 @@ func TestFiringsAreDraftedWhileTheSlowestSourceIsRead(t *testing.T) {
 	for i := range 3 {
 		slow = append(slow, milestone(fmt.Sprintf("s%d", i), 1))
 	}
-	bodies := func(dir string) []string {
-		var out []string
-		for _, f := range files(t, dir) {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, filepath.Base(f)+"\n"+string(b))
-		}
-		slices.Sort(out)
-		return out
-	}
 	// The same milestones from one source: nothing to draft early.
 	oneDir := t.TempDir()
 	one, _ := newWorker(t, oneDir, fakeSource{name: "all", ms: slices.Concat(fast, slow)})
@@ -120,8 +123,8 @@ func TestFiringsAreDraftedWhileTheSlowestSourceIsRead(t *testing.T) {
 		if charts.Load() != want || tg.unmade != 0 {
 			t.Errorf("%s: %d charts made (want %d), %d tickets reached the target without theirs", mode, charts.Load(), want, tg.unmade)
 		}
-		if mode == tracker.ModeRun && !slices.Equal(bodies(dir), bodies(oneDir)) {
-			t.Errorf("the tickets differ from those of a run with one source:\n%q\nwant\n%q", bodies(dir), bodies(oneDir))
+		if mode == tracker.ModeRun && !slices.Equal(bodies(t, dir), bodies(t, oneDir)) {
+			t.Errorf("the tickets differ from those of a run with one source:\n%q\nwant\n%q", bodies(t, dir), bodies(t, oneDir))
 		}
 	}
 }
@@ -205,18 +208,6 @@ func inContainer(ct, key string, open int) model.Milestone {
 func TestAStreamingSourceIsJudgedAndDraftedWhileItIsRead(t *testing.T) {
 	app := []model.Milestone{inContainer("app", "1", 2), inContainer("app", "2", 1), inContainer("app", "3", 3)}
 	api := []model.Milestone{inContainer("api", "1", 1), inContainer("api", "2", 2)}
-	bodies := func(dir string) []string {
-		var out []string
-		for _, f := range files(t, dir) {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, filepath.Base(f)+"\n"+string(b))
-		}
-		slices.Sort(out)
-		return out
-	}
 	oneDir := t.TempDir()
 	one, _ := newWorker(t, oneDir, fakeSource{name: "gh", ms: slices.Concat(app, api)})
 	if _, err := one.Run(context.Background(), tracker.ModeRun); err != nil {
@@ -238,8 +229,8 @@ func TestAStreamingSourceIsJudgedAndDraftedWhileItIsRead(t *testing.T) {
 	if forecasts.Load() != 5 || drafts.Load() != 5 {
 		t.Errorf("%d forecasts and %d drafts for 5 milestones, want each once", forecasts.Load(), drafts.Load())
 	}
-	if !slices.Equal(bodies(dir), bodies(oneDir)) {
-		t.Errorf("the tickets differ from those of a source read at once:\n%q\nwant\n%q", bodies(dir), bodies(oneDir))
+	if !slices.Equal(bodies(t, dir), bodies(t, oneDir)) {
+		t.Errorf("the tickets differ from those of a source read at once:\n%q\nwant\n%q", bodies(t, dir), bodies(t, oneDir))
 	}
 }
 
