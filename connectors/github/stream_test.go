@@ -154,3 +154,31 @@ func TestFetchStreamHandsOverNothingPastAStop(t *testing.T) {
 		t.Fatalf("parts %d (%v): want acme/app's alone (acme/api was not read whole)", len(st.parts), st.parts)
 	}
 }
+
+// A milestone whose issues cannot be read fails alone (it is the result's
+// failure, not the run's stop): its repository is still handed over,
+// without it.
+func TestFetchStreamLeavesOutAMilestoneThatFailed(t *testing.T) {
+	s := fakegh.New(testToken)
+	defer s.Close()
+	addRepo(s, "acme/app", 2)
+	addRepo(s, "acme/api", 2)
+	s.Inject(fakegh.Fault{Method: "GET", Route: "/repos/{owner}/{repo}/issues", Kind: fakegh.FaultMalformed})
+	src, err := github.NewSource("acme-gh", github.SourceConfig{AuthConfig: github.AuthConfig{BaseURL: s.URL},
+		Repos: []string{"acme/app", "acme/api"}, JoinedEvents: "none"}, testEnv(newCache(), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st streamed
+	res := st.fetch(t, s, src)
+	if len(res.Failed) != 1 || len(res.Milestones) != 3 {
+		t.Fatalf("read %q, failed %+v: want one milestone failed, three read", keysOf(res.Milestones), res.Failed)
+	}
+	var handed []model.Milestone
+	for _, p := range st.parts {
+		handed = append(handed, p.Milestones...)
+	}
+	if len(st.parts) != 2 || keysOf(handed) != keysOf(res.Milestones) {
+		t.Fatalf("%d parts holding %q; want both repositories, with the result's %q", len(st.parts), keysOf(handed), keysOf(res.Milestones))
+	}
+}
