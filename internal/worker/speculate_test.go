@@ -219,6 +219,14 @@ func TestAStreamingSourceIsJudgedAndDraftedWhileItIsRead(t *testing.T) {
 	w, _ := newWorker(t, dir, streaming{fakeSource: fakeSource{name: "gh"}, parts: [][]model.Milestone{app, api}, drafts: &drafts, n: 5})
 	w.Forecast = func(m model.Milestone, now time.Time) model.Forecast { forecasts.Add(1); return remaining(m, now) }
 	w.Drafter = charting{drafter{"v1"}, &drafts, &charts}
+	// A state that keeps the day's forecasts: a draft's request holds the
+	// milestone's forecast history, so a part drafted before its forecasts
+	// were recorded would be drafted again.
+	st, err := store.Open(context.Background(), store.Config{Driver: "none"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Store = st
 	rep, err := w.Run(context.Background(), tracker.ModeRun)
 	if err != nil {
 		t.Fatal(err)

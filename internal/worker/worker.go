@@ -196,8 +196,13 @@ func (w *Worker) poll(ctx context.Context, st tracker.Store, now time.Time, rep 
 			if spec != nil && tracker.Streams(s) {
 				ahead = &judgedAhead{}
 				part = func(r tracker.FetchResult) {
-					// The source itself is still being read.
-					spec.start(ahead.judge(w, s.Name(), r, now), 1)
+					judged := ahead.judge(w, s.Name(), r, now)
+					// Recorded before they are drafted, as a source's own
+					// are (below): a draft's request holds the milestone's
+					// forecast history, today's included. The result's call
+					// records whatever is still missing and reports failures.
+					w.rememberAll(ctx, st, judged)
+					spec.start(judged, 1) // the source itself is still being read
 				}
 			}
 			res, err := tracker.FetchParts(ctx, s, part)
@@ -443,6 +448,9 @@ func (w *Worker) rememberAll(ctx context.Context, st tracker.Store, judged []Jud
 		}
 		latest[f.MilestoneKey] = f.AsOf
 		fs = append(fs, tracker.KeyedForecast{MilestoneKey: f.MilestoneKey, Record: f.Record()})
+	}
+	if len(fs) == 0 {
+		return nil // recorded already (a streamed part's, or an earlier run today)
 	}
 	if err := fb.AppendForecasts(ctx, fs); err != nil {
 		return []string{fmt.Sprintf("could not record the forecasts of %d milestones: %v", len(fs), err)}
