@@ -196,29 +196,55 @@ func TestPolicy(t *testing.T) {
 	}
 }
 
-func TestBodyIsResentOnRetry(t *testing.T) {
-	var bodies []string
-	var mu sync.Mutex
-	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// refusedOnce is a server that answers its first request 429 (retry at
+// once) and every later one 201, and keeps each request's body and
+// Content-Length.
+type refusedOnce struct {
+	*httptest.Server
+	mu      sync.Mutex
+	bodies  []string
+	lengths []int64
+}
+
+func newRefusedOnce(t *testing.T) *refusedOnce {
+	t.Helper()
+	o := &refusedOnce{}
+	o.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		bodies = append(bodies, string(b))
-		mu.Unlock()
-		if n.Add(1) == 1 {
+		o.mu.Lock()
+		o.bodies, o.lengths = append(o.bodies, string(b)), append(o.lengths, r.ContentLength)
+		first := len(o.bodies) == 1
+		o.mu.Unlock()
+		if first {
 			w.Header().Set("Retry-After", "0")
 			w.WriteHeader(429)
 			return
 		}
 		w.WriteHeader(201)
 	}))
-	defer srv.Close()
+	t.Cleanup(o.Close)
+	return o
+}
+
+// sent returns what the requests since the last reset sent, and starts
+// over (the next request is refused again).
+func (o *refusedOnce) sent() (bodies []string, lengths []int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	bodies, lengths = o.bodies, o.lengths
+	o.bodies, o.lengths = nil, nil
+	return bodies, lengths
+}
+
+func TestBodyIsResentOnRetry(t *testing.T) {
+	srv := newRefusedOnce(t)
 	c := httpx.New(fast(httpx.Options{}))
 	resp, err := c.Post(srv.URL, "application/json", strings.NewReader(`{"title":"x"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	bodies, _ := srv.sent()
 	if len(bodies) != 2 || bodies[0] != bodies[1] || bodies[1] != `{"title":"x"}` {
 		t.Fatalf("bodies sent: %q", bodies)
 	}
@@ -436,23 +462,16 @@ func (b *failingBody) Close() error { b.closed.Store(true); return nil }
 // makes, on each attempt, not read into a copy first; any other body is
 // read and sent as it was.
 func TestBodyFromGetBody(t *testing.T) {
-	var bodies []string
-	var mu sync.Mutex
-	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		bodies = append(bodies, string(b)+" "+strconv.FormatInt(r.ContentLength, 10))
-		mu.Unlock()
-		if n.Add(1) == 1 {
-			w.Header().Set("Retry-After", "0")
-			w.WriteHeader(429)
-			return
-		}
-		w.WriteHeader(201)
-	}))
-	defer srv.Close()
+	srv := newRefusedOnce(t)
 	c := httpx.New(fast(httpx.Options{}))
+	// Each attempt's body and its Content-Length, as "body length".
+	sent := func() []string {
+		bodies, lengths := srv.sent()
+		for i := range bodies {
+			bodies[i] += " " + strconv.FormatInt(lengths[i], 10)
+		}
+		return bodies
+	}
 
 	const payload = `{"fields":{"summary":"x"}}`
 	body := &failingBody{}
@@ -471,6 +490,7 @@ func TestBodyFromGetBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	bodies := sent()
 	want := payload + " " + strconv.Itoa(len(payload))
 	if len(bodies) != 2 || bodies[0] != want || bodies[1] != want {
 		t.Fatalf("bodies sent: %q, want twice %q", bodies, want)
@@ -480,7 +500,6 @@ func TestBodyFromGetBody(t *testing.T) {
 	}
 
 	// A body without GetBody (a stream) is read once and resent as read.
-	bodies, n = nil, atomic.Int32{}
 	pr, pw := io.Pipe()
 	go func() { io.WriteString(pw, payload); pw.Close() }()
 	req, err = http.NewRequest(http.MethodPost, srv.URL, pr)
@@ -492,6 +511,7 @@ func TestBodyFromGetBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	bodies = sent()
 	if len(bodies) != 2 || !strings.HasPrefix(bodies[0], payload+" ") || bodies[0] != bodies[1] {
 		t.Fatalf("streamed bodies sent: %q", bodies)
 	}
