@@ -69,6 +69,18 @@ type Cache interface {
 	Put(ctx context.Context, key string, e CacheEntry)
 }
 
+// CacheBatcher is a Cache that stores many responses in one write (one
+// transaction in the SQL stores). Like Put, a failure is dropped.
+type CacheBatcher interface {
+	PutAll(ctx context.Context, entries []KeyedEntry)
+}
+
+// KeyedEntry is a cache entry with its key.
+type KeyedEntry struct {
+	Key   string
+	Entry CacheEntry
+}
+
 // State is a connector's sync state: what it must remember between runs to
 // read and write correctly (where a budget-stopped read resumes, the
 // snapshot an incremental sync builds on, a repository known to drop

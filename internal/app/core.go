@@ -46,6 +46,9 @@ func (d drafter) Draft(req worker.DraftRequest, f model.Format) (model.Ticket, e
 type storeProxy struct {
 	mu    sync.RWMutex
 	cache connectors.Cache
+	// queue holds the cache writes of the open store until they are
+	// stored (nil: Put writes through).
+	queue *cacheQueue
 	state connectors.StateStore
 	// prefix is put before every cache key and state namespace: a shard's
 	// entries are its own.
@@ -60,15 +63,24 @@ type openStore interface {
 }
 
 // set points the proxy at the store open for a run (readOnly: a plan's,
-// which keeps no sync state), or at nothing.
+// which keeps no sync state), or at nothing. The cache writes queued for
+// the store it pointed at are stored first, while the run still holds its
+// locks.
 func (p *storeProxy) set(s openStore, readOnly bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.queue != nil {
+		p.queue.flush()
+		p.queue = nil
+	}
 	if s == nil {
 		p.cache, p.state, p.readOnly = nil, nil, false
 		return
 	}
 	p.cache, p.state, p.readOnly = s, s, readOnly
+	if b, ok := s.(connectors.CacheBatcher); ok && !readOnly {
+		p.queue = newCacheQueue(b, queueLimit, queueBatch)
+	}
 }
 
 func (p *storeProxy) Get(ctx context.Context, key string) (connectors.CacheEntry, bool) {
@@ -77,13 +89,20 @@ func (p *storeProxy) Get(ctx context.Context, key string) (connectors.CacheEntry
 	if p.cache == nil {
 		return connectors.CacheEntry{}, false
 	}
+	if p.queue != nil {
+		if e, ok := p.queue.get(p.prefix + key); ok {
+			return e, true
+		}
+	}
 	return p.cache.Get(ctx, p.prefix+key)
 }
 
 func (p *storeProxy) Put(ctx context.Context, key string, e connectors.CacheEntry) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if p.cache != nil {
+	if p.queue != nil {
+		p.queue.put(p.prefix+key, e)
+	} else if p.cache != nil {
 		p.cache.Put(ctx, p.prefix+key, e)
 	}
 }

@@ -69,6 +69,7 @@ func runContract(t *testing.T, newBackend func(t *testing.T) backend) {
 		{"run log", testRunLog},
 		{"http cache", testCache},
 		{"http cache: large bodies kept compressed, older rows read as stored", testCacheCompressed},
+		{"http cache: a batch stored at once", testCacheBatch},
 		{"sync state", testSyncState},
 		{"version 3's sync state moves out of the http cache", testSyncStateMigration},
 		{"lock: second run times out with ErrLocked", testLockTimeout},
@@ -403,6 +404,30 @@ func testCache(t *testing.T, b backend) {
 	}
 	if _, ok := s.Get(ctx, "k2"); ok {
 		t.Fatal("k2 hit")
+	}
+}
+
+func testCacheBatch(t *testing.T, b backend) {
+	s := b.open(t)
+	s.Put(ctx, "old", connectors.CacheEntry{ETag: `"0"`, Body: []byte("before")})
+	page := issuePage()
+	batch := []connectors.KeyedEntry{
+		{Key: "page-1", Entry: connectors.CacheEntry{ETag: `"p1"`, Body: page, Header: http.Header{"Link": {`<…?page=2>; rel="next"`}}}},
+		{Key: "old", Entry: connectors.CacheEntry{ETag: `"1"`, Body: []byte("after")}},
+		{Key: "empty", Entry: connectors.CacheEntry{ETag: `"e"`, Body: []byte{}}},
+		{Key: "old", Entry: connectors.CacheEntry{ETag: `"2"`, Body: []byte("last")}}, // the later one wins
+	}
+	s.PutAll(ctx, batch)
+	for key, want := range map[string]connectors.CacheEntry{"page-1": batch[0].Entry, "old": batch[3].Entry, "empty": batch[2].Entry} {
+		if got, ok := s.Get(ctx, key); !ok || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s after PutAll: ok %v, ETag %q, %d bytes; want ETag %q, %d bytes", key, ok, got.ETag, len(got.Body), want.ETag, len(want.Body))
+		}
+	}
+	// One entry, or none, is a Put, or nothing.
+	s.PutAll(ctx, []connectors.KeyedEntry{{Key: "one", Entry: connectors.CacheEntry{ETag: `"1"`, Body: []byte("x")}}})
+	s.PutAll(ctx, nil)
+	if got, ok := s.Get(ctx, "one"); !ok || string(got.Body) != "x" {
+		t.Errorf("a batch of one: %q, %v", got.Body, ok)
 	}
 }
 

@@ -385,6 +385,13 @@ func (m *memStore) Put(_ context.Context, key string, e connectors.CacheEntry) {
 	m.cache[key] = e
 }
 
+// PutAll stores each entry as Put does.
+func (m *memStore) PutAll(ctx context.Context, entries []connectors.KeyedEntry) {
+	for _, e := range entries {
+		m.Put(ctx, e.Key, e.Entry)
+	}
+}
+
 func clone(b []byte) []byte {
 	if b == nil {
 		return nil

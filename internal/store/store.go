@@ -25,6 +25,7 @@ type Store interface {
 	tracker.LedgerBatcher
 	tracker.ForecastBatcher
 	connectors.Cache
+	connectors.CacheBatcher
 	connectors.StateStore
 
 	// Lock takes the locks of the units of work a run judges (a source, or
@@ -197,6 +198,7 @@ func (readOnly) LedgerPutAll(context.Context, []tracker.LedgerEntry) error {
 	return ErrReadOnly
 }
 func (readOnly) Put(context.Context, string, connectors.CacheEntry) {}
+func (readOnly) PutAll(context.Context, []connectors.KeyedEntry)    {}
 
 // SaveSyncState keeps nothing: plan reads the connectors' state as a run
 // would and leaves it as it was (the next run resumes from the same place).
