@@ -270,13 +270,10 @@ func (s *Server) add(is *Issue) *Issue {
 	s.nextID++
 	is.ID = s.nextID
 	if is.Key == "" {
-		n := 1
-		for _, o := range s.issues {
-			if o.Project == is.Project {
-				n++
-			}
-		}
-		is.Key = fmt.Sprintf("%s-%d", is.Project, n)
+		// The next number of the project (issues are never removed): a
+		// count of its issues, not a scan of every issue, which made each
+		// create cost as much as the whole tracker.
+		is.Key = fmt.Sprintf("%s-%d", is.Project, len(s.byProject[is.Project])+1)
 	}
 	if is.Type == "" {
 		is.Type = "Task"
