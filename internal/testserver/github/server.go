@@ -649,7 +649,7 @@ func (s *Server) route(r *http.Request, route string, p map[string]string, body 
 			if state != "all" && m.State != state {
 				continue
 			}
-			list = append(list, s.milestoneJSON(r, rp, m))
+			list = append(list, deferred(func() any { return s.milestoneJSON(r, rp, m) }))
 		}
 		return s.page(r, list)
 	case "/repos/{owner}/{repo}/milestones/{number}":
@@ -885,7 +885,7 @@ func (s *Server) listIssues(r *http.Request, rp *Repo, q map[string][]string) an
 		if !since.IsZero() && is.UpdatedAt.Before(since) {
 			continue
 		}
-		list = append(list, s.issueJSON(r, rp, is))
+		list = append(list, deferred(func() any { return s.issueJSON(r, rp, is) }))
 	}
 	return s.page(r, list)
 }
@@ -922,6 +922,11 @@ func union(a, b []string) []string {
 }
 
 // page cuts a list by page/per_page and sets GitHub's Link header.
+// deferred is a list item encoded only when its page is served: a list
+// is filtered whole for every page, and encoding every match for each
+// page made reading a milestone of n pages cost the fake n² issues.
+type deferred func() any
+
 func (s *Server) page(r *http.Request, list []any) answer {
 	q := r.URL.Query()
 	per, _ := strconv.Atoi(q.Get("per_page"))
@@ -949,6 +954,11 @@ func (s *Server) page(r *http.Request, list []any) answer {
 	items := list[lo:hi]
 	if items == nil {
 		items = []any{}
+	}
+	for i, it := range items {
+		if f, ok := it.(deferred); ok {
+			items[i] = f()
+		}
 	}
 	a := jsonAnswer(200, items)
 	a.etag = true
