@@ -238,7 +238,8 @@ func (s *scanner) array(elem func() error) error {
 }
 
 // str consumes the string at the cursor and returns its text between the
-// quotes as it stands (escapes and all).
+// quotes as it stands (escapes and all). An escape JSON does not have
+// (\0, \u12) is refused, as the decoder refuses it.
 func (s *scanner) str() ([]byte, error) {
 	start := s.i + 1
 	for j := start; ; j++ {
@@ -252,10 +253,43 @@ func (s *scanner) str() ([]byte, error) {
 			escaped = !escaped
 		}
 		if !escaped {
+			raw := s.b[start:j]
+			if bytes.IndexByte(raw, '\\') >= 0 && !validEscapes(raw) {
+				return nil, errSyntax
+			}
 			s.i = j + 1
-			return s.b[start:j], nil
+			return raw, nil
 		}
 	}
+}
+
+// validEscapes says whether every escape in a string's text is one JSON
+// has: \" \\ \/ \b \f \n \r \t, or \u and four hex digits.
+func validEscapes(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		if i++; i == len(raw) {
+			return false
+		}
+		switch raw[i] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		case 'u':
+			if i+4 >= len(raw) {
+				return false
+			}
+			for _, c := range raw[i+1 : i+5] {
+				if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+					return false
+				}
+			}
+			i += 4
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // skip consumes the value at the cursor.
