@@ -59,6 +59,10 @@ func bad(key string, err error) error { return &fieldError{key: key, err: err} }
 // maxSeriesDays bounds a series (ten years of working days).
 const maxSeriesDays = 2610
 
+// maxItems bounds a fixture's generated items, those at the start and
+// those that join together (a series can ask for millions: "9999x777").
+const maxItems = 100000
+
 // parseSeries reads the compact notation: "2 0 1x3 _" → [2 0 1 1 1 0].
 func parseSeries(s string) ([]int, error) {
 	var out []int
@@ -148,8 +152,15 @@ func (ms *MilestoneSpec) build() (model.Milestone, error) {
 	if err != nil {
 		return m, bad("added", err)
 	}
-	if ms.Items < 0 || ms.Items > 100000 {
+	if ms.Items < 0 || ms.Items > maxItems {
 		return m, bad("items", fmt.Errorf("%d is out of range", ms.Items))
+	}
+	joining := 0
+	for _, n := range added {
+		joining += n
+	}
+	if ms.Items+joining > maxItems {
+		return m, bad("added", fmt.Errorf("%d items join in all, %d with the %d at the start; at most %d", joining, ms.Items+joining, ms.Items, maxItems))
 	}
 	points := ms.Points
 	if points == 0 {

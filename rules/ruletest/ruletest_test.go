@@ -86,6 +86,11 @@ func TestBadFilesExitTwoWithPositions(t *testing.T) {
 			`testdata/bad_fixture.yaml:13:9: test "closes more than there is": evaluations must go forward in time`,
 			`testdata/bad_fixture.yaml:13:9: test "closes more than there is": findings is missing`,
 		}},
+		// A series asking for millions of items is refused before they are
+		// made (it took a minute and gigabytes).
+		{"testdata/bad_added.yaml", []string{
+			`testdata/bad_added.yaml:9:16: test "millions join": milestone demo:y: added: 7769223 items join in all, 7769263 with the 40 at the start; at most 100000`,
+		}},
 		{"testdata/uses_bad_rules.yaml", []string{`testdata/bad_rules.yaml:4:20: rule "broken": when: forecast has no field prob`}},
 		{"testdata/missing.yaml", []string{"reading rule tests"}},
 	}
