@@ -211,7 +211,10 @@ func readPage(body []byte, ids fieldIDs) (searchCursor, []searchIssue, error) {
 // custom ones included (text for text). The one exception is text that is
 // not JSON: go-json skips an unread member's value by counting brackets
 // of one kind (it takes {"a":[{]} for an object), and the page may be
-// refused where the split took it.
+// refused where the split took it. And where go-json itself reads a
+// page otherwise than encoding/json does (go-json v0.10.5 takes an escaped
+// member name for a field it is a prefix of: {"\u0069ss":…} as "issues"),
+// pickCustom, which reads names as JSON defines them, may differ from it.
 func FuzzDecodeSearchPage(f *testing.F) {
 	f.Add(searchPageBody(f))
 	for _, s := range []string{
@@ -243,10 +246,20 @@ func FuzzDecodeSearchPage(f *testing.F) {
 		if (werr == nil) != (gerr == nil) {
 			t.Fatalf("split error %v, decode error %v", werr, gerr)
 		}
-		if werr == nil && (gcur != wcur || !reflect.DeepEqual(got, want)) {
+		if werr == nil && (gcur != wcur || !reflect.DeepEqual(got, want)) && !goJSONDeparts(body, ids, wcur, want) {
 			t.Fatalf("decoded %+v\n%+v\nsplit %+v\n%+v", gcur, got, wcur, want)
 		}
 	})
+}
+
+// goJSONDeparts says whether encoding/json reads the page otherwise than
+// go-json's reading (cur, issues) of it.
+func goJSONDeparts(body []byte, ids fieldIDs, cur searchCursor, issues []searchIssue) bool {
+	var scur searchCursor
+	var sis []searchIssue
+	var serr error
+	withDecoder(json.Unmarshal, func() { scur, sis, serr = decodeSplit(body, ids) })
+	return serr != nil || scur != cur || !reflect.DeepEqual(sis, issues)
 }
 
 // BenchmarkDecodeSearchPage reads a page of 100 issues, cursor and custom
