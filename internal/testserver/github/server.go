@@ -921,12 +921,12 @@ func union(a, b []string) []string {
 	return out
 }
 
-// page cuts a list by page/per_page and sets GitHub's Link header.
 // deferred is a list item encoded only when its page is served: a list
 // is filtered whole for every page, and encoding every match for each
 // page made reading a milestone of n pages cost the fake n² issues.
 type deferred func() any
 
+// page cuts a list by page/per_page and sets GitHub's Link header.
 func (s *Server) page(r *http.Request, list []any) answer {
 	q := r.URL.Query()
 	per, _ := strconv.Atoi(q.Get("per_page"))
