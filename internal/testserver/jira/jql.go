@@ -27,6 +27,11 @@ type Clause struct {
 	Values []Value
 
 	needle *string // a text search's phrase, lower-case: read once per query, not once per issue
+	// named: the fix versions or sprints, by id, whose id or name a
+	// fixVersion or sprint clause names; resolved once per query, not once
+	// per issue (a source's query names tens of them, and a query without a
+	// project clause is matched against every issue).
+	named map[string]bool
 }
 
 // Expr is a boolean tree of clauses.
@@ -391,20 +396,29 @@ func (s *Server) match(e *Expr, is *Issue, now time.Time) bool {
 	switch c.Field {
 	case "project":
 		have = []string{is.Project}
-	case "fixversion":
-		for _, id := range is.FixVersions {
-			have = append(have, id)
-			if v := s.versions[id]; v != nil {
-				have = append(have, v.Name)
+	case "fixversion", "sprint":
+		if c.named == nil {
+			c.named = s.named(c)
+		}
+		hit := false
+		if c.Field == "fixversion" {
+			for _, id := range is.FixVersions {
+				// A version the fake does not hold matches by its id alone.
+				hit = hit || c.named[id] || s.versions[id] == nil && c.names(id)
+			}
+		} else {
+			for _, id := range is.Sprints {
+				k := strconv.FormatInt(id, 10)
+				hit = hit || c.named[k] || s.sprints[id] == nil && c.names(k)
 			}
 		}
-	case "sprint":
-		for _, id := range is.Sprints {
-			have = append(have, strconv.FormatInt(id, 10))
-			if sp := s.sprints[id]; sp != nil {
-				have = append(have, sp.Name)
-			}
+		switch c.Op {
+		case "=", "in":
+			return hit
+		case "!=", "not in":
+			return !hit
 		}
+		return false
 	case "labels":
 		have = is.Labels
 	case "key", "issuekey":
@@ -467,6 +481,36 @@ func (s *Server) match(e *Expr, is *Issue, now time.Time) bool {
 		return any
 	case "!=", "not in":
 		return !any
+	}
+	return false
+}
+
+// named resolves a fixVersion or sprint clause: the ids of the versions or
+// sprints whose id or name one of its values names, ignoring case.
+func (s *Server) named(c *Clause) map[string]bool {
+	out := map[string]bool{}
+	if c.Field == "fixversion" {
+		for id, v := range s.versions {
+			if c.names(id) || c.names(v.Name) {
+				out[id] = true
+			}
+		}
+		return out
+	}
+	for id, sp := range s.sprints {
+		if k := strconv.FormatInt(id, 10); c.names(k) || c.names(sp.Name) {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+// names reports whether one of the clause's values is h, ignoring case.
+func (c *Clause) names(h string) bool {
+	for _, v := range c.Values {
+		if strings.EqualFold(h, v.Text) {
+			return true
+		}
 	}
 	return false
 }

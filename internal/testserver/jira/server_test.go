@@ -197,3 +197,45 @@ func TestEnhancedSearchPaging(t *testing.T) {
 }
 
 var _ = errors.New
+
+// A fixVersion or sprint clause names versions and sprints by id or by
+// name, in any case; the fake resolves the names once per query.
+func TestSearchByVersionAndSprint(t *testing.T) {
+	s := newFake(t, true)
+	s.AddVersion(fake.Version{ID: "10101", Project: "WEB", Name: "Beta 2"})
+	s.AddSprint(fake.Sprint{ID: 7, Board: 1, Name: "Sprint Seven", State: "active"})
+	s.AddSprint(fake.Sprint{ID: 8, Board: 1, Name: "Sprint Eight", State: "future"})
+	s.AddIssue(fake.Issue{Project: "WEB", Summary: "two", FixVersions: []string{"10101"}, Sprints: []int64{7}}) // WEB-2
+	s.AddIssue(fake.Issue{Project: "WEB", Summary: "three", Sprints: []int64{8, 7}})                            // WEB-3
+	s.AddIssue(fake.Issue{Project: "WEB", Summary: "four"})                                                     // WEB-4
+	for _, tc := range []struct{ jql, want string }{
+		{`fixVersion = 10100`, "WEB-1"},
+		{`fixVersion = "beta 2"`, "WEB-2"},
+		{`fixVersion in ("1.0", 10101)`, "WEB-1,WEB-2"},
+		{`fixVersion not in ("1.0")`, "WEB-2,WEB-3,WEB-4"},
+		{`fixVersion != "BETA 2"`, "WEB-1,WEB-3,WEB-4"},
+		{`sprint = 7`, "WEB-2,WEB-3"},
+		{`sprint in ("sprint eight")`, "WEB-3"},
+		{`sprint not in (7)`, "WEB-1,WEB-4"},
+		{`fixVersion in (10100) OR sprint in ("Sprint Eight")`, "WEB-1,WEB-3"},
+		{`project = WEB AND sprint = 7 AND fixVersion = 10101`, "WEB-2"},
+	} {
+		t.Run(tc.jql, func(t *testing.T) {
+			_, body, err := do(t, s, "GET", "/rest/api/2/search/jql?fields=summary&jql="+url.QueryEscape(tc.jql+" ORDER BY key ASC"), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r struct{ Issues []struct{ Key string } }
+			if err := json.Unmarshal(body, &r); err != nil {
+				t.Fatalf("%v: %s", err, body)
+			}
+			var keys []string
+			for _, is := range r.Issues {
+				keys = append(keys, is.Key)
+			}
+			if got := strings.Join(keys, ","); got != tc.want {
+				t.Errorf("%s: %s, want %s", tc.jql, got, tc.want)
+			}
+		})
+	}
+}
