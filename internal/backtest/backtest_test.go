@@ -268,11 +268,14 @@ func TestSprintScoresPerProjectAndPredictions(t *testing.T) {
 	// skill +0.149 (shipped) and +0.120 (unseen) to 0.766, +0.185 and
 	// +0.160; the rebuilt sprints showing the published committed, added
 	// and removed counts (TestSprintRebuildShowsThePublishedCounts) to
-	// 0.770, +0.189 and +0.163. Below these floors it has been lost.
-	if auc, _ := strconv.ParseFloat(rescored, 64); auc < 0.768 {
-		t.Errorf("pooled AUC of the product's score %.3f, want at least 0.768", auc)
+	// 0.770, +0.189 and +0.163; the refit after the converging growth
+	// became the same items in every resampled history (ab976b5) to 0.774,
+	// +0.194 and +0.168; the record's latest milestones weighing most to
+	// 0.780, +0.201 and +0.179. Below these floors it has been lost.
+	if auc, _ := strconv.ParseFloat(rescored, 64); auc < 0.778 {
+		t.Errorf("pooled AUC of the product's score %.3f, want at least 0.778", auc)
 	}
-	for method, floor := range map[string]float64{backtest.DefaultMethod: 0.187, backtest.RefitUnseen: 0.161} {
+	for method, floor := range map[string]float64{backtest.DefaultMethod: 0.199, backtest.RefitUnseen: 0.177} {
 		mm := regexp.MustCompile(`\| ` + regexp.QuoteMeta(method) + ` \| [0-9.]+ \| ([-+0-9.]+) \|`).FindStringSubmatch(out)
 		if mm == nil {
 			t.Errorf("no Brier skill for %q", method)

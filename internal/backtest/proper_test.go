@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -147,6 +148,8 @@ func TestTeamRecordHasNoLookAhead(t *testing.T) {
 //	    usual load, as the product leaves out milestones without
 //	    committed items.
 //	40: judged with all three before it.
+//
+// Paces and outcomes are kept in the order the sprints came (by id).
 func TestSprintRecordPaceHandChecked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "iterations_long.csv")
 	os.WriteFile(path, []byte(`project,pred_time_pct,boardid,sprintid,name,vel_diff,planday,no_issue_starttime,vel_starttime,no_issue_added,vel_added,no_issue_removed,vel_removed,no_issuetodo,vel_todo,no_issueinprogress,vel_inprogress,no_issuedone,vel_done,no_admin,no_teammember,missed
@@ -162,14 +165,15 @@ p,30,1,40,S40,0,10,5,10,0,0,0,0,5,10,0,0,0,0,1,3,0
 	}
 	type want struct {
 		n             int
+		onTime        []bool
 		items, points []float64
 		committed     float64
 	}
 	wants := map[string]*want{
 		"p/1/10": nil,
-		"p/1/20": {1, []float64{0.8}, []float64{1.9}, 8},
-		"p/1/30": {2, []float64{10.0 / 14, 0.8}, []float64{25.0 / 14, 1.9}, 10},
-		"p/1/40": {3, []float64{0.3, 10.0 / 14, 0.8}, []float64{25.0 / 14, 1.9}, 10},
+		"p/1/20": {1, []bool{false}, []float64{0.8}, []float64{1.9}, 8},
+		"p/1/30": {2, []bool{false, true}, []float64{0.8, 10.0 / 14}, []float64{1.9, 25.0 / 14}, 10},
+		"p/1/40": {3, []bool{false, true, true}, []float64{0.8, 10.0 / 14, 0.3}, []float64{1.9, 25.0 / 14}, 10},
 	}
 	if len(cases) != len(wants) {
 		t.Fatalf("%d cases, want %d", len(cases), len(wants))
@@ -182,7 +186,7 @@ p,30,1,40,S40,0,10,5,10,0,0,0,0,5,10,0,0,0,0,1,3,0
 			}
 			continue
 		}
-		if r.Milestones != w.n || len(r.Throughput) != len(w.items) || len(r.PointThroughput) != len(w.points) {
+		if r.Milestones != w.n || !slices.Equal(r.OnTimeByClose, w.onTime) || len(r.Throughput) != len(w.items) || len(r.PointThroughput) != len(w.points) {
 			t.Errorf("%s: record %+v, want %+v", c.Key, *r, *w)
 			continue
 		}

@@ -351,7 +351,8 @@ const RecordCount = 10
 
 // teamRecord sets each sprint's Record from the earlier sprints of the same
 // board (project/board), the last RecordCount of them, as the product's
-// model.TeamRecord: how many delivered on time and the mean delivered
+// model.TeamRecord, oldest first where it keeps an order (the outcomes and
+// the throughputs): how many delivered on time and the mean delivered
 // ratio in story points, (committed + vel_diff) / committed, with the
 // committed points of the sprint's latest snapshot (1 or 0 without
 // points); the throughput, delivered per planned day: points committed +
@@ -397,6 +398,7 @@ func teamRecord(cases []Case) {
 				if !c.Missed {
 					rec.OnTime++
 				}
+				rec.OnTimeByClose = append(rec.OnTimeByClose, !c.Missed)
 				ratio := c.deliveredRatio()
 				rec.DeliveredRatio += ratio
 				days := c.Due.Sub(c.Start).Hours()/24 + 1
@@ -410,8 +412,6 @@ func teamRecord(cases []Case) {
 				}
 			}
 			rec.DeliveredRatio /= float64(len(prev))
-			slices.Sort(rec.Throughput)
-			slices.Sort(rec.PointThroughput)
 			if len(committed) > 0 {
 				rec.Committed = median(committed)
 			}

@@ -18,8 +18,9 @@ import (
 // recalibration: a logistic model of "on time" over what every tracker
 // gives at any checkpoint, the simulation's probability when it ran, and
 // the team's record on its earlier milestones (a Bayesian estimate of its
-// on-time share, Beta(1, 1) prior, its delivered ratio, and its pace and
-// usual load against what is left and what it took on). The weights
+// on-time share, Beta(1, 1) prior, the same with its latest milestones
+// weighing most, its delivered ratio, and its pace and usual load against
+// what is left and what it took on). The weights
 // are fitted on the shared sprint data and generated histories and shipped
 // as constants (calibrationWeights); `forewarn backtest -fit-calibration`
 // refits and prints them.
@@ -48,14 +49,25 @@ import (
 //	   of the record's n milestones, k kept a throughput (delivered per
 //	   calendar day of the planned length) that would finish the work
 //	   remaining in the calendar days left to the end of the due day;
-//	   log((k + ½) / (n − k + ½)). In points where feature 4 is and the
+//	   log((k + ½) / (n − k + ½)), each milestone counted with its recency
+//	   weight (below) rather than 1. In points where feature 4 is and the
 //	   record knows points, else items; 0 without a record
 //	12 over-commitment: log((committed + 1) / (the record's median
 //	   committed + 1)), committed being the items held at the commitment
 //	   point (scope − added + removed after it); 0 without a record
 //	13 h (the simulation's history, as in 5)
+//	14 the record's recent on-time odds: log((on time + ½) / (late + ½)),
+//	   each milestone counted with its recency weight; 0 without a record
 //
-// Features 1–4 and 8–12 are multiplied by 1 − h: with a full history the
+// A milestone's recency weight is 1 for the last one the team closed and
+// halves every recentHalfLife (2) milestones back: on the TSE sprints the
+// last few sprints say more about the next than the ten before it do (the
+// on-time share of the last 3 ranks the next sprint better than that of
+// the last 10 on every project), and weighting the pace kept and the
+// on-time odds so raised the AUC on the project left out on all three
+// (docs/benchmarks.md, issue 13, "Recent milestones weigh most").
+//
+// Features 1–4, 8–12 and 14 are multiplied by 1 − h: with a full history the
 // simulation has seen the milestone's progress, and the time elapsed and
 // the work remaining add little to it; with a short one (or none) they
 // carry the signal. Two regimes, one model. The team's record is gated the
@@ -70,7 +82,7 @@ import (
 // of one point or of eight, read the same. On the TSE sprints they carry
 // most of what the record says (docs/benchmarks.md, issue 13, "The
 // team's capacity").
-const NumCalibrationFeatures = 14
+const NumCalibrationFeatures = 15
 
 // CalibrationFeatureNames name the features, for the refit's output.
 var CalibrationFeatureNames = [NumCalibrationFeatures]string{
@@ -78,6 +90,7 @@ var CalibrationFeatureNames = [NumCalibrationFeatures]string{
 	"sim logit × history", "sim logit × (1 − history)", "the simulation ran",
 	"logit of the record's on-time share", "has a record", "logit of the record's delivered ratio",
 	"the record's pace against the work left", "over-commitment against the record", "history (h)",
+	"the record's recent on-time odds",
 }
 
 // calibrationWeights are the logistic weights of "on time" over the
@@ -91,20 +104,21 @@ var CalibrationFeatureNames = [NumCalibrationFeatures]string{
 // docs/forecasting.md ("Calibration") and docs/benchmarks.md (issue 13)
 // for the figures on seen and unseen projects.
 var calibrationWeights = [NumCalibrationFeatures]float64{
-	-0.3278, // intercept
-	-0.0693, // time elapsed
-	0.0686,  // log(1 + items remaining)
-	0.1398,  // scope added
-	-0.2247, // log(1 + points remaining)
-	0.3610,  // sim logit × history
-	-0.0563, // sim logit × (1 − history)
-	0.1740,  // the simulation ran
-	0.3062,  // logit of the record's on-time share
-	-0.0483, // has a record
-	0.3970,  // logit of the record's delivered ratio
-	0.2171,  // the record's pace against the work left
-	-0.5145, // over-commitment against the record
-	0.1927,  // history (h)
+	-0.3036, // intercept
+	-0.0653, // time elapsed
+	0.0927,  // log(1 + items remaining)
+	0.1164,  // scope added
+	-0.2212, // log(1 + points remaining)
+	0.3838,  // sim logit × history
+	-0.0548, // sim logit × (1 − history)
+	0.1701,  // the simulation ran
+	0.0887,  // logit of the record's on-time share
+	-0.0109, // has a record
+	0.2998,  // logit of the record's delivered ratio
+	0.3217,  // the record's pace against the work left
+	-0.5088, // over-commitment against the record
+	0.1766,  // history (h)
+	0.3674,  // the record's recent on-time odds
 }
 
 // simEps clamps the simulation's probability before its logit: 10,000
@@ -158,41 +172,106 @@ func CalibrationFeatures(m model.Milestone, f model.Forecast) []float64 {
 		// perfect milestone does not count as a perfect team.
 		n := float64(r.Milestones)
 		x[10] = logit((n*r.DeliveredRatio + 0.5) / (n + 1))
-		if k, n, _ := paceKept(m, f); n > 0 {
-			x[11] = math.Log((float64(k) + 0.5) / (float64(n-k) + 0.5))
+		if k, n := recentPaceKept(m, f); n > 0 {
+			x[11] = math.Log((k + 0.5) / (n - k + 0.5))
 		}
 		if r.Committed > 0 {
 			x[12] = math.Log(float64(committedItems(f)+1) / (r.Committed + 1))
 		}
+		if on, n := recentOnTime(r.OnTimeByClose); n > 0 {
+			x[14] = math.Log((on + 0.5) / (n - on + 0.5))
+		}
 	}
-	for i := 1; i < 13; i++ {
-		if i < 5 || i > 7 {
+	for i := 1; i < NumCalibrationFeatures; i++ {
+		if i < 5 || (i > 7 && i != 13) {
 			x[i] *= 1 - h
 		}
 	}
 	return x
 }
 
-// paceKept is feature 11's count: in k of the n milestones of m's record
-// the team kept a throughput that would finish the work remaining (in
-// unit: "points" where the forecast and the record know them, else
-// "items") in the calendar days left. n is 0 without a record.
-func paceKept(m model.Milestone, f model.Forecast) (k, n int, unit string) {
+// recentHalfLife is how many milestones back a recorded milestone weighs
+// half as much as the last one (features 11 and 14). 1.5 to 3 score alike
+// on the sprints; 2 reads simply: two milestones back counts half.
+const recentHalfLife = 2
+
+// recencyWeights are the weights of n recorded milestones in the order
+// they closed: the last 1, each earlier one 2^(-1/recentHalfLife) of the
+// next.
+func recencyWeights(n int) []float64 {
+	w := make([]float64, n)
+	step := math.Pow(0.5, 1.0/recentHalfLife)
+	v := 1.0
+	for i := n - 1; i >= 0; i-- {
+		w[i] = v
+		v *= step
+	}
+	return w
+}
+
+// recentOnTime is feature 14's count: the recency-weighted milestones on
+// time, of n, their weights' sum.
+func recentOnTime(onTime []bool) (on, n float64) {
+	for i, w := range recencyWeights(len(onTime)) {
+		n += w
+		if onTime[i] {
+			on += w
+		}
+	}
+	return on, n
+}
+
+// recentPaceKept is feature 11's count: paceKept with each milestone
+// counted with its recency weight.
+func recentPaceKept(m model.Milestone, f model.Forecast) (k, n float64) {
+	kept, _ := keptPaces(m, f)
+	for i, w := range recencyWeights(len(kept)) {
+		n += w
+		if kept[i] {
+			k += w
+		}
+	}
+	return k, n
+}
+
+// paceKept counts, for the explanation, the milestones of m's record whose
+// throughput would finish the work remaining (in unit: "points" where the
+// forecast and the record know them, else "items") in the calendar days
+// left: k of n, and of the last three. n is 0 without a record.
+func paceKept(m model.Milestone, f model.Forecast) (k, n, lastK, lastN int, unit string) {
+	kept, unit := keptPaces(m, f)
+	for i, ok := range kept {
+		if ok {
+			k++
+		}
+		if i >= len(kept)-3 {
+			lastN++
+			if ok {
+				lastK++
+			}
+		}
+	}
+	return k, len(kept), lastK, lastN, unit
+}
+
+// keptPaces says, for each milestone of m's record in the order they
+// closed, whether its throughput would finish the work remaining in the
+// calendar days left.
+func keptPaces(m model.Milestone, f model.Forecast) ([]bool, string) {
 	r := m.Record
 	if r == nil {
-		return 0, 0, ""
+		return nil, ""
 	}
 	paces, left, unit := r.Throughput, float64(f.RemainingItems), "items"
 	if pointsKnown(f) && len(r.PointThroughput) > 0 {
 		paces, left, unit = r.PointThroughput, max(f.RemainingPoints, 0), "points"
 	}
 	days := daysLeft(m, f.AsOf)
-	for _, p := range paces {
-		if p*days >= left {
-			k++
-		}
+	kept := make([]bool, len(paces))
+	for i, p := range paces {
+		kept[i] = p*days >= left
 	}
-	return k, len(paces), unit
+	return kept, unit
 }
 
 // committedItems are the items the milestone held at its commitment point
@@ -305,8 +384,11 @@ func calibrate(f *model.Forecast, m model.Milestone, note func(string, ...any)) 
 		100*float64(f.AddedAfterStart)/float64(f.ScopeItems))
 	if r := m.Record; r != nil && r.Milestones > 0 {
 		b.WriteString(", and the team's record")
-		if k, n, unit := paceKept(m, *f); n > 0 {
+		if k, n, lastK, lastN, unit := paceKept(m, *f); n > 0 {
 			fmt.Fprintf(&b, " (in %d of its %d recorded milestones it kept the pace the %s left need", k, n, unit)
+			if n > lastN {
+				fmt.Fprintf(&b, ", %d of the last %d, which weigh most", lastK, lastN)
+			}
 			if r.Committed > 0 {
 				fmt.Fprintf(&b, "; %d items committed, against its usual %g", committedItems(*f), r.Committed)
 			}
@@ -319,13 +401,27 @@ func calibrate(f *model.Forecast, m model.Milestone, note func(string, ...any)) 
 		100*f.ProbOnTime, b.String())
 }
 
+// countTrue counts the true values.
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
 // historyText names the history used, or says there is none.
 func historyText(r *model.TeamRecord) string {
 	if r == nil || r.Milestones == 0 {
 		return "none: no earlier closed milestones of this team are known, so the simulation stands alone (P(on time) is calibrated on this milestone's own progress)"
 	}
-	s := fmt.Sprintf("%s: %d of %d delivered on time, %.0f %% of committed items delivered on average",
-		r.Basis, r.OnTime, r.Milestones, 100*r.DeliveredRatio)
+	s := fmt.Sprintf("%s: %d of %d delivered on time", r.Basis, r.OnTime, r.Milestones)
+	if last := r.OnTimeByClose[max(len(r.OnTimeByClose)-3, 0):]; len(r.OnTimeByClose) > len(last) {
+		s += fmt.Sprintf(" (%d of the last %d)", countTrue(last), len(last))
+	}
+	s += fmt.Sprintf(", %.0f %% of committed items delivered on average", 100*r.DeliveredRatio)
 	if len(r.Slips) > 0 {
 		s += fmt.Sprintf(", median slip %+.0f %% of the planned length (%d known)", 100*medianOf(r.Slips), len(r.Slips))
 	}

@@ -38,12 +38,17 @@ func near(t *testing.T, what string, got, want float64) {
 // The features, checked by hand on the early milestone with two items done.
 func TestCalibrationFeaturesHandChecked(t *testing.T) {
 	m := early(2)
-	// The team's pace: in points, 3 of its 4 milestones would finish the 8
-	// points left in the 6.5 days to the end of the due day (1.25 × 6.5 =
-	// 8.125, 0.8 × 6.5 = 5.2); in items, 2 of 3 (1.3 × 6.5 = 8.45 ≥ 8,
-	// 1 × 6.5 < 8). It usually commits 8 items; this sprint committed 10.
+	// The team's pace, in the order its milestones closed: in points, 3 of
+	// its 4 milestones would finish the 8 points left in the 6.5 days to the
+	// end of the due day (1.25 × 6.5 = 8.125), but not the last one (0.8 ×
+	// 6.5 = 5.2); in items, 2 of 3 (1.3 × 6.5 = 8.45 ≥ 8), not the last (1 ×
+	// 6.5 < 8). Its last milestone was its only late one. It usually commits
+	// 8 items; this sprint committed 10. Recency weights, the last
+	// milestone first: 1, 2^-½, ½, 2^-3/2.
 	m.Record = &model.TeamRecord{Basis: "the last 4 closed sprints of board 7", Milestones: 4, OnTime: 3, DeliveredRatio: 0.9,
-		Throughput: []float64{1, 1.3, 2}, PointThroughput: []float64{0.8, 1.25, 1.5, 2}, Committed: 8}
+		OnTimeByClose: []bool{true, true, true, false},
+		Throughput:    []float64{2, 1.3, 1}, PointThroughput: []float64{2, 1.5, 1.25, 0.8}, Committed: 8}
+	w1, w2, w3 := math.Sqrt(0.5), 0.5, math.Pow(0.5, 1.5)
 	f := forecast.Compute(m, at(5, 12), forecast.Options{})
 	wantStatus(t, f, model.ForecastInsufficient)
 	x := forecast.CalibrationFeatures(m, f)
@@ -60,16 +65,17 @@ func TestCalibrationFeaturesHandChecked(t *testing.T) {
 	near(t, "has a record", x[9], 1)
 	// Delivered ratio shrunk by one milestone: (4 × 0.9 + 0.5) / 5 = 0.82.
 	near(t, "record delivered", x[10], math.Log(0.82/0.18))
-	near(t, "pace kept in points: 3 of 4", x[11], math.Log(3.5/1.5))
+	near(t, "pace kept in points: 3 of 4, not the last", x[11], math.Log((w1+w2+w3+0.5)/(1+0.5)))
 	near(t, "over-commitment: log((10 + 1) / (8 + 1))", x[12], math.Log(11.0/9))
 	near(t, "history h", x[13], 0)
+	near(t, "recent on-time odds: 3 of 4, not the last", x[14], math.Log((w1+w2+w3+0.5)/(1+0.5)))
 	near(t, "P(on time) is the model's", f.ProbOnTime, math.Round(forecast.CalibratedProb(x, nil)*1e4)/1e4)
-	wantNote(t, f, "and the team's record (in 3 of its 4 recorded milestones it kept the pace the points left need; 10 items committed, against its usual 8)")
+	wantNote(t, f, "and the team's record (in 3 of its 4 recorded milestones it kept the pace the points left need, 2 of the last 3, which weigh most; 10 items committed, against its usual 8)")
 
 	// Without the points' pace, items: 2 of 3.
 	m.Record.PointThroughput = nil
 	x = forecast.CalibrationFeatures(m, forecast.Compute(m, at(5, 12), forecast.Options{}))
-	near(t, "pace kept in items: 2 of 3", x[11], math.Log(2.5/1.5))
+	near(t, "pace kept in items: 2 of 3, not the last", x[11], math.Log((w1+w2+0.5)/(1+0.5)))
 
 	// With a full history (10 working days), the simulation's logit takes
 	// over and the progress and record features are gated off.
@@ -82,7 +88,7 @@ func TestCalibrationFeaturesHandChecked(t *testing.T) {
 	near(t, "sim logit × (1 − h)", y[6], 0)
 	near(t, "ran", y[7], 1)
 	near(t, "h", y[13], 1)
-	for _, i := range []int{1, 2, 3, 4, 8, 9, 10, 11, 12} {
+	for _, i := range []int{1, 2, 3, 4, 8, 9, 10, 11, 12, 14} {
 		near(t, fmt.Sprintf("gated feature %d", i), y[i], 0)
 	}
 }
@@ -226,5 +232,47 @@ func TestCalibrationByTeamCapacity(t *testing.T) {
 	usual, over := prob(rec([]float64{1, 1.5, 2, 2.5}, 10)), prob(rec([]float64{1, 1.5, 2, 2.5}, 4))
 	if over >= usual-0.05 {
 		t.Errorf("P(on time) %.3f committing 10 items against a usual 4, %.3f against a usual 10: want the first well below", over, usual)
+	}
+}
+
+// The same record in another order: a team whose late milestones are its
+// latest ones is less likely on time than one that was late long ago, and
+// the history says how the last three went.
+func TestRecentMilestonesWeighMost(t *testing.T) {
+	record := func(onTime []bool, paces []float64) *model.TeamRecord {
+		r := &model.TeamRecord{Basis: "the last 6 closed sprints of board 7", Milestones: len(onTime), DeliveredRatio: 0.8,
+			OnTimeByClose: onTime, PointThroughput: paces, Throughput: paces, Committed: 10}
+		for _, ok := range onTime {
+			if ok {
+				r.OnTime++
+			}
+		}
+		return r
+	}
+	// 8 points left, 6.5 days: a pace of 1.5 keeps up, 0.9 does not.
+	lateLast := record([]bool{true, true, true, true, false, false}, []float64{1.5, 1.5, 1.5, 1.5, 0.9, 0.9})
+	lateFirst := record([]bool{false, false, true, true, true, true}, []float64{0.9, 0.9, 1.5, 1.5, 1.5, 1.5})
+	var probs []float64
+	for _, tc := range []struct {
+		rec     *model.TeamRecord
+		history string
+		note    string
+	}{
+		{lateLast, "the last 6 closed sprints of board 7: 4 of 6 delivered on time (1 of the last 3)",
+			"in 4 of its 6 recorded milestones it kept the pace the points left need, 1 of the last 3, which weigh most"},
+		{lateFirst, "the last 6 closed sprints of board 7: 4 of 6 delivered on time (3 of the last 3)",
+			"in 4 of its 6 recorded milestones it kept the pace the points left need, 3 of the last 3, which weigh most"},
+	} {
+		m := early(2)
+		m.Record = tc.rec
+		f := forecast.Compute(m, at(5, 12), forecast.Options{})
+		if !strings.HasPrefix(f.Explanation.History, tc.history) {
+			t.Errorf("history %q, want it to start %q", f.Explanation.History, tc.history)
+		}
+		wantNote(t, f, tc.note)
+		probs = append(probs, f.ProbOnTime)
+	}
+	if probs[0] >= probs[1] {
+		t.Errorf("P(on time) late last %.4f, late first %.4f: want the late last lower", probs[0], probs[1])
 	}
 }

@@ -21,7 +21,7 @@ func ExampleCompute() {
 	fmt.Println(early.Status == model.ForecastInsufficient, early.Reason)
 	// Output:
 	// ok 10 remaining
-	// P85: 2026-03-20 simulation on time: 1 calibrated: 0.9264
+	// P85: 2026-03-20 simulation on time: 1 calibrated: 0.9367
 	// pace needed 2 observed 2
 	// true history too short: 2 working days since work started on 2026-03-02 (need 5)
 }

@@ -79,6 +79,7 @@ func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o 
 		if out.onTime {
 			r.OnTime++
 		}
+		r.OnTimeByClose = append(r.OnTimeByClose, out.onTime)
 		ratio += float64(out.delivered) / float64(out.committed)
 		if out.slipKnown {
 			r.Slips = append(r.Slips, round(out.slip, 3))
@@ -98,8 +99,6 @@ func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o 
 	r.Committed = medianOf(committed)
 	r.ScopeProfile, r.ProfileMilestones = scopeProfile(shares), len(shares)
 	slices.Sort(r.Slips)
-	slices.Sort(r.Throughput)
-	slices.Sort(r.PointThroughput)
 	r.Basis = recordBasis(m.Kind, m.Container, len(picked), len(picked) == count, months,
 		s.dayOf(picked[0].ClosedAt), s.dayOf(picked[len(picked)-1].ClosedAt), len(picked)-r.Milestones)
 	return r

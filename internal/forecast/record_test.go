@@ -51,8 +51,8 @@ func recInt(n int) *int { return &n }
 //	   −1/11 = −0.091.
 //
 // Each planned 12 calendar days (1–12 Jun …); the pace is what was done in
-// them: s1 4 (0.333 a day), s2 3 (D was done after the due day: 0.25), s3 2
-// (0.167). Committed 4, 4 and 3: the median 4.
+// them, kept in the order the sprints closed: s1 4 (0.333 a day), s2 3 (D
+// was done after the due day: 0.25), s3 2 (0.167). Committed 4, 4 and 3: the median 4.
 //
 // Beside them, milestones that must never count: another board, another
 // source, a fix version named like the board, the milestone being judged
@@ -180,37 +180,37 @@ func TestTeamRecordOf(t *testing.T) {
 	}{
 		{name: "three sprints, the others left out", closed: closed, m: m, now: now,
 			want: &model.TeamRecord{Basis: "the 3 closed sprints of board 12 in the last 12 months (closed 12 Jun – 10 Jul 2026)",
-				Milestones: 3, OnTime: 1, DeliveredRatio: 0.806, Slips: []float64{-0.091, -0.091, 0.545},
-				Throughput: []float64{0.167, 0.25, 0.333}, Committed: 4,
+				Milestones: 3, OnTime: 1, OnTimeByClose: []bool{true, false, false}, DeliveredRatio: 0.806, Slips: []float64{-0.091, -0.091, 0.545},
+				Throughput: []float64{0.333, 0.25, 0.167}, Committed: 4,
 				ScopeProfile: []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, ProfileMilestones: 3}},
 		{name: "no look-ahead: on 1 July s3 has not closed and s2's last item is not done yet", closed: closed, m: m,
 			now: recTime("2026-07-01T08:00:00Z"),
 			want: &model.TeamRecord{Basis: "the 2 closed sprints of board 12 in the last 12 months (closed 12 Jun – 26 Jun 2026)",
-				Milestones: 2, OnTime: 1, DeliveredRatio: 0.875, Slips: []float64{-0.091},
-				Throughput: []float64{0.25, 0.333}, Committed: 4,
+				Milestones: 2, OnTime: 1, OnTimeByClose: []bool{true, false}, DeliveredRatio: 0.875, Slips: []float64{-0.091},
+				Throughput: []float64{0.333, 0.25}, Committed: 4,
 				ScopeProfile: []float64{0.9, 0.9, 0.9, 1, 1, 1, 1, 1, 1, 1, 1}, ProfileMilestones: 2}},
 		{name: "count: the last two", closed: closed, m: m, now: now, h: forecast.HistoryOptions{Count: recInt(2)},
 			want: &model.TeamRecord{Basis: "the last 2 closed sprints of board 12 (closed 26 Jun – 10 Jul 2026)",
-				Milestones: 2, OnTime: 0, DeliveredRatio: 0.708, Slips: []float64{-0.091, 0.545},
-				Throughput: []float64{0.167, 0.25}, Committed: 3.5,
+				Milestones: 2, OnTime: 0, OnTimeByClose: []bool{false, false}, DeliveredRatio: 0.708, Slips: []float64{-0.091, 0.545},
+				Throughput: []float64{0.25, 0.167}, Committed: 3.5,
 				ScopeProfile: []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, ProfileMilestones: 2}},
 		{name: "months: closed in the last month", closed: closed, m: m, now: now, h: forecast.HistoryOptions{Months: recInt(1)},
 			want: &model.TeamRecord{Basis: "the 2 closed sprints of board 12 in the last month (closed 26 Jun – 10 Jul 2026)",
-				Milestones: 2, OnTime: 0, DeliveredRatio: 0.708, Slips: []float64{-0.091, 0.545},
-				Throughput: []float64{0.167, 0.25}, Committed: 3.5,
+				Milestones: 2, OnTime: 0, OnTimeByClose: []bool{false, false}, DeliveredRatio: 0.708, Slips: []float64{-0.091, 0.545},
+				Throughput: []float64{0.25, 0.167}, Committed: 3.5,
 				ScopeProfile: []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, ProfileMilestones: 2}},
 		{name: "a GitHub milestone: the inferred commitment point", closed: ghClosed, m: gh, now: now,
 			want: &model.TeamRecord{Basis: "the 2 closed milestones of acme/web in the last 12 months (closed 25 May – 30 May 2026; 1 without committed items left out)",
-				Milestones: 1, OnTime: 0, DeliveredRatio: 0.75, Slips: []float64{1.111}, Throughput: []float64{0.1}, Committed: 4,
+				Milestones: 1, OnTime: 0, OnTimeByClose: []bool{false}, DeliveredRatio: 0.75, Slips: []float64{1.111}, Throughput: []float64{0.1}, Committed: 4,
 				ScopeProfile: []float64{0, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 1, 1, 1, 1}, ProfileMilestones: 1}},
 		{name: "GitHub milestones filed over time: all their work counts, not only the committed", closed: filed, m: gh, now: now,
 			want: &model.TeamRecord{Basis: "the 2 closed milestones of acme/web in the last 12 months (closed 11 May – 28 May 2026)",
-				Milestones: 2, OnTime: 1, DeliveredRatio: 1, Slips: []float64{0, 0.429},
-				Throughput: []float64{0.625, 1}, Committed: 4,
+				Milestones: 2, OnTime: 1, OnTimeByClose: []bool{true, false}, DeliveredRatio: 1, Slips: []float64{0, 0.429},
+				Throughput: []float64{1, 0.625}, Committed: 4,
 				ScopeProfile: []float64{0, 0.1, 0.2, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1}, ProfileMilestones: 2}},
 		{name: "story points: the pace in points too", closed: []model.Milestone{pts}, m: m, now: now,
 			want: &model.TeamRecord{Basis: "the only closed sprint of board 12 in the last 12 months (closed 12 Jun 2026)",
-				Milestones: 1, OnTime: 0, DeliveredRatio: 0.75, Slips: []float64{0.273},
+				Milestones: 1, OnTime: 0, OnTimeByClose: []bool{false}, DeliveredRatio: 0.75, Slips: []float64{0.273},
 				Throughput: []float64{0.333}, PointThroughput: []float64{0.75}, Committed: 4,
 				ScopeProfile: []float64{0.8, 0.8, 0.8, 1, 1, 1, 1, 1, 1, 1, 1}, ProfileMilestones: 1}},
 		{name: "count 0 turns the record off", closed: closed, m: m, now: now, h: forecast.HistoryOptions{Count: recInt(0)}},

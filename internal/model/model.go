@@ -77,6 +77,10 @@ type TeamRecord struct {
 	// stayed in it was (forecast.TeamRecordOf).
 	Milestones int `json:"milestones"`
 	OnTime     int `json:"on_time"`
+	// OnTimeByClose says, for each milestone in the order they closed
+	// (oldest first), whether it was on time: what a team did last says
+	// most about what it does next.
+	OnTimeByClose []bool `json:"on_time_by_close,omitempty"`
 	// DeliveredRatio is the mean, over the milestones, of the committed
 	// items done by the due date divided by the committed items.
 	DeliveredRatio float64 `json:"delivered_ratio"`
@@ -87,10 +91,12 @@ type TeamRecord struct {
 	// Throughput is, for each milestone, the items it delivered (done
 	// between its commitment day and the end of its due day, whenever they
 	// joined) per calendar day of its planned length (commitment day to
-	// the end of the due day): the pace the team kept. Sorted.
+	// the end of the due day): the pace the team kept. In the order the
+	// milestones closed, oldest first.
 	Throughput []float64 `json:"throughput,omitempty"`
 	// PointThroughput is the same in story points, for the milestones most
-	// of whose committed items were estimated (empty when none). Sorted.
+	// of whose committed items were estimated (empty when none), in the
+	// same order.
 	PointThroughput []float64 `json:"point_throughput,omitempty"`
 	// Committed is the median number of items the milestones held at their
 	// commitment point: the load the team usually takes on.
