@@ -195,7 +195,7 @@ func (l locale) record(kind model.Kind, r *model.TeamRecord) string {
 	case nl && k == 0:
 		return fmt.Sprintf("Op basis van de laatste %d %s van het team: geen op tijd opgeleverd.", n, many)
 	case nl:
-		return fmt.Sprintf("Op basis van de laatste %d %s van het team: %d op tijd opgeleverd.", n, many, k)
+		return fmt.Sprintf("Op basis van de laatste %d %s van het team: %d op tijd opgeleverd%s.", n, many, k, lastThree(r, "van de laatste"))
 	case n == 1 && k == 1:
 		return fmt.Sprintf("Based on the team's last %s: delivered on time.", one)
 	case n == 1:
@@ -203,7 +203,25 @@ func (l locale) record(kind model.Kind, r *model.TeamRecord) string {
 	case k == 0:
 		return fmt.Sprintf("Based on the team's last %d %s: none delivered on time.", n, many)
 	}
-	return fmt.Sprintf("Based on the team's last %d %s: %d delivered on time.", n, many, k)
+	return fmt.Sprintf("Based on the team's last %d %s: %d delivered on time%s.", n, many, k, lastThree(r, "of the last"))
+}
+
+// lastThree says how many of the record's last three milestones were on
+// time, " (1 of the last 3)", when the record is longer than three and
+// knows their order: the latest weigh most in P(on time). Nothing when
+// none or all were on time (then so were the last three, or none).
+func lastThree(r *model.TeamRecord, ofTheLast string) string {
+	inOrder := r.OnTimeByClose
+	if len(inOrder) <= 3 || len(inOrder) != r.Milestones || r.OnTime == 0 || r.OnTime == r.Milestones {
+		return ""
+	}
+	k := 0
+	for _, ok := range inOrder[len(inOrder)-3:] {
+		if ok {
+			k++
+		}
+	}
+	return fmt.Sprintf(" (%d %s 3)", k, ofTheLast)
 }
 
 // addedSince names the commitment point scope added is counted from: the
