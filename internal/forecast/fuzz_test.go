@@ -65,7 +65,22 @@ func FuzzCompute(f *testing.F) {
 			for k := range p {
 				p[k] = float64(data[k]) / 255
 			}
-			m.Record = &model.TeamRecord{Basis: "fuzz", Milestones: 3, ScopeProfile: p, ProfileMilestones: 3}
+			// and a record in order: outcomes, paces and load from the data.
+			n := int(data[1])%12 + 1
+			r := &model.TeamRecord{Basis: "fuzz", Milestones: n, DeliveredRatio: float64(data[2]) / 255,
+				Committed: float64(data[3] % 40), ScopeProfile: p, ProfileMilestones: 3}
+			for k := range n {
+				b := data[k%len(data)]
+				r.OnTimeByClose = append(r.OnTimeByClose, b&1 == 1)
+				if b&1 == 1 {
+					r.OnTime++
+				}
+				r.Throughput = append(r.Throughput, float64(b)/40)
+				if b&2 == 0 {
+					r.PointThroughput = append(r.PointThroughput, float64(b)/10)
+				}
+			}
+			m.Record = r
 		}
 		now := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC).Add(time.Duration(int(nowOff)%(300*24)) * time.Hour).
 			Add(time.Duration(tz) * time.Minute)
