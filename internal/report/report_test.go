@@ -334,7 +334,7 @@ func TestRenderPage(t *testing.T) {
 		})
 		switch key {
 		case "acme-risky":
-			if strings.Join(rects, ",") != "p95,p85" || !strings.Contains(txt, "20 %") || !strings.Contains(txt, "Unlikely (< 50 %)") ||
+			if strings.Join(rects, ",") != "p95,p85" || !strings.Contains(txt, "20 %") || !strings.Contains(txt, "Unlikely (<\u00a050\u00a0%)") ||
 				!strings.Contains(txt, "55 % → 20 % (down 35 pts); P85 7 days later") || !strings.Contains(txt, "+3 added") ||
 				!strings.Contains(txt, "8 of 20 done") || !strings.Contains(txt, "At risk") {
 				t.Errorf("acme-risky: rects %v, text %q", rects, txt)
@@ -343,7 +343,7 @@ func TestRenderPage(t *testing.T) {
 				t.Errorf("acme-risky links %v", links)
 			}
 		case "acme-edge":
-			if !strings.Contains(txt, "85 %") || !strings.Contains(txt, "Likely (≥ 85 %)") || strings.Contains(txt, "At risk") {
+			if !strings.Contains(txt, "85 %") || !strings.Contains(txt, "Likely (≥\u00a085\u00a0%)") || strings.Contains(txt, "At risk") {
 				t.Errorf("acme-edge text %q", txt)
 			}
 		case "brouwer-new":
@@ -374,8 +374,8 @@ func TestRenderDutch(t *testing.T) {
 	page := render(t, report.Build(in))
 	root := parse(t, page)
 	txt := root.text()
-	for _, w := range []string{"Klantdeadlines", "3 data in gevaar", "2 concepten wachten op review", "Onwaarschijnlijk (< 50 %)",
-		"Waarschijnlijk (≥ 85 %)", "Geen datum: te weinig historie", "4 dec", "Niet beoordeeld",
+	for _, w := range []string{"Klantdeadlines", "3 data in gevaar", "2 concepten wachten op review", "Onwaarschijnlijk (<\u00a050\u00a0%)",
+		"Waarschijnlijk (≥\u00a085\u00a0%)", "Geen datum: te weinig historie", "4 dec", "Niet beoordeeld",
 		// The forecast's reason as the Dutch drafts say it, not its English.
 		"Geen datum: te weinig historie (in de laatste 20 werkdagen zijn er maar 2 onderdelen afgerond; een prognose heeft er minstens 3 nodig)",
 		"Geen datum: de prognose convergeert niet (in het huidige tempo is het werk niet binnen 730 dagen af"} {
