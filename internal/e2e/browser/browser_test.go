@@ -234,6 +234,7 @@ func TestPortfolioInBrowser(t *testing.T) {
 		if n := eval[int](t, ctx, `document.querySelectorAll('tr[data-key]').length`); n != 4 {
 			t.Errorf("hostile page: %d rows, want 4", n)
 		}
+		checkInsideCells(t, ctx, 1366)
 		checkQuiet(t, o, url)
 	})
 }
