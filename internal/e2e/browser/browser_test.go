@@ -159,6 +159,18 @@ func TestPortfolioInBrowser(t *testing.T) {
 	hostileFile := filepath.Join(t.TempDir(), "hostile.html")
 	forewarn(t, "plan", "--config", hostileCfg, "--now", now, "--report", hostileFile)
 
+	// The demo's page in Dutch, whose labels are the longest.
+	_, nlCfg := demotest.Copy(t)
+	nlFile := filepath.Join(t.TempDir(), "portfolio-nl.html")
+	conf, err := os.ReadFile(nlCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(nlCfg, append(conf, []byte("report:\n  path: "+nlFile+"\n  locale: nl\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	forewarn(t, "plan", "--config", nlCfg, "--now", now)
+
 	// serve on a third copy of the demo, with its history of a week ago.
 	_, serveCfg := demotest.Copy(t)
 	forewarn(t, "run", "--config", serveCfg, "--now", weekEarlier)
@@ -210,6 +222,23 @@ func TestPortfolioInBrowser(t *testing.T) {
 			checkQuiet(t, o, c.url)
 		})
 	}
+
+	t.Run("dutch", func(t *testing.T) {
+		ctx, o := tab(t, browser)
+		ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		url := "file://" + nlFile
+		for _, w := range []int64{1366, 1024} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 768), chromedp.Navigate(url)); err != nil {
+				t.Fatal(err)
+			}
+			if lang := eval[string](t, ctx, `document.documentElement.lang`); lang != "nl" {
+				t.Fatalf("page language %q, want nl", lang)
+			}
+			checkInsideCells(t, ctx, int(w))
+		}
+		checkQuiet(t, o, url)
+	})
 
 	t.Run("hostile", func(t *testing.T) {
 		ctx, o := tab(t, browser)
