@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -210,6 +211,20 @@ func TestPortfolioInBrowser(t *testing.T) {
 			checkInsideCells(t, ctx, 1024)
 			if c.name == "file" {
 				checkPrint(t, ctx)
+				// On paper: A4 landscape less its margins is about 1047 px.
+				if err := call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+					t.Fatal(err)
+				}
+				if err := chromedp.Do(ctx, chromedp.EmulateViewport(1047, 740)); err != nil {
+					t.Fatal(err)
+				}
+				if fs := eval[string](t, ctx, `getComputedStyle(document.body).fontSize`); fs != "12px" {
+					t.Errorf("print media: body font %s, want the print stylesheet's 9pt (12px)", fs)
+				}
+				checkInsideCells(t, ctx, 1047)
+				if err := call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))); err != nil {
 				t.Fatal(err)
