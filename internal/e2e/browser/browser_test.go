@@ -233,6 +233,7 @@ func TestPortfolioInBrowser(t *testing.T) {
 			if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 390 {
 				t.Errorf("phone width: the page is %d px wide, wider than the 390 px screen", w)
 			}
+			checkInsideCells(t, ctx, 390)
 			shot(t, ctx, 390, 844, "portfolio-phone.png", c.name == "file")
 			checkQuiet(t, o, c.url)
 		})
