@@ -401,25 +401,14 @@ func calibrate(f *model.Forecast, m model.Milestone, note func(string, ...any)) 
 		100*f.ProbOnTime, b.String())
 }
 
-// countTrue counts the true values.
-func countTrue(bs []bool) int {
-	n := 0
-	for _, b := range bs {
-		if b {
-			n++
-		}
-	}
-	return n
-}
-
 // historyText names the history used, or says there is none.
 func historyText(r *model.TeamRecord) string {
 	if r == nil || r.Milestones == 0 {
 		return "none: no earlier closed milestones of this team are known, so the simulation stands alone (P(on time) is calibrated on this milestone's own progress)"
 	}
 	s := fmt.Sprintf("%s: %d of %d delivered on time", r.Basis, r.OnTime, r.Milestones)
-	if last := r.OnTimeByClose[max(len(r.OnTimeByClose)-3, 0):]; len(r.OnTimeByClose) > len(last) {
-		s += fmt.Sprintf(" (%d of the last %d)", countTrue(last), len(last))
+	if k, n := r.LastOnTime(3); len(r.OnTimeByClose) > n {
+		s += fmt.Sprintf(" (%d of the last %d)", k, n)
 	}
 	s += fmt.Sprintf(", %.0f %% of committed items delivered on average", 100*r.DeliveredRatio)
 	if len(r.Slips) > 0 {

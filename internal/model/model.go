@@ -112,6 +112,19 @@ type TeamRecord struct {
 	ProfileMilestones int       `json:"profile_milestones,omitempty"`
 }
 
+// LastOnTime counts how many of the record's last n milestones (in the
+// order they closed) were on time, of how many it holds in order; of is 0
+// when the record does not know its order.
+func (r *TeamRecord) LastOnTime(n int) (onTime, of int) {
+	last := r.OnTimeByClose[max(len(r.OnTimeByClose)-n, 0):]
+	for _, ok := range last {
+		if ok {
+			onTime++
+		}
+	}
+	return onTime, len(last)
+}
+
 // DisplayName is the milestone as a title names it: its container, then
 // its title (the container once, when the title already starts with it).
 func (m Milestone) DisplayName() string {

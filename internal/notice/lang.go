@@ -211,17 +211,11 @@ func (l locale) record(kind model.Kind, r *model.TeamRecord) string {
 // knows their order: the latest weigh most in P(on time). Nothing when
 // none or all were on time (then so were the last three, or none).
 func lastThree(r *model.TeamRecord, ofTheLast string) string {
-	inOrder := r.OnTimeByClose
-	if len(inOrder) <= 3 || len(inOrder) != r.Milestones || r.OnTime == 0 || r.OnTime == r.Milestones {
+	if len(r.OnTimeByClose) <= 3 || len(r.OnTimeByClose) != r.Milestones || r.OnTime == 0 || r.OnTime == r.Milestones {
 		return ""
 	}
-	k := 0
-	for _, ok := range inOrder[len(inOrder)-3:] {
-		if ok {
-			k++
-		}
-	}
-	return fmt.Sprintf(" (%d %s 3)", k, ofTheLast)
+	k, n := r.LastOnTime(3)
+	return fmt.Sprintf(" (%d %s %d)", k, ofTheLast, n)
 }
 
 // addedSince names the commitment point scope added is counted from: the
