@@ -81,7 +81,7 @@ func TestFitLogisticLearnsTheSign(t *testing.T) {
 // is the product's model.TeamRecord: on-time count and the mean delivered
 // ratio in story points.
 func TestTeamRecordHasNoLookAhead(t *testing.T) {
-	pts := func(committed, diff int) sprintPoints {
+	pts := func(committed, diff float64) sprintPoints {
 		return sprintPoints{known: true, todo: committed, diff: diff}
 	}
 	cases := []Case{

@@ -205,7 +205,12 @@ func (sr *sprintReader) read(path string, in io.Reader) error {
 	}
 	col := map[string]int{}
 	for i, h := range header {
-		col[strings.TrimSpace(h)] = i
+		// A spreadsheet saving UTF-8 puts a byte-order mark before the
+		// first name; names are matched in any case.
+		if i == 0 {
+			h = strings.TrimPrefix(h, "\ufeff")
+		}
+		col[strings.ToLower(strings.TrimSpace(h))] = i
 	}
 	project, pctName := "", ""
 	if _, ok := col["project"]; !ok {
@@ -247,38 +252,53 @@ func (sr *sprintReader) read(path string, in io.Reader) error {
 		if len(rec) != len(header) {
 			return fmt.Errorf("%s:%d: %d fields, the header has %d", path, line, len(rec), len(header))
 		}
-		num := func(name string) (int, error) {
+		num := func(name string) (float64, error) {
 			v, err := strconv.ParseFloat(strings.TrimSpace(rec[col[name]]), 64)
 			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 				return 0, fmt.Errorf("%s:%d: column %s: %q is not a number", path, line, name, rec[col[name]])
 			}
-			if !strings.HasPrefix(name, "vel_") && (v < 0 || v > 100000) {
-				return 0, fmt.Errorf("%s:%d: column %s: %v is out of range (0-100000)", path, line, name, v)
-			}
-			return int(v), nil
+			return v, nil
 		}
-		var v [14]int
+		// Counts are whole numbers; story points (vel_*) may be fractions
+		// (half-point estimates) and negative (an estimate lowered later).
+		var v [10]int
 		names := []string{"pred_time_pct", "planday", "no_issue_starttime", "no_issue_added", "no_issue_removed",
-			"no_issuetodo", "no_issueinprogress", "no_issuedone", "missed", "sprintid",
-			"vel_todo", "vel_inprogress", "vel_done", "vel_diff"}
+			"no_issuetodo", "no_issueinprogress", "no_issuedone", "missed", "sprintid"}
 		if project != "" {
-			names[0], names[8] = "", "vel_diff"
-		}
-		// Story points are optional: without them items count 1 each,
-		// unestimated, and the record's delivered ratio is 1 or 0.
-		_, hasPoints := col["vel_diff"]
-		for _, n := range names[10:] {
-			_, ok := col[n]
-			hasPoints = hasPoints && ok
-		}
-		if !hasPoints {
-			names = names[:10]
+			names[0], names[8] = "", ""
 		}
 		for i, name := range names {
 			if name == "" {
 				continue
 			}
-			if v[i], err = num(name); err != nil {
+			x, err := num(name)
+			if err != nil {
+				return err
+			}
+			switch {
+			case x != math.Trunc(x):
+				return fmt.Errorf("%s:%d: column %s: %v is not a whole number", path, line, name, x)
+			case x < 0 || x > 100000:
+				return fmt.Errorf("%s:%d: column %s: %v is out of range (0-100000)", path, line, name, x)
+			case name == "missed" && x > 1:
+				return fmt.Errorf("%s:%d: column missed: %v is neither 0 (delivered) nor 1 (missed)", path, line, x)
+			}
+			v[i] = int(x)
+		}
+		// Story points are optional: without them items count 1 each,
+		// unestimated, and the record's delivered ratio is 1 or 0.
+		var vel [4]float64
+		velNames := []string{"vel_todo", "vel_inprogress", "vel_done", "vel_diff"}
+		hasPoints := true
+		for _, n := range velNames {
+			_, ok := col[n]
+			hasPoints = hasPoints && ok
+		}
+		for i, name := range velNames {
+			if !hasPoints && (project == "" || name != "vel_diff") {
+				continue
+			}
+			if vel[i], err = num(name); err != nil {
 				return err
 			}
 		}
@@ -287,16 +307,14 @@ func (sr *sprintReader) read(path string, in io.Reader) error {
 			proj = rec[col["project"]]
 		} else {
 			v[0], _ = strconv.Atoi(pctName)
-			if v[8] < 0 { // vel_diff = delivered − committed points
+			if vel[3] < 0 { // vel_diff = delivered − committed points
 				v[8] = 1
-			} else {
-				v[8] = 0
 			}
 		}
 		pct, plan, start, added, removed, todo, inprog, done, missed := v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]
 		// Points can be negative in the data (an estimate lowered after
 		// the item was counted): a state never has fewer than none.
-		pts := sprintPoints{known: hasPoints, todo: max(v[10], 0), inprog: max(v[11], 0), done: max(v[12], 0), diff: v[13]}
+		pts := sprintPoints{known: hasPoints, todo: max(vel[0], 0), inprog: max(vel[1], 0), done: max(vel[2], 0), diff: vel[3]}
 		switch {
 		case pct == 0 || pct >= 100:
 			sr.skipped["at 0 % (nothing to judge yet)"]++
@@ -405,7 +423,7 @@ func teamRecord(cases []Case) {
 				delivered := max(float64(c.items.done), math.Round(float64(c.items.scope)*ratio))
 				rec.Throughput = append(rec.Throughput, delivered/days)
 				if pts := c.points.todo + c.points.inprog + c.points.done; c.points.known && pts > 0 {
-					rec.PointThroughput = append(rec.PointThroughput, max(float64(pts+c.points.diff), 0)/days)
+					rec.PointThroughput = append(rec.PointThroughput, max(pts+c.points.diff, 0)/days)
 				}
 				if c.items.committed > 0 {
 					committed = append(committed, float64(c.items.committed))
@@ -423,7 +441,7 @@ func teamRecord(cases []Case) {
 // sprintPoints are a snapshot's story points (known: the file has them).
 type sprintPoints struct {
 	known                    bool
-	todo, inprog, done, diff int
+	todo, inprog, done, diff float64
 }
 
 // sprintItems are a snapshot's item counts: committed at the start, in the
@@ -434,14 +452,14 @@ type sprintItems struct {
 
 // deliveredRatio is the share of its committed points a sprint delivered.
 func (c *Case) deliveredRatio() float64 {
-	committed := float64(c.points.todo + c.points.inprog + c.points.done)
+	committed := c.points.todo + c.points.inprog + c.points.done
 	if !c.points.known || committed <= 0 {
 		if c.Missed {
 			return 0
 		}
 		return 1
 	}
-	return min(max((committed+float64(c.points.diff))/committed, 0), 1)
+	return min(max((committed+c.points.diff)/committed, 0), 1)
 }
 
 // sprintBase is the start given to every rebuilt sprint (the data has no dates).
@@ -502,11 +520,11 @@ func sprintSnapshot(key string, pct int, start, due, at time.Time, committed, ad
 	// state with no points has unestimated items (the data cannot tell
 	// zero from none).
 	if pts.known {
-		share := func(from, n, points int) {
+		share := func(from, n int, points float64) {
 			for i := from; i < from+n; i++ {
 				m.Items[i].Points, m.Items[i].Estimated = 0, points > 0
 				if points > 0 {
-					m.Items[i].Points = float64(points) / float64(n)
+					m.Items[i].Points = points / float64(n)
 				}
 			}
 		}

@@ -2,9 +2,14 @@ package backtest
 
 import (
 	"io"
+	"math"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/forewarn/forewarn/internal/model"
 )
 
 const sprintHeader = "project,pred_time_pct,boardid,sprintid,name,vel_diff,planday,no_issue_starttime,vel_starttime,no_issue_added,vel_added,no_issue_removed,vel_removed,no_issuetodo,vel_todo,no_issueinprogress,vel_inprogress,no_issuedone,vel_done,no_admin,no_teammember,missed\n"
@@ -100,6 +105,43 @@ func TestParsePublishedSprintFile(t *testing.T) {
 	}
 }
 
+// A per-project file as a spreadsheet saves it: a byte-order mark, CRLF
+// line ends, names in another case, and half-point estimates. A sprint
+// half a point short missed (vel_diff < 0 counts fractions), and the
+// points are shared among the items as they are.
+func TestPublishedSprintFileFromASpreadsheet(t *testing.T) {
+	data := "\ufeffBoardID,SprintID,Name,Vel_Diff,PlanDay,No_Issue_StartTime,Vel_StartTime,No_Issue_Added,Vel_Added,No_Issue_Removed,Vel_Removed,No_IssueToDo,Vel_ToDo,No_IssueInProgress,Vel_InProgress,No_IssueDone,Vel_Done,No_Admin,No_TeamMember\r\n" +
+		"1,150,S6,-0.5,10,4,7.5,0,0,0,0,2,2.5,1,3,1,2,1,3\r\n" +
+		"1,151,S7,0.5,10,4,7.5,0,0,0,0,2,2.5,1,3,1,2,1,3\r\n"
+	path := filepath.Join(t.TempDir(), "mongodb_iteration_30.csv")
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases, skipped, err := SprintFiles([]string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 2 || len(skipped) != 0 {
+		t.Fatalf("%d cases, skipped %v; want 2 and none", len(cases), skipped)
+	}
+	if c := cases[0]; c.Key != "mongodb/1/150" || !c.Missed || cases[1].Missed {
+		t.Errorf("%s missed %v, %s missed %v; want half a point short missed, half a point over not", c.Key, c.Missed, cases[1].Key, cases[1].Missed)
+	}
+	cp := cases[0].Points[0]
+	var todo float64
+	for _, w := range cp.M.Items {
+		if w.InMilestoneAt(cp.At) && w.Status == model.StatusTodo {
+			todo += w.Points
+		}
+	}
+	if todo != 2.5 {
+		t.Errorf("points to do at the checkpoint %v, want 2.5", todo)
+	}
+	if r := cases[1].Record; r == nil || r.Milestones != 1 || r.OnTime != 0 || math.Abs(r.DeliveredRatio-7/7.5) > 1e-9 {
+		t.Errorf("record of the next sprint %+v, want one sprint, late, delivered 7 of 7.5 points", r)
+	}
+}
+
 func TestSprintFileErrorsNameLineAndColumn(t *testing.T) {
 	for _, tc := range []struct{ name, data, want string }{
 		{"x.csv", sprintHeader, "x.csv:1: only a header, no rows"},
@@ -107,6 +149,9 @@ func TestSprintFileErrorsNameLineAndColumn(t *testing.T) {
 		{"x.csv", strings.Replace(sprintHeader, "no_issuetodo", "todo", 1) + "a\n", `x.csv:1: column "no_issuetodo" is missing`},
 		{"x.csv", sprintHeader + "apache,30,1,150,S6,-33,14,8,33,6,18,0,0,five,17,6,20,3,6,3,9,1\n", `x.csv:2: column no_issuetodo: "five" is not a number`},
 		{"sprints.csv", "boardid,sprintid\n1,2\n", `column "project" is missing, and the name is not <project>_iteration_<t>.csv`},
+		{"x.csv", sprintHeader + "apache,30,1,150,S6,-33,14,8,33,6,18,0,0,5.5,17,6,20,3,6,3,9,1\n", `x.csv:2: column no_issuetodo: 5.5 is not a whole number`},
+		{"x.csv", sprintHeader + "apache,30,1,150,S6,-33,14,8,33,6,18,0,0,5,17,6,20,3,6,3,9,2\n", `x.csv:2: column missed: 2 is neither 0 (delivered) nor 1 (missed)`},
+		{"x.csv", sprintHeader + "apache,30,1,150,S6,-33,14,8,33,6,18,0,0,5,half,6,20,3,6,3,9,1\n", `x.csv:2: column vel_todo: "half" is not a number`},
 	} {
 		_, err := parseSprints(tc.name, strings.NewReader(tc.data))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
