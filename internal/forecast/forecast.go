@@ -480,6 +480,9 @@ func Compute(m model.Milestone, now time.Time, o Options) model.Forecast {
 				f.QuickWins = append(f.QuickWins, it.w.Key)
 			}
 		}
+		if len(f.QuickWins) > 0 {
+			f.QuickWinsBy = dayTime(stepDay[half])
+		}
 	}
 	if beyond {
 		// A forecast that does not converge gives no date at all: a P50 or a

@@ -406,6 +406,7 @@ func TestComputeHandChecked(t *testing.T) {
 				eq(t, "cut line", f.CutLine, []string{"T-28", "T-29", "T-27", "T-26"})
 				// P85 is Fri 20: 5 working days, half is 2 -> 4 items at 95 %; T-27 is too big.
 				eq(t, "quick wins", f.QuickWins, []string{"T-28", "T-29", "T-26"})
+				eq(t, "quick wins by", f.QuickWinsBy, d(17)) // the second working day
 			},
 		},
 	}

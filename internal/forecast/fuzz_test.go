@@ -168,6 +168,14 @@ func checkInvariants(t *testing.T, m model.Milestone, now time.Time, f model.For
 			t.Fatalf("unknown key %q", k)
 		}
 	}
+	// Quick wins come with the day they are done by: after today, and
+	// before the confidence date they are half the way to.
+	if (len(f.QuickWins) > 0) != !f.QuickWinsBy.IsZero() {
+		t.Fatalf("%d quick wins, done by %v", len(f.QuickWins), f.QuickWinsBy)
+	}
+	if by := f.QuickWinsBy; !by.IsZero() && (!by.After(model.Day(f.AsOf)) || !by.Before(f.P85)) {
+		t.Fatalf("quick wins by %v, as of %v, P85 %v", by, f.AsOf, f.P85)
+	}
 	for _, k := range f.CutLine {
 		if seen[k] {
 			t.Fatalf("duplicate %q in cut line", k)

@@ -322,6 +322,10 @@ type Forecast struct {
 
 	CutLine   []string `json:"cut_line,omitempty"`   // keys of remaining items that fit by the due date
 	QuickWins []string `json:"quick_wins,omitempty"` // keys of small items very likely done early
+	// QuickWinsBy is the day the quick wins are done by, with 95 %
+	// confidence (half the working days to the confidence date): the date
+	// a draft may promise them for. Zero without quick wins.
+	QuickWinsBy time.Time `json:"quick_wins_by,omitzero"`
 }
 
 // Quantile returns the forecast date at confidence q (0.5, 0.85 or 0.95; the

@@ -132,7 +132,14 @@ func TestNoticeElements(t *testing.T) {
 		mustContain(t, notice(t, langNL, nil), "10% korting op de factuur van deze oplevering")
 	})
 	t.Run("9 a quick win", func(t *testing.T) {
-		mustContain(t, notice(t, langEN, nil), "we will deliver Favicon and app icons ([acme/web#122](https://github.com/acme/web/issues/122)) ahead of the rest, by Monday 23 November 2026")
+		// Promised for the day the forecast has it done by (half the way
+		// to P85), not the next check-in a week away: a quick win months
+		// out must not be promised for next week.
+		d := notice(t, langEN, nil)
+		mustContain(t, d, "we will deliver Favicon and app icons ([acme/web#122](https://github.com/acme/web/issues/122)) ahead of the rest, by Tuesday 1 December 2026",
+			"next progress update on Monday 23 November 2026")
+		later := notice(t, langEN, func(r *Request) { r.Forecast.QuickWinsBy = day(12, 10) })
+		mustContain(t, later, "ahead of the rest, by Thursday 10 December 2026")
 		mustContain(t, notice(t, langEN, func(r *Request) { r.Forecast.QuickWins = nil }), "No quick win was found")
 	})
 	t.Run("10 how we communicate next: a call, then the next update", func(t *testing.T) {

@@ -111,7 +111,8 @@ func fixture(lang string, purpose model.Purpose) Request {
 		Signals:     model.Signals{ScopeCreep: 0.25, BlockedItems: 1, BlockedDays: 6.5, StaleInProgress: 1, UnestimatedShare: 0.125, ThroughputTrend: 0.9, DaysSinceLastDone: 3},
 		Explanation: model.Explanation{ItemsCounted: 24, Commitment: day(10, 5), CommitmentBasis: "the milestone's start date", WindowStart: day(10, 17), WindowEnd: day(11, 16), WindowDays: 30, Trials: 10000, Seed: 1},
 		CutLine:     []string{"acme/web#114", "acme/web#115", "acme/web#122"},
-		QuickWins:   []string{"acme/web#122"},
+		// Half the 22 working days to P85, by hand: Tuesday 1 December.
+		QuickWins: []string{"acme/web#122"}, QuickWinsBy: day(12, 1),
 	}
 	cl := model.Client{ID: "northwind", Name: "Northwind Traders", Contact: "Dana Whitfield", Owner: "Sam Porter",
 		Locale: "en-GB", TimeZone: "Europe/London", Concession: "two weeks of extra support after launch at no charge",

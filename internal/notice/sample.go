@@ -24,7 +24,7 @@ func sampleRequests(p model.Purpose, lang string) []Request {
 		Burndown:  []model.BurndownPoint{{Day: d(9, 1), Scope: 2, Remaining: 2}, {Day: d(11, 2), Scope: 3, Done: 1, Remaining: 2}},
 		Signals:   model.Signals{ScopeCreep: 0.33, BlockedItems: 1, BlockedDays: 4},
 		CutLine:   []string{"S-2"},
-		QuickWins: []string{"S-3"},
+		QuickWins: []string{"S-3"}, QuickWinsBy: d(11, 20),
 	}
 	cl := model.Client{ID: "c", Name: "Client", Contact: "Sam", Owner: "Alex", Locale: lang, TimeZone: "Europe/Amsterdam",
 		Concession: "Two weeks of extra support", Dates: []model.ClientDate{{Name: "Launch", Date: d(12, 1)}}}

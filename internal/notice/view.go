@@ -172,6 +172,7 @@ type View struct {
 	CutLine                []Item
 	MoreCutLine            int
 	QuickWin               *Item
+	QuickWinBy             string       // the day the forecast has the quick win done by (95 %)
 	ClientDates            []ClientDate // all, in configuration order
 	AtRiskDates            []ClientDate // still ahead, and before the new date
 	SafeDates              []ClientDate // still ahead, and after the new date
@@ -565,9 +566,16 @@ func (r *Renderer) facts(req Request, f model.Format) View {
 		v.CarriedOverCount = len(carried)
 		v.src.carried, v.MoreCarriedOver = list(carried)
 	}
+	// A quick win is promised for the day the forecast has it done by,
+	// never earlier: half the way to the new date can be months away.
+	v.QuickWinBy = ""
 	for _, k := range fc.QuickWins {
+		if fc.QuickWinsBy.IsZero() {
+			break
+		}
 		if i, ok := byKey[k]; ok && m.Items[i].Status != model.StatusDone {
 			v.src.quick = &m.Items[i]
+			v.QuickWinBy = l.long(model.Day(fc.QuickWinsBy))
 			break
 		}
 	}
