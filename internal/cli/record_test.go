@@ -254,3 +254,99 @@ clients: [{id: acme, name: Acme Retail}]
 		}
 	}
 }
+
+// A release date moved on the day of the release is not a delivery on
+// time. acme/web's v1.0 was due 11 October when the first run saw it on
+// 1 October; its last issues were done on 20 October, and the date was
+// moved to 25 October when it closed that day. By the tracker alone v1.0
+// was on time; the record of v2.0 judges it by the 11 October forewarn saw
+// while the work was under way, and says so. A state without that first
+// run (a fresh one) has only the tracker's date to go by.
+func TestRecordJudgesAMovedDueDateByTheOneSeenBefore(t *testing.T) {
+	const token = "ghp_moved00000000000000000000000000000"
+	s := fakegh.New(token)
+	defer s.Close()
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 9, 0, 0, 0, time.UTC) }
+	pacific, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dueOn := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, pacific).UTC() }
+	s.AddMilestone("acme/web", fakegh.Milestone{Number: 1, Title: "v1.0", Description: "start: 2026-09-03", DueOn: dueOn(10, 11), CreatedAt: day(9, 1), UpdatedAt: day(9, 1)})
+	var late []int
+	for i, done := range []int{10, 15, 0, 0} {
+		is := fakegh.Issue{Title: fmt.Sprintf("v1.0 task %d", i+1), Milestone: 1, CreatedAt: day(9, 2), UpdatedAt: day(9, 2)}
+		if done != 0 {
+			is.State, is.StateReason, is.ClosedAt, is.UpdatedAt = "closed", "completed", day(9, done), day(9, done)
+		}
+		if n := s.AddIssue("acme/web", is).Number; done == 0 {
+			late = append(late, n)
+		}
+	}
+	s.AddMilestone("acme/web", fakegh.Milestone{Number: 2, Title: "v2.0", DueOn: dueOn(12, 18), CreatedAt: day(10, 26), UpdatedAt: day(10, 26)})
+	for i := range 8 {
+		is := fakegh.Issue{Title: fmt.Sprintf("v2.0 task %d", i+1), Milestone: 2, CreatedAt: day(10, 27), UpdatedAt: day(10, 27)}
+		if i < 3 {
+			is.State, is.StateReason, is.ClosedAt, is.UpdatedAt = "closed", "completed", day(11, 3+5*i), day(11, 3+5*i)
+		}
+		s.AddIssue("acme/web", is)
+	}
+
+	dir := t.TempDir()
+	config := func(name, state string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(`version: 1
+state: {driver: sqlite, path: `+state+`}
+forecast: {trials: 2000}
+sources:
+  - name: acme-gh
+    github: {repos: [acme/web], client: acme, base_url: `+s.URL+`}
+target:
+  outbox: {dir: outbox}
+clients: [{id: acme, name: Acme Retail, contact: Dana, owner: Sam, locale: en}]
+`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	watched, fresh := config("watched.yaml", "watched.db"), config("fresh.yaml", "fresh.db")
+	env := func(k string) string { return map[string]string{"GITHUB_TOKEN": token}[k] }
+	if code, _, stderr := forewarnEnv(t, env, "run", "--config", watched, "--now", day(10, 1).Format(time.RFC3339)); code != 0 {
+		t.Fatalf("first run exit %d\n%s", code, stderr)
+	}
+
+	// The last issues are done on 20 October; on 25 October the release
+	// date is moved to that day and the milestone closed.
+	for _, n := range late {
+		s.Edit("acme/web", n, func(is *fakegh.Issue) {
+			is.State, is.StateReason, is.ClosedAt = "closed", "completed", day(10, 20)
+		})
+	}
+	s.EditMilestone("acme/web", 1, func(m *fakegh.Milestone) {
+		m.DueOn, m.State, m.ClosedAt = dueOn(10, 25), "closed", day(10, 25)
+	})
+
+	record := func(cfg string) *model.TeamRecord {
+		t.Helper()
+		code, out, stderr := forewarnEnv(t, env, "plan", "--config", cfg, "--now", day(11, 20).Format(time.RFC3339), "--json")
+		if code != 0 {
+			t.Fatalf("plan exit %d\n%s", code, stderr)
+		}
+		for _, m := range report(t, out).Milestones {
+			if m.Milestone.Title == "v2.0" {
+				return m.Milestone.Record
+			}
+		}
+		t.Fatalf("v2.0 not judged:\n%.3000s", out)
+		return nil
+	}
+	r := record(watched)
+	if r == nil || r.Milestones != 1 || r.OnTime != 0 || r.MovedDue != 1 || len(r.Slips) != 1 || r.Slips[0] <= 0 ||
+		!strings.Contains(r.Basis, "1 judged by the due date it had when work started, moved later in the tracker since") {
+		t.Errorf("v2.0's record with v1.0's first date seen: %+v; want v1.0 late against 11 October, and the basis saying so", r)
+	}
+	r = record(fresh)
+	if r == nil || r.Milestones != 1 || r.OnTime != 1 || r.MovedDue != 0 || strings.Contains(r.Basis, "judged by") {
+		t.Errorf("v2.0's record from a fresh state: %+v; want v1.0 on time by the tracker's date", r)
+	}
+}

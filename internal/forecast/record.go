@@ -23,7 +23,9 @@ import (
 // line, or the point inferred from the data, found by Compute as of the
 // milestone's close). A committed item is delivered when it was done by the
 // end of the (original) due day, and before it left, if it did; the
-// delivered ratio is of the committed items.
+// delivered ratio is of the committed items. The due day is the one the
+// milestone had when work started (PromisedDue) when forewarn saw it and
+// the tracker's was moved later since; MovedDue counts those.
 //
 // On time and the finish depend on the kind, as the trackers' users judge
 // them. A sprint is a promise of its committed scope: it is on time when
@@ -76,6 +78,9 @@ func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o 
 			shares = append(shares, sh)
 		}
 		r.Milestones++
+		if out.movedDue {
+			r.MovedDue++
+		}
 		if out.onTime {
 			r.OnTime++
 		}
@@ -100,7 +105,7 @@ func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o 
 	r.ScopeProfile, r.ProfileMilestones = scopeProfile(shares), len(shares)
 	slices.Sort(r.Slips)
 	r.Basis = recordBasis(m.Kind, m.Container, len(picked), len(picked) == count, months,
-		s.dayOf(picked[0].ClosedAt), s.dayOf(picked[len(picked)-1].ClosedAt), len(picked)-r.Milestones)
+		s.dayOf(picked[0].ClosedAt), s.dayOf(picked[len(picked)-1].ClosedAt), len(picked)-r.Milestones, r.MovedDue)
 	return r
 }
 
@@ -117,6 +122,9 @@ type outcome struct {
 	pointsInPlan float64
 	planDays     int64
 	pointsKnown  bool
+	// movedDue: judged against the due date it had when work started
+	// (Milestone.PromisedDue), the tracker's having been moved later.
+	movedDue bool
 }
 
 // outcomeOf reads one closed milestone against its commitment point (a
@@ -125,7 +133,11 @@ type outcome struct {
 func outcomeOf(c model.Milestone, now time.Time, s *settings, commitment time.Time) (outcome, bool) {
 	var o outcome
 	whole := c.Kind != model.KindSprint // all the work in it counts, not only the committed
-	commitDay, dueDay := dayNum(commitment), dayNum(c.Due)
+	due := c.Due
+	if p := c.PromisedDue; !p.IsZero() && p.Before(due) {
+		due, o.movedDue = p, true
+	}
+	commitDay, dueDay := dayNum(commitment), dayNum(due)
 	finish, allDone, late := int64(-1<<62), true, false
 	estimated := 0
 	for _, w := range c.Items {
@@ -202,7 +214,7 @@ func outcomeOf(c model.Milestone, now time.Time, s *settings, commitment time.Ti
 
 // recordBasis names the history in words a reviewer can check: "the last
 // 8 closed sprints of board 12 (closed 3 Jun – 20 Nov 2026)".
-func recordBasis(kind model.Kind, container string, n int, full bool, months int, first, last int64, empty int) string {
+func recordBasis(kind model.Kind, container string, n int, full bool, months int, first, last int64, empty, moved int) string {
 	noun, verb := "milestone", "closed"
 	switch kind {
 	case model.KindSprint:
@@ -237,6 +249,9 @@ func recordBasis(kind model.Kind, container string, n int, full bool, months int
 	fmt.Fprintf(&b, " (%s %s", verb, dateSpan(dayTime(first), dayTime(last)))
 	if empty > 0 {
 		fmt.Fprintf(&b, "; %d without committed items left out", empty)
+	}
+	if moved > 0 {
+		fmt.Fprintf(&b, "; %d judged by the due date %s had when work started, moved later in the tracker since", moved, map[bool]string{true: "it", false: "they"}[moved == 1])
 	}
 	b.WriteString(")")
 	return b.String()

@@ -3,6 +3,7 @@ package forecast_test
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -170,6 +171,16 @@ func TestTeamRecordOf(t *testing.T) {
 	//   10, 10 of 10.
 	//   The points sprint: A, B, C, E from the start, D from 4 Jun 10:00
 	//   (between 20 % and 30 %, 4 Jun 14:24): 0.8 to 20 %, then 1.
+	// s1 as if its end date had been moved from 8 June to 12 June after
+	// the sprint started (forewarn saw 8 June first): by 8 June A and B
+	// were done, C (9 Jun) and D (11 Jun) late: delivered 2/4, finish
+	// 11 Jun, slip (11 − 8) ÷ (8 − 1) = 0.429; done in its 8 planned days:
+	// A and B, 0.25 a day. A promised date later than the tracker's (moved
+	// earlier) changes nothing.
+	moved := slices.Clone(closed)
+	moved[0].PromisedDue = recTime("2026-06-08")
+	earlier := slices.Clone(closed)
+	earlier[0].PromisedDue = recTime("2026-06-20")
 	tests := []struct {
 		name   string
 		closed []model.Milestone
@@ -179,6 +190,16 @@ func TestTeamRecordOf(t *testing.T) {
 		want   *model.TeamRecord
 	}{
 		{name: "three sprints, the others left out", closed: closed, m: m, now: now,
+			want: &model.TeamRecord{Basis: "the 3 closed sprints of board 12 in the last 12 months (closed 12 Jun – 10 Jul 2026)",
+				Milestones: 3, OnTime: 1, OnTimeByClose: []bool{true, false, false}, DeliveredRatio: 0.806, Slips: []float64{-0.091, -0.091, 0.545},
+				Throughput: []float64{0.333, 0.25, 0.167}, Committed: 4,
+				ScopeProfile: []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, ProfileMilestones: 3}},
+		{name: "a due date moved later: judged by the one it had when work started", closed: moved, m: m, now: now,
+			want: &model.TeamRecord{Basis: "the 3 closed sprints of board 12 in the last 12 months (closed 12 Jun – 10 Jul 2026; 1 judged by the due date it had when work started, moved later in the tracker since)",
+				Milestones: 3, OnTime: 0, OnTimeByClose: []bool{false, false, false}, DeliveredRatio: 0.639, Slips: []float64{-0.091, 0.429, 0.545},
+				Throughput: []float64{0.25, 0.25, 0.167}, Committed: 4,
+				ScopeProfile: []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, ProfileMilestones: 3, MovedDue: 1}},
+		{name: "a due date moved earlier: the tracker's stands", closed: earlier, m: m, now: now,
 			want: &model.TeamRecord{Basis: "the 3 closed sprints of board 12 in the last 12 months (closed 12 Jun – 10 Jul 2026)",
 				Milestones: 3, OnTime: 1, OnTimeByClose: []bool{true, false, false}, DeliveredRatio: 0.806, Slips: []float64{-0.091, -0.091, 0.545},
 				Throughput: []float64{0.333, 0.25, 0.167}, Committed: 4,

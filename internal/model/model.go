@@ -54,8 +54,14 @@ type Milestone struct {
 	ClosedAt   time.Time  `json:"closed_at,omitzero"`
 	// AgreedDue is a re-baselined due date agreed with the client after a
 	// notice (zero when none). Rules and forecasts track it like Due.
-	AgreedDue time.Time  `json:"agreed_due,omitzero"`
-	Items     []WorkItem `json:"items,omitempty"`
+	AgreedDue time.Time `json:"agreed_due,omitzero"`
+	// PromisedDue is set on a closed milestone whose due date the tracker
+	// moved later after work on it started, when forewarn saw the earlier
+	// one: the due date it had then (zero otherwise). The team's record
+	// judges the milestone against it (a release date edited on the day
+	// of the release is not a delivery on time).
+	PromisedDue time.Time  `json:"promised_due,omitzero"`
+	Items       []WorkItem `json:"items,omitempty"`
 	// Record is the team's record on the container's earlier closed
 	// milestones, set by the worker before forecasting (nil: no history);
 	// the forecast calibrates P(on time) and its dates against it.
@@ -110,6 +116,31 @@ type TeamRecord struct {
 	// the record had a due date and a final scope.
 	ScopeProfile      []float64 `json:"scope_profile,omitempty"`
 	ProfileMilestones int       `json:"profile_milestones,omitempty"`
+	// MovedDue is how many of the milestones were judged against the due
+	// date they had when work started, as forewarn saw it, because the
+	// tracker's was moved later since (Milestone.PromisedDue).
+	MovedDue int `json:"moved_due,omitempty"`
+}
+
+// DueSeen is a due date forewarn saw on a milestone, and when it first
+// saw it.
+type DueSeen struct {
+	Due  time.Time `json:"due"`
+	Seen time.Time `json:"seen"`
+}
+
+// PromisedAt is the due date a milestone had at moment t by the dates
+// forewarn saw (oldest first): the last one seen by t, else the first one
+// seen after it; zero when none was seen.
+func PromisedAt(seen []DueSeen, t time.Time) time.Time {
+	var due time.Time
+	for _, d := range seen {
+		if d.Seen.After(t) && !due.IsZero() {
+			break
+		}
+		due = d.Due
+	}
+	return due
 }
 
 // LastOnTime counts how many of the record's last n milestones (in the

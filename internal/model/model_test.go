@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unsafe"
 
@@ -201,4 +202,30 @@ func FuzzContentHash(f *testing.F) {
 			t.Fatalf("ContentHash(%q, %q) = %s; the rune-at-a-time hash is %s", title, body, got, want)
 		}
 	})
+}
+
+// PromisedAt is the due date in effect at a moment by the dates seen: the
+// last one seen by then, else the first one seen after it.
+func TestPromisedAt(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2026, 10, day, 0, 0, 0, 0, time.UTC) }
+	seen := []model.DueSeen{{Due: d(11), Seen: d(1)}, {Due: d(18), Seen: d(5)}, {Due: d(25), Seen: d(20)}}
+	for _, tc := range []struct {
+		at   time.Time
+		want time.Time
+	}{
+		{time.Time{}, d(11)}, // no start: the first seen
+		{d(1).Add(-time.Hour), d(11)},
+		{d(1), d(11)},
+		{d(4), d(11)},
+		{d(5), d(18)},
+		{d(19), d(18)},
+		{d(30), d(25)},
+	} {
+		if got := model.PromisedAt(seen, tc.at); !got.Equal(tc.want) {
+			t.Errorf("PromisedAt(%v) = %v, want %v", tc.at, got, tc.want)
+		}
+	}
+	if got := model.PromisedAt(nil, d(5)); !got.IsZero() {
+		t.Errorf("PromisedAt of nothing seen = %v, want zero", got)
+	}
 }

@@ -65,6 +65,7 @@ func runContract(t *testing.T, newBackend func(t *testing.T) backend) {
 		{"ledger: many entries in one write", testLedgerPutAll},
 		{"forecasts", testForecasts},
 		{"forecasts: many milestones in one read and one write", testForecastBatches},
+		{"due dates seen: each date once, oldest first, many milestones in one read", testDueDates},
 		{"the unread snapshots table is dropped (version 5)", testSnapshotsDropped},
 		{"run log", testRunLog},
 		{"http cache", testCache},
@@ -249,6 +250,42 @@ func testForecasts(t *testing.T, b backend) {
 	}
 	if _, ok, err := s.ForecastAt(ctx, "never-forecast", day0.AddDate(1, 0, 0)); ok || err != nil {
 		t.Errorf("ForecastAt of an unknown milestone = %v, %v; want none", ok, err)
+	}
+}
+
+func testDueDates(t *testing.T, b backend) {
+	s := b.open(t)
+	q := `v's key: 'quoted' "too"`
+	if got, err := s.DuesSeen(ctx, []string{"a", q}); err != nil || len(got) != 0 {
+		t.Fatalf("DuesSeen of an empty store = %v, %v", got, err)
+	}
+	due := func(d int) time.Time { return day0.AddDate(0, 0, d) }
+	kd := func(key string, d int) tracker.KeyedDue { return tracker.KeyedDue{MilestoneKey: key, Due: due(d)} }
+	must(t, s.NoteDues(ctx, day0, []tracker.KeyedDue{kd("a", 10), kd("b", 20), kd(q, 30)}))
+	must(t, s.NoteDues(ctx, day0.AddDate(0, 0, 1), []tracker.KeyedDue{kd("a", 10), kd("b", 20), kd(q, 30)})) // unchanged: nothing new
+	must(t, s.NoteDues(ctx, day0.AddDate(0, 0, 5), []tracker.KeyedDue{kd("a", 17), kd("b", 20), kd(q, 37)}))
+	must(t, s.NoteDues(ctx, day0.AddDate(0, 0, 9), []tracker.KeyedDue{kd("a", 10), kd(q, 44)})) // a back to its first date: still first seen on day 0
+	must(t, s.NoteDues(ctx, day0, nil))
+	// More milestones than one query asks for, some twice, some unknown.
+	keys := []string{q, "a", "never", "b", "a"}
+	for i := range 1200 {
+		keys = append(keys, fmt.Sprintf("unknown-%d", i))
+	}
+	got, err := s.DuesSeen(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := func(d, at int) model.DueSeen { return model.DueSeen{Due: due(d), Seen: day0.AddDate(0, 0, at)} }
+	want := map[string][]model.DueSeen{
+		"a": {seen(10, 0), seen(17, 5)},
+		"b": {seen(20, 0)},
+		q:   {seen(30, 0), seen(37, 5), seen(44, 9)},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("DuesSeen =\n %v\nwant\n %v", got, want)
+	}
+	if got, err := s.DuesSeen(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("DuesSeen of no milestone = %v, %v", got, err)
 	}
 }
 
@@ -1088,6 +1125,8 @@ func testReadOnly(t *testing.T, b backend) {
 	must(t, rw.SaveRuleState(ctx, []byte("v1")))
 	must(t, rw.LedgerPut(ctx, ledgerEntry("fw-1")))
 	must(t, rw.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0}))
+	must(t, rw.NoteDues(ctx, day0, []tracker.KeyedDue{{MilestoneKey: "m", Due: day0}}))
+	must(t, rw.NoteDues(ctx, day0.Add(time.Hour), []tracker.KeyedDue{{MilestoneKey: "m", Due: day0.AddDate(0, 0, 7)}}))
 	rw.Put(ctx, "k", connectors.CacheEntry{ETag: `"1"`, Body: []byte("b")})
 	must(t, rw.SaveSyncState(ctx, "source:x", "cursor", []byte("c1")))
 	unlock, err := lock(rw, ctx, 0)
@@ -1106,6 +1145,9 @@ func testReadOnly(t *testing.T, b backend) {
 		if at, err := ro.LatestForecastTimes(ctx, []string{"m"}); err != nil || !at["m"].Equal(day0) {
 			t.Fatalf("read-only LatestForecastTimes = %v, %v; want m at %v", at, err, day0)
 		}
+		if seen, err := ro.DuesSeen(ctx, []string{"m"}); err != nil || len(seen["m"]) != 2 {
+			t.Fatalf("read-only DuesSeen = %v, %v; want m's two dates", seen, err)
+		}
 		_, cached := ro.Get(ctx, "k")
 		st, _, err4 := ro.SyncState(ctx, "source:x", "cursor")
 		if string(blob) != "v1" || !ok || len(fcs) != 1 || !cached || string(st) != "c1" || errors.Join(err, err2, err3, err4) != nil {
@@ -1118,6 +1160,7 @@ func testReadOnly(t *testing.T, b backend) {
 		"AppendForecast":  ro.AppendForecast(ctx, "m", model.ForecastRecord{AsOf: day0.Add(time.Hour)}),
 		"AppendForecasts": ro.AppendForecasts(ctx, []tracker.KeyedForecast{{MilestoneKey: "m", Record: model.ForecastRecord{AsOf: day0.Add(time.Hour)}}}),
 		"FinishRun":       ro.FinishRun(ctx, 1, store.RunResult{Outcome: store.OutcomeOK}),
+		"NoteDues":        ro.NoteDues(ctx, day0, []tracker.KeyedDue{{MilestoneKey: "n", Due: day0}}),
 	}
 	_, writes["StartRun"] = ro.StartRun(ctx, "plan", "", day0)
 	for name, err := range writes {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -23,6 +24,7 @@ type memStore struct {
 	rules     map[string][]byte // by scope
 	ledger    map[string]tracker.LedgerEntry
 	forecasts map[string]map[int64]model.ForecastRecord
+	dues      map[string][]model.DueSeen // oldest first
 	cache     map[string]connectors.CacheEntry
 	sync      map[[2]string][]byte // by namespace and key
 	runs      []Run
@@ -34,6 +36,7 @@ func newMemStore(ns string) *memStore {
 		rules:     map[string][]byte{},
 		ledger:    map[string]tracker.LedgerEntry{},
 		forecasts: map[string]map[int64]model.ForecastRecord{},
+		dues:      map[string][]model.DueSeen{},
 		cache:     map[string]connectors.CacheEntry{},
 		sync:      map[[2]string][]byte{},
 	}
@@ -232,6 +235,36 @@ func (m *memStore) AppendForecasts(ctx context.Context, fs []tracker.KeyedForeca
 		m.forecasts[f.MilestoneKey][r.AsOf.UnixNano()] = r
 	}
 	return nil
+}
+
+func (m *memStore) NoteDues(_ context.Context, seen time.Time, dues []tracker.KeyedDue) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return err
+	}
+	for _, d := range dues {
+		due := utc(d.Due)
+		if !slices.ContainsFunc(m.dues[d.MilestoneKey], func(x model.DueSeen) bool { return x.Due.Equal(due) }) {
+			m.dues[d.MilestoneKey] = append(m.dues[d.MilestoneKey], model.DueSeen{Due: due, Seen: utc(seen)})
+		}
+	}
+	return nil
+}
+
+func (m *memStore) DuesSeen(_ context.Context, keys []string) (map[string][]model.DueSeen, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	out := map[string][]model.DueSeen{}
+	for _, k := range keys {
+		if ds := m.dues[k]; len(ds) > 0 {
+			out[k] = slices.Clone(ds)
+		}
+	}
+	return out, nil
 }
 
 func (m *memStore) LatestForecastTimes(_ context.Context, keys []string) (map[string]time.Time, error) {

@@ -105,6 +105,16 @@ var migrations = []migration{
 	{6, "compressed HTTP cache bodies", []string{
 		`ALTER TABLE #http_cache ADD COLUMN codec TEXT NOT NULL DEFAULT ''`,
 	}, nil},
+	// Every due date seen on a milestone, with when it was first seen: a
+	// closed milestone whose date the tracker moved later is judged in the
+	// team's record by the date it had when work started.
+	{7, "due dates seen", []string{
+		`CREATE TABLE #due_dates (
+			milestone_key TEXT NOT NULL,
+			due_ns {{int}} NOT NULL,
+			seen_ns {{int}} NOT NULL,
+			PRIMARY KEY (milestone_key, due_ns))`,
+	}, nil},
 }
 
 // moveSyncState moves the sync state that version 3 kept in the HTTP cache

@@ -17,7 +17,7 @@ import (
 // so that no name is replaced inside a longer one.
 var tables = []string{
 	"schema_migrations", "ledger_milestone", "scope_rule_state", "runs_outcome",
-	"rule_state", "sync_state", "http_cache", "forecasts", "snapshots", "ledger", "runs",
+	"rule_state", "sync_state", "http_cache", "forecasts", "due_dates", "snapshots", "ledger", "runs",
 }
 
 // names fills the #table placeholders of the queries with the namespace's

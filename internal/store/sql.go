@@ -486,6 +486,78 @@ func (s *sqlStore) AppendForecasts(ctx context.Context, fs []tracker.KeyedForeca
 	return s.wrap("recording forecasts", tx.Commit())
 }
 
+// --- due dates seen ---
+
+const dueInsert = `INSERT INTO #due_dates (milestone_key, due_ns, seen_ns) VALUES (?, ?, ?)
+		ON CONFLICT (milestone_key, due_ns) DO NOTHING`
+
+// NoteDues records the due dates not seen before, in one transaction
+// through the lazy handle, as AppendForecasts does.
+func (s *sqlStore) NoteDues(ctx context.Context, seen time.Time, dues []tracker.KeyedDue) error {
+	if len(dues) == 0 {
+		return nil
+	}
+	h := s.lazy
+	if h == nil {
+		h = s.db
+	}
+	insert, err := s.prepared(ctx, h, dueInsert)
+	if err != nil {
+		return s.wrap("recording due dates", err)
+	}
+	tx, err := h.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap("recording due dates", err)
+	}
+	defer tx.Rollback()
+	stmt := tx.StmtContext(ctx, insert)
+	for _, d := range dues {
+		if _, err := stmt.ExecContext(ctx, d.MilestoneKey, d.Due.UnixNano(), seen.UnixNano()); err != nil {
+			return s.wrap("recording the due date of "+d.MilestoneKey, err)
+		}
+	}
+	return s.wrap("recording due dates", tx.Commit())
+}
+
+// DuesSeen reads the due dates seen on the milestones asked for, a query
+// each latestChunk of them: each one's rows are a seek of the primary key.
+func (s *sqlStore) DuesSeen(ctx context.Context, keys []string) (map[string][]model.DueSeen, error) {
+	out := map[string][]model.DueSeen{}
+	for chunk := range slices.Chunk(keys, latestChunk) {
+		var q strings.Builder
+		q.WriteString(`SELECT milestone_key, due_ns, seen_ns FROM #due_dates WHERE milestone_key IN (`)
+		args := make([]any, len(chunk))
+		for i, key := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("?")
+			args[i] = key
+		}
+		q.WriteString(`) ORDER BY milestone_key, seen_ns, due_ns`)
+		// Not kept prepared: the text differs with the chunk's length.
+		rows, err := s.db.QueryContext(ctx, s.q(q.String()), args...)
+		if err != nil {
+			return nil, s.wrap("reading the due dates seen", err)
+		}
+		for rows.Next() {
+			var key string
+			var due, seen int64
+			if err := rows.Scan(&key, &due, &seen); err != nil {
+				rows.Close()
+				return nil, s.wrap("reading the due dates seen", err)
+			}
+			out[key] = append(out[key], model.DueSeen{Due: time.Unix(0, due).UTC(), Seen: time.Unix(0, seen).UTC()})
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, s.wrap("reading the due dates seen", err)
+		}
+	}
+	return out, nil
+}
+
 // latestChunk is how many milestones one LatestForecastTimes query asks
 // for: well under both backends' limits on placeholders.
 const latestChunk = 500

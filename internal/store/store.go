@@ -24,6 +24,7 @@ type Store interface {
 	tracker.Store
 	tracker.LedgerBatcher
 	tracker.ForecastBatcher
+	tracker.DueKeeper
 	connectors.Cache
 	connectors.CacheBatcher
 	connectors.StateStore
@@ -210,7 +211,8 @@ func (readOnly) AppendForecast(context.Context, string, model.ForecastRecord) er
 func (readOnly) AppendForecasts(context.Context, []tracker.KeyedForecast) error {
 	return ErrReadOnly
 }
-func (readOnly) SaveScopeRuleState(context.Context, string, []byte) error { return ErrReadOnly }
+func (readOnly) NoteDues(context.Context, time.Time, []tracker.KeyedDue) error { return ErrReadOnly }
+func (readOnly) SaveScopeRuleState(context.Context, string, []byte) error      { return ErrReadOnly }
 func (readOnly) StartRun(context.Context, string, string, time.Time) (int64, error) {
 	return 0, ErrReadOnly
 }

@@ -46,6 +46,25 @@ type ForecastBatcher interface {
 	AppendForecasts(ctx context.Context, fs []KeyedForecast) error
 }
 
+// DueKeeper is a Store that remembers the due dates it saw on each
+// milestone, so the team's record can judge a milestone whose due date the
+// tracker moved later (a release date edited on release day) against the
+// date it had when work started.
+type DueKeeper interface {
+	// NoteDues records each milestone's due date as seen at seen, unless
+	// that due date of that milestone was seen before.
+	NoteDues(ctx context.Context, seen time.Time, dues []KeyedDue) error
+	// DuesSeen returns, for each of the milestones that has any, the due
+	// dates seen, oldest first by when each was first seen.
+	DuesSeen(ctx context.Context, milestoneKeys []string) (map[string][]model.DueSeen, error)
+}
+
+// KeyedDue is a milestone's due date.
+type KeyedDue struct {
+	MilestoneKey string
+	Due          time.Time
+}
+
 // KeyedForecast is a forecast record of a milestone.
 type KeyedForecast struct {
 	MilestoneKey string

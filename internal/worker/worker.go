@@ -65,8 +65,11 @@ func (w *Worker) Run(ctx context.Context, mode tracker.Mode) (tracker.Report, er
 
 	// While the slowest source is read, the others' firings are drafted.
 	spec := w.speculate(ctx, mode, st, now, w.Rules.Budget())
-	judged := w.poll(ctx, st, now, &rep, spec)
+	judged := w.poll(ctx, st, now, &rep, spec, w.dueLookup(ctx, st))
 	spec.stop()
+	if mode == tracker.ModeRun {
+		rep.Notes = append(rep.Notes, noteDues(ctx, st, now, judged)...)
+	}
 
 	stateBlob, err := st.RuleState(ctx)
 	if err != nil {
@@ -184,7 +187,7 @@ func purposeOrder(p model.Purpose) int {
 // drafts see today's record among the history) and, while other sources
 // are still being read, the source's firings drafted (spec). Unreadable
 // milestones are reported and not judged. The result is sorted by key.
-func (w *Worker) poll(ctx context.Context, st tracker.Store, now time.Time, rep *tracker.Report, spec *speculation) []Judged {
+func (w *Worker) poll(ctx context.Context, st tracker.Store, now time.Time, rep *tracker.Report, spec *speculation, dues dueLookup) []Judged {
 	parts := make([]polled, len(w.Sources))
 	var wg sync.WaitGroup
 	var reading atomic.Int32 // sources still being read
@@ -196,7 +199,7 @@ func (w *Worker) poll(ctx context.Context, st tracker.Store, now time.Time, rep 
 			if spec != nil && tracker.Streams(s) {
 				ahead = &judgedAhead{}
 				part = func(r tracker.FetchResult) {
-					judged := ahead.judge(w, s.Name(), r, now)
+					judged := ahead.judge(w, s.Name(), r, now, dues)
 					// Recorded before they are drafted, as a source's own
 					// are (below): a draft's request holds the milestone's
 					// forecast history, today's included. The result's call
@@ -206,7 +209,7 @@ func (w *Worker) poll(ctx context.Context, st tracker.Store, now time.Time, rep 
 				}
 			}
 			res, err := tracker.FetchParts(ctx, s, part)
-			p := w.judgeSource(s.Name(), res, err, now, int(reading.Add(-1)), ahead)
+			p := w.judgeSource(s.Name(), res, err, now, int(reading.Add(-1)), ahead, dues)
 			p.notes = append(p.notes, w.rememberAll(ctx, st, p.judged)...)
 			spec.start(p.fresh, int(reading.Load()))
 			parts[i] = p
@@ -239,7 +242,7 @@ type polled struct {
 // read: while any is, forecasting leaves them a core (forecasters).
 // Containers judged ahead, from the parts a streaming source handed over,
 // are taken as they were judged when they hold the same milestones.
-func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, now time.Time, reading int, ahead *judgedAhead) polled {
+func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, now time.Time, reading int, ahead *judgedAhead, dues dueLookup) polled {
 	var p polled
 	if err != nil {
 		w.Log.Error().Str("source", name).Err(err).Msg("source could not be read")
@@ -253,6 +256,12 @@ func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, no
 	p.notes = append(p.notes, res.Notes...)
 	ms, closed := w.screen(name, res, &p)
 	p.judged, ms = ahead.take(ms, closed)
+	if len(ms) > 0 {
+		var err error
+		if closed, err = dues.promise(closed); err != nil {
+			p.notes = append(p.notes, err.Error())
+		}
+	}
 	w.records(ms, closed, now)
 	p.fresh = w.forecastAll(ms, now, reading)
 	p.judged = append(p.judged, p.fresh...)
@@ -408,6 +417,75 @@ func errString(err error) string {
 		return "unknown error"
 	}
 	return err.Error()
+}
+
+// dueLookup reads the due dates forewarn saw on milestones
+// (tracker.DueKeeper.DuesSeen); nil when the store keeps none.
+type dueLookup func(keys []string) (map[string][]model.DueSeen, error)
+
+// dueLookup reads them from a store that keeps them, a plan's included.
+func (w *Worker) dueLookup(ctx context.Context, st tracker.Store) dueLookup {
+	if w.Record == nil {
+		return nil
+	}
+	if ro, plan := st.(readOnly); plan {
+		st = ro.Store // a plan reads them too
+	}
+	dk, ok := st.(tracker.DueKeeper)
+	if !ok {
+		return nil
+	}
+	return func(keys []string) (map[string][]model.DueSeen, error) { return dk.DuesSeen(ctx, keys) }
+}
+
+// promise sets PromisedDue on the closed milestones whose due date the
+// tracker moved later after work started: the date they had at their
+// start by the dates forewarn saw (or the first one seen, when it saw
+// none before), as the team's record judges them. The slice is copied
+// when any changes. A store that cannot be read leaves the trackers'
+// dates, and says so.
+func (look dueLookup) promise(closed []model.Milestone) ([]model.Milestone, error) {
+	if look == nil || len(closed) == 0 {
+		return closed, nil
+	}
+	keys := make([]string, len(closed))
+	for i, c := range closed {
+		keys[i] = c.Key
+	}
+	seen, err := look(keys)
+	if err != nil {
+		return closed, fmt.Errorf("team records judged by the trackers' due dates: could not read the due dates seen before: %w", err)
+	}
+	copied := false
+	for i, c := range closed {
+		if p := model.PromisedAt(seen[c.Key], c.Start); !p.IsZero() && p.Before(c.Due) {
+			if !copied {
+				closed, copied = slices.Clone(closed), true
+			}
+			closed[i].PromisedDue = p
+		}
+	}
+	return closed, nil
+}
+
+// noteDues remembers the due date of every milestone a run judged (the
+// tracker's, not an agreed one), in one write at the end of the reads, so
+// a date moved later is known when the milestone is in a record.
+func noteDues(ctx context.Context, st tracker.Store, now time.Time, judged []Judged) []string {
+	dk, ok := st.(tracker.DueKeeper)
+	if !ok || len(judged) == 0 {
+		return nil
+	}
+	dues := make([]tracker.KeyedDue, 0, len(judged))
+	for _, j := range judged {
+		if m := j.Milestone; !m.Due.IsZero() {
+			dues = append(dues, tracker.KeyedDue{MilestoneKey: m.Key, Due: m.Due})
+		}
+	}
+	if err := dk.NoteDues(ctx, now, dues); err != nil {
+		return []string{fmt.Sprintf("could not record the due dates of %d milestones: %v", len(dues), err)}
+	}
+	return nil
 }
 
 // rememberAll records the day's forecast of every judged milestone that

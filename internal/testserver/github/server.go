@@ -292,6 +292,21 @@ func (s *Server) Edit(repo string, number int, fn func(*Issue)) {
 	}
 }
 
+// EditMilestone changes a milestone under the server's lock (e.g. a person
+// moves its due date or closes it).
+func (s *Server) EditMilestone(repo string, number int, fn func(*Milestone)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.repos[repo]; ok {
+		for _, m := range r.Milestones {
+			if m.Number == number {
+				m.UpdatedAt = s.now() // fn may say when instead
+				fn(m)
+			}
+		}
+	}
+}
+
 // Issues returns copies of a repository's issues.
 func (s *Server) Issues(repo string) []Issue {
 	s.mu.Lock()
