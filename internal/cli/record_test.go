@@ -349,4 +349,22 @@ clients: [{id: acme, name: Acme Retail, contact: Dana, owner: Sam, locale: en}]
 	if r == nil || r.Milestones != 1 || r.OnTime != 1 || r.MovedDue != 0 || strings.Contains(r.Basis, "judged by") {
 		t.Errorf("v2.0's record from a fresh state: %+v; want v1.0 on time by the tracker's date", r)
 	}
+
+	// v2.0's own date moves from 18 December to 8 January, with no date
+	// agreed with the client on record: its weekly update tells the
+	// reviewer the client may still expect 18 December.
+	s.EditMilestone("acme/web", 2, func(m *fakegh.Milestone) { m.DueOn = time.Date(2027, 1, 8, 0, 0, 0, 0, pacific).UTC() })
+	if code, _, stderr := forewarnEnv(t, env, "run", "--config", watched, "--now", day(11, 20).Format(time.RFC3339)); code != 0 {
+		t.Fatalf("run exit %d\n%s", code, stderr)
+	}
+	drafts, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.md"))
+	var update string
+	for _, p := range drafts {
+		if b, err := os.ReadFile(p); err == nil && strings.Contains(string(b), "Progress update draft: acme/web v2.0") {
+			update = string(b)
+		}
+	}
+	if !strings.Contains(update, "The due date in the tracker was Friday 18 December 2026 when work started and is Friday 8 January 2027 now, and no date agreed with the client is on record.") {
+		t.Errorf("v2.0's progress update does not tell the reviewer its date moved:\n%s", update)
+	}
 }

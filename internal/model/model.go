@@ -55,11 +55,13 @@ type Milestone struct {
 	// AgreedDue is a re-baselined due date agreed with the client after a
 	// notice (zero when none). Rules and forecasts track it like Due.
 	AgreedDue time.Time `json:"agreed_due,omitzero"`
-	// PromisedDue is set on a closed milestone whose due date the tracker
-	// moved later after work on it started, when forewarn saw the earlier
-	// one: the due date it had then (zero otherwise). The team's record
-	// judges the milestone against it (a release date edited on the day
-	// of the release is not a delivery on time).
+	// PromisedDue is set on a milestone whose due date the tracker moved
+	// later after work on it started, when forewarn saw the earlier one:
+	// the due date it had then (zero otherwise). The team's record judges
+	// a closed milestone against it (a release date edited on the day of
+	// the release is not a delivery on time); the drafts for an open one
+	// tell the reviewer the client may still expect it. Forecasts and rules
+	// keep to Due (and AgreedDue).
 	PromisedDue time.Time  `json:"promised_due,omitzero"`
 	Items       []WorkItem `json:"items,omitempty"`
 	// Record is the team's record on the container's earlier closed

@@ -108,6 +108,12 @@ type View struct {
 	Overdue      bool   // the promised date has passed with work open
 	Closed       string // when the milestone closed, if it did
 	ClosedLate   bool   // it closed after the end of the promised day
+
+	// MovedFrom is the due date the milestone had when work started, when
+	// the tracker's was moved later since and no agreed date is on record
+	// (Milestone.PromisedDue): the client may still expect it.
+	MovedFrom string
+
 	// Items in the milestone when it closed and not done by then (a
 	// sprint's work Jira carried over, a version released with issues
 	// open); ScopeAtClose is how many items it held then.
@@ -456,6 +462,10 @@ func (r *Renderer) facts(req Request, f model.Format) View {
 	}
 	v.PromisedDue = l.long(promised)
 	v.promised = promised
+	v.MovedFrom = ""
+	if p := m.PromisedDue; !p.IsZero() && len(agreed) == 0 && m.State != model.StateClosed {
+		v.MovedFrom = l.long(model.Day(p))
+	}
 	v.DueDays = daysBetween(today, promised)
 	open := m.State != model.StateClosed && fc.Status != model.ForecastDone
 	v.Overdue = open && today.After(promised)

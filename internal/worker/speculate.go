@@ -152,9 +152,7 @@ type aheadPart struct {
 // them by container; it returns them for drafting ahead.
 func (a *judgedAhead) judge(w *Worker, name string, part tracker.FetchResult, now time.Time, dues dueLookup) []Judged {
 	ms, closed := w.screen(name, part, nil)
-	if len(ms) > 0 {
-		closed, _ = dues.promise(closed) // an error is the source's to report (judgeSource)
-	}
+	closed, _ = dues.promise(ms, closed) // an error is the source's to report (judgeSource)
 	w.records(ms, closed, now)
 	judged := w.forecastAll(ms, now, 1)
 	keys, closedKeys := keysBy(ms), keysBy(closed)

@@ -256,11 +256,9 @@ func (w *Worker) judgeSource(name string, res tracker.FetchResult, err error, no
 	p.notes = append(p.notes, res.Notes...)
 	ms, closed := w.screen(name, res, &p)
 	p.judged, ms = ahead.take(ms, closed)
-	if len(ms) > 0 {
-		var err error
-		if closed, err = dues.promise(closed); err != nil {
-			p.notes = append(p.notes, err.Error())
-		}
+	closed, derr := dues.promise(ms, closed)
+	if derr != nil {
+		p.notes = append(p.notes, derr.Error())
 	}
 	w.records(ms, closed, now)
 	p.fresh = w.forecastAll(ms, now, reading)
@@ -438,27 +436,40 @@ func (w *Worker) dueLookup(ctx context.Context, st tracker.Store) dueLookup {
 	return func(keys []string) (map[string][]model.DueSeen, error) { return dk.DuesSeen(ctx, keys) }
 }
 
-// promise sets PromisedDue on the closed milestones whose due date the
-// tracker moved later after work started: the date they had at their
-// start by the dates forewarn saw (or the first one seen, when it saw
-// none before), as the team's record judges them. The slice is copied
-// when any changes. A store that cannot be read leaves the trackers'
-// dates, and says so.
-func (look dueLookup) promise(closed []model.Milestone) ([]model.Milestone, error) {
-	if look == nil || len(closed) == 0 {
+// promise sets PromisedDue on the milestones to judge (ms) and the closed
+// ones of their records whose due date the tracker moved later after work
+// started: the date they had at their start by the dates forewarn saw (or
+// the first one seen, when it saw none before). The team's record judges
+// a closed one by it; a draft for an open one tells the reviewer. ms is
+// changed in place; closed is copied when any changes. A store that
+// cannot be read leaves the trackers' dates, and says so.
+func (look dueLookup) promise(ms, closed []model.Milestone) ([]model.Milestone, error) {
+	if look == nil || len(ms) == 0 {
 		return closed, nil
 	}
-	keys := make([]string, len(closed))
-	for i, c := range closed {
-		keys[i] = c.Key
+	keys := make([]string, 0, len(ms)+len(closed))
+	for _, m := range ms {
+		keys = append(keys, m.Key)
+	}
+	for _, c := range closed {
+		keys = append(keys, c.Key)
 	}
 	seen, err := look(keys)
 	if err != nil {
-		return closed, fmt.Errorf("team records judged by the trackers' due dates: could not read the due dates seen before: %w", err)
+		return closed, fmt.Errorf("due dates moved in the trackers not known: could not read the due dates seen before: %w", err)
+	}
+	promised := func(m model.Milestone) time.Time {
+		if p := model.PromisedAt(seen[m.Key], m.Start); p.Before(m.Due) {
+			return p // zero when none was seen
+		}
+		return time.Time{}
+	}
+	for i := range ms {
+		ms[i].PromisedDue = promised(ms[i])
 	}
 	copied := false
 	for i, c := range closed {
-		if p := model.PromisedAt(seen[c.Key], c.Start); !p.IsZero() && p.Before(c.Due) {
+		if p := promised(c); !p.IsZero() {
 			if !copied {
 				closed, copied = slices.Clone(closed), true
 			}

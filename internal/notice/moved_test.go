@@ -1,0 +1,45 @@
+package notice
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/forewarn/forewarn/internal/model"
+)
+
+// A due date the tracker moved later after work started, with no date
+// agreed with the client on record: the client may still expect the first
+// one. The reviewer is told, in both drafts and both languages, and the
+// client-facing text is left as it is. An agreed date on record, or no
+// move seen, says nothing.
+func TestMovedDueDateIsToldToTheReviewer(t *testing.T) {
+	want := map[string]map[model.Purpose]string{
+		langEN: {
+			model.PurposeProgressUpdate: "The due date in the tracker was Friday 27 November 2026 when work started and is Friday 4 December 2026 now, and no date agreed with the client is on record. If Northwind Traders still expects Friday 27 November 2026, this update must say the date has moved",
+			model.PurposeClientNotice:   "This notice measures the delay from Friday 4 December 2026; if Northwind Traders still expects Friday 27 November 2026, put that date in instead",
+		},
+		langNL: {
+			model.PurposeProgressUpdate: "De opleverdatum in de tracker was vrijdag 27 november 2026 toen het werk begon en is nu vrijdag 4 december 2026",
+			model.PurposeClientNotice:   "Dit bericht meet de vertraging vanaf vrijdag 4 december 2026; rekent",
+		},
+	}
+	r := newRenderer(t)
+	for lang, byPurpose := range want {
+		for purpose, note := range byPurpose {
+			req := fixture(lang, purpose)
+			req.Milestone.PromisedDue = day(11, 27)
+			body := render(t, r, req, model.FormatMarkdown).Body
+			mustContain(t, body, note)
+			if strings.Contains(draftPart(t, body, lang), "27") {
+				t.Errorf("%s %s: the client-facing text names the earlier date:\n%s", lang, purpose, draftPart(t, body, lang))
+			}
+			agreed := req
+			agreed.Milestone.AgreedDue = day(12, 4)
+			for name, other := range map[string]Request{"agreed date on record": agreed, "no move seen": fixture(lang, purpose)} {
+				if b := render(t, r, other, model.FormatMarkdown).Body; strings.Contains(b, note[:40]) {
+					t.Errorf("%s %s, %s: the reviewer is told of a moved date:\n%s", lang, purpose, name, b)
+				}
+			}
+		}
+	}
+}
