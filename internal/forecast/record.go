@@ -134,7 +134,7 @@ func outcomeOf(c model.Milestone, now time.Time, s *settings, commitment time.Ti
 	var o outcome
 	whole := c.Kind != model.KindSprint // all the work in it counts, not only the committed
 	due := c.Due
-	if p := c.PromisedDue; !p.IsZero() && p.Before(due) {
+	if p := c.PromisedDue; !p.IsZero() && dayNum(p) < dayNum(due) {
 		due, o.movedDue = p, true
 	}
 	commitDay, dueDay := dayNum(commitment), dayNum(due)

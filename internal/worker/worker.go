@@ -459,7 +459,9 @@ func (look dueLookup) promise(ms, closed []model.Milestone) ([]model.Milestone, 
 		return closed, fmt.Errorf("due dates moved in the trackers not known: could not read the due dates seen before: %w", err)
 	}
 	promised := func(m model.Milestone) time.Time {
-		if p := model.PromisedAt(seen[m.Key], m.Start); p.Before(m.Due) {
+		// By the day: a source that gives the same day at another hour
+		// has not moved it.
+		if p := model.PromisedAt(seen[m.Key], m.Start); model.Day(p).Before(model.Day(m.Due)) {
 			return p // zero when none was seen
 		}
 		return time.Time{}
