@@ -44,6 +44,11 @@ type MilestoneEnv struct {
 	OriginalDue time.Time `expr:"original_due"` // the tracker's due date
 	AgreedDue   time.Time `expr:"agreed_due"`   // zero unless re-baselined
 	Rebaselined bool      `expr:"rebaselined"`
+	// PromisedDue is the due date the milestone had when work started, as
+	// forewarn saw it, when the tracker's was moved later since (zero
+	// otherwise); DueMoved says there is one.
+	PromisedDue time.Time `expr:"promised_due"`
+	DueMoved    bool      `expr:"due_moved"`
 	ClosedAt    time.Time `expr:"closed_at"`
 	// DaysLeft is the time until the end of the due day, in days (negative once past).
 	DaysLeft   float64 `expr:"days_left"`
@@ -143,6 +148,7 @@ func (e *Env) fill(now time.Time, in *Input, loc *time.Location) {
 		Key: m.Key, Title: m.Title, URL: m.URL, Source: m.Source, Kind: string(m.Kind), Client: m.Client,
 		Labels: m.Labels, State: string(m.State), Open: m.State != model.StateClosed, Closed: m.State == model.StateClosed,
 		Start: m.Start, Due: due, OriginalDue: m.Due, AgreedDue: m.AgreedDue, Rebaselined: !m.AgreedDue.IsZero(),
+		PromisedDue: m.PromisedDue, DueMoved: !m.PromisedDue.IsZero(),
 		ClosedAt: m.ClosedAt, DaysLeft: float64(endOfDue.Sub(now)) / float64(day),
 		Overdue:    m.State != model.StateClosed && !now.Before(endOfDue),
 		ClosedLate: m.State == model.StateClosed && !m.ClosedAt.IsZero() && !m.ClosedAt.Before(endOfDue),

@@ -354,3 +354,25 @@ rules:
 		t.Fatalf("findings %+v, want one for the thin history only", res.Findings)
 	}
 }
+
+// A due date moved later in the tracker (Milestone.PromisedDue, from the
+// due dates the worker saw) is there for rules: due_moved and
+// promised_due, beside the tracker's original_due.
+func TestRuleMatchesAMovedDueDate(t *testing.T) {
+	s := mustParse(t, `version: 1
+rules:
+  - name: quietly-moved
+    when: milestone.due_moved && !milestone.rebaselined && days(milestone.original_due - milestone.promised_due) >= 7
+    action: progress-update
+    annotations:
+      summary: "{{ ymd(milestone.promised_due) }} became {{ ymd(milestone.original_due) }}"
+`)
+	moved := input("moved", 0.9)
+	moved.Milestone.PromisedDue = time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC)
+	nudged := input("nudged", 0.9)
+	nudged.Milestone.PromisedDue = time.Date(2026, 3, 18, 0, 0, 0, 0, time.UTC)
+	res := s.Evaluate(t0, []rules.Input{moved, nudged, input("kept", 0.9)}, rules.State{})
+	if len(res.Findings) != 1 || res.Findings[0].MilestoneKey != "moved" || res.Findings[0].Annotations["summary"] != "2026-03-06 became 2026-03-20" {
+		t.Fatalf("findings %+v, want one for the date moved by two weeks", res.Findings)
+	}
+}

@@ -14,23 +14,26 @@ import (
 // closed on each working day (Mon–Fri) from the start; Added how many join on
 // each working day after the start. ExtraItems adds items in full.
 type MilestoneSpec struct {
-	Key       string     `yaml:"key" desc:"Milestone key, e.g. demo:web-launch." required:"true"`
-	Title     string     `yaml:"title" desc:"Title (default: the key)."`
-	Source    string     `yaml:"source" desc:"Source name (default test)."`
-	Kind      string     `yaml:"kind" desc:"milestone, fixversion or sprint (default milestone)." enum:"milestone,fixversion,sprint"`
-	Client    string     `yaml:"client" desc:"Client id; the client is taken from clients."`
-	Labels    []string   `yaml:"labels" desc:"Milestone labels."`
-	Start     string     `yaml:"start" desc:"Planned start, YYYY-MM-DD." required:"true"`
-	Due       string     `yaml:"due" desc:"Due date, YYYY-MM-DD." required:"true"`
-	AgreedDue string     `yaml:"agreed_due" desc:"Re-baselined due date agreed with the client, YYYY-MM-DD."`
-	ClosedAt  string     `yaml:"closed_at" desc:"When the milestone was closed (YYYY-MM-DD or RFC 3339); it is open before."`
-	Items     int        `yaml:"items" desc:"Work items in scope at the start."`
-	Points    float64    `yaml:"points" desc:"Points of each generated item (default 1)."`
-	Done      string     `yaml:"done" desc:"Items closed per working day from the start: counts separated by spaces, NxK for K days of N (e.g. \"2x5 0x3 1\")."`
-	Added     string     `yaml:"added" desc:"Items joining per working day after the start, same notation as done."`
-	Blocked   int        `yaml:"blocked" desc:"This many of the last open items are blocked."`
-	Ignored   int        `yaml:"ignored" desc:"This many of the last generated items carry the forewarn:ignore label."`
-	Extra     []ItemSpec `yaml:"extra_items" desc:"Work items given in full."`
+	Key       string   `yaml:"key" desc:"Milestone key, e.g. demo:web-launch." required:"true"`
+	Title     string   `yaml:"title" desc:"Title (default: the key)."`
+	Source    string   `yaml:"source" desc:"Source name (default test)."`
+	Kind      string   `yaml:"kind" desc:"milestone, fixversion or sprint (default milestone)." enum:"milestone,fixversion,sprint"`
+	Client    string   `yaml:"client" desc:"Client id; the client is taken from clients."`
+	Labels    []string `yaml:"labels" desc:"Milestone labels."`
+	Start     string   `yaml:"start" desc:"Planned start, YYYY-MM-DD." required:"true"`
+	Due       string   `yaml:"due" desc:"Due date, YYYY-MM-DD." required:"true"`
+	AgreedDue string   `yaml:"agreed_due" desc:"Re-baselined due date agreed with the client, YYYY-MM-DD."`
+	// PromisedDue is what the worker sets from the due dates the state
+	// store saw (Milestone.PromisedDue).
+	PromisedDue string     `yaml:"promised_due" desc:"The due date it had when work started, as forewarn saw it, when the tracker's (due) was moved later since, YYYY-MM-DD."`
+	ClosedAt    string     `yaml:"closed_at" desc:"When the milestone was closed (YYYY-MM-DD or RFC 3339); it is open before."`
+	Items       int        `yaml:"items" desc:"Work items in scope at the start."`
+	Points      float64    `yaml:"points" desc:"Points of each generated item (default 1)."`
+	Done        string     `yaml:"done" desc:"Items closed per working day from the start: counts separated by spaces, NxK for K days of N (e.g. \"2x5 0x3 1\")."`
+	Added       string     `yaml:"added" desc:"Items joining per working day after the start, same notation as done."`
+	Blocked     int        `yaml:"blocked" desc:"This many of the last open items are blocked."`
+	Ignored     int        `yaml:"ignored" desc:"This many of the last generated items carry the forewarn:ignore label."`
+	Extra       []ItemSpec `yaml:"extra_items" desc:"Work items given in full."`
 }
 
 // ItemSpec is one work item in full.
@@ -136,6 +139,14 @@ func (ms *MilestoneSpec) build() (model.Milestone, error) {
 	if ms.AgreedDue != "" {
 		if m.AgreedDue, err = parseWhen(ms.AgreedDue); err != nil {
 			return m, bad("agreed_due", err)
+		}
+	}
+	if ms.PromisedDue != "" {
+		if m.PromisedDue, err = parseWhen(ms.PromisedDue); err != nil {
+			return m, bad("promised_due", err)
+		}
+		if !m.PromisedDue.Before(m.Due) {
+			return m, bad("promised_due", fmt.Errorf("%s is not before the due date %s: a date moved later", ms.PromisedDue, ms.Due))
 		}
 	}
 	if ms.ClosedAt != "" {

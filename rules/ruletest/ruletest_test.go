@@ -91,6 +91,9 @@ func TestBadFilesExitTwoWithPositions(t *testing.T) {
 		{"testdata/bad_added.yaml", []string{
 			`testdata/bad_added.yaml:9:16: test "millions join": milestone demo:y: added: 7769223 items join in all, 7769263 with the 40 at the start; at most 100000`,
 		}},
+		{"testdata/bad_promised.yaml", []string{
+			`testdata/bad_promised.yaml:8:23: test "a promised date after the due date": milestone demo:z: promised_due: 2026-03-20 is not before the due date 2026-03-13: a date moved later`,
+		}},
 		{"testdata/uses_bad_rules.yaml", []string{`testdata/bad_rules.yaml:4:20: rule "broken": when: forecast has no field prob`}},
 		{"testdata/missing.yaml", []string{"reading rule tests"}},
 	}
@@ -109,6 +112,15 @@ func TestBadFilesExitTwoWithPositions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A fixture can carry the due date a milestone had when work started
+// (promised_due), for rules on dates moved in the tracker.
+func TestFixtureWithAMovedDueDate(t *testing.T) {
+	code, out, errs := run(t, "testdata/moved.yaml")
+	if code != ruletest.ExitOK || !strings.HasPrefix(out, "SUCCESS: ") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 }
 
