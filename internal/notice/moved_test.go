@@ -43,3 +43,25 @@ func TestMovedDueDateIsToldToTheReviewer(t *testing.T) {
 		}
 	}
 }
+
+// A post-mortem's timeline shows the due date the milestone had when work
+// started and the tracker's, moved there later, in both languages.
+func TestPostMortemTimelineShowsAMovedDueDate(t *testing.T) {
+	r := newRenderer(t)
+	for lang, want := range map[string][]string{
+		langEN: {"* **Friday 27 November 2026**: the due date when work started; it was moved later in the tracker since.",
+			"* **Friday 4 December 2026**: due date in the tracker, moved there later."},
+		langNL: {"* **vrijdag 27 november 2026**: de deadline toen het werk begon; die is later in de tracker verschoven.",
+			"* **vrijdag 4 december 2026**: deadline in de tracker, later daarheen verschoven."},
+	} {
+		req := fixture(lang, model.PurposePostMortem)
+		req.Milestone.PromisedDue = day(11, 27)
+		body := render(t, r, req, model.FormatMarkdown).Body
+		mustContain(t, body, want...)
+		if i, j := strings.Index(body, want[0]), strings.Index(body, want[1]); i > j {
+			t.Errorf("%s: the later date comes first in the timeline:\n%s", lang, body)
+		}
+		plain := render(t, r, fixture(lang, model.PurposePostMortem), model.FormatMarkdown).Body
+		mustNotContain(t, plain, want...)
+	}
+}

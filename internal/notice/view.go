@@ -58,7 +58,8 @@ type Snapshot struct {
 // Event is one entry of a post-mortem timeline. Kind is one of start
 // (created, for a milestone with no start date of its own), committed (the
 // inferred commitment point, when it differs from that day),
-// forecast, detected, drafted, due, agreed, closed, today.
+// forecast, detected, drafted, promised (the due date when work started,
+// when the tracker's was moved later since), due, agreed, closed, today.
 type Event struct {
 	Date string
 	Kind string
@@ -111,8 +112,11 @@ type View struct {
 
 	// MovedFrom is the due date the milestone had when work started, when
 	// the tracker's was moved later since and no agreed date is on record
-	// (Milestone.PromisedDue): the client may still expect it.
+	// (Milestone.PromisedDue): the client may still expect it. DueMoved
+	// says the tracker's date was moved later (a post-mortem's timeline
+	// shows both), agreed or not.
 	MovedFrom string
+	DueMoved  bool
 
 	// Items in the milestone when it closed and not done by then (a
 	// sprint's work Jira carried over, a version released with issues
@@ -462,7 +466,7 @@ func (r *Renderer) facts(req Request, f model.Format) View {
 	}
 	v.PromisedDue = l.long(promised)
 	v.promised = promised
-	v.MovedFrom = ""
+	v.MovedFrom, v.DueMoved = "", !m.PromisedDue.IsZero()
 	if p := m.PromisedDue; !p.IsZero() && len(agreed) == 0 && m.State != model.StateClosed {
 		v.MovedFrom = l.long(model.Day(p))
 	}
@@ -797,6 +801,9 @@ func (r *Renderer) measures(v *View, req Request, l locale, today, promised time
 	}
 	if !h.NoticeDrafted.IsZero() {
 		ev(model.DayIn(h.NoticeDrafted, l.loc), "drafted", 3)
+	}
+	if !m.PromisedDue.IsZero() {
+		ev(model.Day(m.PromisedDue), "promised", 4)
 	}
 	ev(model.Day(m.Due), "due", 4)
 	for _, a := range v.agreed {
