@@ -689,7 +689,9 @@ const About = `Replays histories with known outcomes and scores the forecast met
 
 Inputs: generated and filed (generated histories), teams (generated teams,
 10 consecutive milestones each, half of them planning optimistically, judged
-with the team's record and again with it withheld), filed-teams (the filed
+with the team's record and again with it withheld), teams-moved (the same
+teams, each late milestone's due date moved to the day its work ended when
+it closed: judged with the dates forewarn saw, and again without), filed-teams (the filed
 shape worked by teams of 10, each milestone with its team's earlier ones as
 its record and filing habit; filed-freezes: each team stops filing at its
 own share of the life), demo (a tracker export,
@@ -707,7 +709,7 @@ func FlagSet() *flag.FlagSet {
 func newFlagSet() (*flag.FlagSet, flagVals) {
 	fs := flag.NewFlagSet("backtest", flag.ContinueOnError)
 	var v flagVals
-	v.inputs = fs.String("input", "generated", "comma-separated inputs: generated, filed (issues filed one a day over each milestone's life), teams (10 consecutive milestones per team, with the team's record; also run with the record withheld), filed-teams (the filed shape, 10 consecutive milestones per team, with the team's record), filed-freezes (the same, each team freezing at its own share of the life), demo, sprints")
+	v.inputs = fs.String("input", "generated", "comma-separated inputs: generated, filed (issues filed one a day over each milestone's life), teams (10 consecutive milestones per team, with the team's record; also run with the record withheld), teams-moved (teams whose late milestones' due dates were moved when they closed; also run with the dates not seen), filed-teams (the filed shape, 10 consecutive milestones per team, with the team's record), filed-freezes (the same, each team freezing at its own share of the life), demo, sprints")
 	v.n = fs.Int("n", 200, "generated, filed, filed-teams, filed-freezes, teams: number of milestones")
 	v.genSeed = fs.Int64("gen-seed", 1, "generated, filed, filed-teams, filed-freezes, teams: generator seed")
 	v.genSeeds = fs.String("gen-seeds", "", "generated, filed, filed-teams, filed-freezes, teams: run each of these generator seeds (1-6, or 1,3,5) and print, per input, the P85 calibration of each seed and of all pooled, with its standard error over milestones, the truly-on-track share and the proper scores, instead of the full tables")
@@ -789,7 +791,7 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 	if *v.fit {
 		chosen["sprints"], chosen["generated"] = true, true
 	}
-	generatedInputs := []string{"generated", "filed", FiledTeams, FiledFreezes, "teams"}
+	generatedInputs := []string{"generated", "filed", FiledTeams, FiledFreezes, "teams", TeamsMoved}
 	appliesTo := map[string][]string{"n": generatedInputs, "gen-seed": generatedInputs, "gen-seeds": generatedInputs, "export": {"demo"},
 		"datasets": {"sprints"}, "sprint-files": {"sprints"}, "at": {"sprints"}}
 	var refused error
@@ -954,6 +956,10 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 			cases = GenerateFiledTeams(GenParams{Milestones: *n, Seed: genSeedNow, OwnFreeze: true})
 		case TeamsWithheld:
 			cases = withoutRecord(GenerateTeams(GenParams{Milestones: *n, Seed: genSeedNow}))
+		case TeamsMoved:
+			cases = GenerateTeams(GenParams{Milestones: *n, Seed: genSeedNow, MoveDates: true, MovedSeen: true})
+		case TeamsMovedUnseen:
+			cases = GenerateTeams(GenParams{Milestones: *n, Seed: genSeedNow, MoveDates: true})
 		case "demo":
 			cases, err = DemoCases(*export)
 		case "sprints":
@@ -983,7 +989,7 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 				c.extra, err = generatedRows()
 			}
 		default:
-			return Result{}, fmt.Errorf("unknown input %q (want generated, filed, filed-teams, filed-freezes, teams, demo or sprints)", in)
+			return Result{}, fmt.Errorf("unknown input %q (want generated, filed, filed-teams, filed-freezes, teams, teams-moved, demo or sprints)", in)
 		}
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: %w", in, err)
@@ -1013,8 +1019,11 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 	var ins []string
 	for _, in := range strings.Split(*inputs, ",") {
 		ins = append(ins, strings.TrimSpace(in))
-		if ins[len(ins)-1] == "teams" { // beside it, the same with the record withheld
+		switch ins[len(ins)-1] {
+		case "teams": // beside it, the same with the record withheld
 			ins = append(ins, TeamsWithheld)
+		case TeamsMoved: // beside it, the same with the dates not seen
+			ins = append(ins, TeamsMovedUnseen)
 		}
 	}
 	// inputFailed reports an input that could not be run: 2 for one the
@@ -1062,6 +1071,16 @@ const FiledTeams = "filed-teams"
 // FiledFreezes is FiledTeams with each team filing until its own share of
 // the life (GenParams.OwnFreeze).
 const FiledFreezes = "filed-freezes"
+
+// TeamsMoved is the teams input with the late milestones' due dates moved
+// to the day their work ended when they closed, and forewarn having seen
+// the dates they had when work started (GenParams.MoveDates, MovedSeen);
+// TeamsMovedUnseen the same without those dates: the record goes by the
+// moved ones, as the tracker shows them.
+const (
+	TeamsMoved       = "teams-moved"
+	TeamsMovedUnseen = "teams-moved, dates not seen"
+)
 
 // TeamsWithheld is the teams input judged without the team's record: every
 // checkpoint's Record is nil, so neither P(on time) nor the dates use it.

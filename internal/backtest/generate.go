@@ -57,6 +57,12 @@ type GenParams struct {
 	// OwnFreeze (GenerateFiledTeams only): each team stops filing at its
 	// own share of the life, uniform in [0.6, 0.95], instead of FiledUntil.
 	OwnFreeze bool
+	// MoveDates (GenerateTeams only): each milestone that finished late has
+	// its due date moved, when it closed, to the day its work ended (a
+	// release date edited on release day), as the team's record reads it.
+	// MovedSeen: forewarn saw the date it had when work started
+	// (Milestone.PromisedDue), as it does once it has watched the team.
+	MoveDates, MovedSeen bool
 }
 
 func (p GenParams) withDefaults() GenParams {
@@ -409,6 +415,14 @@ func GenerateTeams(p GenParams) []Case {
 			start = addWorkingDays(caseEnd(c), 1) // closed with work left: not all delivered
 		}
 		closed := closedPeers(out[first:])
+		for j, c := range out[first:] {
+			if p.MoveDates && c.Missed {
+				closed[j].Due = model.Day(caseEnd(c))
+				if p.MovedSeen {
+					closed[j].PromisedDue = c.History.Due
+				}
+			}
+		}
 		for i := first; i < len(out); i++ {
 			out[i].Peers = closed
 		}

@@ -232,3 +232,33 @@ func TestFiledTeamsFilingHabit(t *testing.T) {
 		t.Errorf("filed teams: P85 calibration %d %%, want 80-90 %%", all)
 	}
 }
+
+// Teams whose late milestones had their due dates moved to the day the
+// work ended, when they closed (a release date edited on release day):
+// with the dates forewarn saw while the work was under way, the team's
+// record reads them as late and every figure is the teams input's; with
+// only the moved dates (forewarn started after them), the record takes
+// them for on time, and the P85 dates and the chance of making the date
+// are worse than with no record at all.
+func TestTeamsWithMovedDueDates(t *testing.T) {
+	out, stderr, code := runMain(t, "-input", "teams,"+backtest.TeamsMoved, "-n", "200", "-trials", "1000")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	truth, seen := section(t, out, "### teams"), section(t, out, "### "+backtest.TeamsMoved)
+	unseen, none := section(t, out, "### "+backtest.TeamsMovedUnseen), section(t, out, "### "+backtest.TeamsWithheld)
+	th, tn := p85Counts(t, truth)
+	sh, sn := p85Counts(t, seen)
+	tb, ta := brierAUC(t, truth)
+	sb, sa := brierAUC(t, seen)
+	if th != sh || tn != sn || tb != sb || ta != sa {
+		t.Errorf("dates seen: P85 held %d/%d, Brier %v, AUC %v; want the teams input's %d/%d, %v, %v", sh, sn, sb, sa, th, tn, tb, ta)
+	}
+	uh, un := p85Counts(t, unseen)
+	nh, nn := p85Counts(t, none)
+	ub, _ := brierAUC(t, unseen)
+	nb, _ := brierAUC(t, none)
+	if float64(uh)/float64(un) >= float64(nh)/float64(nn) || ub <= nb {
+		t.Errorf("dates not seen: P85 held %d/%d, Brier %v; want worse than with no record (%d/%d, %v)", uh, un, ub, nh, nn, nb)
+	}
+}

@@ -63,14 +63,14 @@ func lifeShare(start, due int64, now time.Time) float64 {
 
 // scopeShares is the share of closed milestone c's final scope (the items
 // in it when it closed, or at now if that is earlier) that had joined it
-// at each tenth of its life; false when it has no due date, no start or no
-// final scope.
+// at each tenth of its life (to the due date it was planned for:
+// promisedDue); false when it has no due date, no start or no final scope.
 func scopeShares(c model.Milestone, now time.Time) ([]float64, bool) {
 	start, ok := lifeStartDay(c)
 	if !ok || c.Due.IsZero() {
 		return nil, false
 	}
-	due := dayNum(c.Due)
+	due, _ := promisedDue(c)
 	if due < start {
 		return nil, false
 	}

@@ -109,6 +109,16 @@ func TeamRecordOf(closed []model.Milestone, m model.Milestone, now time.Time, o 
 	return r
 }
 
+// promisedDue is the day a closed milestone was planned to be done by: the
+// due date it had when work started (PromisedDue) when the tracker's was
+// moved to a later day since (moved true), else the tracker's.
+func promisedDue(c model.Milestone) (day int64, moved bool) {
+	if p := c.PromisedDue; !p.IsZero() && dayNum(p) < dayNum(c.Due) {
+		return dayNum(p), true
+	}
+	return dayNum(c.Due), false
+}
+
 // outcome is how one closed milestone delivered.
 type outcome struct {
 	committed, delivered int
@@ -133,11 +143,9 @@ type outcome struct {
 func outcomeOf(c model.Milestone, now time.Time, s *settings, commitment time.Time) (outcome, bool) {
 	var o outcome
 	whole := c.Kind != model.KindSprint // all the work in it counts, not only the committed
-	due := c.Due
-	if p := c.PromisedDue; !p.IsZero() && dayNum(p) < dayNum(due) {
-		due, o.movedDue = p, true
-	}
-	commitDay, dueDay := dayNum(commitment), dayNum(due)
+	dueDay, moved := promisedDue(c)
+	o.movedDue = moved
+	commitDay := dayNum(commitment)
 	finish, allDone, late := int64(-1<<62), true, false
 	estimated := 0
 	for _, w := range c.Items {
