@@ -419,7 +419,10 @@ func orRoot(n *yaml.Node) *yaml.Node {
 // included, as far as each source returns them, and the closed ones read
 // for the team's record, forecast.history), the moment they were read,
 // the configured forecast options, and a note per milestone or source that
-// could not be read. It writes nothing and opens no state.
+// could not be read. Each milestone whose due date the tracker moved later
+// after work started, when earlier runs saw the first one, carries it
+// (PromisedDue), read from the state store opened read-only. It writes
+// nothing.
 func (a *App) Milestones(ctx context.Context) ([]model.Milestone, time.Time, forecast.Options, []string, error) {
 	var ms []model.Milestone
 	var notes []string
@@ -435,5 +438,33 @@ func (a *App) Milestones(ctx context.Context) ([]model.Milestone, time.Time, for
 			notes = append(notes, fmt.Sprintf("%s %s not read: %v", s.Name(), f.Key, f.Err))
 		}
 	}
+	if err := a.promisedDues(ctx, ms); err != nil {
+		notes = append(notes, fmt.Sprintf("milestones judged by the trackers' due dates: %v", err))
+	}
 	return ms, a.opts.Now(), a.forecast, notes, nil
+}
+
+// promisedDues sets PromisedDue on ms from the due dates the state store
+// saw (none: no state yet, or driver none).
+func (a *App) promisedDues(ctx context.Context, ms []model.Milestone) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	st, err := store.OpenReadOnly(ctx, a.storeCfg, a.opts.Getenv)
+	if err != nil {
+		return fmt.Errorf("opening the state store: %w", err)
+	}
+	defer st.Close()
+	keys := make([]string, len(ms))
+	for i, m := range ms {
+		keys[i] = m.Key
+	}
+	seen, err := st.DuesSeen(ctx, keys)
+	if err != nil {
+		return err
+	}
+	for i := range ms {
+		ms[i].PromisedDue = model.PromisedDueOf(ms[i], seen[ms[i].Key])
+	}
+	return nil
 }

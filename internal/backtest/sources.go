@@ -60,7 +60,9 @@ func DemoCases(path string) ([]Case, error) {
 // at taken (zero: the latest timestamp in their items): finished (every
 // item in it done; the day the last was done), or overdue and still open
 // (missed). Replays stop at taken. Milestones without a due date, or whose
-// outcome is not known yet, are left out.
+// outcome is not known yet, are left out. A milestone with a PromisedDue
+// (its due date moved later in the tracker since work started) is replayed
+// and judged by it.
 func CasesFromMilestones(ms []model.Milestone, taken time.Time) []Case {
 	if taken.IsZero() {
 		for _, m := range ms {
@@ -78,6 +80,11 @@ func CasesFromMilestones(ms []model.Milestone, taken time.Time) []Case {
 		m := ms[i]
 		if m.Due.IsZero() {
 			continue
+		}
+		if !m.PromisedDue.IsZero() {
+			// Moved later in the tracker since work started: replayed and
+			// judged by the date it had while the work went on.
+			m.Due, m.PromisedDue = m.PromisedDue, time.Time{}
 		}
 		c := Case{Key: m.Key, Due: model.Day(m.Due), History: &m, KnownUntil: taken, Peers: ms}
 		c.Start = model.Day(m.Start)

@@ -261,7 +261,8 @@ clients: [{id: acme, name: Acme Retail}]
 // moved to 25 October when it closed that day. By the tracker alone v1.0
 // was on time; the record of v2.0 judges it by the 11 October forewarn saw
 // while the work was under way, and says so. A state without that first
-// run (a fresh one) has only the tracker's date to go by.
+// run (a fresh one) has only the tracker's date to go by; so has
+// backtest --config, which replays v1.0.
 func TestRecordJudgesAMovedDueDateByTheOneSeenBefore(t *testing.T) {
 	const token = "ghp_moved00000000000000000000000000000"
 	s := fakegh.New(token)
@@ -348,6 +349,13 @@ clients: [{id: acme, name: Acme Retail, contact: Dana, owner: Sam, locale: en}]
 	r = record(fresh)
 	if r == nil || r.Milestones != 1 || r.OnTime != 1 || r.MovedDue != 0 || strings.Contains(r.Basis, "judged by") {
 		t.Errorf("v2.0's record from a fresh state: %+v; want v1.0 on time by the tracker's date", r)
+	}
+	// backtest --config replays v1.0 by the date it had while the work
+	// went on: missed, where the tracker alone says on time.
+	for cfg, want := range map[string]string{watched: "1 milestones (1 missed), 3 checkpoints.", fresh: "1 milestones (0 missed), 3 checkpoints."} {
+		if code, out, errs := forewarnEnv(t, env, "backtest", "--config", cfg); code != 0 || !strings.Contains(out, want) {
+			t.Errorf("backtest --config %s (exit %d): want %q\n%s%s", filepath.Base(cfg), code, want, out, errs)
+		}
 	}
 
 	// v2.0's own date moves from 18 December to 8 January, with no date

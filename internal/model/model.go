@@ -131,6 +131,17 @@ type DueSeen struct {
 	Seen time.Time `json:"seen"`
 }
 
+// PromisedDueOf is m's PromisedDue by the due dates seen on it (oldest
+// first): the one it had when work started (PromisedAt its Start) when
+// that falls on an earlier day than the tracker's Due, else zero. By the
+// day: a source that gives the same day at another hour has not moved it.
+func PromisedDueOf(m Milestone, seen []DueSeen) time.Time {
+	if p := PromisedAt(seen, m.Start); !p.IsZero() && Day(p).Before(Day(m.Due)) {
+		return p
+	}
+	return time.Time{}
+}
+
 // PromisedAt is the due date a milestone had at moment t by the dates
 // forewarn saw (oldest first): the last one seen by t, else the first one
 // seen after it; zero when none was seen.

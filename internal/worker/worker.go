@@ -458,20 +458,12 @@ func (look dueLookup) promise(ms, closed []model.Milestone) ([]model.Milestone, 
 	if err != nil {
 		return closed, fmt.Errorf("due dates moved in the trackers not known: could not read the due dates seen before: %w", err)
 	}
-	promised := func(m model.Milestone) time.Time {
-		// By the day: a source that gives the same day at another hour
-		// has not moved it.
-		if p := model.PromisedAt(seen[m.Key], m.Start); model.Day(p).Before(model.Day(m.Due)) {
-			return p // zero when none was seen
-		}
-		return time.Time{}
-	}
 	for i := range ms {
-		ms[i].PromisedDue = promised(ms[i])
+		ms[i].PromisedDue = model.PromisedDueOf(ms[i], seen[ms[i].Key])
 	}
 	copied := false
 	for i, c := range closed {
-		if p := promised(c); !p.IsZero() {
+		if p := model.PromisedDueOf(c, seen[c.Key]); !p.IsZero() {
 			if !copied {
 				closed, copied = slices.Clone(closed), true
 			}
