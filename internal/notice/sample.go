@@ -17,7 +17,9 @@ func sampleRequests(p model.Purpose, lang string) []Request {
 		{Key: "S-2", Title: "Checkout", Status: model.StatusInProgress, Created: at(9, 1), JoinedAt: at(9, 1), Started: at(10, 20), Rank: 1, Blocked: true, BlockedDays: 4},
 		{Key: "S-3", Title: "Invoices", Status: model.StatusTodo, Created: at(10, 5), JoinedAt: at(10, 5), JoinedKnown: true},
 	}
-	ms := model.Milestone{Key: "sample:1", Title: "Sample release", Kind: model.KindMilestone, Start: d(9, 1), Due: d(11, 30), State: model.StateOpen, Items: items}
+	// Due 23 November when work started, moved to the 30th since: the
+	// moved-date branches render too.
+	ms := model.Milestone{Key: "sample:1", Title: "Sample release", Kind: model.KindMilestone, Start: d(9, 1), Due: d(11, 30), PromisedDue: d(11, 23), State: model.StateOpen, Items: items}
 	fc := model.Forecast{MilestoneKey: "sample:1", AsOf: d(11, 2), Status: model.ForecastOK,
 		ScopeItems: 3, DoneItems: 1, RemainingItems: 2, AddedAfterStart: 1,
 		P50: d(12, 4), P85: d(12, 11), P95: d(12, 18), ProbOnTime: 0.2, SimProbOnTime: 0.2, PaceNeeded: 0.5, PaceObserved: 0.3,
