@@ -65,18 +65,7 @@ func TestBacktestConfigAgainstGitHub(t *testing.T) {
 			State: "closed", StateReason: "completed", ClosedAt: day(-45 + i*4)})
 	}
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "forewarn.yaml")
-	os.WriteFile(cfg, []byte(`version: 1
-as_of: 2026-11-20T09:00:00Z
-state: {driver: sqlite, path: state.db}
-forecast: {trials: 2000}
-sources:
-  - name: acme-gh
-    github: {repos: [acme/web], client: acme, base_url: `+s.URL+`}
-target:
-  outbox: {dir: outbox}
-clients: [{id: acme, name: Acme Retail}]
-`), 0o644)
+	cfg := acmeConfig(t, dir, "forewarn.yaml", s.URL, "state.db", "as_of: 2026-11-20T09:00:00Z\n")
 	env := func(k string) string { return map[string]string{"GITHUB_TOKEN": token}[k] }
 	code, out, stderr := forewarnEnv(t, env, "backtest", "--config", cfg)
 	if code != 0 {
@@ -91,6 +80,26 @@ clients: [{id: acme, name: Acme Retail}]
 	if _, err := os.Stat(filepath.Join(dir, "state.db")); err == nil {
 		t.Error("backtest --config opened the state store: it must write nothing")
 	}
+}
+
+// acmeConfig writes dir/name: acme/web read from the fake GitHub at url
+// for the client acme, drafts to dir/outbox, the state in the SQLite file
+// state; head holds lines put first (as_of).
+func acmeConfig(t *testing.T, dir, name, url, state, head string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte("version: 1\n"+head+`state: {driver: sqlite, path: `+state+`}
+forecast: {trials: 2000}
+sources:
+  - name: acme-gh
+    github: {repos: [acme/web], client: acme, base_url: `+url+`}
+target:
+  outbox: {dir: outbox}
+clients: [{id: acme, name: Acme Retail, contact: Dana, owner: Sam, locale: en}]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func forewarnEnv(t *testing.T, env func(string) string, args ...string) (int, string, string) {

@@ -63,20 +63,7 @@ func TestTeamRecordAgainstGitHub(t *testing.T) {
 	milestone(4, "v2.0", -40, 10, 0, open...)
 
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "forewarn.yaml")
-	if err := os.WriteFile(cfg, []byte(`version: 1
-as_of: 2026-11-20T09:00:00Z
-state: {driver: sqlite, path: state.db}
-forecast: {trials: 2000}
-sources:
-  - name: acme-gh
-    github: {repos: [acme/web], client: acme, base_url: `+s.URL+`}
-target:
-  outbox: {dir: outbox}
-clients: [{id: acme, name: Acme Retail, contact: Dana, owner: Sam, locale: en}]
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := acmeConfig(t, dir, "forewarn.yaml", s.URL, "state.db", "as_of: 2026-11-20T09:00:00Z\n")
 	env := func(k string) string { return map[string]string{"GITHUB_TOKEN": token}[k] }
 	code, out, stderr := forewarnEnv(t, env, "plan", "--config", cfg, "--now", at.Format(time.RFC3339), "--json")
 	if code != 0 {
@@ -294,23 +281,8 @@ func TestRecordJudgesAMovedDueDateByTheOneSeenBefore(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	config := func(name, state string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(`version: 1
-state: {driver: sqlite, path: `+state+`}
-forecast: {trials: 2000}
-sources:
-  - name: acme-gh
-    github: {repos: [acme/web], client: acme, base_url: `+s.URL+`}
-target:
-  outbox: {dir: outbox}
-clients: [{id: acme, name: Acme Retail, contact: Dana, owner: Sam, locale: en}]
-`), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	watched, fresh := config("watched.yaml", "watched.db"), config("fresh.yaml", "fresh.db")
+	watched := acmeConfig(t, dir, "watched.yaml", s.URL, "watched.db", "")
+	fresh := acmeConfig(t, dir, "fresh.yaml", s.URL, "fresh.db", "")
 	env := func(k string) string { return map[string]string{"GITHUB_TOKEN": token}[k] }
 	if code, _, stderr := forewarnEnv(t, env, "run", "--config", watched, "--now", day(10, 1).Format(time.RFC3339)); code != 0 {
 		t.Fatalf("first run exit %d\n%s", code, stderr)
