@@ -458,32 +458,51 @@ func (s *sqlStore) AppendForecasts(ctx context.Context, fs []tracker.KeyedForeca
 	if len(fs) == 0 {
 		return nil
 	}
+	return s.inLazyTx(ctx, "recording forecasts", forecastUpsert, func(stmt *sql.Stmt) error {
+		for _, f := range fs {
+			b, err := json.Marshal(f.Record)
+			if err != nil {
+				return fmt.Errorf("encoding forecast of %s: %w", f.MilestoneKey, err)
+			}
+			if _, err := stmt.ExecContext(ctx, f.MilestoneKey, f.Record.AsOf.UnixNano(), string(b)); err != nil {
+				return s.wrap("recording the forecast of "+f.MilestoneKey, err)
+			}
+		}
+		return nil
+	})
+}
+
+// inLazyTx runs fn with statement q in one transaction on the lazy handle
+// (the durability of execLazy) and commits: many rows, one wait for the
+// disk. Its own failures (preparing, beginning, committing) are wrapped
+// as what (left as they are when what is empty); fn's are returned as fn
+// gave them.
+func (s *sqlStore) inLazyTx(ctx context.Context, what, q string, fn func(stmt *sql.Stmt) error) error {
+	wrap := func(err error) error {
+		if what == "" {
+			return err
+		}
+		return s.wrap(what, err)
+	}
 	h := s.lazy
 	if h == nil {
 		h = s.db
 	}
 	// Prepared before the transaction takes the lazy handle's one
 	// connection, which preparing would otherwise wait for.
-	upsert, err := s.prepared(ctx, h, forecastUpsert)
+	prep, err := s.prepared(ctx, h, q)
 	if err != nil {
-		return s.wrap("recording forecasts", err)
+		return wrap(err)
 	}
 	tx, err := h.BeginTx(ctx, nil)
 	if err != nil {
-		return s.wrap("recording forecasts", err)
+		return wrap(err)
 	}
 	defer tx.Rollback()
-	stmt := tx.StmtContext(ctx, upsert)
-	for _, f := range fs {
-		b, err := json.Marshal(f.Record)
-		if err != nil {
-			return fmt.Errorf("encoding forecast of %s: %w", f.MilestoneKey, err)
-		}
-		if _, err := stmt.ExecContext(ctx, f.MilestoneKey, f.Record.AsOf.UnixNano(), string(b)); err != nil {
-			return s.wrap("recording the forecast of "+f.MilestoneKey, err)
-		}
+	if err := fn(tx.StmtContext(ctx, prep)); err != nil {
+		return err
 	}
-	return s.wrap("recording forecasts", tx.Commit())
+	return wrap(tx.Commit())
 }
 
 // --- due dates seen ---
@@ -497,26 +516,14 @@ func (s *sqlStore) NoteDues(ctx context.Context, seen time.Time, dues []tracker.
 	if len(dues) == 0 {
 		return nil
 	}
-	h := s.lazy
-	if h == nil {
-		h = s.db
-	}
-	insert, err := s.prepared(ctx, h, dueInsert)
-	if err != nil {
-		return s.wrap("recording due dates", err)
-	}
-	tx, err := h.BeginTx(ctx, nil)
-	if err != nil {
-		return s.wrap("recording due dates", err)
-	}
-	defer tx.Rollback()
-	stmt := tx.StmtContext(ctx, insert)
-	for _, d := range dues {
-		if _, err := stmt.ExecContext(ctx, d.MilestoneKey, d.Due.UnixNano(), seen.UnixNano()); err != nil {
-			return s.wrap("recording the due date of "+d.MilestoneKey, err)
+	return s.inLazyTx(ctx, "recording due dates", dueInsert, func(stmt *sql.Stmt) error {
+		for _, d := range dues {
+			if _, err := stmt.ExecContext(ctx, d.MilestoneKey, d.Due.UnixNano(), seen.UnixNano()); err != nil {
+				return s.wrap("recording the due date of "+d.MilestoneKey, err)
+			}
 		}
-	}
-	return s.wrap("recording due dates", tx.Commit())
+		return nil
+	})
 }
 
 // DuesSeen reads the due dates seen on the milestones asked for, a query
@@ -827,35 +834,21 @@ func (s *sqlStore) PutAll(ctx context.Context, entries []connectors.KeyedEntry) 
 }
 
 func (s *sqlStore) putAll(ctx context.Context, entries []connectors.KeyedEntry) error {
-	h := s.lazy
-	if h == nil {
-		h = s.db
-	}
-	// Prepared before the transaction takes the lazy handle's one
-	// connection, which preparing would otherwise wait for.
-	upsert, err := s.prepared(ctx, h, cacheUpsert)
-	if err != nil {
-		return err
-	}
-	tx, err := h.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	stmt := tx.StmtContext(ctx, upsert)
-	for _, e := range entries {
-		row, err := cacheRow(e.Key, e.Entry)
-		if err != nil {
-			s.log.Warn().Err(err).Msg("cache entry not stored")
-			continue
+	return s.inLazyTx(ctx, "", cacheUpsert, func(stmt *sql.Stmt) error {
+		for _, e := range entries {
+			row, err := cacheRow(e.Key, e.Entry)
+			if err != nil {
+				s.log.Warn().Err(err).Msg("cache entry not stored")
+				continue
+			}
+			_, err = stmt.ExecContext(ctx, row.args...)
+			row.done()
+			if err != nil {
+				return err
+			}
 		}
-		_, err = stmt.ExecContext(ctx, row.args...)
-		row.done()
-		if err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 const cacheUpsert = `INSERT INTO #http_cache (key, etag, last_modified, header, body, codec, stored_ns) VALUES (?, ?, ?, ?, ?, ?, ?)

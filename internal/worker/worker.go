@@ -423,9 +423,6 @@ type dueLookup func(keys []string) (map[string][]model.DueSeen, error)
 
 // dueLookup reads them from a store that keeps them, a plan's included.
 func (w *Worker) dueLookup(ctx context.Context, st tracker.Store) dueLookup {
-	if w.Record == nil {
-		return nil
-	}
 	if ro, plan := st.(readOnly); plan {
 		st = ro.Store // a plan reads them too
 	}
