@@ -231,7 +231,10 @@ func TestSecondSlipEscalates(t *testing.T) {
 		t.Errorf("title does not say it: %q", tk.Title)
 	}
 	mustContain(t, tk.Body, "**This is a second slip.**", "agreed Thursday 10 December 2026 with Northwind Traders as the new date",
-		"Severity has been raised to critical", "This is the second time we have had to move this date")
+		"Severity has been raised to critical", "This is the second time we have had to move this date",
+		// The part that fits is offered by the date now promised, the agreed one.
+		"deliver part of the work by the date we agreed, Thursday 10 December 2026:")
+	mustNotContain(t, tk.Body, "by the original date")
 	if !contains(tk.Labels, "severity-critical") && !strings.Contains(strings.Join(tk.Labels, ","), "severity-critical") {
 		t.Errorf("labels %v lack severity-critical", tk.Labels)
 	}
@@ -245,7 +248,7 @@ func TestSecondSlipEscalates(t *testing.T) {
 	nl.Milestone.AgreedDue = day(12, 10) // agreed date from the tracker
 	tk = render(t, r, nl, model.FormatJiraWiki)
 	mustContain(t, tk.Title, "TWEEDE UITLOOP")
-	mustContain(t, tk.Body, "*Dit is de tweede uitloop.*")
+	mustContain(t, tk.Body, "*Dit is de tweede uitloop.*", "een deel van het werk nog op de afgesproken datum, donderdag 10 december 2026, opleveren:")
 }
 
 func TestEscalate(t *testing.T) {
