@@ -870,27 +870,15 @@ func (s *Source) milestone(ctx context.Context, api *gh.Client, rm repoMilestone
 	ev.mu.Lock()
 	ev.done[joinMilestone(rm.repo, m.GetNumber())] = true
 	ev.mu.Unlock()
-	if st, ok := descriptionStart(m.GetDescription()); ok {
+	// A milestone has no start or agreed-date field: teams write them into
+	// its description (`start: 2026-10-05`, `agreed: 2026-12-18`).
+	if st, ok := model.DescriptionDate(m.GetDescription(), "start", true); ok {
 		out.Start, out.StartBasis = st, model.StartDescription
 	}
-	return out, nil
-}
-
-// descriptionStart reads an explicit commitment date from a milestone's
-// description: a line `start: YYYY-MM-DD` (case-insensitive, surrounding
-// spaces and a leading list marker or bold markup ignored).
-func descriptionStart(desc string) (time.Time, bool) {
-	for _, line := range strings.Split(desc, "\n") {
-		line = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "-*> "))
-		k, v, ok := strings.Cut(line, ":")
-		if !ok || !strings.EqualFold(strings.TrimSpace(k), "start") {
-			continue
-		}
-		if t, err := time.Parse(time.DateOnly, strings.Trim(strings.TrimSpace(v), "*` ")); err == nil {
-			return t, true
-		}
+	if ag, ok := model.DescriptionDate(m.GetDescription(), "agreed", false); ok {
+		out.AgreedDue = ag
 	}
-	return time.Time{}, false
+	return out, nil
 }
 
 // joined reads issue events where the join date matters and is unknown:

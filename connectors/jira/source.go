@@ -306,6 +306,11 @@ func (s *Source) versions(ctx context.Context, project string, now time.Time, lo
 			if st, ok := parseDate(v.StartDate); ok {
 				m.Start = st
 			}
+			// A version has no field for a date agreed with the client after
+			// the release date was missed: teams write it into the description.
+			if ag, ok := model.DescriptionDate(v.Description, "agreed", false); ok {
+				m.AgreedDue = ag
+			}
 			hist := false
 			if v.Released {
 				if lookback == 0 || now.Sub(due) > lookback || !mine {

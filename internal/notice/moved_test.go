@@ -15,11 +15,11 @@ import (
 func TestMovedDueDateIsToldToTheReviewer(t *testing.T) {
 	want := map[string]map[model.Purpose]string{
 		langEN: {
-			model.PurposeProgressUpdate: "The due date in the tracker was Friday 27 November 2026 when work started and is Friday 4 December 2026 now, and no date agreed with the client is on record. If Northwind Traders still expects Friday 27 November 2026, this update must say the date has moved",
+			model.PurposeProgressUpdate: "The due date in the tracker was Friday 27 November 2026 when work started and is Friday 4 December 2026 now, and no date agreed with the client is on record. If Northwind Traders still expects Friday 27 November 2026, this update must say the date has moved; if the new date was agreed, record it: a line agreed: YYYY-MM-DD in the milestone's description in the tracker, or agreed_dates in the configuration.",
 			model.PurposeClientNotice:   "This notice measures the delay from Friday 4 December 2026; if Northwind Traders still expects Friday 27 November 2026, put that date in instead",
 		},
 		langNL: {
-			model.PurposeProgressUpdate: "De opleverdatum in de tracker was vrijdag 27 november 2026 toen het werk begon en is nu vrijdag 4 december 2026",
+			model.PurposeProgressUpdate: "De opleverdatum in de tracker was vrijdag 27 november 2026 toen het werk begon en is nu vrijdag 4 december 2026, en er is geen met de klant afgesproken datum vastgelegd. Rekent Bakkerij De Korenschoof nog op vrijdag 27 november 2026, zeg dan in deze update dat de datum is verschoven; is de nieuwe datum afgesproken, leg die dan vast: een regel agreed: JJJJ-MM-DD in de beschrijving van de mijlpaal in de tracker, of agreed_dates in de configuratie.",
 			model.PurposeClientNotice:   "Dit bericht meet de vertraging vanaf vrijdag 4 december 2026; rekent",
 		},
 	}

@@ -285,7 +285,10 @@ func (w *Worker) screen(name string, res tracker.FetchResult, p *polled) (ms, cl
 		if m.Source == "" {
 			m.Source = name
 		}
-		if dates := w.Agreed[m.Key]; len(dates) > 0 {
+		// An agreed date from the configuration and one the tracker holds
+		// (an `agreed:` line in the description): the later one is the
+		// latest agreement.
+		if dates := w.Agreed[m.Key]; len(dates) > 0 && dates[len(dates)-1].After(m.AgreedDue) {
 			m.AgreedDue = dates[len(dates)-1]
 		}
 		if err := w.validate(m); err != nil {

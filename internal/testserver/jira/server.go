@@ -44,6 +44,7 @@ type Version struct {
 	Name        string
 	ReleaseDate string // YYYY-MM-DD or ""
 	StartDate   string
+	Description string // omitted from the JSON when empty, as Jira does
 	Released    bool
 	Archived    bool
 }
@@ -691,6 +692,9 @@ func (s *Server) listVersions(project string, q url.Values) answer {
 		}
 		if v.StartDate != "" {
 			m["startDate"] = v.StartDate
+		}
+		if v.Description != "" {
+			m["description"] = v.Description
 		}
 		vals = append(vals, m)
 	}
