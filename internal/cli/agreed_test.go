@@ -24,11 +24,7 @@ func TestAgreedDateFromTheMilestoneDescription(t *testing.T) {
 	s := fakegh.New(token)
 	defer s.Close()
 	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 9, 0, 0, 0, time.UTC) }
-	pacific, err := time.LoadLocation("America/Los_Angeles")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dueOn := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, pacific).UTC() }
+	dueOn := func(m time.Month, d int) time.Time { return ghDueOn(2026, m, d) }
 	// Due 4 December; 20 issues, 6 done by 20 November, one every few days.
 	s.AddMilestone("acme/web", fakegh.Milestone{Number: 3, Title: "v3.0", Description: "start: 2026-10-05", DueOn: dueOn(12, 4), CreatedAt: day(10, 1), UpdatedAt: day(10, 1)})
 	for i := range 20 {

@@ -17,6 +17,16 @@ import (
 	"github.com/forewarn/forewarn/internal/tracker"
 )
 
+// ghDueOn is the due_on GitHub stores for a milestone due on a calendar
+// day: midnight US Pacific.
+func ghDueOn(y int, m time.Month, d int) time.Time {
+	pacific, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		panic(err) // embedded: time/tzdata
+	}
+	return time.Date(y, m, d, 0, 0, 0, 0, pacific).UTC()
+}
+
 // The team's own record through `plan --json`, `plan` and `run` against
 // the fake GitHub: acme/web closed v1.0 on time (5 May), v1.1 a day late
 // with an issue still open (24 June) and v1.2 four days late (26 September, within
@@ -31,13 +41,9 @@ func TestTeamRecordAgainstGitHub(t *testing.T) {
 	defer s.Close()
 	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	day := func(n int) time.Time { return at.Add(time.Duration(n) * 24 * time.Hour) }
-	pacific, err := time.LoadLocation("America/Los_Angeles")
-	if err != nil {
-		t.Fatal(err)
-	}
 	dueOn := func(n int) time.Time {
 		d := day(n)
-		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, pacific).UTC()
+		return ghDueOn(d.Year(), d.Month(), d.Day())
 	}
 	milestone := func(n int, title string, created, due, closed int, done ...int) {
 		m := fakegh.Milestone{Number: n, Title: title, DueOn: dueOn(due), CreatedAt: day(created), UpdatedAt: day(created)}
@@ -255,11 +261,7 @@ func TestRecordJudgesAMovedDueDateByTheOneSeenBefore(t *testing.T) {
 	s := fakegh.New(token)
 	defer s.Close()
 	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 9, 0, 0, 0, time.UTC) }
-	pacific, err := time.LoadLocation("America/Los_Angeles")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dueOn := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, pacific).UTC() }
+	dueOn := func(m time.Month, d int) time.Time { return ghDueOn(2026, m, d) }
 	s.AddMilestone("acme/web", fakegh.Milestone{Number: 1, Title: "v1.0", Description: "start: 2026-09-03", DueOn: dueOn(10, 11), CreatedAt: day(9, 1), UpdatedAt: day(9, 1)})
 	var late []int
 	for i, done := range []int{10, 15, 0, 0} {
@@ -333,7 +335,7 @@ func TestRecordJudgesAMovedDueDateByTheOneSeenBefore(t *testing.T) {
 	// v2.0's own date moves from 18 December to 8 January, with no date
 	// agreed with the client on record: its weekly update tells the
 	// reviewer the client may still expect 18 December.
-	s.EditMilestone("acme/web", 2, func(m *fakegh.Milestone) { m.DueOn = time.Date(2027, 1, 8, 0, 0, 0, 0, pacific).UTC() })
+	s.EditMilestone("acme/web", 2, func(m *fakegh.Milestone) { m.DueOn = ghDueOn(2027, 1, 8) })
 	if code, _, stderr := forewarnEnv(t, env, "run", "--config", watched, "--now", day(11, 20).Format(time.RFC3339)); code != 0 {
 		t.Fatalf("run exit %d\n%s", code, stderr)
 	}
