@@ -6,21 +6,29 @@ import (
 )
 
 // DescriptionDate reads a date a team wrote into a milestone's or
-// version's description as a line `key: YYYY-MM-DD` (key matched in any
-// case; surrounding spaces, a leading list marker or quote, and bold or
-// code markup around the date are ignored). The first such line with a
-// valid date wins when first is true, else the last one: `start:` is
-// written once, while a team that re-agrees a date adds an `agreed:` line
-// under the one before it.
+// version's description as `key: YYYY-MM-DD`, on a line of its own or as
+// a part of one set off by ";", "|" or "." (Jira's version description is
+// one line in its screens: "Checkout rebuild; agreed: 2026-12-18"). The
+// key is matched in any case; list markers, quotes, and bold or code
+// markup around key and date are ignored, as is anything after the date.
+// A key inside a sentence ("we agreed: …") is not read. The first date
+// found wins when first is true, else the last one: `start:` is written
+// once, while a team that re-agrees a date adds an `agreed:` after the one
+// before it.
 func DescriptionDate(desc, key string, first bool) (time.Time, bool) {
 	var found time.Time
-	for line := range strings.Lines(desc) {
-		line = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "-*> "))
-		k, v, ok := strings.Cut(line, ":")
+	parts := strings.FieldsFunc(desc, func(r rune) bool { return r == '\n' || r == '\r' || r == ';' || r == '|' || r == '.' })
+	for _, part := range parts {
+		part = strings.TrimLeft(strings.TrimSpace(part), "-*> ")
+		k, v, ok := strings.Cut(part, ":")
 		if !ok || !strings.EqualFold(strings.Trim(strings.TrimSpace(k), "*_"), key) {
 			continue
 		}
-		t, err := time.Parse(time.DateOnly, strings.Trim(strings.TrimSpace(v), "*_` "))
+		fields := strings.Fields(strings.Trim(strings.TrimSpace(v), "*_`"))
+		if len(fields) == 0 {
+			continue
+		}
+		t, err := time.Parse(time.DateOnly, strings.Trim(fields[0], "*_`,"))
 		if err != nil {
 			continue
 		}
