@@ -129,11 +129,19 @@ func TestPostMortemOfASprintClosedWithWorkCarriedOver(t *testing.T) {
 		if lang == langEN {
 			mustContain(t, body, "Webshop relaunch was promised for Friday 4 December 2026 and closed on Friday 4 December 2026 with 5 of its 24 items not done;",
 				"**Not done when it closed:**", "* Analytics events ([acme/web#123](https://github.com/acme/web/issues/123))",
-				"closed on Friday 4 December 2026 without 5 of the 24 items we had planned for it")
+				"closed on Friday 4 December 2026 without 5 of the 24 items we had planned for it",
+				// A sprint is the team's plan: the letter to the client is the reviewer's call.
+				"**✍ REVIEWER:** This was a sprint: the team's plan for the weeks it ran, which not every client follows. Send this only if the client was promised this sprint's work")
 			mustNotContain(t, body, "completed on", "was delivered on")
 		} else {
-			mustContain(t, body, "is op vrijdag 4 december 2026 afgesloten met 5 van de 24 onderdelen niet af", "**Niet af bij het afsluiten:**")
+			mustContain(t, body, "is op vrijdag 4 december 2026 afgesloten met 5 van de 24 onderdelen niet af", "**Niet af bij het afsluiten:**",
+				"**✍ REVIEWER:** Dit was een sprint: het plan van het team voor de weken dat die liep")
 		}
+	}
+	// A delivery promised to the client (the fixture's milestone): no such note.
+	for _, lang := range languages {
+		body := render(t, r, fixture(lang, model.PurposePostMortem), model.FormatMarkdown).Body
+		mustNotContain(t, body, "This was a sprint", "Dit was een sprint")
 	}
 }
 

@@ -126,6 +126,10 @@ type View struct {
 	MoreCarriedOver  int
 	ScopeAtClose     int
 	Start            string
+	// Sprint: the milestone is a sprint, the team's plan for two weeks or
+	// so, which many clients never see: a post-mortem's letter to the
+	// client asks the reviewer whether it is theirs to receive.
+	Sprint bool
 
 	HasForecast  bool   // the forecast is usable
 	ForecastNote string // why it is not, when it is not
@@ -447,6 +451,7 @@ func (r *Renderer) facts(req Request, f model.Format) View {
 	if !m.ClosedAt.IsZero() {
 		v.Closed = l.long(model.DayIn(m.ClosedAt, l.loc))
 	}
+	v.Sprint = m.Kind == model.KindSprint
 
 	// Dates promised: the original, every agreed one, the current one.
 	v.Due = l.long(model.Day(m.Due))
