@@ -239,6 +239,8 @@ func TestTemplateOverrides(t *testing.T) {
 			"progress-update.nl.tmpl:3:8: executing \"body\" at <.Contactt>: can't evaluate field Contactt"},
 		{"a fault in the moved-date branch", map[string]string{"progress-update.en.tmpl": "{{define \"title\"}}x{{end}}\n{{define \"body\"}}\n{{if .MovedFrom}}{{.MovedFrom.Day}}{{end}}{{end}}"},
 			"progress-update.en.tmpl:3:29: executing \"body\" at <.MovedFrom.Day>: can't evaluate field Day"},
+		{"a fault in the sprint branch", map[string]string{"post-mortem.nl.tmpl": "{{define \"title\"}}x{{end}}\n{{define \"body\"}}\n{{if .Sprint}}{{.Sprnt}}{{end}}{{end}}"},
+			"post-mortem.nl.tmpl:3:16: executing \"body\" at <.Sprnt>: can't evaluate field Sprnt"},
 		{"missing body", map[string]string{"post-mortem.en.tmpl": `{{define "title"}}x{{end}}`}, `post-mortem.en.tmpl: missing {{define "body"}}`},
 		{"writes a marker", map[string]string{"post-mortem.en.tmpl": `{{define "title"}}x{{end}}{{define "body"}}<!-- forewarn:fingerprint=fw-0000000000000000 -->{{end}}`},
 			"writes a fingerprint marker"},

@@ -8,7 +8,7 @@ import (
 
 // sampleRequests are what templates are test-rendered with at load: every
 // branch a template is likely to have (rich data, bare data, a second slip,
-// no usable forecast, a diverging one, a closed milestone).
+// no usable forecast, a diverging one, a closed sprint).
 func sampleRequests(p model.Purpose, lang string) []Request {
 	d := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 0, 0, 0, 0, time.UTC) }
 	at := func(m time.Month, day int) model.Instant { return model.At(d(m, day)) }
@@ -58,7 +58,9 @@ func sampleRequests(p model.Purpose, lang string) []Request {
 	div.Forecast.Reason = div.Forecast.Why.String()
 	div.Forecast.AddedInWindow, div.Forecast.DoneInWindow = 12, 5
 
+	// A sprint, so that the sprint branches render too.
 	closed := rich
+	closed.Milestone.Kind = model.KindSprint
 	closed.Milestone.State = model.StateClosed
 	closed.Milestone.ClosedAt = d(12, 10)
 	closed.Forecast.Status = model.ForecastDone
