@@ -79,9 +79,14 @@ func TestAgreedDateFromTheMilestoneDescription(t *testing.T) {
 	if m := plan(plain); !m.AgreedDue.Equal(want) {
 		t.Errorf("agreed %v, want the description's last agreed line, %v", m.AgreedDue, want)
 	}
-	notes = drafts(t, dir, s.URL, "plain.db", env, day(11, 27))
+	// Two days' runs: the agreed date will be missed too (P85 is months
+	// later), held a day, and the second-slip rule drafts its notice.
+	notes = drafts(t, dir, s.URL, "plain.db", env, day(11, 27), day(11, 28))
 	if strings.Contains(notes, "no date agreed with the client is on record") {
 		t.Errorf("the drafts still ask about the moved date, though an agreed one is written down:\n%.3000s", notes)
+	}
+	if !strings.Contains(notes, "SECOND SLIP: Client notice draft: acme/web v3.0") || !strings.Contains(notes, "agreed Friday 18 December 2026 with Acme Retail as the new date") {
+		t.Errorf("no second-slip notice against the date agreed in the description:\n%.3000s", notes)
 	}
 	if m := plan(inConfig); !m.AgreedDue.Equal(time.Date(2027, 1, 15, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("agreed %v, want the configuration's later 15 January", m.AgreedDue)
@@ -95,9 +100,9 @@ func TestAgreedDateFromTheMilestoneDescription(t *testing.T) {
 }
 
 // drafts runs a copy of state (an SQLite file in dir) into a fresh outbox,
-// so that every run drafts anew, and returns the text of every draft it
-// wrote (the charts beside them left out).
-func drafts(t *testing.T, dir, url, state string, env func(string) string, now time.Time) string {
+// once at each of the times given, so that every call drafts anew, and
+// returns the text of every draft written (the charts beside them left out).
+func drafts(t *testing.T, dir, url, state string, env func(string) string, times ...time.Time) string {
 	t.Helper()
 	run, err := os.MkdirTemp(dir, "drafts")
 	if err != nil {
@@ -111,8 +116,10 @@ func drafts(t *testing.T, dir, url, state string, env func(string) string, now t
 		t.Fatal(err)
 	}
 	cfg := acmeConfig(t, run, "forewarn.yaml", url, state, "")
-	if code, _, stderr := forewarnEnv(t, env, "run", "--config", cfg, "--now", now.Format(time.RFC3339)); code != 0 {
-		t.Fatalf("run exit %d\n%s", code, stderr)
+	for _, now := range times {
+		if code, _, stderr := forewarnEnv(t, env, "run", "--config", cfg, "--now", now.Format(time.RFC3339)); code != 0 {
+			t.Fatalf("run exit %d\n%s", code, stderr)
+		}
 	}
 	var all strings.Builder
 	err = filepath.WalkDir(filepath.Join(run, "outbox"), func(p string, d os.DirEntry, err error) error {
