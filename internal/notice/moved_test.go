@@ -33,6 +33,13 @@ func TestMovedDueDateIsToldToTheReviewer(t *testing.T) {
 			if strings.Contains(draftPart(t, body, lang), "27") {
 				t.Errorf("%s %s: the client-facing text names the earlier date:\n%s", lang, purpose, draftPart(t, body, lang))
 			}
+			// A sprint's agreed date has no description to go in.
+			sprint := req
+			sprint.Milestone.Kind = model.KindSprint
+			if b := render(t, r, sprint, model.FormatMarkdown).Body; purpose == model.PurposeProgressUpdate &&
+				(strings.Contains(b, "YYYY-MM-DD") || strings.Contains(b, "JJJJ-MM-DD") || !strings.Contains(b, "agreed_dates")) {
+				t.Errorf("%s: a sprint's note points to its description, or not to agreed_dates:\n%s", lang, b)
+			}
 			agreed := req
 			agreed.Milestone.AgreedDue = day(12, 4)
 			for name, other := range map[string]Request{"agreed date on record": agreed, "no move seen": fixture(lang, purpose)} {

@@ -127,8 +127,9 @@ type View struct {
 	ScopeAtClose     int
 	Start            string
 	// Sprint: the milestone is a sprint, the team's plan for two weeks or
-	// so, which many clients never see: a post-mortem's letter to the
-	// client asks the reviewer whether it is theirs to receive.
+	// so, which many clients never see: its client notice and its
+	// post-mortem's letter ask the reviewer whether the client was
+	// promised its work. Its agreed dates come only from the configuration.
 	Sprint bool
 
 	HasForecast  bool   // the forecast is usable
