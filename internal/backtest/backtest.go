@@ -93,8 +93,9 @@ type Config struct {
 	NaiveItems int // ... and more than this many items open
 	Workers    int
 	// Predictions, when set, receives one CSV row per judged checkpoint
-	// and method (see writePredictions).
-	Predictions io.Writer
+	// and method (see writePredictions); Features one per judged
+	// checkpoint with the calibration's inputs (see writeFeatures).
+	Predictions, Features *CSV
 	// Shares, when set, judges each history at these shares of its
 	// start→due time (0.3, 0.5, 0.8) instead of every StepDays.
 	Shares []float64
@@ -353,7 +354,12 @@ feed:
 		}
 	}
 	if cfg.Predictions != nil {
-		if err := writePredictions(cfg.Predictions, cases, out); err != nil {
+		if err := writePredictions(cfg.Predictions, input, cases, out); err != nil {
+			return res, err
+		}
+	}
+	if cfg.Features != nil {
+		if err := writeFeatures(cfg.Features, input, cases, out); err != nil {
 			return res, err
 		}
 	}
@@ -679,6 +685,7 @@ type flagVals struct {
 	growthModel *string
 	at          *string
 	predictions *string
+	features    *string
 	sprintFiles *string
 	fit         *bool
 	genSeeds    *string
@@ -728,6 +735,7 @@ func newFlagSet() (*flag.FlagSet, flagVals) {
 	v.growthModel = fs.String("growth-model", "", "forecast growth_model: converging or resampled (default: converging)")
 	v.at = fs.String("at", "", "sprints: judge only at these shares of the planned time, e.g. 30 or 30,50 (default: 30,50,80)")
 	v.predictions = fs.String("predictions", "", "write one CSV row per judged checkpoint and method to this file")
+	v.features = fs.String("features", "", "write one CSV row per judged checkpoint with its outcome and the calibration's features (what P(on time) is fitted on) to this file")
 	v.configPath = fs.String("config", "", "replay your own milestones: the configured sources' milestones whose outcome is known, judged at 30, 50 and 80 % of their life with the configured forecast (instead of -input)")
 	v.fit = fs.Bool("fit-calibration", false, "refit the product's P(on time) calibration on the sprints (all checkpoints, -datasets or -sprint-files) and generated histories (-n, -gen-seed) and print the weights as Go (instead of -input)")
 	v.sprintFiles = fs.String("sprint-files", "", "sprints: comma-separated sprint files instead of -datasets: the long file (project, pred_time_pct, …, missed) or per-project files as published (<project>_iteration_<t>.csv, outcome from vel_diff < 0)")
@@ -816,7 +824,7 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 	}
 	if refused == nil && *v.fit {
 		fs.Visit(func(f *flag.Flag) {
-			if refused == nil && (f.Name == "input" || f.Name == "at" || f.Name == "config" || f.Name == "predictions") {
+			if refused == nil && (f.Name == "input" || f.Name == "at" || f.Name == "config" || f.Name == "predictions" || f.Name == "features") {
 				refused = fmt.Errorf("-%s does not apply with -fit-calibration (it fits on every sprint checkpoint and the generated histories)", f.Name)
 			}
 		})
@@ -827,7 +835,7 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 	var seeds []int64
 	if refused == nil && *v.genSeeds != "" {
 		fs.Visit(func(f *flag.Flag) {
-			if refused == nil && (f.Name == "gen-seed" || f.Name == "predictions" || f.Name == "config" || f.Name == "fit-calibration") {
+			if refused == nil && (f.Name == "gen-seed" || f.Name == "predictions" || f.Name == "features" || f.Name == "config" || f.Name == "fit-calibration") {
 				refused = fmt.Errorf("-%s does not apply with -gen-seeds (one table per input over the seeds)", f.Name)
 			}
 		})
@@ -850,14 +858,20 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 	cfg := Config{StepDays: *step, NaiveDays: *naiveDays, NaiveItems: *naiveItems,
 		Forecast: forecast.Options{Trials: *trials, Seed: *seed, MinHistoryDays: *minHistory, MinCompletions: *minDone, WindowDays: *window, Resamples: *resamples,
 			GrowthModel: *growthModel}}
-	if *predictions != "" {
-		pf, err := os.Create(*predictions)
+	for _, out := range []struct {
+		flag, path string
+		to         **CSV
+	}{{"predictions", *predictions, &cfg.Predictions}, {"features", *v.features, &cfg.Features}} {
+		if out.path == "" {
+			continue
+		}
+		f, err := os.Create(out.path)
 		if err != nil {
-			fmt.Fprintf(stderr, "backtest: -predictions: %v\n", err)
+			fmt.Fprintf(stderr, "backtest: -%s: %v\n", out.flag, err)
 			return 1
 		}
-		defer pf.Close()
-		cfg.Predictions = pf
+		defer f.Close()
+		*out.to = NewCSV(f)
 	}
 	if *noGrowth {
 		g := false
@@ -925,7 +939,7 @@ func MainWith(ctx context.Context, args []string, stdout, stderr io.Writer, load
 	generatedRows := func() ([]trainRow, error) {
 		if genRows == nil {
 			c := cfg
-			c.Predictions = nil // training rows only: the predictions are the input's
+			c.Predictions, c.Features = nil, nil // training rows only: the files are the input's
 			r, err := Run(ctx, "generated", Generate(GenParams{Milestones: *n, Seed: *genSeed}), c)
 			if err != nil {
 				return nil, err

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -188,6 +190,9 @@ func TestBadArguments(t *testing.T) {
 		{[]string{"-input", "sprints", "-at", "100"}, "-at: \"100\" is not a share of the planned time"},
 		{[]string{"-fit-calibration", "-at", "30"}, "-at does not apply with -fit-calibration"},
 		{[]string{"-fit-calibration", "-input", "generated"}, "-input does not apply with -fit-calibration"},
+		{[]string{"-fit-calibration", "-features", "f.csv"}, "-features does not apply with -fit-calibration"},
+		{[]string{"-input", "teams", "-gen-seeds", "1-2", "-features", "f.csv"}, "-features does not apply with -gen-seeds"},
+		{[]string{"-input", "generated", "-n", "2", "-features", "/nonexistent/f.csv"}, "-features: open /nonexistent/f.csv"},
 	}
 	for _, tc := range tests {
 		_, stderr, code := runMain(t, tc.args...)
@@ -202,8 +207,8 @@ func TestBadArguments(t *testing.T) {
 // row per checkpoint and method that rescores to the table's AUC.
 func TestSprintScoresPerProjectAndPredictions(t *testing.T) {
 	dir := sharedDatasets(t)
-	pred := filepath.Join(t.TempDir(), "pred.csv")
-	out, stderr, code := runMain(t, "-input", "sprints", "-datasets", dir, "-trials", "500", "-at", "30", "-predictions", pred)
+	pred, feat := filepath.Join(t.TempDir(), "pred.csv"), filepath.Join(t.TempDir(), "features.csv")
+	out, stderr, code := runMain(t, "-input", "sprints", "-datasets", dir, "-trials", "500", "-at", "30", "-predictions", pred, "-features", feat)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -221,7 +226,7 @@ func TestSprintScoresPerProjectAndPredictions(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	if lines[0] != "project,milestone,checkpoint,share,method,prob_on_time,score,warned,missed" {
+	if lines[0] != "input,project,milestone,checkpoint,share,method,prob_on_time,score,warned,missed" {
 		t.Fatalf("header %q", lines[0])
 	}
 	m := regexp.MustCompile(`### sprints\n\n\d+ milestones \(\d+ missed\), (\d+) checkpoints`).FindStringSubmatch(out)
@@ -236,16 +241,21 @@ func TestSprintScoresPerProjectAndPredictions(t *testing.T) {
 	// every checkpoint has one (the calibration scores sprints the
 	// simulation cannot).
 	var pos, neg []float64
+	prob := map[string]float64{} // the product's P(on time) by milestone
 	for _, l := range lines[1:] {
 		f := strings.Split(l, ",")
-		if f[4] != backtest.DefaultMethod || f[3] != "30 %" {
+		if f[0] != "sprints" {
+			t.Fatalf("a row of input %q: %s", f[0], l)
+		}
+		if f[5] != backtest.DefaultMethod || f[4] != "30 %" {
 			continue
 		}
-		if f[6] == "" {
+		if f[7] == "" {
 			t.Fatalf("a checkpoint without the product's score: %s", l)
 		}
-		s, _ := strconv.ParseFloat(f[6], 64)
-		if f[8] == "1" {
+		s, _ := strconv.ParseFloat(f[7], 64)
+		prob[f[2]], _ = strconv.ParseFloat(f[6], 64)
+		if f[9] == "1" {
 			pos = append(pos, s)
 		} else {
 			neg = append(neg, s)
@@ -287,6 +297,36 @@ func TestSprintScoresPerProjectAndPredictions(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(backtest.DefaultMethod) + ` \| [0-9.]+ \| [-+0-9.]+ \| ` + regexp.QuoteMeta(rescored) + ` \| [0-9]+ % \| ` + m[1] + ` \|`).MatchString(out) {
 		t.Errorf("the predictions file rescores to AUC %s, not in the pooled table:\n%s", rescored, out[:min(len(out), 3000)])
+	}
+
+	// The features file: a row per checkpoint, whose features give the
+	// product's P(on time) under the shipped weights.
+	ff, err := os.Open(feat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ff.Close()
+	rows, err := csv.NewReader(ff).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := append([]string{"input", "project", "milestone", "checkpoint", "share", "missed"}, forecast.CalibrationFeatureNames[:]...); !slices.Equal(rows[0], want) {
+		t.Fatalf("features header %q, want %q", rows[0], want)
+	}
+	if len(rows)-1 != cps {
+		t.Errorf("%d feature rows, want one per checkpoint (%d)", len(rows)-1, cps)
+	}
+	for _, r := range rows[1:] {
+		x := make([]float64, forecast.NumCalibrationFeatures)
+		for i := range x {
+			if x[i], err = strconv.ParseFloat(r[6+i], 64); err != nil {
+				t.Fatalf("feature %d of %s: %v", i, r[2], err)
+			}
+		}
+		p, ok := prob[r[2]]
+		if got := forecast.CalibratedProb(x, nil); !ok || math.Abs(got-p) > 5e-5 {
+			t.Fatalf("%s: the features give P(on time) %.5f, the predictions %v (%v)", r[2], got, p, ok)
+		}
 	}
 }
 
@@ -541,6 +581,46 @@ func TestGenSeedsTable(t *testing.T) {
 	} {
 		if _, stderr, code := runMain(t, args...); code != 2 || !strings.Contains(stderr, "gen-seed") {
 			t.Errorf("%v: exit %d, %q; want refused naming -gen-seeds", args, code, stderr)
+		}
+	}
+}
+
+// Two inputs into one predictions file and one features file: each has a
+// single header, and every row names its input, so that the generated
+// histories' "gen-000" of each input stay apart.
+func TestPredictionsAndFeaturesAcrossInputs(t *testing.T) {
+	dir := t.TempDir()
+	pred, feat := filepath.Join(dir, "pred.csv"), filepath.Join(dir, "features.csv")
+	if _, stderr, code := runMain(t, "-input", "generated,filed", "-n", "4", "-trials", "300", "-predictions", pred, "-features", feat); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	read := func(p string) map[string]int {
+		t.Helper()
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, err := csv.NewReader(f).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := map[string]int{}
+		for _, r := range rows[1:] {
+			if r[0] == "input" {
+				t.Fatalf("%s: a second header", filepath.Base(p))
+			}
+			n[r[0]]++
+		}
+		return n
+	}
+	preds, feats := read(pred), read(feat)
+	if len(feats) != 2 || feats["generated"] == 0 || feats["filed"] == 0 {
+		t.Fatalf("feature rows by input %v, want generated and filed", feats)
+	}
+	for in, n := range feats {
+		if preds[in] != 10*n {
+			t.Errorf("%s: %d prediction rows for %d checkpoints, want 10 methods each", in, preds[in], n)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/forewarn/forewarn/internal/forecast"
 )
 
 // Proper scores of a method over judged checkpoints. A checkpoint's
@@ -177,38 +179,87 @@ func reliability(p []float64, missed []bool) []Bin {
 	return bins
 }
 
+// CSV is one CSV file a backtest writes across its inputs: the header
+// once, then every input's rows, each beginning with its input's name.
+type CSV struct {
+	w      *csv.Writer
+	header bool
+}
+
+// NewCSV writes CSV rows to w.
+func NewCSV(w io.Writer) *CSV { return &CSV{w: csv.NewWriter(w)} }
+
+func (c *CSV) write(header []string, rows func(emit func(...string))) error {
+	if !c.header {
+		c.w.Write(header)
+		c.header = true
+	}
+	rows(func(r ...string) { c.w.Write(r) })
+	c.w.Flush()
+	return c.w.Error()
+}
+
+// csvNum is a number as a CSV field: empty for NaN, else as short as it
+// reads back exactly (prec −1) or to prec significant digits.
+func csvNum(x float64, prec int) string {
+	if math.IsNaN(x) {
+		return ""
+	}
+	return strconv.FormatFloat(x, 'g', prec, 64)
+}
+
+func csvBool(v bool) string {
+	if v {
+		return "1"
+	}
+	return "0"
+}
+
 // writePredictions writes one CSV row per judged checkpoint and method:
-// project, milestone, checkpoint (its date and, where it has one, its share
-// of the planned time), method, probability of finishing on time (empty
-// when the method gives none), warning score (empty when none), warned
-// (0/1) and outcome (1: the milestone missed its date). Anyone can rescore
-// the backtest from it.
-func writePredictions(w io.Writer, cases []Case, out [][]judged) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"project", "milestone", "checkpoint", "share", "method", "prob_on_time", "score", "warned", "missed"})
-	f := func(x float64) string {
-		if math.IsNaN(x) {
-			return ""
-		}
-		return strconv.FormatFloat(x, 'g', 6, 64)
+// input, project, milestone, checkpoint (its date and, where it has one,
+// its share of the planned time), method, probability of finishing on
+// time (empty when the method gives none), warning score (empty when
+// none), warned (0/1) and outcome (1: the milestone missed its date).
+// Anyone can rescore the backtest from it.
+func writePredictions(c *CSV, input string, cases []Case, out [][]judged) error {
+	err := c.write([]string{"input", "project", "milestone", "checkpoint", "share", "method", "prob_on_time", "score", "warned", "missed"},
+		func(emit func(...string)) {
+			for i := range cases {
+				for _, j := range out[i] {
+					for k, m := range methods {
+						emit(input, cases[i].Group, cases[i].Key, j.at.Format(time.DateOnly), j.label, m.name,
+							csvNum(j.prob[k], 6), csvNum(j.scores[k], 6), csvBool(j.warn[k]), csvBool(cases[i].Missed))
+					}
+				}
+			}
+		})
+	if err != nil {
+		return fmt.Errorf("writing the predictions: %w", err)
 	}
-	b := func(v bool) string {
-		if v {
-			return "1"
-		}
-		return "0"
-	}
-	for i := range cases {
-		for _, j := range out[i] {
-			for k, m := range methods {
-				cw.Write([]string{cases[i].Group, cases[i].Key, j.at.Format(time.DateOnly), j.label, m.name,
-					f(j.prob[k]), f(j.scores[k]), b(j.warn[k]), b(cases[i].Missed)})
+	return nil
+}
+
+// writeFeatures writes one CSV row per judged checkpoint: input, project,
+// milestone, checkpoint, share, outcome (missed) and the calibration's
+// features (forecast.CalibrationFeatures, named as in the header, exact):
+// what the product's P(on time) is fitted on, to refit or study it with
+// any tool.
+func writeFeatures(c *CSV, input string, cases []Case, out [][]judged) error {
+	header := []string{"input", "project", "milestone", "checkpoint", "share", "missed"}
+	header = append(header, forecast.CalibrationFeatureNames[:]...)
+	err := c.write(header, func(emit func(...string)) {
+		for i := range cases {
+			for _, j := range out[i] {
+				row := []string{input, cases[i].Group, cases[i].Key, j.at.Format(time.DateOnly), j.label, csvBool(cases[i].Missed)}
+				for _, x := range j.x {
+					row = append(row, csvNum(x, -1))
+				}
+				emit(row...)
 			}
 		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("writing the predictions: %w", err)
+	})
+	if err != nil {
+		return fmt.Errorf("writing the features: %w", err)
 	}
 	return nil
 }

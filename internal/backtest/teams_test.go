@@ -131,7 +131,7 @@ func TestTeamsRecordHasNoLookAhead(t *testing.T) {
 	cfg := backtest.Config{Forecast: forecast.Options{Trials: 300}, Workers: 2}
 	run := func(cs []backtest.Case) string {
 		var b bytes.Buffer
-		cfg.Predictions = &b
+		cfg.Predictions = backtest.NewCSV(&b)
 		if _, err := backtest.Run(context.Background(), "teams", cs, cfg); err != nil {
 			t.Fatal(err)
 		}
