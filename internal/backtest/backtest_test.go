@@ -301,15 +301,7 @@ func TestSprintScoresPerProjectAndPredictions(t *testing.T) {
 
 	// The features file: a row per checkpoint, whose features give the
 	// product's P(on time) under the shipped weights.
-	ff, err := os.Open(feat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ff.Close()
-	rows, err := csv.NewReader(ff).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readCSV(t, feat)
 	if want := append([]string{"input", "project", "milestone", "checkpoint", "share", "missed"}, forecast.CalibrationFeatureNames[:]...); !slices.Equal(rows[0], want) {
 		t.Fatalf("features header %q, want %q", rows[0], want)
 	}
@@ -596,17 +588,8 @@ func TestPredictionsAndFeaturesAcrossInputs(t *testing.T) {
 	}
 	read := func(p string) map[string]int {
 		t.Helper()
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		rows, err := csv.NewReader(f).ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
 		n := map[string]int{}
-		for _, r := range rows[1:] {
+		for _, r := range readCSV(t, p)[1:] {
 			if r[0] == "input" {
 				t.Fatalf("%s: a second header", filepath.Base(p))
 			}
@@ -623,4 +606,18 @@ func TestPredictionsAndFeaturesAcrossInputs(t *testing.T) {
 			t.Errorf("%s: %d prediction rows for %d checkpoints, want 10 methods each", in, preds[in], n)
 		}
 	}
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
