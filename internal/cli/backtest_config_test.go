@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -195,15 +196,22 @@ clients: [{id: acme, name: Acme Retail}]
 		t.Errorf("no calibrated row with the P85 calibration 86 %% (n=7):\n%s", out)
 	}
 	// Which milestones were judged, where, and with which outcome.
-	raw, err := os.ReadFile(preds)
+	pf, err := os.Open(preds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	rows, err := csv.NewReader(pf).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
 	judged := map[string]bool{}
-	for _, line := range strings.Split(string(raw), "\n") {
-		f := strings.Split(line, ",")
-		if len(f) == 9 && f[4] == "Behind a straight burn-down" {
-			judged[f[1]+" "+f[3]+" missed="+f[8]] = true
+	for _, f := range rows {
+		if f[5] == "Behind a straight burn-down" {
+			if !strings.HasPrefix(f[0], "your milestones (") {
+				t.Errorf("a row of input %q, want your milestones", f[0])
+			}
+			judged[f[2]+" "+f[4]+" missed="+f[9]] = true
 		}
 	}
 	host := strings.TrimPrefix(s.URL, "http://")
