@@ -66,7 +66,10 @@ func NewFor(w io.Writer, level string, r *Redactor, getenv func(string) string) 
 	if IsTerminal(w) {
 		out = zerolog.ConsoleWriter{Out: out, TimeFormat: "15:04:05", NoColor: ColorOff(getenv)}
 	}
-	return zerolog.New(out).Level(lvl).With().Timestamp().Logger(), nil
+	// The connectors, the worker and the write loop log from their own
+	// goroutines, and w is whatever the caller gave (a buffer in tests, a
+	// writer of its own when forewarn is embedded): one event at a time.
+	return zerolog.New(zerolog.SyncWriter(out)).Level(lvl).With().Timestamp().Logger(), nil
 }
 
 // IsTerminal reports whether w is a terminal.

@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -261,5 +263,58 @@ func TestColorOffAndLevels(t *testing.T) {
 	log.Info().Dur("took", 1520*time.Millisecond).Send()
 	if !strings.Contains(buf.String(), `"took":"1.52s"`) {
 		t.Errorf("duration without its unit: %s", buf.String())
+	}
+}
+
+// overlapWriter is a writer that is not safe for concurrent use, as a
+// bytes.Buffer is not, and notices when two writes overlap.
+type overlapWriter struct {
+	busy    atomic.Bool
+	overlap atomic.Bool
+	mu      sync.Mutex
+	lines   []string
+}
+
+func (w *overlapWriter) Write(p []byte) (int, error) {
+	if !w.busy.CompareAndSwap(false, true) {
+		w.overlap.Store(true)
+	}
+	time.Sleep(50 * time.Microsecond) // a write that takes a while, as a slow pipe's
+	w.mu.Lock()
+	w.lines = append(w.lines, string(p))
+	w.mu.Unlock()
+	w.busy.Store(false)
+	return len(p), nil
+}
+
+// The connectors, the worker and the write loop log from goroutines of
+// their own, into whatever writer the caller gave: the logger hands it one
+// event at a time, each whole.
+func TestLoggerWritesOneEventAtATime(t *testing.T) {
+	w := &overlapWriter{}
+	log, err := logx.NewFor(w, "info", &logx.Redactor{}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 40 {
+				log.Info().Int("goroutine", g).Int("i", i).Msg("event")
+			}
+		})
+	}
+	wg.Wait()
+	if w.overlap.Load() {
+		t.Error("two log events were written at once")
+	}
+	if len(w.lines) != 320 {
+		t.Fatalf("%d events written, want 320", len(w.lines))
+	}
+	for _, l := range w.lines {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(l), &ev); err != nil || ev["message"] != "event" {
+			t.Fatalf("not one whole event: %q (%v)", l, err)
+		}
 	}
 }
